@@ -1,0 +1,339 @@
+/*
+ * mpsctp: the sans-IO SCTP protocol core (RFC 9260).
+ *
+ * The core does no I/O and keeps no global state. A caller feeds it received packets
+ * (the SCTP packet: the bytes after the IP and UDP headers), asks it for packets to
+ * send, tells it the time on every call and wakes it at the deadline it reports.
+ *
+ * Conventions: every function that can fail returns 0 (or a count) on success and a
+ * negative MPSCTP_ERR_* value on failure. Time is nanoseconds on any monotonic clock.
+ */
+#ifndef MPSCTP_MPSCTP_H
+#define MPSCTP_MPSCTP_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- time ---------------------------------------------------------------------- */
+
+/* Nanoseconds on the caller's monotonic clock. */
+typedef uint64_t mpsctp_tstamp;
+#define MPSCTP_TSTAMP_NEVER UINT64_MAX
+#define MPSCTP_NS_PER_MS 1000000ull
+#define MPSCTP_NS_PER_SEC 1000000000ull
+
+/* ---- errors -------------------------------------------------------------------- */
+
+enum {
+    MPSCTP_OK = 0,
+    MPSCTP_ERR_INVAL = -1,       /* bad argument */
+    MPSCTP_ERR_NOMEM = -2,       /* allocation failed */
+    MPSCTP_ERR_WOULDBLOCK = -3,  /* no room now (send buffer full) or nothing to read */
+    MPSCTP_ERR_STATE = -4,       /* not allowed in the association's current state */
+    MPSCTP_ERR_MSGSIZE = -5,     /* message larger than the send buffer limit */
+    MPSCTP_ERR_NOBUFS = -6,      /* caller's buffer too small */
+    MPSCTP_ERR_MALFORMED = -7,   /* received packet or chunk is malformed */
+    MPSCTP_ERR_NOENT = -8,       /* no such association, stream or path */
+    MPSCTP_ERR_CHECKSUM = -9,    /* received packet has a bad CRC32c */
+    MPSCTP_ERR_NOT_OURS = -10,   /* received packet belongs to no association/listener */
+    MPSCTP_ERR_CLOSED = -11,     /* association is closed (aborted, shut down, lost) */
+    MPSCTP_ERR_STREAM = -12,     /* stream id beyond the negotiated outbound streams */
+};
+
+/* Returns a static English description of an MPSCTP_ERR_* code. */
+const char *mpsctp_strerror(int err);
+
+/* ---- addresses ----------------------------------------------------------------- */
+
+#define MPSCTP_AF_INET 4
+#define MPSCTP_AF_INET6 6
+
+/* A transport address as the core sees it: IP address plus the UDP encapsulation port
+ * (RFC 6951; 0 when SCTP runs directly over IP). Addresses compare by family, ip and
+ * udp_port. IPv4 addresses use ip[0..3]. */
+typedef struct mpsctp_addr {
+    uint8_t family;    /* MPSCTP_AF_INET or MPSCTP_AF_INET6 */
+    uint8_t reserved;  /* zero */
+    uint16_t udp_port; /* host byte order */
+    uint8_t ip[16];
+} mpsctp_addr;
+
+/* Fills *a with an IPv4 address given as a host-order 32-bit value and a UDP port. */
+void mpsctp_addr_v4(mpsctp_addr *a, uint32_t ip_host_order, uint16_t udp_port);
+
+/* Returns 1 when a and b name the same transport address, else 0. */
+int mpsctp_addr_equal(const mpsctp_addr *a, const mpsctp_addr *b);
+
+/* ---- settings and callbacks ----------------------------------------------------- */
+
+/* Everything the core needs from outside. random is required; the others are optional. */
+typedef struct mpsctp_callbacks {
+    void *user;
+    /* Fill buf with len unpredictable bytes (verification tags, initial TSNs, secrets). */
+    void (*random)(void *user, void *buf, size_t len);
+    /* HMAC-SHA256 for state cookies; NULL selects the core's built-in implementation. */
+    void (*hmac_sha256)(void *user, const uint8_t *key, size_t keylen, const uint8_t *msg,
+                        size_t len, uint8_t out[32]);
+    /* Diagnostic text; level 0 error .. 3 debug. */
+    void (*log)(void *user, int level, const char *msg);
+    /* Every packet received (dir 0) and sent (dir 1), for packet traces. */
+    void (*trace)(void *user, int dir, const uint8_t *pkt, size_t len,
+                  const mpsctp_addr *local, const mpsctp_addr *remote, mpsctp_tstamp now);
+} mpsctp_callbacks;
+
+/* Endpoint settings; associations inherit them. Fill with mpsctp_settings_default first. */
+typedef struct mpsctp_settings {
+    uint16_t local_port;          /* SCTP port of the endpoint (nonzero) */
+    uint16_t num_ostreams;        /* outbound streams requested in INIT (default 10) */
+    uint16_t max_instreams;       /* inbound streams accepted (default 65535) */
+    uint16_t mtu;                 /* largest SCTP packet we send (common header and chunks,
+                                     no IP/UDP header), bytes (default 1480: IPv4 MTU 1500) */
+    uint32_t sndbuf;              /* send buffer limit, bytes of user data (default 1 MiB) */
+    uint32_t rcvbuf;              /* receive buffer, bytes (default 1 MiB) */
+    uint32_t rto_initial_ms;      /* RTO.Initial (default 1000) */
+    uint32_t rto_min_ms;          /* RTO.Min (default 1000) */
+    uint32_t rto_max_ms;          /* RTO.Max (default 60000) */
+    uint32_t max_init_retrans;    /* Max.Init.Retransmits (default 8) */
+    uint32_t assoc_max_retrans;   /* Association.Max.Retrans (default 10) */
+    uint32_t path_max_retrans;    /* Path.Max.Retrans (default 5) */
+    uint32_t hb_interval_ms;      /* HB.interval, 0 disables heartbeats (default 30000) */
+    uint32_t valid_cookie_life_ms; /* Valid.Cookie.Life (default 60000) */
+    uint32_t sack_delay_ms;       /* delayed SACK timer (default 200) */
+    uint32_t sack_freq;           /* SACK at least every this many packets (default 2) */
+    uint32_t max_burst;           /* Max.Burst (default 4) */
+    uint32_t pd_point;            /* partial delivery point, bytes (default rcvbuf / 4) */
+} mpsctp_settings;
+
+/* Fills *s with the defaults named above (local_port 0: the caller must set it). */
+void mpsctp_settings_default(mpsctp_settings *s);
+
+/* ---- objects -------------------------------------------------------------------- */
+
+typedef struct mpsctp_endpoint mpsctp_endpoint;
+typedef struct mpsctp_assoc mpsctp_assoc;
+
+/* Association states (RFC 9260 s4). */
+typedef enum mpsctp_state {
+    MPSCTP_CLOSED = 0,
+    MPSCTP_COOKIE_WAIT,
+    MPSCTP_COOKIE_ECHOED,
+    MPSCTP_ESTABLISHED,
+    MPSCTP_SHUTDOWN_PENDING,
+    MPSCTP_SHUTDOWN_SENT,
+    MPSCTP_SHUTDOWN_RECEIVED,
+    MPSCTP_SHUTDOWN_ACK_SENT,
+} mpsctp_state;
+
+/* Returns the RFC name of a state ("ESTABLISHED", ...). */
+const char *mpsctp_state_name(mpsctp_state s);
+
+/* ---- events --------------------------------------------------------------------- */
+
+typedef enum mpsctp_event_type {
+    MPSCTP_EV_ASSOC_CHANGE = 1, /* .state: one of mpsctp_assoc_change */
+    MPSCTP_EV_PEER_ADDR_CHANGE, /* .path, .path_state */
+    MPSCTP_EV_REMOTE_ERROR,     /* .error: the first error cause code of an ERROR chunk */
+    MPSCTP_EV_SEND_FAILED,      /* .sid, .ppid, .length, .context of an unsent message */
+    MPSCTP_EV_SHUTDOWN,         /* peer sent SHUTDOWN: no more data will arrive */
+    MPSCTP_EV_SENDER_DRY,       /* every byte queued has been acknowledged */
+} mpsctp_event_type;
+
+/* RFC 6458 sac_state values. */
+typedef enum mpsctp_assoc_change {
+    MPSCTP_COMM_UP = 0,
+    MPSCTP_COMM_LOST,
+    MPSCTP_RESTART,
+    MPSCTP_SHUTDOWN_COMP,
+    MPSCTP_CANT_STR_ASSOC,
+} mpsctp_assoc_change;
+
+/* Path states for MPSCTP_EV_PEER_ADDR_CHANGE (RFC 6458 spc_state). */
+typedef enum mpsctp_path_state {
+    MPSCTP_ADDR_AVAILABLE = 0,
+    MPSCTP_ADDR_UNREACHABLE,
+    MPSCTP_ADDR_REMOVED,
+    MPSCTP_ADDR_ADDED,
+    MPSCTP_ADDR_MADE_PRIM,
+    MPSCTP_ADDR_CONFIRMED,
+    MPSCTP_ADDR_POTENTIALLY_FAILED,
+} mpsctp_path_state;
+
+typedef struct mpsctp_event {
+    mpsctp_event_type type;
+    mpsctp_assoc *assoc;  /* valid until mpsctp_assoc_free */
+    uint32_t assoc_id;
+    uint32_t state;       /* ASSOC_CHANGE: mpsctp_assoc_change; PEER_ADDR_CHANGE: path state */
+    uint32_t path;        /* PEER_ADDR_CHANGE: path index */
+    uint16_t error;       /* REMOTE_ERROR, or ASSOC_CHANGE COMM_LOST after ABORT: cause */
+    uint16_t sid;         /* SEND_FAILED */
+    uint32_t ppid;        /* SEND_FAILED, host order as given to send */
+    uint32_t context;     /* SEND_FAILED */
+    uint32_t length;      /* SEND_FAILED: message length */
+    uint16_t outbound_streams, inbound_streams; /* ASSOC_CHANGE COMM_UP/RESTART */
+} mpsctp_event;
+
+/* ---- endpoint ------------------------------------------------------------------- */
+
+/* Creates an endpoint. Returns NULL when an argument is invalid (local_port 0, no
+ * random callback, sndbuf/rcvbuf below 4 KiB, mtu below 508) or memory runs out. */
+mpsctp_endpoint *mpsctp_endpoint_new(const mpsctp_settings *s, const mpsctp_callbacks *cb);
+
+/* Frees the endpoint and every association still attached (without sending anything). */
+void mpsctp_endpoint_free(mpsctp_endpoint *ep);
+
+/* Adds a local address (listed in INIT/INIT-ACK later). Returns 0, INVAL or NOMEM. */
+int mpsctp_endpoint_add_addr(mpsctp_endpoint *ep, const mpsctp_addr *a);
+
+/* Accepts (enable=1) or refuses (0) incoming associations. Returns 0. */
+int mpsctp_endpoint_listen(mpsctp_endpoint *ep, int enable);
+
+/* Hands the endpoint one received SCTP packet. local is the address it arrived on,
+ * remote the sender (with its UDP port). Returns 0 when processed, or a negative error
+ * saying why it was dropped (MALFORMED, CHECKSUM, NOT_OURS); dropping never disturbs an
+ * association beyond what RFC 9260 requires. */
+int mpsctp_endpoint_recv(mpsctp_endpoint *ep, const uint8_t *pkt, size_t len,
+                         const mpsctp_addr *local, const mpsctp_addr *remote,
+                         mpsctp_tstamp now);
+
+/* Writes the next packet to send into buf (cap must be at least the endpoint MTU) and
+ * the addresses to send it from/to. Returns its length, 0 when nothing is left to send
+ * now, or NOBUFS when cap is too small. */
+ssize_t mpsctp_endpoint_send(mpsctp_endpoint *ep, uint8_t *buf, size_t cap,
+                             mpsctp_addr *local, mpsctp_addr *remote, mpsctp_tstamp now);
+
+/* Returns the earliest time at which mpsctp_endpoint_timeout must be called, or
+ * MPSCTP_TSTAMP_NEVER. */
+mpsctp_tstamp mpsctp_endpoint_deadline(const mpsctp_endpoint *ep);
+
+/* Runs every timer that has expired by now (calling early is harmless). */
+void mpsctp_endpoint_timeout(mpsctp_endpoint *ep, mpsctp_tstamp now);
+
+/* Takes the oldest pending event. Returns 1 and fills *ev, or 0 when there is none. */
+int mpsctp_endpoint_next_event(mpsctp_endpoint *ep, mpsctp_event *ev);
+
+/* Starts an association to the peer at remotes[0..n-1] (the first is the primary path)
+ * and SCTP port peer_port. *out receives the association (in COOKIE_WAIT). Returns 0,
+ * INVAL or NOMEM. */
+int mpsctp_endpoint_connect(mpsctp_endpoint *ep, const mpsctp_addr *remotes, size_t n,
+                            uint16_t peer_port, mpsctp_tstamp now, mpsctp_assoc **out);
+
+/* Endpoint counters. */
+typedef struct mpsctp_endpoint_stats {
+    uint64_t packets_in, packets_out;
+    uint64_t dropped_malformed, dropped_checksum, dropped_ootb, dropped_vtag;
+    uint64_t stale_cookies, bad_cookies;
+} mpsctp_endpoint_stats;
+
+/* Copies the endpoint counters into *st. */
+void mpsctp_endpoint_stats_get(const mpsctp_endpoint *ep, mpsctp_endpoint_stats *st);
+
+/* ---- association ---------------------------------------------------------------- */
+
+#define MPSCTP_UNORDERED 0x0001u /* sndinfo/rcvinfo flag */
+
+typedef struct mpsctp_sndinfo {
+    uint16_t sid;
+    uint16_t flags;   /* MPSCTP_UNORDERED */
+    uint32_t ppid;    /* carried as given (the sockets layer passes network order) */
+    uint32_t context; /* returned in SEND_FAILED */
+} mpsctp_sndinfo;
+
+typedef struct mpsctp_rcvinfo {
+    uint16_t sid;
+    uint16_t ssn;
+    uint16_t flags; /* MPSCTP_UNORDERED */
+    uint32_t ppid;
+    uint32_t tsn;    /* TSN of the message's first fragment */
+    uint32_t cumtsn; /* cumulative TSN when delivered */
+    uint32_t assoc_id;
+} mpsctp_rcvinfo;
+
+/* Queues one message for sending (data copied). Returns 0; WOULDBLOCK when the send
+ * buffer cannot take len more bytes now; MSGSIZE when len exceeds the send buffer limit
+ * or is 0; STREAM for a sid beyond the outbound streams; STATE in COOKIE states is
+ * allowed (data waits), after shutdown/abort STATE. */
+int mpsctp_assoc_send(mpsctp_assoc *a, const void *data, size_t len,
+                      const mpsctp_sndinfo *info, mpsctp_tstamp now);
+
+/* Reads the next message (or the next part of it) into buf. Returns the byte count and
+ * sets *eor to 1 when the message ends with this read; WOULDBLOCK when nothing is
+ * readable; CLOSED when nothing is readable and no more can arrive. Messages are whole
+ * unless larger than cap or delivered partially (partial delivery point). */
+ssize_t mpsctp_assoc_recv(mpsctp_assoc *a, void *buf, size_t cap, mpsctp_rcvinfo *info,
+                          int *eor, mpsctp_tstamp now);
+
+/* Returns the number of bytes readable now (0 when none). */
+size_t mpsctp_assoc_readable(const mpsctp_assoc *a);
+
+/* Graceful shutdown after queued data is acknowledged (RFC 9260 s9.2). Returns 0 or STATE. */
+int mpsctp_assoc_shutdown(mpsctp_assoc *a, mpsctp_tstamp now);
+
+/* Sends ABORT (with a User-Initiated Abort cause) and closes. Returns 0 or STATE. */
+int mpsctp_assoc_abort(mpsctp_assoc *a, mpsctp_tstamp now);
+
+/* Detaches the association from the caller. If it is not closed it is aborted first;
+ * the memory is released. The pointer is invalid afterwards. */
+void mpsctp_assoc_free(mpsctp_assoc *a);
+
+/* Returns the association's state. */
+mpsctp_state mpsctp_assoc_state(const mpsctp_assoc *a);
+
+/* Returns the association's id (unique within its endpoint, never 0). */
+uint32_t mpsctp_assoc_id(const mpsctp_assoc *a);
+
+typedef struct mpsctp_assoc_status {
+    mpsctp_state state;
+    uint32_t peer_rwnd;       /* sender's view of the peer's window */
+    uint32_t local_rwnd;      /* window we advertise */
+    uint32_t unacked_chunks;  /* DATA chunks sent and not cum-acked */
+    uint32_t pending_chunks;  /* DATA chunks waiting for first transmission */
+    uint16_t inbound_streams, outbound_streams;
+    uint32_t primary_path;
+    uint32_t num_paths;
+    uint32_t peer_vtag, local_vtag;
+    uint32_t next_tsn, cum_tsn_ack; /* our next TSN to assign; peer data cum ack */
+    /* counters */
+    uint64_t data_chunks_sent, data_chunks_received;
+    uint64_t retransmissions, fast_retransmissions, t3_expirations;
+    uint64_t duplicate_tsns_received, packets_sent, packets_received;
+    uint64_t bytes_sent_user, bytes_received_user;
+} mpsctp_assoc_status;
+
+/* Fills *st. Returns 0. */
+int mpsctp_assoc_status_get(const mpsctp_assoc *a, mpsctp_assoc_status *st);
+
+typedef struct mpsctp_path_info {
+    mpsctp_addr remote;
+    int active;       /* 1 active, 0 inactive */
+    int confirmed;
+    int pf;           /* potentially failed */
+    uint32_t cwnd, ssthresh, partial_bytes_acked, flight_size, mtu;
+    uint32_t srtt_ms, rttvar_ms, rto_ms;
+    uint32_t error_count;
+    uint64_t bytes_sent;      /* DATA payload bytes sent, retransmissions included */
+    uint64_t data_chunks_sent, retransmissions;
+} mpsctp_path_info;
+
+/* Fills *pi for path index idx (0..num_paths-1). Returns 0 or NOENT. */
+int mpsctp_assoc_path_info(const mpsctp_assoc *a, uint32_t idx, mpsctp_path_info *pi);
+
+/* Sender queue information (draft-dreibholz-tsvwg-sctpsocket-sqinfo): *limit the send
+ * buffer limit, *total the user-message bytes accepted and not yet acknowledged, and
+ * per_stream[0..n-1] the same per outgoing stream, as one consistent snapshot.
+ * *nstreams receives the number of outgoing streams. Returns 0, or NOBUFS (nothing
+ * written to per_stream) when cap < number of outgoing streams. */
+int mpsctp_assoc_sndqueue_info(const mpsctp_assoc *a, uint32_t *limit, uint32_t *total,
+                               uint32_t *per_stream, uint32_t cap, uint32_t *nstreams);
+
+/* Changes the send buffer limit (bytes). Returns 0 or INVAL (below 4 KiB). */
+int mpsctp_assoc_set_sndbuf(mpsctp_assoc *a, uint32_t bytes);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

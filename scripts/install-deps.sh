@@ -1,0 +1,19 @@
+#!/bin/sh
+# Install the Debian 12 packages mpsctp needs to build and test. Idempotent and
+# non-interactive: packages already present are not touched; run as root.
+set -eu
+PKGS="build-essential cmake pkg-config clang-14 libclang-rt-14-dev libcmocka-dev libssl-dev valgrind"
+missing=""
+for p in $PKGS; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+if [ "$(id -u)" -ne 0 ]; then
+    echo "install-deps: missing packages:$missing (run as root to install them)" >&2
+    exit 1
+fi
+echo "install-deps: installing$missing"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q
+# shellcheck disable=SC2086
+apt-get install -y -q --no-install-recommends $missing
