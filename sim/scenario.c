@@ -1,0 +1,606 @@
+/* scenario: parser of the mpsctp-sim scenario language. */
+#include "scenario.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+/* ---- numbers and units ----------------------------------------------------------- */
+
+/* Splits s into a non-negative decimal number and a unit suffix. Returns 0 or -1. */
+static int scn_number(const char *s, double *v, const char **unit)
+{
+    if (!s || !*s || !(isdigit((unsigned char)*s) || *s == '.'))
+        return -1;
+    errno = 0;
+    char *end;
+    double d = strtod(s, &end);
+    if (errno || end == s || !isfinite(d) || d < 0)
+        return -1;
+    /* Reject hex floats, exponents and infinities: plain decimals only. */
+    for (const char *q = s; q < end; q++)
+        if (!isdigit((unsigned char)*q) && *q != '.')
+            return -1;
+    *v = d;
+    *unit = end;
+    return 0;
+}
+
+int sim_parse_rate(const char *s, uint64_t *bps)
+{
+    double v;
+    const char *u;
+    if (scn_number(s, &v, &u) < 0)
+        return -1;
+    double mul;
+    if (*u == '\0' || !strcasecmp(u, "bit") || !strcasecmp(u, "bps"))
+        mul = 1.0;
+    else if (!strcasecmp(u, "kbit") || !strcasecmp(u, "kbps"))
+        mul = 1e3;
+    else if (!strcasecmp(u, "mbit") || !strcasecmp(u, "mbps"))
+        mul = 1e6;
+    else if (!strcasecmp(u, "gbit") || !strcasecmp(u, "gbps"))
+        mul = 1e9;
+    else
+        return -1;
+    double r = v * mul;
+    if (r < 1.0 || r > 1e13)
+        return -1;
+    *bps = (uint64_t)llround(r);
+    return 0;
+}
+
+int sim_parse_time(const char *s, uint64_t *ns)
+{
+    double v;
+    const char *u;
+    if (scn_number(s, &v, &u) < 0)
+        return -1;
+    double mul;
+    if (!strcmp(u, "ns"))
+        mul = 1.0;
+    else if (!strcmp(u, "us"))
+        mul = 1e3;
+    else if (!strcmp(u, "ms"))
+        mul = 1e6;
+    else if (!strcmp(u, "s") || *u == '\0')
+        mul = 1e9;
+    else
+        return -1;
+    double t = v * mul;
+    if (t > 1e18)
+        return -1;
+    *ns = (uint64_t)llround(t);
+    return 0;
+}
+
+int sim_parse_size(const char *s, uint64_t *bytes)
+{
+    double v;
+    const char *u;
+    if (scn_number(s, &v, &u) < 0)
+        return -1;
+    double mul = 1.0;
+    if (*u == 'k' || *u == 'K') {
+        mul = 1024.0;
+        u++;
+    } else if (*u == 'M') {
+        mul = 1024.0 * 1024.0;
+        u++;
+    } else if (*u == 'G') {
+        mul = 1024.0 * 1024.0 * 1024.0;
+        u++;
+    }
+    if (mul > 1.0 && *u == 'i')
+        u++;
+    if (*u == 'B')
+        u++;
+    if (*u != '\0')
+        return -1;
+    double b = v * mul;
+    if (b > 1e15 || b != floor(b))
+        return -1;
+    *bytes = (uint64_t)b;
+    return 0;
+}
+
+int sim_parse_prob(const char *s, double *p)
+{
+    double v;
+    const char *u;
+    if (scn_number(s, &v, &u) < 0)
+        return -1;
+    if (*u == '%') {
+        v /= 100.0;
+        u++;
+    }
+    if (*u != '\0' || v > 1.0)
+        return -1;
+    *p = v;
+    return 0;
+}
+
+/* Parses an unsigned integer below or equal to max. Returns 0 or -1. */
+static int scn_uint(const char *s, uint64_t max, uint64_t *out)
+{
+    if (!s || !isdigit((unsigned char)*s))
+        return -1;
+    errno = 0;
+    char *end;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno || *end != '\0' || v > max)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+/* ---- link options ------------------------------------------------------------------ */
+
+static int scn_errf(char *err, size_t errlen, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+int sim_scenario_link_opt(sim_link_params *p, unsigned *set, const char *key,
+                          const char *value, char *err, size_t errlen)
+{
+    if (!value && strcmp(key, "down") && strcmp(key, "up"))
+        return scn_errf(err, errlen, "link option '%s' needs a value (%s=...)", key, key);
+    if (!strcmp(key, "rate")) {
+        if (sim_parse_rate(value, &p->rate_bps) < 0)
+            return scn_errf(err, errlen, "bad rate '%s' (e.g. 10mbit)", value);
+        *set |= SIM_LP_RATE;
+    } else if (!strcmp(key, "delay")) {
+        if (sim_parse_time(value, &p->delay_ns) < 0)
+            return scn_errf(err, errlen, "bad delay '%s' (e.g. 10ms)", value);
+        *set |= SIM_LP_DELAY;
+    } else if (!strcmp(key, "queue")) {
+        size_t n = strlen(value);
+        uint64_t v;
+        if (n > 0 && (value[n - 1] == 'B')) {
+            if (sim_parse_size(value, &v) < 0 || v == 0)
+                return scn_errf(err, errlen, "bad queue size '%s' (e.g. 100 or 64kB)", value);
+            p->queue_bytes = v;
+            p->queue_pkts = 0;
+        } else {
+            if (scn_uint(value, UINT32_MAX, &v) < 0 || v == 0)
+                return scn_errf(err, errlen, "bad queue size '%s' (e.g. 100 or 64kB)", value);
+            p->queue_pkts = (uint32_t)v;
+            p->queue_bytes = 0;
+        }
+        *set |= SIM_LP_QUEUE;
+    } else if (!strcmp(key, "red")) {
+        char buf[128];
+        if (strlen(value) >= sizeof(buf))
+            return scn_errf(err, errlen, "bad red '%s'", value);
+        strcpy(buf, value);
+        char *parts[5];
+        int n = 0;
+        char *save = NULL;
+        for (char *t = strtok_r(buf, ",", &save); t && n < 5; t = strtok_r(NULL, ",", &save))
+            parts[n++] = t;
+        double v[4];
+        const char *u;
+        if (n != 4)
+            return scn_errf(err, errlen, "red needs minth,maxth,maxp,wq (got '%s')", value);
+        for (int i = 0; i < 4; i++)
+            if (scn_number(parts[i], &v[i], &u) < 0 || *u)
+                return scn_errf(err, errlen, "bad number '%s' in red", parts[i]);
+        if (!(v[1] > v[0]) || v[2] <= 0 || v[2] > 1 || v[3] <= 0 || v[3] > 1)
+            return scn_errf(err, errlen,
+                            "red needs minth < maxth, 0 < maxp <= 1, 0 < wq <= 1");
+        p->red = 1;
+        p->red_minth = v[0];
+        p->red_maxth = v[1];
+        p->red_maxp = v[2];
+        p->red_wq = v[3];
+        *set |= SIM_LP_RED;
+    } else if (!strcmp(key, "loss")) {
+        if (sim_parse_prob(value, &p->loss) < 0)
+            return scn_errf(err, errlen, "bad loss probability '%s'", value);
+        *set |= SIM_LP_LOSS;
+    } else if (!strcmp(key, "reorder")) {
+        if (sim_parse_prob(value, &p->reorder) < 0)
+            return scn_errf(err, errlen, "bad reorder probability '%s'", value);
+        *set |= SIM_LP_REORDER;
+    } else if (!strcmp(key, "reorder_delay")) {
+        if (sim_parse_time(value, &p->reorder_delay_ns) < 0)
+            return scn_errf(err, errlen, "bad reorder_delay '%s'", value);
+        *set |= SIM_LP_REORDER_DELAY;
+    } else if (!strcmp(key, "dup")) {
+        if (sim_parse_prob(value, &p->dup) < 0)
+            return scn_errf(err, errlen, "bad dup probability '%s'", value);
+        *set |= SIM_LP_DUP;
+    } else if (!strcmp(key, "down") || !strcmp(key, "up")) {
+        if (value)
+            return scn_errf(err, errlen, "'%s' takes no value", key);
+        p->up = !strcmp(key, "up");
+        *set |= SIM_LP_UP;
+    } else {
+        return scn_errf(err, errlen, "unknown link option '%s'", key);
+    }
+    return 0;
+}
+
+int sim_scenario_link_spec(const char *spec, sim_link_params *p, unsigned *set, char *err,
+                           size_t errlen)
+{
+    char *copy = strdup(spec);
+    if (!copy)
+        return scn_errf(err, errlen, "out of memory");
+    int rc = 0;
+    char *item = copy;
+    while (item && *item) {
+        char *next = strchr(item, ',');
+        if (next)
+            *next++ = '\0';
+        char *eq = strchr(item, '=');
+        if (eq)
+            *eq++ = '\0';
+        if (eq && !strcmp(item, "red")) {
+            /* red takes four comma-separated numbers: glue the next three back. */
+            char red[128];
+            snprintf(red, sizeof(red), "%s", eq);
+            for (int i = 0; i < 3 && next; i++) {
+                char *n2 = strchr(next, ',');
+                if (n2)
+                    *n2++ = '\0';
+                size_t l = strlen(red);
+                snprintf(red + l, sizeof(red) - l, ",%s", next);
+                next = n2;
+            }
+            rc = sim_scenario_link_opt(p, set, item, red, err, errlen);
+        } else {
+            rc = sim_scenario_link_opt(p, set, item, eq, err, errlen);
+        }
+        if (rc < 0)
+            break;
+        item = next;
+    }
+    free(copy);
+    return rc;
+}
+
+/* ---- the file format --------------------------------------------------------------- */
+
+#define SCN_MAX_TOKENS 64
+
+typedef struct scn_parser {
+    const char *fname;
+    int line;
+    char *err;
+    size_t errlen;
+    sim_config *c;
+} scn_parser;
+
+static int scn_fail(scn_parser *ps, const char *fmt, ...)
+{
+    char msg[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    snprintf(ps->err, ps->errlen, "%s:%d: %s", ps->fname, ps->line, msg);
+    return -1;
+}
+
+static int scn_valid_name(const char *n)
+{
+    size_t len = strlen(n);
+    if (len == 0 || len >= SIM_NAME_MAX)
+        return 0;
+    for (const char *q = n; *q; q++)
+        if (!isalnum((unsigned char)*q) && *q != '_' && *q != '-' && *q != '.')
+            return 0;
+    return 1;
+}
+
+static int scn_find_link(const sim_config *c, const char *name)
+{
+    for (size_t i = 0; i < c->nlinks; i++)
+        if (!strcmp(c->links[i].name, name))
+            return (int)i;
+    return -1;
+}
+
+static int scn_find_flow(const sim_config *c, const char *name)
+{
+    for (size_t i = 0; i < c->nflows; i++)
+        if (!strcmp(c->flows[i].name, name))
+            return (int)i;
+    return -1;
+}
+
+static int scn_link(scn_parser *ps, char **tok, int n)
+{
+    if (n < 2)
+        return scn_fail(ps, "link needs a name: link NAME rate=... delay=...");
+    if (!scn_valid_name(tok[1]))
+        return scn_fail(ps, "bad link name '%s' (letters, digits, _-. up to %d chars)",
+                        tok[1], SIM_NAME_MAX - 1);
+    if (scn_find_link(ps->c, tok[1]) >= 0)
+        return scn_fail(ps, "duplicate link name '%s'", tok[1]);
+    sim_link_cfg l;
+    memset(&l, 0, sizeof(l));
+    snprintf(l.name, sizeof(l.name), "%s", tok[1]);
+    sim_link_params_default(&l.p);
+    char msg[200];
+    for (int i = 2; i < n; i++) {
+        char *eq = strchr(tok[i], '=');
+        if (eq)
+            *eq++ = '\0';
+        if (sim_scenario_link_opt(&l.p, &l.set, tok[i], eq, msg, sizeof(msg)) < 0)
+            return scn_fail(ps, "link %s: %s", l.name, msg);
+    }
+    if (!(l.set & SIM_LP_RATE))
+        return scn_fail(ps, "link %s: missing rate= (e.g. rate=10mbit)", l.name);
+    if (!(l.set & SIM_LP_DELAY))
+        return scn_fail(ps, "link %s: missing delay= (e.g. delay=10ms)", l.name);
+    const char *why = sim_link_params_check(&l.p);
+    if (why)
+        return scn_fail(ps, "link %s: %s", l.name, why);
+    if (sim_config_add_link(ps->c, &l) < 0)
+        return scn_fail(ps, "out of memory");
+    return 0;
+}
+
+static int scn_paths(scn_parser *ps, sim_flow_cfg *f, char *val)
+{
+    if (strchr(val, ','))
+        return scn_fail(ps, "flow %s: multi-homed flows not supported yet (paths=%s)",
+                        f->name, val);
+    sim_path_cfg *path = &f->paths[0];
+    path->nlinks = 0;
+    char *save = NULL;
+    if (*val == '+' || val[strlen(val) - 1] == '+' || strstr(val, "++"))
+        return scn_fail(ps, "flow %s: empty link name in paths=%s", f->name, val);
+    for (char *t = strtok_r(val, "+", &save); t; t = strtok_r(NULL, "+", &save)) {
+        int li = scn_find_link(ps->c, t);
+        if (li < 0)
+            return scn_fail(ps, "flow %s: unknown link '%s'", f->name, t);
+        if (path->nlinks == SIM_MAX_HOPS)
+            return scn_fail(ps, "flow %s: path longer than %d links", f->name, SIM_MAX_HOPS);
+        path->links[path->nlinks++] = (uint32_t)li;
+    }
+    f->npaths = 1;
+    return 0;
+}
+
+static int scn_flow(scn_parser *ps, char **tok, int n)
+{
+    if (n < 2)
+        return scn_fail(ps, "flow needs a name: flow NAME paths=L1+L2 ...");
+    if (!scn_valid_name(tok[1]))
+        return scn_fail(ps, "bad flow name '%s' (letters, digits, _-. up to %d chars)",
+                        tok[1], SIM_NAME_MAX - 1);
+    if (scn_find_flow(ps->c, tok[1]) >= 0)
+        return scn_fail(ps, "duplicate flow name '%s'", tok[1]);
+    if (ps->c->nflows >= SIM_MAX_FLOWS)
+        return scn_fail(ps, "too many flows (at most %d)", SIM_MAX_FLOWS);
+    sim_flow_cfg f;
+    sim_flow_cfg_default(&f);
+    snprintf(f.name, sizeof(f.name), "%s", tok[1]);
+    for (int i = 2; i < n; i++) {
+        char *key = tok[i];
+        char *val = strchr(key, '=');
+        if (val)
+            *val++ = '\0';
+        uint64_t v;
+        if (!strcmp(key, "unordered") || !strcmp(key, "ordered")) {
+            if (val)
+                return scn_fail(ps, "flow %s: '%s' takes no value", f.name, key);
+            f.unordered = !strcmp(key, "unordered");
+            continue;
+        }
+        if (!strcmp(key, "saturated")) {
+            if (val)
+                return scn_fail(ps, "flow %s: 'saturated' takes no value", f.name);
+            f.bytes = 0;
+            continue;
+        }
+        if (!val || !*val)
+            return scn_fail(ps, "flow %s: option '%s' needs a value (%s=...)", f.name, key,
+                            key);
+        if (!strcmp(key, "paths") || !strcmp(key, "path")) {
+            if (scn_paths(ps, &f, val) < 0)
+                return -1;
+        } else if (!strcmp(key, "bytes")) {
+            if (sim_parse_size(val, &v) < 0 || v == 0)
+                return scn_fail(ps, "flow %s: bad size bytes=%s (e.g. 20M)", f.name, val);
+            f.bytes = v;
+        } else if (!strcmp(key, "msg")) {
+            if (sim_parse_size(val, &v) < 0 || v == 0 || v > UINT32_MAX)
+                return scn_fail(ps, "flow %s: bad message size msg=%s", f.name, val);
+            f.msg_size = (uint32_t)v;
+        } else if (!strcmp(key, "streams")) {
+            if (scn_uint(val, 65535, &v) < 0 || v == 0)
+                return scn_fail(ps, "flow %s: bad stream count streams=%s (1..65535)", f.name,
+                                val);
+            f.streams = (uint16_t)v;
+        } else if (!strcmp(key, "start")) {
+            if (sim_parse_time(val, &f.start_ns) < 0)
+                return scn_fail(ps, "flow %s: bad time start=%s (e.g. 5s)", f.name, val);
+        } else if (!strcmp(key, "sndbuf") || !strcmp(key, "rcvbuf")) {
+            if (sim_parse_size(val, &v) < 0 || v < 4096 || v > UINT32_MAX)
+                return scn_fail(ps, "flow %s: bad size %s=%s (4k..4G)", f.name, key, val);
+            if (key[0] == 's')
+                f.sndbuf = (uint32_t)v;
+            else
+                f.rcvbuf = (uint32_t)v;
+        } else if (!strcmp(key, "mtu")) {
+            if (scn_uint(val, 65535, &v) < 0 || v < 508)
+                return scn_fail(ps, "flow %s: bad mtu=%s (508..65535)", f.name, val);
+            f.mtu = (uint16_t)v;
+        } else {
+            return scn_fail(ps, "flow %s: unknown option '%s'", f.name, key);
+        }
+    }
+    if (f.npaths == 0)
+        return scn_fail(ps, "flow %s: missing paths= (e.g. paths=L1+L2)", f.name);
+    if (sim_config_add_flow(ps->c, &f) < 0)
+        return scn_fail(ps, "out of memory");
+    return 0;
+}
+
+static int scn_event(scn_parser *ps, char **tok, int n)
+{
+    if (n < 2)
+        return scn_fail(ps, "event needs a time: event T link NAME down|up|key=value");
+    sim_event_cfg e;
+    memset(&e, 0, sizeof(e));
+    if (sim_parse_time(tok[1], &e.at) < 0)
+        return scn_fail(ps, "bad time '%s' (e.g. 30s)", tok[1]);
+    if (n < 3)
+        return scn_fail(ps, "event: missing target (event T link NAME ...)");
+    if (strcmp(tok[2], "link"))
+        return scn_fail(ps, "event: unknown target '%s' (expected link)", tok[2]);
+    if (n < 4)
+        return scn_fail(ps, "event: missing link name");
+    int li = scn_find_link(ps->c, tok[3]);
+    if (li < 0)
+        return scn_fail(ps, "event: unknown link '%s'", tok[3]);
+    e.link = (uint32_t)li;
+    if (n < 5)
+        return scn_fail(ps, "event: missing action (down, up or key=value)");
+    if (n == 5 && !strcmp(tok[4], "down")) {
+        e.kind = SIM_EVENT_LINK_DOWN;
+    } else if (n == 5 && !strcmp(tok[4], "up")) {
+        e.kind = SIM_EVENT_LINK_UP;
+    } else {
+        e.kind = SIM_EVENT_LINK_SET;
+        e.p = ps->c->links[li].p;
+        char msg[200];
+        for (int i = 4; i < n; i++) {
+            char *eq = strchr(tok[i], '=');
+            if (eq)
+                *eq++ = '\0';
+            if (sim_scenario_link_opt(&e.p, &e.set, tok[i], eq, msg, sizeof(msg)) < 0)
+                return scn_fail(ps, "event: %s", msg);
+        }
+        const char *why = sim_link_params_check(&e.p);
+        if (why)
+            return scn_fail(ps, "event: %s", why);
+    }
+    if (sim_config_add_event(ps->c, &e) < 0)
+        return scn_fail(ps, "out of memory");
+    return 0;
+}
+
+static int scn_line(scn_parser *ps, char *line)
+{
+    char *hash = strchr(line, '#');
+    if (hash)
+        *hash = '\0';
+    char *tok[SCN_MAX_TOKENS];
+    int n = 0;
+    char *save = NULL;
+    for (char *t = strtok_r(line, " \t\r\n", &save); t; t = strtok_r(NULL, " \t\r\n", &save)) {
+        if (n == SCN_MAX_TOKENS)
+            return scn_fail(ps, "too many words on one line");
+        tok[n++] = t;
+    }
+    if (n == 0)
+        return 0;
+    if (!strcmp(tok[0], "seed")) {
+        uint64_t v;
+        if (n != 2)
+            return scn_fail(ps, "seed takes one number: seed N");
+        if (scn_uint(tok[1], UINT64_MAX, &v) < 0)
+            return scn_fail(ps, "bad seed '%s'", tok[1]);
+        ps->c->seed = v;
+        return 0;
+    }
+    if (!strcmp(tok[0], "duration")) {
+        uint64_t v;
+        if (n != 2)
+            return scn_fail(ps, "duration takes one time: duration 60s");
+        if (sim_parse_time(tok[1], &v) < 0 || v == 0)
+            return scn_fail(ps, "bad duration '%s' (e.g. 60s)", tok[1]);
+        ps->c->duration_ns = v;
+        return 0;
+    }
+    if (!strcmp(tok[0], "link"))
+        return scn_link(ps, tok, n);
+    if (!strcmp(tok[0], "flow"))
+        return scn_flow(ps, tok, n);
+    if (!strcmp(tok[0], "event"))
+        return scn_event(ps, tok, n);
+    return scn_fail(ps, "unknown keyword '%s' (expected seed, duration, link, flow or event)",
+                    tok[0]);
+}
+
+int sim_scenario_parse(const char *text, const char *fname, sim_config *c, char *err,
+                       size_t errlen)
+{
+    sim_config_init(c);
+    scn_parser ps = {.fname = fname ? fname : "<scenario>", .line = 0, .err = err,
+                     .errlen = errlen, .c = c};
+    const char *p = text;
+    while (*p) {
+        const char *nl = strchr(p, '\n');
+        size_t len = nl ? (size_t)(nl - p) : strlen(p);
+        ps.line++;
+        char *line = malloc(len + 1);
+        if (!line)
+            return scn_fail(&ps, "out of memory");
+        memcpy(line, p, len);
+        line[len] = '\0';
+        int rc = scn_line(&ps, line);
+        free(line);
+        if (rc < 0)
+            return -1;
+        p += len;
+        if (*p == '\n')
+            p++;
+    }
+    ps.line++;
+    if (c->nflows == 0)
+        return scn_fail(&ps, "no flow defined (add: flow NAME paths=LINK)");
+    return 0;
+}
+
+int sim_scenario_load(const char *path, sim_config *c, char *err, size_t errlen)
+{
+    sim_config_init(c);
+    FILE *fp = fopen(path, "rb");
+    if (!fp) {
+        snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+        return -1;
+    }
+    size_t cap = 4096, len = 0;
+    char *buf = malloc(cap);
+    size_t n;
+    while (buf && (n = fread(buf + len, 1, cap - len - 1, fp)) > 0) {
+        len += n;
+        if (cap - len - 1 == 0) {
+            char *nb = realloc(buf, cap * 2);
+            if (!nb) {
+                free(buf);
+                buf = NULL;
+                break;
+            }
+            buf = nb;
+            cap *= 2;
+        }
+    }
+    int rerr = ferror(fp);
+    fclose(fp);
+    if (!buf || rerr) {
+        free(buf);
+        snprintf(err, errlen, "%s: cannot read", path);
+        return -1;
+    }
+    buf[len] = '\0';
+    int rc = sim_scenario_parse(buf, path, c, err, errlen);
+    free(buf);
+    return rc;
+}

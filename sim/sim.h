@@ -1,0 +1,259 @@
+/*
+ * sim: a deterministic network simulation that drives mpsctp endpoints through the
+ * public sans-IO API (include/mpsctp/mpsctp.h) only.
+ *
+ * A simulation is built from a sim_config (links, flows, timed link events, seed;
+ * the scenario parser in scenario.h produces one), then run. Everything happens in
+ * virtual time (ns); one PRNG per simulation makes runs with the same seed identical.
+ *
+ * Flows: each flow is one client and one server endpoint (ports 5000 and 5001). Path p
+ * of flow f uses client address 10.f.p.1 and server address 10.f.p.2, UDP port 9899.
+ * The client sends messages to the server; the server verifies every byte.
+ */
+#ifndef MPSCTP_SIM_H
+#define MPSCTP_SIM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <mpsctp/mpsctp.h>
+
+#include "sim_evq.h"
+#include "sim_link.h"
+#include "sim_rng.h"
+
+#define SIM_NAME_MAX 32     /* link and flow names, terminating NUL included */
+#define SIM_MAX_PATHS 8     /* paths per flow */
+#define SIM_MAX_HOPS 16     /* links per path */
+#define SIM_MAX_FLOWS 255   /* flows per simulation (one address octet each) */
+#define SIM_UDP_PORT 9899   /* UDP encapsulation port of every simulated address */
+#define SIM_CLIENT_PORT 5000
+#define SIM_SERVER_PORT 5001
+#define SIM_DEFAULT_MSG 1452
+#define SIM_DEFAULT_DURATION_NS (60ull * 1000000000ull)
+/* A simulation whose flows are all fixed transfers runs at most this long. */
+#define SIM_MAX_TIME_NS (3600ull * 1000000000ull)
+/* After its last byte arrived a transfer waits at most this long for the shutdown. */
+#define SIM_LINGER_NS (60ull * 1000000000ull)
+
+/* Sides of a flow. */
+enum { SIM_CLIENT = 0, SIM_SERVER = 1 };
+
+/* Bits of sim_link_cfg.set / sim_event_cfg.set: which parameters were given. */
+enum {
+    SIM_LP_RATE = 1u << 0,
+    SIM_LP_DELAY = 1u << 1,
+    SIM_LP_QUEUE = 1u << 2,
+    SIM_LP_RED = 1u << 3,
+    SIM_LP_LOSS = 1u << 4,
+    SIM_LP_REORDER = 1u << 5,
+    SIM_LP_REORDER_DELAY = 1u << 6,
+    SIM_LP_DUP = 1u << 7,
+    SIM_LP_UP = 1u << 8,
+};
+
+typedef struct sim_link_cfg {
+    char name[SIM_NAME_MAX];
+    sim_link_params p;
+    unsigned set; /* SIM_LP_* bits given explicitly (informational) */
+} sim_link_cfg;
+
+/* A path: the links crossed from client to server, by index into sim_config.links. */
+typedef struct sim_path_cfg {
+    uint32_t nlinks;
+    uint32_t links[SIM_MAX_HOPS];
+} sim_path_cfg;
+
+typedef struct sim_flow_cfg {
+    char name[SIM_NAME_MAX];
+    uint32_t npaths;             /* 1 for now (single-homed) */
+    sim_path_cfg paths[SIM_MAX_PATHS];
+    uint64_t bytes;              /* fixed transfer size; 0: saturated source */
+    uint64_t start_ns;           /* when the client connects */
+    uint32_t msg_size;           /* bytes per message (default SIM_DEFAULT_MSG) */
+    int unordered;               /* 1: messages sent unordered */
+    uint16_t streams;            /* messages spread round robin over this many streams */
+    uint32_t sndbuf, rcvbuf;     /* 0: core defaults */
+    uint16_t mtu;                /* 0: core default */
+} sim_flow_cfg;
+
+typedef enum sim_event_kind {
+    SIM_EVENT_LINK_DOWN = 1,
+    SIM_EVENT_LINK_UP,
+    SIM_EVENT_LINK_SET, /* change the parameters flagged in .set to those in .p */
+} sim_event_kind;
+
+typedef struct sim_event_cfg {
+    uint64_t at;
+    sim_event_kind kind;
+    uint32_t link;
+    sim_link_params p;
+    unsigned set; /* SIM_LP_* */
+} sim_event_cfg;
+
+typedef struct sim_config {
+    uint64_t seed;
+    uint64_t duration_ns;  /* 0: SIM_DEFAULT_DURATION_NS when a flow is saturated, else
+                              until every transfer has finished (at most SIM_MAX_TIME_NS) */
+    sim_link_cfg *links;
+    size_t nlinks;
+    sim_flow_cfg *flows;
+    size_t nflows;
+    sim_event_cfg *events;
+    size_t nevents;
+    /* Optional: adjusts each endpoint's settings after the flow's own (tests use it). */
+    void (*settings_hook)(void *user, size_t flow, int side, mpsctp_settings *s);
+    void *settings_user;
+    /* Optional: core log lines at or below this level go to stderr (-1: none). */
+    int log_level;
+} sim_config;
+
+typedef struct sim sim;
+
+/* Fills *f with defaults: no paths, saturated, start 0, msg SIM_DEFAULT_MSG, ordered,
+ * one stream, core default buffers and MTU. */
+void sim_flow_cfg_default(sim_flow_cfg *f);
+
+/* Initialises *c as an empty configuration (seed 1, default duration, no log). */
+void sim_config_init(sim_config *c);
+
+/* Frees the arrays of a configuration built with sim_config_add_* (or the parser). */
+void sim_config_free(sim_config *c);
+
+/* Appends a link; returns its index, or -1 when memory runs out. */
+int sim_config_add_link(sim_config *c, const sim_link_cfg *l);
+
+/* Appends a flow; returns its index, or -1 when memory runs out. */
+int sim_config_add_flow(sim_config *c, const sim_flow_cfg *f);
+
+/* Appends a timed link event; returns its index, or -1 when memory runs out. */
+int sim_config_add_event(sim_config *c, const sim_event_cfg *e);
+
+/* Builds a simulation (endpoints created, nothing run yet). Returns NULL with a
+ * message in err (errlen bytes) when the configuration is invalid or memory runs out. */
+sim *sim_new(const sim_config *c, char *err, size_t errlen);
+
+/* Frees the simulation, its endpoints and associations. NULL is ignored. */
+void sim_free(sim *s);
+
+/* Runs until the end (duration reached or every transfer finished). Returns 0, or -1
+ * on an internal failure (out of memory; see sim_error). */
+int sim_run(sim *s);
+
+/* Runs every event scheduled at or before t (t capped at the end time). Returns 1
+ * when the simulation can go on, 0 when it has ended, -1 on an internal failure. */
+int sim_run_until(sim *s, uint64_t t);
+
+/* Returns the current virtual time, ns. */
+uint64_t sim_now(const sim *s);
+
+/* Returns the time at which the run stops (may move earlier when transfers finish). */
+uint64_t sim_end_time(const sim *s);
+
+/* Returns the simulation's PRNG (tests may draw from it; doing so changes the run). */
+sim_rng *sim_get_rng(sim *s);
+
+/* Returns a description of the first internal failure, or NULL. */
+const char *sim_error(const sim *s);
+
+/* Schedules fn(s, obj, arg) at virtual time at (not before now). Returns 0 or -1. */
+int sim_schedule(sim *s, uint64_t at, sim_evq_fn fn, void *obj, uint64_t arg);
+
+/* ---- hooks for tests -------------------------------------------------------------- */
+
+/* What a packet filter sees. data may be modified in place (len bytes). */
+typedef struct sim_pkt_view {
+    size_t flow;       /* flow index, or SIZE_MAX for a packet of no flow */
+    uint32_t path;     /* path index */
+    int dir;           /* 0 client to server, 1 server to client */
+    uint32_t link;     /* link index */
+    uint32_t hop;      /* position on the path in travel order, 0 first */
+    const mpsctp_addr *from, *to;
+    uint8_t *data;
+    size_t len;
+    uint64_t now;
+} sim_pkt_view;
+
+/* Called for every packet entering a link; return nonzero to drop it. */
+typedef int (*sim_packet_filter)(void *user, sim *s, const sim_pkt_view *pkt);
+
+/* Called for every event taken from an endpoint of a flow. */
+typedef void (*sim_event_hook)(void *user, sim *s, size_t flow, int side,
+                               const mpsctp_event *ev);
+
+/* Installs (or removes, with fn NULL) the packet filter. */
+void sim_set_packet_filter(sim *s, sim_packet_filter fn, void *user);
+
+/* Installs (or removes, with fn NULL) the event hook. */
+void sim_set_event_hook(sim *s, sim_event_hook fn, void *user);
+
+/* Delivers a crafted packet to side `side` of flow `flow` at time at (>= now), as if
+ * it came from `from` and arrived on `to`; NULL addresses default to path 0's peer and
+ * local address. Returns 0, or -1 on a bad index or out of memory. */
+int sim_inject(sim *s, size_t flow, int side, uint64_t at, const uint8_t *pkt, size_t len,
+               const mpsctp_addr *from, const mpsctp_addr *to);
+
+/* Returns a flow's endpoint on side SIM_CLIENT or SIM_SERVER, or NULL. */
+mpsctp_endpoint *sim_flow_endpoint(sim *s, size_t flow, int side);
+
+/* Returns a flow's association on a side (NULL before the server's COMM_UP). */
+mpsctp_assoc *sim_flow_assoc(sim *s, size_t flow, int side);
+
+/* Fills *a with the address of path `path` of a flow on a side. Returns 0 or -1. */
+int sim_flow_addr(const sim *s, size_t flow, uint32_t path, int side, mpsctp_addr *a);
+
+/* Stops (0) or resumes (1) a flow's source: no new messages are queued while stopped. */
+void sim_flow_set_source(sim *s, size_t flow, int on);
+
+/* Takes a link up (1) or down (0) now. Returns 0, or -1 on a bad index. */
+int sim_link_set_up(sim *s, size_t link, int up);
+
+/* Replaces the parameters of a link flagged in set (SIM_LP_*) by those in *p now.
+ * Returns 0, or -1 on a bad index or invalid parameters. */
+int sim_link_set_params(sim *s, size_t link, const sim_link_params *p, unsigned set);
+
+/* ---- metrics ---------------------------------------------------------------------- */
+
+typedef struct sim_path_metrics {
+    uint64_t bytes_sent;      /* DATA payload bytes the client sent on it (with rtx) */
+    uint64_t retransmissions;
+    uint32_t cwnd, srtt_ms;
+} sim_path_metrics;
+
+typedef struct sim_flow_metrics {
+    const char *name;
+    uint64_t bytes_delivered;   /* verified bytes read by the server */
+    uint64_t bytes_expected;    /* fixed transfers: their size; saturated: 0 */
+    uint64_t bytes_queued;      /* bytes the client's send accepted */
+    uint64_t messages_delivered;
+    int verified;               /* every byte right, nothing duplicated, order kept and,
+                                   for transfers, everything arrived */
+    int complete;               /* fixed transfer: everything arrived */
+    int established;            /* the association came up */
+    double duration_s;          /* active time */
+    double goodput_bps;
+    uint64_t retransmissions, fast_retransmissions, t3_expirations;
+    double max_stall_s;         /* longest time without delivery while data was out */
+    mpsctp_state client_state, server_state;
+    uint32_t npaths;
+    sim_path_metrics paths[SIM_MAX_PATHS];
+    const char *error;          /* first problem found, or NULL */
+} sim_flow_metrics;
+
+typedef struct sim_link_metrics {
+    const char *name;
+    sim_link_stats dir[2];      /* [0] client to server direction, [1] reverse */
+    double utilisation[2];      /* busy time / elapsed time */
+} sim_link_metrics;
+
+/* Returns the number of flows / links. */
+size_t sim_flow_count(const sim *s);
+size_t sim_link_count(const sim *s);
+
+/* Fills *m with a flow's metrics at the current time. Returns 0 or -1 (bad index). */
+int sim_flow_metrics_get(sim *s, size_t flow, sim_flow_metrics *m);
+
+/* Fills *m with a link's metrics at the current time. Returns 0 or -1 (bad index). */
+int sim_link_metrics_get(const sim *s, size_t link, sim_link_metrics *m);
+
+#endif

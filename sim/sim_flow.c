@@ -1,0 +1,614 @@
+/* sim_flow: the endpoints of a flow, its traffic source and the receiver's checks. */
+#include <sys/types.h>
+
+#include "sim_internal.h"
+
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim_payload.h"
+
+#define FLOW_RBUF 65536u
+
+static const char *flow_side_name(int side)
+{
+    return side == SIM_CLIENT ? "client" : "server";
+}
+
+void sim_flow_failf(sim_flow *f, const char *fmt, ...)
+{
+    if (f->bad)
+        return;
+    f->bad = 1;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(f->err, sizeof(f->err), fmt, ap);
+    va_end(ap);
+}
+
+static void flow_random_cb(void *user, void *buf, size_t len)
+{
+    sim_side *sd = user;
+    sim_rng_bytes(&sd->s->rng, buf, len);
+}
+
+static void flow_log_cb(void *user, int level, const char *msg)
+{
+    sim_side *sd = user;
+    if (level > sd->s->cfg.log_level)
+        return;
+    fprintf(stderr, "[%.6f] %s %s: %s\n", (double)sd->s->now / 1e9, sd->f->cfg.name,
+            flow_side_name(sd->side), msg);
+}
+
+/* Length of message idx. */
+static size_t flow_msg_len(const sim_flow *f, uint64_t idx)
+{
+    if (f->cfg.bytes && idx + 1 == f->total_msgs)
+        return (size_t)(f->cfg.bytes - idx * (uint64_t)f->cfg.msg_size);
+    return f->cfg.msg_size;
+}
+
+int sim_flow_setup(sim *s, sim_flow *f, char *err, size_t errlen)
+{
+    for (int sd = 0; sd < 2; sd++) {
+        f->side[sd].s = s;
+        f->side[sd].f = f;
+        f->side[sd].side = sd;
+        f->side[sd].timer_at = UINT64_MAX;
+    }
+    for (uint32_t p = 0; p < f->cfg.npaths; p++)
+        for (int sd = 0; sd < 2; sd++)
+            mpsctp_addr_v4(&f->addr[p][sd],
+                           (10u << 24) | ((uint32_t)f->index << 16) | (p << 8) |
+                               (uint32_t)(sd + 1),
+                           SIM_UDP_PORT);
+    f->seed = sim_rng_mix64(s->cfg.seed ^ sim_rng_mix64(f->index + 1));
+    f->source_on = 1;
+    f->sbuf_idx = UINT64_MAX;
+    f->total_msgs = f->cfg.bytes ? (f->cfg.bytes + f->cfg.msg_size - 1) / f->cfg.msg_size
+                                 : UINT64_MAX;
+    f->sbuf = malloc(f->cfg.msg_size);
+    f->rbuf_cap = FLOW_RBUF;
+    f->rbuf = malloc(f->rbuf_cap);
+    f->rs = calloc(f->cfg.streams, sizeof(*f->rs));
+    if (!f->sbuf || !f->rbuf || !f->rs) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    for (uint32_t i = 0; i < f->cfg.streams; i++)
+        f->rs[i].last = -1;
+    for (int sd = 0; sd < 2; sd++) {
+        mpsctp_settings st;
+        mpsctp_settings_default(&st);
+        st.local_port = sd == SIM_CLIENT ? SIM_CLIENT_PORT : SIM_SERVER_PORT;
+        if (f->cfg.streams > st.num_ostreams)
+            st.num_ostreams = f->cfg.streams;
+        if (f->cfg.sndbuf)
+            st.sndbuf = f->cfg.sndbuf;
+        if (f->cfg.rcvbuf) {
+            st.rcvbuf = f->cfg.rcvbuf;
+            st.pd_point = f->cfg.rcvbuf / 4;
+        }
+        if (f->cfg.mtu)
+            st.mtu = f->cfg.mtu;
+        if (s->cfg.settings_hook)
+            s->cfg.settings_hook(s->cfg.settings_user, f->index, sd, &st);
+        mpsctp_callbacks cb = {.user = &f->side[sd], .random = flow_random_cb};
+        if (s->cfg.log_level >= 0)
+            cb.log = flow_log_cb;
+        f->side[sd].ep = mpsctp_endpoint_new(&st, &cb);
+        if (!f->side[sd].ep) {
+            snprintf(err, errlen, "flow %s: mpsctp_endpoint_new failed for the %s "
+                     "(check sndbuf/rcvbuf >= 4k, mtu >= 508)", f->cfg.name,
+                     flow_side_name(sd));
+            return -1;
+        }
+        for (uint32_t p = 0; p < f->cfg.npaths; p++) {
+            int r = mpsctp_endpoint_add_addr(f->side[sd].ep, &f->addr[p][sd]);
+            if (r < 0) {
+                snprintf(err, errlen, "flow %s: mpsctp_endpoint_add_addr: %s", f->cfg.name,
+                         mpsctp_strerror(r));
+                return -1;
+            }
+        }
+    }
+    mpsctp_endpoint_listen(f->side[SIM_SERVER].ep, 1);
+    return 0;
+}
+
+void sim_flow_teardown(sim *s, sim_flow *f)
+{
+    for (int sd = 0; sd < 2; sd++) {
+        sim_side *x = &f->side[sd];
+        if (x->assoc)
+            mpsctp_assoc_free(x->assoc);
+        for (int i = 0; i < x->nextra; i++)
+            mpsctp_assoc_free(x->extra[i]);
+        x->assoc = NULL;
+        x->nextra = 0;
+        if (x->ep)
+            mpsctp_endpoint_free(x->ep);
+        x->ep = NULL;
+    }
+    free(f->sbuf);
+    free(f->rbuf);
+    free(f->rs);
+    free(f->got);
+    f->sbuf = f->rbuf = f->got = NULL;
+    f->rs = NULL;
+}
+
+void sim_flow_finish(sim *s, sim_flow *f)
+{
+    if (f->finished || !f->cfg.bytes)
+        return;
+    f->finished = 1;
+    if (s->active_transfers > 0)
+        s->active_transfers--;
+    if (s->active_transfers == 0 && !s->has_saturated) {
+        s->end = s->now;
+        s->ended = 1;
+    }
+}
+
+static void flow_linger_ev(void *ctx, void *obj, uint64_t arg)
+{
+    sim_flow_finish(ctx, obj);
+}
+
+/* A transfer is over when all arrived and both ends closed, or when it cannot go on. */
+static void flow_check_done(sim *s, sim_flow *f)
+{
+    if (!f->cfg.bytes || f->finished)
+        return;
+    int complete = f->msgs_delivered == f->total_msgs;
+    if (complete && f->side[SIM_CLIENT].closed && f->side[SIM_SERVER].closed)
+        sim_flow_finish(s, f);
+    else if (!complete && (f->side[SIM_CLIENT].closed || f->bad))
+        sim_flow_finish(s, f);
+}
+
+/* ---- receiver ------------------------------------------------------------------ */
+
+static int flow_got_mark(sim_flow *f, uint64_t idx)
+{
+    if (idx >= f->got_cap) {
+        uint64_t ncap = f->got_cap ? f->got_cap : 4096;
+        while (ncap <= idx)
+            ncap *= 2;
+        uint8_t *n = realloc(f->got, (size_t)(ncap / 8));
+        if (!n)
+            return -1;
+        memset(n + f->got_cap / 8, 0, (size_t)((ncap - f->got_cap) / 8));
+        f->got = n;
+        f->got_cap = ncap;
+    }
+    f->got[idx / 8] |= (uint8_t)(1u << (idx % 8));
+    return 0;
+}
+
+static int flow_got_test(const sim_flow *f, uint64_t idx)
+{
+    return idx < f->got_cap && (f->got[idx / 8] >> (idx % 8)) & 1u;
+}
+
+/* Checks one piece read by the server. */
+static void flow_piece(sim *s, sim_flow *f, const mpsctp_rcvinfo *info, const uint8_t *buf,
+                       size_t n, int eor)
+{
+    uint64_t idx = info->ppid;
+    uint32_t k = f->cfg.streams;
+    if (info->sid >= k) {
+        sim_flow_failf(f, "message %" PRIu64 " arrived on stream %u (only %u used)", idx,
+                       info->sid, k);
+        return;
+    }
+    if (idx >= f->next_msg) {
+        sim_flow_failf(f, "message %" PRIu64 " arrived but was never sent", idx);
+        return;
+    }
+    if (idx % k != info->sid) {
+        sim_flow_failf(f, "message %" PRIu64 " arrived on stream %u, sent on %" PRIu64, idx,
+                       info->sid, idx % k);
+        return;
+    }
+    sim_rstream *rs = &f->rs[info->sid];
+    if (rs->active) {
+        if (rs->idx != idx) {
+            sim_flow_failf(f, "stream %u: part of message %" PRIu64 " inside message %" PRIu64,
+                           info->sid, idx, rs->idx);
+            return;
+        }
+    } else {
+        if (flow_got_test(f, idx)) {
+            sim_flow_failf(f, "message %" PRIu64 " delivered twice", idx);
+            return;
+        }
+        if (!f->cfg.unordered) {
+            uint64_t want = rs->last < 0 ? info->sid : (uint64_t)rs->last + k;
+            if (idx != want) {
+                sim_flow_failf(f, "stream %u: message %" PRIu64 " delivered, expected %" PRIu64
+                               " (order broken or message missing)", info->sid, idx, want);
+                return;
+            }
+        }
+        if (!f->cfg.unordered && (info->flags & MPSCTP_UNORDERED)) {
+            sim_flow_failf(f, "message %" PRIu64 " flagged unordered", idx);
+            return;
+        }
+        rs->active = 1;
+        rs->idx = idx;
+        rs->off = 0;
+    }
+    size_t len = flow_msg_len(f, idx);
+    if (rs->off + n > len) {
+        sim_flow_failf(f, "message %" PRIu64 ": %" PRIu64 " bytes read, it has %zu", idx,
+                       rs->off + n, len);
+        return;
+    }
+    ssize_t bad = sim_payload_check(f->seed, idx, rs->off, buf, n);
+    if (bad >= 0) {
+        sim_flow_failf(f, "message %" PRIu64 ": byte %" PRIu64 " is wrong", idx,
+                       rs->off + (uint64_t)bad);
+        return;
+    }
+    rs->off += n;
+    if (n > 0) {
+        uint64_t from = f->last_delivery > f->outstanding_since ? f->last_delivery
+                                                                 : f->outstanding_since;
+        if (s->now - from > f->max_stall)
+            f->max_stall = s->now - from;
+        if (f->bytes_delivered == 0)
+            f->first_delivery = s->now;
+        f->last_delivery = s->now;
+        f->bytes_delivered += n;
+    }
+    if (eor) {
+        if (rs->off != len) {
+            sim_flow_failf(f, "message %" PRIu64 ": ends after %" PRIu64 " of %zu bytes", idx,
+                           rs->off, len);
+            return;
+        }
+        if (flow_got_mark(f, idx) < 0) {
+            sim_fail(s, "out of memory (receiver bitmap)");
+            return;
+        }
+        rs->active = 0;
+        rs->last = (int64_t)idx;
+        f->msgs_delivered++;
+        if (f->cfg.bytes && f->msgs_delivered == f->total_msgs) {
+            f->done_at = s->now;
+            sim_schedule(s, s->now + SIM_LINGER_NS, flow_linger_ev, f, 0);
+        }
+    }
+}
+
+static void side_read(sim *s, sim_side *sd)
+{
+    sim_flow *f = sd->f;
+    if (!sd->assoc)
+        return;
+    for (;;) {
+        mpsctp_rcvinfo info;
+        int eor = 0;
+        memset(&info, 0, sizeof(info));
+        ssize_t n = mpsctp_assoc_recv(sd->assoc, f->rbuf, f->rbuf_cap, &info, &eor, s->now);
+        if (n == MPSCTP_ERR_WOULDBLOCK || n == MPSCTP_ERR_CLOSED)
+            break;
+        if (n < 0) {
+            sim_flow_failf(f, "mpsctp_assoc_recv: %s", mpsctp_strerror((int)n));
+            break;
+        }
+        if (n == 0 && !eor)
+            break;
+        if (f->bad)
+            continue; /* keep draining so the window stays open */
+        flow_piece(s, f, &info, f->rbuf, (size_t)n, eor);
+    }
+}
+
+/* ---- sender -------------------------------------------------------------------- */
+
+static void side_refill(sim *s, sim_side *sd)
+{
+    sim_flow *f = sd->f;
+    mpsctp_assoc *a = sd->assoc;
+    if (!a || !f->source_on || f->shutdown_done)
+        return;
+    while (f->next_msg < f->total_msgs && s->now < s->end) {
+        uint64_t i = f->next_msg;
+        size_t len = flow_msg_len(f, i);
+        if (f->sbuf_idx != i) {
+            sim_payload_fill(f->seed, i, 0, f->sbuf, len);
+            f->sbuf_idx = i;
+        }
+        mpsctp_sndinfo info = {
+            .sid = (uint16_t)(i % f->cfg.streams),
+            .flags = f->cfg.unordered ? MPSCTP_UNORDERED : 0,
+            .ppid = (uint32_t)i,
+            .context = (uint32_t)i,
+        };
+        int r = mpsctp_assoc_send(a, f->sbuf, len, &info, s->now);
+        if (r == MPSCTP_ERR_WOULDBLOCK || r == MPSCTP_ERR_STATE)
+            break;
+        if (r < 0) {
+            sim_flow_failf(f, "mpsctp_assoc_send(message %" PRIu64 ", %zu bytes): %s", i, len,
+                           mpsctp_strerror(r));
+            f->source_on = 0;
+            break;
+        }
+        if (f->bytes_queued == f->bytes_delivered)
+            f->outstanding_since = s->now;
+        f->bytes_queued += len;
+        f->next_msg++;
+    }
+    if (f->cfg.bytes && f->next_msg == f->total_msgs &&
+        mpsctp_assoc_state(a) == MPSCTP_ESTABLISHED) {
+        int r = mpsctp_assoc_shutdown(a, s->now);
+        if (r == 0)
+            f->shutdown_done = 1;
+        else
+            sim_flow_failf(f, "mpsctp_assoc_shutdown: %s", mpsctp_strerror(r));
+    }
+}
+
+/* ---- endpoint driving ---------------------------------------------------------- */
+
+static int flow_route(const sim_flow *f, int side, const mpsctp_addr *local,
+                      const mpsctp_addr *remote)
+{
+    for (uint32_t p = 0; p < f->cfg.npaths; p++)
+        if (mpsctp_addr_equal(local, &f->addr[p][side]) &&
+            mpsctp_addr_equal(remote, &f->addr[p][1 - side]))
+            return (int)p;
+    return -1;
+}
+
+static void side_drain(sim *s, sim_side *sd)
+{
+    sim_flow *f = sd->f;
+    for (;;) {
+        sim_pkt *p = sim_pkt_get(&s->pool, s->pool.cap);
+        if (!p) {
+            sim_fail(s, "out of memory (packets)");
+            return;
+        }
+        ssize_t n = mpsctp_endpoint_send(sd->ep, p->data, p->cap, &p->from, &p->to, s->now);
+        if (n == MPSCTP_ERR_NOBUFS) {
+            sim_pkt_put(&s->pool, p);
+            p = sim_pkt_get(&s->pool, 65536);
+            if (!p) {
+                sim_fail(s, "out of memory (packets)");
+                return;
+            }
+            n = mpsctp_endpoint_send(sd->ep, p->data, p->cap, &p->from, &p->to, s->now);
+        }
+        if (n <= 0) {
+            sim_pkt_put(&s->pool, p);
+            if (n < 0)
+                sim_flow_failf(f, "mpsctp_endpoint_send (%s): %s", flow_side_name(sd->side),
+                               mpsctp_strerror((int)n));
+            return;
+        }
+        int path = flow_route(f, sd->side, &p->from, &p->to);
+        if (path < 0) {
+            sim_flow_failf(f, "%s sent a packet to an address with no path",
+                           flow_side_name(sd->side));
+            sim_pkt_put(&s->pool, p);
+            continue;
+        }
+        p->flow = f;
+        p->path = (uint32_t)path;
+        p->dir = sd->side == SIM_CLIENT ? 0 : 1;
+        p->len = (uint32_t)n;
+        sim_pkt_send(s, p);
+    }
+}
+
+static int side_events(sim *s, sim_side *sd)
+{
+    sim_flow *f = sd->f;
+    mpsctp_event ev;
+    int n = 0;
+    while (mpsctp_endpoint_next_event(sd->ep, &ev)) {
+        n++;
+        if (s->ev_hook)
+            s->ev_hook(s->ev_hook_user, s, f->index, sd->side, &ev);
+        if (ev.type == MPSCTP_EV_ASSOC_CHANGE) {
+            switch (ev.state) {
+            case MPSCTP_COMM_UP:
+            case MPSCTP_RESTART:
+                if (!sd->assoc) {
+                    sd->assoc = ev.assoc;
+                } else if (ev.assoc && ev.assoc != sd->assoc) {
+                    int known = 0;
+                    for (int i = 0; i < sd->nextra; i++)
+                        known |= sd->extra[i] == ev.assoc;
+                    if (!known && sd->nextra < 4)
+                        sd->extra[sd->nextra++] = ev.assoc;
+                    sim_flow_failf(f, "%s: a second association came up",
+                                   flow_side_name(sd->side));
+                }
+                sd->up = 1;
+                break;
+            case MPSCTP_COMM_LOST:
+            case MPSCTP_CANT_STR_ASSOC:
+                if (ev.assoc == sd->assoc || !sd->assoc) {
+                    sd->closed = 1;
+                    if (!f->cfg.bytes || f->msgs_delivered < f->total_msgs)
+                        sim_flow_failf(f, "%s: association %s at %.6f s",
+                                       flow_side_name(sd->side),
+                                       ev.state == MPSCTP_COMM_LOST ? "lost"
+                                                                    : "could not start",
+                                       (double)s->now / 1e9);
+                }
+                break;
+            case MPSCTP_SHUTDOWN_COMP:
+                if (ev.assoc == sd->assoc || !sd->assoc)
+                    sd->closed = 1;
+                break;
+            default:
+                break;
+            }
+        } else if (ev.type == MPSCTP_EV_SEND_FAILED) {
+            sim_flow_failf(f, "send failed for message %u (%u bytes)", ev.context, ev.length);
+        }
+    }
+    return n;
+}
+
+static void side_timer_ev(void *ctx, void *obj, uint64_t gen);
+
+static void side_rearm(sim *s, sim_side *sd)
+{
+    mpsctp_tstamp d = mpsctp_endpoint_deadline(sd->ep);
+    if (d == MPSCTP_TSTAMP_NEVER)
+        return;
+    if (d < s->now)
+        d = s->now;
+    if (d < sd->timer_at) {
+        sd->timer_gen++;
+        sd->timer_at = d;
+        sim_schedule(s, d, side_timer_ev, sd, sd->timer_gen);
+    }
+}
+
+/* Everything an endpoint needs after it got a packet or a timer ran. */
+static void side_service(sim *s, sim_side *sd)
+{
+    for (int round = 0; round < 4; round++) {
+        int nev = side_events(s, sd);
+        if (round > 0 && nev == 0)
+            break;
+        if (sd->side == SIM_SERVER)
+            side_read(s, sd);
+        else
+            side_refill(s, sd);
+        side_drain(s, sd);
+    }
+    flow_check_done(s, sd->f);
+    side_rearm(s, sd);
+}
+
+static void side_timer_ev(void *ctx, void *obj, uint64_t gen)
+{
+    sim *s = ctx;
+    sim_side *sd = obj;
+    if (gen != sd->timer_gen)
+        return;
+    sd->timer_at = UINT64_MAX;
+    mpsctp_endpoint_timeout(sd->ep, s->now);
+    side_service(s, sd);
+    if (sd->spin_at == s->now) {
+        sd->spin_count++;
+    } else {
+        sd->spin_at = s->now;
+        sd->spin_count = 0;
+    }
+    if (sd->spin_count > 1000 && sd->timer_at <= s->now) {
+        /* The deadline does not move although its timers ran: report it and poll
+         * every millisecond instead of spinning at one instant. */
+        sim_flow_failf(sd->f, "%s: endpoint deadline stays at %.6f s after "
+                       "mpsctp_endpoint_timeout", flow_side_name(sd->side),
+                       (double)s->now / 1e9);
+        sd->timer_gen++;
+        sd->timer_at = s->now + 1000000ull;
+        sim_schedule(s, sd->timer_at, side_timer_ev, sd, sd->timer_gen);
+    }
+}
+
+void sim_flow_start_ev(void *ctx, void *obj, uint64_t arg)
+{
+    sim *s = ctx;
+    sim_flow *f = obj;
+    sim_side *c = &f->side[SIM_CLIENT];
+    mpsctp_addr remotes[SIM_MAX_PATHS];
+    for (uint32_t p = 0; p < f->cfg.npaths; p++)
+        remotes[p] = f->addr[p][SIM_SERVER];
+    int r = mpsctp_endpoint_connect(c->ep, remotes, f->cfg.npaths, SIM_SERVER_PORT, s->now,
+                                    &c->assoc);
+    if (r < 0) {
+        c->assoc = NULL;
+        sim_flow_failf(f, "mpsctp_endpoint_connect: %s", mpsctp_strerror(r));
+        c->closed = 1;
+        flow_check_done(s, f);
+        return;
+    }
+    side_service(s, c);
+}
+
+void sim_flow_deliver(sim *s, sim_pkt *p)
+{
+    sim_flow *f = p->flow;
+    sim_side *sd = &f->side[p->dir == 0 ? SIM_SERVER : SIM_CLIENT];
+    (void)mpsctp_endpoint_recv(sd->ep, p->data, p->len, &p->to, &p->from, s->now);
+    sim_pkt_put(&s->pool, p);
+    side_service(s, sd);
+}
+
+/* ---- metrics ------------------------------------------------------------------- */
+
+int sim_flow_metrics_get(sim *s, size_t flow, sim_flow_metrics *m)
+{
+    if (flow >= s->nflows)
+        return -1;
+    sim_flow *f = &s->flows[flow];
+    memset(m, 0, sizeof(*m));
+    m->name = f->cfg.name;
+    m->bytes_delivered = f->bytes_delivered;
+    m->bytes_expected = f->cfg.bytes;
+    m->bytes_queued = f->bytes_queued;
+    m->messages_delivered = f->msgs_delivered;
+    m->complete = f->cfg.bytes && f->msgs_delivered == f->total_msgs;
+    m->established = f->side[SIM_CLIENT].up && f->side[SIM_SERVER].up;
+    m->error = f->bad ? f->err : NULL;
+    m->verified = !f->bad;
+    if (m->verified && f->cfg.bytes && !m->complete) {
+        m->verified = 0;
+        m->error = "transfer incomplete";
+    }
+    if (m->verified && !f->cfg.bytes && s->now > f->cfg.start_ns && f->bytes_delivered == 0) {
+        m->verified = 0;
+        m->error = "nothing delivered";
+    }
+    uint64_t endt = m->complete ? f->last_delivery : s->now;
+    uint64_t dur = endt > f->cfg.start_ns ? endt - f->cfg.start_ns : 0;
+    m->duration_s = (double)dur / 1e9;
+    m->goodput_bps = dur ? (double)f->bytes_delivered * 8.0 / m->duration_s : 0.0;
+    uint64_t stall = f->max_stall;
+    if (f->bytes_queued > f->bytes_delivered) {
+        uint64_t from = f->last_delivery > f->outstanding_since ? f->last_delivery
+                                                                 : f->outstanding_since;
+        if (s->now > from && s->now - from > stall)
+            stall = s->now - from;
+    }
+    m->max_stall_s = (double)stall / 1e9;
+    mpsctp_assoc *a = f->side[SIM_CLIENT].assoc;
+    m->client_state = a ? mpsctp_assoc_state(a) : MPSCTP_CLOSED;
+    m->server_state =
+        f->side[SIM_SERVER].assoc ? mpsctp_assoc_state(f->side[SIM_SERVER].assoc)
+                                  : MPSCTP_CLOSED;
+    m->npaths = f->cfg.npaths;
+    if (a) {
+        mpsctp_assoc_status st;
+        if (mpsctp_assoc_status_get(a, &st) == 0) {
+            m->retransmissions = st.retransmissions;
+            m->fast_retransmissions = st.fast_retransmissions;
+            m->t3_expirations = st.t3_expirations;
+        }
+        for (uint32_t p = 0; p < f->cfg.npaths; p++) {
+            mpsctp_path_info pi;
+            if (mpsctp_assoc_path_info(a, p, &pi) == 0) {
+                m->paths[p].bytes_sent = pi.bytes_sent;
+                m->paths[p].retransmissions = pi.retransmissions;
+                m->paths[p].cwnd = pi.cwnd;
+                m->paths[p].srtt_ms = pi.srtt_ms;
+            }
+        }
+    }
+    return 0;
+}

@@ -1,0 +1,121 @@
+/*
+ * sim_internal: structures shared by sim.c (engine: time, links, packets) and
+ * sim_flow.c (endpoints, sources, verification). Not for use outside sim/.
+ */
+#ifndef MPSCTP_SIM_INTERNAL_H
+#define MPSCTP_SIM_INTERNAL_H
+
+#include "sim.h"
+#include "sim_pkt.h"
+
+typedef struct sim_flow sim_flow;
+
+typedef struct sim_link {
+    char name[SIM_NAME_MAX];
+    sim_link_params p;
+    sim_link_dir dir[2];
+} sim_link;
+
+/* One endpoint of a flow. */
+typedef struct sim_side {
+    sim *s;
+    sim_flow *f;
+    int side;
+    mpsctp_endpoint *ep;
+    mpsctp_assoc *assoc;
+    mpsctp_assoc *extra[4];  /* further associations the endpoint reported (freed) */
+    int nextra;
+    uint64_t timer_at;       /* time of the pending timer event, or UINT64_MAX */
+    uint64_t timer_gen;      /* generation of the pending timer event */
+    int closed;              /* association ended (shut down, lost, refused) */
+    int up;                  /* COMM_UP seen */
+    uint64_t spin_at;        /* time of the last timer run */
+    uint32_t spin_count;     /* timer runs in a row at spin_at */
+} sim_side;
+
+/* Receiver state of one stream. */
+typedef struct sim_rstream {
+    int active;        /* a message is being read */
+    uint64_t idx;      /* its index */
+    uint64_t off;      /* bytes of it read so far */
+    int64_t last;      /* index of the last whole message (-1: none) */
+} sim_rstream;
+
+struct sim_flow {
+    sim_flow_cfg cfg;
+    size_t index;
+    sim_side side[2];
+    mpsctp_addr addr[SIM_MAX_PATHS][2]; /* [path][side] */
+    uint64_t seed;                      /* payload seed */
+    int source_on;
+    /* sender */
+    uint64_t total_msgs;   /* fixed transfer: number of messages; else UINT64_MAX */
+    uint64_t next_msg;     /* index of the next message to queue */
+    uint8_t *sbuf;         /* holds message sbuf_idx */
+    uint64_t sbuf_idx;
+    uint64_t bytes_queued;
+    int shutdown_done;
+    /* receiver */
+    uint8_t *rbuf;
+    size_t rbuf_cap;
+    sim_rstream *rs;       /* cfg.streams entries */
+    uint8_t *got;          /* bitmap of whole messages received */
+    uint64_t got_cap;      /* bits */
+    uint64_t msgs_delivered;
+    uint64_t bytes_delivered;
+    uint64_t first_delivery, last_delivery;
+    uint64_t outstanding_since;
+    uint64_t max_stall;
+    int bad;               /* verification failed */
+    char err[192];
+    int finished;          /* counted out of the active flows */
+    uint64_t done_at;      /* all data delivered at (fixed transfers) */
+};
+
+struct sim {
+    sim_config cfg;       /* arrays owned by the config the caller passed: copied */
+    sim_rng rng;
+    sim_evq evq;
+    uint64_t now;
+    uint64_t end;
+    int ended;
+    sim_pkt_pool pool;
+    sim_link *links;
+    size_t nlinks;
+    sim_flow *flows;
+    size_t nflows;
+    size_t active_transfers; /* fixed transfers not finished yet */
+    int has_saturated;
+    sim_packet_filter filter;
+    void *filter_user;
+    sim_event_hook ev_hook;
+    void *ev_hook_user;
+    char err[192];
+    int failed;
+};
+
+/* Records an internal failure (first one wins). */
+void sim_fail(sim *s, const char *msg);
+
+/* Sends packet p (from, to, flow, path, dir set) into the first link of its path. */
+void sim_pkt_send(sim *s, sim_pkt *p);
+
+/* Delivers an arrived packet to the proper endpoint and services it; frees p. */
+void sim_flow_deliver(sim *s, sim_pkt *p);
+
+/* Creates the flow's endpoints. Returns 0 or -1 with err filled. */
+int sim_flow_setup(sim *s, sim_flow *f, char *err, size_t errlen);
+
+/* Frees the flow's associations, endpoints and buffers. */
+void sim_flow_teardown(sim *s, sim_flow *f);
+
+/* Event: the client connects (obj = flow). */
+void sim_flow_start_ev(void *ctx, void *obj, uint64_t arg);
+
+/* Records a verification failure of flow f (first message kept). */
+void sim_flow_failf(sim_flow *f, const char *fmt, ...);
+
+/* Marks a fixed transfer finished (stops the run when it was the last). */
+void sim_flow_finish(sim *s, sim_flow *f);
+
+#endif
