@@ -153,6 +153,13 @@ static int scn_errf(char *err, size_t errlen, const char *fmt, ...)
 int sim_scenario_link_opt(sim_link_params *p, unsigned *set, const char *key,
                           const char *value, char *err, size_t errlen)
 {
+    static const char *const known[] = {"rate", "delay", "queue", "red", "loss", "reorder",
+                                        "reorder_delay", "dup", "down", "up"};
+    int is_known = 0;
+    for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+        is_known |= !strcmp(key, known[i]);
+    if (!is_known)
+        return scn_errf(err, errlen, "unknown link option '%s'", key);
     if (!value && strcmp(key, "down") && strcmp(key, "up"))
         return scn_errf(err, errlen, "link option '%s' needs a value (%s=...)", key, key);
     if (!strcmp(key, "rate")) {
