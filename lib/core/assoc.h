@@ -1,0 +1,257 @@
+/* Internal definitions shared by the association and endpoint modules: the association
+ * (TCB, RFC 9260 s14) and endpoint structures and the functions the modules call on
+ * each other. Not part of the public API. */
+#ifndef MPSCTP_ASSOC_H
+#define MPSCTP_ASSOC_H
+
+#include "cc.h"
+#include "codec.h"
+#include "crc32c.h"
+#include "mpsctp/mpsctp.h"
+#include "path.h"
+#include "reasm.h"
+#include "rtxq.h"
+#include "sendq.h"
+#include "tsnmap.h"
+
+#define MPSCTP_MAX_PATHS 8
+#define MPSCTP_MAX_LOCAL_ADDRS 8
+#define MPSCTP_SECRET_LEN 32
+#define NS_PER_MS MPSCTP_NS_PER_MS
+
+/* A control chunk waiting to be sent (already encoded), with its destination path. */
+typedef struct ctrl_chunk {
+    struct ctrl_chunk *next;
+    int8_t path; /* path index, or -1: the primary path */
+    uint8_t type;
+    uint16_t len;
+    uint8_t data[];
+} ctrl_chunk;
+
+/* A whole packet the endpoint sends without an association (INIT ACK, OOTB replies). */
+typedef struct reply_pkt {
+    struct reply_pkt *next;
+    mpsctp_addr local, remote;
+    size_t len;
+    uint8_t data[];
+} reply_pkt;
+
+struct mpsctp_assoc {
+    mpsctp_endpoint *ep;
+    struct mpsctp_assoc *next; /* endpoint's list */
+    uint32_t id;
+    mpsctp_state state;
+    uint16_t peer_port;
+    uint32_t my_vtag, peer_vtag;
+    uint32_t tie_local, tie_peer; /* RFC 9260 s5.2.1/s5.2.2 tie tags */
+    uint32_t my_itsn;
+    uint16_t os, is; /* negotiated outbound and inbound stream counts */
+    mpsctp_settings cfg;
+
+    /* paths */
+    mpsctp_path paths[MPSCTP_MAX_PATHS];
+    cc_path cc[MPSCTP_MAX_PATHS];
+    uint32_t npaths, primary;
+    const cc_ops *ccops;
+
+    /* sender */
+    sendq sq;
+    rtxq rq;
+    uint32_t peer_rwnd;   /* RFC 9260 s6.2.1: peer's window as the sender sees it */
+    uint32_t outstanding; /* bytes in flight over all paths (chunk bytes) */
+    uint32_t burst;       /* packets of new data still allowed in this round */
+    uint8_t dry_armed;    /* report SENDER_DRY the next time everything is acked */
+
+    /* receiver */
+    tsnmap map;
+    reasm ra;
+    uint8_t rx_ready;       /* map and ra are set up */
+    uint8_t sack_due;       /* a SACK must go out now */
+    uint8_t sack_pending;   /* data arrived that a SACK has not reported yet */
+    uint32_t pkts_unacked;  /* packets with DATA since the last SACK */
+    int8_t last_data_path;  /* where the latest DATA came from */
+    uint32_t last_rwnd;     /* a_rwnd in the last SACK */
+    mpsctp_tstamp sack_deadline;
+
+    /* control */
+    ctrl_chunk *ctrl_head, *ctrl_tail;
+    uint8_t *init_chunk;   /* our INIT (for T1-init retransmission) */
+    size_t init_len;
+    uint8_t *cookie;       /* cookie to echo (COOKIE-ECHOED) */
+    size_t cookie_len;
+    uint32_t init_retries;
+    mpsctp_tstamp t1_deadline;
+    mpsctp_tstamp t2_deadline;    /* T2-shutdown */
+    mpsctp_tstamp t5_deadline;    /* T5-shutdown-guard */
+    uint8_t shutdown_requested;   /* user asked for graceful shutdown */
+    uint32_t error_count;         /* association error counter */
+    uint32_t cookie_preserve_ms;  /* RFC 9260 s5.2.6: lifespan to ask for in a new INIT */
+
+    /* counters */
+    uint64_t data_chunks_sent, data_chunks_received, retransmissions, fast_retransmissions,
+        t3_expirations, dup_tsns, packets_sent, packets_received, bytes_sent_user,
+        bytes_received_user;
+};
+
+struct mpsctp_endpoint {
+    mpsctp_settings cfg;
+    mpsctp_callbacks cb;
+    crc32c_fn crc;
+    uint8_t secret[MPSCTP_SECRET_LEN];
+    mpsctp_addr addrs[MPSCTP_MAX_LOCAL_ADDRS];
+    uint32_t naddrs;
+    int listening;
+    mpsctp_assoc *assocs;
+    mpsctp_assoc *send_cursor; /* round robin over associations in endpoint_send */
+    uint32_t next_id;
+    reply_pkt *replies, *replies_tail;
+    mpsctp_event *evq;
+    uint32_t ev_cap, ev_head, ev_count;
+    mpsctp_endpoint_stats stats;
+};
+
+/* ---- cookie (cookie.c) ----------------------------------------------------------------- */
+
+/* What a state cookie carries: enough to build the association from a COOKIE ECHO. */
+typedef struct cookie_data {
+    mpsctp_tstamp created;
+    uint32_t lifetime_ms;
+    uint32_t my_vtag, peer_vtag, tie_local, tie_peer;
+    uint32_t my_itsn, peer_itsn, peer_rwnd;
+    uint16_t os, is;
+    uint16_t my_port, peer_port;
+    mpsctp_addr local, remote;
+} cookie_data;
+
+/* ---- endpoint services (endpoint.c) ----------------------------------------------- */
+
+/* Queues an event; drops it when memory runs out. */
+void ep_event(mpsctp_endpoint *ep, const mpsctp_event *ev);
+/* Queues a whole packet for sending (checksum added). Returns 0 or NOMEM. */
+int ep_reply(mpsctp_endpoint *ep, const uint8_t *pkt, size_t len, const mpsctp_addr *local,
+             const mpsctp_addr *remote);
+/* Fills buf with n random bytes. */
+void ep_random(mpsctp_endpoint *ep, void *buf, size_t n);
+/* Returns a random nonzero 32-bit value. */
+uint32_t ep_random32(mpsctp_endpoint *ep);
+/* Computes HMAC-SHA256 with the endpoint secret. */
+void ep_hmac(mpsctp_endpoint *ep, const uint8_t *msg, size_t len, uint8_t out[32]);
+/* Writes a debug log line (printf format) when a log callback is set. */
+void ep_log(mpsctp_endpoint *ep, int level, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* RFC 9260 s5.1 B, s3.2.1: checks INIT/INIT ACK parameters. Unrecognised parameters to
+ * report (upper bits 01/11) are written into rep as Unrecognized Parameter parameters;
+ * processing stops at 00/01. A State Cookie parameter is returned in *cookie (when
+ * cookie is not NULL). Returns 0, or the ABORT cause to send with the offending
+ * parameter in *bad. */
+uint16_t ep_check_init_params(const sctp_init *in, wbuf *rep, sctp_tlv *bad,
+                              sctp_tlv *cookie);
+/* Answers an INIT (RFC 9260 s5.1 B, s5.2): validates it and queues either an INIT ACK
+ * carrying a state cookie with the given tags, or an ABORT. my_vtag/my_itsn are the
+ * values the INIT ACK offers. Returns 0 when an INIT ACK was queued, else -1. */
+int ep_answer_init(mpsctp_endpoint *ep, const sctp_common *h, const sctp_tlv *c,
+                   const mpsctp_addr *local, const mpsctp_addr *remote, uint32_t my_vtag,
+                   uint32_t my_itsn, uint32_t tie_local, uint32_t tie_peer,
+                   mpsctp_tstamp now);
+/* Processes a COOKIE ECHO chunk (RFC 9260 s5.1 D, s5.2.4). hint is the association the
+ * packet was matched to (or NULL). Returns the association that should process the rest
+ * of the packet, or NULL to stop. */
+mpsctp_assoc *ep_cookie_echo(mpsctp_endpoint *ep, mpsctp_assoc *hint, const sctp_common *h,
+                             const sctp_tlv *c, const mpsctp_addr *local,
+                             const mpsctp_addr *remote, mpsctp_tstamp now);
+
+/* ---- association lifecycle (assoc.c) ----------------------------------------------- */
+
+/* Allocates an association in CLOSED with the endpoint's settings, one path to remote. */
+mpsctp_assoc *assoc_new(mpsctp_endpoint *ep, const mpsctp_addr *remote, uint16_t peer_port);
+/* Sets up the data state after the handshake: streams, TSNs, peer window. Returns 0 or
+ * NOMEM. */
+int assoc_setup_data(mpsctp_assoc *a, uint16_t os, uint16_t is, uint32_t my_itsn,
+                     uint32_t peer_itsn, uint32_t peer_rwnd);
+/* Enters state s. */
+void assoc_set_state(mpsctp_assoc *a, mpsctp_state s);
+/* Moves to CLOSED and reports change (MPSCTP_COMM_LOST, SHUTDOWN_COMP, CANT_STR_ASSOC)
+ * with cause; unsent and unacknowledged messages are reported as send failures. */
+void assoc_close(mpsctp_assoc *a, uint32_t change, uint16_t cause);
+/* Queues an encoded control chunk for path (-1: primary). Returns 0 or NOMEM. */
+int assoc_queue_ctrl(mpsctp_assoc *a, int path, const uint8_t *chunk, size_t len);
+/* Drops every queued control chunk. */
+void assoc_flush_ctrl(mpsctp_assoc *a);
+/* Queues an ABORT with one error cause (code, value bytes) and closes. */
+void assoc_abort_with(mpsctp_assoc *a, uint16_t cause, const uint8_t *v, size_t vlen,
+                      uint32_t change);
+/* Returns the earliest timer deadline of the association. */
+mpsctp_tstamp assoc_deadline(const mpsctp_assoc *a);
+/* Runs the association's expired timers. */
+void assoc_timeout(mpsctp_assoc *a, mpsctp_tstamp now);
+/* Reports an event about a. */
+void assoc_event(mpsctp_assoc *a, mpsctp_event_type type, uint32_t state, uint16_t error);
+/* Returns the index of the path whose remote address is addr, or -1. */
+int assoc_path_find(const mpsctp_assoc *a, const mpsctp_addr *addr);
+/* Returns the RTO bounds (ns). */
+uint64_t assoc_rto_min(const mpsctp_assoc *a);
+uint64_t assoc_rto_max(const mpsctp_assoc *a);
+/* Reports a path state change (MPSCTP_ADDR_*) for path pi. */
+void assoc_path_event(mpsctp_assoc *a, uint32_t pi, uint32_t state);
+/* Arms the heartbeat timer of every path. */
+void assoc_start_heartbeats(mpsctp_assoc *a, mpsctp_tstamp now);
+/* Handles a HEARTBEAT ACK's info: RTT sample, error counters cleared, next heartbeat. */
+void assoc_heartbeat_ack(mpsctp_assoc *a, const uint8_t *info, size_t len, mpsctp_tstamp now);
+/* Increments the association error counter; aborts (COMM_LOST) past
+ * Association.Max.Retrans. Returns 1 when the association was closed. */
+int assoc_error(mpsctp_assoc *a);
+/* Checks whether a pending shutdown can proceed (all data acked) and sends SHUTDOWN or
+ * SHUTDOWN ACK. */
+void assoc_shutdown_progress(mpsctp_assoc *a, mpsctp_tstamp now);
+
+/* ---- chunk handling (assoc_ctrl.c: handshake, shutdown, abort, heartbeat, error) ----- */
+
+/* Processes one packet for association a. chunks points after the common header. */
+void assoc_recv_packet(mpsctp_assoc *a, const sctp_common *h, const uint8_t *chunks,
+                       const uint8_t *end, const mpsctp_addr *local,
+                       const mpsctp_addr *remote, mpsctp_tstamp now);
+/* RFC 9260 s5.2.4 table 2: a valid cookie for an existing association a. Returns a when
+ * the rest of the packet should be processed, NULL to stop. */
+mpsctp_assoc *assoc_cookie_existing(mpsctp_assoc *a, const cookie_data *cd,
+                                    const mpsctp_addr *local, mpsctp_tstamp now);
+/* Builds and queues our INIT (COOKIE-WAIT) and arms T1-init. Returns 0 or NOMEM. */
+int assoc_send_init(mpsctp_assoc *a, mpsctp_tstamp now);
+/* Writes the ERROR chunk "Unrecognized Chunk Type" for chunk c into w. */
+void assoc_put_unrecognized(wbuf *w, const sctp_tlv *c);
+
+/* ---- data (assoc_data.c) ------------------------------------------------------------ */
+
+/* Handles a DATA chunk received on path pi. Returns 0, or 1 when the association was
+ * aborted (stop processing the packet). */
+int assoc_recv_data(mpsctp_assoc *a, const sctp_tlv *c, int pi, mpsctp_tstamp now);
+/* Called once after all chunks of a packet carrying DATA: decides on the SACK. */
+void assoc_data_packet_done(mpsctp_assoc *a, int had_gap_or_dup, mpsctp_tstamp now);
+/* Handles a SACK (nr: NR-SACK). Returns 0, or 1 when the association closed. */
+int assoc_recv_sack(mpsctp_assoc *a, const sctp_tlv *c, int nr, mpsctp_tstamp now);
+/* Processes a cumulative TSN ack alone (SHUTDOWN carries one). */
+void assoc_cum_ack(mpsctp_assoc *a, uint32_t cum, mpsctp_tstamp now);
+/* Writes a SACK for the current receive state into w (if it fits). Returns 1 if written. */
+int assoc_put_sack(mpsctp_assoc *a, wbuf *w);
+/* Returns the window we advertise. */
+uint32_t assoc_local_rwnd(const mpsctp_assoc *a);
+/* RFC 9260 s6.3.3: T3-rtx expiry on path pi. */
+void assoc_t3_expired(mpsctp_assoc *a, int pi, mpsctp_tstamp now);
+/* Returns 1 when every queued message has been acknowledged. */
+int assoc_all_acked(const mpsctp_assoc *a);
+/* Releases every chunk and message on the sender side, reporting SEND_FAILED for each
+ * message not fully acknowledged when report is set. */
+void assoc_drop_send_state(mpsctp_assoc *a, int report);
+
+/* ---- output (assoc_output.c) ---------------------------------------------------------- */
+
+/* Builds the next packet of association a into buf. Returns its length, or 0. */
+size_t assoc_output(mpsctp_assoc *a, uint8_t *buf, size_t cap, mpsctp_addr *local,
+                    mpsctp_addr *remote, mpsctp_tstamp now);
+
+/* Writes the State Cookie parameter value for d into w. */
+void cookie_encode(mpsctp_endpoint *ep, wbuf *w, const cookie_data *d);
+/* Verifies and decodes a cookie. Returns 0, MPSCTP_ERR_MALFORMED (bad length or MAC). */
+int cookie_decode(mpsctp_endpoint *ep, const uint8_t *p, size_t len, cookie_data *d);
+
+#endif

@@ -1,0 +1,541 @@
+/* Association control chunks: the handshake (RFC 9260 s5.1) and its collisions (s5.2),
+ * shutdown (s9.2), ABORT (s9.1), HEARTBEAT (s8.3), ERROR (s3.3.10), and the chunk loop
+ * of a packet with its verification tag rules (s8.5.1). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "assoc.h"
+
+/* Queues a small control chunk built by fn-like helpers: a chunk with no value or one
+ * 32-bit value. */
+static void queue_simple(mpsctp_assoc *a, int path, uint8_t type, uint8_t flags, int has_v,
+                         uint32_t v)
+{
+    uint8_t b[8];
+    wbuf w;
+    wbuf_init(&w, b, sizeof(b));
+    if (has_v)
+        codec_u32_chunk(&w, type, flags, v);
+    else
+        codec_empty_chunk(&w, type, flags);
+    assoc_queue_ctrl(a, path, b, w.len);
+}
+
+int assoc_send_init(mpsctp_assoc *a, mpsctp_tstamp now)
+{
+    mpsctp_endpoint *ep = a->ep;
+    uint8_t b[512];
+    wbuf w;
+    wbuf_init(&w, b, sizeof(b));
+    size_t off = codec_init_begin(&w, SCTP_INIT, a->my_vtag, a->cfg.rcvbuf,
+                                  a->cfg.num_ostreams, a->cfg.max_instreams, a->my_itsn);
+    for (uint32_t i = 0; ep->naddrs > 1 && i < ep->naddrs; i++) {
+        const mpsctp_addr *la = &ep->addrs[i];
+        if (la->family == MPSCTP_AF_INET)
+            codec_param_put(&w, SCTP_P_IPV4, la->ip, 4);
+        else
+            codec_param_put(&w, SCTP_P_IPV6, la->ip, 16);
+    }
+    /* RFC 9260 s3.3.2.1: Supported Address Types: IPv4 and IPv6. */
+    uint8_t types[4];
+    put16(types, SCTP_P_IPV4);
+    put16(types + 2, SCTP_P_IPV6);
+    codec_param_put(&w, SCTP_P_SUPPORTED_ADDR_TYPES, types, 4);
+    if (a->cookie_preserve_ms) {
+        uint8_t v[4];
+        put32(v, a->cookie_preserve_ms);
+        codec_param_put(&w, SCTP_P_COOKIE_PRESERVATIVE, v, 4);
+    }
+    codec_chunk_end(&w, off);
+    if (w.err)
+        return MPSCTP_ERR_INVAL;
+    uint8_t *copy = malloc(w.len);
+    if (!copy)
+        return MPSCTP_ERR_NOMEM;
+    memcpy(copy, b, w.len);
+    free(a->init_chunk);
+    a->init_chunk = copy;
+    a->init_len = w.len;
+    assoc_queue_ctrl(a, 0, b, w.len);
+    assoc_set_state(a, MPSCTP_COOKIE_WAIT);
+    a->t1_deadline = now + a->paths[0].rto;
+    return 0;
+}
+
+void assoc_put_unrecognized(wbuf *w, const sctp_tlv *c)
+{
+    size_t n = (size_t)c->len;
+    if (n > 256)
+        n = 256; /* report the head of a large chunk only */
+    size_t off = codec_chunk_begin(w, SCTP_ERROR, 0);
+    size_t po = codec_param_begin(w, SCTP_CAUSE_UNRECOGNIZED_CHUNK);
+    wbuf_put(w, c->value - 4, n);
+    codec_param_end(w, po);
+    codec_chunk_end(w, off);
+}
+
+/* Data transfer may start: timers, heartbeats, pending shutdown. */
+static void established(mpsctp_assoc *a, mpsctp_tstamp now)
+{
+    a->t1_deadline = MPSCTP_TSTAMP_NEVER;
+    a->init_retries = 0;
+    a->error_count = 0;
+    assoc_set_state(a, MPSCTP_ESTABLISHED);
+    assoc_start_heartbeats(a, now);
+    free(a->cookie);
+    a->cookie = NULL;
+    free(a->init_chunk);
+    a->init_chunk = NULL;
+    if (a->shutdown_requested) {
+        assoc_set_state(a, MPSCTP_SHUTDOWN_PENDING);
+        assoc_shutdown_progress(a, now);
+    }
+}
+
+/* RFC 9260 s5.1 C: INIT ACK in COOKIE-WAIT. Returns 1 when the association closed. */
+static int recv_init_ack(mpsctp_assoc *a, const sctp_tlv *c, mpsctp_tstamp now)
+{
+    sctp_init in;
+    if (a->state != MPSCTP_COOKIE_WAIT)
+        return 0; /* s5.2.3: discard elsewhere */
+    if (codec_init_decode(c, &in) || in.init_tag == 0 || in.os == 0 || in.mis == 0) {
+        /* s3.3.3: invalid mandatory values: destroy the association (ABORT sent). */
+        assoc_abort_with(a, SCTP_CAUSE_INVALID_PARAM, NULL, 0, MPSCTP_CANT_STR_ASSOC);
+        return 1;
+    }
+    uint8_t repbuf[512];
+    wbuf rep;
+    wbuf_init(&rep, repbuf, sizeof(repbuf));
+    sctp_tlv bad = {0}, cookie = {0};
+    uint16_t cause = ep_check_init_params(&in, &rep, &bad, &cookie);
+    /* The ABORT must carry the peer's tag, which we only now learn. */
+    a->peer_vtag = in.init_tag;
+    if (cause) {
+        assoc_abort_with(a, cause, bad.value ? bad.value - 4 : NULL, bad.value ? bad.len : 0,
+                         MPSCTP_CANT_STR_ASSOC);
+        return 1;
+    }
+    if (!cookie.value) {
+        uint8_t v[6] = {0, 0, 0, 1, 0, SCTP_P_STATE_COOKIE}; /* one missing: State Cookie */
+        assoc_abort_with(a, SCTP_CAUSE_MISSING_PARAM, v, sizeof(v), MPSCTP_CANT_STR_ASSOC);
+        return 1;
+    }
+    uint16_t os = a->cfg.num_ostreams < in.mis ? a->cfg.num_ostreams : in.mis;
+    uint16_t is = in.os < a->cfg.max_instreams ? in.os : a->cfg.max_instreams;
+    if (assoc_setup_data(a, os, is, a->my_itsn, in.init_tsn, in.a_rwnd)) {
+        assoc_abort_with(a, SCTP_CAUSE_OUT_OF_RESOURCE, NULL, 0, MPSCTP_CANT_STR_ASSOC);
+        return 1;
+    }
+    size_t clen = SCTP_CHUNK_HDR_LEN + cookie.vlen;
+    uint8_t *echo = malloc(pad4(clen));
+    if (!echo) {
+        assoc_abort_with(a, SCTP_CAUSE_OUT_OF_RESOURCE, NULL, 0, MPSCTP_CANT_STR_ASSOC);
+        return 1;
+    }
+    wbuf w;
+    wbuf_init(&w, echo, pad4(clen));
+    size_t off = codec_chunk_begin(&w, SCTP_COOKIE_ECHO, 0);
+    wbuf_put(&w, cookie.value, cookie.vlen);
+    codec_chunk_end(&w, off);
+    free(a->cookie);
+    a->cookie = echo;
+    a->cookie_len = w.len;
+    /* Drop our INIT if it is still queued (a retransmission that lost the race). */
+    for (ctrl_chunk **pp = &a->ctrl_head; *pp;) {
+        if ((*pp)->type == SCTP_INIT) {
+            ctrl_chunk *d = *pp;
+            *pp = d->next;
+            free(d);
+        } else {
+            pp = &(*pp)->next;
+        }
+    }
+    a->ctrl_tail = NULL;
+    for (ctrl_chunk *k = a->ctrl_head; k; k = k->next)
+        a->ctrl_tail = k;
+    assoc_queue_ctrl(a, 0, echo, w.len);
+    if (!rep.err && rep.len) {
+        /* RFC 9260 s3.2.1: report unrecognised INIT ACK parameters in an ERROR bundled
+         * with the COOKIE ECHO. */
+        uint8_t eb[600];
+        wbuf e;
+        wbuf_init(&e, eb, sizeof(eb));
+        size_t eo = codec_chunk_begin(&e, SCTP_ERROR, 0);
+        size_t po = codec_param_begin(&e, SCTP_CAUSE_UNRECOGNIZED_PARAMS);
+        /* the cause carries the parameters themselves: strip our wrapper headers */
+        const uint8_t *q = repbuf, *qe = repbuf + rep.len;
+        sctp_tlv t;
+        while (q < qe && !codec_param_decode(&q, qe, &t))
+            wbuf_put(&e, t.value, t.vlen);
+        codec_param_end(&e, po);
+        codec_chunk_end(&e, eo);
+        if (!e.err)
+            assoc_queue_ctrl(a, 0, eb, e.len);
+    }
+    a->paths[0].confirmed = 1;
+    assoc_set_state(a, MPSCTP_COOKIE_ECHOED);
+    /* T1-cookie: a new timer, retries counted afresh. */
+    a->init_retries = 0;
+    a->t1_deadline = now + a->paths[0].rto;
+    return 0;
+}
+
+/* RFC 9260 s5.2.1, s5.2.2: INIT for an existing association. */
+static void recv_init_existing(mpsctp_assoc *a, const sctp_common *h, const sctp_tlv *c,
+                               const mpsctp_addr *local, const mpsctp_addr *remote,
+                               mpsctp_tstamp now)
+{
+    switch (a->state) {
+    case MPSCTP_COOKIE_WAIT:
+        /* s5.2.1: answer with our original tag and TSN; no tie tags yet. */
+        ep_answer_init(a->ep, h, c, local, remote, a->my_vtag, a->my_itsn, 0, 0, now);
+        break;
+    case MPSCTP_COOKIE_ECHOED:
+        /* s5.2.1: same, and populate the tie tags in the TCB and the cookie. */
+        a->tie_local = a->my_vtag;
+        a->tie_peer = a->peer_vtag;
+        ep_answer_init(a->ep, h, c, local, remote, a->my_vtag, a->my_itsn, a->tie_local,
+                       a->tie_peer, now);
+        break;
+    case MPSCTP_SHUTDOWN_ACK_SENT:
+        /* s9.2: the SHUTDOWN COMPLETE was probably lost: resend SHUTDOWN ACK. */
+        queue_simple(a, -1, SCTP_SHUTDOWN_ACK, 0, 0, 0);
+        break;
+    default:
+        /* s5.2.2: a new random tag, the current tags as tie tags. */
+        ep_answer_init(a->ep, h, c, local, remote, ep_random32(a->ep), ep_random32(a->ep),
+                       a->my_vtag, a->peer_vtag, now);
+        break;
+    }
+}
+
+mpsctp_assoc *assoc_cookie_existing(mpsctp_assoc *a, const cookie_data *cd,
+                                    const mpsctp_addr *local, mpsctp_tstamp now)
+{
+    int mt = cd->my_vtag == a->my_vtag;
+    int pt = cd->peer_vtag == a->peer_vtag;
+    if (!mt && !pt && cd->tie_local == a->my_vtag && cd->tie_peer == a->peer_vtag) {
+        /* Case A: the peer restarted. */
+        if (a->state == MPSCTP_SHUTDOWN_ACK_SENT) {
+            /* s5.2.4 A: refuse a restart while shutting down. */
+            queue_simple(a, -1, SCTP_SHUTDOWN_ACK, 0, 0, 0);
+            uint8_t b[8];
+            wbuf w;
+            wbuf_init(&w, b, sizeof(b));
+            size_t off = codec_chunk_begin(&w, SCTP_ERROR, 0);
+            codec_param_put(&w, SCTP_CAUSE_COOKIE_IN_SHUTDOWN, NULL, 0);
+            codec_chunk_end(&w, off);
+            assoc_queue_ctrl(a, -1, b, w.len);
+            return NULL;
+        }
+        /* Data in flight belonged to the old incarnation: it fails. Queued messages
+         * stay and go to the new one. */
+        assoc_drop_send_state(a, 1);
+        assoc_flush_ctrl(a);
+        a->my_vtag = cd->my_vtag;
+        a->peer_vtag = cd->peer_vtag;
+        a->tie_local = a->tie_peer = 0;
+        rtxq_free(&a->rq);
+        if (rtxq_init(&a->rq, cd->my_itsn) ||
+            assoc_setup_data(a, cd->os, cd->is, cd->my_itsn, cd->peer_itsn, cd->peer_rwnd)) {
+            assoc_close(a, MPSCTP_COMM_LOST, SCTP_CAUSE_OUT_OF_RESOURCE);
+            return NULL;
+        }
+        for (uint16_t s = 0; s < a->sq.nstreams; s++)
+            a->sq.streams[s].next_ssn = 0;
+        a->outstanding = 0;
+        for (uint32_t i = 0; i < a->npaths; i++) {
+            a->paths[i].t3_deadline = MPSCTP_TSTAMP_NEVER;
+            a->paths[i].error_count = 0;
+        }
+        queue_simple(a, 0, SCTP_COOKIE_ACK, 0, 0, 0);
+        a->t2_deadline = a->t5_deadline = MPSCTP_TSTAMP_NEVER;
+        assoc_event(a, MPSCTP_EV_ASSOC_CHANGE, MPSCTP_RESTART, 0);
+        established(a, now);
+        return a;
+    }
+    if (mt && (!pt || a->peer_vtag == 0)) {
+        /* Case B: an INIT collision; take the peer's tag from the cookie. */
+        if (a->state == MPSCTP_COOKIE_WAIT || a->state == MPSCTP_COOKIE_ECHOED) {
+            a->peer_vtag = cd->peer_vtag;
+            if (assoc_setup_data(a, cd->os, cd->is, cd->my_itsn, cd->peer_itsn,
+                                 cd->peer_rwnd)) {
+                assoc_close(a, MPSCTP_CANT_STR_ASSOC, SCTP_CAUSE_OUT_OF_RESOURCE);
+                return NULL;
+            }
+            a->paths[0].confirmed = 1;
+            queue_simple(a, 0, SCTP_COOKIE_ACK, 0, 0, 0);
+            assoc_event(a, MPSCTP_EV_ASSOC_CHANGE, MPSCTP_COMM_UP, 0);
+            established(a, now);
+        } else {
+            a->peer_vtag = cd->peer_vtag;
+            queue_simple(a, 0, SCTP_COOKIE_ACK, 0, 0, 0);
+        }
+        return a;
+    }
+    if (!mt && pt && cd->tie_local == 0 && cd->tie_peer == 0)
+        return NULL; /* Case C: a late cookie: discard */
+    if (mt && pt) {
+        /* Case D: both tags match: the COOKIE ACK was lost, or a collision where both
+         * sides echoed. */
+        if (a->state == MPSCTP_COOKIE_ECHOED || a->state == MPSCTP_COOKIE_WAIT) {
+            assoc_event(a, MPSCTP_EV_ASSOC_CHANGE, MPSCTP_COMM_UP, 0);
+            established(a, now);
+        }
+        queue_simple(a, 0, SCTP_COOKIE_ACK, 0, 0, 0);
+        return a;
+    }
+    return NULL; /* no row of table 2 matches: discard */
+}
+
+/* RFC 9260 s5.2.6: stale cookie in COOKIE-ECHOED: restart the handshake asking for a
+ * longer cookie life. Returns 1 when the association closed. */
+static int stale_cookie(mpsctp_assoc *a, const sctp_tlv *cause, mpsctp_tstamp now)
+{
+    if (a->state != MPSCTP_COOKIE_ECHOED)
+        return 0;
+    if (++a->init_retries > a->cfg.max_init_retrans) {
+        assoc_close(a, MPSCTP_CANT_STR_ASSOC, SCTP_CAUSE_STALE_COOKIE);
+        return 1;
+    }
+    uint32_t stale_us = cause->vlen >= 4 ? get32(cause->value) : 0;
+    uint32_t ms = stale_us / 1000 * 2;
+    if (ms < 1000)
+        ms = 1000;
+    a->cookie_preserve_ms = ms;
+    free(a->cookie);
+    a->cookie = NULL;
+    assoc_flush_ctrl(a);
+    if (assoc_send_init(a, now)) {
+        assoc_close(a, MPSCTP_CANT_STR_ASSOC, 0);
+        return 1;
+    }
+    return 0;
+}
+
+/* ERROR chunk: report each cause; stale cookie restarts the handshake. Returns 1 when the
+ * association closed. */
+static int recv_error(mpsctp_assoc *a, const sctp_tlv *c, mpsctp_tstamp now)
+{
+    const uint8_t *p = c->value, *end = c->value + c->vlen;
+    sctp_tlv cause;
+    while (p < end && !codec_param_decode(&p, end, &cause)) {
+        if (cause.type == SCTP_CAUSE_STALE_COOKIE) {
+            if (stale_cookie(a, &cause, now))
+                return 1;
+            continue;
+        }
+        assoc_event(a, MPSCTP_EV_REMOTE_ERROR, 0, cause.type);
+    }
+    return 0;
+}
+
+void assoc_shutdown_progress(mpsctp_assoc *a, mpsctp_tstamp now)
+{
+    if (!assoc_all_acked(a))
+        return;
+    uint64_t rto = a->paths[a->primary].rto;
+    if (a->state == MPSCTP_SHUTDOWN_PENDING) {
+        /* RFC 9260 s9.2: SHUTDOWN with our cumulative TSN ack; T2 and T5 start. */
+        queue_simple(a, -1, SCTP_SHUTDOWN, 0, 1, a->map.cum);
+        a->sack_pending = 0;
+        assoc_set_state(a, MPSCTP_SHUTDOWN_SENT);
+        a->t2_deadline = now + rto;
+        a->t5_deadline = now + 5 * assoc_rto_max(a);
+    } else if (a->state == MPSCTP_SHUTDOWN_RECEIVED) {
+        queue_simple(a, -1, SCTP_SHUTDOWN_ACK, 0, 0, 0);
+        assoc_set_state(a, MPSCTP_SHUTDOWN_ACK_SENT);
+        a->t2_deadline = now + rto;
+    }
+}
+
+/* RFC 9260 s9.2: SHUTDOWN received. */
+static void recv_shutdown(mpsctp_assoc *a, const sctp_tlv *c, mpsctp_tstamp now)
+{
+    uint32_t cum;
+    if (codec_u32_decode(c, &cum))
+        return;
+    switch (a->state) {
+    case MPSCTP_ESTABLISHED:
+    case MPSCTP_SHUTDOWN_PENDING:
+        assoc_cum_ack(a, cum, now);
+        assoc_set_state(a, MPSCTP_SHUTDOWN_RECEIVED);
+        assoc_event(a, MPSCTP_EV_SHUTDOWN, 0, 0);
+        assoc_shutdown_progress(a, now);
+        break;
+    case MPSCTP_SHUTDOWN_RECEIVED:
+        assoc_cum_ack(a, cum, now);
+        assoc_shutdown_progress(a, now);
+        break;
+    case MPSCTP_SHUTDOWN_SENT:
+        /* Both ends shut down at once: answer with SHUTDOWN ACK. */
+        assoc_cum_ack(a, cum, now);
+        queue_simple(a, -1, SCTP_SHUTDOWN_ACK, 0, 0, 0);
+        assoc_set_state(a, MPSCTP_SHUTDOWN_ACK_SENT);
+        a->t2_deadline = now + a->paths[a->primary].rto;
+        break;
+    default:
+        break;
+    }
+}
+
+/* Returns 1 when chunk type may be accepted with the tag in h (RFC 9260 s8.5.1). */
+static int tag_ok(const mpsctp_assoc *a, const sctp_common *h, const sctp_tlv *c)
+{
+    if (h->vtag == a->my_vtag)
+        return !(c->flags & SCTP_FLAG_T) || (c->type != SCTP_ABORT &&
+                                            c->type != SCTP_SHUTDOWN_COMPLETE);
+    if (c->type == SCTP_ABORT || c->type == SCTP_SHUTDOWN_COMPLETE)
+        return (c->flags & SCTP_FLAG_T) && h->vtag == a->peer_vtag && a->peer_vtag != 0;
+    return c->type == SCTP_COOKIE_ECHO || c->type == SCTP_INIT;
+}
+
+void assoc_recv_packet(mpsctp_assoc *a, const sctp_common *h, const uint8_t *chunks,
+                       const uint8_t *end, const mpsctp_addr *local,
+                       const mpsctp_addr *remote, mpsctp_tstamp now)
+{
+    mpsctp_endpoint *ep = a->ep;
+    int pi = assoc_path_find(a, remote);
+    int had_data = 0;
+    a->packets_received++;
+    a->burst = a->cfg.max_burst;
+    if (pi >= 0 && a->paths[pi].local.family == 0)
+        a->paths[pi].local = *local;
+    const uint8_t *p = chunks;
+    while (p < end && a->state != MPSCTP_CLOSED) {
+        sctp_tlv c;
+        if (codec_chunk_decode(&p, end, &c))
+            break;
+        if (!tag_ok(a, h, &c)) {
+            ep->stats.dropped_vtag++;
+            break; /* s8.5: discard the rest of the packet */
+        }
+        switch (c.type) {
+        case SCTP_DATA:
+            if (a->state == MPSCTP_ESTABLISHED || a->state == MPSCTP_SHUTDOWN_PENDING ||
+                a->state == MPSCTP_SHUTDOWN_SENT) {
+                if (assoc_recv_data(a, &c, pi, now))
+                    return;
+                had_data = 1;
+            }
+            break;
+        case SCTP_SACK:
+        case SCTP_NR_SACK:
+            if (a->state >= MPSCTP_ESTABLISHED && assoc_recv_sack(a, &c, c.type == SCTP_NR_SACK, now))
+                return;
+            break;
+        case SCTP_INIT:
+            recv_init_existing(a, h, &c, local, remote, now);
+            return;
+        case SCTP_INIT_ACK:
+            if (recv_init_ack(a, &c, now))
+                return;
+            break;
+        case SCTP_COOKIE_ECHO: {
+            mpsctp_assoc *n = ep_cookie_echo(ep, a, h, &c, local, remote, now);
+            if (n != a)
+                return;
+            break;
+        }
+        case SCTP_COOKIE_ACK:
+            if (a->state == MPSCTP_COOKIE_ECHOED) {
+                assoc_event(a, MPSCTP_EV_ASSOC_CHANGE, MPSCTP_COMM_UP, 0);
+                established(a, now);
+            }
+            break;
+        case SCTP_HEARTBEAT: {
+            /* RFC 9260 s8.3: echo the info parameter back, to where it came from. */
+            if (c.vlen < 4 || c.vlen > 1024)
+                break;
+            uint8_t b[1040];
+            wbuf w;
+            wbuf_init(&w, b, sizeof(b));
+            size_t off = codec_chunk_begin(&w, SCTP_HEARTBEAT_ACK, 0);
+            wbuf_put(&w, c.value, c.vlen);
+            codec_chunk_end(&w, off);
+            if (!w.err)
+                assoc_queue_ctrl(a, pi, b, w.len);
+            break;
+        }
+        case SCTP_HEARTBEAT_ACK: {
+            const uint8_t *q = c.value, *qe = c.value + c.vlen;
+            sctp_tlv info;
+            if (!codec_param_decode(&q, qe, &info) && info.type == SCTP_P_HEARTBEAT_INFO)
+                assoc_heartbeat_ack(a, info.value, info.vlen, now);
+            break;
+        }
+        case SCTP_ABORT: {
+            const uint8_t *q = c.value, *qe = c.value + c.vlen;
+            sctp_tlv cause = {0};
+            if (q < qe)
+                codec_param_decode(&q, qe, &cause);
+            int setup = a->state == MPSCTP_COOKIE_WAIT || a->state == MPSCTP_COOKIE_ECHOED;
+            assoc_flush_ctrl(a);
+            assoc_close(a, setup ? MPSCTP_CANT_STR_ASSOC : MPSCTP_COMM_LOST, cause.type);
+            return;
+        }
+        case SCTP_SHUTDOWN:
+            recv_shutdown(a, &c, now);
+            break;
+        case SCTP_SHUTDOWN_ACK:
+            if (a->state == MPSCTP_SHUTDOWN_SENT || a->state == MPSCTP_SHUTDOWN_ACK_SENT) {
+                /* s9.2: SHUTDOWN COMPLETE and close. */
+                queue_simple(a, -1, SCTP_SHUTDOWN_COMPLETE, 0, 0, 0);
+                assoc_close(a, MPSCTP_SHUTDOWN_COMP, 0);
+                return;
+            }
+            if (a->state == MPSCTP_COOKIE_WAIT || a->state == MPSCTP_COOKIE_ECHOED) {
+                /* s8.5.1 E / s8.4 rule 5: SHUTDOWN COMPLETE with the T bit. */
+                uint8_t b[16];
+                wbuf w;
+                wbuf_init(&w, b, sizeof(b));
+                codec_common_encode(&w, h->dport, h->sport, h->vtag);
+                codec_empty_chunk(&w, SCTP_SHUTDOWN_COMPLETE, SCTP_FLAG_T);
+                ep_reply(ep, b, w.len, local, remote);
+                return;
+            }
+            break;
+        case SCTP_SHUTDOWN_COMPLETE:
+            if (a->state == MPSCTP_SHUTDOWN_ACK_SENT) {
+                assoc_close(a, MPSCTP_SHUTDOWN_COMP, 0);
+                return;
+            }
+            break;
+        case SCTP_ERROR:
+            if (recv_error(a, &c, now))
+                return;
+            break;
+        case SCTP_ECNE:
+        case SCTP_CWR:
+            break; /* ECN is not offered, so these are never expected; ignore */
+        default: {
+            /* RFC 9260 s3.2: unknown chunk type, by its upper two bits. */
+            int act = codec_unknown_chunk_action((uint8_t)c.type);
+            if (act == CODEC_UNK_STOP_REPORT || act == CODEC_UNK_SKIP_REPORT) {
+                uint8_t b[300];
+                wbuf w;
+                wbuf_init(&w, b, sizeof(b));
+                assoc_put_unrecognized(&w, &c);
+                if (!w.err)
+                    assoc_queue_ctrl(a, pi, b, w.len);
+            }
+            if (act == CODEC_UNK_STOP || act == CODEC_UNK_STOP_REPORT)
+                p = end;
+            break;
+        }
+        }
+    }
+    if (a->state == MPSCTP_CLOSED)
+        return;
+    if (had_data) {
+        if (a->state == MPSCTP_SHUTDOWN_SENT) {
+            /* s9.2: answer DATA in SHUTDOWN-SENT with SHUTDOWN (and a SACK), restart T2. */
+            queue_simple(a, -1, SCTP_SHUTDOWN, 0, 1, a->map.cum);
+            a->t2_deadline = now + a->paths[a->primary].rto;
+            a->sack_due = 1;
+        }
+        assoc_data_packet_done(a, 0, now);
+    }
+    if (a->state == MPSCTP_SHUTDOWN_PENDING || a->state == MPSCTP_SHUTDOWN_RECEIVED)
+        assoc_shutdown_progress(a, now);
+}

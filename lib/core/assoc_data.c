@@ -1,0 +1,419 @@
+/* Data transfer: receiving DATA and deciding on SACKs (RFC 9260 s6.2, s6.7), processing
+ * SACKs (s6.2.1, s6.3.2, s7.2.4), T3-rtx expiry (s6.3.3) and releasing send state. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "assoc.h"
+
+/* Bytes a chunk occupies in flight (RFC 9260 counts DATA chunks with their header). */
+static inline uint32_t chunk_flight(const txchunk *c)
+{
+    return (uint32_t)c->len + SCTP_DATA_HDR_LEN;
+}
+
+/* Bytes a chunk occupies in the peer's receive window as the peer charges it. */
+static inline uint32_t chunk_rwnd(const txchunk *c)
+{
+    return (uint32_t)c->len + REASM_CHUNK_OVERHEAD;
+}
+
+uint32_t assoc_local_rwnd(const mpsctp_assoc *a)
+{
+    uint64_t held = reasm_held(&a->ra);
+    return held >= a->cfg.rcvbuf ? 0 : (uint32_t)(a->cfg.rcvbuf - held);
+}
+
+int assoc_all_acked(const mpsctp_assoc *a)
+{
+    return a->rq.count == 0 && !sendq_pending(&a->sq);
+}
+
+/* ---- receiving DATA ------------------------------------------------------------------- */
+
+int assoc_recv_data(mpsctp_assoc *a, const sctp_tlv *c, int pi, mpsctp_tstamp now)
+{
+    sctp_data d;
+    if (codec_data_decode(c, &d)) {
+        static const char why[] = "DATA chunk too short";
+        assoc_abort_with(a, SCTP_CAUSE_PROTOCOL_VIOLATION, (const uint8_t *)why,
+                         sizeof(why) - 1, MPSCTP_COMM_LOST);
+        return 1;
+    }
+    if (d.len == 0) {
+        /* RFC 9260 s6.2: DATA without user data: ABORT with No User Data and the TSN. */
+        uint8_t v[4];
+        put32(v, d.tsn);
+        assoc_abort_with(a, SCTP_CAUSE_NO_USER_DATA, v, 4, MPSCTP_COMM_LOST);
+        return 1;
+    }
+    a->data_chunks_received++;
+    if (pi >= 0)
+        a->last_data_path = (int8_t)pi;
+    a->sack_pending = 1;
+    int chk = tsnmap_check(&a->map, d.tsn);
+    if (chk == 0) {
+        /* RFC 9260 s6.7: duplicates are reported and SACKed at once. */
+        tsnmap_mark(&a->map, d.tsn);
+        a->dup_tsns++;
+        a->sack_due = 1;
+        return 0;
+    }
+    if (chk < 0) {
+        a->sack_due = 1; /* far beyond the window: drop, let the SACK say where we are */
+        return 0;
+    }
+    /* RFC 9260 s6.2: without room, drop new TSNs beyond the highest received; TSNs that
+     * fill holes are always taken, so that the window can open again. */
+    if (assoc_local_rwnd(a) < d.len + REASM_CHUNK_OVERHEAD && tsn_gt(d.tsn, a->map.highest)) {
+        a->sack_due = 1;
+        return 0;
+    }
+    tsnmap_mark(&a->map, d.tsn);
+    if (d.sid >= a->is) {
+        /* RFC 9260 s6.5: acknowledge the TSN, drop the data, report Invalid Stream. */
+        uint8_t b[16];
+        wbuf w;
+        wbuf_init(&w, b, sizeof(b));
+        size_t off = codec_chunk_begin(&w, SCTP_ERROR, 0);
+        uint8_t v[4];
+        put16(v, d.sid);
+        put16(v + 2, 0);
+        codec_param_put(&w, SCTP_CAUSE_INVALID_STREAM, v, 4);
+        codec_chunk_end(&w, off);
+        assoc_queue_ctrl(a, pi, b, w.len);
+        a->sack_due = 1;
+        return 0;
+    }
+    if (reasm_add(&a->ra, &d, a->map.cum)) {
+        assoc_abort_with(a, SCTP_CAUSE_OUT_OF_RESOURCE, NULL, 0, MPSCTP_COMM_LOST);
+        return 1;
+    }
+    if (tsnmap_has_gaps(&a->map))
+        a->sack_due = 1; /* RFC 9260 s6.7: out of order: SACK at once */
+    return 0;
+}
+
+void assoc_data_packet_done(mpsctp_assoc *a, int unused, mpsctp_tstamp now)
+{
+    /* RFC 9260 s6.2: a SACK for at least every second packet with DATA, else within the
+     * delayed-SACK time. */
+    if (++a->pkts_unacked >= a->cfg.sack_freq)
+        a->sack_due = 1;
+    if (!a->sack_due && a->sack_deadline == MPSCTP_TSTAMP_NEVER)
+        a->sack_deadline = now + (uint64_t)a->cfg.sack_delay_ms * NS_PER_MS;
+}
+
+int assoc_put_sack(mpsctp_assoc *a, wbuf *w)
+{
+    size_t room = wbuf_room(w);
+    if (room < 16)
+        return 0;
+    uint16_t gaps[256][2];
+    size_t maxg = (room - 16) / 4;
+    if (maxg > 256)
+        maxg = 256;
+    size_t ng = tsnmap_gaps(&a->map, gaps, maxg);
+    uint32_t dups[TSNMAP_MAX_DUPS];
+    size_t maxd = (room - 16 - 4 * ng) / 4;
+    size_t nd = tsnmap_take_dups(&a->map, dups, maxd < TSNMAP_MAX_DUPS ? maxd : TSNMAP_MAX_DUPS);
+    uint32_t rwnd = assoc_local_rwnd(a);
+    size_t off = codec_chunk_begin(w, SCTP_SACK, 0);
+    wbuf_put32(w, a->map.cum);
+    wbuf_put32(w, rwnd);
+    wbuf_put16(w, (uint16_t)ng);
+    wbuf_put16(w, (uint16_t)nd);
+    for (size_t i = 0; i < ng; i++) {
+        wbuf_put16(w, gaps[i][0]);
+        wbuf_put16(w, gaps[i][1]);
+    }
+    for (size_t i = 0; i < nd; i++)
+        wbuf_put32(w, dups[i]);
+    codec_chunk_end(w, off);
+    a->last_rwnd = rwnd;
+    a->sack_due = a->sack_pending = 0;
+    a->pkts_unacked = 0;
+    a->sack_deadline = MPSCTP_TSTAMP_NEVER;
+    return 1;
+}
+
+/* ---- sender side: acknowledgements ---------------------------------------------------- */
+
+/* Drops one reference to the chunk's message, freeing it at zero. */
+static void msg_unref(smsg *m)
+{
+    if (--m->refs == 0)
+        free(m);
+}
+
+/* Takes chunk c out of flight (if it is in flight). */
+static void leave_flight(mpsctp_assoc *a, txchunk *c)
+{
+    if (c->state == TX_INFLIGHT) {
+        cc_path *p = &a->cc[c->path];
+        uint32_t f = chunk_flight(c);
+        p->flight = p->flight > f ? p->flight - f : 0;
+        uint32_t r = chunk_rwnd(c);
+        a->outstanding = a->outstanding > r ? a->outstanding - r : 0;
+    } else if (c->state == TX_RTX) {
+        a->rq.nrtx--;
+    }
+}
+
+/* Per-SACK bookkeeping per path. */
+typedef struct sack_acc {
+    uint32_t acked[MPSCTP_MAX_PATHS];     /* bytes newly acked per path */
+    uint8_t cum_acked[MPSCTP_MAX_PATHS];  /* the cum ack covered chunks of this path */
+    uint8_t fr[MPSCTP_MAX_PATHS];         /* fast retransmit marked chunks on this path */
+    uint32_t flight_before[MPSCTP_MAX_PATHS];
+    uint32_t htna;  /* highest TSN newly acknowledged */
+    int have_htna;
+} sack_acc;
+
+/* A chunk is newly acknowledged (by the cum ack or a gap block). */
+static void newly_acked(mpsctp_assoc *a, txchunk *c, uint32_t tsn, sack_acc *acc,
+                        mpsctp_tstamp now)
+{
+    mpsctp_path *p = &a->paths[c->path];
+    if (c->state != TX_UNSENT) {
+        acc->acked[c->path] += chunk_flight(c);
+        /* RFC 9260 s6.3.1 C5: only chunks sent once give RTT samples (Karn). */
+        if (p->rtt_pending && p->rtt_tsn == tsn && c->tx_count == 1) {
+            path_rtt_sample(p, now - c->sent_at, assoc_rto_min(a), assoc_rto_max(a));
+            p->rtt_pending = 0;
+        }
+        /* RFC 9260 s8.1, s8.2: an acknowledged TSN clears the error counters. */
+        p->error_count = 0;
+        a->error_count = 0;
+    }
+    leave_flight(a, c);
+    if (!acc->have_htna || tsn_gt(tsn, acc->htna)) {
+        acc->htna = tsn;
+        acc->have_htna = 1;
+    }
+}
+
+/* Moves the cumulative ack point to cum, releasing every chunk at or below it. */
+static void cum_advance(mpsctp_assoc *a, uint32_t cum, sack_acc *acc, mpsctp_tstamp now)
+{
+    rtxq *q = &a->rq;
+    while (q->count > q->unsent && tsn_le(q->first_tsn, cum)) {
+        txchunk *c = rtxq_at(q, 0);
+        if (c->state != TX_ACKED) {
+            acc->cum_acked[c->path] = 1;
+            newly_acked(a, c, q->first_tsn, acc, now);
+        }
+        sendq_release(&a->sq, c->msg->sid, c->len);
+        msg_unref(c->msg);
+        rtxq_pop(q);
+    }
+}
+
+/* RFC 9260 s7.2.4: HTNA miss indications and fast retransmit marking. */
+static void miss_indications(mpsctp_assoc *a, sack_acc *acc)
+{
+    rtxq *q = &a->rq;
+    uint32_t sent = q->count - q->unsent;
+    for (uint32_t i = 0; i < sent; i++) {
+        uint32_t tsn = q->first_tsn + i;
+        if (tsn_ge(tsn, acc->htna))
+            break;
+        txchunk *c = rtxq_at(q, i);
+        if (c->state != TX_INFLIGHT)
+            continue;
+        if (++c->miss < 3 || c->fr_done)
+            continue;
+        /* Third miss: mark for fast retransmission (once per TSN). */
+        leave_flight(a, c);
+        c->state = TX_RTX;
+        q->nrtx++;
+        c->fast_rtx = 1;
+        c->fr_done = 1;
+        c->miss = 0;
+        acc->fr[c->path] = 1;
+        if (a->paths[c->path].rtt_pending && a->paths[c->path].rtt_tsn == tsn)
+            a->paths[c->path].rtt_pending = 0;
+    }
+}
+
+/* Common tail of SACK and SHUTDOWN processing: congestion control, timers, window. */
+static void after_ack(mpsctp_assoc *a, sack_acc *acc, int cum_advanced, uint32_t a_rwnd,
+                      int have_rwnd, mpsctp_tstamp now)
+{
+    rtxq *q = &a->rq;
+    uint32_t highest_sent = q->first_tsn + (q->count - q->unsent) - 1;
+    for (uint32_t i = 0; i < a->npaths; i++) {
+        cc_path *c = &a->cc[i];
+        mpsctp_path *p = &a->paths[i];
+        if (acc->fr[i] && !c->fast_recovery) {
+            /* RFC 9260 s7.2.4 step 2: enter fast recovery once, adjust cwnd. */
+            a->ccops->on_fast_rtx(a->cc, a->npaths, i);
+            c->fast_recovery = 1;
+            p->fr_exit_tsn = highest_sent;
+        }
+        if (c->fast_recovery && tsn_ge(q->first_tsn - 1, p->fr_exit_tsn))
+            c->fast_recovery = 0;
+        if (acc->acked[i]) {
+            c->srtt_us = p->srtt / 1000;
+            int full = acc->flight_before[i] + c->mtu > c->cwnd;
+            a->ccops->on_ack(a->cc, a->npaths, i, acc->acked[i], cum_advanced, full);
+        }
+        /* RFC 9260 s6.3.2 R2/R3: stop T3 when nothing is outstanding on the path, restart
+         * it when the earliest outstanding TSN was acknowledged. */
+        if (c->flight == 0)
+            p->t3_deadline = MPSCTP_TSTAMP_NEVER;
+        else if (acc->cum_acked[i])
+            p->t3_deadline = now + p->rto;
+        if (c->flight == 0)
+            c->pba = 0;
+    }
+    if (have_rwnd)
+        a->peer_rwnd = a_rwnd > a->outstanding ? a_rwnd - a->outstanding : 0;
+    if (assoc_all_acked(a) && a->dry_armed) {
+        a->dry_armed = 0;
+        assoc_event(a, MPSCTP_EV_SENDER_DRY, 0, 0);
+    }
+}
+
+static void acc_init(mpsctp_assoc *a, sack_acc *acc)
+{
+    memset(acc, 0, sizeof(*acc));
+    for (uint32_t i = 0; i < a->npaths; i++)
+        acc->flight_before[i] = a->cc[i].flight;
+}
+
+int assoc_recv_sack(mpsctp_assoc *a, const sctp_tlv *ch, int nr, mpsctp_tstamp now)
+{
+    sctp_sack s;
+    if (codec_sack_decode(ch, nr, &s))
+        return 0; /* malformed: ignore the chunk */
+    rtxq *q = &a->rq;
+    uint32_t cur = q->first_tsn - 1;
+    /* RFC 9260 s6.2.1 D i: a SACK older than the current cum ack point is stale. */
+    if (tsn_lt(s.cum_tsn, cur))
+        return 0;
+    uint32_t highest_sent = q->first_tsn + (q->count - q->unsent) - 1;
+    if (tsn_gt(s.cum_tsn, highest_sent)) {
+        /* Acknowledges a TSN never sent: protocol violation (RFC 9260 s6.2.1). */
+        static const char why[] = "SACK acknowledges a TSN not sent";
+        assoc_abort_with(a, SCTP_CAUSE_PROTOCOL_VIOLATION, (const uint8_t *)why,
+                         sizeof(why) - 1, MPSCTP_COMM_LOST);
+        return 1;
+    }
+    sack_acc acc;
+    acc_init(a, &acc);
+    int cum_advanced = tsn_gt(s.cum_tsn, cur);
+    cum_advance(a, s.cum_tsn, &acc, now);
+    for (int kind = 0; kind <= nr; kind++) {
+        unsigned n = kind ? s.nnr : s.ngaps;
+        for (unsigned g = 0; g < n; g++) {
+            uint16_t start, end;
+            codec_sack_gap(&s, kind, g, &start, &end);
+            for (uint32_t off = start; off <= end; off++) {
+                uint32_t tsn = s.cum_tsn + off;
+                if (tsn_gt(tsn, highest_sent))
+                    break;
+                txchunk *c = rtxq_get(q, tsn);
+                if (!c || c->state == TX_ACKED || c->state == TX_UNSENT)
+                    continue;
+                newly_acked(a, c, tsn, &acc, now);
+                c->state = TX_ACKED;
+            }
+        }
+    }
+    if (acc.have_htna && (s.ngaps || s.nnr))
+        miss_indications(a, &acc);
+    after_ack(a, &acc, cum_advanced, s.a_rwnd, 1, now);
+    return 0;
+}
+
+void assoc_cum_ack(mpsctp_assoc *a, uint32_t cum, mpsctp_tstamp now)
+{
+    rtxq *q = &a->rq;
+    uint32_t cur = q->first_tsn - 1;
+    uint32_t highest_sent = q->first_tsn + (q->count - q->unsent) - 1;
+    if (tsn_le(cum, cur) || tsn_gt(cum, highest_sent))
+        return;
+    sack_acc acc;
+    acc_init(a, &acc);
+    cum_advance(a, cum, &acc, now);
+    after_ack(a, &acc, 1, 0, 0, now);
+}
+
+/* ---- T3-rtx ---------------------------------------------------------------------------- */
+
+void assoc_t3_expired(mpsctp_assoc *a, int pi, mpsctp_tstamp now)
+{
+    mpsctp_path *p = &a->paths[pi];
+    p->t3_deadline = MPSCTP_TSTAMP_NEVER;
+    a->t3_expirations++;
+    /* E1: congestion control; E2: back off the RTO. */
+    a->ccops->on_timeout(a->cc, a->npaths, (size_t)pi);
+    a->cc[pi].fast_recovery = 0;
+    path_backoff(p, assoc_rto_max(a));
+    p->rtt_pending = 0;
+    /* E3: everything in flight on this path is to be retransmitted. */
+    rtxq *q = &a->rq;
+    uint32_t sent = q->count - q->unsent;
+    for (uint32_t i = 0; i < sent; i++) {
+        txchunk *c = rtxq_at(q, i);
+        if (c->state == TX_INFLIGHT && c->path == pi) {
+            leave_flight(a, c);
+            c->state = TX_RTX;
+            c->fast_rtx = 0;
+            c->miss = 0;
+            q->nrtx++;
+        }
+    }
+    /* RFC 9260 s8.2, s8.1: errors on the path and the association. */
+    p->error_count++;
+    if (p->error_count > a->cfg.path_max_retrans && p->active) {
+        p->active = 0;
+        assoc_path_event(a, (uint32_t)pi, MPSCTP_ADDR_UNREACHABLE);
+    }
+    assoc_error(a);
+}
+
+/* ---- teardown --------------------------------------------------------------------------- */
+
+static void report_failed(mpsctp_assoc *a, const smsg *m)
+{
+    mpsctp_event ev;
+    memset(&ev, 0, sizeof(ev));
+    ev.type = MPSCTP_EV_SEND_FAILED;
+    ev.assoc = a;
+    ev.assoc_id = a->id;
+    ev.sid = m->sid;
+    ev.ppid = m->ppid;
+    ev.context = m->context;
+    ev.length = m->len;
+    ep_event(a->ep, &ev);
+}
+
+void assoc_drop_send_state(mpsctp_assoc *a, int report)
+{
+    rtxq *q = &a->rq;
+    const smsg *last = NULL;
+    while (q->count) {
+        txchunk *c = rtxq_at(q, 0);
+        if (c->msg != last) {
+            last = c->msg;
+            if (report)
+                report_failed(a, c->msg);
+        }
+        sendq_release(&a->sq, c->msg->sid, c->len);
+        msg_unref(c->msg);
+        rtxq_pop(q);
+    }
+    q->unsent = q->nrtx = 0;
+    smsg *m;
+    while ((m = sendq_drain(&a->sq)) != NULL) {
+        if (report)
+            report_failed(a, m);
+        free(m);
+    }
+    a->outstanding = 0;
+    for (uint32_t i = 0; i < a->npaths; i++) {
+        a->cc[i].flight = 0;
+        a->paths[i].t3_deadline = MPSCTP_TSTAMP_NEVER;
+    }
+}

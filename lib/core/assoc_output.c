@@ -1,0 +1,272 @@
+/* Packet assembly for an association: control chunks, SACK, retransmissions, then new
+ * DATA, bundled up to the path MTU (RFC 9260 s6.1, s6.10), under congestion and flow
+ * control (s6.1 A-D, s7.2) and Max.Burst. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "assoc.h"
+
+static inline uint32_t chunk_flight(const txchunk *c)
+{
+    return (uint32_t)c->len + SCTP_DATA_HDR_LEN;
+}
+
+/* Largest DATA payload that fits an otherwise empty packet on the association. */
+static uint32_t max_payload(const mpsctp_assoc *a)
+{
+    return a->cfg.mtu - SCTP_COMMON_HDR_LEN - SCTP_DATA_HDR_LEN;
+}
+
+/* Splits the next scheduled message into chunks with TSNs (RFC 9260 s6.9). Returns 1 when
+ * chunks were added, 0 when no message waits; aborts the association on NOMEM. */
+static int fragment_next(mpsctp_assoc *a)
+{
+    smsg *m = sendq_pop(&a->sq);
+    if (!m)
+        return 0;
+    uint32_t maxp = max_payload(a);
+    int unordered = (m->flags & MPSCTP_UNORDERED) != 0;
+    uint16_t ssn = unordered ? 0 : a->sq.streams[m->sid].next_ssn++;
+    for (uint32_t off = 0; off < m->len; off += maxp) {
+        txchunk *c = rtxq_append(&a->rq);
+        if (!c) {
+            if (m->refs == 0)
+                free(m);
+            assoc_abort_with(a, SCTP_CAUSE_OUT_OF_RESOURCE, NULL, 0, MPSCTP_COMM_LOST);
+            return 0;
+        }
+        uint32_t len = m->len - off < maxp ? m->len - off : maxp;
+        c->msg = m;
+        c->off = off;
+        c->len = (uint16_t)len;
+        c->ssn = ssn;
+        c->dflags = (uint8_t)((off == 0 ? SCTP_DATA_B : 0) |
+                              (off + len == m->len ? SCTP_DATA_E : 0) |
+                              (unordered ? SCTP_DATA_U : 0));
+        m->refs++;
+    }
+    return 1;
+}
+
+/* Writes chunk c (TSN tsn) into w and accounts for its transmission on path pi. */
+static void emit_chunk(mpsctp_assoc *a, wbuf *w, txchunk *c, uint32_t tsn, uint32_t pi,
+                       mpsctp_tstamp now)
+{
+    codec_data_encode(w, c->dflags, tsn, c->msg->sid, c->ssn, c->msg->ppid,
+                      c->msg->data + c->off, c->len);
+    mpsctp_path *p = &a->paths[pi];
+    cc_path *cc = &a->cc[pi];
+    if (c->tx_count == 0) {
+        a->bytes_sent_user += c->len;
+        if (!p->rtt_pending) {
+            /* RFC 9260 s6.3.1: time one chunk per round trip on each path. */
+            p->rtt_pending = 1;
+            p->rtt_tsn = tsn;
+        }
+    } else {
+        a->retransmissions++;
+        p->retransmissions++;
+    }
+    c->tx_count++;
+    c->state = TX_INFLIGHT;
+    c->path = (uint8_t)pi;
+    c->sent_at = now;
+    c->miss = 0;
+    cc->flight += chunk_flight(c);
+    uint32_t r = (uint32_t)c->len + REASM_CHUNK_OVERHEAD;
+    a->outstanding += r;
+    a->peer_rwnd = a->peer_rwnd > r ? a->peer_rwnd - r : 0;
+    p->bytes_sent += c->len;
+    p->data_chunks_sent++;
+    a->data_chunks_sent++;
+    p->last_send = now;
+    /* RFC 9260 s6.3.2 R1: start T3 when it is not running. */
+    if (p->t3_deadline == MPSCTP_TSTAMP_NEVER)
+        p->t3_deadline = now + p->rto;
+}
+
+static int data_allowed(const mpsctp_assoc *a)
+{
+    return a->state == MPSCTP_ESTABLISHED || a->state == MPSCTP_SHUTDOWN_PENDING ||
+           a->state == MPSCTP_SHUTDOWN_RECEIVED;
+}
+
+/* RFC 9260 s6.4: retransmissions prefer an active path other than the one the chunk
+ * was last sent on. */
+static uint32_t rtx_path(const mpsctp_assoc *a, uint32_t last)
+{
+    for (uint32_t k = 1; k < a->npaths; k++) {
+        uint32_t i = (last + k) % a->npaths;
+        if (a->paths[i].active && a->paths[i].confirmed)
+            return i;
+    }
+    return last;
+}
+
+/* Index of the oldest chunk marked for retransmission, or count when none. */
+static uint32_t first_rtx(const rtxq *q)
+{
+    uint32_t sent = q->count - q->unsent;
+    for (uint32_t i = 0; q->nrtx && i < sent; i++)
+        if (rtxq_at(q, i)->state == TX_RTX)
+            return i;
+    return q->count;
+}
+
+/* Returns 1 when new data may go to path pi now (cwnd, rwnd, burst). */
+static int new_data_room(const mpsctp_assoc *a, uint32_t pi, const txchunk *c)
+{
+    const cc_path *cc = &a->cc[pi];
+    if (cc->flight >= cc->cwnd)
+        return 0;
+    /* RFC 9260 s6.1 A: respect the peer's window, but one chunk may always probe an
+     * empty pipe. */
+    uint32_t need = (uint32_t)c->len + REASM_CHUNK_OVERHEAD;
+    if (a->peer_rwnd < need && a->outstanding != 0)
+        return 0;
+    return 1;
+}
+
+/* Decides what the next packet is for: returns the destination path index, or -1 when
+ * nothing is to be sent. */
+static int pick_destination(mpsctp_assoc *a, mpsctp_tstamp now)
+{
+    if (a->ctrl_head)
+        return a->ctrl_head->path >= 0 ? a->ctrl_head->path : (int)a->primary;
+    if (!data_allowed(a))
+        goto sack_only;
+    rtxq *q = &a->rq;
+    if (q->nrtx) {
+        uint32_t i = first_rtx(q);
+        txchunk *c = rtxq_at(q, i);
+        uint32_t pi = rtx_path(a, c->path);
+        if (c->fast_rtx || a->cc[pi].flight < a->cc[pi].cwnd)
+            return (int)pi;
+    } else {
+        if (!q->unsent && sendq_pending(&a->sq))
+            fragment_next(a);
+        if (a->state == MPSCTP_CLOSED)
+            return -1;
+        if (q->unsent && a->burst) {
+            txchunk *c = rtxq_at(q, rtxq_first_unsent(q));
+            if (new_data_room(a, a->primary, c))
+                return (int)a->primary;
+        }
+    }
+sack_only:
+    if (a->sack_due && a->rx_ready)
+        return a->last_data_path >= 0 ? a->last_data_path : (int)a->primary;
+    return -1;
+}
+
+size_t assoc_output(mpsctp_assoc *a, uint8_t *buf, size_t cap, mpsctp_addr *local,
+                    mpsctp_addr *remote, mpsctp_tstamp now)
+{
+    int dst = pick_destination(a, now);
+    if (dst < 0)
+        return 0;
+    uint32_t pi = (uint32_t)dst;
+    size_t mtu = a->cfg.mtu < cap ? a->cfg.mtu : cap;
+    wbuf w;
+    wbuf_init(&w, buf, mtu);
+    codec_common_encode(&w, a->ep->cfg.local_port, a->peer_port, a->peer_vtag);
+    size_t hdr = w.len;
+
+    /* 1. Control chunks for this destination, in order. */
+    ctrl_chunk **pp = &a->ctrl_head;
+    while (*pp) {
+        ctrl_chunk *c = *pp;
+        int cpath = c->path >= 0 ? c->path : (int)a->primary;
+        if (cpath != dst) {
+            pp = &c->next;
+            continue;
+        }
+        if (c->type == SCTP_INIT && w.len > hdr)
+            break; /* INIT travels alone */
+        if (c->len > wbuf_room(&w))
+            break;
+        if (c->type == SCTP_INIT)
+            put32(buf + 4, 0); /* RFC 9260 s8.5.1: INIT carries tag 0 */
+        if ((c->type == SCTP_ABORT || c->type == SCTP_SHUTDOWN_COMPLETE) && a->peer_vtag == 0) {
+            /* Peer's tag unknown: reflect our own with the T bit (s8.5.1 B). */
+            put32(buf + 4, a->my_vtag);
+            wbuf_put(&w, c->data, c->len);
+            buf[w.len - c->len + 1] |= SCTP_FLAG_T;
+        } else {
+            wbuf_put(&w, c->data, c->len);
+        }
+        *pp = c->next;
+        if (a->ctrl_tail == c) {
+            a->ctrl_tail = NULL;
+            for (ctrl_chunk *k = a->ctrl_head; k; k = k->next)
+                a->ctrl_tail = k;
+        }
+        uint8_t type = c->type;
+        free(c);
+        if (type == SCTP_INIT || type == SCTP_ABORT || type == SCTP_SHUTDOWN_COMPLETE)
+            goto done; /* nothing bundles after these */
+    }
+    if (a->state == MPSCTP_CLOSED || a->state == MPSCTP_COOKIE_WAIT ||
+        a->state == MPSCTP_COOKIE_ECHOED)
+        goto done;
+
+    /* 2. A pending SACK rides along with anything we send. */
+    int sending_data = data_allowed(a) && (a->rq.nrtx || a->rq.unsent || sendq_pending(&a->sq));
+    if (a->rx_ready && (a->sack_due || (a->sack_pending && sending_data)))
+        assoc_put_sack(a, &w);
+
+    /* 3. Retransmissions, then new data (RFC 9260 s6.1: retransmissions first). */
+    if (data_allowed(a)) {
+        rtxq *q = &a->rq;
+        int any_rtx = 0;
+        uint32_t sent = q->count - q->unsent;
+        for (uint32_t i = first_rtx(q); q->nrtx && i < sent; i++) {
+            txchunk *c = rtxq_at(q, i);
+            if (c->state != TX_RTX)
+                continue;
+            if (rtx_path(a, c->path) != pi && !(a->npaths == 1))
+                continue;
+            /* RFC 9260 s7.2.4 step 3: the first packet of a fast retransmit ignores cwnd. */
+            if (!c->fast_rtx && a->cc[pi].flight >= a->cc[pi].cwnd)
+                break;
+            if (SCTP_DATA_HDR_LEN + (size_t)c->len > wbuf_room(&w))
+                break;
+            if (c->fast_rtx)
+                a->fast_retransmissions++;
+            c->fast_rtx = 0;
+            q->nrtx--;
+            emit_chunk(a, &w, c, q->first_tsn + i, pi, now);
+            any_rtx = 1;
+        }
+        if (!q->nrtx && !any_rtx && pi == a->primary && a->burst) {
+            mpsctp_path *p = &a->paths[pi];
+            if (a->cc[pi].flight == 0 && p->last_send && now - p->last_send > p->rto)
+                a->ccops->on_idle(a->cc, a->npaths, pi); /* RFC 9260 s7.2.1 */
+            int added = 0;
+            for (;;) {
+                if (!q->unsent && !fragment_next(a))
+                    break;
+                if (a->state == MPSCTP_CLOSED)
+                    return 0;
+                uint32_t i = rtxq_first_unsent(q);
+                txchunk *c = rtxq_at(q, i);
+                if (SCTP_DATA_HDR_LEN + (size_t)c->len > wbuf_room(&w))
+                    break;
+                if (!new_data_room(a, pi, c))
+                    break;
+                q->unsent--;
+                emit_chunk(a, &w, c, q->first_tsn + i, pi, now);
+                added = 1;
+            }
+            if (added)
+                a->burst--;
+        }
+    }
+done:
+    if (w.len == hdr || w.err)
+        return 0;
+    *remote = a->paths[pi].remote;
+    *local = a->paths[pi].local;
+    a->packets_sent++;
+    return w.len;
+}

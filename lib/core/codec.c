@@ -1,0 +1,280 @@
+/* Chunk, parameter and error-cause codec (RFC 9260 s3). */
+#include <string.h>
+
+#include "codec.h"
+#include "mpsctp/mpsctp.h"
+
+int codec_common_decode(const uint8_t **p, const uint8_t *end, sctp_common *out)
+{
+    const uint8_t *q = *p;
+    if (end - q < SCTP_COMMON_HDR_LEN)
+        return MPSCTP_ERR_MALFORMED;
+    out->sport = get16(q);
+    out->dport = get16(q + 2);
+    out->vtag = get32(q + 4);
+    memcpy(&out->checksum, q + 8, 4);
+    *p = q + SCTP_COMMON_HDR_LEN;
+    return 0;
+}
+
+/* Shared by chunks and parameters: the header is 4 bytes in both, only the type width
+ * differs. */
+static int tlv_decode(const uint8_t **p, const uint8_t *end, sctp_tlv *out, int chunk)
+{
+    const uint8_t *q = *p;
+    if (end - q < 4)
+        return MPSCTP_ERR_MALFORMED;
+    uint16_t len = get16(q + 2);
+    if (len < 4 || (size_t)(end - q) < len)
+        return MPSCTP_ERR_MALFORMED;
+    if (chunk) {
+        out->type = q[0];
+        out->flags = q[1];
+    } else {
+        out->type = get16(q);
+        out->flags = 0;
+    }
+    out->len = len;
+    out->value = q + 4;
+    out->vlen = (size_t)len - 4;
+    size_t padded = pad4(len);
+    /* RFC 9260 s3.2: padding of the last chunk may be absent; tolerate a short tail. */
+    if ((size_t)(end - q) < padded)
+        padded = (size_t)(end - q);
+    *p = q + padded;
+    return 0;
+}
+
+int codec_chunk_decode(const uint8_t **p, const uint8_t *end, sctp_tlv *out)
+{
+    return tlv_decode(p, end, out, 1);
+}
+
+int codec_param_decode(const uint8_t **p, const uint8_t *end, sctp_tlv *out)
+{
+    return tlv_decode(p, end, out, 0);
+}
+
+int codec_data_decode(const sctp_tlv *c, sctp_data *out)
+{
+    if (c->vlen < 12)
+        return MPSCTP_ERR_MALFORMED;
+    const uint8_t *v = c->value;
+    out->flags = c->flags;
+    out->tsn = get32(v);
+    out->sid = get16(v + 4);
+    out->ssn = get16(v + 6);
+    memcpy(&out->ppid, v + 8, 4);
+    out->payload = v + 12;
+    out->len = c->vlen - 12;
+    return 0;
+}
+
+int codec_init_decode(const sctp_tlv *c, sctp_init *out)
+{
+    if (c->vlen < 16)
+        return MPSCTP_ERR_MALFORMED;
+    const uint8_t *v = c->value;
+    out->init_tag = get32(v);
+    out->a_rwnd = get32(v + 4);
+    out->os = get16(v + 8);
+    out->mis = get16(v + 10);
+    out->init_tsn = get32(v + 12);
+    out->params = v + 16;
+    out->plen = c->vlen - 16;
+    return 0;
+}
+
+int codec_sack_decode(const sctp_tlv *c, int nr, sctp_sack *out)
+{
+    size_t fixed = nr ? 16 : 12;
+    if (c->vlen < fixed)
+        return MPSCTP_ERR_MALFORMED;
+    const uint8_t *v = c->value;
+    out->cum_tsn = get32(v);
+    out->a_rwnd = get32(v + 4);
+    out->ngaps = get16(v + 8);
+    if (nr) {
+        out->nnr = get16(v + 10);
+        out->ndups = get16(v + 12);
+    } else {
+        out->nnr = 0;
+        out->ndups = get16(v + 10);
+    }
+    size_t need = fixed + 4u * ((size_t)out->ngaps + out->nnr + out->ndups);
+    if (c->vlen < need)
+        return MPSCTP_ERR_MALFORMED;
+    out->gaps = v + fixed;
+    out->nrgaps = out->gaps + 4u * out->ngaps;
+    out->dups = out->nrgaps + 4u * out->nnr;
+    for (unsigned i = 0; i < (unsigned)out->ngaps + out->nnr; i++) {
+        uint16_t s = get16(out->gaps + 4u * i), e = get16(out->gaps + 4u * i + 2);
+        if (s == 0 || s > e)
+            return MPSCTP_ERR_MALFORMED;
+    }
+    return 0;
+}
+
+void codec_sack_gap(const sctp_sack *s, int nr, unsigned i, uint16_t *start, uint16_t *end)
+{
+    const uint8_t *b = (nr ? s->nrgaps : s->gaps) + 4u * i;
+    *start = get16(b);
+    *end = get16(b + 2);
+}
+
+int codec_u32_decode(const sctp_tlv *c, uint32_t *out)
+{
+    if (c->vlen < 4)
+        return MPSCTP_ERR_MALFORMED;
+    *out = get32(c->value);
+    return 0;
+}
+
+/* ---- encoding ---------------------------------------------------------------------- */
+
+void wbuf_init(wbuf *w, uint8_t *buf, size_t cap)
+{
+    w->buf = buf;
+    w->len = 0;
+    w->cap = cap;
+    w->err = 0;
+}
+
+void wbuf_put(wbuf *w, const void *p, size_t n)
+{
+    if (w->err || w->cap - w->len < n) {
+        w->err = 1;
+        return;
+    }
+    if (p)
+        memcpy(w->buf + w->len, p, n);
+    else
+        memset(w->buf + w->len, 0, n);
+    w->len += n;
+}
+
+void wbuf_put8(wbuf *w, uint8_t v)
+{
+    wbuf_put(w, &v, 1);
+}
+
+void wbuf_put16(wbuf *w, uint16_t v)
+{
+    uint8_t b[2];
+    put16(b, v);
+    wbuf_put(w, b, 2);
+}
+
+void wbuf_put32(wbuf *w, uint32_t v)
+{
+    uint8_t b[4];
+    put32(b, v);
+    wbuf_put(w, b, 4);
+}
+
+void codec_common_encode(wbuf *w, uint16_t sport, uint16_t dport, uint32_t vtag)
+{
+    wbuf_put16(w, sport);
+    wbuf_put16(w, dport);
+    wbuf_put32(w, vtag);
+    wbuf_put32(w, 0);
+}
+
+size_t codec_chunk_begin(wbuf *w, uint8_t type, uint8_t flags)
+{
+    size_t off = w->len;
+    wbuf_put8(w, type);
+    wbuf_put8(w, flags);
+    wbuf_put16(w, 0);
+    return off;
+}
+
+/* Writes the length of the TLV at off and pads to a multiple of 4. */
+static void tlv_end(wbuf *w, size_t off)
+{
+    if (w->err)
+        return;
+    size_t len = w->len - off;
+    if (len > 0xffff) {
+        w->err = 1;
+        return;
+    }
+    put16(w->buf + off + 2, (uint16_t)len);
+    wbuf_put(w, NULL, pad4(len) - len);
+}
+
+void codec_chunk_end(wbuf *w, size_t off)
+{
+    tlv_end(w, off);
+}
+
+size_t codec_param_begin(wbuf *w, uint16_t type)
+{
+    size_t off = w->len;
+    wbuf_put16(w, type);
+    wbuf_put16(w, 0);
+    return off;
+}
+
+void codec_param_end(wbuf *w, size_t off)
+{
+    tlv_end(w, off);
+}
+
+void codec_param_put(wbuf *w, uint16_t type, const void *v, size_t n)
+{
+    size_t off = codec_param_begin(w, type);
+    wbuf_put(w, v, n);
+    codec_param_end(w, off);
+}
+
+void codec_data_encode(wbuf *w, uint8_t flags, uint32_t tsn, uint16_t sid, uint16_t ssn,
+                       uint32_t ppid, const uint8_t *payload, size_t len)
+{
+    size_t off = codec_chunk_begin(w, SCTP_DATA, flags);
+    wbuf_put32(w, tsn);
+    wbuf_put16(w, sid);
+    wbuf_put16(w, ssn);
+    wbuf_put(w, &ppid, 4);
+    wbuf_put(w, payload, len);
+    codec_chunk_end(w, off);
+}
+
+size_t codec_init_begin(wbuf *w, uint8_t type, uint32_t init_tag, uint32_t a_rwnd,
+                        uint16_t os, uint16_t mis, uint32_t init_tsn)
+{
+    size_t off = codec_chunk_begin(w, type, 0);
+    wbuf_put32(w, init_tag);
+    wbuf_put32(w, a_rwnd);
+    wbuf_put16(w, os);
+    wbuf_put16(w, mis);
+    wbuf_put32(w, init_tsn);
+    return off;
+}
+
+void codec_u32_chunk(wbuf *w, uint8_t type, uint8_t flags, uint32_t v)
+{
+    size_t off = codec_chunk_begin(w, type, flags);
+    wbuf_put32(w, v);
+    codec_chunk_end(w, off);
+}
+
+void codec_empty_chunk(wbuf *w, uint8_t type, uint8_t flags)
+{
+    size_t off = codec_chunk_begin(w, type, flags);
+    codec_chunk_end(w, off);
+}
+
+const char *codec_chunk_name(uint8_t type)
+{
+    static const char *const names[] = {
+        "DATA",     "INIT",          "INIT_ACK",  "SACK",  "HEARTBEAT",
+        "HEARTBEAT_ACK", "ABORT",    "SHUTDOWN",  "SHUTDOWN_ACK", "ERROR",
+        "COOKIE_ECHO", "COOKIE_ACK", "ECNE",      "CWR",   "SHUTDOWN_COMPLETE",
+    };
+    if (type < sizeof(names) / sizeof(names[0]))
+        return names[type];
+    if (type == SCTP_NR_SACK)
+        return "NR_SACK";
+    return "UNKNOWN";
+}

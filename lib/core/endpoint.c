@@ -1,0 +1,722 @@
+/* Endpoint: demultiplexing by ports and verification tag (RFC 9260 s8.5, s8.5.1), INIT
+ * handling without state (s5.1), COOKIE ECHO (s5.1 D, s5.2.4), out-of-the-blue packets
+ * (s8.4), the event queue and the output round robin over associations. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "assoc.h"
+#include "sha256.h"
+
+/* ---- small public helpers ---------------------------------------------------------- */
+
+void mpsctp_settings_default(mpsctp_settings *s)
+{
+    memset(s, 0, sizeof(*s));
+    s->num_ostreams = 10;
+    s->max_instreams = 65535;
+    s->mtu = 1480;
+    s->sndbuf = 1u << 20;
+    s->rcvbuf = 1u << 20;
+    s->rto_initial_ms = 1000;
+    s->rto_min_ms = 1000;
+    s->rto_max_ms = 60000;
+    s->max_init_retrans = 8;
+    s->assoc_max_retrans = 10;
+    s->path_max_retrans = 5;
+    s->hb_interval_ms = 30000;
+    s->valid_cookie_life_ms = 60000;
+    s->sack_delay_ms = 200;
+    s->sack_freq = 2;
+    s->max_burst = 4;
+    s->pd_point = 0;
+}
+
+const char *mpsctp_strerror(int err)
+{
+    switch (err) {
+    case MPSCTP_OK: return "success";
+    case MPSCTP_ERR_INVAL: return "invalid argument";
+    case MPSCTP_ERR_NOMEM: return "out of memory";
+    case MPSCTP_ERR_WOULDBLOCK: return "operation would block";
+    case MPSCTP_ERR_STATE: return "not allowed in this association state";
+    case MPSCTP_ERR_MSGSIZE: return "message size out of range";
+    case MPSCTP_ERR_NOBUFS: return "buffer too small";
+    case MPSCTP_ERR_MALFORMED: return "malformed packet";
+    case MPSCTP_ERR_NOENT: return "no such object";
+    case MPSCTP_ERR_CHECKSUM: return "bad checksum";
+    case MPSCTP_ERR_NOT_OURS: return "packet belongs to no association";
+    case MPSCTP_ERR_CLOSED: return "association closed";
+    case MPSCTP_ERR_STREAM: return "invalid stream";
+    default: return "unknown error";
+    }
+}
+
+const char *mpsctp_state_name(mpsctp_state s)
+{
+    static const char *const n[] = {"CLOSED", "COOKIE-WAIT", "COOKIE-ECHOED", "ESTABLISHED",
+                                    "SHUTDOWN-PENDING", "SHUTDOWN-SENT", "SHUTDOWN-RECEIVED",
+                                    "SHUTDOWN-ACK-SENT"};
+    return (unsigned)s < sizeof(n) / sizeof(n[0]) ? n[s] : "?";
+}
+
+void mpsctp_addr_v4(mpsctp_addr *a, uint32_t ip, uint16_t udp_port)
+{
+    memset(a, 0, sizeof(*a));
+    a->family = MPSCTP_AF_INET;
+    a->udp_port = udp_port;
+    put32(a->ip, ip);
+}
+
+int mpsctp_addr_equal(const mpsctp_addr *a, const mpsctp_addr *b)
+{
+    if (a->family != b->family || a->udp_port != b->udp_port)
+        return 0;
+    return memcmp(a->ip, b->ip, a->family == MPSCTP_AF_INET ? 4 : 16) == 0;
+}
+
+/* ---- endpoint services ------------------------------------------------------------ */
+
+void ep_random(mpsctp_endpoint *ep, void *buf, size_t n)
+{
+    ep->cb.random(ep->cb.user, buf, n);
+}
+
+uint32_t ep_random32(mpsctp_endpoint *ep)
+{
+    uint32_t v = 0;
+    while (v == 0)
+        ep_random(ep, &v, sizeof(v));
+    return v;
+}
+
+void ep_hmac(mpsctp_endpoint *ep, const uint8_t *msg, size_t len, uint8_t out[32])
+{
+    if (ep->cb.hmac_sha256)
+        ep->cb.hmac_sha256(ep->cb.user, ep->secret, sizeof(ep->secret), msg, len, out);
+    else
+        hmac_sha256(ep->secret, sizeof(ep->secret), msg, len, out);
+}
+
+void ep_log(mpsctp_endpoint *ep, int level, const char *fmt, ...)
+{
+    if (!ep->cb.log)
+        return;
+    char buf[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof(buf), fmt, ap);
+    va_end(ap);
+    ep->cb.log(ep->cb.user, level, buf);
+}
+
+void ep_event(mpsctp_endpoint *ep, const mpsctp_event *ev)
+{
+    if (ep->ev_count == ep->ev_cap) {
+        uint32_t ncap = ep->ev_cap ? 2 * ep->ev_cap : 16;
+        mpsctp_event *n = malloc(ncap * sizeof(*n));
+        if (!n)
+            return;
+        for (uint32_t i = 0; i < ep->ev_count; i++)
+            n[i] = ep->evq[(ep->ev_head + i) % ep->ev_cap];
+        free(ep->evq);
+        ep->evq = n;
+        ep->ev_cap = ncap;
+        ep->ev_head = 0;
+    }
+    ep->evq[(ep->ev_head + ep->ev_count) % ep->ev_cap] = *ev;
+    ep->ev_count++;
+}
+
+int mpsctp_endpoint_next_event(mpsctp_endpoint *ep, mpsctp_event *ev)
+{
+    if (!ep->ev_count)
+        return 0;
+    *ev = ep->evq[ep->ev_head];
+    ep->ev_head = (ep->ev_head + 1) % ep->ev_cap;
+    ep->ev_count--;
+    return 1;
+}
+
+int ep_reply(mpsctp_endpoint *ep, const uint8_t *pkt, size_t len, const mpsctp_addr *local,
+             const mpsctp_addr *remote)
+{
+    reply_pkt *r = malloc(sizeof(*r) + len);
+    if (!r)
+        return MPSCTP_ERR_NOMEM;
+    r->next = NULL;
+    r->local = *local;
+    r->remote = *remote;
+    r->len = len;
+    memcpy(r->data, pkt, len);
+    if (ep->replies_tail)
+        ep->replies_tail->next = r;
+    else
+        ep->replies = r;
+    ep->replies_tail = r;
+    return 0;
+}
+
+/* Queues a packet holding one ABORT chunk with an optional error cause. */
+static void ep_send_abort(mpsctp_endpoint *ep, uint16_t sport, uint16_t dport, uint32_t vtag,
+                          int tbit, uint16_t cause, const uint8_t *v, size_t vlen,
+                          const mpsctp_addr *local, const mpsctp_addr *remote)
+{
+    uint8_t b[512];
+    wbuf w;
+    wbuf_init(&w, b, sizeof(b));
+    codec_common_encode(&w, sport, dport, vtag);
+    size_t off = codec_chunk_begin(&w, SCTP_ABORT, tbit ? SCTP_FLAG_T : 0);
+    if (cause) {
+        if (vlen > 400)
+            vlen = 400;
+        codec_param_put(&w, cause, v, vlen);
+    }
+    codec_chunk_end(&w, off);
+    if (!w.err)
+        ep_reply(ep, b, w.len, local, remote);
+}
+
+/* ---- endpoint lifecycle ------------------------------------------------------------ */
+
+mpsctp_endpoint *mpsctp_endpoint_new(const mpsctp_settings *s, const mpsctp_callbacks *cb)
+{
+    if (!s || !cb || !cb->random || s->local_port == 0 || s->sndbuf < 4096 ||
+        s->rcvbuf < 4096 || s->mtu < 508 || s->num_ostreams == 0 || s->max_instreams == 0 ||
+        s->rto_min_ms == 0 || s->rto_min_ms > s->rto_max_ms || s->sack_freq == 0)
+        return NULL;
+    mpsctp_endpoint *ep = calloc(1, sizeof(*ep));
+    if (!ep)
+        return NULL;
+    ep->cfg = *s;
+    if (ep->cfg.pd_point == 0 || ep->cfg.pd_point > ep->cfg.rcvbuf)
+        ep->cfg.pd_point = ep->cfg.rcvbuf / 4;
+    if (ep->cfg.rto_initial_ms < ep->cfg.rto_min_ms)
+        ep->cfg.rto_initial_ms = ep->cfg.rto_min_ms;
+    if (ep->cfg.max_burst == 0)
+        ep->cfg.max_burst = 4;
+    ep->cb = *cb;
+    ep->crc = crc32c_select();
+    ep->next_id = 1;
+    ep_random(ep, ep->secret, sizeof(ep->secret));
+    return ep;
+}
+
+static void assoc_destroy(mpsctp_assoc *a);
+
+void mpsctp_endpoint_free(mpsctp_endpoint *ep)
+{
+    if (!ep)
+        return;
+    while (ep->assocs) {
+        mpsctp_assoc *a = ep->assocs;
+        ep->assocs = a->next;
+        assoc_destroy(a);
+    }
+    for (reply_pkt *r = ep->replies, *n; r; r = n) {
+        n = r->next;
+        free(r);
+    }
+    free(ep->evq);
+    free(ep);
+}
+
+int mpsctp_endpoint_add_addr(mpsctp_endpoint *ep, const mpsctp_addr *a)
+{
+    if (!a || (a->family != MPSCTP_AF_INET && a->family != MPSCTP_AF_INET6))
+        return MPSCTP_ERR_INVAL;
+    if (ep->naddrs == MPSCTP_MAX_LOCAL_ADDRS)
+        return MPSCTP_ERR_NOMEM;
+    ep->addrs[ep->naddrs++] = *a;
+    return 0;
+}
+
+int mpsctp_endpoint_listen(mpsctp_endpoint *ep, int enable)
+{
+    ep->listening = enable != 0;
+    return 0;
+}
+
+void mpsctp_endpoint_stats_get(const mpsctp_endpoint *ep, mpsctp_endpoint_stats *st)
+{
+    *st = ep->stats;
+}
+
+/* Frees an association's memory (already unlinked). */
+static void assoc_destroy(mpsctp_assoc *a)
+{
+    assoc_drop_send_state(a, 0);
+    sendq_free(&a->sq);
+    rtxq_free(&a->rq);
+    if (a->rx_ready) {
+        tsnmap_free(&a->map);
+        reasm_free(&a->ra);
+    }
+    assoc_flush_ctrl(a);
+    free(a->init_chunk);
+    free(a->cookie);
+    free(a);
+}
+
+void mpsctp_assoc_free(mpsctp_assoc *a)
+{
+    if (!a)
+        return;
+    mpsctp_endpoint *ep = a->ep;
+    if (a->state != MPSCTP_CLOSED) {
+        /* Send the ABORT now: the association's memory goes away below. */
+        mpsctp_assoc_abort(a, 0);
+        uint8_t buf[1500];
+        mpsctp_addr l, r;
+        size_t n;
+        while ((n = assoc_output(a, buf, sizeof(buf), &l, &r, 0)) > 0)
+            ep_reply(ep, buf, n, &l, &r);
+    }
+    for (mpsctp_assoc **pp = &ep->assocs; *pp; pp = &(*pp)->next) {
+        if (*pp == a) {
+            *pp = a->next;
+            break;
+        }
+    }
+    if (ep->send_cursor == a)
+        ep->send_cursor = NULL;
+    /* Events still queued must not point at freed memory. */
+    for (uint32_t i = 0; i < ep->ev_count; i++) {
+        mpsctp_event *ev = &ep->evq[(ep->ev_head + i) % ep->ev_cap];
+        if (ev->assoc == a)
+            ev->assoc = NULL;
+    }
+    assoc_destroy(a);
+}
+
+int mpsctp_endpoint_connect(mpsctp_endpoint *ep, const mpsctp_addr *remotes, size_t n,
+                            uint16_t peer_port, mpsctp_tstamp now, mpsctp_assoc **out)
+{
+    if (!remotes || n == 0 || n > MPSCTP_MAX_PATHS || peer_port == 0 || !out)
+        return MPSCTP_ERR_INVAL;
+    mpsctp_assoc *a = assoc_new(ep, &remotes[0], peer_port);
+    if (!a)
+        return MPSCTP_ERR_NOMEM;
+    for (size_t i = 1; i < n; i++) {
+        if (assoc_path_find(a, &remotes[i]) < 0) {
+            path_init(&a->paths[a->npaths], &remotes[i],
+                      (uint64_t)a->cfg.rto_initial_ms * NS_PER_MS);
+            a->npaths++;
+        }
+    }
+    /* Until a packet tells us better, send from the endpoint's first address. */
+    for (uint32_t i = 0; ep->naddrs && i < a->npaths; i++)
+        a->paths[i].local = ep->addrs[0];
+    a->my_vtag = ep_random32(ep);
+    a->my_itsn = ep_random32(ep);
+    int e = assoc_send_init(a, now);
+    if (e) {
+        mpsctp_assoc_free(a);
+        return e;
+    }
+    *out = a;
+    return 0;
+}
+
+/* ---- demultiplexing --------------------------------------------------------------- */
+
+static mpsctp_assoc *find_by_vtag(mpsctp_endpoint *ep, uint32_t vtag, uint16_t peer_port)
+{
+    for (mpsctp_assoc *a = ep->assocs; a; a = a->next)
+        if (a->state != MPSCTP_CLOSED && a->my_vtag == vtag && a->peer_port == peer_port)
+            return a;
+    return NULL;
+}
+
+static mpsctp_assoc *find_by_addr(mpsctp_endpoint *ep, const mpsctp_addr *remote,
+                                  uint16_t peer_port)
+{
+    for (mpsctp_assoc *a = ep->assocs; a; a = a->next)
+        if (a->state != MPSCTP_CLOSED && a->peer_port == peer_port &&
+            assoc_path_find(a, remote) >= 0)
+            return a;
+    return NULL;
+}
+
+uint16_t ep_check_init_params(const sctp_init *in, wbuf *rep, sctp_tlv *bad,
+                              sctp_tlv *cookie)
+{
+    const uint8_t *p = in->params, *end = in->params + in->plen;
+    while (p < end) {
+        sctp_tlv t;
+        if (codec_param_decode(&p, end, &t))
+            return SCTP_CAUSE_PROTOCOL_VIOLATION;
+        switch (t.type) {
+        case SCTP_P_IPV4:
+            if (t.vlen != 4) {
+                *bad = t;
+                return SCTP_CAUSE_INVALID_PARAM;
+            }
+            break;
+        case SCTP_P_IPV6:
+            if (t.vlen != 16) {
+                *bad = t;
+                return SCTP_CAUSE_INVALID_PARAM;
+            }
+            break;
+        case SCTP_P_HOST_NAME:
+            /* RFC 9260 s3.3.2.1: host name addresses are not supported: abort with
+             * Unresolvable Address carrying the parameter. */
+            *bad = t;
+            return SCTP_CAUSE_UNRESOLVABLE_ADDR;
+        case SCTP_P_STATE_COOKIE:
+            if (cookie)
+                *cookie = t;
+            break;
+        case SCTP_P_COOKIE_PRESERVATIVE:
+        case SCTP_P_SUPPORTED_ADDR_TYPES:
+        case SCTP_P_ECN_CAPABLE:
+        case SCTP_P_FORWARD_TSN_SUPPORTED:
+        case SCTP_P_SUPPORTED_EXTENSIONS:
+            break; /* understood; nothing to negotiate yet */
+        default: {
+            int act = codec_unknown_param_action(t.type);
+            if (act == CODEC_UNK_STOP_REPORT || act == CODEC_UNK_SKIP_REPORT)
+                codec_param_put(rep, SCTP_P_UNRECOGNIZED, t.value - 4, t.len);
+            if (act == CODEC_UNK_STOP || act == CODEC_UNK_STOP_REPORT)
+                return 0;
+        }
+        }
+    }
+    return 0;
+}
+
+int ep_answer_init(mpsctp_endpoint *ep, const sctp_common *h, const sctp_tlv *c,
+                   const mpsctp_addr *local, const mpsctp_addr *remote, uint32_t my_vtag,
+                   uint32_t my_itsn, uint32_t tie_local, uint32_t tie_peer,
+                   mpsctp_tstamp now)
+{
+    sctp_init in;
+    if (codec_init_decode(c, &in))
+        return -1;
+    /* RFC 9260 s3.3.2: Initiate Tag 0: silently discard. */
+    if (in.init_tag == 0)
+        return -1;
+    if (in.os == 0 || in.mis == 0) {
+        ep_send_abort(ep, h->dport, h->sport, in.init_tag, 0, SCTP_CAUSE_INVALID_PARAM, NULL,
+                      0, local, remote);
+        return -1;
+    }
+    uint8_t repbuf[512];
+    wbuf rep;
+    wbuf_init(&rep, repbuf, sizeof(repbuf));
+    sctp_tlv bad = {0};
+    uint16_t cause = ep_check_init_params(&in, &rep, &bad, NULL);
+    if (cause) {
+        ep_send_abort(ep, h->dport, h->sport, in.init_tag, 0, cause,
+                      bad.value ? bad.value - 4 : NULL, bad.value ? bad.len : 0, local, remote);
+        return -1;
+    }
+    cookie_data cd = {
+        .created = now,
+        .lifetime_ms = ep->cfg.valid_cookie_life_ms,
+        .my_vtag = my_vtag,
+        .peer_vtag = in.init_tag,
+        .tie_local = tie_local,
+        .tie_peer = tie_peer,
+        .my_itsn = my_itsn,
+        .peer_itsn = in.init_tsn,
+        .peer_rwnd = in.a_rwnd,
+        /* RFC 9260 s5.1.1: outbound = min(our wish, peer's MIS); inbound = min(peer's OS,
+         * our maximum). */
+        .os = ep->cfg.num_ostreams < in.mis ? ep->cfg.num_ostreams : in.mis,
+        .is = in.os < ep->cfg.max_instreams ? in.os : ep->cfg.max_instreams,
+        .my_port = h->dport,
+        .peer_port = h->sport,
+        .local = *local,
+        .remote = *remote,
+    };
+    uint8_t b[1500];
+    wbuf w;
+    wbuf_init(&w, b, sizeof(b));
+    codec_common_encode(&w, h->dport, h->sport, in.init_tag);
+    size_t off = codec_init_begin(&w, SCTP_INIT_ACK, my_vtag, ep->cfg.rcvbuf,
+                                  ep->cfg.num_ostreams, ep->cfg.max_instreams, my_itsn);
+    size_t po = codec_param_begin(&w, SCTP_P_STATE_COOKIE);
+    cookie_encode(ep, &w, &cd);
+    codec_param_end(&w, po);
+    for (uint32_t i = 0; ep->naddrs > 1 && i < ep->naddrs; i++) {
+        const mpsctp_addr *la = &ep->addrs[i];
+        if (la->family == MPSCTP_AF_INET)
+            codec_param_put(&w, SCTP_P_IPV4, la->ip, 4);
+        else
+            codec_param_put(&w, SCTP_P_IPV6, la->ip, 16);
+    }
+    wbuf_put(&w, repbuf, rep.err ? 0 : rep.len);
+    codec_chunk_end(&w, off);
+    if (w.err)
+        return -1;
+    ep_reply(ep, b, w.len, local, remote);
+    return 0;
+}
+
+/* RFC 9260 s5.1.3, s5.1.5: answers a COOKIE ECHO whose cookie has expired. */
+static void send_stale_cookie(mpsctp_endpoint *ep, const sctp_common *h, const cookie_data *cd,
+                              mpsctp_tstamp now, const mpsctp_addr *local,
+                              const mpsctp_addr *remote)
+{
+    mpsctp_tstamp expiry = cd->created + (mpsctp_tstamp)cd->lifetime_ms * NS_PER_MS;
+    uint64_t stale_us = (now - expiry) / 1000;
+    uint8_t v[4];
+    put32(v, stale_us > 0xffffffffu ? 0xffffffffu : (uint32_t)stale_us);
+    uint8_t b[64];
+    wbuf w;
+    wbuf_init(&w, b, sizeof(b));
+    codec_common_encode(&w, h->dport, h->sport, cd->peer_vtag);
+    size_t off = codec_chunk_begin(&w, SCTP_ERROR, 0);
+    codec_param_put(&w, SCTP_CAUSE_STALE_COOKIE, v, 4);
+    codec_chunk_end(&w, off);
+    ep_reply(ep, b, w.len, local, remote);
+}
+
+mpsctp_assoc *ep_cookie_echo(mpsctp_endpoint *ep, mpsctp_assoc *hint, const sctp_common *h,
+                             const sctp_tlv *c, const mpsctp_addr *local,
+                             const mpsctp_addr *remote, mpsctp_tstamp now)
+{
+    cookie_data cd;
+    if (cookie_decode(ep, c->value, c->vlen, &cd)) {
+        ep->stats.bad_cookies++;
+        return NULL;
+    }
+    /* RFC 9260 s5.1.5 step 2: the packet's tag must be the one inside the cookie. */
+    if (h->vtag != cd.my_vtag || cd.peer_port != h->sport || cd.my_port != h->dport) {
+        ep->stats.bad_cookies++;
+        return NULL;
+    }
+    /* Step 3: lifetime. */
+    if (now > cd.created + (mpsctp_tstamp)cd.lifetime_ms * NS_PER_MS) {
+        ep->stats.stale_cookies++;
+        send_stale_cookie(ep, h, &cd, now, local, remote);
+        return NULL;
+    }
+    mpsctp_assoc *a = hint ? hint : find_by_addr(ep, remote, h->sport);
+    if (a)
+        return assoc_cookie_existing(a, &cd, local, now);
+    if (!ep->listening)
+        return NULL;
+    a = assoc_new(ep, remote, h->sport);
+    if (!a)
+        return NULL;
+    a->paths[0].local = *local;
+    a->paths[0].confirmed = 1; /* the COOKIE ECHO came from it (RFC 9260 s5.4) */
+    a->my_vtag = cd.my_vtag;
+    a->peer_vtag = cd.peer_vtag;
+    a->my_itsn = cd.my_itsn;
+    if (assoc_setup_data(a, cd.os, cd.is, cd.my_itsn, cd.peer_itsn, cd.peer_rwnd)) {
+        mpsctp_assoc_free(a);
+        return NULL;
+    }
+    uint8_t ack[4];
+    wbuf w;
+    wbuf_init(&w, ack, sizeof(ack));
+    codec_empty_chunk(&w, SCTP_COOKIE_ACK, 0);
+    assoc_queue_ctrl(a, 0, ack, w.len);
+    assoc_set_state(a, MPSCTP_ESTABLISHED);
+    assoc_event(a, MPSCTP_EV_ASSOC_CHANGE, MPSCTP_COMM_UP, 0);
+    return a;
+}
+
+/* RFC 9260 s8.4: a packet that matches no association. */
+static void ootb(mpsctp_endpoint *ep, const sctp_common *h, const uint8_t *chunks,
+                 const uint8_t *end, const mpsctp_addr *local, const mpsctp_addr *remote)
+{
+    ep->stats.dropped_ootb++;
+    const uint8_t *p = chunks;
+    while (p < end) {
+        sctp_tlv c;
+        if (codec_chunk_decode(&p, end, &c))
+            return;
+        switch (c.type) {
+        case SCTP_ABORT:            /* rule 2 */
+        case SCTP_SHUTDOWN_COMPLETE: /* rule 6 */
+        case SCTP_COOKIE_ACK:       /* rule 7 */
+            return;
+        case SCTP_SHUTDOWN_ACK: {   /* rule 5: SHUTDOWN COMPLETE with the T bit */
+            uint8_t b[16];
+            wbuf w;
+            wbuf_init(&w, b, sizeof(b));
+            codec_common_encode(&w, h->dport, h->sport, h->vtag);
+            codec_empty_chunk(&w, SCTP_SHUTDOWN_COMPLETE, SCTP_FLAG_T);
+            ep_reply(ep, b, w.len, local, remote);
+            return;
+        }
+        case SCTP_ERROR: {          /* rule 7: stale cookie errors are discarded */
+            const uint8_t *q = c.value, *qe = c.value + c.vlen;
+            sctp_tlv cause;
+            if (!codec_param_decode(&q, qe, &cause) && cause.type == SCTP_CAUSE_STALE_COOKIE)
+                return;
+            break;
+        }
+        default:
+            break;
+        }
+    }
+    /* Rule 8: ABORT with the T bit and the packet's tag. */
+    ep_send_abort(ep, h->dport, h->sport, h->vtag, 1, 0, NULL, 0, local, remote);
+}
+
+/* RFC 9260 s8.5.1: ABORT and SHUTDOWN COMPLETE with the T bit carry the peer's tag. */
+static mpsctp_assoc *find_reflected(mpsctp_endpoint *ep, const sctp_common *h,
+                                    const sctp_tlv *first, const mpsctp_addr *remote)
+{
+    if (!(first->flags & SCTP_FLAG_T))
+        return NULL;
+    if (first->type != SCTP_ABORT && first->type != SCTP_SHUTDOWN_COMPLETE)
+        return NULL;
+    for (mpsctp_assoc *a = ep->assocs; a; a = a->next)
+        if (a->state != MPSCTP_CLOSED && a->peer_vtag == h->vtag &&
+            a->peer_port == h->sport && assoc_path_find(a, remote) >= 0)
+            return a;
+    return NULL;
+}
+
+int mpsctp_endpoint_recv(mpsctp_endpoint *ep, const uint8_t *pkt, size_t len,
+                         const mpsctp_addr *local, const mpsctp_addr *remote,
+                         mpsctp_tstamp now)
+{
+    if (!ep || !pkt || !local || !remote)
+        return MPSCTP_ERR_INVAL;
+    ep->stats.packets_in++;
+    if (ep->cb.trace)
+        ep->cb.trace(ep->cb.user, 0, pkt, len, local, remote, now);
+    const uint8_t *p = pkt, *end = pkt + len;
+    sctp_common h;
+    if (codec_common_decode(&p, end, &h) || p == end) {
+        ep->stats.dropped_malformed++;
+        return MPSCTP_ERR_MALFORMED;
+    }
+    if (h.dport != ep->cfg.local_port || h.sport == 0) {
+        ep->stats.dropped_ootb++;
+        return MPSCTP_ERR_NOT_OURS;
+    }
+    if (!sctp_checksum_ok(ep->crc, pkt, len)) {
+        ep->stats.dropped_checksum++;
+        return MPSCTP_ERR_CHECKSUM;
+    }
+    /* Validate the chunk structure once; a malformed packet is dropped whole. */
+    const uint8_t *chunks = p;
+    sctp_tlv first;
+    int nchunks = 0, has_init = 0;
+    while (p < end) {
+        sctp_tlv c;
+        if (codec_chunk_decode(&p, end, &c)) {
+            ep->stats.dropped_malformed++;
+            return MPSCTP_ERR_MALFORMED;
+        }
+        if (nchunks++ == 0)
+            first = c;
+        if (c.type == SCTP_INIT || c.type == SCTP_INIT_ACK || c.type == SCTP_SHUTDOWN_COMPLETE)
+            has_init |= 1;
+    }
+    /* RFC 9260 s6.10: INIT, INIT ACK and SHUTDOWN COMPLETE are never bundled. */
+    if (has_init && nchunks > 1) {
+        ep->stats.dropped_malformed++;
+        return MPSCTP_ERR_MALFORMED;
+    }
+    mpsctp_assoc *a;
+    if (first.type == SCTP_INIT) {
+        /* RFC 9260 s8.5.1 A: an INIT carries tag 0. */
+        if (h.vtag != 0) {
+            ep->stats.dropped_vtag++;
+            return MPSCTP_ERR_NOT_OURS;
+        }
+        a = find_by_addr(ep, remote, h.sport);
+        if (a) {
+            assoc_recv_packet(a, &h, chunks, end, local, remote, now);
+        } else if (ep->listening) {
+            ep_answer_init(ep, &h, &first, local, remote, ep_random32(ep), ep_random32(ep), 0,
+                           0, now);
+        } else {
+            sctp_init in;
+            if (!codec_init_decode(&first, &in) && in.init_tag)
+                ep_send_abort(ep, h.dport, h.sport, in.init_tag, 0, 0, NULL, 0, local, remote);
+        }
+        return 0;
+    }
+    a = find_by_vtag(ep, h.vtag, h.sport);
+    if (!a)
+        a = find_reflected(ep, &h, &first, remote);
+    if (a) {
+        assoc_recv_packet(a, &h, chunks, end, local, remote, now);
+        return 0;
+    }
+    if (first.type == SCTP_COOKIE_ECHO) {
+        a = ep_cookie_echo(ep, NULL, &h, &first, local, remote, now);
+        if (a) {
+            const uint8_t *rest = chunks + pad4(first.len);
+            if (rest < end)
+                assoc_recv_packet(a, &h, rest, end, local, remote, now);
+            return 0;
+        }
+        return MPSCTP_ERR_NOT_OURS;
+    }
+    ootb(ep, &h, chunks, end, local, remote);
+    return MPSCTP_ERR_NOT_OURS;
+}
+
+/* ---- output and timers ------------------------------------------------------------ */
+
+ssize_t mpsctp_endpoint_send(mpsctp_endpoint *ep, uint8_t *buf, size_t cap,
+                             mpsctp_addr *local, mpsctp_addr *remote, mpsctp_tstamp now)
+{
+    if (cap < ep->cfg.mtu)
+        return MPSCTP_ERR_NOBUFS;
+    size_t n = 0;
+    if (ep->replies) {
+        reply_pkt *r = ep->replies;
+        ep->replies = r->next;
+        if (!ep->replies)
+            ep->replies_tail = NULL;
+        n = r->len <= cap ? r->len : 0;
+        if (n) {
+            memcpy(buf, r->data, n);
+            *local = r->local;
+            *remote = r->remote;
+        }
+        free(r);
+    } else if (ep->assocs) {
+        /* Round robin: start after the association that sent last. */
+        mpsctp_assoc *start = ep->send_cursor ? ep->send_cursor : ep->assocs;
+        mpsctp_assoc *a = start;
+        do {
+            n = assoc_output(a, buf, cap, local, remote, now);
+            mpsctp_assoc *next = a->next ? a->next : ep->assocs;
+            if (n) {
+                ep->send_cursor = next;
+                break;
+            }
+            a = next;
+        } while (a != start);
+    }
+    if (!n)
+        return 0;
+    sctp_checksum_set(ep->crc, buf, n);
+    ep->stats.packets_out++;
+    if (ep->cb.trace)
+        ep->cb.trace(ep->cb.user, 1, buf, n, local, remote, now);
+    return (ssize_t)n;
+}
+
+mpsctp_tstamp mpsctp_endpoint_deadline(const mpsctp_endpoint *ep)
+{
+    mpsctp_tstamp d = MPSCTP_TSTAMP_NEVER;
+    for (const mpsctp_assoc *a = ep->assocs; a; a = a->next) {
+        mpsctp_tstamp t = assoc_deadline(a);
+        if (t < d)
+            d = t;
+    }
+    return d;
+}
+
+void mpsctp_endpoint_timeout(mpsctp_endpoint *ep, mpsctp_tstamp now)
+{
+    for (mpsctp_assoc *a = ep->assocs; a; a = a->next)
+        if (a->state != MPSCTP_CLOSED && assoc_deadline(a) <= now)
+            assoc_timeout(a, now);
+}

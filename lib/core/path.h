@@ -1,0 +1,41 @@
+/* Per-path state (RFC 9260 s8): destination, RTO (RFC 6298 / RFC 9260 s6.3.1), error
+ * counter, timers and counters. The congestion state lives in a parallel cc_path. */
+#ifndef MPSCTP_PATH_H
+#define MPSCTP_PATH_H
+
+#include <stdint.h>
+
+#include "mpsctp/mpsctp.h"
+
+typedef struct mpsctp_path {
+    mpsctp_addr remote;
+    mpsctp_addr local;       /* source address to use; family 0 when unknown */
+    uint8_t active;          /* RFC 9260 s8.2: active / inactive */
+    uint8_t confirmed;
+    uint8_t pf;              /* RFC 7829 potentially failed */
+    uint8_t rtt_measured;    /* at least one RTT sample taken */
+    uint8_t rtt_pending;     /* a chunk in flight is timing the RTT */
+    uint8_t hb_outstanding;
+    uint32_t rtt_tsn;
+    uint64_t srtt, rttvar, rto; /* nanoseconds */
+    uint32_t error_count;
+    uint32_t fr_exit_tsn;    /* RFC 9260 s7.2.4: fast recovery exit point */
+    mpsctp_tstamp t3_deadline;  /* T3-rtx, NEVER when stopped */
+    mpsctp_tstamp hb_deadline;  /* next heartbeat, NEVER when off */
+    mpsctp_tstamp last_send;    /* last DATA sent on this path */
+    uint64_t hb_nonce;
+    /* counters */
+    uint64_t bytes_sent, data_chunks_sent, retransmissions;
+} mpsctp_path;
+
+/* Sets up a path to remote with RTO.Initial (ns). */
+void path_init(mpsctp_path *p, const mpsctp_addr *remote, uint64_t rto_initial);
+
+/* RFC 9260 s6.3.1 C2/C3: takes an RTT sample r (ns) and recomputes SRTT, RTTVAR and RTO,
+ * clamped to [rto_min, rto_max]. */
+void path_rtt_sample(mpsctp_path *p, uint64_t r, uint64_t rto_min, uint64_t rto_max);
+
+/* RFC 9260 s6.3.3 E2: doubles the RTO up to rto_max. */
+void path_backoff(mpsctp_path *p, uint64_t rto_max);
+
+#endif

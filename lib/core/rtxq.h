@@ -1,0 +1,80 @@
+/* Sender-side chunk queue in TSN order: every DATA chunk from TSN assignment until the
+ * cumulative ack passes it (RFC 9260 s6.1-s6.3). Chunks live in a ring indexed by
+ * (tsn - first_tsn); chunks not yet sent are always the newest ones. */
+#ifndef MPSCTP_RTXQ_H
+#define MPSCTP_RTXQ_H
+
+#include <stdint.h>
+
+#include "mpsctp/mpsctp.h"
+#include "sendq.h"
+
+enum {
+    TX_UNSENT = 0, /* TSN assigned, never transmitted */
+    TX_INFLIGHT,   /* transmitted, counted in its path's flight size */
+    TX_ACKED,      /* reported in a gap ack block (renegable) */
+    TX_RTX,        /* marked for retransmission, not in flight */
+};
+
+typedef struct txchunk {
+    smsg *msg;
+    uint32_t off;  /* offset of the payload in msg->data */
+    uint16_t len;  /* payload bytes */
+    uint16_t ssn;
+    uint8_t dflags; /* SCTP_DATA_B/E/U */
+    uint8_t state;
+    uint8_t path;   /* path of the last transmission */
+    uint8_t tx_count;
+    uint8_t miss;    /* RFC 9260 s7.2.4 miss indications */
+    uint8_t fast_rtx; /* marked by fast retransmit: send once ignoring cwnd */
+    uint8_t fr_done;  /* already fast retransmitted once */
+    mpsctp_tstamp sent_at;
+} txchunk;
+
+typedef struct rtxq {
+    txchunk *ring;
+    uint32_t cap, head, count; /* ring[head] has TSN first_tsn */
+    uint32_t first_tsn;
+    uint32_t unsent;  /* chunks at the tail never sent */
+    uint32_t nrtx;    /* chunks in state TX_RTX */
+} rtxq;
+
+/* Sets up an empty queue whose next TSN is first_tsn. Returns 0 or MPSCTP_ERR_NOMEM. */
+int rtxq_init(rtxq *q, uint32_t first_tsn);
+
+/* Frees the ring (the caller releases the messages first). */
+void rtxq_free(rtxq *q);
+
+/* Appends a chunk with the next TSN in state TX_UNSENT and returns it, or NULL (NOMEM).
+ * Pointers into the queue are invalidated by the next append. */
+txchunk *rtxq_append(rtxq *q);
+
+/* Returns the chunk at index i (0 = oldest). */
+static inline txchunk *rtxq_at(const rtxq *q, uint32_t i)
+{
+    return &q->ring[(q->head + i) & (q->cap - 1)];
+}
+
+/* Returns the chunk with TSN tsn, or NULL when it is not in the queue. */
+static inline txchunk *rtxq_get(const rtxq *q, uint32_t tsn)
+{
+    uint32_t i = tsn - q->first_tsn;
+    return i < q->count ? rtxq_at(q, i) : NULL;
+}
+
+/* Removes the oldest chunk. */
+void rtxq_pop(rtxq *q);
+
+/* Returns the TSN the next appended chunk gets. */
+static inline uint32_t rtxq_next_tsn(const rtxq *q)
+{
+    return q->first_tsn + q->count;
+}
+
+/* Index of the oldest unsent chunk (== count - unsent). */
+static inline uint32_t rtxq_first_unsent(const rtxq *q)
+{
+    return q->count - q->unsent;
+}
+
+#endif

@@ -1,0 +1,147 @@
+/* Sender-side per-stream message queues and stream scheduler. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "sendq.h"
+
+int sendq_init(sendq *q, uint16_t nstreams, uint32_t limit)
+{
+    memset(q, 0, sizeof(*q));
+    if (nstreams == 0)
+        nstreams = 1;
+    q->nstreams = nstreams;
+    q->limit = limit;
+    q->streams = calloc(nstreams, sizeof(*q->streams));
+    q->rr = calloc(nstreams, sizeof(*q->rr));
+    if (!q->streams || !q->rr) {
+        sendq_free(q);
+        return MPSCTP_ERR_NOMEM;
+    }
+    return 0;
+}
+
+void sendq_free(sendq *q)
+{
+    if (q->streams) {
+        for (uint16_t s = 0; s < q->nstreams; s++) {
+            for (smsg *m = q->streams[s].head, *n; m; m = n) {
+                n = m->next;
+                free(m);
+            }
+        }
+    }
+    free(q->streams);
+    free(q->rr);
+    memset(q, 0, sizeof(*q));
+}
+
+static void rr_add(sendq *q, uint16_t sid)
+{
+    sstream *s = &q->streams[sid];
+    if (s->in_rr)
+        return;
+    s->in_rr = 1;
+    q->rr[(q->rr_head + q->rr_count) % q->nstreams] = sid;
+    q->rr_count++;
+}
+
+int sendq_push(sendq *q, const void *data, size_t len, const mpsctp_sndinfo *info)
+{
+    if (info->sid >= q->nstreams)
+        return MPSCTP_ERR_STREAM;
+    if (len == 0 || len > q->limit)
+        return MPSCTP_ERR_MSGSIZE;
+    if (q->total + len > q->limit)
+        return MPSCTP_ERR_WOULDBLOCK;
+    smsg *m = malloc(sizeof(*m) + len);
+    if (!m)
+        return MPSCTP_ERR_NOMEM;
+    m->next = NULL;
+    m->len = (uint32_t)len;
+    m->ppid = info->ppid;
+    m->context = info->context;
+    m->refs = 0;
+    m->sid = info->sid;
+    m->flags = info->flags;
+    memcpy(m->data, data, len);
+    sstream *s = &q->streams[info->sid];
+    if (s->tail)
+        s->tail->next = m;
+    else
+        s->head = m;
+    s->tail = m;
+    s->queued += m->len;
+    q->total += m->len;
+    q->nmsgs++;
+    rr_add(q, info->sid);
+    return 0;
+}
+
+static smsg *unlink_head(sendq *q, sstream *s)
+{
+    smsg *m = s->head;
+    s->head = m->next;
+    if (!s->head)
+        s->tail = NULL;
+    m->next = NULL;
+    q->nmsgs--;
+    return m;
+}
+
+smsg *sendq_pop(sendq *q)
+{
+    while (q->rr_count) {
+        uint16_t sid = q->rr[q->rr_head];
+        q->rr_head = (q->rr_head + 1) % q->nstreams;
+        q->rr_count--;
+        sstream *s = &q->streams[sid];
+        s->in_rr = 0;
+        if (!s->head)
+            continue;
+        smsg *m = unlink_head(q, s);
+        if (s->head)
+            rr_add(q, sid);
+        return m;
+    }
+    return NULL;
+}
+
+void sendq_release(sendq *q, uint16_t sid, uint32_t bytes)
+{
+    sstream *s = &q->streams[sid];
+    if (bytes > s->queued)
+        bytes = s->queued; /* never underflow, even on a caller bug */
+    s->queued -= bytes;
+    q->total -= bytes;
+}
+
+smsg *sendq_drain(sendq *q)
+{
+    for (uint16_t sid = 0; sid < q->nstreams; sid++) {
+        sstream *s = &q->streams[sid];
+        if (s->head) {
+            smsg *m = unlink_head(q, s);
+            sendq_release(q, sid, m->len);
+            return m;
+        }
+    }
+    return NULL;
+}
+
+int sendq_info(const sendq *q, uint32_t *limit, uint32_t *total, uint32_t *per_stream,
+               uint32_t cap, uint32_t *nstreams)
+{
+    if (nstreams)
+        *nstreams = q->nstreams;
+    if (limit)
+        *limit = q->limit;
+    if (total)
+        *total = (uint32_t)q->total;
+    if (per_stream) {
+        if (cap < q->nstreams)
+            return MPSCTP_ERR_NOBUFS;
+        for (uint16_t s = 0; s < q->nstreams; s++)
+            per_stream[s] = q->streams[s].queued;
+    }
+    return 0;
+}

@@ -1,0 +1,71 @@
+/* Sender-side per-stream message queues with exact byte accounting (the numbers SCTP_SQINFO
+ * reports) and the stream scheduler (round robin over streams with queued messages). */
+#ifndef MPSCTP_SENDQ_H
+#define MPSCTP_SENDQ_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mpsctp/mpsctp.h"
+
+/* One user message. It is owned by its stream queue until the scheduler hands it out;
+ * after that by the chunks that carry it (refs counts them). */
+typedef struct smsg {
+    struct smsg *next;
+    uint32_t len, ppid, context;
+    uint32_t refs; /* chunks not yet acknowledged or abandoned */
+    uint16_t sid, flags;
+    uint8_t data[];
+} smsg;
+
+typedef struct sstream {
+    smsg *head, *tail;
+    uint16_t next_ssn;
+    uint32_t queued; /* user bytes accepted and not yet acknowledged, on this stream */
+    uint8_t in_rr;   /* on the scheduler's ring */
+} sstream;
+
+typedef struct sendq {
+    sstream *streams;
+    uint16_t nstreams;
+    uint32_t limit;  /* send buffer limit (bytes) */
+    uint64_t total;  /* sum of streams[].queued */
+    uint32_t nmsgs;  /* messages still in stream queues */
+    uint16_t *rr;    /* ring of stream ids that have messages */
+    uint32_t rr_head, rr_count;
+} sendq;
+
+/* Sets up nstreams empty streams (at least 1) with the given limit. Returns 0 or NOMEM. */
+int sendq_init(sendq *q, uint16_t nstreams, uint32_t limit);
+
+/* Frees every queued message (messages handed out are the caller's). */
+void sendq_free(sendq *q);
+
+/* Queues a copy of data[0..len) on stream info->sid. Returns 0, MPSCTP_ERR_STREAM (sid
+ * out of range), MPSCTP_ERR_MSGSIZE (len 0 or above the limit), MPSCTP_ERR_WOULDBLOCK
+ * (not enough room now) or MPSCTP_ERR_NOMEM. */
+int sendq_push(sendq *q, const void *data, size_t len, const mpsctp_sndinfo *info);
+
+/* Takes the next message by the scheduler (round robin over streams), or NULL. The
+ * message's bytes stay counted until sendq_release. */
+smsg *sendq_pop(sendq *q);
+
+/* Returns 1 when some stream has a queued message. */
+static inline int sendq_pending(const sendq *q)
+{
+    return q->nmsgs != 0;
+}
+
+/* Uncounts bytes of stream sid that were acknowledged or abandoned. */
+void sendq_release(sendq *q, uint16_t sid, uint32_t bytes);
+
+/* Takes the oldest queued message of any stream without scheduling (for failure reports
+ * at close), or NULL. Its bytes are uncounted. */
+smsg *sendq_drain(sendq *q);
+
+/* Writes a consistent snapshot: limit, total and per-stream counts (cap entries at least
+ * nstreams). Returns 0 or MPSCTP_ERR_NOBUFS without writing per_stream. */
+int sendq_info(const sendq *q, uint32_t *limit, uint32_t *total, uint32_t *per_stream,
+               uint32_t cap, uint32_t *nstreams);
+
+#endif

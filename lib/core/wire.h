@@ -1,0 +1,125 @@
+/* Wire constants of RFC 9260 (chunk types, parameter types, error causes) and byte-order
+ * helpers. */
+#ifndef MPSCTP_WIRE_H
+#define MPSCTP_WIRE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* RFC 9260 s3.2: chunk types. */
+enum {
+    SCTP_DATA = 0,
+    SCTP_INIT = 1,
+    SCTP_INIT_ACK = 2,
+    SCTP_SACK = 3,
+    SCTP_HEARTBEAT = 4,
+    SCTP_HEARTBEAT_ACK = 5,
+    SCTP_ABORT = 6,
+    SCTP_SHUTDOWN = 7,
+    SCTP_SHUTDOWN_ACK = 8,
+    SCTP_ERROR = 9,
+    SCTP_COOKIE_ECHO = 10,
+    SCTP_COOKIE_ACK = 11,
+    SCTP_ECNE = 12,
+    SCTP_CWR = 13,
+    SCTP_SHUTDOWN_COMPLETE = 14,
+    SCTP_NR_SACK = 16, /* draft-tuexen-tsvwg-sctp-multipath */
+};
+
+/* RFC 9260 s3.3: chunk flags. */
+#define SCTP_DATA_E 0x01u
+#define SCTP_DATA_B 0x02u
+#define SCTP_DATA_U 0x04u
+#define SCTP_DATA_I 0x08u
+#define SCTP_FLAG_T 0x01u /* ABORT, SHUTDOWN COMPLETE: tag reflected */
+
+/* RFC 9260 s3.3.2.1: INIT/INIT ACK parameter types, s3.3.3.1: HEARTBEAT info. */
+enum {
+    SCTP_P_HEARTBEAT_INFO = 1,
+    SCTP_P_IPV4 = 5,
+    SCTP_P_IPV6 = 6,
+    SCTP_P_STATE_COOKIE = 7,
+    SCTP_P_UNRECOGNIZED = 8,
+    SCTP_P_COOKIE_PRESERVATIVE = 9,
+    SCTP_P_HOST_NAME = 11,
+    SCTP_P_SUPPORTED_ADDR_TYPES = 12,
+    SCTP_P_ECN_CAPABLE = 0x8000,
+    SCTP_P_SUPPORTED_EXTENSIONS = 0x8008, /* RFC 5061 s4.2.7 */
+    SCTP_P_FORWARD_TSN_SUPPORTED = 0xC000,
+};
+
+/* RFC 9260 s3.3.10: error cause codes. */
+enum {
+    SCTP_CAUSE_INVALID_STREAM = 1,
+    SCTP_CAUSE_MISSING_PARAM = 2,
+    SCTP_CAUSE_STALE_COOKIE = 3,
+    SCTP_CAUSE_OUT_OF_RESOURCE = 4,
+    SCTP_CAUSE_UNRESOLVABLE_ADDR = 5,
+    SCTP_CAUSE_UNRECOGNIZED_CHUNK = 6,
+    SCTP_CAUSE_INVALID_PARAM = 7,
+    SCTP_CAUSE_UNRECOGNIZED_PARAMS = 8,
+    SCTP_CAUSE_NO_USER_DATA = 9,
+    SCTP_CAUSE_COOKIE_IN_SHUTDOWN = 10,
+    SCTP_CAUSE_RESTART_NEW_ADDRS = 11,
+    SCTP_CAUSE_USER_ABORT = 12,
+    SCTP_CAUSE_PROTOCOL_VIOLATION = 13,
+};
+
+#define SCTP_COMMON_HDR_LEN 12
+#define SCTP_CHUNK_HDR_LEN 4
+#define SCTP_DATA_HDR_LEN 16 /* chunk header + TSN, SID, SSN, PPID */
+
+static inline uint16_t get16(const uint8_t *p)
+{
+    return (uint16_t)((p[0] << 8) | p[1]);
+}
+
+static inline uint32_t get32(const uint8_t *p)
+{
+    return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
+}
+
+static inline void put16(uint8_t *p, uint16_t v)
+{
+    p[0] = (uint8_t)(v >> 8);
+    p[1] = (uint8_t)v;
+}
+
+static inline void put32(uint8_t *p, uint32_t v)
+{
+    p[0] = (uint8_t)(v >> 24);
+    p[1] = (uint8_t)(v >> 16);
+    p[2] = (uint8_t)(v >> 8);
+    p[3] = (uint8_t)v;
+}
+
+/* Serial number arithmetic on 32-bit TSNs (RFC 1982 as RFC 9260 s1.6 uses it). */
+static inline int tsn_lt(uint32_t a, uint32_t b)
+{
+    return (int32_t)(a - b) < 0;
+}
+static inline int tsn_le(uint32_t a, uint32_t b)
+{
+    return (int32_t)(a - b) <= 0;
+}
+static inline int tsn_gt(uint32_t a, uint32_t b)
+{
+    return (int32_t)(a - b) > 0;
+}
+static inline int tsn_ge(uint32_t a, uint32_t b)
+{
+    return (int32_t)(a - b) >= 0;
+}
+/* Same for 16-bit stream sequence numbers. */
+static inline int ssn_lt(uint16_t a, uint16_t b)
+{
+    return (int16_t)(uint16_t)(a - b) < 0;
+}
+
+/* Rounds a length up to a multiple of 4 (chunk and parameter padding). */
+static inline size_t pad4(size_t n)
+{
+    return (n + 3u) & ~(size_t)3u;
+}
+
+#endif
