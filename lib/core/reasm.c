@@ -57,7 +57,7 @@ void reasm_free(reasm *r)
 
 static inline rfrag **slot(reasm *r, uint32_t tsn)
 {
-    return &r->ring[(tsn - r->base) & (r->cap - 1)];
+    return &r->ring[tsn & (r->cap - 1)];
 }
 
 static inline rfrag *at(reasm *r, uint32_t tsn)
@@ -76,9 +76,9 @@ static int grow(reasm *r, uint32_t need)
     if (!nr)
         return MPSCTP_ERR_NOMEM;
     for (uint32_t i = 0; i < r->cap; i++) {
-        rfrag *f = r->ring[(r->base + i) & (r->cap - 1)];
+        rfrag *f = r->ring[i];
         if (f)
-            nr[(f->tsn - r->base) & (n - 1)] = f;
+            nr[f->tsn & (n - 1)] = f;
     }
     free(r->ring);
     r->ring = nr;
@@ -86,8 +86,8 @@ static int grow(reasm *r, uint32_t need)
     return 0;
 }
 
-/* The ring is indexed relative to base; keep base <= every held TSN. Slots are stored at
- * (tsn & (cap-1)) relative to base, so base moves without re-placing anything. */
+/* Keeps base <= every held TSN. Slots are indexed by (tsn & (cap-1)), so base moves
+ * without re-placing anything; the ring covers TSNs base .. base+cap-1. */
 static void advance_base(reasm *r, uint32_t cum)
 {
     while (tsn_le(r->base, cum) && !at(r, r->base) &&
