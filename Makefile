@@ -1,0 +1,42 @@
+# The two entry points of the README. Everything else is CMake.
+#   make demo   install dependencies if missing, build, run the main job
+#   make check  install dependencies if missing, build normally and with ASan+UBSan,
+#               run the whole test suite with ctest in both builds
+BUILD      ?= build
+BUILD_ASAN ?= build-asan
+JOBS       ?= $(shell nproc)
+CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo
+
+.PHONY: all deps build build-asan demo check test test-asan fuzz clean
+
+all: build
+
+deps:
+	@scripts/install-deps.sh
+
+build: deps
+	cmake -S . -B $(BUILD) $(CMAKE_FLAGS)
+	cmake --build $(BUILD) -j$(JOBS)
+
+build-asan: deps
+	cmake -S . -B $(BUILD_ASAN) $(CMAKE_FLAGS) -DMPSCTP_SANITIZE=ON
+	cmake --build $(BUILD_ASAN) -j$(JOBS)
+
+demo: build
+	$(BUILD)/bin/mpsctp-sim scenarios/demo.scn
+
+test: build
+	cd $(BUILD) && ctest -j$(JOBS) --output-on-failure
+
+test-asan: build-asan
+	cd $(BUILD_ASAN) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	    ctest -j$(JOBS) --output-on-failure
+
+check: test test-asan
+
+fuzz: deps
+	scripts/fuzz.sh
+
+clean:
+	rm -rf $(BUILD) $(BUILD_ASAN) build-fuzz
