@@ -47,35 +47,12 @@ mpsctp_assoc *assoc_new(mpsctp_endpoint *ep, const mpsctp_addr *remote, uint16_t
 int assoc_setup_data(mpsctp_assoc *a, uint16_t os, uint16_t is, uint32_t my_itsn,
                      uint32_t peer_itsn, uint32_t peer_rwnd)
 {
-    /* Shrink the outbound stream set to what the peer accepts; messages queued on
-     * streams beyond it fail. */
-    if (os < a->sq.nstreams) {
-        for (uint16_t s = os; s < a->sq.nstreams; s++) {
-            sstream *st = &a->sq.streams[s];
-            while (st->head) {
-                smsg *m = st->head;
-                st->head = m->next;
-                a->sq.nmsgs--;
-                sendq_release(&a->sq, s, m->len);
-                mpsctp_event ev = {.type = MPSCTP_EV_SEND_FAILED, .sid = m->sid,
-                                   .ppid = m->ppid, .context = m->context, .length = m->len};
-                ev.assoc = a;
-                ev.assoc_id = a->id;
-                ep_event(a->ep, &ev);
-                free(m);
-            }
-            st->tail = NULL;
-        }
-        a->sq.nstreams = os;
-        /* rebuild the scheduler ring for the remaining streams */
-        a->sq.rr_head = a->sq.rr_count = 0;
-        for (uint16_t s = 0; s < os; s++) {
-            a->sq.streams[s].in_rr = 0;
-            if (a->sq.streams[s].head) {
-                a->sq.streams[s].in_rr = 1;
-                a->sq.rr[a->sq.rr_count++] = s;
-            }
-        }
+    /* The outbound stream set becomes what the peer accepts; messages queued on streams
+     * beyond it fail. */
+    for (smsg *m = sendq_set_streams(&a->sq, os), *n; m; m = n) {
+        n = m->next;
+        assoc_report_failed(a, m);
+        free(m);
     }
     a->os = os;
     a->is = is;

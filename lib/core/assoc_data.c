@@ -375,7 +375,7 @@ void assoc_t3_expired(mpsctp_assoc *a, int pi, mpsctp_tstamp now)
 
 /* ---- teardown --------------------------------------------------------------------------- */
 
-static void report_failed(mpsctp_assoc *a, const smsg *m)
+void assoc_report_failed(mpsctp_assoc *a, const smsg *m)
 {
     mpsctp_event ev;
     memset(&ev, 0, sizeof(ev));
@@ -398,7 +398,7 @@ void assoc_drop_send_state(mpsctp_assoc *a, int report)
         if (c->msg != last) {
             last = c->msg;
             if (report)
-                report_failed(a, c->msg);
+                assoc_report_failed(a, c->msg);
         }
         sendq_release(&a->sq, c->msg->sid, c->len);
         msg_unref(c->msg);
@@ -408,7 +408,7 @@ void assoc_drop_send_state(mpsctp_assoc *a, int report)
     smsg *m;
     while ((m = sendq_drain(&a->sq)) != NULL) {
         if (report)
-            report_failed(a, m);
+            assoc_report_failed(a, m);
         free(m);
     }
     a->outstanding = 0;

@@ -10,6 +10,7 @@ int sendq_init(sendq *q, uint16_t nstreams, uint32_t limit)
     if (nstreams == 0)
         nstreams = 1;
     q->nstreams = nstreams;
+    q->alloc = nstreams;
     q->limit = limit;
     q->streams = calloc(nstreams, sizeof(*q->streams));
     q->rr = calloc(nstreams, sizeof(*q->rr));
@@ -23,7 +24,7 @@ int sendq_init(sendq *q, uint16_t nstreams, uint32_t limit)
 void sendq_free(sendq *q)
 {
     if (q->streams) {
-        for (uint16_t s = 0; s < q->nstreams; s++) {
+        for (uint16_t s = 0; s < q->alloc; s++) {
             for (smsg *m = q->streams[s].head, *n; m; m = n) {
                 n = m->next;
                 free(m);
@@ -144,4 +145,31 @@ int sendq_info(const sendq *q, uint32_t *limit, uint32_t *total, uint32_t *per_s
             per_stream[s] = q->streams[s].queued;
     }
     return 0;
+}
+
+smsg *sendq_set_streams(sendq *q, uint16_t n)
+{
+    smsg *failed = NULL, **tail = &failed;
+    if (n == 0)
+        n = 1;
+    if (n > q->alloc)
+        n = q->alloc;
+    for (uint16_t sid = n; sid < q->nstreams; sid++) {
+        sstream *s = &q->streams[sid];
+        while (s->head) {
+            smsg *m = unlink_head(q, s);
+            sendq_release(q, sid, m->len);
+            *tail = m;
+            tail = &m->next;
+        }
+    }
+    q->nstreams = n;
+    /* Rebuild the scheduler ring over the streams that remain. */
+    q->rr_head = q->rr_count = 0;
+    for (uint16_t sid = 0; sid < n; sid++) {
+        q->streams[sid].in_rr = 0;
+        if (q->streams[sid].head)
+            rr_add(q, sid);
+    }
+    return failed;
 }

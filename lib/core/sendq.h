@@ -28,6 +28,7 @@ typedef struct sstream {
 typedef struct sendq {
     sstream *streams;
     uint16_t nstreams;
+    uint16_t alloc;  /* streams allocated (nstreams never exceeds it) */
     uint32_t limit;  /* send buffer limit (bytes) */
     uint64_t total;  /* sum of streams[].queued */
     uint32_t nmsgs;  /* messages still in stream queues */
@@ -37,6 +38,11 @@ typedef struct sendq {
 
 /* Sets up nstreams empty streams (at least 1) with the given limit. Returns 0 or NOMEM. */
 int sendq_init(sendq *q, uint16_t nstreams, uint32_t limit);
+
+/* Sets the number of usable streams to n (1..alloc; larger values are capped), as the
+ * handshake negotiates it. Messages queued on streams >= n are unlinked, uncounted and
+ * returned as a list (linked by next) for the caller to report and free. */
+smsg *sendq_set_streams(sendq *q, uint16_t n);
 
 /* Frees every queued message (messages handed out are the caller's). */
 void sendq_free(sendq *q);
