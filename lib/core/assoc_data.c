@@ -281,6 +281,29 @@ static void acc_init(mpsctp_assoc *a, sack_acc *acc)
         acc->flight_before[i] = a->cc[i].flight;
 }
 
+/* RFC 9260 s6.2.1: a chunk gap-acked before but not covered by this SACK was reneged
+ * by the receiver: it must be sent again. (NR-acked chunks cannot be reneged; NR-SACK
+ * is not negotiated yet, so only plain gap blocks are considered.) */
+static void renege_check(mpsctp_assoc *a, const sctp_sack *s)
+{
+    rtxq *q = &a->rq;
+    uint32_t sent = q->count - q->unsent;
+    unsigned g = 0;
+    uint16_t gs = 0, ge = 0;
+    for (uint32_t i = 0; i < sent; i++) {
+        txchunk *c = rtxq_at(q, i);
+        if (c->state != TX_ACKED)
+            continue;
+        uint32_t off = q->first_tsn + i - s->cum_tsn;
+        while (ge < off && g < s->ngaps)
+            codec_sack_gap(s, 0, g++, &gs, &ge);
+        if (gs <= off && off <= ge)
+            continue;
+        c->state = TX_RTX;
+        q->nrtx++;
+    }
+}
+
 int assoc_recv_sack(mpsctp_assoc *a, const sctp_tlv *ch, int nr, mpsctp_tstamp now)
 {
     sctp_sack s;
@@ -320,8 +343,17 @@ int assoc_recv_sack(mpsctp_assoc *a, const sctp_tlv *ch, int nr, mpsctp_tstamp n
             }
         }
     }
+    if (!nr)
+        renege_check(a, &s);
     if (acc.have_htna && (s.ngaps || s.nnr))
         miss_indications(a, &acc);
+    if (s.a_rwnd == 0) {
+        /* RFC 9260 s6.1 A: while the peer keeps answering with a closed window, the
+         * unacknowledged window probes are not errors. */
+        a->error_count = 0;
+        for (uint32_t i = 0; i < a->npaths; i++)
+            a->paths[i].error_count = 0;
+    }
     after_ack(a, &acc, cum_advanced, s.a_rwnd, 1, now);
     return 0;
 }
