@@ -130,6 +130,9 @@ void ep_event(mpsctp_endpoint *ep, const mpsctp_event *ev);
 /* Queues a whole packet for sending (checksum added). Returns 0 or NOMEM. */
 int ep_reply(mpsctp_endpoint *ep, const uint8_t *pkt, size_t len, const mpsctp_addr *local,
              const mpsctp_addr *remote);
+/* RFC 9260 s8.4 rule 5: answers h with SHUTDOWN COMPLETE, T bit set, the packet's tag. */
+void ep_shutdown_complete_t(mpsctp_endpoint *ep, const sctp_common *h,
+                            const mpsctp_addr *local, const mpsctp_addr *remote);
 /* Fills buf with n random bytes. */
 void ep_random(mpsctp_endpoint *ep, void *buf, size_t n);
 /* Returns a random nonzero 32-bit value. */

@@ -485,13 +485,8 @@ void assoc_recv_packet(mpsctp_assoc *a, const sctp_common *h, const uint8_t *chu
                 return;
             }
             if (a->state == MPSCTP_COOKIE_WAIT || a->state == MPSCTP_COOKIE_ECHOED) {
-                /* s8.5.1 E / s8.4 rule 5: SHUTDOWN COMPLETE with the T bit. */
-                uint8_t b[16];
-                wbuf w;
-                wbuf_init(&w, b, sizeof(b));
-                codec_common_encode(&w, h->dport, h->sport, h->vtag);
-                codec_empty_chunk(&w, SCTP_SHUTDOWN_COMPLETE, SCTP_FLAG_T);
-                ep_reply(ep, b, w.len, local, remote);
+                /* s8.5.1 E: treat as out of the blue. */
+                ep_shutdown_complete_t(ep, h, local, remote);
                 return;
             }
             break;

@@ -29,24 +29,26 @@ static void std_on_ack(cc_path *all, size_t n, size_t i, uint32_t acked, int cum
     }
 }
 
+/* RFC 9260 s7.2.3: ssthresh = max(cwnd/2, 4*MTU) after a loss. */
+static void std_loss_ssthresh(cc_path *p)
+{
+    uint32_t half = p->cwnd / 2;
+    p->ssthresh = half > 4 * p->mtu ? half : 4 * p->mtu;
+    p->pba = 0;
+}
+
 static void std_on_fast_rtx(cc_path *all, size_t n, size_t i)
 {
     cc_path *p = &all[i];
-    /* RFC 9260 s7.2.3: ssthresh = max(cwnd/2, 4*MTU); cwnd = ssthresh. */
-    uint32_t half = p->cwnd / 2;
-    p->ssthresh = half > 4 * p->mtu ? half : 4 * p->mtu;
-    p->cwnd = p->ssthresh;
-    p->pba = 0;
+    std_loss_ssthresh(p);
+    p->cwnd = p->ssthresh; /* RFC 9260 s7.2.3: cwnd = ssthresh */
 }
 
 static void std_on_timeout(cc_path *all, size_t n, size_t i)
 {
     cc_path *p = &all[i];
-    /* RFC 9260 s7.2.3: ssthresh as above; cwnd = 1*MTU. */
-    uint32_t half = p->cwnd / 2;
-    p->ssthresh = half > 4 * p->mtu ? half : 4 * p->mtu;
-    p->cwnd = p->mtu;
-    p->pba = 0;
+    std_loss_ssthresh(p);
+    p->cwnd = p->mtu; /* RFC 9260 s7.2.3: cwnd = 1*MTU */
 }
 
 static void std_on_idle(cc_path *all, size_t n, size_t i)

@@ -178,6 +178,17 @@ static void ep_send_abort(mpsctp_endpoint *ep, uint16_t sport, uint16_t dport, u
         ep_reply(ep, b, w.len, local, remote);
 }
 
+void ep_shutdown_complete_t(mpsctp_endpoint *ep, const sctp_common *h,
+                            const mpsctp_addr *local, const mpsctp_addr *remote)
+{
+    uint8_t b[16];
+    wbuf w;
+    wbuf_init(&w, b, sizeof(b));
+    codec_common_encode(&w, h->dport, h->sport, h->vtag);
+    codec_empty_chunk(&w, SCTP_SHUTDOWN_COMPLETE, SCTP_FLAG_T);
+    ep_reply(ep, b, w.len, local, remote);
+}
+
 /* ---- endpoint lifecycle ------------------------------------------------------------ */
 
 mpsctp_endpoint *mpsctp_endpoint_new(const mpsctp_settings *s, const mpsctp_callbacks *cb)
@@ -537,15 +548,9 @@ static void ootb(mpsctp_endpoint *ep, const sctp_common *h, const uint8_t *chunk
         case SCTP_SHUTDOWN_COMPLETE: /* rule 6 */
         case SCTP_COOKIE_ACK:       /* rule 7 */
             return;
-        case SCTP_SHUTDOWN_ACK: {   /* rule 5: SHUTDOWN COMPLETE with the T bit */
-            uint8_t b[16];
-            wbuf w;
-            wbuf_init(&w, b, sizeof(b));
-            codec_common_encode(&w, h->dport, h->sport, h->vtag);
-            codec_empty_chunk(&w, SCTP_SHUTDOWN_COMPLETE, SCTP_FLAG_T);
-            ep_reply(ep, b, w.len, local, remote);
+        case SCTP_SHUTDOWN_ACK:     /* rule 5 */
+            ep_shutdown_complete_t(ep, h, local, remote);
             return;
-        }
         case SCTP_ERROR: {          /* rule 7: stale cookie errors are discarded */
             const uint8_t *q = c.value, *qe = c.value + c.vlen;
             sctp_tlv cause;
