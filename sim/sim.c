@@ -525,7 +525,7 @@ int sim_link_metrics_get(const sim *s, size_t link, sim_link_metrics *m)
     if (link >= s->nlinks)
         return -1;
     const sim_link *l = &s->links[link];
-    m->name = l->name;
+    snprintf(m->name, sizeof(m->name), "%s", l->name);
     for (int d = 0; d < 2; d++) {
         m->dir[d] = l->dir[d].st;
         m->utilisation[d] = s->now ? (double)l->dir[d].st.busy_ns / (double)s->now : 0.0;

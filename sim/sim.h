@@ -221,7 +221,7 @@ typedef struct sim_path_metrics {
 } sim_path_metrics;
 
 typedef struct sim_flow_metrics {
-    const char *name;
+    char name[SIM_NAME_MAX];
     uint64_t bytes_delivered;   /* verified bytes read by the server */
     uint64_t bytes_expected;    /* fixed transfers: their size; saturated: 0 */
     uint64_t bytes_queued;      /* bytes the client's send accepted */
@@ -237,11 +237,11 @@ typedef struct sim_flow_metrics {
     mpsctp_state client_state, server_state;
     uint32_t npaths;
     sim_path_metrics paths[SIM_MAX_PATHS];
-    const char *error;          /* first problem found, or NULL */
+    char error[192];            /* first problem found, "" when none */
 } sim_flow_metrics;
 
 typedef struct sim_link_metrics {
-    const char *name;
+    char name[SIM_NAME_MAX];
     sim_link_stats dir[2];      /* [0] client to server direction, [1] reverse */
     double utilisation[2];      /* busy time / elapsed time */
 } sim_link_metrics;
@@ -250,7 +250,8 @@ typedef struct sim_link_metrics {
 size_t sim_flow_count(const sim *s);
 size_t sim_link_count(const sim *s);
 
-/* Fills *m with a flow's metrics at the current time. Returns 0 or -1 (bad index). */
+/* Fills *m with a flow's metrics at the current time (a self-contained copy that
+ * stays valid after sim_free). Returns 0 or -1 (bad index). */
 int sim_flow_metrics_get(sim *s, size_t flow, sim_flow_metrics *m);
 
 /* Fills *m with a link's metrics at the current time. Returns 0 or -1 (bad index). */

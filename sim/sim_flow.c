@@ -558,22 +558,23 @@ int sim_flow_metrics_get(sim *s, size_t flow, sim_flow_metrics *m)
         return -1;
     sim_flow *f = &s->flows[flow];
     memset(m, 0, sizeof(*m));
-    m->name = f->cfg.name;
+    snprintf(m->name, sizeof(m->name), "%s", f->cfg.name);
     m->bytes_delivered = f->bytes_delivered;
     m->bytes_expected = f->cfg.bytes;
     m->bytes_queued = f->bytes_queued;
     m->messages_delivered = f->msgs_delivered;
     m->complete = f->cfg.bytes && f->msgs_delivered == f->total_msgs;
     m->established = f->side[SIM_CLIENT].up && f->side[SIM_SERVER].up;
-    m->error = f->bad ? f->err : NULL;
     m->verified = !f->bad;
+    if (f->bad)
+        snprintf(m->error, sizeof(m->error), "%s", f->err);
     if (m->verified && f->cfg.bytes && !m->complete) {
         m->verified = 0;
-        m->error = "transfer incomplete";
+        snprintf(m->error, sizeof(m->error), "transfer incomplete");
     }
     if (m->verified && !f->cfg.bytes && s->now > f->cfg.start_ns && f->bytes_delivered == 0) {
         m->verified = 0;
-        m->error = "nothing delivered";
+        snprintf(m->error, sizeof(m->error), "nothing delivered");
     }
     uint64_t endt = m->complete ? f->last_delivery : s->now;
     uint64_t dur = endt > f->cfg.start_ns ? endt - f->cfg.start_ns : 0;

@@ -42,7 +42,7 @@ int sim_report_json(sim *s, FILE *out)
         report_json_str(out, mpsctp_state_name(m.client_state));
         fputs(",\"server_state\":", out);
         report_json_str(out, mpsctp_state_name(m.server_state));
-        if (m.error) {
+        if (m.error[0]) {
             fputs(",\"error\":", out);
             report_json_str(out, m.error);
         }
@@ -88,7 +88,7 @@ int sim_report_table(sim *s, FILE *out)
                 m.bytes_delivered, m.verified ? "yes" : "NO", m.duration_s,
                 m.goodput_bps / 1e6, m.retransmissions, m.max_stall_s,
                 mpsctp_state_name(m.client_state));
-        if (m.error)
+        if (m.error[0])
             fprintf(out, "  %s: %s\n", m.name, m.error);
     }
     fprintf(out, "\n%-12s %-3s %10s %14s %8s %8s %8s %6s\n", "link", "dir", "packets",

@@ -413,10 +413,9 @@ static void test_corruption_detected(void **state)
     assert_true(cr.le >= 0);
     assert_true(cr.done);
     /* A DATA byte changed under a valid checksum: the receiver must notice. */
-    if (m.verified || !m.error || !strstr(m.error, "is wrong"))
+    if (m.verified || !strstr(m.error, "is wrong"))
         tsim_metrics_print(&m);
     assert_false(m.verified);
-    assert_non_null(m.error);
     assert_non_null(strstr(m.error, "is wrong"));
 }
 

@@ -129,8 +129,7 @@ static inline void tsim_metrics_print(const sim_flow_metrics *m)
             m->name, m->bytes_delivered, m->verified, m->complete, m->duration_s,
             m->goodput_bps / 1e6, m->retransmissions, m->fast_retransmissions,
             m->t3_expirations, m->max_stall_s, mpsctp_state_name(m->client_state),
-            mpsctp_state_name(m->server_state), m->error ? " error: " : "",
-            m->error ? m->error : "");
+            mpsctp_state_name(m->server_state), m->error[0] ? " error: " : "", m->error);
 }
 
 #endif
