@@ -268,6 +268,48 @@ static void test_tool_errors(void **state)
     assert_int_equal(run_tool("--frobnicate", err, sizeof(err)), 2);
     assert_int_equal(run_tool("", err, sizeof(err)), 2);
 }
+
+/* Runs the tool and captures its standard output. */
+static int run_tool_out(const char *args, char *outbuf, size_t outlen)
+{
+    char cmd[1024];
+    snprintf(cmd, sizeof(cmd), "'%s' %s 2>/dev/null", MPSCTP_SIM_TOOL, args);
+    FILE *p = popen(cmd, "r");
+    assert_non_null(p);
+    size_t n = fread(outbuf, 1, outlen - 1, p);
+    outbuf[n] = '\0';
+    int st = pclose(p);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static void test_tool_status_and_json(void **state)
+{
+    static char out[8192];
+    /* A verified transfer: status 0, one JSON line for the flow, one for the link. */
+    assert_int_equal(run_tool_out("--link rate=10mbit,delay=5ms,queue=100 --bytes 1M "
+                                  "--seed 3 --json", out, sizeof(out)), 0);
+    const char *keys[] = {"{\"flow\":\"f\"", "\"bytes_delivered\":1048576",
+                          "\"verified\":true", "\"duration_s\":", "\"goodput_bps\":",
+                          "\"retransmissions\":", "\"max_stall_s\":",
+                          "\"paths\":[{\"bytes_sent\":", "{\"link\":\"L\""};
+    for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+        if (!strstr(out, keys[i]))
+            print_message("missing %s in:\n%s\n", keys[i], out);
+        assert_non_null(strstr(out, keys[i]));
+    }
+    /* A transfer over a link that never comes up fails verification: status 1. */
+    char path[] = "/tmp/mpsctp-scn-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    const char *text = "link L rate=10mbit delay=10ms down\nflow a paths=L bytes=1M\n";
+    assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+    close(fd);
+    char args[256];
+    snprintf(args, sizeof(args), "%s --json", path);
+    assert_int_equal(run_tool_out(args, out, sizeof(out)), 1);
+    assert_non_null(strstr(out, "\"verified\":false"));
+    unlink(path);
+}
 #endif
 
 int main(void)
@@ -279,6 +321,7 @@ int main(void)
         cmocka_unit_test(test_parse_errors),
 #ifdef MPSCTP_SIM_TOOL
         cmocka_unit_test(test_tool_errors),
+        cmocka_unit_test(test_tool_status_and_json),
 #endif
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
