@@ -79,7 +79,9 @@ struct mpsctp_assoc {
     size_t init_len;
     uint8_t *cookie;       /* cookie to echo (COOKIE-ECHOED) */
     size_t cookie_len;
-    uint32_t init_retries;
+    uint32_t init_retries;        /* T1 retransmissions in the current phase */
+    uint32_t stale_restarts;      /* handshakes restarted after a Stale Cookie error */
+    mpsctp_tstamp t1_sent;        /* first transmission of INIT / COOKIE ECHO, for RTT */
     mpsctp_tstamp t1_deadline;
     mpsctp_tstamp t2_deadline;    /* T2-shutdown */
     mpsctp_tstamp t5_deadline;    /* T5-shutdown-guard */

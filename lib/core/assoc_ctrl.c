@@ -58,6 +58,8 @@ int assoc_send_init(mpsctp_assoc *a, mpsctp_tstamp now)
     a->init_len = w.len;
     assoc_queue_ctrl(a, 0, b, w.len);
     assoc_set_state(a, MPSCTP_COOKIE_WAIT);
+    a->init_retries = 0;
+    a->t1_sent = now;
     a->t1_deadline = now + a->paths[0].rto;
     return 0;
 }
@@ -74,11 +76,20 @@ void assoc_put_unrecognized(wbuf *w, const sctp_tlv *c)
     codec_chunk_end(w, off);
 }
 
+/* RFC 9260 s6.3.1: the INIT / COOKIE ECHO round trip is an RTT sample when the chunk
+ * was not retransmitted (Karn); it replaces a backed-off RTO.Initial early. */
+static void handshake_rtt(mpsctp_assoc *a, mpsctp_tstamp now)
+{
+    if (a->init_retries == 0 && a->t1_sent && now >= a->t1_sent)
+        path_rtt_sample(&a->paths[0], now - a->t1_sent, assoc_rto_min(a), assoc_rto_max(a));
+}
+
 /* Data transfer may start: timers, heartbeats, pending shutdown. */
 static void established(mpsctp_assoc *a, mpsctp_tstamp now)
 {
     a->t1_deadline = MPSCTP_TSTAMP_NEVER;
     a->init_retries = 0;
+    a->stale_restarts = 0;
     a->error_count = 0;
     assoc_set_state(a, MPSCTP_ESTABLISHED);
     assoc_start_heartbeats(a, now);
@@ -173,9 +184,11 @@ static int recv_init_ack(mpsctp_assoc *a, const sctp_tlv *c, mpsctp_tstamp now)
             assoc_queue_ctrl(a, 0, eb, e.len);
     }
     a->paths[0].confirmed = 1;
+    handshake_rtt(a, now);
     assoc_set_state(a, MPSCTP_COOKIE_ECHOED);
     /* T1-cookie: a new timer, retries counted afresh. */
     a->init_retries = 0;
+    a->t1_sent = now;
     a->t1_deadline = now + a->paths[0].rto;
     return 0;
 }
@@ -294,7 +307,8 @@ static int stale_cookie(mpsctp_assoc *a, const sctp_tlv *cause, mpsctp_tstamp no
 {
     if (a->state != MPSCTP_COOKIE_ECHOED)
         return 0;
-    if (++a->init_retries > a->cfg.max_init_retrans) {
+    /* Bound the restarts: each one starts fresh T1 retry counts. */
+    if (++a->stale_restarts > a->cfg.max_init_retrans) {
         assoc_close(a, MPSCTP_CANT_STR_ASSOC, SCTP_CAUSE_STALE_COOKIE);
         return 1;
     }
@@ -439,6 +453,7 @@ void assoc_recv_packet(mpsctp_assoc *a, const sctp_common *h, const uint8_t *chu
         }
         case SCTP_COOKIE_ACK:
             if (a->state == MPSCTP_COOKIE_ECHOED) {
+                handshake_rtt(a, now);
                 assoc_event(a, MPSCTP_EV_ASSOC_CHANGE, MPSCTP_COMM_UP, 0);
                 established(a, now);
             }

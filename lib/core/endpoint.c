@@ -500,13 +500,15 @@ mpsctp_assoc *ep_cookie_echo(mpsctp_endpoint *ep, mpsctp_assoc *hint, const sctp
         ep->stats.bad_cookies++;
         return NULL;
     }
-    /* Step 3: lifetime. */
-    if (now > cd.created + (mpsctp_tstamp)cd.lifetime_ms * NS_PER_MS) {
+    mpsctp_assoc *a = hint ? hint : find_by_addr(ep, remote, h->sport);
+    /* Step 3: lifetime. RFC 9260 s5.2.4 step 3: a cookie whose tags both match the
+     * existing association is valid even when its lifespan is exceeded. */
+    int tags_match = a && a->my_vtag == cd.my_vtag && a->peer_vtag == cd.peer_vtag;
+    if (now > cd.created + (mpsctp_tstamp)cd.lifetime_ms * NS_PER_MS && !tags_match) {
         ep->stats.stale_cookies++;
         send_stale_cookie(ep, h, &cd, now, local, remote);
         return NULL;
     }
-    mpsctp_assoc *a = hint ? hint : find_by_addr(ep, remote, h->sport);
     if (a)
         return assoc_cookie_existing(a, &cd, local, now);
     if (!ep->listening)
