@@ -218,7 +218,7 @@ size_t assoc_output(mpsctp_assoc *a, uint8_t *buf, size_t cap, mpsctp_addr *loca
     /* 3. Retransmissions, then new data (RFC 9260 s6.1: retransmissions first). */
     if (data_allowed(a)) {
         rtxq *q = &a->rq;
-        int any_rtx = 0;
+        int any_rtx = 0, fast = 0;
         uint32_t sent = q->count - q->unsent;
         for (uint32_t i = first_rtx(q); q->nrtx && i < sent; i++) {
             txchunk *c = rtxq_at(q, i);
@@ -231,12 +231,20 @@ size_t assoc_output(mpsctp_assoc *a, uint8_t *buf, size_t cap, mpsctp_addr *loca
                 break;
             if (SCTP_DATA_HDR_LEN + (size_t)c->len > wbuf_room(&w))
                 break;
-            if (c->fast_rtx)
+            if (c->fast_rtx) {
                 a->fast_retransmissions++;
+                fast = 1;
+            }
             c->fast_rtx = 0;
             q->nrtx--;
             emit_chunk(a, &w, c, q->first_tsn + i, pi, now);
             any_rtx = 1;
+        }
+        if (fast) {
+            /* Only this one packet ignored cwnd; the rest of the marked chunks wait for
+             * window like any retransmission. */
+            for (uint32_t i = 0; q->nrtx && i < sent; i++)
+                rtxq_at(q, i)->fast_rtx = 0;
         }
         if (!q->nrtx && !any_rtx && pi == a->primary && a->burst) {
             mpsctp_path *p = &a->paths[pi];
