@@ -254,7 +254,8 @@ static void after_ack(mpsctp_assoc *a, sack_acc *acc, int cum_advanced, uint32_t
             c->fast_recovery = 0;
         if (acc->acked[i]) {
             c->srtt_us = p->srtt / 1000;
-            int full = acc->flight_before[i] + c->mtu > c->cwnd;
+            /* RFC 9260 s7.2.1/s7.2.2: the window was in full use before the SACK. */
+            int full = acc->flight_before[i] >= c->cwnd;
             a->ccops->on_ack(a->cc, a->npaths, i, acc->acked[i], cum_advanced, full);
         }
         /* RFC 9260 s6.3.2 R2/R3: stop T3 when nothing is outstanding on the path, restart

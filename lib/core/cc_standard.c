@@ -21,11 +21,14 @@ static void std_on_ack(cc_path *all, size_t n, size_t i, uint32_t acked, int cum
             p->cwnd += acked < p->mtu ? acked : p->mtu;
         return;
     }
-    /* RFC 9260 s7.2.2: congestion avoidance. */
+    /* RFC 9260 s7.2.2: congestion avoidance. One MTU per cwnd of acknowledged bytes
+     * while the window is in full use; otherwise partial_bytes_acked is capped at cwnd. */
     p->pba += acked;
     if (p->pba >= p->cwnd && full) {
         p->pba -= p->cwnd;
         p->cwnd += p->mtu;
+    } else if (p->pba > p->cwnd) {
+        p->pba = p->cwnd;
     }
 }
 
