@@ -663,6 +663,12 @@ int mpsctp_endpoint_recv(mpsctp_endpoint *ep, const uint8_t *pkt, size_t len,
         }
         return MPSCTP_ERR_NOT_OURS;
     }
+    /* RFC 9260 s8.5: the packet belongs to an association known by its addresses and
+     * ports but carries the wrong tag: discard it silently (it is not out of the blue). */
+    if (find_by_addr(ep, remote, h.sport)) {
+        ep->stats.dropped_vtag++;
+        return MPSCTP_ERR_NOT_OURS;
+    }
     ootb(ep, &h, chunks, end, local, remote);
     return MPSCTP_ERR_NOT_OURS;
 }
