@@ -531,6 +531,7 @@ mpsctp_assoc *ep_cookie_echo(mpsctp_endpoint *ep, mpsctp_assoc *hint, const sctp
     codec_empty_chunk(&w, SCTP_COOKIE_ACK, 0);
     assoc_queue_ctrl(a, 0, ack, w.len);
     assoc_set_state(a, MPSCTP_ESTABLISHED);
+    assoc_start_heartbeats(a, now);
     assoc_event(a, MPSCTP_EV_ASSOC_CHANGE, MPSCTP_COMM_UP, 0);
     return a;
 }
