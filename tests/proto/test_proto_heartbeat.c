@@ -1,0 +1,119 @@
+/* Path heartbeats (RFC 9260 s8.3, s8.1, s8.2, s6.3.3): an idle association heartbeats once
+ * per HB.interval + RTO (jitter +-50% of RTO) on each side, measures the RTT and stays up
+ * for an hour; when the peer falls silent the association fails after
+ * Association.Max.Retrans unanswered heartbeats, with the RTO backing off between them. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "pair.h"
+
+static int hook_silence(pair *p, pair_pkt *k)
+{
+    (void)k;
+    return *(int *)p->user ? PAIR_DROP : PAIR_PASS;
+}
+
+static int cond_both_lost(pair *p, void *arg)
+{
+    (void)arg;
+    return pair_count_ev(p, PAIR_A, MPSCTP_EV_ASSOC_CHANGE, MPSCTP_COMM_LOST) > 0 &&
+           pair_count_ev(p, PAIR_B, MPSCTP_EV_ASSOC_CHANGE, MPSCTP_COMM_LOST) > 0;
+}
+
+static void run_heartbeat(uint64_t seed)
+{
+    pair p;
+    int silent = 0;
+    pair_init(&p, seed, NULL, NULL);
+    p.hook = hook_silence;
+    p.user = &silent;
+    P_CHECK(&p, pair_connect(&p, PAIR_A) != NULL, "connect");
+    P_CHECK(&p, pair_pump_until(&p, SEC(5), pair_cond_up, NULL), "no handshake");
+    uint64_t t_up = p.now;
+    pair_pump(&p, SEC(3600));
+
+    const uint64_t interval = SEC(30), rto = SEC(1);
+    for (int s = 0; s < 2; s++) {
+        size_t n = pair_wire_count(&p, s, SCTP_HEARTBEAT, t_up);
+        size_t na = pair_wire_count(&p, 1 - s, SCTP_HEARTBEAT_ACK, t_up);
+        /* One per interval + RTO +- RTO/2: 3600 / 31.5 .. 3600 / 30.5. */
+        P_CHECK(&p, n >= 112 && n <= 119, "side %d sent %zu heartbeats in an hour", s, n);
+        P_CHECK(&p, na == n, "side %d: %zu heartbeats, %zu acks", s, n, na);
+        for (size_t i = 1; i < n; i++) {
+            uint64_t g = pair_wire_nth(&p, s, SCTP_HEARTBEAT, t_up, i)->sent -
+                         pair_wire_nth(&p, s, SCTP_HEARTBEAT, t_up, i - 1)->sent;
+            P_CHECK(&p, g >= interval + rto / 2 - MS(1) && g <= interval + rto * 3 / 2 + MS(25),
+                    "side %d: heartbeat gap %.3f s", s, (double)g / 1e9);
+        }
+        mpsctp_path_info pi;
+        P_CHECK(&p, mpsctp_assoc_path_info(p.s[s].assoc, 0, &pi) == 0, "path info");
+        P_CHECK(&p, pi.srtt_ms >= 18 && pi.srtt_ms <= 22, "side %d: srtt %u ms (RTT is 20 ms)", s,
+                pi.srtt_ms);
+        P_CHECK(&p, pi.rto_ms == 1000, "side %d: RTO %u ms, RTO.Min is 1000", s, pi.rto_ms);
+        P_CHECK(&p, pi.error_count == 0 && pi.active, "side %d: path errors %u", s,
+                pi.error_count);
+        P_CHECK(&p, pair_status(p.s[s].assoc).state == MPSCTP_ESTABLISHED, "side %d down", s);
+        P_CHECK(&p, p.s[s].nev == 1, "side %d: %zu events in an idle hour", s, p.s[s].nev);
+    }
+
+    /* Silence: both directions drop everything. */
+    silent = 1;
+    uint64_t t0 = p.now;
+    P_CHECK(&p, pair_pump_until(&p, SEC(3000), cond_both_lost, NULL), "no COMM_LOST");
+    const uint32_t amr = p.s[PAIR_A].cfg.assoc_max_retrans, pmr = p.s[PAIR_A].cfg.path_max_retrans;
+    for (int s = 0; s < 2; s++) {
+        const pair_ev *lost = pair_find_ev(&p, s, MPSCTP_EV_ASSOC_CHANGE, MPSCTP_COMM_LOST);
+        size_t n = pair_wire_count(&p, s, SCTP_HEARTBEAT, t0);
+        P_CHECK(&p, n == amr + 1, "side %d: %zu unanswered heartbeats before COMM_LOST, expected %u",
+                s, n, amr + 1);
+        /* Each heartbeat waits at least its (backed-off) RTO for an answer, and at most
+         * HB.interval + 1.5 RTO before the next one. */
+        uint64_t r = rto, lo = 0, hi = 0;
+        for (size_t i = 1; i < n; i++) {
+            uint64_t g = pair_wire_nth(&p, s, SCTP_HEARTBEAT, t0, i)->sent -
+                         pair_wire_nth(&p, s, SCTP_HEARTBEAT, t0, i - 1)->sent;
+            P_CHECK(&p, g + MS(1) >= r && g <= interval + r * 3 / 2 + MS(1),
+                    "side %d: heartbeat %zu after %.3f s, RTO %.0f s", s, i, (double)g / 1e9,
+                    (double)r / 1e9);
+            lo += r;
+            hi += interval + r * 3 / 2;
+            r = r * 2 > SEC(60) ? SEC(60) : r * 2;
+        }
+        lo += r;
+        hi += interval + r * 3 / 2;
+        uint64_t h1 = pair_wire_nth(&p, s, SCTP_HEARTBEAT, t0, 0)->sent;
+        uint64_t took = lost->t - h1;
+        P_CHECK(&p, took + MS(1) >= lo && took <= hi + MS(1),
+                "side %d: COMM_LOST %.3f s after the first unanswered heartbeat, expected "
+                "%.0f .. %.0f s",
+                s, (double)took / 1e9, (double)lo / 1e9, (double)hi / 1e9);
+        P_CHECK(&p, h1 - t0 <= interval + rto * 3 / 2, "side %d: first heartbeat late", s);
+        /* The path went unreachable after Path.Max.Retrans errors, before the end. */
+        const pair_ev *un =
+            pair_find_ev(&p, s, MPSCTP_EV_PEER_ADDR_CHANGE, MPSCTP_ADDR_UNREACHABLE);
+        P_CHECK(&p, un && un->t < lost->t && un->t >= pair_wire_nth(&p, s, SCTP_HEARTBEAT, t0, pmr)->sent,
+                "side %d: no ADDR_UNREACHABLE after %u errors", s, pmr + 1);
+        P_CHECK(&p, mpsctp_assoc_state(p.s[s].assoc) == MPSCTP_CLOSED, "side %d open", s);
+    }
+    pair_free(&p);
+}
+
+static void test_heartbeat_hour_then_silence(void **state)
+{
+    (void)state;
+    run_heartbeat(111);
+    run_heartbeat(112);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_heartbeat_hour_then_silence),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
