@@ -267,6 +267,12 @@ static void after_ack(mpsctp_assoc *a, sack_acc *acc, int cum_advanced, uint32_t
         if (c->flight == 0)
             c->pba = 0;
     }
+    /* Max.Burst (RFC 9260 s6.1 D) limits what goes out beyond the acknowledgement clock:
+     * what this SACK acknowledged may be replaced at once, plus Max.Burst packets. */
+    uint32_t acked_total = 0;
+    for (uint32_t i = 0; i < a->npaths; i++)
+        acked_total += acc->acked[i];
+    a->burst += acked_total / a->cfg.mtu;
     if (have_rwnd)
         a->peer_rwnd = a_rwnd > a->outstanding ? a_rwnd - a->outstanding : 0;
     if (assoc_all_acked(a) && a->dry_armed) {
