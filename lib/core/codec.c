@@ -138,6 +138,8 @@ void wbuf_init(wbuf *w, uint8_t *buf, size_t cap)
     w->len = 0;
     w->cap = cap;
     w->err = 0;
+    w->ppad_end = (size_t)-1;
+    w->ppad = 0;
 }
 
 void wbuf_put(wbuf *w, const void *p, size_t n)
@@ -189,23 +191,30 @@ size_t codec_chunk_begin(wbuf *w, uint8_t type, uint8_t flags)
     return off;
 }
 
-/* Writes the length of the TLV at off and pads to a multiple of 4. */
-static void tlv_end(wbuf *w, size_t off)
+/* Writes the length of the TLV at off and pads to a multiple of 4. When the TLV ends
+ * with a parameter, that parameter's padding is not part of its length (RFC 9260 s3.2)
+ * but stays in place as the TLV's own padding. Returns the padding added. */
+static size_t tlv_end(wbuf *w, size_t off)
 {
     if (w->err)
-        return;
+        return 0;
     size_t len = w->len - off;
+    if (w->ppad_end == w->len && w->ppad <= len - 4)
+        len -= w->ppad;
     if (len > 0xffff) {
         w->err = 1;
-        return;
+        return 0;
     }
     put16(w->buf + off + 2, (uint16_t)len);
-    wbuf_put(w, NULL, pad4(len) - len);
+    size_t pad = pad4(len) - (w->len - off);
+    wbuf_put(w, NULL, pad);
+    return pad4(len) - len;
 }
 
 void codec_chunk_end(wbuf *w, size_t off)
 {
     tlv_end(w, off);
+    w->ppad_end = (size_t)-1;
 }
 
 size_t codec_param_begin(wbuf *w, uint16_t type)
@@ -218,7 +227,9 @@ size_t codec_param_begin(wbuf *w, uint16_t type)
 
 void codec_param_end(wbuf *w, size_t off)
 {
-    tlv_end(w, off);
+    size_t pad = tlv_end(w, off);
+    w->ppad = (uint8_t)pad;
+    w->ppad_end = w->len;
 }
 
 void codec_param_put(wbuf *w, uint16_t type, const void *v, size_t n)

@@ -108,6 +108,8 @@ typedef struct wbuf {
     uint8_t *buf;
     size_t len, cap;
     int err;
+    size_t ppad_end; /* where the padding of the last parameter written ends */
+    uint8_t ppad;    /* how many padding bytes that parameter got */
 } wbuf;
 
 /* Starts a writer over buf[0..cap). */

@@ -906,6 +906,41 @@ static void write_everything(wbuf *w)
     put_sack(w, 1, 1, 2, gaps, 1, gaps, 1, dups, 1);
 }
 
+/* RFC 9260 s3.2: a chunk's length includes the padding of every parameter but the
+ * last one; the last parameter's padding is the chunk's own padding. */
+static void test_last_param_padding_not_in_chunk_length(void **state)
+{
+    (void)state;
+    uint8_t b[128];
+    wbuf w;
+    wbuf_init(&w, b, sizeof(b));
+    size_t off = codec_init_begin(&w, SCTP_INIT, 1, 2, 3, 4, 5);
+    codec_param_put(&w, SCTP_P_HOST_NAME, "abcde", 5);  /* 9 bytes + 3 padding */
+    codec_param_put(&w, SCTP_P_HOST_NAME, "xy", 2);     /* 6 bytes + 2 padding, last */
+    codec_chunk_end(&w, off);
+    assert_false(w.err);
+    /* 20 fixed + 12 (first parameter, padded) + 6 (last, unpadded) = 38 */
+    assert_int_equal(get16(b + 2), 38);
+    assert_int_equal(w.len, 40);
+    assert_int_equal(b[38], 0);
+    assert_int_equal(b[39], 0);
+    /* It decodes back, with both parameters intact. */
+    const uint8_t *p = b;
+    sctp_tlv c;
+    assert_int_equal(codec_chunk_decode(&p, b + w.len, &c), 0);
+    assert_ptr_equal(p, b + 40);
+    sctp_init in;
+    assert_int_equal(codec_init_decode(&c, &in), 0);
+    const uint8_t *q = in.params, *qe = in.params + in.plen;
+    sctp_tlv t;
+    assert_int_equal(codec_param_decode(&q, qe, &t), 0);
+    assert_int_equal(t.vlen, 5);
+    assert_int_equal(codec_param_decode(&q, qe, &t), 0);
+    assert_int_equal(t.vlen, 2);
+    assert_memory_equal(t.value, "xy", 2);
+    assert_ptr_equal(q, qe);
+}
+
 static void test_wbuf_overflow(void **state)
 {
     (void)state;
@@ -1049,6 +1084,7 @@ int main(void)
         cmocka_unit_test(test_u32_value_too_short),
         cmocka_unit_test(test_param_bad_lengths),
         cmocka_unit_test(test_padding_rules),
+        cmocka_unit_test(test_last_param_padding_not_in_chunk_length),
         cmocka_unit_test(test_wbuf_overflow),
         cmocka_unit_test(test_unknown_actions),
         cmocka_unit_test(test_chunk_names),
