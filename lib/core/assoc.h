@@ -231,7 +231,7 @@ void assoc_put_unrecognized(wbuf *w, const sctp_tlv *c);
  * aborted (stop processing the packet). */
 int assoc_recv_data(mpsctp_assoc *a, const sctp_tlv *c, int pi, mpsctp_tstamp now);
 /* Called once after all chunks of a packet carrying DATA: decides on the SACK. */
-void assoc_data_packet_done(mpsctp_assoc *a, int had_gap_or_dup, mpsctp_tstamp now);
+void assoc_data_packet_done(mpsctp_assoc *a, mpsctp_tstamp now);
 /* Handles a SACK (nr: NR-SACK). Returns 0, or 1 when the association closed. */
 int assoc_recv_sack(mpsctp_assoc *a, const sctp_tlv *c, int nr, mpsctp_tstamp now);
 /* Processes a cumulative TSN ack alone (SHUTDOWN carries one). */

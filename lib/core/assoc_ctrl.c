@@ -544,7 +544,7 @@ void assoc_recv_packet(mpsctp_assoc *a, const sctp_common *h, const uint8_t *chu
             a->t2_deadline = now + a->paths[a->primary].rto;
             a->sack_due = 1;
         }
-        assoc_data_packet_done(a, 0, now);
+        assoc_data_packet_done(a, now);
     }
     if (a->state == MPSCTP_SHUTDOWN_PENDING || a->state == MPSCTP_SHUTDOWN_RECEIVED)
         assoc_shutdown_progress(a, now);

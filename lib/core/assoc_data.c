@@ -93,7 +93,7 @@ int assoc_recv_data(mpsctp_assoc *a, const sctp_tlv *c, int pi, mpsctp_tstamp no
     return 0;
 }
 
-void assoc_data_packet_done(mpsctp_assoc *a, int unused, mpsctp_tstamp now)
+void assoc_data_packet_done(mpsctp_assoc *a, mpsctp_tstamp now)
 {
     /* RFC 9260 s6.2: a SACK for at least every second packet with DATA, else within the
      * delayed-SACK time. */

@@ -1,0 +1,180 @@
+/* Association and endpoint options for the sockets layer (RFC 6458 s8): setters and
+ * getters of the settings an association or endpoint runs with. */
+#include <string.h>
+
+#include "assoc.h"
+
+/* The checks mpsctp_endpoint_new applies to settings. */
+static int opts_settings_valid(const mpsctp_settings *s)
+{
+    return s->local_port != 0 && s->sndbuf >= 4096 && s->rcvbuf >= 4096 && s->mtu >= 508 &&
+           s->num_ostreams != 0 && s->max_instreams != 0 && s->rto_min_ms != 0 &&
+           s->rto_min_ms <= s->rto_max_ms && s->sack_freq != 0;
+}
+
+int mpsctp_endpoint_get_settings(const mpsctp_endpoint *ep, mpsctp_settings *out)
+{
+    if (!ep || !out)
+        return MPSCTP_ERR_INVAL;
+    *out = ep->cfg;
+    return 0;
+}
+
+int mpsctp_endpoint_set_settings(mpsctp_endpoint *ep, const mpsctp_settings *s)
+{
+    if (!ep || !s || !opts_settings_valid(s) || s->local_port != ep->cfg.local_port)
+        return MPSCTP_ERR_INVAL;
+    ep->cfg = *s;
+    if (ep->cfg.pd_point == 0 || ep->cfg.pd_point > ep->cfg.rcvbuf)
+        ep->cfg.pd_point = ep->cfg.rcvbuf / 4;
+    if (ep->cfg.rto_initial_ms < ep->cfg.rto_min_ms)
+        ep->cfg.rto_initial_ms = ep->cfg.rto_min_ms;
+    if (ep->cfg.rto_initial_ms > ep->cfg.rto_max_ms)
+        ep->cfg.rto_initial_ms = ep->cfg.rto_max_ms;
+    if (ep->cfg.max_burst == 0)
+        ep->cfg.max_burst = 4;
+    return 0;
+}
+
+int mpsctp_assoc_get_settings(const mpsctp_assoc *a, mpsctp_settings *out)
+{
+    if (!a || !out)
+        return MPSCTP_ERR_INVAL;
+    *out = a->cfg;
+    out->sndbuf = a->sq.limit;
+    return 0;
+}
+
+int mpsctp_assoc_set_rto(mpsctp_assoc *a, uint32_t initial_ms, uint32_t min_ms,
+                         uint32_t max_ms)
+{
+    if (!a)
+        return MPSCTP_ERR_INVAL;
+    uint32_t ini = initial_ms ? initial_ms : a->cfg.rto_initial_ms;
+    uint32_t lo = min_ms ? min_ms : a->cfg.rto_min_ms;
+    uint32_t hi = max_ms ? max_ms : a->cfg.rto_max_ms;
+    if (lo > hi || ini < lo || ini > hi)
+        return MPSCTP_ERR_INVAL;
+    a->cfg.rto_initial_ms = ini;
+    a->cfg.rto_min_ms = lo;
+    a->cfg.rto_max_ms = hi;
+    /* RFC 9260 s6.3.1 C6/C7: every path's RTO stays within the new bounds. */
+    for (uint32_t i = 0; i < a->npaths; i++) {
+        mpsctp_path *p = &a->paths[i];
+        if (p->rto < assoc_rto_min(a))
+            p->rto = assoc_rto_min(a);
+        if (p->rto > assoc_rto_max(a))
+            p->rto = assoc_rto_max(a);
+    }
+    return 0;
+}
+
+int mpsctp_assoc_set_max_retrans(mpsctp_assoc *a, uint32_t assoc_max, uint32_t path_max)
+{
+    if (!a)
+        return MPSCTP_ERR_INVAL;
+    if (assoc_max)
+        a->cfg.assoc_max_retrans = assoc_max;
+    if (path_max)
+        a->cfg.path_max_retrans = path_max;
+    return 0;
+}
+
+int mpsctp_assoc_set_heartbeat(mpsctp_assoc *a, uint32_t interval_ms, mpsctp_tstamp now)
+{
+    if (!a)
+        return MPSCTP_ERR_INVAL;
+    a->cfg.hb_interval_ms = interval_ms;
+    if (a->state == MPSCTP_CLOSED || a->state == MPSCTP_COOKIE_WAIT ||
+        a->state == MPSCTP_COOKIE_ECHOED)
+        return 0;
+    /* RFC 9260 s8.3: the next heartbeat is due one interval (plus RTO with jitter) from
+     * now; an interval of 0 stops heartbeats. */
+    for (uint32_t i = 0; i < a->npaths; i++) {
+        mpsctp_path *p = &a->paths[i];
+        if (interval_ms == 0) {
+            p->hb_deadline = MPSCTP_TSTAMP_NEVER;
+            continue;
+        }
+        uint32_t r;
+        ep_random(a->ep, &r, sizeof(r));
+        uint64_t jitter = p->rto ? (uint64_t)r % p->rto : 0;
+        p->hb_deadline = now + (uint64_t)interval_ms * NS_PER_MS + p->rto / 2 + jitter;
+    }
+    return 0;
+}
+
+int mpsctp_assoc_set_sack_delay(mpsctp_assoc *a, uint32_t delay_ms)
+{
+    /* RFC 9260 s6.2: the delay must not exceed 500 ms. */
+    if (!a || delay_ms > 500)
+        return MPSCTP_ERR_INVAL;
+    a->cfg.sack_delay_ms = delay_ms;
+    return 0;
+}
+
+int mpsctp_assoc_set_primary(mpsctp_assoc *a, uint32_t idx)
+{
+    if (!a)
+        return MPSCTP_ERR_INVAL;
+    if (idx >= a->npaths)
+        return MPSCTP_ERR_NOENT;
+    if (a->state == MPSCTP_CLOSED)
+        return MPSCTP_ERR_STATE;
+    a->primary = idx;
+    return 0;
+}
+
+int mpsctp_assoc_set_remote_udp_port(mpsctp_assoc *a, uint32_t idx, uint16_t port)
+{
+    if (!a)
+        return MPSCTP_ERR_INVAL;
+    if (idx >= a->npaths)
+        return MPSCTP_ERR_NOENT;
+    mpsctp_addr n = a->paths[idx].remote;
+    n.udp_port = port;
+    int other = assoc_path_find(a, &n);
+    if (other >= 0 && (uint32_t)other != idx)
+        return MPSCTP_ERR_INVAL;
+    a->paths[idx].remote.udp_port = port;
+    return 0;
+}
+
+int mpsctp_assoc_timed_out(const mpsctp_assoc *a)
+{
+    if (!a || a->state != MPSCTP_CLOSED)
+        return 0;
+    return a->init_retries > a->cfg.max_init_retrans ||
+           a->error_count > a->cfg.assoc_max_retrans;
+}
+
+int mpsctp_assoc_local_addr(const mpsctp_assoc *a, uint32_t idx, mpsctp_addr *out)
+{
+    if (!a || !out)
+        return MPSCTP_ERR_INVAL;
+    if (idx >= a->npaths)
+        return MPSCTP_ERR_NOENT;
+    *out = a->paths[idx].local;
+    return 0;
+}
+
+int mpsctp_assoc_peer_port(const mpsctp_assoc *a)
+{
+    return a ? a->peer_port : MPSCTP_ERR_INVAL;
+}
+
+int mpsctp_endpoint_remove_addr(mpsctp_endpoint *ep, const mpsctp_addr *a)
+{
+    if (!ep || !a)
+        return MPSCTP_ERR_INVAL;
+    for (uint32_t i = 0; i < ep->naddrs; i++) {
+        if (ep->addrs[i].family == a->family &&
+            memcmp(ep->addrs[i].ip, a->ip, sizeof(a->ip)) == 0) {
+            memmove(&ep->addrs[i], &ep->addrs[i + 1],
+                    (ep->naddrs - i - 1) * sizeof(ep->addrs[0]));
+            ep->naddrs--;
+            return 0;
+        }
+    }
+    return MPSCTP_ERR_NOENT;
+}
