@@ -333,6 +333,59 @@ int mpsctp_assoc_sndqueue_info(const mpsctp_assoc *a, uint32_t *limit, uint32_t 
 /* Changes the send buffer limit (bytes). Returns 0 or INVAL (below 4 KiB). */
 int mpsctp_assoc_set_sndbuf(mpsctp_assoc *a, uint32_t bytes);
 
+/* ---- association options (used by the sockets layer) ---- */
+
+/* Copies the endpoint's settings (those new associations inherit) into *out. Returns 0
+ * or INVAL (NULL argument). */
+int mpsctp_endpoint_get_settings(const mpsctp_endpoint *ep, mpsctp_settings *out);
+
+/* Replaces the settings new associations inherit (existing ones keep theirs). The checks
+ * of mpsctp_endpoint_new apply and local_port must stay the same. Returns 0 or INVAL. */
+int mpsctp_endpoint_set_settings(mpsctp_endpoint *ep, const mpsctp_settings *s);
+
+/* Copies the settings association a runs with (sndbuf: its current send buffer limit).
+ * Returns 0 or INVAL. */
+int mpsctp_assoc_get_settings(const mpsctp_assoc *a, mpsctp_settings *out);
+
+/* Sets RTO.Initial, RTO.Min and RTO.Max in ms (0 keeps a value); every path's RTO is
+ * clamped into the new bounds. Returns 0, or INVAL unless min <= initial <= max. */
+int mpsctp_assoc_set_rto(mpsctp_assoc *a, uint32_t initial_ms, uint32_t min_ms,
+                         uint32_t max_ms);
+
+/* Sets Association.Max.Retrans and Path.Max.Retrans (0 keeps a value). Returns 0 or
+ * INVAL. */
+int mpsctp_assoc_set_max_retrans(mpsctp_assoc *a, uint32_t assoc_max, uint32_t path_max);
+
+/* Sets HB.interval in ms for every path (0 stops heartbeats) and re-arms the heartbeat
+ * timers from now. Returns 0 or INVAL. */
+int mpsctp_assoc_set_heartbeat(mpsctp_assoc *a, uint32_t interval_ms, mpsctp_tstamp now);
+
+/* Sets the delayed-SACK timer in ms. Returns 0, or INVAL above 500 (RFC 9260 s6.2). */
+int mpsctp_assoc_set_sack_delay(mpsctp_assoc *a, uint32_t delay_ms);
+
+/* Makes path idx the primary path (new data goes there). Returns 0, NOENT (no such
+ * path), STATE (closed) or INVAL. */
+int mpsctp_assoc_set_primary(mpsctp_assoc *a, uint32_t idx);
+
+/* Sets the remote UDP encapsulation port of path idx (RFC 6951 s5). Returns 0, NOENT,
+ * or INVAL (another path has that address and port). */
+int mpsctp_assoc_set_remote_udp_port(mpsctp_assoc *a, uint32_t idx, uint16_t port);
+
+/* Returns 1 when a is closed because a retransmission limit was exceeded
+ * (Max.Init.Retransmits or Association.Max.Retrans), else 0. */
+int mpsctp_assoc_timed_out(const mpsctp_assoc *a);
+
+/* Copies the local (source) address path idx uses into *out (family 0 when not known
+ * yet). Returns 0, NOENT or INVAL. */
+int mpsctp_assoc_local_addr(const mpsctp_assoc *a, uint32_t idx, mpsctp_addr *out);
+
+/* Returns the peer's SCTP port (1..65535), or INVAL for a NULL association. */
+int mpsctp_assoc_peer_port(const mpsctp_assoc *a);
+
+/* Removes a local address added with mpsctp_endpoint_add_addr (compared by family and
+ * ip); associations set up later no longer list it. Returns 0, NOENT or INVAL. */
+int mpsctp_endpoint_remove_addr(mpsctp_endpoint *ep, const mpsctp_addr *a);
+
 #ifdef __cplusplus
 }
 #endif
