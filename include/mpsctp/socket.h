@@ -1,0 +1,573 @@
+/*
+ * mpsctp sockets API: an RFC 6458-style interface over SCTP-in-UDP (RFC 6951).
+ *
+ * Porting an application from kernel SCTP means renaming calls only: socket() becomes
+ * mpsctp_socket(), sctp_sendv() becomes mpsctp_sendv(), and so on. Every socket is a real
+ * file descriptor that poll/epoll report readable (data, a notification, a pending accept,
+ * end of file or an error) and writable (a send would not block).
+ *
+ * Structures, option names and constants are those of RFC 6458 with the values Linux
+ * uses (usrsctp's where Linux has none). Do not include <linux/sctp.h> in the same
+ * translation unit: the names collide.
+ *
+ * Errors: every function returns -1 and sets errno as kernel SCTP would (EAGAIN,
+ * EINPROGRESS, ECONNREFUSED, ECONNRESET, ETIMEDOUT, ENOTCONN, EPIPE, EMSGSIZE, EINVAL,
+ * ENOENT, ENOPROTOOPT, EBADF...), unless its comment says otherwise.
+ */
+#ifndef MPSCTP_SOCKET_H
+#define MPSCTP_SOCKET_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+#include <sys/uio.h>
+#include <netinet/in.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- stack instance ------------------------------------------------------------- */
+
+typedef struct mpsctp_stack mpsctp_stack;
+
+#define MPSCTP_DEFAULT_UDP_PORT 9899 /* RFC 6951 s5 */
+#define MPSCTP_STACK_MAX_ADDRS 8
+#define MPSCTP_UDP_PORT_ANY (-1) /* let the kernel choose the UDP port */
+
+/* Stack settings. A zeroed struct gives the defaults. */
+typedef struct mpsctp_stack_config {
+    int udp_port;          /* UDP encapsulation port: 0 = 9899, MPSCTP_UDP_PORT_ANY = the
+                              kernel picks one (read it with mpsctp_stack_udp_port) */
+    size_t naddrs;         /* 0: bind 0.0.0.0 and :: (IPv6 when available) */
+    struct sockaddr_storage addrs[MPSCTP_STACK_MAX_ADDRS]; /* one UDP socket each; the
+                              port field is ignored */
+    int no_thread;         /* 1: no I/O thread; drive the stack with mpsctp_stack_process */
+    int no_ipv6;           /* 1: with naddrs 0, bind IPv4 only */
+    uint16_t mtu;          /* SCTP packet size limit (no IP/UDP header); 0 = 1472
+                              (IPv4 MTU 1500 - 20 - 8) */
+    /* Optional: every SCTP packet sent (dir 1) or received (dir 0), before/after UDP.
+     * Addresses carry the UDP ports (local_udp is the stack's port). Called with the
+     * stack locked: do not call back into the API. */
+    void (*trace)(void *user, int dir, const uint8_t *pkt, size_t len,
+                  const struct sockaddr *local, const struct sockaddr *remote);
+    void *trace_user;
+} mpsctp_stack_config;
+
+/* Stack counters. */
+typedef struct mpsctp_stack_stats {
+    uint64_t udp_in, udp_out;        /* datagrams received / sent */
+    uint64_t udp_out_errors;         /* sendmsg failures other than EAGAIN */
+    uint64_t dropped_short;          /* too short for an SCTP common header */
+    uint64_t dropped_no_endpoint;    /* no socket bound to the destination SCTP port */
+    uint64_t dropped_malformed;      /* the core refused it as malformed */
+    uint64_t dropped_checksum;       /* bad CRC32c */
+    uint64_t dropped_not_ours;       /* matched no association or listener */
+} mpsctp_stack_stats;
+
+/* Creates a stack: binds the UDP socket(s) and, unless cfg->no_thread, starts the I/O
+ * thread. cfg may be NULL (defaults). Returns NULL and sets errno on failure (EADDRINUSE,
+ * EINVAL, ENOMEM...). */
+mpsctp_stack *mpsctp_stack_new(const mpsctp_stack_config *cfg);
+
+/* Stops the I/O thread, closes every socket of the stack (aborting live associations)
+ * and frees the stack. NULL is ignored. */
+void mpsctp_stack_free(mpsctp_stack *st);
+
+/* Returns the stack's UDP encapsulation port. */
+uint16_t mpsctp_stack_udp_port(const mpsctp_stack *st);
+
+/* Returns a file descriptor (epoll) that becomes readable when mpsctp_stack_process has
+ * packets to handle; for stacks created with no_thread. Owned by the stack. */
+int mpsctp_stack_fd(const mpsctp_stack *st);
+
+/* Returns the milliseconds until the stack's next timer (-1: none); for no_thread. */
+int mpsctp_stack_timeout(mpsctp_stack *st);
+
+/* Waits up to timeout_ms (0: do not wait, -1: until something happens) for packets or
+ * the next timer, then receives, runs timers and sends. Returns 0, or -1 with errno. A
+ * stack with its own thread does this itself (calling it then is harmless but useless). */
+int mpsctp_stack_process(mpsctp_stack *st, int timeout_ms);
+
+/* Copies the stack counters into *out. */
+void mpsctp_stack_stats_get(mpsctp_stack *st, mpsctp_stack_stats *out);
+
+/* Returns the default stack (created with default settings on first use), or NULL with
+ * errno when it cannot be created. mpsctp_socket() uses it. */
+mpsctp_stack *mpsctp_default_stack(void);
+
+/* ---- RFC 6458 types and constants ----------------------------------------------- */
+
+#ifndef IPPROTO_SCTP
+#define IPPROTO_SCTP 132
+#endif
+
+typedef int32_t sctp_assoc_t;
+
+#define SCTP_FUTURE_ASSOC 0
+#define SCTP_CURRENT_ASSOC 1
+#define SCTP_ALL_ASSOC 2
+
+/* recvmsg flag (Linux value) */
+#ifndef MSG_NOTIFICATION
+#define MSG_NOTIFICATION 0x8000
+#endif
+
+/* sinfo/snd/rcv flags */
+#define SCTP_UNORDERED 0x0001
+#define SCTP_ADDR_OVER 0x0002
+#define SCTP_ABORT 0x0004
+#define SCTP_SACK_IMMEDIATELY 0x0008
+#define SCTP_SENDALL 0x0040
+#define SCTP_NOTIFICATION MSG_NOTIFICATION /* nxt_flags (Linux) */
+#define SCTP_COMPLETE 0x0020               /* nxt_flags (usrsctp value) */
+#define SCTP_EOF MSG_FIN
+
+/* cmsg types (cmsg_level IPPROTO_SCTP) */
+#define SCTP_INIT 0
+#define SCTP_SNDRCV 1
+#define SCTP_SNDINFO 2
+#define SCTP_RCVINFO 3
+#define SCTP_NXTINFO 4
+#define SCTP_PRINFO 5
+#define SCTP_AUTHINFO 6
+#define SCTP_DSTADDRV4 7
+#define SCTP_DSTADDRV6 8
+
+struct sctp_initmsg {
+    uint16_t sinit_num_ostreams;
+    uint16_t sinit_max_instreams;
+    uint16_t sinit_max_attempts;
+    uint16_t sinit_max_init_timeo;
+};
+
+struct sctp_sndinfo {
+    uint16_t snd_sid;
+    uint16_t snd_flags;
+    uint32_t snd_ppid;
+    uint32_t snd_context;
+    sctp_assoc_t snd_assoc_id;
+};
+
+struct sctp_rcvinfo {
+    uint16_t rcv_sid;
+    uint16_t rcv_ssn;
+    uint16_t rcv_flags;
+    uint32_t rcv_ppid;
+    uint32_t rcv_tsn;
+    uint32_t rcv_cumtsn;
+    uint32_t rcv_context;
+    sctp_assoc_t rcv_assoc_id;
+};
+
+struct sctp_nxtinfo {
+    uint16_t nxt_sid;
+    uint16_t nxt_flags;
+    uint32_t nxt_ppid;
+    uint32_t nxt_length;
+    sctp_assoc_t nxt_assoc_id;
+};
+
+struct sctp_prinfo {
+    uint16_t pr_policy;
+    uint32_t pr_value;
+};
+
+struct sctp_authinfo {
+    uint16_t auth_keynumber;
+};
+
+/* sctp_sendv info types (RFC 6458 s9.12) */
+#define SCTP_SENDV_NOINFO 0
+#define SCTP_SENDV_SNDINFO 1
+#define SCTP_SENDV_PRINFO 2
+#define SCTP_SENDV_AUTHINFO 3
+#define SCTP_SENDV_SPA 4
+
+struct sctp_sendv_spa {
+    uint32_t sendv_flags;
+    struct sctp_sndinfo sendv_sndinfo;
+    struct sctp_prinfo sendv_prinfo;
+    struct sctp_authinfo sendv_authinfo;
+};
+#define SCTP_SEND_SNDINFO_VALID 0x1
+#define SCTP_SEND_PRINFO_VALID 0x2
+#define SCTP_SEND_AUTHINFO_VALID 0x4
+
+/* sctp_recvv info types (RFC 6458 s9.13) */
+#define SCTP_RECVV_NOINFO 0
+#define SCTP_RECVV_RCVINFO 1
+#define SCTP_RECVV_NXTINFO 2
+#define SCTP_RECVV_RN 3
+
+struct sctp_recvv_rn {
+    struct sctp_rcvinfo recvv_rcvinfo;
+    struct sctp_nxtinfo recvv_nxtinfo;
+};
+
+/* ---- notifications (RFC 6458 s6) ------------------------------------------------- */
+
+#define SCTP_SN_TYPE_BASE 0x8000
+#define SCTP_ASSOC_CHANGE 0x8001
+#define SCTP_PEER_ADDR_CHANGE 0x8002
+#define SCTP_SEND_FAILED 0x8003
+#define SCTP_REMOTE_ERROR 0x8004
+#define SCTP_SHUTDOWN_EVENT 0x8005
+#define SCTP_PARTIAL_DELIVERY_EVENT 0x8006
+#define SCTP_ADAPTATION_INDICATION 0x8007
+#define SCTP_AUTHENTICATION_EVENT 0x8008
+#define SCTP_SENDER_DRY_EVENT 0x8009
+#define SCTP_STREAM_RESET_EVENT 0x800a
+#define SCTP_ASSOC_RESET_EVENT 0x800b
+#define SCTP_STREAM_CHANGE_EVENT 0x800c
+#define SCTP_SEND_FAILED_EVENT 0x800d
+
+struct sctp_tlv {
+    uint16_t sn_type;
+    uint16_t sn_flags;
+    uint32_t sn_length;
+};
+
+/* sac_state */
+#define SCTP_COMM_UP 0
+#define SCTP_COMM_LOST 1
+#define SCTP_RESTART 2
+#define SCTP_SHUTDOWN_COMP 3
+#define SCTP_CANT_STR_ASSOC 4
+
+/* sac_info feature list entries (RFC 6458 s6.1.1) */
+#define SCTP_ASSOC_SUPPORTS_PR 0x01
+#define SCTP_ASSOC_SUPPORTS_AUTH 0x02
+#define SCTP_ASSOC_SUPPORTS_ASCONF 0x03
+#define SCTP_ASSOC_SUPPORTS_MULTIBUF 0x04
+
+struct sctp_assoc_change {
+    uint16_t sac_type;
+    uint16_t sac_flags;
+    uint32_t sac_length;
+    uint16_t sac_state;
+    uint16_t sac_error;
+    uint16_t sac_outbound_streams;
+    uint16_t sac_inbound_streams;
+    sctp_assoc_t sac_assoc_id;
+    uint8_t sac_info[];
+};
+
+/* spc_state */
+#define SCTP_ADDR_AVAILABLE 0
+#define SCTP_ADDR_UNREACHABLE 1
+#define SCTP_ADDR_REMOVED 2
+#define SCTP_ADDR_ADDED 3
+#define SCTP_ADDR_MADE_PRIM 4
+#define SCTP_ADDR_CONFIRMED 5
+#define SCTP_ADDR_POTENTIALLY_FAILED 6
+
+struct sctp_paddr_change {
+    uint16_t spc_type;
+    uint16_t spc_flags;
+    uint32_t spc_length;
+    struct sockaddr_storage spc_aaddr;
+    uint32_t spc_state;
+    uint32_t spc_error;
+    sctp_assoc_t spc_assoc_id;
+} __attribute__((packed, aligned(4)));
+
+struct sctp_remote_error {
+    uint16_t sre_type;
+    uint16_t sre_flags;
+    uint32_t sre_length;
+    uint16_t sre_error;
+    sctp_assoc_t sre_assoc_id;
+    uint8_t sre_data[];
+};
+
+/* ssf_flags */
+#define SCTP_DATA_UNSENT 0x0001
+#define SCTP_DATA_SENT 0x0002
+
+struct sctp_send_failed_event {
+    uint16_t ssf_type;
+    uint16_t ssf_flags;
+    uint32_t ssf_length;
+    uint32_t ssf_error;
+    struct sctp_sndinfo ssfe_info;
+    sctp_assoc_t ssf_assoc_id;
+    uint8_t ssf_data[];
+};
+
+struct sctp_shutdown_event {
+    uint16_t sse_type;
+    uint16_t sse_flags;
+    uint32_t sse_length;
+    sctp_assoc_t sse_assoc_id;
+};
+
+struct sctp_sender_dry_event {
+    uint16_t sender_dry_type;
+    uint16_t sender_dry_flags;
+    uint32_t sender_dry_length;
+    sctp_assoc_t sender_dry_assoc_id;
+};
+
+union sctp_notification {
+    struct sctp_tlv sn_header;
+    struct sctp_assoc_change sn_assoc_change;
+    struct sctp_paddr_change sn_paddr_change;
+    struct sctp_remote_error sn_remote_error;
+    struct sctp_shutdown_event sn_shutdown_event;
+    struct sctp_sender_dry_event sn_sender_dry_event;
+    struct sctp_send_failed_event sn_send_failed_event;
+};
+
+/* ---- socket options (level IPPROTO_SCTP, Linux values) ----------------------------- */
+
+#define SCTP_RTOINFO 0
+#define SCTP_ASSOCINFO 1
+#define SCTP_INITMSG 2
+#define SCTP_NODELAY 3
+#define SCTP_PRIMARY_ADDR 6
+#define SCTP_PEER_ADDR_PARAMS 9
+#define SCTP_MAXSEG 13
+#define SCTP_STATUS 14
+#define SCTP_GET_PEER_ADDR_INFO 15
+#define SCTP_GET_ASSOC_ID_LIST 29
+#define SCTP_RECVRCVINFO 32
+#define SCTP_RECVNXTINFO 33
+#define SCTP_DEFAULT_SNDINFO 34
+#define SCTP_EVENT 127
+#define SCTP_REMOTE_UDP_ENCAPS_PORT 132
+/* draft-dreibholz-tsvwg-sctpsocket-multipath (SPEC.md s3). Reserved: not implemented yet,
+ * getsockopt/setsockopt answer ENOPROTOOPT. */
+#define SCTP_CMT_ON_OFF 0x1200
+#define SCTP_CMT_OFF 0
+#define SCTP_CMT_BASE 1
+#define SCTP_CMT_RPV1 2
+#define SCTP_CMT_RPV2 3
+#define SCTP_CMT_MPTCP 4
+/* draft-dreibholz-tsvwg-sctpsocket-sqinfo (SPEC.md s4). Reserved: not implemented yet,
+ * getsockopt/setsockopt answer ENOPROTOOPT. */
+#define SCTP_SQINFO 0x1201
+
+struct sctp_rtoinfo {
+    sctp_assoc_t srto_assoc_id;
+    uint32_t srto_initial;
+    uint32_t srto_max;
+    uint32_t srto_min;
+};
+
+struct sctp_assocparams {
+    sctp_assoc_t sasoc_assoc_id;
+    uint16_t sasoc_asocmaxrxt;
+    uint16_t sasoc_number_peer_destinations;
+    uint32_t sasoc_peer_rwnd;
+    uint32_t sasoc_local_rwnd;
+    uint32_t sasoc_cookie_life;
+};
+
+struct sctp_assoc_value {
+    sctp_assoc_t assoc_id;
+    uint32_t assoc_value;
+};
+
+/* spp_flags */
+#define SPP_HB_ENABLE 0x0001
+#define SPP_HB_DISABLE 0x0002
+#define SPP_HB (SPP_HB_ENABLE | SPP_HB_DISABLE)
+#define SPP_HB_DEMAND 0x0004
+#define SPP_PMTUD_ENABLE 0x0008
+#define SPP_PMTUD_DISABLE 0x0010
+#define SPP_SACKDELAY_ENABLE 0x0020
+#define SPP_SACKDELAY_DISABLE 0x0040
+#define SPP_HB_TIME_IS_ZERO 0x0080
+#define SPP_IPV6_FLOWLABEL 0x0100
+#define SPP_DSCP 0x0200
+
+struct sctp_paddrparams {
+    sctp_assoc_t spp_assoc_id;
+    struct sockaddr_storage spp_address;
+    uint32_t spp_hbinterval;
+    uint16_t spp_pathmaxrxt;
+    uint32_t spp_pathmtu;
+    uint32_t spp_sackdelay;
+    uint32_t spp_flags;
+    uint32_t spp_ipv6_flowlabel;
+    uint8_t spp_dscp;
+} __attribute__((packed, aligned(4)));
+
+struct sctp_prim {
+    sctp_assoc_t ssp_assoc_id;
+    struct sockaddr_storage ssp_addr;
+} __attribute__((packed, aligned(4)));
+
+/* spinfo_state */
+#define SCTP_INACTIVE 0
+#define SCTP_PF 1
+#define SCTP_ACTIVE 2
+#define SCTP_UNCONFIRMED 3
+#define SCTP_UNKNOWN 0xffff
+
+struct sctp_paddrinfo {
+    sctp_assoc_t spinfo_assoc_id;
+    struct sockaddr_storage spinfo_address;
+    int32_t spinfo_state;
+    uint32_t spinfo_cwnd;
+    uint32_t spinfo_srtt;
+    uint32_t spinfo_rto;
+    uint32_t spinfo_mtu;
+} __attribute__((packed, aligned(4)));
+
+/* sstat_state (Linux enum sctp_sstat_state) */
+#define SCTP_EMPTY 0
+#define SCTP_CLOSED 1
+#define SCTP_COOKIE_WAIT 2
+#define SCTP_COOKIE_ECHOED 3
+#define SCTP_ESTABLISHED 4
+#define SCTP_SHUTDOWN_PENDING 5
+#define SCTP_SHUTDOWN_SENT 6
+#define SCTP_SHUTDOWN_RECEIVED 7
+#define SCTP_SHUTDOWN_ACK_SENT 8
+
+struct sctp_status {
+    sctp_assoc_t sstat_assoc_id;
+    int32_t sstat_state;
+    uint32_t sstat_rwnd;
+    uint16_t sstat_unackdata;
+    uint16_t sstat_penddata;
+    uint16_t sstat_instrms;
+    uint16_t sstat_outstrms;
+    uint32_t sstat_fragmentation_point;
+    struct sctp_paddrinfo sstat_primary;
+};
+
+struct sctp_event {
+    sctp_assoc_t se_assoc_id;
+    uint16_t se_type;
+    uint8_t se_on;
+};
+
+struct sctp_udpencaps {
+    sctp_assoc_t sue_assoc_id;
+    struct sockaddr_storage sue_address;
+    uint16_t sue_port;
+};
+
+struct sctp_assoc_ids {
+    uint32_t gaids_number_of_ids;
+    sctp_assoc_t gaids_assoc_id[];
+};
+
+/* SCTP_SQINFO (SPEC.md s4); reserved, see above. */
+struct sctp_sndqueueinfo {
+    sctp_assoc_t sq_assoc_id;
+    uint32_t sq_queue_limit;
+    uint32_t sq_total_queued;
+    uint32_t sq_number_of_streams;
+    uint32_t sq_queued_on_stream[];
+};
+
+/* mpsctp_bindx flags */
+#define SCTP_BINDX_ADD_ADDR 0x01
+#define SCTP_BINDX_REM_ADDR 0x02
+
+/* ---- socket calls ----------------------------------------------------------------- */
+
+/* socket(2): domain AF_INET or AF_INET6, type SOCK_STREAM (one-to-one) or SOCK_SEQPACKET
+ * (one-to-many), protocol IPPROTO_SCTP or 0; on the default stack. Returns the
+ * descriptor. EAFNOSUPPORT, EPROTONOSUPPORT, ESOCKTNOSUPPORT, EMFILE, ENOMEM. */
+int mpsctp_socket(int domain, int type, int protocol);
+
+/* As mpsctp_socket on the given stack. */
+int mpsctp_socket_on(mpsctp_stack *st, int domain, int type, int protocol);
+
+/* bind(2): port 0 picks a free port; the address must be a wildcard or one of the
+ * stack's addresses (EADDRNOTAVAIL). EINVAL when already bound, EADDRINUSE. */
+int mpsctp_bind(int sd, const struct sockaddr *addr, socklen_t len);
+
+/* sctp_bindx (RFC 6458 s9.1): addrs packs addrcnt sockaddr_in/sockaddr_in6. ADD binds
+ * (the first call) or adds local addresses; REM removes one (EINVAL for the last). */
+int mpsctp_bindx(int sd, struct sockaddr *addrs, int addrcnt, int flags);
+
+/* listen(2). One-to-one: accepts associations up to backlog; one-to-many: backlog > 0
+ * accepts, 0 stops accepting. Binds an ephemeral port when unbound. */
+int mpsctp_listen(int sd, int backlog);
+
+/* accept(2) on a listening one-to-one socket. Blocks unless non-blocking (EAGAIN). The
+ * new socket inherits the listener's options. EINVAL when not listening, EOPNOTSUPP on
+ * one-to-many. */
+int mpsctp_accept(int sd, struct sockaddr *addr, socklen_t *len);
+
+/* connect(2). One-to-one: blocks until COMM_UP (ECONNREFUSED, ETIMEDOUT...) unless
+ * non-blocking (EINPROGRESS; writable when done, SO_ERROR tells the result). EISCONN,
+ * EALREADY. One-to-many: starts an association and returns at once. */
+int mpsctp_connect(int sd, const struct sockaddr *addr, socklen_t len);
+
+/* sctp_connectx (RFC 6458 s9.9): several addresses of one peer; *id receives the
+ * association id (may be NULL). */
+int mpsctp_connectx(int sd, const struct sockaddr *addrs, int addrcnt, sctp_assoc_t *id);
+
+/* sctp_sendv (RFC 6458 s9.12). addrs (one-to-many, may be NULL) names the peer, setting
+ * up an association implicitly when none exists. info: SCTP_SENDV_NOINFO/SNDINFO/SPA.
+ * Flags in snd_flags: SCTP_UNORDERED, SCTP_EOF (graceful shutdown), SCTP_ABORT.
+ * Returns the bytes sent: messages are sent whole. EMSGSIZE above SO_SNDBUF, EAGAIN,
+ * EPIPE after shutdown, ENOTCONN, EINVAL (bad sid, info), ENOENT (unknown assoc id). */
+ssize_t mpsctp_sendv(int sd, const struct iovec *iov, int iovcnt, struct sockaddr *addrs,
+                     int addrcnt, void *info, socklen_t infolen, unsigned int infotype,
+                     int flags);
+
+/* sctp_recvv (RFC 6458 s9.13). Receives one message (or the next part of one); *flags
+ * gets MSG_EOR when the message ends here and MSG_NOTIFICATION for notifications. info
+ * receives a struct sctp_rcvinfo, sctp_nxtinfo or sctp_recvv_rn as *infotype says
+ * (when SCTP_RECVRCVINFO/SCTP_RECVNXTINFO are on). Returns 0 at end of file. */
+ssize_t mpsctp_recvv(int sd, const struct iovec *iov, int iovlen, struct sockaddr *from,
+                     socklen_t *fromlen, void *info, socklen_t *infolen,
+                     unsigned int *infotype, int *flags);
+
+/* sendmsg(2) with an optional SCTP_SNDINFO cmsg and msg_name for one-to-many. */
+ssize_t mpsctp_sendmsg(int sd, const struct msghdr *msg, int flags);
+
+/* recvmsg(2): SCTP_RCVINFO/SCTP_NXTINFO cmsgs when enabled; msg_flags as recvv. */
+ssize_t mpsctp_recvmsg(int sd, struct msghdr *msg, int flags);
+
+/* send(2)/recv(2) conveniences on one-to-one sockets (default send info). */
+ssize_t mpsctp_send(int sd, const void *buf, size_t len, int flags);
+ssize_t mpsctp_recv(int sd, void *buf, size_t len, int flags);
+
+/* shutdown(2). SHUT_WR/SHUT_RDWR start a graceful SCTP shutdown; SHUT_RD stops
+ * delivery. One-to-one only (EOPNOTSUPP on one-to-many), ENOTCONN when unconnected. */
+int mpsctp_shutdown(int sd, int how);
+
+/* close(2): graceful shutdown of every association (queued data is still delivered),
+ * or ABORT with SO_LINGER {1, 0}; the descriptor is released at once. */
+int mpsctp_close(int sd);
+
+/* sctp_getpaddrs / sctp_getladdrs (RFC 6458 s9.3/9.5): allocate an array of the peer's
+ * (local) addresses of association id (ignored on one-to-one); returns the count, 0 when
+ * none, -1 with errno. Free with mpsctp_freepaddrs / mpsctp_freeladdrs. */
+int mpsctp_getpaddrs(int sd, sctp_assoc_t id, struct sockaddr **addrs);
+void mpsctp_freepaddrs(struct sockaddr *addrs);
+int mpsctp_getladdrs(int sd, sctp_assoc_t id, struct sockaddr **addrs);
+void mpsctp_freeladdrs(struct sockaddr *addrs);
+
+/* sctp_peeloff (RFC 6458 s9.2): moves association id of a one-to-many socket to a new
+ * one-to-one socket. ENOENT, EINVAL (one-to-one socket). */
+int mpsctp_peeloff(int sd, sctp_assoc_t id);
+
+/* getsockopt(2)/setsockopt(2). Levels SOL_SOCKET (SO_SNDBUF, SO_RCVBUF, SO_LINGER,
+ * SO_ERROR, SO_TYPE, SO_NONBLOCK-free: see mpsctp_fcntl) and IPPROTO_SCTP (options
+ * above). docs/api.md lists each option with its errors. */
+int mpsctp_getsockopt(int sd, int level, int name, void *val, socklen_t *len);
+int mpsctp_setsockopt(int sd, int level, int name, const void *val, socklen_t len);
+
+/* fcntl(2) for F_GETFL/F_SETFL (O_NONBLOCK). Setting O_NONBLOCK with plain fcntl() on
+ * the descriptor works too: the library reads the flag back. */
+int mpsctp_fcntl(int sd, int cmd, int arg);
+
+/* getsockname(2)/getpeername(2) (the primary peer address). */
+int mpsctp_getsockname(int sd, struct sockaddr *addr, socklen_t *len);
+int mpsctp_getpeername(int sd, struct sockaddr *addr, socklen_t *len);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

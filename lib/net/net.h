@@ -1,0 +1,180 @@
+/* Internal definitions of the sockets runtime: the stack, its endpoints (one per bound
+ * SCTP port), associations as the sockets layer sees them, sockets and the descriptor
+ * registry. Everything here is protected by the owning stack's lock. */
+#ifndef MPSCTP_NET_H
+#define MPSCTP_NET_H
+
+#include <pthread.h>
+#include <stdint.h>
+
+#include "mpsctp/mpsctp.h"
+#include "mpsctp/socket.h"
+
+#define NET_MAX_UDP 8
+#define NET_BATCH 32
+#define NET_PKT_CAP 2048
+
+typedef struct net_sock net_sock;
+typedef struct net_ep net_ep;
+
+/* An item of a socket's receive queue: a piece of a message or a notification. */
+typedef struct rq_item {
+    struct rq_item *next;
+    sctp_assoc_t assoc_id;
+    int notification;
+    int eor;          /* the message ends with this item */
+    mpsctp_rcvinfo info;
+    size_t len, off;  /* bytes, bytes already read */
+    uint8_t data[];
+} rq_item;
+
+/* An association as the sockets layer sees it. */
+typedef struct net_assoc {
+    struct net_assoc *next;   /* endpoint's list */
+    mpsctp_assoc *a;          /* NULL once the core association is freed */
+    net_ep *ep;
+    net_sock *sock;           /* owning socket; NULL while unowned */
+    sctp_assoc_t id;          /* socket-level id (> SCTP_ALL_ASSOC) */
+    uint32_t core_id;
+    int up;                   /* COMM_UP seen */
+    int closed;               /* the core reported it closed */
+    int err;                  /* errno to report once closed (0: graceful) */
+    int peer_shutdown;        /* peer sent SHUTDOWN: no more data */
+    int partial;              /* an unfinished message sits in the socket queue */
+    int free_core;            /* free the core association after the event round */
+    size_t want;              /* send-buffer room that makes the socket writable */
+    uint32_t events;          /* SCTP_EVENT mask of this association */
+    struct sctp_sndinfo snd;  /* SCTP_DEFAULT_SNDINFO of this association */
+    struct net_assoc *acc_next; /* listener's accept queue */
+} net_assoc;
+
+/* One core endpoint per bound SCTP port. */
+struct net_ep {
+    net_ep *next;
+    mpsctp_stack *st;
+    mpsctp_endpoint *ep;
+    uint16_t port;
+    net_sock *owner;          /* listener / one-to-many socket that gets new associations */
+    int refs;                 /* sockets using it */
+    net_assoc *assocs;
+};
+
+/* Socket options kept by the socket (defaults for associations it creates). */
+typedef struct sock_opts {
+    mpsctp_settings set;      /* local_port unused */
+    struct sctp_sndinfo snd;  /* SCTP_DEFAULT_SNDINFO */
+    uint32_t events;          /* bit per notification type (type - SCTP_SN_TYPE_BASE) */
+    int recvrcvinfo, recvnxtinfo, nodelay;
+    uint16_t init_timeo;      /* sinit_max_init_timeo as set */
+    uint16_t remote_udp_port; /* SCTP_REMOTE_UDP_ENCAPS_PORT for new associations */
+    int linger_on, linger_sec;
+    uint32_t maxseg;          /* SCTP_MAXSEG as set (0: from mtu) */
+} sock_opts;
+
+struct net_sock {
+    net_sock *next;           /* stack's list */
+    mpsctp_stack *st;
+    int fd, peer;             /* app's end and our end of the readiness socketpair */
+    int type, family;
+    int nonblock;             /* set by mpsctp_fcntl (O_NONBLOCK on fd is read too) */
+    net_ep *ep;
+    int bound;
+    int listening, backlog;
+    net_assoc *assoc;         /* one-to-one: the association */
+    net_assoc *acc_head, *acc_tail;
+    int acc_count;
+    int shut_rd, shut_wr;
+    int so_error;             /* pending error (SO_ERROR) */
+    int was_connected;        /* one-to-one: an association existed */
+    int eof_returned;         /* recv already reported end of file */
+    rq_item *rq_head, *rq_tail;
+    size_t rq_bytes;
+    sock_opts o;
+    int rd_on, wr_on;         /* readiness currently shown on fd */
+    int refs;                 /* calls in progress */
+    int closing;              /* closed by the app; freed when refs drop to 0 */
+    mpsctp_addr laddrs[MPSCTP_STACK_MAX_ADDRS]; /* bindx addresses (0: all of the stack) */
+    int nladdrs;
+};
+
+struct mpsctp_stack {
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    struct {
+        int fd, family;
+        mpsctp_addr addr; /* bound address (zero ip: wildcard) */
+    } udp[NET_MAX_UDP];
+    int nudp;
+    uint16_t port;
+    uint16_t mtu;
+    int epfd, wakefd;
+    pthread_t thr;
+    int has_thread;
+    int stop;
+    net_ep *eps;
+    net_sock *socks;
+    sctp_assoc_t next_id;
+    uint16_t next_port;
+    mpsctp_tstamp sleep_until; /* deadline the I/O thread sleeps to */
+    int changed;               /* something waiters may care about happened */
+    mpsctp_stack_stats stats;
+    mpsctp_stack_config cfg;
+    int is_default;
+    /* send batch */
+    int nout;
+    struct {
+        uint8_t buf[NET_PKT_CAP];
+        size_t len;
+        mpsctp_addr local, remote;
+    } out[NET_BATCH];
+};
+
+/* ---- stack.c ---- */
+mpsctp_tstamp net_now(void);
+/* Runs one round under the lock: receive (when rx), timers, events, delivery, output,
+ * readiness. */
+void net_round(mpsctp_stack *st, int rx);
+/* Sends everything the endpoints have queued. */
+void net_flush(mpsctp_stack *st);
+/* After an API call changed core state: flush output, dispatch events, update
+ * readiness, and wake the I/O thread when a timer moved earlier. */
+void net_kick(mpsctp_stack *st);
+/* Waits for a change (cond or, without thread, by processing). deadline_ns: 0 none.
+ * Returns 0, or ETIMEDOUT when the deadline passed. Called with the lock held. */
+int net_wait(mpsctp_stack *st, mpsctp_tstamp deadline);
+/* Finds or creates the endpoint for port (0: an ephemeral port). NULL with errno. */
+net_ep *net_ep_get(mpsctp_stack *st, uint16_t port, int exclusive);
+void net_ep_put(net_ep *e);
+net_assoc *net_assoc_new(net_ep *e, mpsctp_assoc *a);
+/* Detaches na from its socket and frees it (aborting the core association if live). */
+void net_assoc_free(net_assoc *na);
+net_assoc *net_assoc_by_core(net_ep *e, uint32_t core_id);
+/* Moves the association's readable data into its socket's queue (limit: respect
+ * SO_RCVBUF). */
+void net_pull(net_assoc *na, int limit);
+/* Recomputes the fd readiness of s. */
+void net_sock_ready(net_sock *s);
+/* Appends a queue item. */
+void net_rq_push(net_sock *s, rq_item *it);
+/* Converts addresses. */
+void net_to_sockaddr(const mpsctp_addr *a, uint16_t port, struct sockaddr_storage *ss,
+                     socklen_t *len);
+int net_from_sockaddr(const struct sockaddr *sa, socklen_t len, mpsctp_addr *a,
+                      uint16_t *port);
+void net_core_callbacks(mpsctp_stack *st, mpsctp_callbacks *cb);
+
+/* ---- sock.c ---- */
+net_sock *net_sock_new(mpsctp_stack *st, int family, int type);
+void net_sock_release(net_sock *s); /* frees when closing and unreferenced */
+/* Socket-level errno for the association na (0 when usable). */
+int net_assoc_errno(const net_assoc *na);
+net_assoc *net_sock_find_assoc(net_sock *s, sctp_assoc_t id);
+/* Applies the socket options in s->o to a (new) association. */
+void net_apply_opts(net_sock *s, net_assoc *na);
+
+/* ---- sockopt.c ---- */
+int net_getsockopt(net_sock *s, int level, int name, void *val, socklen_t *len);
+int net_setsockopt(net_sock *s, int level, int name, const void *val, socklen_t len);
+void net_sock_opts_default(sock_opts *o, uint16_t mtu);
+
+#endif

@@ -1,0 +1,736 @@
+/* Socket options (RFC 6458 s8) with the association-id rules of s7.2: one-to-one sockets
+ * ignore the id; one-to-many sockets take a real id (ENOENT when unknown),
+ * SCTP_FUTURE_ASSOC (the socket default for associations set up later), and where the
+ * RFC allows it SCTP_CURRENT_ASSOC (every existing association) and SCTP_ALL_ASSOC
+ * (both). */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "net.h"
+
+#define DATA_OVERHEAD 28 /* SCTP common header 12 + DATA chunk header 16 */
+
+void net_sock_opts_default(sock_opts *o, uint16_t mtu)
+{
+    memset(o, 0, sizeof(*o));
+    mpsctp_settings_default(&o->set);
+    o->set.mtu = mtu;
+    o->remote_udp_port = MPSCTP_DEFAULT_UDP_PORT;
+}
+
+/* Which associations an option call addresses. */
+typedef struct target {
+    net_assoc *one;    /* a single association (real id, or a one-to-one socket's) */
+    int future;        /* the socket default */
+    int current;       /* every existing association */
+} target;
+
+/* RFC 6458 s7.2. multi: CURRENT/ALL allowed (set only). Returns 0 or an errno. */
+static int resolve(net_sock *s, sctp_assoc_t id, int multi, target *t)
+{
+    memset(t, 0, sizeof(*t));
+    if (s->type == SOCK_STREAM) {
+        t->one = s->assoc && s->assoc->a ? s->assoc : NULL;
+        t->future = 1; /* the socket default follows, for reconnects and inheritance */
+        return 0;
+    }
+    switch (id) {
+    case SCTP_FUTURE_ASSOC:
+        t->future = 1;
+        return 0;
+    case SCTP_CURRENT_ASSOC:
+        t->current = 1;
+        return multi ? 0 : EINVAL;
+    case SCTP_ALL_ASSOC:
+        t->future = t->current = 1;
+        return multi ? 0 : EINVAL;
+    default:
+        t->one = net_sock_find_assoc(s, id);
+        return t->one && t->one->a ? 0 : ENOENT;
+    }
+}
+
+/* Calls fn on every association the target names. */
+#define FOR_TARGET(s, t, na)                                                              \
+    for (net_assoc *na = (s)->ep ? (s)->ep->assocs : NULL; na; na = na->next)             \
+        if (na->a && !na->closed &&                                                       \
+            ((t).one == na || ((t).current && na->sock == (s))))
+
+/* Addresses inside the packed RFC 6458 structs are copied, never used in place. */
+static int find_path(net_assoc *na, const void *ssp, uint32_t *idx)
+{
+    struct sockaddr_storage ss;
+    memcpy(&ss, ssp, sizeof(ss));
+    mpsctp_addr a;
+    if (net_from_sockaddr((const struct sockaddr *)&ss, sizeof(ss), &a, NULL))
+        return -1;
+    mpsctp_path_info pi;
+    for (uint32_t i = 0; mpsctp_assoc_path_info(na->a, i, &pi) == 0; i++)
+        if (pi.remote.family == a.family && !memcmp(pi.remote.ip, a.ip, 16)) {
+            *idx = i;
+            return 0;
+        }
+    return -1;
+}
+
+static int addr_wild(const void *ssp)
+{
+    struct sockaddr_storage ss;
+    memcpy(&ss, ssp, sizeof(ss));
+    mpsctp_addr a;
+    static const uint8_t zero[16];
+    if (ss.ss_family == 0)
+        return 1;
+    if (net_from_sockaddr((const struct sockaddr *)&ss, sizeof(ss), &a, NULL))
+        return 0;
+    return memcmp(a.ip, zero, 16) == 0;
+}
+
+static void fill_paddrinfo(net_assoc *na, uint32_t idx, struct sctp_paddrinfo *pi)
+{
+    mpsctp_path_info p;
+    if (mpsctp_assoc_path_info(na->a, idx, &p))
+        return;
+    struct sockaddr_storage ss;
+    net_to_sockaddr(&p.remote, (uint16_t)mpsctp_assoc_peer_port(na->a), &ss, NULL);
+    memcpy(&pi->spinfo_address, &ss, sizeof(ss));
+    pi->spinfo_assoc_id = na->id;
+    pi->spinfo_state = !p.confirmed ? SCTP_UNCONFIRMED
+                       : p.pf       ? SCTP_PF
+                       : p.active   ? SCTP_ACTIVE
+                                    : SCTP_INACTIVE;
+    pi->spinfo_cwnd = p.cwnd;
+    pi->spinfo_srtt = p.srtt_ms;
+    pi->spinfo_rto = p.rto_ms;
+    pi->spinfo_mtu = p.mtu;
+}
+
+/* ---- getsockopt ---------------------------------------------------------------------- */
+
+#define NEED(type)                                                                        \
+    do {                                                                                  \
+        if (*len < (socklen_t)sizeof(type))                                               \
+            return EINVAL;                                                                \
+    } while (0)
+
+static int get_socket_level(net_sock *s, int name, void *val, socklen_t *len)
+{
+    switch (name) {
+    case SO_SNDBUF:
+    case SO_RCVBUF:
+    case SO_ERROR:
+    case SO_TYPE: {
+        NEED(int);
+        int v = name == SO_SNDBUF ? (int)s->o.set.sndbuf
+                : name == SO_RCVBUF ? (int)s->o.set.rcvbuf
+                : name == SO_TYPE   ? s->type
+                                    : s->so_error;
+        if (name == SO_ERROR)
+            s->so_error = 0;
+        memcpy(val, &v, sizeof(v));
+        *len = sizeof(v);
+        return 0;
+    }
+    case SO_LINGER: {
+        NEED(struct linger);
+        struct linger l = {s->o.linger_on, s->o.linger_sec};
+        memcpy(val, &l, sizeof(l));
+        *len = sizeof(l);
+        return 0;
+    }
+    default:
+        return ENOPROTOOPT;
+    }
+}
+
+int net_getsockopt(net_sock *s, int level, int name, void *val, socklen_t *len)
+{
+    if (level == SOL_SOCKET)
+        return get_socket_level(s, name, val, len);
+    if (level != IPPROTO_SCTP)
+        return ENOPROTOOPT;
+    target t;
+    int e;
+    switch (name) {
+    case SCTP_RTOINFO: {
+        NEED(struct sctp_rtoinfo);
+        struct sctp_rtoinfo r;
+        memcpy(&r, val, sizeof(r));
+        if ((e = resolve(s, r.srto_assoc_id, 0, &t)))
+            return e;
+        mpsctp_settings set = s->o.set;
+        if (t.one)
+            mpsctp_assoc_get_settings(t.one->a, &set);
+        r.srto_initial = set.rto_initial_ms;
+        r.srto_min = set.rto_min_ms;
+        r.srto_max = set.rto_max_ms;
+        memcpy(val, &r, sizeof(r));
+        *len = sizeof(r);
+        return 0;
+    }
+    case SCTP_ASSOCINFO: {
+        NEED(struct sctp_assocparams);
+        struct sctp_assocparams p;
+        memcpy(&p, val, sizeof(p));
+        if ((e = resolve(s, p.sasoc_assoc_id, 0, &t)))
+            return e;
+        mpsctp_settings set = s->o.set;
+        p.sasoc_number_peer_destinations = 0;
+        p.sasoc_peer_rwnd = 0;
+        p.sasoc_local_rwnd = set.rcvbuf;
+        if (t.one) {
+            mpsctp_assoc_status st;
+            mpsctp_assoc_get_settings(t.one->a, &set);
+            mpsctp_assoc_status_get(t.one->a, &st);
+            p.sasoc_number_peer_destinations = (uint16_t)st.num_paths;
+            p.sasoc_peer_rwnd = st.peer_rwnd;
+            p.sasoc_local_rwnd = st.local_rwnd;
+        }
+        p.sasoc_asocmaxrxt = (uint16_t)set.assoc_max_retrans;
+        /* The cookie lifespan is the endpoint's (the side answering INITs). */
+        p.sasoc_cookie_life = s->o.set.valid_cookie_life_ms;
+        memcpy(val, &p, sizeof(p));
+        *len = sizeof(p);
+        return 0;
+    }
+    case SCTP_INITMSG: {
+        NEED(struct sctp_initmsg);
+        struct sctp_initmsg m = {
+            .sinit_num_ostreams = s->o.set.num_ostreams,
+            .sinit_max_instreams = s->o.set.max_instreams,
+            .sinit_max_attempts = (uint16_t)s->o.set.max_init_retrans,
+            .sinit_max_init_timeo = s->o.init_timeo,
+        };
+        memcpy(val, &m, sizeof(m));
+        *len = sizeof(m);
+        return 0;
+    }
+    case SCTP_NODELAY:
+    case SCTP_RECVRCVINFO:
+    case SCTP_RECVNXTINFO: {
+        NEED(int);
+        int v = name == SCTP_NODELAY ? s->o.nodelay
+                : name == SCTP_RECVRCVINFO ? s->o.recvrcvinfo
+                                           : s->o.recvnxtinfo;
+        memcpy(val, &v, sizeof(v));
+        *len = sizeof(v);
+        return 0;
+    }
+    case SCTP_PEER_ADDR_PARAMS: {
+        NEED(struct sctp_paddrparams);
+        struct sctp_paddrparams p;
+        memcpy(&p, val, sizeof(p));
+        if ((e = resolve(s, p.spp_assoc_id, 0, &t)))
+            return e;
+        mpsctp_settings set = s->o.set;
+        uint32_t idx = 0;
+        if (!addr_wild(&p.spp_address) && (!t.one || find_path(t.one, &p.spp_address, &idx)))
+            return EINVAL;
+        if (t.one)
+            mpsctp_assoc_get_settings(t.one->a, &set);
+        p.spp_hbinterval = set.hb_interval_ms;
+        p.spp_pathmaxrxt = (uint16_t)set.path_max_retrans;
+        p.spp_pathmtu = set.mtu;
+        if (t.one) {
+            mpsctp_path_info pi;
+            if (mpsctp_assoc_path_info(t.one->a, idx, &pi) == 0)
+                p.spp_pathmtu = pi.mtu;
+        }
+        p.spp_sackdelay = set.sack_delay_ms;
+        p.spp_flags = (set.hb_interval_ms ? SPP_HB_ENABLE : SPP_HB_DISABLE) | SPP_PMTUD_DISABLE |
+                      (set.sack_delay_ms ? SPP_SACKDELAY_ENABLE : SPP_SACKDELAY_DISABLE);
+        p.spp_ipv6_flowlabel = 0;
+        p.spp_dscp = 0;
+        memcpy(val, &p, sizeof(p));
+        *len = sizeof(p);
+        return 0;
+    }
+    case SCTP_DEFAULT_SNDINFO: {
+        NEED(struct sctp_sndinfo);
+        struct sctp_sndinfo si;
+        memcpy(&si, val, sizeof(si));
+        if ((e = resolve(s, si.snd_assoc_id, 0, &t)))
+            return e;
+        sctp_assoc_t id = si.snd_assoc_id;
+        si = t.one ? t.one->snd : s->o.snd;
+        si.snd_assoc_id = s->type == SOCK_STREAM ? (t.one ? t.one->id : 0) : id;
+        memcpy(val, &si, sizeof(si));
+        *len = sizeof(si);
+        return 0;
+    }
+    case SCTP_STATUS: {
+        NEED(struct sctp_status);
+        struct sctp_status ss;
+        memcpy(&ss, val, sizeof(ss));
+        if ((e = resolve(s, ss.sstat_assoc_id, 0, &t)))
+            return e;
+        if (!t.one)
+            return s->type == SOCK_STREAM ? ENOTCONN : EINVAL;
+        mpsctp_assoc_status st;
+        mpsctp_settings set;
+        mpsctp_assoc_status_get(t.one->a, &st);
+        mpsctp_assoc_get_settings(t.one->a, &set);
+        memset(&ss, 0, sizeof(ss));
+        ss.sstat_assoc_id = t.one->id;
+        ss.sstat_state = (int32_t)st.state + SCTP_CLOSED; /* core order matches Linux's */
+        ss.sstat_rwnd = st.peer_rwnd;
+        ss.sstat_unackdata = (uint16_t)(st.unacked_chunks > 0xffff ? 0xffff : st.unacked_chunks);
+        ss.sstat_penddata = (uint16_t)(st.pending_chunks > 0xffff ? 0xffff : st.pending_chunks);
+        ss.sstat_instrms = st.inbound_streams;
+        ss.sstat_outstrms = st.outbound_streams;
+        ss.sstat_fragmentation_point = set.mtu - DATA_OVERHEAD;
+        fill_paddrinfo(t.one, st.primary_path, &ss.sstat_primary);
+        memcpy(val, &ss, sizeof(ss));
+        *len = sizeof(ss);
+        return 0;
+    }
+    case SCTP_GET_PEER_ADDR_INFO: {
+        NEED(struct sctp_paddrinfo);
+        struct sctp_paddrinfo pi;
+        memcpy(&pi, val, sizeof(pi));
+        net_assoc *na = NULL;
+        uint32_t idx;
+        if (s->type == SOCK_STREAM || pi.spinfo_assoc_id > SCTP_ALL_ASSOC) {
+            if ((e = resolve(s, pi.spinfo_assoc_id, 0, &t)))
+                return e;
+            na = t.one;
+            if (na && find_path(na, &pi.spinfo_address, &idx))
+                na = NULL;
+        } else if (s->ep) {
+            /* No id: the association that has this peer address. */
+            for (net_assoc *q = s->ep->assocs; q && !na; q = q->next)
+                if (q->sock == s && q->a && !q->closed && !find_path(q, &pi.spinfo_address, &idx))
+                    na = q;
+        }
+        if (!na)
+            return EINVAL;
+        memset(&pi, 0, sizeof(pi));
+        fill_paddrinfo(na, idx, &pi);
+        memcpy(val, &pi, sizeof(pi));
+        *len = sizeof(pi);
+        return 0;
+    }
+    case SCTP_PRIMARY_ADDR: {
+        NEED(struct sctp_prim);
+        struct sctp_prim p;
+        memcpy(&p, val, sizeof(p));
+        if ((e = resolve(s, p.ssp_assoc_id, 0, &t)))
+            return e;
+        if (!t.one)
+            return EINVAL;
+        mpsctp_assoc_status st;
+        mpsctp_path_info pi;
+        mpsctp_assoc_status_get(t.one->a, &st);
+        if (mpsctp_assoc_path_info(t.one->a, st.primary_path, &pi))
+            return EINVAL;
+        struct sockaddr_storage ss;
+        net_to_sockaddr(&pi.remote, (uint16_t)mpsctp_assoc_peer_port(t.one->a), &ss, NULL);
+        memcpy(&p.ssp_addr, &ss, sizeof(ss));
+        p.ssp_assoc_id = t.one->id;
+        memcpy(val, &p, sizeof(p));
+        *len = sizeof(p);
+        return 0;
+    }
+    case SCTP_MAXSEG: {
+        struct sctp_assoc_value av = {0, 0};
+        if (*len >= (socklen_t)sizeof(av))
+            memcpy(&av, val, sizeof(av));
+        else if (*len != (socklen_t)sizeof(int))
+            return EINVAL;
+        if ((e = resolve(s, av.assoc_id, 0, &t)))
+            return e;
+        mpsctp_settings set = s->o.set;
+        if (t.one)
+            mpsctp_assoc_get_settings(t.one->a, &set);
+        av.assoc_value = set.mtu - DATA_OVERHEAD;
+        if (*len >= (socklen_t)sizeof(av)) {
+            memcpy(val, &av, sizeof(av));
+            *len = sizeof(av);
+        } else {
+            int v = (int)av.assoc_value;
+            memcpy(val, &v, sizeof(v));
+        }
+        return 0;
+    }
+    case SCTP_EVENT: {
+        NEED(struct sctp_event);
+        struct sctp_event ev;
+        memcpy(&ev, val, sizeof(ev));
+        if (ev.se_type <= SCTP_SN_TYPE_BASE || ev.se_type > SCTP_SEND_FAILED_EVENT)
+            return EINVAL;
+        if ((e = resolve(s, ev.se_assoc_id, 0, &t)))
+            return e;
+        uint32_t mask = t.one ? t.one->events : s->o.events;
+        ev.se_on = (uint8_t)((mask >> (ev.se_type - SCTP_SN_TYPE_BASE)) & 1);
+        memcpy(val, &ev, sizeof(ev));
+        *len = sizeof(ev);
+        return 0;
+    }
+    case SCTP_REMOTE_UDP_ENCAPS_PORT: {
+        NEED(struct sctp_udpencaps);
+        struct sctp_udpencaps u;
+        memcpy(&u, val, sizeof(u));
+        if ((e = resolve(s, u.sue_assoc_id, 0, &t)))
+            return e;
+        if (!t.one) {
+            if (!addr_wild(&u.sue_address))
+                return EINVAL;
+            u.sue_port = htons(s->o.remote_udp_port);
+        } else {
+            uint32_t idx = 0;
+            mpsctp_assoc_status st;
+            mpsctp_assoc_status_get(t.one->a, &st);
+            idx = st.primary_path;
+            if (!addr_wild(&u.sue_address) && find_path(t.one, &u.sue_address, &idx))
+                return EINVAL;
+            mpsctp_path_info pi;
+            mpsctp_assoc_path_info(t.one->a, idx, &pi);
+            u.sue_port = htons(pi.remote.udp_port);
+        }
+        memcpy(val, &u, sizeof(u));
+        *len = sizeof(u);
+        return 0;
+    }
+    case SCTP_GET_ASSOC_ID_LIST: {
+        if (s->type != SOCK_SEQPACKET)
+            return EINVAL;
+        uint32_t n = 0;
+        if (s->ep)
+            for (net_assoc *na = s->ep->assocs; na; na = na->next)
+                if (na->sock == s && !na->closed)
+                    n++;
+        size_t need = sizeof(struct sctp_assoc_ids) + n * sizeof(sctp_assoc_t);
+        if (*len < (socklen_t)need)
+            return EINVAL;
+        struct sctp_assoc_ids *ids = val;
+        ids->gaids_number_of_ids = n;
+        uint32_t i = 0;
+        for (net_assoc *na = s->ep ? s->ep->assocs : NULL; na; na = na->next)
+            if (na->sock == s && !na->closed)
+                ids->gaids_assoc_id[i++] = na->id;
+        *len = (socklen_t)need;
+        return 0;
+    }
+    default:
+        return ENOPROTOOPT; /* SCTP_CMT_ON_OFF and SCTP_SQINFO too: not implemented yet */
+    }
+}
+
+/* ---- setsockopt ---------------------------------------------------------------------- */
+
+#define NEEDS(type)                                                                       \
+    do {                                                                                  \
+        if (len < (socklen_t)sizeof(type))                                                \
+            return EINVAL;                                                                \
+    } while (0)
+
+static int set_socket_level(net_sock *s, int name, const void *val, socklen_t len)
+{
+    switch (name) {
+    case SO_SNDBUF:
+    case SO_RCVBUF: {
+        NEEDS(int);
+        int v;
+        memcpy(&v, val, sizeof(v));
+        if (v <= 0)
+            return EINVAL;
+        uint32_t b = (uint32_t)v < 4096 ? 4096 : (uint32_t)v;
+        if (name == SO_SNDBUF) {
+            s->o.set.sndbuf = b;
+            if (s->type == SOCK_STREAM) {
+                if (s->assoc && s->assoc->a)
+                    mpsctp_assoc_set_sndbuf(s->assoc->a, b);
+            } else if (s->ep) {
+                for (net_assoc *na = s->ep->assocs; na; na = na->next)
+                    if (na->sock == s && na->a)
+                        mpsctp_assoc_set_sndbuf(na->a, b);
+            }
+        } else {
+            /* The core's receive window is fixed at association setup: this changes
+             * associations set up later and the socket's own queue limit. */
+            s->o.set.rcvbuf = b;
+            s->o.set.pd_point = 0;
+        }
+        return 0;
+    }
+    case SO_LINGER: {
+        NEEDS(struct linger);
+        struct linger l;
+        memcpy(&l, val, sizeof(l));
+        if (l.l_linger < 0)
+            return EINVAL;
+        s->o.linger_on = l.l_onoff != 0;
+        s->o.linger_sec = l.l_linger;
+        return 0;
+    }
+    case SO_ERROR:
+    case SO_TYPE:
+        return ENOPROTOOPT;
+    default:
+        return ENOPROTOOPT;
+    }
+}
+
+int net_setsockopt(net_sock *s, int level, int name, const void *val, socklen_t len)
+{
+    if (level == SOL_SOCKET)
+        return set_socket_level(s, name, val, len);
+    if (level != IPPROTO_SCTP)
+        return ENOPROTOOPT;
+    target t;
+    int e;
+    mpsctp_tstamp now = net_now();
+    switch (name) {
+    case SCTP_RTOINFO: {
+        NEEDS(struct sctp_rtoinfo);
+        struct sctp_rtoinfo r;
+        memcpy(&r, val, sizeof(r));
+        if ((e = resolve(s, r.srto_assoc_id, 0, &t)))
+            return e;
+        mpsctp_settings set = s->o.set;
+        if (t.one)
+            mpsctp_assoc_get_settings(t.one->a, &set);
+        uint32_t ini = r.srto_initial ? r.srto_initial : set.rto_initial_ms;
+        uint32_t lo = r.srto_min ? r.srto_min : set.rto_min_ms;
+        uint32_t hi = r.srto_max ? r.srto_max : set.rto_max_ms;
+        if (lo > hi || ini < lo || ini > hi)
+            return EINVAL;
+        if (t.one && mpsctp_assoc_set_rto(t.one->a, ini, lo, hi))
+            return EINVAL;
+        if (t.future) {
+            s->o.set.rto_initial_ms = ini;
+            s->o.set.rto_min_ms = lo;
+            s->o.set.rto_max_ms = hi;
+        }
+        return 0;
+    }
+    case SCTP_ASSOCINFO: {
+        NEEDS(struct sctp_assocparams);
+        struct sctp_assocparams p;
+        memcpy(&p, val, sizeof(p));
+        if ((e = resolve(s, p.sasoc_assoc_id, 0, &t)))
+            return e;
+        if (t.one)
+            mpsctp_assoc_set_max_retrans(t.one->a, p.sasoc_asocmaxrxt, 0);
+        if (t.future) {
+            if (p.sasoc_asocmaxrxt)
+                s->o.set.assoc_max_retrans = p.sasoc_asocmaxrxt;
+            if (p.sasoc_cookie_life)
+                s->o.set.valid_cookie_life_ms = p.sasoc_cookie_life;
+        }
+        return 0;
+    }
+    case SCTP_INITMSG: {
+        NEEDS(struct sctp_initmsg);
+        struct sctp_initmsg m;
+        memcpy(&m, val, sizeof(m));
+        if (m.sinit_num_ostreams)
+            s->o.set.num_ostreams = m.sinit_num_ostreams;
+        if (m.sinit_max_instreams)
+            s->o.set.max_instreams = m.sinit_max_instreams;
+        if (m.sinit_max_attempts)
+            s->o.set.max_init_retrans = m.sinit_max_attempts;
+        if (m.sinit_max_init_timeo)
+            s->o.init_timeo = m.sinit_max_init_timeo;
+        return 0;
+    }
+    case SCTP_NODELAY:
+    case SCTP_RECVRCVINFO:
+    case SCTP_RECVNXTINFO: {
+        NEEDS(int);
+        int v;
+        memcpy(&v, val, sizeof(v));
+        v = v != 0;
+        if (name == SCTP_NODELAY)
+            s->o.nodelay = v;
+        else if (name == SCTP_RECVRCVINFO)
+            s->o.recvrcvinfo = v;
+        else
+            s->o.recvnxtinfo = v;
+        return 0;
+    }
+    case SCTP_PEER_ADDR_PARAMS: {
+        NEEDS(struct sctp_paddrparams);
+        struct sctp_paddrparams p;
+        memcpy(&p, val, sizeof(p));
+        if ((e = resolve(s, p.spp_assoc_id, 1, &t)))
+            return e;
+        uint32_t f = p.spp_flags;
+        if ((f & SPP_HB) == SPP_HB ||
+            (f & (SPP_SACKDELAY_ENABLE | SPP_SACKDELAY_DISABLE)) ==
+                (SPP_SACKDELAY_ENABLE | SPP_SACKDELAY_DISABLE) ||
+            (f & (SPP_PMTUD_ENABLE | SPP_PMTUD_DISABLE)) ==
+                (SPP_PMTUD_ENABLE | SPP_PMTUD_DISABLE) ||
+            (f & (SPP_IPV6_FLOWLABEL | SPP_DSCP)))
+            return EINVAL;
+        if ((f & SPP_SACKDELAY_ENABLE) && p.spp_sackdelay > 500)
+            return EINVAL;
+        uint32_t idx;
+        if (!addr_wild(&p.spp_address) && (!t.one || find_path(t.one, &p.spp_address, &idx)))
+            return EINVAL;
+        /* The core keeps HB.interval, Path.Max.Retrans and the SACK delay per association:
+         * a value given for one address applies to all of the association's paths. */
+        uint32_t hb = (uint32_t)-1, sack = (uint32_t)-1;
+        if (f & SPP_HB_DISABLE)
+            hb = 0;
+        else if (f & SPP_HB_ENABLE)
+            hb = p.spp_hbinterval ? p.spp_hbinterval
+                 : (f & SPP_HB_TIME_IS_ZERO) ? 1
+                                              : (s->o.set.hb_interval_ms ? s->o.set.hb_interval_ms
+                                                                         : 30000);
+        else if (p.spp_hbinterval || (f & SPP_HB_TIME_IS_ZERO))
+            hb = p.spp_hbinterval ? p.spp_hbinterval : 1;
+        if (f & SPP_SACKDELAY_DISABLE)
+            sack = 0;
+        else if ((f & SPP_SACKDELAY_ENABLE) && p.spp_sackdelay)
+            sack = p.spp_sackdelay;
+        FOR_TARGET(s, t, na)
+        {
+            if (hb != (uint32_t)-1)
+                mpsctp_assoc_set_heartbeat(na->a, hb, now);
+            if (p.spp_pathmaxrxt)
+                mpsctp_assoc_set_max_retrans(na->a, 0, p.spp_pathmaxrxt);
+            if (sack != (uint32_t)-1)
+                mpsctp_assoc_set_sack_delay(na->a, sack);
+        }
+        if (t.future) {
+            if (hb != (uint32_t)-1)
+                s->o.set.hb_interval_ms = hb;
+            if (p.spp_pathmaxrxt)
+                s->o.set.path_max_retrans = p.spp_pathmaxrxt;
+            if (sack != (uint32_t)-1)
+                s->o.set.sack_delay_ms = sack;
+        }
+        return 0;
+    }
+    case SCTP_DEFAULT_SNDINFO: {
+        NEEDS(struct sctp_sndinfo);
+        struct sctp_sndinfo si;
+        memcpy(&si, val, sizeof(si));
+        if ((e = resolve(s, si.snd_assoc_id, 1, &t)))
+            return e;
+        if (si.snd_flags & ~(SCTP_UNORDERED | SCTP_ADDR_OVER | SCTP_SACK_IMMEDIATELY | SCTP_EOF |
+                             SCTP_ABORT | SCTP_SENDALL))
+            return EINVAL;
+        if (t.one) {
+            mpsctp_assoc_status st;
+            mpsctp_assoc_status_get(t.one->a, &st);
+            if (st.outbound_streams && si.snd_sid >= st.outbound_streams)
+                return EINVAL;
+        }
+        FOR_TARGET(s, t, na)
+        {
+            na->snd = si;
+            na->snd.snd_assoc_id = na->id;
+        }
+        if (t.future) {
+            s->o.snd = si;
+            s->o.snd.snd_assoc_id = s->type == SOCK_STREAM ? 0 : si.snd_assoc_id;
+        }
+        return 0;
+    }
+    case SCTP_PRIMARY_ADDR: {
+        NEEDS(struct sctp_prim);
+        struct sctp_prim p;
+        memcpy(&p, val, sizeof(p));
+        if ((e = resolve(s, p.ssp_assoc_id, 0, &t)))
+            return e;
+        uint32_t idx;
+        if (!t.one || find_path(t.one, &p.ssp_addr, &idx))
+            return EINVAL;
+        if (mpsctp_assoc_set_primary(t.one->a, idx))
+            return EINVAL;
+        return 0;
+    }
+    case SCTP_MAXSEG: {
+        struct sctp_assoc_value av = {0, 0};
+        if (len >= (socklen_t)sizeof(av)) {
+            memcpy(&av, val, sizeof(av));
+        } else if (len == (socklen_t)sizeof(int)) {
+            int v;
+            memcpy(&v, val, sizeof(v));
+            if (v < 0)
+                return EINVAL;
+            av.assoc_value = (uint32_t)v;
+        } else {
+            return EINVAL;
+        }
+        if ((e = resolve(s, av.assoc_id, 0, &t)))
+            return e;
+        uint32_t top = s->st->mtu - DATA_OVERHEAD;
+        uint32_t v = av.assoc_value ? av.assoc_value : top;
+        if (v < 512 - DATA_OVERHEAD)
+            return EINVAL;
+        if (v > top)
+            v = top;
+        /* The core fixes the segment size of a live association. */
+        if (t.one) {
+            mpsctp_settings set;
+            mpsctp_assoc_get_settings(t.one->a, &set);
+            if ((uint32_t)set.mtu - DATA_OVERHEAD != v)
+                return EINVAL;
+        }
+        s->o.set.mtu = (uint16_t)(v + DATA_OVERHEAD);
+        s->o.maxseg = av.assoc_value;
+        return 0;
+    }
+    case SCTP_EVENT: {
+        NEEDS(struct sctp_event);
+        struct sctp_event ev;
+        memcpy(&ev, val, sizeof(ev));
+        if (ev.se_type <= SCTP_SN_TYPE_BASE || ev.se_type > SCTP_SEND_FAILED_EVENT)
+            return EINVAL;
+        if ((e = resolve(s, ev.se_assoc_id, 1, &t)))
+            return e;
+        uint32_t bit = 1u << (ev.se_type - SCTP_SN_TYPE_BASE);
+        FOR_TARGET(s, t, na)
+        {
+            if (ev.se_on)
+                na->events |= bit;
+            else
+                na->events &= ~bit;
+        }
+        if (t.future) {
+            if (ev.se_on)
+                s->o.events |= bit;
+            else
+                s->o.events &= ~bit;
+        }
+        return 0;
+    }
+    case SCTP_REMOTE_UDP_ENCAPS_PORT: {
+        NEEDS(struct sctp_udpencaps);
+        struct sctp_udpencaps u;
+        memcpy(&u, val, sizeof(u));
+        if ((e = resolve(s, u.sue_assoc_id, 1, &t)))
+            return e;
+        /* Only UDP encapsulation exists here: port 0 (plain SCTP over IP) is refused. */
+        uint16_t port = ntohs(u.sue_port);
+        if (port == 0)
+            return EINVAL;
+        if (!addr_wild(&u.sue_address)) {
+            uint32_t idx;
+            if (!t.one || find_path(t.one, &u.sue_address, &idx))
+                return EINVAL;
+            return mpsctp_assoc_set_remote_udp_port(t.one->a, idx, port) ? EINVAL : 0;
+        }
+        FOR_TARGET(s, t, na)
+        {
+            mpsctp_path_info pi;
+            for (uint32_t i = 0; mpsctp_assoc_path_info(na->a, i, &pi) == 0; i++)
+                mpsctp_assoc_set_remote_udp_port(na->a, i, port);
+        }
+        if (t.future)
+            s->o.remote_udp_port = port;
+        return 0;
+    }
+    case SCTP_STATUS:
+    case SCTP_GET_PEER_ADDR_INFO:
+    case SCTP_GET_ASSOC_ID_LIST:
+        return ENOPROTOOPT; /* read-only */
+    default:
+        return ENOPROTOOPT; /* SCTP_CMT_ON_OFF and SCTP_SQINFO too: not implemented yet */
+    }
+}

@@ -1,0 +1,1183 @@
+/* Stack instance: UDP encapsulation sockets (RFC 6951), the I/O thread or caller-driven
+ * processing, demultiplexing to endpoints by SCTP destination port, core events turned
+ * into socket state and notifications, and descriptor readiness. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "net.h"
+
+mpsctp_tstamp net_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (mpsctp_tstamp)ts.tv_sec * MPSCTP_NS_PER_SEC + (mpsctp_tstamp)ts.tv_nsec;
+}
+
+static void stack_random(void *user, void *buf, size_t len)
+{
+    uint8_t *p = buf;
+    while (len) {
+        ssize_t n = getrandom(p, len, 0);
+        if (n <= 0) {
+            if (n < 0 && errno == EINTR)
+                continue;
+            abort(); /* no entropy source: refuse to run with predictable tags */
+        }
+        p += n;
+        len -= (size_t)n;
+    }
+}
+
+static void stack_trace(void *user, int dir, const uint8_t *pkt, size_t len,
+                        const mpsctp_addr *local, const mpsctp_addr *remote, mpsctp_tstamp now)
+{
+    mpsctp_stack *st = user;
+    if (!st->cfg.trace)
+        return;
+    struct sockaddr_storage l, r;
+    socklen_t ll, rl;
+    mpsctp_addr lc = *local;
+    if (!lc.family)
+        lc.family = remote->family;
+    net_to_sockaddr(&lc, st->port, &l, &ll);
+    net_to_sockaddr(remote, remote->udp_port, &r, &rl);
+    st->cfg.trace(st->cfg.trace_user, dir, pkt, len, (struct sockaddr *)&l,
+                  (struct sockaddr *)&r);
+}
+
+void net_core_callbacks(mpsctp_stack *st, mpsctp_callbacks *cb)
+{
+    memset(cb, 0, sizeof(*cb));
+    cb->user = st;
+    cb->random = stack_random;
+    if (st->cfg.trace)
+        cb->trace = stack_trace;
+}
+
+/* ---- addresses ------------------------------------------------------------------- */
+
+void net_to_sockaddr(const mpsctp_addr *a, uint16_t port, struct sockaddr_storage *ss,
+                     socklen_t *len)
+{
+    memset(ss, 0, sizeof(*ss));
+    if (a->family == MPSCTP_AF_INET6) {
+        struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
+        s6->sin6_family = AF_INET6;
+        s6->sin6_port = htons(port);
+        memcpy(&s6->sin6_addr, a->ip, 16);
+        if (len)
+            *len = sizeof(*s6);
+    } else {
+        struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
+        s4->sin_family = AF_INET;
+        s4->sin_port = htons(port);
+        memcpy(&s4->sin_addr, a->ip, 4);
+        if (len)
+            *len = sizeof(*s4);
+    }
+}
+
+int net_from_sockaddr(const struct sockaddr *sa, socklen_t len, mpsctp_addr *a,
+                      uint16_t *port)
+{
+    memset(a, 0, sizeof(*a));
+    if (!sa || len < (socklen_t)sizeof(sa_family_t))
+        return -1;
+    if (sa->sa_family == AF_INET && len >= (socklen_t)sizeof(struct sockaddr_in)) {
+        const struct sockaddr_in *s4 = (const struct sockaddr_in *)sa;
+        a->family = MPSCTP_AF_INET;
+        memcpy(a->ip, &s4->sin_addr, 4);
+        if (port)
+            *port = ntohs(s4->sin_port);
+        return 0;
+    }
+    if (sa->sa_family == AF_INET6 && len >= (socklen_t)sizeof(struct sockaddr_in6)) {
+        const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)sa;
+        if (IN6_IS_ADDR_V4MAPPED(&s6->sin6_addr)) {
+            a->family = MPSCTP_AF_INET;
+            memcpy(a->ip, (const uint8_t *)&s6->sin6_addr + 12, 4);
+        } else {
+            a->family = MPSCTP_AF_INET6;
+            memcpy(a->ip, &s6->sin6_addr, 16);
+        }
+        if (port)
+            *port = ntohs(s6->sin6_port);
+        return 0;
+    }
+    return -1;
+}
+
+static int addr_is_any(const mpsctp_addr *a)
+{
+    static const uint8_t zero[16];
+    return memcmp(a->ip, zero, a->family == MPSCTP_AF_INET ? 4 : 16) == 0;
+}
+
+/* ---- stack lifecycle -------------------------------------------------------------- */
+
+static int udp_open(mpsctp_stack *st, const mpsctp_addr *a, uint16_t port)
+{
+    int fam = a->family == MPSCTP_AF_INET6 ? AF_INET6 : AF_INET;
+    int fd = socket(fam, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return -1;
+    int one = 1, big = 4 << 20;
+    if (fam == AF_INET6) {
+        setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+        setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one, sizeof(one));
+    } else {
+        setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof(one));
+    }
+    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &big, sizeof(big));
+    setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &big, sizeof(big));
+    struct sockaddr_storage ss;
+    socklen_t sl;
+    net_to_sockaddr(a, port, &ss, &sl);
+    if (bind(fd, (struct sockaddr *)&ss, sl) < 0) {
+        int e = errno;
+        close(fd);
+        errno = e;
+        return -1;
+    }
+    int i = st->nudp++;
+    st->udp[i].fd = fd;
+    st->udp[i].family = fam;
+    st->udp[i].addr = *a;
+    if (!st->port) {
+        getsockname(fd, (struct sockaddr *)&ss, &sl);
+        st->port = fam == AF_INET6 ? ntohs(((struct sockaddr_in6 *)&ss)->sin6_port)
+                                   : ntohs(((struct sockaddr_in *)&ss)->sin_port);
+    }
+    struct epoll_event ev = {.events = EPOLLIN, .data.u32 = (uint32_t)i};
+    epoll_ctl(st->epfd, EPOLL_CTL_ADD, fd, &ev);
+    return 0;
+}
+
+static void *stack_thread(void *arg);
+
+mpsctp_stack *mpsctp_stack_new(const mpsctp_stack_config *cfg)
+{
+    mpsctp_stack_config def;
+    if (!cfg) {
+        memset(&def, 0, sizeof(def));
+        cfg = &def;
+    }
+    if (cfg->naddrs > MPSCTP_STACK_MAX_ADDRS || cfg->udp_port < -1 || cfg->udp_port > 65535 ||
+        (cfg->mtu && cfg->mtu < 508) || cfg->mtu > NET_PKT_CAP) {
+        errno = EINVAL;
+        return NULL;
+    }
+    mpsctp_stack *st = calloc(1, sizeof(*st));
+    if (!st) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    st->cfg = *cfg;
+    st->mtu = cfg->mtu ? cfg->mtu : 1472;
+    st->next_id = SCTP_ALL_ASSOC + 1;
+    uint16_t r;
+    stack_random(NULL, &r, sizeof(r));
+    st->next_port = (uint16_t)(49152 + r % 16384);
+    pthread_mutex_init(&st->lock, NULL);
+    pthread_cond_init(&st->cond, NULL);
+    st->epfd = epoll_create1(EPOLL_CLOEXEC);
+    st->wakefd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (st->epfd < 0 || st->wakefd < 0)
+        goto fail;
+    struct epoll_event wev = {.events = EPOLLIN, .data.u32 = 0xffffffffu};
+    epoll_ctl(st->epfd, EPOLL_CTL_ADD, st->wakefd, &wev);
+    uint16_t port = cfg->udp_port == 0 ? MPSCTP_DEFAULT_UDP_PORT
+                    : cfg->udp_port < 0 ? 0 : (uint16_t)cfg->udp_port;
+    st->port = port;
+    if (cfg->naddrs == 0) {
+        mpsctp_addr a4 = {.family = MPSCTP_AF_INET}, a6 = {.family = MPSCTP_AF_INET6};
+        if (udp_open(st, &a4, st->port) < 0)
+            goto fail;
+        if (!cfg->no_ipv6)
+            udp_open(st, &a6, st->port); /* IPv6 may be unavailable: IPv4 only then */
+    } else {
+        for (size_t i = 0; i < cfg->naddrs; i++) {
+            mpsctp_addr a;
+            const struct sockaddr *sa = (const struct sockaddr *)&cfg->addrs[i];
+            if (net_from_sockaddr(sa, sizeof(cfg->addrs[i]), &a, NULL)) {
+                errno = EINVAL;
+                goto fail;
+            }
+            if (udp_open(st, &a, st->port) < 0)
+                goto fail;
+        }
+    }
+    if (!cfg->no_thread) {
+        if (pthread_create(&st->thr, NULL, stack_thread, st) != 0) {
+            errno = EAGAIN;
+            goto fail;
+        }
+        st->has_thread = 1;
+    }
+    return st;
+fail: {
+    int e = errno;
+    for (int i = 0; i < st->nudp; i++)
+        close(st->udp[i].fd);
+    if (st->epfd >= 0)
+        close(st->epfd);
+    if (st->wakefd >= 0)
+        close(st->wakefd);
+    pthread_mutex_destroy(&st->lock);
+    pthread_cond_destroy(&st->cond);
+    free(st);
+    errno = e;
+    return NULL;
+}
+}
+
+uint16_t mpsctp_stack_udp_port(const mpsctp_stack *st)
+{
+    return st ? st->port : 0;
+}
+
+int mpsctp_stack_fd(const mpsctp_stack *st)
+{
+    return st ? st->epfd : -1;
+}
+
+void mpsctp_stack_stats_get(mpsctp_stack *st, mpsctp_stack_stats *out)
+{
+    pthread_mutex_lock(&st->lock);
+    *out = st->stats;
+    pthread_mutex_unlock(&st->lock);
+}
+
+static mpsctp_tstamp stack_deadline(mpsctp_stack *st)
+{
+    mpsctp_tstamp d = MPSCTP_TSTAMP_NEVER;
+    for (net_ep *e = st->eps; e; e = e->next) {
+        mpsctp_tstamp t = mpsctp_endpoint_deadline(e->ep);
+        if (t < d)
+            d = t;
+    }
+    return d;
+}
+
+static int ms_until(mpsctp_tstamp d)
+{
+    if (d == MPSCTP_TSTAMP_NEVER)
+        return -1;
+    mpsctp_tstamp now = net_now();
+    if (d <= now)
+        return 0;
+    uint64_t ms = (d - now + MPSCTP_NS_PER_MS - 1) / MPSCTP_NS_PER_MS;
+    return ms > 60000 ? 60000 : (int)ms;
+}
+
+int mpsctp_stack_timeout(mpsctp_stack *st)
+{
+    pthread_mutex_lock(&st->lock);
+    mpsctp_tstamp d = stack_deadline(st);
+    pthread_mutex_unlock(&st->lock);
+    return ms_until(d);
+}
+
+/* Waits on the epoll set (lock not held) and runs one round. */
+static int stack_poll_round(mpsctp_stack *st, int timeout_ms)
+{
+    struct epoll_event evs[NET_MAX_UDP + 1];
+    int n = epoll_wait(st->epfd, evs, NET_MAX_UDP + 1, timeout_ms);
+    if (n < 0 && errno != EINTR)
+        return -1;
+    for (int i = 0; i < n; i++) {
+        if (evs[i].data.u32 == 0xffffffffu) {
+            uint64_t v;
+            if (read(st->wakefd, &v, sizeof(v)) < 0) {
+                /* nothing to drain */
+            }
+        }
+    }
+    pthread_mutex_lock(&st->lock);
+    net_round(st, 1);
+    pthread_mutex_unlock(&st->lock);
+    return 0;
+}
+
+int mpsctp_stack_process(mpsctp_stack *st, int timeout_ms)
+{
+    if (!st) {
+        errno = EINVAL;
+        return -1;
+    }
+    int t = mpsctp_stack_timeout(st);
+    if (timeout_ms < 0 || (t >= 0 && t < timeout_ms))
+        timeout_ms = t < 0 ? timeout_ms : (timeout_ms < 0 || t < timeout_ms ? t : timeout_ms);
+    return stack_poll_round(st, timeout_ms);
+}
+
+static void *stack_thread(void *arg)
+{
+    mpsctp_stack *st = arg;
+    pthread_mutex_lock(&st->lock);
+    while (!st->stop) {
+        mpsctp_tstamp d = stack_deadline(st);
+        st->sleep_until = d;
+        pthread_mutex_unlock(&st->lock);
+        stack_poll_round(st, ms_until(d));
+        pthread_mutex_lock(&st->lock);
+    }
+    pthread_mutex_unlock(&st->lock);
+    return NULL;
+}
+
+void net_kick(mpsctp_stack *st)
+{
+    net_round(st, 0);
+    if (st->has_thread) {
+        mpsctp_tstamp d = stack_deadline(st);
+        if (d < st->sleep_until) {
+            st->sleep_until = d;
+            uint64_t one = 1;
+            if (write(st->wakefd, &one, sizeof(one)) < 0) {
+                /* the counter is already nonzero: the thread wakes anyway */
+            }
+        }
+    }
+}
+
+int net_wait(mpsctp_stack *st, mpsctp_tstamp deadline)
+{
+    if (deadline && net_now() >= deadline)
+        return ETIMEDOUT;
+    if (st->has_thread) {
+        if (!deadline) {
+            pthread_cond_wait(&st->cond, &st->lock);
+        } else {
+            struct timespec now, ts;
+            clock_gettime(CLOCK_MONOTONIC, &now);
+            mpsctp_tstamp left = deadline - net_now();
+            (void)now;
+            struct timespec rt;
+            clock_gettime(CLOCK_REALTIME, &rt);
+            uint64_t ns = (uint64_t)rt.tv_nsec + left % MPSCTP_NS_PER_SEC;
+            ts.tv_sec = rt.tv_sec + (time_t)(left / MPSCTP_NS_PER_SEC) +
+                        (time_t)(ns / MPSCTP_NS_PER_SEC);
+            ts.tv_nsec = (long)(ns % MPSCTP_NS_PER_SEC);
+            pthread_cond_timedwait(&st->cond, &st->lock, &ts);
+        }
+        return 0;
+    }
+    /* No I/O thread: the waiting caller drives the stack. */
+    int t = ms_until(stack_deadline(st));
+    int cap = deadline ? ms_until(deadline) : 100;
+    if (t < 0 || t > cap)
+        t = cap;
+    if (t > 100)
+        t = 100;
+    pthread_mutex_unlock(&st->lock);
+    stack_poll_round(st, t);
+    pthread_mutex_lock(&st->lock);
+    return 0;
+}
+
+/* ---- endpoints --------------------------------------------------------------------- */
+
+static net_ep *ep_find(mpsctp_stack *st, uint16_t port)
+{
+    for (net_ep *e = st->eps; e; e = e->next)
+        if (e->port == port)
+            return e;
+    return NULL;
+}
+
+net_ep *net_ep_get(mpsctp_stack *st, uint16_t port, int exclusive)
+{
+    net_ep *e = NULL;
+    if (port == 0) {
+        for (int i = 0; i < 16384; i++) {
+            uint16_t p = st->next_port++;
+            if (st->next_port == 0 || st->next_port < 49152)
+                st->next_port = 49152;
+            if (!ep_find(st, p)) {
+                port = p;
+                break;
+            }
+        }
+        if (!port) {
+            errno = EADDRINUSE;
+            return NULL;
+        }
+    } else if ((e = ep_find(st, port)) != NULL) {
+        if (exclusive && (e->refs > 0 || e->owner)) {
+            errno = EADDRINUSE;
+            return NULL;
+        }
+        e->refs++;
+        return e;
+    }
+    e = calloc(1, sizeof(*e));
+    if (!e) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    mpsctp_settings s;
+    mpsctp_settings_default(&s);
+    s.local_port = port;
+    s.mtu = st->mtu;
+    mpsctp_callbacks cb;
+    net_core_callbacks(st, &cb);
+    e->ep = mpsctp_endpoint_new(&s, &cb);
+    if (!e->ep) {
+        free(e);
+        errno = ENOMEM;
+        return NULL;
+    }
+    e->st = st;
+    e->port = port;
+    e->refs = 1;
+    e->next = st->eps;
+    st->eps = e;
+    return e;
+}
+
+static void flush_ep(mpsctp_stack *st, mpsctp_endpoint *ep);
+
+static void ep_maybe_free(net_ep *e)
+{
+    if (e->refs > 0 || e->assocs || e->owner)
+        return;
+    mpsctp_stack *st = e->st;
+    flush_ep(st, e->ep);
+    for (net_ep **pp = &st->eps; *pp; pp = &(*pp)->next)
+        if (*pp == e) {
+            *pp = e->next;
+            break;
+        }
+    mpsctp_endpoint_free(e->ep);
+    free(e);
+}
+
+void net_ep_put(net_ep *e)
+{
+    if (!e)
+        return;
+    e->refs--;
+    ep_maybe_free(e);
+}
+
+net_assoc *net_assoc_new(net_ep *e, mpsctp_assoc *a)
+{
+    net_assoc *na = calloc(1, sizeof(*na));
+    if (!na)
+        return NULL;
+    na->a = a;
+    na->ep = e;
+    na->core_id = mpsctp_assoc_id(a);
+    na->id = e->st->next_id++;
+    if (e->st->next_id <= SCTP_ALL_ASSOC)
+        e->st->next_id = SCTP_ALL_ASSOC + 1;
+    na->want = 1;
+    na->next = e->assocs;
+    e->assocs = na;
+    return na;
+}
+
+net_assoc *net_assoc_by_core(net_ep *e, uint32_t core_id)
+{
+    for (net_assoc *na = e->assocs; na; na = na->next)
+        if (na->core_id == core_id && na->a)
+            return na;
+    return NULL;
+}
+
+void net_assoc_free(net_assoc *na)
+{
+    net_ep *e = na->ep;
+    for (net_assoc **pp = &e->assocs; *pp; pp = &(*pp)->next)
+        if (*pp == na) {
+            *pp = na->next;
+            break;
+        }
+    if (na->sock && na->sock->assoc == na)
+        na->sock->assoc = NULL;
+    if (na->a)
+        mpsctp_assoc_free(na->a);
+    free(na);
+    ep_maybe_free(e);
+}
+
+/* ---- receive queue and readiness --------------------------------------------------- */
+
+void net_rq_push(net_sock *s, rq_item *it)
+{
+    it->next = NULL;
+    if (s->rq_tail)
+        s->rq_tail->next = it;
+    else
+        s->rq_head = it;
+    s->rq_tail = it;
+    s->rq_bytes += it->len;
+    s->st->changed = 1;
+}
+
+void net_pull(net_assoc *na, int limit)
+{
+    net_sock *s = na->sock;
+    if (!na->a)
+        return;
+    mpsctp_tstamp now = net_now();
+    if (!s || s->shut_rd || s->closing) {
+        /* Nobody will read: discard so the peer's window stays open. */
+        uint8_t scratch[4096];
+        while (mpsctp_assoc_readable(na->a) &&
+               mpsctp_assoc_recv(na->a, scratch, sizeof(scratch), NULL, NULL, now) > 0) {
+        }
+        return;
+    }
+    if (s->type == SOCK_SEQPACKET && !na->partial) {
+        /* RFC 6458 s8.1.20 level 0: no interleaving of another association's message
+         * into a partially delivered one. */
+        for (net_assoc *o = na->ep->assocs; o; o = o->next)
+            if (o != na && o->sock == s && o->partial)
+                return;
+    }
+    for (;;) {
+        if (limit && s->rq_bytes >= s->o.set.rcvbuf)
+            break;
+        size_t n = mpsctp_assoc_readable(na->a);
+        if (!n)
+            break;
+        if (n > 256 * 1024)
+            n = 256 * 1024;
+        rq_item *it = malloc(sizeof(*it) + n);
+        if (!it)
+            break;
+        memset(it, 0, sizeof(*it));
+        int eor = 0;
+        ssize_t r = mpsctp_assoc_recv(na->a, it->data, n, &it->info, &eor, now);
+        if (r <= 0) {
+            free(it);
+            break;
+        }
+        if ((size_t)r < n / 2 && (size_t)r < n - 4096) {
+            rq_item *sm = realloc(it, sizeof(*it) + (size_t)r);
+            if (sm)
+                it = sm;
+        }
+        it->len = (size_t)r;
+        it->eor = eor;
+        it->assoc_id = na->id;
+        na->partial = !eor;
+        net_rq_push(s, it);
+    }
+}
+
+static void fd_set_readable(net_sock *s, int on)
+{
+    if (on == s->rd_on)
+        return;
+    if (on) {
+        char c = 1;
+        if (send(s->peer, &c, 1, MSG_DONTWAIT | MSG_NOSIGNAL) == 1)
+            s->rd_on = 1;
+    } else {
+        char buf[64];
+        while (recv(s->fd, buf, sizeof(buf), MSG_DONTWAIT) > 0) {
+        }
+        s->rd_on = 0;
+    }
+}
+
+static void fd_set_writable(net_sock *s, int on)
+{
+    if (on == s->wr_on)
+        return;
+    char buf[1024];
+    if (on) {
+        while (recv(s->peer, buf, sizeof(buf), MSG_DONTWAIT) > 0) {
+        }
+        s->wr_on = 1;
+    } else {
+        memset(buf, 0, sizeof(buf));
+        for (int i = 0; i < 1024; i++)
+            if (send(s->fd, buf, sizeof(buf), MSG_DONTWAIT | MSG_NOSIGNAL) <= 0)
+                break;
+        s->wr_on = 0;
+    }
+}
+
+static int assoc_has_room(const net_assoc *na)
+{
+    uint32_t limit = 0, total = 0, ns = 0;
+    if (!na->a)
+        return 1;
+    mpsctp_assoc_sndqueue_info(na->a, &limit, &total, NULL, 0, &ns);
+    return total < limit && limit - total >= na->want;
+}
+
+void net_sock_ready(net_sock *s)
+{
+    if (s->closing)
+        return;
+    int r = 0, w = 0;
+    if (s->rq_head || s->acc_head || s->so_error || s->shut_rd)
+        r = 1;
+    if (s->type == SOCK_STREAM) {
+        net_assoc *na = s->assoc;
+        if (na && (na->closed || na->peer_shutdown))
+            r = 1;
+        if (s->so_error)
+            w = 1;
+        else if (na && na->closed)
+            w = 1;
+        else if (na && na->up)
+            w = s->shut_wr ? 1 : assoc_has_room(na);
+    } else {
+        w = 1;
+        if (s->ep)
+            for (net_assoc *na = s->ep->assocs; na; na = na->next)
+                if (na->sock == s && !na->closed && !assoc_has_room(na))
+                    w = 0;
+    }
+    fd_set_readable(s, r);
+    fd_set_writable(s, w);
+}
+
+/* ---- notifications ------------------------------------------------------------------ */
+
+static int event_on(const net_assoc *na, uint16_t type)
+{
+    return type > SCTP_SN_TYPE_BASE && type - SCTP_SN_TYPE_BASE < 32 &&
+           (na->events >> (type - SCTP_SN_TYPE_BASE)) & 1;
+}
+
+static void notify(net_sock *s, net_assoc *na, const void *n, size_t len)
+{
+    if (!s || s->closing || s->shut_rd)
+        return;
+    const struct sctp_tlv *h = n;
+    if (!event_on(na, h->sn_type))
+        return;
+    rq_item *it = malloc(sizeof(*it) + len);
+    if (!it)
+        return;
+    memset(it, 0, sizeof(*it));
+    memcpy(it->data, n, len);
+    it->len = len;
+    it->notification = 1;
+    it->eor = 1;
+    it->assoc_id = na->id;
+    net_rq_push(s, it);
+}
+
+static int close_errno(net_assoc *na, uint32_t change)
+{
+    int timed_out = mpsctp_assoc_timed_out(na->a);
+    if (change == MPSCTP_SHUTDOWN_COMP)
+        return 0;
+    if (change == MPSCTP_CANT_STR_ASSOC)
+        return timed_out ? ETIMEDOUT : ECONNREFUSED;
+    return timed_out ? ETIMEDOUT : ECONNRESET;
+}
+
+/* A new association accepted by a listening endpoint. */
+static net_assoc *assoc_incoming(net_ep *e, mpsctp_assoc *a)
+{
+    net_sock *o = e->owner;
+    if (!o || o->closing || !o->listening ||
+        (o->type == SOCK_STREAM && o->acc_count >= (o->backlog > 0 ? o->backlog : 1))) {
+        mpsctp_assoc_free(a); /* aborts */
+        return NULL;
+    }
+    net_assoc *na = net_assoc_new(e, a);
+    if (!na) {
+        mpsctp_assoc_free(a);
+        return NULL;
+    }
+    if (o->type == SOCK_STREAM) {
+        net_sock *ns = net_sock_new(e->st, o->family, SOCK_STREAM);
+        if (!ns) {
+            net_assoc_free(na);
+            return NULL;
+        }
+        ns->o = o->o;
+        ns->ep = e;
+        ns->bound = 1;
+        e->refs++;
+        ns->assoc = na;
+        ns->was_connected = 1;
+        na->sock = ns;
+        if (o->acc_tail)
+            o->acc_tail->acc_next = na;
+        else
+            o->acc_head = na;
+        o->acc_tail = na;
+        o->acc_count++;
+    } else {
+        na->sock = o;
+    }
+    net_apply_opts(na->sock, na);
+    return na;
+}
+
+static void dispatch_event(net_ep *e, const mpsctp_event *ev)
+{
+    net_assoc *na = net_assoc_by_core(e, ev->assoc_id);
+    if (!na) {
+        if (ev->type == MPSCTP_EV_ASSOC_CHANGE && ev->state == MPSCTP_COMM_UP && ev->assoc)
+            na = assoc_incoming(e, ev->assoc);
+        if (!na)
+            return;
+    }
+    net_sock *s = na->sock;
+    e->st->changed = 1;
+    switch (ev->type) {
+    case MPSCTP_EV_ASSOC_CHANGE: {
+        struct sctp_assoc_change n;
+        memset(&n, 0, sizeof(n));
+        n.sac_type = SCTP_ASSOC_CHANGE;
+        n.sac_length = sizeof(n);
+        n.sac_state = (uint16_t)ev->state;
+        n.sac_error = ev->error;
+        n.sac_outbound_streams = ev->outbound_streams;
+        n.sac_inbound_streams = ev->inbound_streams;
+        n.sac_assoc_id = na->id;
+        if (ev->state == MPSCTP_COMM_UP || ev->state == MPSCTP_RESTART) {
+            na->up = 1;
+            notify(s, na, &n, sizeof(n));
+            break;
+        }
+        net_pull(na, 0);
+        na->closed = 1;
+        na->err = close_errno(na, ev->state);
+        if (s && s->type == SOCK_STREAM && na->err && !s->closing)
+            s->so_error = na->err;
+        notify(s, na, &n, sizeof(n));
+        na->free_core = 1;
+        break;
+    }
+    case MPSCTP_EV_PEER_ADDR_CHANGE: {
+        struct sctp_paddr_change n;
+        memset(&n, 0, sizeof(n));
+        n.spc_type = SCTP_PEER_ADDR_CHANGE;
+        n.spc_length = sizeof(n);
+        mpsctp_path_info pi;
+        if (mpsctp_assoc_path_info(na->a, ev->path, &pi) == 0) {
+            struct sockaddr_storage ss;
+            net_to_sockaddr(&pi.remote, (uint16_t)mpsctp_assoc_peer_port(na->a), &ss, NULL);
+            memcpy(&n.spc_aaddr, &ss, sizeof(ss));
+        }
+        n.spc_state = ev->state;
+        n.spc_error = ev->error;
+        n.spc_assoc_id = na->id;
+        notify(s, na, &n, sizeof(n));
+        break;
+    }
+    case MPSCTP_EV_REMOTE_ERROR: {
+        struct sctp_remote_error n;
+        memset(&n, 0, sizeof(n));
+        n.sre_type = SCTP_REMOTE_ERROR;
+        n.sre_length = sizeof(n);
+        n.sre_error = ev->error;
+        n.sre_assoc_id = na->id;
+        net_pull(na, 0);
+        notify(s, na, &n, sizeof(n));
+        break;
+    }
+    case MPSCTP_EV_SEND_FAILED: {
+        struct sctp_send_failed_event n;
+        memset(&n, 0, sizeof(n));
+        n.ssf_type = SCTP_SEND_FAILED_EVENT;
+        /* The core reports the message without its data: ssf_data is empty. */
+        n.ssf_flags = SCTP_DATA_UNSENT;
+        n.ssf_length = sizeof(n);
+        n.ssf_error = ev->error;
+        n.ssfe_info.snd_sid = ev->sid;
+        n.ssfe_info.snd_ppid = ev->ppid;
+        n.ssfe_info.snd_context = ev->context;
+        n.ssfe_info.snd_assoc_id = na->id;
+        n.ssf_assoc_id = na->id;
+        notify(s, na, &n, sizeof(n));
+        break;
+    }
+    case MPSCTP_EV_SHUTDOWN: {
+        struct sctp_shutdown_event n;
+        memset(&n, 0, sizeof(n));
+        n.sse_type = SCTP_SHUTDOWN_EVENT;
+        n.sse_length = sizeof(n);
+        n.sse_assoc_id = na->id;
+        net_pull(na, 0); /* the association's data comes first */
+        na->peer_shutdown = 1;
+        notify(s, na, &n, sizeof(n));
+        break;
+    }
+    case MPSCTP_EV_SENDER_DRY: {
+        struct sctp_sender_dry_event n;
+        memset(&n, 0, sizeof(n));
+        n.sender_dry_type = SCTP_SENDER_DRY_EVENT;
+        n.sender_dry_length = sizeof(n);
+        n.sender_dry_assoc_id = na->id;
+        notify(s, na, &n, sizeof(n));
+        break;
+    }
+    }
+}
+
+static void dispatch(mpsctp_stack *st)
+{
+    for (net_ep *e = st->eps, *en; e; e = en) {
+        en = e->next;
+        mpsctp_event ev;
+        while (mpsctp_endpoint_next_event(e->ep, &ev))
+            dispatch_event(e, &ev);
+        /* Keep a reference so the endpoint survives the frees below, and send what
+         * closing associations queued (an ABORT) before their memory goes. */
+        e->refs++;
+        flush_ep(st, e->ep);
+        for (net_assoc *na = e->assocs, *nn; na; na = nn) {
+            nn = na->next;
+            if (!na->closed && na->a && mpsctp_assoc_readable(na->a)) {
+                size_t before = na->sock ? na->sock->rq_bytes : 0;
+                net_pull(na, 1);
+                if (na->sock && na->sock->rq_bytes != before)
+                    st->changed = 1;
+            }
+            if (na->free_core) {
+                net_sock *s = na->sock;
+                if (!s || s->type == SOCK_SEQPACKET) {
+                    net_assoc_free(na);
+                } else {
+                    mpsctp_assoc_free(na->a);
+                    na->a = NULL;
+                    na->free_core = 0;
+                }
+            }
+        }
+        en = e->next;
+        net_ep_put(e);
+    }
+}
+
+/* ---- UDP input and output ----------------------------------------------------------- */
+
+static int udp_pick(mpsctp_stack *st, const mpsctp_addr *local, const mpsctp_addr *remote)
+{
+    int fam = remote->family == MPSCTP_AF_INET6 ? AF_INET6 : AF_INET, any = -1;
+    for (int i = 0; i < st->nudp; i++) {
+        if (st->udp[i].family != fam)
+            continue;
+        if (local->family == remote->family && !addr_is_any(&st->udp[i].addr) &&
+            memcmp(st->udp[i].addr.ip, local->ip, 16) == 0)
+            return i;
+        if (any < 0 || addr_is_any(&st->udp[i].addr))
+            any = any < 0 || !addr_is_any(&st->udp[any].addr) ? i : any;
+    }
+    return any;
+}
+
+static void out_send(mpsctp_stack *st)
+{
+    struct mmsghdr mm[NET_BATCH];
+    struct iovec iov[NET_BATCH];
+    struct sockaddr_storage dst[NET_BATCH];
+    union {
+        char b[CMSG_SPACE(sizeof(struct in6_pktinfo))];
+        struct cmsghdr align;
+    } cm[NET_BATCH];
+    int fds[NET_BATCH];
+    int n = 0;
+    for (int i = 0; i < st->nout; i++) {
+        mpsctp_addr *l = &st->out[i].local, *r = &st->out[i].remote;
+        int u = udp_pick(st, l, r);
+        if (u < 0 || r->udp_port == 0) {
+            st->stats.udp_out_errors++;
+            continue;
+        }
+        socklen_t dl;
+        net_to_sockaddr(r, r->udp_port, &dst[n], &dl);
+        iov[n].iov_base = st->out[i].buf;
+        iov[n].iov_len = st->out[i].len;
+        memset(&mm[n], 0, sizeof(mm[n]));
+        mm[n].msg_hdr.msg_name = &dst[n];
+        mm[n].msg_hdr.msg_namelen = dl;
+        mm[n].msg_hdr.msg_iov = &iov[n];
+        mm[n].msg_hdr.msg_iovlen = 1;
+        /* Source address per path: IP_PKTINFO / IPV6_PKTINFO on a wildcard socket. */
+        if (l->family == r->family && !addr_is_any(l) && addr_is_any(&st->udp[u].addr)) {
+            memset(&cm[n], 0, sizeof(cm[n]));
+            mm[n].msg_hdr.msg_control = cm[n].b;
+            struct cmsghdr *c;
+            if (r->family == MPSCTP_AF_INET) {
+                mm[n].msg_hdr.msg_controllen = CMSG_SPACE(sizeof(struct in_pktinfo));
+                c = CMSG_FIRSTHDR(&mm[n].msg_hdr);
+                c->cmsg_level = IPPROTO_IP;
+                c->cmsg_type = IP_PKTINFO;
+                c->cmsg_len = CMSG_LEN(sizeof(struct in_pktinfo));
+                struct in_pktinfo pi;
+                memset(&pi, 0, sizeof(pi));
+                memcpy(&pi.ipi_spec_dst, l->ip, 4);
+                memcpy(CMSG_DATA(c), &pi, sizeof(pi));
+            } else {
+                mm[n].msg_hdr.msg_controllen = CMSG_SPACE(sizeof(struct in6_pktinfo));
+                c = CMSG_FIRSTHDR(&mm[n].msg_hdr);
+                c->cmsg_level = IPPROTO_IPV6;
+                c->cmsg_type = IPV6_PKTINFO;
+                c->cmsg_len = CMSG_LEN(sizeof(struct in6_pktinfo));
+                struct in6_pktinfo pi;
+                memset(&pi, 0, sizeof(pi));
+                memcpy(&pi.ipi6_addr, l->ip, 16);
+                memcpy(CMSG_DATA(c), &pi, sizeof(pi));
+            }
+        }
+        fds[n] = st->udp[u].fd;
+        n++;
+    }
+    st->nout = 0;
+    int i = 0;
+    while (i < n) {
+        int j = i + 1;
+        while (j < n && fds[j] == fds[i])
+            j++;
+        int tries = 0;
+        while (i < j) {
+            int r = sendmmsg(fds[i], &mm[i], (unsigned)(j - i), MSG_DONTWAIT);
+            if (r > 0) {
+                st->stats.udp_out += (uint64_t)r;
+                i += r;
+                tries = 0;
+                continue;
+            }
+            if (r < 0 && errno == EINTR)
+                continue;
+            if (r < 0 && (errno == EAGAIN || errno == ENOBUFS) && tries++ < 3) {
+                struct pollfd p = {.fd = fds[i], .events = POLLOUT};
+                poll(&p, 1, 5);
+                continue;
+            }
+            /* Unsendable (no route, refused...): the core retransmits if it matters. */
+            st->stats.udp_out_errors++;
+            i++;
+            tries = 0;
+        }
+    }
+}
+
+static void flush_ep(mpsctp_stack *st, mpsctp_endpoint *ep)
+{
+    mpsctp_tstamp now = net_now();
+    for (;;) {
+        if (st->nout == NET_BATCH)
+            out_send(st);
+        int k = st->nout;
+        ssize_t n = mpsctp_endpoint_send(ep, st->out[k].buf, sizeof(st->out[k].buf),
+                                         &st->out[k].local, &st->out[k].remote, now);
+        if (n <= 0)
+            break;
+        st->out[k].len = (size_t)n;
+        st->nout++;
+    }
+    if (st->nout)
+        out_send(st);
+}
+
+void net_flush(mpsctp_stack *st)
+{
+    for (net_ep *e = st->eps; e; e = e->next)
+        flush_ep(st, e->ep);
+}
+
+/* A packet for an SCTP port no socket is bound to: a non-listening endpoint on that
+ * port answers it as RFC 9260 s8.4 says (an INIT gets an ABORT: connection refused). */
+static void closed_port(mpsctp_stack *st, const uint8_t *pkt, size_t len, uint16_t port,
+                        const mpsctp_addr *local, const mpsctp_addr *remote, mpsctp_tstamp now)
+{
+    st->stats.dropped_no_endpoint++;
+    if (port == 0)
+        return;
+    mpsctp_settings s;
+    mpsctp_settings_default(&s);
+    s.local_port = port;
+    s.mtu = st->mtu;
+    mpsctp_callbacks cb;
+    net_core_callbacks(st, &cb);
+    mpsctp_endpoint *ep = mpsctp_endpoint_new(&s, &cb);
+    if (!ep)
+        return;
+    mpsctp_endpoint_recv(ep, pkt, len, local, remote, now);
+    flush_ep(st, ep);
+    mpsctp_endpoint_free(ep);
+}
+
+static void input(mpsctp_stack *st, const uint8_t *pkt, size_t len, const mpsctp_addr *local,
+                  const mpsctp_addr *remote, mpsctp_tstamp now)
+{
+    st->stats.udp_in++;
+    if (len < 12) {
+        st->stats.dropped_short++;
+        return;
+    }
+    uint16_t dport = (uint16_t)(pkt[2] << 8 | pkt[3]);
+    net_ep *e = ep_find(st, dport);
+    if (!e) {
+        closed_port(st, pkt, len, dport, local, remote, now);
+        return;
+    }
+    int r = mpsctp_endpoint_recv(e->ep, pkt, len, local, remote, now);
+    switch (r) {
+    case MPSCTP_ERR_MALFORMED:
+        st->stats.dropped_malformed++;
+        break;
+    case MPSCTP_ERR_CHECKSUM:
+        st->stats.dropped_checksum++;
+        break;
+    case MPSCTP_ERR_NOT_OURS:
+        st->stats.dropped_not_ours++;
+        break;
+    default:
+        break;
+    }
+}
+
+static int udp_recv_batch(mpsctp_stack *st, int u, mpsctp_tstamp now)
+{
+    static __thread uint8_t bufs[NET_BATCH][NET_PKT_CAP + 1];
+    struct mmsghdr mm[NET_BATCH];
+    struct iovec iov[NET_BATCH];
+    struct sockaddr_storage src[NET_BATCH];
+    union {
+        char b[CMSG_SPACE(sizeof(struct in6_pktinfo)) + 64];
+        struct cmsghdr align;
+    } cm[NET_BATCH];
+    for (int i = 0; i < NET_BATCH; i++) {
+        iov[i].iov_base = bufs[i];
+        iov[i].iov_len = sizeof(bufs[i]);
+        memset(&mm[i], 0, sizeof(mm[i]));
+        mm[i].msg_hdr.msg_name = &src[i];
+        mm[i].msg_hdr.msg_namelen = sizeof(src[i]);
+        mm[i].msg_hdr.msg_iov = &iov[i];
+        mm[i].msg_hdr.msg_iovlen = 1;
+        mm[i].msg_hdr.msg_control = cm[i].b;
+        mm[i].msg_hdr.msg_controllen = sizeof(cm[i].b);
+    }
+    int n = recvmmsg(st->udp[u].fd, mm, NET_BATCH, MSG_DONTWAIT, NULL);
+    if (n <= 0)
+        return 0;
+    for (int i = 0; i < n; i++) {
+        mpsctp_addr local = st->udp[u].addr, remote;
+        uint16_t rport = 0;
+        if (net_from_sockaddr((struct sockaddr *)&src[i], mm[i].msg_hdr.msg_namelen, &remote,
+                              &rport))
+            continue;
+        remote.udp_port = rport;
+        for (struct cmsghdr *c = CMSG_FIRSTHDR(&mm[i].msg_hdr); c;
+             c = CMSG_NXTHDR(&mm[i].msg_hdr, c)) {
+            if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
+                struct in_pktinfo pi;
+                memcpy(&pi, CMSG_DATA(c), sizeof(pi));
+                local.family = MPSCTP_AF_INET;
+                memcpy(local.ip, &pi.ipi_addr, 4);
+            } else if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO) {
+                struct in6_pktinfo pi;
+                memcpy(&pi, CMSG_DATA(c), sizeof(pi));
+                local.family = MPSCTP_AF_INET6;
+                memcpy(local.ip, &pi.ipi6_addr, 16);
+            }
+        }
+        local.udp_port = st->port;
+        size_t len = mm[i].msg_len;
+        if (len > NET_PKT_CAP) { /* truncated: larger than any packet we accept */
+            st->stats.udp_in++;
+            st->stats.dropped_malformed++;
+            continue;
+        }
+        input(st, bufs[i], len, &local, &remote, now);
+    }
+    return n;
+}
+
+void net_round(mpsctp_stack *st, int rx)
+{
+    mpsctp_tstamp now = net_now();
+    if (rx) {
+        for (int u = 0; u < st->nudp; u++) {
+            for (int k = 0; k < 16; k++) {
+                int n = udp_recv_batch(st, u, now);
+                if (n > 0)
+                    net_flush(st); /* SACKs out early */
+                if (n < NET_BATCH)
+                    break;
+                now = net_now();
+            }
+        }
+    }
+    now = net_now();
+    for (net_ep *e = st->eps; e; e = e->next)
+        if (mpsctp_endpoint_deadline(e->ep) <= now)
+            mpsctp_endpoint_timeout(e->ep, now);
+    dispatch(st);
+    net_flush(st);
+    for (net_sock *s = st->socks; s; s = s->next)
+        net_sock_ready(s);
+    if (st->changed || rx) {
+        st->changed = 0;
+        pthread_cond_broadcast(&st->cond);
+    }
+}
+
+void mpsctp_stack_free(mpsctp_stack *st)
+{
+    if (!st)
+        return;
+    pthread_mutex_lock(&st->lock);
+    st->stop = 1;
+    pthread_mutex_unlock(&st->lock);
+    if (st->has_thread) {
+        uint64_t one = 1;
+        if (write(st->wakefd, &one, sizeof(one)) < 0) {
+            /* already signalled */
+        }
+        pthread_join(st->thr, NULL);
+    }
+    /* Close the sockets the application left open. */
+    for (;;) {
+        pthread_mutex_lock(&st->lock);
+        net_sock *s = st->socks;
+        while (s && s->closing)
+            s = s->next;
+        int fd = s ? s->fd : -1;
+        pthread_mutex_unlock(&st->lock);
+        if (fd < 0)
+            break;
+        mpsctp_close(fd);
+    }
+    pthread_mutex_lock(&st->lock);
+    while (st->eps) {
+        net_ep *e = st->eps;
+        while (e->assocs) {
+            net_assoc *na = e->assocs;
+            e->assocs = na->next;
+            if (na->a)
+                mpsctp_assoc_free(na->a);
+            free(na);
+        }
+        flush_ep(st, e->ep);
+        st->eps = e->next;
+        mpsctp_endpoint_free(e->ep);
+        free(e);
+    }
+    pthread_mutex_unlock(&st->lock);
+    for (int i = 0; i < st->nudp; i++)
+        close(st->udp[i].fd);
+    close(st->epfd);
+    close(st->wakefd);
+    pthread_mutex_destroy(&st->lock);
+    pthread_cond_destroy(&st->cond);
+    free(st);
+}
