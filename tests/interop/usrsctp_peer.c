@@ -1,0 +1,624 @@
+/*
+ * usrsctp_peer: the usrsctp side of the interop tests (and of the loopback goodput
+ * benchmark), built on Debian's libusrsctp over UDP encapsulation (RFC 6951).
+ *
+ *   usrsctp_peer --server SCTPPORT | --client ADDR SCTPPORT
+ *       [--udp-port P] [--remote-udp-port R] [--bytes N]
+ *       [--msg-size M | --msg-sizes LO..HI] [--streams K] [--unordered]
+ *       [--reverse] [--echo] [--abort-after N] [--expect-abort]
+ *       [--hb-interval MS] [--buf B] [--timeout S] [--no-verify]
+ *
+ * One association: the client connects, the server accepts one and serves it. By
+ * default the client sends and the server receives; --reverse swaps the roles. With
+ * --echo the server sends every message back as it arrived (same stream, PPID and
+ * ordering) and the client checks the echoed bytes. Data follows interop_pattern.h and
+ * the receiver checks every byte (--no-verify: count only). The sender ends with a
+ * graceful shutdown. --abort-after N: the side moving data aborts (ABORT) once N bytes
+ * have passed; the other side then succeeds only with --expect-abort.
+ *
+ * UDP ports: --udp-port is this process's encapsulation port (default: 9899 for a
+ * server, 9900 for a client, so both fit on one host), --remote-udp-port the peer's
+ * (default 9899; a server learns it from the INIT). usrsctp skips CRC32c checks on
+ * loopback unless sctp_no_csum_on_loopback is 0: it is set to 0 here (SPEC.md s8).
+ *
+ * Output: one JSON line
+ *   {"role":"client","impl":"usrsctp","bytes":N,"messages":M,"seconds":S,
+ *    "goodput_bps":G,"verified":true|false|null,"aborted":false}
+ * and exit status 0 on success, 1 on failure (refused, aborted unexpectedly, wrong
+ * data, wrong size), 2 on bad usage, 3 on timeout.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <usrsctp.h>
+
+#include "interop_pattern.h"
+
+#define CHUNK (64 * 1024)
+#define MAX_MSG (1u << 20)
+#define MAX_STREAMS 1024
+
+typedef struct opts {
+    int server;
+    const char *addr;
+    uint16_t port;
+    uint16_t udp_port, remote_udp_port;
+    uint64_t bytes;
+    int bytes_given;
+    uint32_t lo, hi;
+    uint32_t streams;
+    int unordered, reverse, echo, expect_abort, verify;
+    uint64_t abort_after;
+    uint32_t hb_interval;
+    uint32_t buf;
+    unsigned timeout;
+} opts;
+
+static opts o;
+static interop_sizes sizes;
+static uint64_t nmsgs;
+static uint32_t last_size;
+static const char *role;
+static int receiver_role; /* this side receives the transfer */
+
+/* ---- results ---------------------------------------------------------------------- */
+
+typedef struct result {
+    uint64_t bytes, messages;
+    double seconds;
+    int verified; /* 1 yes, 0 no, -1 not checked */
+    int aborted;
+    char error[200];
+} result;
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static void print_result(const result *r)
+{
+    double g = r->seconds > 0 ? (double)r->bytes * 8 / r->seconds : 0;
+    printf("{\"role\":\"%s\",\"impl\":\"usrsctp\",\"bytes\":%" PRIu64 ",\"messages\":%" PRIu64
+           ",\"seconds\":%.6f,\"goodput_bps\":%.0f,\"verified\":%s,\"aborted\":%s",
+           role, r->bytes, r->messages, r->seconds, g,
+           r->verified < 0 ? "null" : r->verified ? "true" : "false",
+           r->aborted ? "true" : "false");
+    if (r->error[0])
+        printf(",\"error\":\"%s\"", r->error);
+    printf("}\n");
+    fflush(stdout);
+}
+
+static void on_alarm(int sig)
+{
+    static const char msg[] = "{\"error\":\"timeout\"}\n";
+    (void)sig;
+    (void)!write(1, msg, sizeof(msg) - 1);
+    _exit(3);
+}
+
+/* ---- receiving -------------------------------------------------------------------- */
+
+typedef struct rx {
+    uint8_t *msg;      /* the message being assembled */
+    size_t have;
+    int have_info;
+    struct sctp_rcvinfo info;
+    uint32_t next_m[MAX_STREAMS];
+    uint8_t *seen;     /* bitmap of message numbers g (when the total is known) */
+    int eof, lost, shutdown_comp;
+} rx;
+
+static void fail(result *r, const char *fmt, uint64_t a, uint64_t b)
+{
+    if (!r->error[0])
+        snprintf(r->error, sizeof(r->error), fmt, a, b);
+    r->verified = 0;
+}
+
+/* Checks one complete message; echo: sends it back on sock. */
+static void rx_message(rx *x, result *r, struct socket *echo_sock)
+{
+    uint32_t s = x->info.rcv_sid, m = ntohl(x->info.rcv_ppid);
+    uint64_t g = (uint64_t)m * o.streams + s;
+    size_t len = x->have;
+    int unordered = (x->info.rcv_flags & SCTP_UNORDERED) != 0;
+
+    r->messages++;
+    r->bytes += len;
+    if (o.verify) {
+        uint32_t want;
+        if (s >= o.streams) {
+            fail(r, "stream %" PRIu64 " beyond %" PRIu64, s, o.streams);
+        } else if (!unordered && m != x->next_m[s]) {
+            fail(r, "ordered message %" PRIu64 " where %" PRIu64 " was due", m, x->next_m[s]);
+        } else if (unordered != o.unordered) {
+            fail(r, "message %" PRIu64 " has the wrong U flag (%" PRIu64 ")", g, unordered);
+        }
+        if (s < o.streams && !unordered)
+            x->next_m[s] = m + 1;
+        if (o.bytes_given) {
+            if (g >= nmsgs) {
+                fail(r, "message number %" PRIu64 " beyond the %" PRIu64 " sent", g, nmsgs);
+                goto echo;
+            }
+            if (x->seen[g / 8] & (1u << (g % 8)))
+                fail(r, "message %" PRIu64 " delivered twice%" PRIu64, g, 0);
+            x->seen[g / 8] |= (uint8_t)(1u << (g % 8));
+            want = g == nmsgs - 1 ? last_size : interop_size(&sizes, g);
+        } else {
+            want = interop_size(&sizes, g);
+            if (len < want)
+                want = (uint32_t)len; /* the last one may be short */
+        }
+        if (len != want)
+            fail(r, "message %" PRIu64 " has %" PRIu64 " bytes", g, len);
+        else if (interop_check(x->msg, len, s, m, 0) != len)
+            fail(r, "message %" PRIu64 " differs at byte %" PRIu64, g,
+                 interop_check(x->msg, len, s, m, 0));
+    }
+echo:
+    if (echo_sock) {
+        struct sctp_sndinfo si;
+        memset(&si, 0, sizeof(si));
+        si.snd_sid = x->info.rcv_sid;
+        si.snd_ppid = x->info.rcv_ppid;
+        si.snd_flags = unordered ? SCTP_UNORDERED : 0;
+        if (usrsctp_sendv(echo_sock, x->msg, len, NULL, 0, &si, sizeof(si),
+                          SCTP_SENDV_SNDINFO, 0) != (ssize_t)len)
+            fail(r, "echo of message %" PRIu64 " failed (errno %" PRIu64 ")", g,
+                 (uint64_t)errno);
+    }
+    x->have = 0;
+    x->have_info = 0;
+}
+
+static void rx_notification(rx *x, const uint8_t *buf, size_t len)
+{
+    const union sctp_notification *n = (const void *)buf;
+    if (len < sizeof(n->sn_header))
+        return;
+    if (n->sn_header.sn_type == SCTP_ASSOC_CHANGE) {
+        uint16_t st = n->sn_assoc_change.sac_state;
+        if (st == SCTP_COMM_LOST || st == SCTP_CANT_STR_ASSOC)
+            x->lost = 1;
+        if (st == SCTP_SHUTDOWN_COMP)
+            x->shutdown_comp = 1;
+    }
+}
+
+/* Reads until EOF, loss of the association, or (stop_bytes) that many payload bytes. */
+static void receive(struct socket *sock, result *r, struct socket *echo_sock,
+                    uint64_t stop_bytes, int stop_at_shutdown_comp)
+{
+    rx *x = calloc(1, sizeof(*x));
+    uint8_t *chunk = malloc(CHUNK);
+    if (!x || !chunk || !(x->msg = malloc(MAX_MSG))) {
+        fail(r, "out of memory%" PRIu64 "%" PRIu64, 0, 0);
+        return;
+    }
+    if (o.bytes_given && o.verify)
+        x->seen = calloc(nmsgs / 8 + 1, 1);
+    for (;;) {
+        struct sctp_rcvinfo info;
+        struct sockaddr_storage from;
+        socklen_t fromlen = sizeof(from), infolen = sizeof(info);
+        unsigned int infotype = 0;
+        int flags = 0;
+        ssize_t n;
+
+        if (stop_bytes && r->bytes >= stop_bytes)
+            break;
+        if (stop_at_shutdown_comp && x->shutdown_comp)
+            break;
+        n = usrsctp_recvv(sock, chunk, CHUNK, (struct sockaddr *)&from, &fromlen, &info,
+                          &infolen, &infotype, &flags);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            if (errno == ECONNRESET || errno == ENOTCONN)
+                x->lost = 1;
+            else
+                fail(r, "recv failed (errno %" PRIu64 ")%" PRIu64, (uint64_t)errno, 0);
+            break;
+        }
+        if (n == 0) {
+            x->eof = 1;
+            break;
+        }
+        if (flags & MSG_NOTIFICATION) {
+            rx_notification(x, chunk, (size_t)n);
+            if (x->lost)
+                break;
+            continue;
+        }
+        if (infotype == SCTP_RECVV_RCVINFO && !x->have_info) {
+            x->info = info;
+            x->have_info = 1;
+        }
+        if (x->have + (size_t)n > MAX_MSG) {
+            fail(r, "message longer than %" PRIu64 " bytes%" PRIu64, MAX_MSG, 0);
+            break;
+        }
+        memcpy(x->msg + x->have, chunk, (size_t)n);
+        x->have += (size_t)n;
+        if (flags & MSG_EOR)
+            rx_message(x, r, echo_sock);
+        if (o.abort_after && receiver_role && !echo_sock && !stop_bytes &&
+            !stop_at_shutdown_comp && r->bytes >= o.abort_after) {
+            stop_bytes = r->bytes; /* the receiving side aborts (main sends the ABORT) */
+            break;
+        }
+    }
+    if (x->lost)
+        r->aborted = 1;
+    if (o.bytes_given && o.verify && !r->aborted && !r->error[0] && !stop_bytes &&
+        (r->bytes != o.bytes || r->messages != nmsgs))
+        fail(r, "received %" PRIu64 " bytes, %" PRIu64 " messages: short", r->bytes,
+             r->messages);
+    free(x->seen);
+    free(x->msg);
+    free(x);
+    free(chunk);
+}
+
+/* ---- sending ---------------------------------------------------------------------- */
+
+/* Sends the whole transfer (or up to --abort-after). Returns 0, or -1 when a send
+ * failed (r->aborted when the association went away). */
+static int send_all(struct socket *sock, result *r)
+{
+    uint8_t *buf = malloc(MAX_MSG);
+    uint64_t sent = 0;
+    if (!buf)
+        return -1;
+    for (uint64_t g = 0; g < nmsgs; g++) {
+        uint32_t s = (uint32_t)(g % o.streams), m = (uint32_t)(g / o.streams);
+        uint32_t len = g == nmsgs - 1 ? last_size : interop_size(&sizes, g);
+        struct sctp_sndinfo si;
+        memset(&si, 0, sizeof(si));
+        si.snd_sid = (uint16_t)s;
+        si.snd_ppid = htonl(m);
+        si.snd_flags = o.unordered ? SCTP_UNORDERED : 0;
+        interop_fill(buf, len, s, m, 0);
+        ssize_t n = usrsctp_sendv(sock, buf, len, NULL, 0, &si, sizeof(si), SCTP_SENDV_SNDINFO, 0);
+        if (n != (ssize_t)len) {
+            if (n < 0 && (errno == ECONNRESET || errno == EPIPE || errno == ENOTCONN))
+                r->aborted = 1;
+            else
+                snprintf(r->error, sizeof(r->error), "send of message %" PRIu64 " returned %zd (errno %d)",
+                         g, n, errno);
+            free(buf);
+            return -1;
+        }
+        sent += len;
+        r->messages++;
+        r->bytes = sent;
+        if (o.abort_after && sent >= o.abort_after)
+            break;
+    }
+    free(buf);
+    return 0;
+}
+
+/* Aborts the association: SO_LINGER with a zero timeout, then close (RFC 6458 s8.1.4).
+ * The ABORT is sent once and may be lost (a full UDP receive buffer at the peer drops
+ * it); the stack then stays up for a second so that the peer's next packets, now out of
+ * the blue, are answered with another ABORT (RFC 9260 s8.4). */
+static void abort_assoc(struct socket *sock)
+{
+    struct linger l = {1, 0};
+    usrsctp_setsockopt(sock, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
+    usrsctp_close(sock);
+    sleep(1);
+}
+
+typedef struct echo_reader {
+    struct socket *sock;
+    result r;
+} echo_reader;
+
+static void *echo_reader_main(void *arg)
+{
+    echo_reader *e = arg;
+    receive(e->sock, &e->r, NULL, o.bytes, 0);
+    return NULL;
+}
+
+/* ---- set-up ----------------------------------------------------------------------- */
+
+static void usage(void)
+{
+    fprintf(stderr,
+            "usage: usrsctp_peer (--server SCTPPORT | --client ADDR SCTPPORT) [--udp-port P]\n"
+            "  [--remote-udp-port R] [--bytes N] [--msg-size M | --msg-sizes LO..HI]\n"
+            "  [--streams K] [--unordered] [--reverse] [--echo] [--abort-after N]\n"
+            "  [--expect-abort] [--hb-interval MS] [--buf B] [--timeout S] [--no-verify]\n"
+            "sizes take k/M/G (2^10/2^20/2^30)\n");
+    exit(2);
+}
+
+static uint64_t parse_size(const char *s)
+{
+    char *end;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (end == s)
+        usage();
+    if (*end == 'k' || *end == 'K')
+        v <<= 10;
+    else if (*end == 'M' || *end == 'm')
+        v <<= 20;
+    else if (*end == 'G' || *end == 'g')
+        v <<= 30;
+    else if (*end)
+        usage();
+    return v;
+}
+
+static void parse(int argc, char **argv)
+{
+    int have_role = 0, have_udp = 0;
+    memset(&o, 0, sizeof(o));
+    o.bytes = 10u << 20;
+    o.lo = o.hi = 1452;
+    o.streams = 1;
+    o.verify = 1;
+    o.remote_udp_port = 9899;
+    o.buf = 4u << 20;
+    o.timeout = 300;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+#define NEXT() (i + 1 < argc ? argv[++i] : (usage(), ""))
+        if (!strcmp(a, "--server")) {
+            o.server = 1;
+            o.port = (uint16_t)parse_size(NEXT());
+            have_role = 1;
+        } else if (!strcmp(a, "--client")) {
+            o.addr = NEXT();
+            o.port = (uint16_t)parse_size(NEXT());
+            have_role = 1;
+        } else if (!strcmp(a, "--udp-port")) {
+            o.udp_port = (uint16_t)parse_size(NEXT());
+            have_udp = 1;
+        } else if (!strcmp(a, "--remote-udp-port")) {
+            o.remote_udp_port = (uint16_t)parse_size(NEXT());
+        } else if (!strcmp(a, "--bytes")) {
+            o.bytes = parse_size(NEXT());
+            o.bytes_given = 1;
+        } else if (!strcmp(a, "--msg-size")) {
+            o.lo = o.hi = (uint32_t)parse_size(NEXT());
+        } else if (!strcmp(a, "--msg-sizes")) {
+            const char *v = NEXT();
+            const char *dots = strstr(v, "..");
+            char lo[32];
+            if (!dots || (size_t)(dots - v) >= sizeof(lo))
+                usage();
+            memcpy(lo, v, (size_t)(dots - v));
+            lo[dots - v] = 0;
+            o.lo = (uint32_t)parse_size(lo);
+            o.hi = (uint32_t)parse_size(dots + 2);
+        } else if (!strcmp(a, "--streams")) {
+            o.streams = (uint32_t)parse_size(NEXT());
+        } else if (!strcmp(a, "--unordered")) {
+            o.unordered = 1;
+        } else if (!strcmp(a, "--reverse")) {
+            o.reverse = 1;
+        } else if (!strcmp(a, "--echo")) {
+            o.echo = 1;
+        } else if (!strcmp(a, "--abort-after")) {
+            o.abort_after = parse_size(NEXT());
+        } else if (!strcmp(a, "--expect-abort")) {
+            o.expect_abort = 1;
+        } else if (!strcmp(a, "--hb-interval")) {
+            o.hb_interval = (uint32_t)parse_size(NEXT());
+        } else if (!strcmp(a, "--buf")) {
+            o.buf = (uint32_t)parse_size(NEXT());
+        } else if (!strcmp(a, "--timeout")) {
+            o.timeout = (unsigned)parse_size(NEXT());
+        } else if (!strcmp(a, "--no-verify")) {
+            o.verify = 0;
+        } else {
+            usage();
+        }
+#undef NEXT
+    }
+    if (!have_role || o.port == 0 || o.lo == 0 || o.lo > o.hi || o.hi > MAX_MSG ||
+        o.streams == 0 || o.streams > MAX_STREAMS || o.bytes == 0 || (o.echo && o.reverse))
+        usage();
+    if (!have_udp)
+        o.udp_port = o.server ? 9899 : 9900;
+    interop_sizes_init(&sizes, o.lo, o.hi);
+    nmsgs = interop_count(&sizes, o.bytes, &last_size);
+    role = o.server ? "server" : "client";
+}
+
+static void set_common(struct socket *s)
+{
+    int v = (int)o.buf, on = 1;
+    struct sctp_initmsg im;
+    struct sctp_event ev;
+    uint16_t types[] = {SCTP_ASSOC_CHANGE};
+
+    usrsctp_setsockopt(s, SOL_SOCKET, SO_SNDBUF, &v, sizeof(v));
+    usrsctp_setsockopt(s, SOL_SOCKET, SO_RCVBUF, &v, sizeof(v));
+    usrsctp_setsockopt(s, IPPROTO_SCTP, SCTP_RECVRCVINFO, &on, sizeof(on));
+    usrsctp_setsockopt(s, IPPROTO_SCTP, SCTP_NODELAY, &on, sizeof(on));
+    memset(&im, 0, sizeof(im));
+    im.sinit_num_ostreams = (uint16_t)(o.streams < 10 ? 10 : o.streams);
+    im.sinit_max_instreams = 2048;
+    usrsctp_setsockopt(s, IPPROTO_SCTP, SCTP_INITMSG, &im, sizeof(im));
+    for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+        memset(&ev, 0, sizeof(ev));
+        ev.se_assoc_id = SCTP_FUTURE_ASSOC;
+        ev.se_type = types[i];
+        ev.se_on = 1;
+        usrsctp_setsockopt(s, IPPROTO_SCTP, SCTP_EVENT, &ev, sizeof(ev));
+    }
+    if (o.hb_interval) {
+        struct sctp_paddrparams pp;
+        memset(&pp, 0, sizeof(pp));
+        pp.spp_assoc_id = SCTP_FUTURE_ASSOC;
+        pp.spp_flags = SPP_HB_ENABLE;
+        pp.spp_hbinterval = o.hb_interval;
+        if (usrsctp_setsockopt(s, IPPROTO_SCTP, SCTP_PEER_ADDR_PARAMS, &pp, sizeof(pp)) != 0)
+            perror("usrsctp_peer: SCTP_PEER_ADDR_PARAMS");
+    }
+}
+
+static int set_encaps(struct socket *s, uint16_t port)
+{
+    struct sctp_udpencaps ue;
+    memset(&ue, 0, sizeof(ue));
+    ue.sue_assoc_id = SCTP_FUTURE_ASSOC;
+    ue.sue_port = htons(port);
+    return usrsctp_setsockopt(s, IPPROTO_SCTP, SCTP_REMOTE_UDP_ENCAPS_PORT, &ue, sizeof(ue));
+}
+
+static struct socket *open_assoc(result *r)
+{
+    struct socket *s = usrsctp_socket(AF_INET, SOCK_STREAM, IPPROTO_SCTP, NULL, NULL, 0, NULL);
+    struct sockaddr_in sin;
+    if (!s) {
+        snprintf(r->error, sizeof(r->error), "usrsctp_socket: errno %d", errno);
+        return NULL;
+    }
+    set_common(s);
+    memset(&sin, 0, sizeof(sin));
+    sin.sin_family = AF_INET;
+    sin.sin_port = htons(o.port);
+    if (o.server) {
+        struct socket *c;
+        sin.sin_addr.s_addr = htonl(INADDR_ANY);
+        if (usrsctp_bind(s, (struct sockaddr *)&sin, sizeof(sin)) != 0 ||
+            usrsctp_listen(s, 1) != 0) {
+            snprintf(r->error, sizeof(r->error), "bind/listen on port %u: errno %d", o.port,
+                     errno);
+            return NULL;
+        }
+        c = usrsctp_accept(s, NULL, NULL);
+        usrsctp_close(s);
+        if (!c)
+            snprintf(r->error, sizeof(r->error), "accept: errno %d", errno);
+        return c;
+    }
+    if (inet_pton(AF_INET, o.addr, &sin.sin_addr) != 1) {
+        snprintf(r->error, sizeof(r->error), "bad address %s", o.addr);
+        return NULL;
+    }
+    if (set_encaps(s, o.remote_udp_port) != 0) {
+        snprintf(r->error, sizeof(r->error), "SCTP_REMOTE_UDP_ENCAPS_PORT: errno %d", errno);
+        return NULL;
+    }
+    if (usrsctp_connect(s, (struct sockaddr *)&sin, sizeof(sin)) != 0) {
+        snprintf(r->error, sizeof(r->error), "connect to %s port %u: errno %d", o.addr, o.port,
+                 errno);
+        usrsctp_close(s);
+        return NULL;
+    }
+    return s;
+}
+
+int main(int argc, char **argv)
+{
+    result r;
+    struct socket *s;
+    int sender, ok;
+    double t0;
+
+    parse(argc, argv);
+    signal(SIGALRM, on_alarm);
+    alarm(o.timeout);
+    signal(SIGPIPE, SIG_IGN);
+    memset(&r, 0, sizeof(r));
+    r.verified = o.verify ? 1 : -1;
+
+    usrsctp_init(o.udp_port, NULL, NULL);
+    usrsctp_sysctl_set_sctp_no_csum_on_loopback(0); /* SPEC.md s8: check CRC32c always */
+
+    s = open_assoc(&r);
+    if (!s) {
+        r.verified = o.verify ? 0 : -1;
+        print_result(&r);
+        usrsctp_finish();
+        return 1;
+    }
+    t0 = now_s();
+    sender = o.server ? o.reverse : !o.reverse;
+    receiver_role = !sender && !o.echo;
+    if (o.echo && o.server) {
+        receive(s, &r, s, 0, 0);
+        usrsctp_close(s);
+    } else if (sender) {
+        echo_reader er;
+        pthread_t th;
+        memset(&er, 0, sizeof(er));
+        er.sock = s;
+        er.r.verified = o.verify ? 1 : -1;
+        if (o.echo)
+            pthread_create(&th, NULL, echo_reader_main, &er);
+        int rc = send_all(s, &r);
+        if (o.echo)
+            pthread_join(th, NULL);
+        if (rc == 0 && o.abort_after && r.bytes < o.bytes) {
+            abort_assoc(s);
+            r.aborted = 1;
+        } else {
+            if (rc == 0) {
+                result tail;
+                /* graceful shutdown: SHUTDOWN once everything is acknowledged, then
+                 * wait for SHUTDOWN COMPLETE (or EOF) */
+                usrsctp_shutdown(s, SHUT_WR);
+                memset(&tail, 0, sizeof(tail));
+                tail.verified = -1;
+                receive(s, &tail, NULL, 0, 1);
+                if (tail.aborted)
+                    r.aborted = 1;
+            }
+            usrsctp_close(s);
+        }
+        if (o.echo) {
+            if (er.r.error[0])
+                snprintf(r.error, sizeof(r.error), "echo: %.180s", er.r.error);
+            if (er.r.verified == 0)
+                r.verified = 0;
+            if (er.r.aborted)
+                r.aborted = 1;
+            if (!r.aborted && er.r.bytes != r.bytes) {
+                snprintf(r.error, sizeof(r.error), "echoed %" PRIu64 " of %" PRIu64 " bytes",
+                         er.r.bytes, r.bytes);
+                r.verified = 0;
+            }
+        }
+    } else {
+        receive(s, &r, NULL, 0, 0);
+        if (o.abort_after && !r.aborted && r.bytes >= o.abort_after && !r.error[0] &&
+            r.bytes < o.bytes) {
+            abort_assoc(s);
+            r.aborted = 1;
+        } else {
+            usrsctp_close(s);
+        }
+    }
+    r.seconds = now_s() - t0;
+    if (r.aborted && !o.expect_abort && !o.abort_after && !r.error[0])
+        snprintf(r.error, sizeof(r.error), "the association was aborted");
+    ok = !r.error[0] && r.verified != 0 && (!r.aborted || o.expect_abort || o.abort_after);
+    print_result(&r);
+    for (int i = 0; i < 50 && usrsctp_finish() != 0; i++)
+        usleep(100000);
+    return ok ? 0 : 1;
+}
