@@ -270,14 +270,17 @@ ssize_t mpsctp_assoc_recv(mpsctp_assoc *a, void *buf, size_t cap, mpsctp_rcvinfo
 /* Returns the number of bytes readable now (0 when none). */
 size_t mpsctp_assoc_readable(const mpsctp_assoc *a);
 
-/* Graceful shutdown after queued data is acknowledged (RFC 9260 s9.2). Returns 0 or STATE. */
+/* Graceful shutdown after queued data is acknowledged (RFC 9260 s9.2). Returns 0, or
+ * CLOSED when the association is already closed. */
 int mpsctp_assoc_shutdown(mpsctp_assoc *a, mpsctp_tstamp now);
 
-/* Sends ABORT (with a User-Initiated Abort cause) and closes. Returns 0 or STATE. */
+/* Queues ABORT (with a User-Initiated Abort cause) and closes at once; the ABORT goes out
+ * with the next mpsctp_endpoint_send. Returns 0, or CLOSED when already closed. */
 int mpsctp_assoc_abort(mpsctp_assoc *a, mpsctp_tstamp now);
 
 /* Detaches the association from the caller. If it is not closed it is aborted first;
- * the memory is released. The pointer is invalid afterwards. */
+ * control chunks still queued (such as that ABORT) are handed to the endpoint and go
+ * out with its next sends; the memory is released. The pointer is invalid afterwards. */
 void mpsctp_assoc_free(mpsctp_assoc *a);
 
 /* Returns the association's state. */

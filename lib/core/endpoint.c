@@ -275,14 +275,17 @@ void mpsctp_assoc_free(mpsctp_assoc *a)
     if (!a)
         return;
     mpsctp_endpoint *ep = a->ep;
-    if (a->state != MPSCTP_CLOSED) {
-        /* Send the ABORT now: the association's memory goes away below. */
+    if (a->state != MPSCTP_CLOSED)
         mpsctp_assoc_abort(a, 0);
-        uint8_t buf[1500];
+    /* What is still queued (the ABORT just made, or a last SHUTDOWN COMPLETE) goes out
+     * as endpoint packets: the association's memory goes away below. */
+    if (a->ctrl_head) {
+        uint8_t *buf = malloc(a->cfg.mtu);
         mpsctp_addr l, r;
         size_t n;
-        while ((n = assoc_output(a, buf, sizeof(buf), &l, &r, 0)) > 0)
+        while (buf && (n = assoc_output(a, buf, a->cfg.mtu, &l, &r, 0)) > 0)
             ep_reply(ep, buf, n, &l, &r);
+        free(buf);
     }
     for (mpsctp_assoc **pp = &ep->assocs; *pp; pp = &(*pp)->next) {
         if (*pp == a) {
