@@ -53,6 +53,13 @@ typedef struct mpsctp_stack_config {
     void (*trace)(void *user, int dir, const uint8_t *pkt, size_t len,
                   const struct sockaddr *local, const struct sockaddr *remote);
     void *trace_user;
+    /* Optional: write every SCTP packet sent and received to this pcap file (SCTP over
+     * synthesized IP/UDP headers, see lib/pcap), created or truncated by
+     * mpsctp_stack_new. NULL: the environment variable MPSCTP_PCAP names the file when
+     * it is set and not empty. In the name, "%p" stands for the process id and "%u" for
+     * the stack's UDP port, so that several stacks or processes can trace at once.
+     * mpsctp_stack_new fails (errno from fopen) when the file cannot be created. */
+    const char *pcap_path;
 } mpsctp_stack_config;
 
 /* Stack counters. */

@@ -120,6 +120,9 @@ struct mpsctp_stack {
     mpsctp_stack_stats stats;
     mpsctp_stack_config cfg;
     int is_default;
+    struct mpsctp_pcap *pcap;  /* packet trace (cfg.pcap_path or MPSCTP_PCAP), or NULL */
+    int64_t pcap_clock_off;    /* CLOCK_REALTIME - CLOCK_MONOTONIC, ns, for timestamps */
+    mpsctp_tstamp pcap_flushed; /* last periodic flush of the trace */
     /* send batch */
     int nout;
     struct {

@@ -13,8 +13,10 @@
 #include <sys/random.h>
 #include <sys/socket.h>
 #include <time.h>
+#include <stdio.h>
 #include <unistd.h>
 
+#include "mpsctp_pcap.h"
 #include "net.h"
 
 mpsctp_tstamp net_now(void)
@@ -43,13 +45,18 @@ static void stack_trace(void *user, int dir, const uint8_t *pkt, size_t len,
                         const mpsctp_addr *local, const mpsctp_addr *remote, mpsctp_tstamp now)
 {
     mpsctp_stack *st = user;
+    mpsctp_addr lc = *local;
+    if (!lc.family)
+        lc.family = remote->family;
+    if (st->pcap) {
+        lc.udp_port = st->port;
+        mpsctp_pcap_write(st->pcap, dir, pkt, len, &lc, remote,
+                          (mpsctp_tstamp)((int64_t)now + st->pcap_clock_off));
+    }
     if (!st->cfg.trace)
         return;
     struct sockaddr_storage l, r;
     socklen_t ll, rl;
-    mpsctp_addr lc = *local;
-    if (!lc.family)
-        lc.family = remote->family;
     net_to_sockaddr(&lc, st->port, &l, &ll);
     net_to_sockaddr(remote, remote->udp_port, &r, &rl);
     st->cfg.trace(st->cfg.trace_user, dir, pkt, len, (struct sockaddr *)&l,
@@ -61,7 +68,7 @@ void net_core_callbacks(mpsctp_stack *st, mpsctp_callbacks *cb)
     memset(cb, 0, sizeof(*cb));
     cb->user = st;
     cb->random = stack_random;
-    if (st->cfg.trace)
+    if (st->cfg.trace || st->pcap)
         cb->trace = stack_trace;
 }
 
@@ -166,6 +173,38 @@ static int udp_open(mpsctp_stack *st, const mpsctp_addr *a, uint16_t port)
 
 static void *stack_thread(void *arg);
 
+/* Opens the packet trace named by cfg->pcap_path or $MPSCTP_PCAP ("%p": process id,
+ * "%u": the stack's UDP port). Returns 0 (also when no trace is wanted) or -1 with errno. */
+static int pcap_start(mpsctp_stack *st)
+{
+    const char *tmpl = st->cfg.pcap_path;
+    if (!tmpl)
+        tmpl = getenv("MPSCTP_PCAP");
+    if (!tmpl || !*tmpl)
+        return 0;
+    char path[4096];
+    size_t o = 0;
+    for (const char *c = tmpl; *c && o + 12 < sizeof(path); c++) {
+        if (c[0] == '%' && (c[1] == 'p' || c[1] == 'u')) {
+            unsigned v = c[1] == 'p' ? (unsigned)getpid() : st->port;
+            o += (size_t)snprintf(path + o, sizeof(path) - o, "%u", v);
+            c++;
+        } else {
+            path[o++] = *c;
+        }
+    }
+    path[o] = 0;
+    st->pcap = mpsctp_pcap_open(path);
+    if (!st->pcap)
+        return -1;
+    struct timespec rt, mt;
+    clock_gettime(CLOCK_REALTIME, &rt);
+    clock_gettime(CLOCK_MONOTONIC, &mt);
+    st->pcap_clock_off = ((int64_t)rt.tv_sec - (int64_t)mt.tv_sec) * (int64_t)MPSCTP_NS_PER_SEC +
+                         ((int64_t)rt.tv_nsec - (int64_t)mt.tv_nsec);
+    return 0;
+}
+
 mpsctp_stack *mpsctp_stack_new(const mpsctp_stack_config *cfg)
 {
     mpsctp_stack_config def;
@@ -218,6 +257,8 @@ mpsctp_stack *mpsctp_stack_new(const mpsctp_stack_config *cfg)
                 goto fail;
         }
     }
+    if (pcap_start(st) < 0)
+        goto fail;
     if (!cfg->no_thread) {
         if (pthread_create(&st->thr, NULL, stack_thread, st) != 0) {
             errno = EAGAIN;
@@ -230,6 +271,7 @@ fail: {
     int e = errno;
     for (int i = 0; i < st->nudp; i++)
         close(st->udp[i].fd);
+    mpsctp_pcap_close(st->pcap);
     if (st->epfd >= 0)
         close(st->epfd);
     if (st->wakefd >= 0)
@@ -1129,6 +1171,10 @@ void net_round(mpsctp_stack *st, int rx)
         st->changed = 0;
         pthread_cond_broadcast(&st->cond);
     }
+    if (st->pcap && now - st->pcap_flushed >= MPSCTP_NS_PER_SEC) {
+        st->pcap_flushed = now; /* a killed process loses at most about a second */
+        mpsctp_pcap_flush(st->pcap);
+    }
 }
 
 void mpsctp_stack_free(mpsctp_stack *st)
@@ -1177,6 +1223,7 @@ void mpsctp_stack_free(mpsctp_stack *st)
         close(st->udp[i].fd);
     close(st->epfd);
     close(st->wakefd);
+    mpsctp_pcap_close(st->pcap);
     pthread_mutex_destroy(&st->lock);
     pthread_cond_destroy(&st->cond);
     free(st);
