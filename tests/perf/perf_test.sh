@@ -1,0 +1,257 @@
+#!/bin/sh
+# mpsctp-perf end to end on loopback: one case per run.
+#   perf_test.sh PATH/TO/mpsctp-perf CASE BASE_UDP_PORT [TSHARK]
+# The server uses UDP port BASE, clients BASE+1.. (fixed so that parallel cases never
+# collide). Every check prints what it saw; the script exits non-zero on the first
+# failed check.
+set -u
+PERF=${1:?usage: perf_test.sh mpsctp-perf CASE PORT [TSHARK]}
+CASE=${2:?case}
+BASE=${3:?port}
+TSHARK=${4:-}
+SUDP=$BASE
+SPORT=$((BASE - 40000)) # the SCTP port: distinct per case as well
+TMP=$(mktemp -d)
+SPID=
+cleanup() {
+    [ -n "$SPID" ] && kill -9 "$SPID" 2>/dev/null
+    rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+fail() {
+    echo "FAIL: $*"
+    for f in "$TMP"/*.out "$TMP"/*.err; do
+        [ -s "$f" ] && { echo "--- $(basename "$f")"; head -c 3000 "$f"; echo; }
+    done
+    exit 1
+}
+
+# field NAME JSON-LINE -> the value (numbers, true/false/null, strings without quotes)
+field() { printf '%s\n' "$2" | sed -n "s/^[^{]*{.*\"$1\":\"\{0,1\}\([^,\"}]*\).*/\1/p" | head -1; }
+
+expect() { # expect WHAT ACTUAL WANTED
+    [ "$2" = "$3" ] || fail "$1: got '$2', expected '$3'"
+    echo "ok: $1 = $2"
+}
+
+start_server() { # start_server ARGS... (output in $TMP/server.out)
+    "$PERF" server --udp-port "$SUDP" --port "$SPORT" --json "$@" > "$TMP/server.out" 2> "$TMP/server.err" &
+    SPID=$!
+    sleep 0.3
+    kill -0 "$SPID" 2>/dev/null || fail "the server did not start"
+}
+
+wait_server() { # wait_server EXPECTED_STATUS
+    i=0
+    while kill -0 "$SPID" 2>/dev/null && [ $i -lt 600 ]; do sleep 0.1; i=$((i + 1)); done
+    kill -0 "$SPID" 2>/dev/null && fail "the server did not finish"
+    wait "$SPID"
+    rc=$?
+    SPID=
+    expect "server exit status" "$rc" "$1"
+}
+
+server_line() { # server_line N: the server's Nth report, waiting up to 10 s for it
+    i=0
+    while [ "$(wc -l < "$TMP/server.out")" -lt "$1" ] && [ $i -lt 100 ]; do
+        sleep 0.1
+        i=$((i + 1))
+    done
+    sed -n "$1p" "$TMP/server.out"
+}
+
+client() { # client NAME UDP_OFFSET ARGS... -> $TMP/NAME.out, status in CRC
+    name=$1; off=$2; shift 2
+    "$PERF" client --connect 127.0.0.1 --port "$SPORT" --remote-udp-port "$SUDP" \
+        --udp-port $((BASE + off)) --json "$@" > "$TMP/$name.out" 2> "$TMP/$name.err"
+    CRC=$?
+}
+
+check_transfer() { # check_transfer BYTES: both sides, verified, same byte count
+    cl=$(cat "$TMP/c.out"); sl=$(server_line 1)
+    expect "client exit status" "$CRC" 0
+    expect "client role" "$(field role "$cl")" client
+    expect "client bytes" "$(field bytes "$cl")" "$1"
+    expect "client verified" "$(field verified "$cl")" true
+    expect "server role" "$(field role "$sl")" server
+    expect "server bytes" "$(field bytes "$sl")" "$1"
+    expect "server verified" "$(field verified "$sl")" true
+    g=$(field goodput_bps "$cl")
+    [ "${g:-0}" -gt 0 ] || fail "client goodput $g"
+    echo "ok: goodput $g bit/s"
+}
+
+case $CASE in
+transfer)
+    start_server --once
+    client c 1 --bytes 20M
+    check_transfer 20971520
+    cl=$(cat "$TMP/c.out")
+    expect "path address" "$(field addr "$cl")" 127.0.0.1
+    sent=$(field bytes_sent "$cl")
+    [ "$sent" -ge 20971520 ] || fail "path bytes_sent $sent < 20971520"
+    echo "ok: path bytes_sent $sent"
+    wait_server 0
+    ;;
+echo)
+    start_server --once --echo
+    client c 1 --echo --bytes 8M --msg-size 1000 --streams 2
+    check_transfer 8388608
+    expect "echoed bytes" "$(field echoed_bytes "$(cat "$TMP/c.out")")" 8388608
+    wait_server 0
+    ;;
+streams_unordered)
+    start_server --once
+    client c 1 --bytes 24M --msg-size 16k --streams 4 --unordered
+    check_transfer 25165824
+    wait_server 0
+    ;;
+time)
+    start_server --once
+    client c 1 --time 1.5 --msg-size 4000
+    cl=$(cat "$TMP/c.out"); sl=$(server_line 1)
+    expect "client exit status" "$CRC" 0
+    expect "client verified" "$(field verified "$cl")" true
+    expect "server verified" "$(field verified "$sl")" true
+    b=$(field bytes "$cl")
+    expect "server bytes = client bytes" "$(field bytes "$sl")" "$b"
+    s=$(field seconds "$cl")
+    awk -v s="$s" 'BEGIN { exit !(s >= 1.5 && s < 20) }' || fail "client seconds $s"
+    [ "$b" -gt 0 ] || fail "no bytes"
+    echo "ok: $b bytes in $s s"
+    wait_server 0
+    ;;
+refused)
+    start_server --once
+    # nobody listens on this SCTP port: the INIT gets an ABORT
+    "$PERF" client --connect 127.0.0.1 --port $((SPORT + 1)) --remote-udp-port "$SUDP" \
+        --udp-port $((BASE + 1)) --bytes 1M --json > "$TMP/c.out" 2> "$TMP/c.err"
+    rc=$?
+    [ "$rc" -ne 0 ] || fail "connecting to a closed port succeeded"
+    cl=$(cat "$TMP/c.out")
+    expect "refused: ok" "$(field ok "$cl")" false
+    grep -q "refused" "$TMP/c.out" || fail "no 'refused' in the error"
+    echo "ok: refused, exit status $rc"
+    # a bad address is a usage error
+    "$PERF" client --connect 127.0.0.300 --bytes 1M > /dev/null 2>&1
+    expect "bad address exit status" "$?" 2
+    # no role / both --bytes and --time
+    "$PERF" client --connect 127.0.0.1 --bytes 1M --time 1 > /dev/null 2>&1
+    expect "--bytes with --time exit status" "$?" 2
+    client c2 2 --bytes 1M
+    expect "the server still serves: client exit status" "$CRC" 0
+    wait_server 0
+    ;;
+no_verify)
+    # a client that does not send the pattern: the server counts, verified null, success
+    start_server --once
+    client c 1 --bytes 4M --no-verify
+    cl=$(cat "$TMP/c.out"); sl=$(server_line 1)
+    expect "client exit status" "$CRC" 0
+    expect "client verified" "$(field verified "$cl")" null
+    expect "server bytes" "$(field bytes "$sl")" 4194304
+    expect "server verified" "$(field verified "$sl")" null
+    expect "server ok" "$(field ok "$sl")" true
+    wait_server 0
+    # a server with --no-verify counts a pattern client without checking
+    start_server --once --no-verify
+    client c 2 --bytes 4M
+    sl=$(server_line 1)
+    expect "server --no-verify: verified" "$(field verified "$sl")" null
+    wait_server 0
+    ;;
+corrupt)
+    # one wrong byte in message 100 (test hook): verified false, non-zero exit
+    start_server --once
+    client c 1 --bytes 4M --corrupt-at 100
+    sl=$(server_line 1)
+    expect "server bytes" "$(field bytes "$sl")" 4194304
+    expect "server verified" "$(field verified "$sl")" false
+    expect "server ok" "$(field ok "$sl")" false
+    grep -q 'message 99 of stream 0 differs at byte 726' "$TMP/server.out" ||
+        fail "the error does not name the wrong byte"
+    echo "ok: $(field error "$sl")"
+    wait_server 1
+    ;;
+killed_client)
+    # Failure detection lowered: heartbeats every 100 ms, RTO 50..200 ms, the association
+    # fails after 4 + 1 unanswered heartbeats: at most (4 + 1) * (100 + 200) ms = 1.5 s
+    # after the last packet of the peer; allowed: 3 s.
+    HB=100; RTOMAX=200; MAXRT=4
+    LIMIT=$(awk -v h=$HB -v r=$RTOMAX -v m=$MAXRT 'BEGIN { printf "%.2f", 2 * (m + 1) * (h + r) / 1000 }')
+    start_server --hb-interval $HB --rto-min 50 --rto-initial 100 --rto-max $RTOMAX \
+        --max-retrans $MAXRT --path-max-retrans $MAXRT
+    "$PERF" client --connect 127.0.0.1 --port "$SPORT" --remote-udp-port "$SUDP" \
+        --udp-port $((BASE + 1)) --bytes 100G --json > "$TMP/a.out" 2> "$TMP/a.err" &
+    APID=$!
+    sleep 1
+    kill -0 "$APID" 2>/dev/null || fail "client A ended early"
+    kill -9 "$APID"
+    wait "$APID" 2>/dev/null
+    t0=$(date +%s.%N)
+    echo "ok: client A killed mid-transfer"
+    # client B while the server still holds A's dead association
+    client b 2 --bytes 16M
+    expect "client B exit status" "$CRC" 0
+    expect "client B verified" "$(field verified "$(cat "$TMP/b.out")")" true
+    i=0
+    while ! grep -q '"assoc":2,' "$TMP/server.out" && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+    grep -q '"assoc":2,' "$TMP/server.out" || fail "no report for client B"
+    bl=$(grep '"assoc":2,' "$TMP/server.out")
+    expect "server: B verified" "$(field verified "$bl")" true
+    expect "server: B bytes" "$(field bytes "$bl")" 16777216
+    # A's association is reported lost
+    i=0
+    while ! grep -q '"assoc":1,' "$TMP/server.out" && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+    t1=$(date +%s.%N)
+    al=$(grep '"assoc":1,' "$TMP/server.out") || fail "A's loss was not reported within 10 s"
+    expect "server: A ok" "$(field ok "$al")" false
+    echo "$al" | grep -q 'association lost' || fail "A's report lacks the loss: $al"
+    silent=$(field silent_seconds "$al")
+    echo "ok: A reported lost $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }') s after the kill (at most), silent for $silent s before; limit $LIMIT s"
+    awk -v s="$silent" -v l="$LIMIT" 'BEGIN { exit !(s > 0 && s <= l) }' ||
+        fail "detection took $silent s, limit $LIMIT s"
+    kill -0 "$SPID" 2>/dev/null || fail "the server died"
+    client c 3 --bytes 1M
+    expect "client C after the loss: exit status" "$CRC" 0
+    sleep 0.2
+    kill -TERM "$SPID"
+    # a failure was seen: the server's exit status says so
+    wait_server 1
+    ;;
+trace)
+    [ -n "$TSHARK" ] && [ -x "$TSHARK" ] || fail "tshark not found (scripts/install-deps.sh installs it)"
+    start_server --once
+    MPSCTP_PCAP="$TMP/client-%u.pcap" client c 1 --bytes 2M --streams 2
+    check_transfer 2097152
+    wait_server 0
+    f="$TMP/client-$((BASE + 1)).pcap"
+    [ -s "$f" ] || fail "no trace file $f"
+    # ULP dissection off: the PPIDs carry message numbers, which tshark would otherwise
+    # hand to the telecom protocols registered for those PPIDs
+    "$TSHARK" -n -r "$f" -d udp.port=="$SUDP",sctp -d udp.port==$((BASE + 1)),sctp \
+        -o sctp.checksum:"CRC 32c" -o sctp.ulp_dissection:FALSE \
+        -o ip.check_checksum:TRUE -o udp.check_checksum:TRUE \
+        -T fields -E separator=/t -E occurrence=a -E aggregator=, \
+        -e frame.number -e _ws.malformed -e _ws.expert.severity -e sctp.checksum.status \
+        -e ip.checksum.status -e sctp.chunk_type > "$TMP/tshark.out" 2> "$TMP/tshark.err" ||
+        fail "tshark failed"
+    awk -F'\t' '
+        { frames++; if ($2 != "") malformed++
+          n = split($3, sv, ","); for (i = 1; i <= n; i++) if (sv[i] + 0 >= 8388608 || sv[i] == "Error") experr++
+          n = split($4, cs, ","); for (i = 1; i <= n; i++) { if (cs[i] == "1" || cs[i] == "Good") good++; else if (cs[i] == "0" || cs[i] == "Bad") bad++ }
+          if ($5 == "0" || $5 == "Bad") ipbad++
+          n = split($6, ct, ","); for (i = 1; i <= n; i++) chunk[ct[i] + 0]++ }
+        END {
+          printf "frames=%d malformed=%d expert_errors=%d crc_good=%d crc_bad=%d ip_bad=%d DATA=%d SACK=%d INIT=%d SHUTDOWN_COMPLETE=%d\n",
+                 frames, malformed, experr, good, bad, ipbad, chunk[0], chunk[3], chunk[1], chunk[14]
+          exit !(frames > 100 && malformed == 0 && experr == 0 && bad == 0 && ipbad == 0 &&
+                 good == frames && chunk[0] > 0 && chunk[3] > 0 && chunk[1] == 1 && chunk[14] == 1) }' \
+        "$TMP/tshark.out" || fail "tshark found problems in the trace"
+    ;;
+*)
+    fail "unknown case $CASE"
+    ;;
+esac
+echo "PASS: $CASE"
