@@ -1,0 +1,280 @@
+#!/bin/sh
+# Interop between mpsctp (mpsctp_peer) and usrsctp (usrsctp_peer, Debian libusrsctp with
+# sctp_no_csum_on_loopback = 0) over UDP encapsulation on loopback, in both directions:
+# an mpsctp client against a usrsctp server ("m>u") and a usrsctp client against an
+# mpsctp server ("u>m"). Each peer checks every byte it receives against
+# interop_pattern.h and prints one JSON line; this script checks exit statuses and the
+# JSON of both sides.
+#   interop_run.sh GROUP USRSCTP_PEER MPSCTP_PEER WORKDIR [TSHARK]
+# GROUP: handshake bulk_m2u bulk_u2m sweep shutdown abort heartbeat echo pcap
+# Every group uses its own SCTP and UDP ports, so ctest may run groups in parallel.
+set -u
+GROUP=${1:?usage: interop_run.sh GROUP usrsctp_peer mpsctp_peer workdir [tshark]}
+UPEER=${2:?}
+MPEER=${3:?}
+WORK=${4:?}
+TSHARK=${5:-}
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+FAILS=0
+N=0
+T=120 # per-peer time limit, seconds (generous: the sanitized build is slower)
+
+case $GROUP in
+handshake) BASE=0 ;; bulk_m2u) BASE=1 ;; bulk_u2m) BASE=2 ;; sweep) BASE=3 ;;
+shutdown) BASE=4 ;; abort) BASE=5 ;; heartbeat) BASE=6 ;; echo) BASE=7 ;; pcap) BASE=8 ;;
+*) echo "unknown group $GROUP"; exit 2 ;;
+esac
+
+peer() {
+    case $1 in m) echo "$MPEER" ;; u) echo "$UPEER" ;; esac
+}
+
+# run NAME DIR SERVER_RC CLIENT_RC "server args" "client args" CHECKS...
+# DIR is m>u (mpsctp client, usrsctp server) or u>m. CHECKS are grep -E patterns that
+# the server (s:...) or client (c:...) JSON line must match.
+run() {
+    name=$1; dir=$2; src=$3; crc=$4; sargs=$5; cargs=$6; shift 6
+    N=$((N + 1))
+    case $dir in
+    "m>u") cimpl=m; simpl=u ;;
+    "u>m") cimpl=u; simpl=m ;;
+    *) echo "bad direction $dir"; exit 2 ;;
+    esac
+    sport=$((5500 + BASE * 20 + N))
+    sudp=$((48000 + BASE * 40 + 2 * N)); cudp=$((sudp + 1))
+    t0=$(date +%s.%N)
+    # shellcheck disable=SC2086
+    "$(peer $simpl)" --server $sport --udp-port $sudp --timeout $T $sargs \
+        > "$TMP/s.$N" 2> "$TMP/se.$N" &
+    spid=$!
+    sleep 0.3
+    # shellcheck disable=SC2086
+    "$(peer $cimpl)" --client 127.0.0.1 $sport --udp-port $cudp --remote-udp-port $sudp \
+        --timeout $T $cargs > "$TMP/c.$N" 2> "$TMP/ce.$N"
+    c=$?
+    wait $spid
+    s=$?
+    secs=$(echo "$t0 $(date +%s.%N)" | awk '{printf "%.1f", $2 - $1}')
+    ok=1
+    [ "$s" -eq "$src" ] || { echo "  server exit $s, expected $src"; ok=0; }
+    [ "$c" -eq "$crc" ] || { echo "  client exit $c, expected $crc"; ok=0; }
+    for chk in "$@"; do
+        f=$TMP/s.$N
+        case $chk in c:*) f=$TMP/c.$N ;; esac
+        grep -Eq -- "${chk#?:}" "$f" || { echo "  ${chk%%:*} output lacks ${chk#?:}"; ok=0; }
+    done
+    if [ $ok -eq 1 ]; then
+        echo "ok   [$dir] $name (${secs}s)"
+    else
+        echo "FAIL [$dir] $name (${secs}s)"
+        FAILS=$((FAILS + 1))
+    fi
+    if [ $ok -eq 0 ] || [ -n "${INTEROP_VERBOSE:-}" ]; then
+        echo "  server ($simpl) $sargs: $(cat "$TMP/s.$N") $(head -c 2000 "$TMP/se.$N")"
+        echo "  client ($cimpl) $cargs: $(cat "$TMP/c.$N") $(head -c 2000 "$TMP/ce.$N")"
+    fi
+}
+
+V='"verified":true'
+A='"aborted":true'
+NA='"aborted":false'
+SC='"shutdown_comp":true'
+# chunk counters of the mpsctp side: sent (S) or received (R) chunks of a type
+S() { echo "\"sent\":\\{[^}]*\"$1\":$2[,}]"; }
+R() { echo "\"recv\":\\{[^}]*\"$1\":$2[,}]"; }
+ONE='1'
+SOME='[1-9][0-9]*'
+B50=52428800
+
+case $GROUP in
+handshake)
+    # INIT, INIT ACK (with the state cookie), COOKIE ECHO, COOKIE ACK; one 1-byte
+    # message; graceful shutdown.
+    run "handshake, one 1-byte message" "m>u" 0 0 \
+        "--bytes 1 --msg-size 1" "--bytes 1 --msg-size 1" \
+        "s:\"bytes\":1,.*$V.*$NA" "c:$SC" \
+        "c:$(S INIT $ONE)" "c:$(R INIT_ACK $ONE)" "c:$(S COOKIE_ECHO $ONE)" \
+        "c:$(R COOKIE_ACK $ONE)" "c:$(S DATA $ONE)"
+    run "handshake, one 1-byte message" "u>m" 0 0 \
+        "--bytes 1 --msg-size 1" "--bytes 1 --msg-size 1" \
+        "s:\"bytes\":1,.*$V.*$NA.*$SC" \
+        "s:$(R INIT $ONE)" "s:$(S INIT_ACK $ONE)" "s:$(R COOKIE_ECHO $ONE)" \
+        "s:$(S COOKIE_ACK $ONE)" "s:$(R DATA $ONE)"
+    ;;
+bulk_m2u)
+    # 50 MB from mpsctp to usrsctp over 4 streams, ordered and unordered, with mpsctp as
+    # the client and as the server.
+    run "50 MB mpsctp -> usrsctp, 4 streams, ordered" "m>u" 0 0 \
+        "--bytes 50M --streams 4" "--bytes 50M --streams 4" \
+        "s:\"bytes\":$B50,.*$V.*$NA" "c:\"bytes\":$B50,.*$NA.*$SC"
+    run "50 MB mpsctp -> usrsctp, 4 streams, unordered" "m>u" 0 0 \
+        "--bytes 50M --streams 4 --unordered" "--bytes 50M --streams 4 --unordered" \
+        "s:\"bytes\":$B50,.*$V.*$NA" "c:\"bytes\":$B50,.*$NA.*$SC"
+    run "50 MB mpsctp -> usrsctp (--reverse), 4 streams, ordered" "u>m" 0 0 \
+        "--reverse --bytes 50M --streams 4" "--reverse --bytes 50M --streams 4" \
+        "c:\"bytes\":$B50,.*$V.*$NA" "s:\"bytes\":$B50,.*$NA.*$SC"
+    run "50 MB mpsctp -> usrsctp (--reverse), 4 streams, unordered" "u>m" 0 0 \
+        "--reverse --bytes 50M --streams 4 --unordered" \
+        "--reverse --bytes 50M --streams 4 --unordered" \
+        "c:\"bytes\":$B50,.*$V.*$NA" "s:\"bytes\":$B50,.*$NA.*$SC"
+    ;;
+bulk_u2m)
+    run "50 MB usrsctp -> mpsctp, 4 streams, ordered" "u>m" 0 0 \
+        "--bytes 50M --streams 4" "--bytes 50M --streams 4" \
+        "s:\"bytes\":$B50,.*$V.*$NA.*$SC" "c:\"bytes\":$B50,.*$NA"
+    run "50 MB usrsctp -> mpsctp, 4 streams, unordered" "u>m" 0 0 \
+        "--bytes 50M --streams 4 --unordered" "--bytes 50M --streams 4 --unordered" \
+        "s:\"bytes\":$B50,.*$V.*$NA.*$SC" "c:\"bytes\":$B50,.*$NA"
+    run "50 MB usrsctp -> mpsctp (--reverse), 4 streams, ordered" "m>u" 0 0 \
+        "--reverse --bytes 50M --streams 4" "--reverse --bytes 50M --streams 4" \
+        "c:\"bytes\":$B50,.*$V.*$NA.*$SC" "s:\"bytes\":$B50,.*$NA"
+    run "50 MB usrsctp -> mpsctp (--reverse), 4 streams, unordered" "m>u" 0 0 \
+        "--reverse --bytes 50M --streams 4 --unordered" \
+        "--reverse --bytes 50M --streams 4 --unordered" \
+        "c:\"bytes\":$B50,.*$V.*$NA.*$SC" "s:\"bytes\":$B50,.*$NA"
+    ;;
+sweep)
+    # Message sizes 1, 2, 4, ... 512 KiB, 1 MiB in turn (fragmentation and reassembly
+    # from one chunk to about 730), each direction of data and of connection.
+    W="--bytes 24M --msg-sizes 1..1M --streams 4"
+    run "sweep 1 B..1 MiB, mpsctp -> usrsctp, ordered" "m>u" 0 0 "$W" "$W" \
+        "s:\"bytes\":25165824,.*$V" "c:$SC"
+    run "sweep 1 B..1 MiB, mpsctp -> usrsctp (--reverse), unordered" "u>m" 0 0 \
+        "--reverse $W --unordered" "--reverse $W --unordered" \
+        "c:\"bytes\":25165824,.*$V" "s:$SC"
+    run "sweep 1 B..1 MiB, usrsctp -> mpsctp, unordered" "u>m" 0 0 \
+        "$W --unordered" "$W --unordered" "s:\"bytes\":25165824,.*$V.*$SC"
+    run "sweep 1 B..1 MiB, usrsctp -> mpsctp (--reverse), ordered" "m>u" 0 0 \
+        "--reverse $W" "--reverse $W" "c:\"bytes\":25165824,.*$V.*$SC"
+    ;;
+shutdown)
+    # Graceful shutdown started by each implementation, as client and as server. The
+    # mpsctp side stays up 2.5 s afterwards: a SHUTDOWN ACK or SHUTDOWN that usrsctp
+    # retransmitted (because it did not see our answer) would show in the counters.
+    L="--linger 2500"
+    run "mpsctp (client) shuts down" "m>u" 0 0 "--bytes 1M" "--bytes 1M $L" \
+        "s:\"bytes\":1048576,.*$V.*$NA" "c:$SC" \
+        "c:$(S SHUTDOWN $SOME)" "c:$(R SHUTDOWN_ACK $ONE)" "c:$(S SHUTDOWN_COMPLETE $ONE)" \
+        "c:$(R ABORT 0)" "c:$(S ABORT 0)"
+    run "mpsctp (server) shuts down" "u>m" 0 0 "--reverse --bytes 1M $L" "--reverse --bytes 1M" \
+        "c:\"bytes\":1048576,.*$V.*$NA" "s:$SC" \
+        "s:$(S SHUTDOWN $SOME)" "s:$(R SHUTDOWN_ACK $ONE)" "s:$(S SHUTDOWN_COMPLETE $ONE)" \
+        "s:$(R ABORT 0)" "s:$(S ABORT 0)"
+    run "usrsctp (client) shuts down" "u>m" 0 0 "--bytes 1M $L" "--bytes 1M" \
+        "s:\"bytes\":1048576,.*$V.*$NA.*$SC" \
+        "s:$(R SHUTDOWN $SOME)" "s:$(S SHUTDOWN_ACK $ONE)" "s:$(R SHUTDOWN_COMPLETE $ONE)" \
+        "s:$(R ABORT 0)" "s:$(S ABORT 0)"
+    run "usrsctp (server) shuts down" "m>u" 0 0 "--reverse --bytes 1M" "--reverse --bytes 1M $L" \
+        "c:\"bytes\":1048576,.*$V.*$NA.*$SC" \
+        "c:$(R SHUTDOWN $SOME)" "c:$(S SHUTDOWN_ACK $ONE)" "c:$(R SHUTDOWN_COMPLETE $ONE)" \
+        "c:$(R ABORT 0)" "c:$(S ABORT 0)"
+    ;;
+abort)
+    # Each implementation aborts, as sender and as receiver; the other sees the
+    # association go (usrsctp: "aborted"; mpsctp: SCTP_COMM_LOST and ECONNRESET).
+    LOST='"comm_lost":true,"econnreset":true'
+    run "mpsctp (client, sender) aborts after 1 MiB" "m>u" 0 0 \
+        "--bytes 8M --expect-abort" "--bytes 8M --abort-after 1M" \
+        "s:$A" "c:$A" "c:$(S ABORT $SOME)"
+    run "usrsctp (server, receiver) aborts after 1 MiB" "m>u" 0 0 \
+        "--bytes 8M --abort-after 1M" "--bytes 8M --expect-abort" \
+        "s:$A" "c:$A.*$LOST" "c:$(R ABORT $SOME)"
+    run "usrsctp (client, sender) aborts after 1 MiB" "u>m" 0 0 \
+        "--bytes 8M --expect-abort" "--bytes 8M --abort-after 1M" \
+        "c:$A" "s:$A.*$LOST" "s:$(R ABORT $SOME)"
+    run "mpsctp (server, receiver) aborts after 1 MiB" "u>m" 0 0 \
+        "--bytes 8M --abort-after 1M" "--bytes 8M --expect-abort" \
+        "c:$A" "s:$A" "s:$(S ABORT $SOME)"
+    run "an unexpected abort by usrsctp fails the mpsctp receiver" "u>m" 1 0 \
+        "--bytes 8M" "--bytes 8M --abort-after 1M" "s:$A.*$LOST"
+    ;;
+heartbeat)
+    # Heartbeat interval 200 ms on both sides; the association idles 4.5 s before the
+    # transfer. Both implementations must send HEARTBEATs and answer the other's
+    # (--min-heartbeats: at least 2 of ours and 2 of usrsctp's, each acknowledged).
+    # usrsctp's heartbeat period is the interval plus its RTO (at least 1 s, RTO.Initial
+    # 3 s until it has measured the RTT), hence the long idle time.
+    H="--hb-interval 200"
+    run "idle 4.5 s, heartbeats both ways" "m>u" 0 0 "--bytes 64k $H" \
+        "--bytes 64k $H --idle 4500 --min-heartbeats 2" \
+        "s:\"bytes\":65536,.*$V" "c:$SC" "c:$(S HEARTBEAT $SOME)" "c:$(R HEARTBEAT_ACK $SOME)"
+    run "idle 4.5 s, heartbeats both ways" "u>m" 0 0 \
+        "--reverse --bytes 64k $H --idle 4500 --min-heartbeats 2" "--reverse --bytes 64k $H" \
+        "c:\"bytes\":65536,.*$V" "s:$SC" "s:$(R HEARTBEAT $SOME)" "s:$(S HEARTBEAT_ACK $SOME)"
+    ;;
+echo)
+    # One association, data both ways: the server echoes every message.
+    # The echo server checks what it receives too.
+    E="--bytes 8M --msg-sizes 1..64k --streams 3"
+    run "echo: mpsctp client, usrsctp echo server" "m>u" 0 0 "--echo $E" "--echo $E" \
+        "c:\"bytes\":8388608,.*$V.*$NA.*$SC" "s:\"bytes\":8388608,.*$V"
+    run "echo: usrsctp client, mpsctp echo server" "u>m" 0 0 "--echo $E" "--echo $E" \
+        "c:\"bytes\":8388608,.*$V.*$NA" "s:\"bytes\":8388608,.*$V.*$SC"
+    run "echo, unordered: mpsctp client, usrsctp echo server" "m>u" 0 0 \
+        "--echo $E --unordered" "--echo $E --unordered" \
+        "c:\"bytes\":8388608,.*$V.*$NA.*$SC" "s:\"bytes\":8388608,.*$V"
+    run "echo, unordered: usrsctp client, mpsctp echo server" "u>m" 0 0 \
+        "--echo $E --unordered" "--echo $E --unordered" \
+        "c:\"bytes\":8388608,.*$V.*$NA" "s:\"bytes\":8388608,.*$V.*$SC"
+    ;;
+pcap)
+    # One run traced by the mpsctp side (every packet sent and received), then read by
+    # tshark with CRC32c verification: no malformed packet, no expert error, no bad
+    # checksum, every packet decoded as SCTP with a good checksum. ULP dissection is off:
+    # the PPIDs carry message numbers, which tshark would hand to whichever telecom
+    # protocol is registered for that PPID, and the pattern bytes are not that protocol.
+    if [ -z "$TSHARK" ] || [ ! -x "$TSHARK" ]; then
+        echo "FAIL tshark not found (scripts/install-deps.sh installs it)"
+        exit 1
+    fi
+    PCAP=$WORK/interop-m2u.pcap
+    rm -f "$PCAP"
+    run "traced: sweep 1 B..64 KiB, 2 streams, heartbeats, echo" "m>u" 0 0 \
+        "--echo --bytes 4M --msg-sizes 1..64k --streams 2 --hb-interval 200" \
+        "--echo --bytes 4M --msg-sizes 1..64k --streams 2 --hb-interval 200 --idle 2500 --pcap $PCAP" \
+        "c:\"bytes\":4194304,.*$V.*$NA.*$SC" "s:\"bytes\":4194304,.*$V"
+    sent=$(sed -n 's/.*"sent":{[^}]*"packets":\([0-9]*\)}.*/\1/p' "$TMP/c.$N")
+    recv=$(sed -n 's/.*"recv":{[^}]*"packets":\([0-9]*\)}.*/\1/p' "$TMP/c.$N")
+    sudp=$((48000 + BASE * 40 + 2 * N)); cudp=$((sudp + 1))
+    "$TSHARK" -n -r "$PCAP" -d udp.port==$sudp,sctp -d udp.port==$cudp,sctp \
+        -o sctp.checksum:"CRC 32c" -o ip.check_checksum:TRUE -o sctp.ulp_dissection:FALSE \
+        -T fields -E separator=/t -E occurrence=a -E aggregator=, \
+        -e frame.number -e _ws.malformed -e sctp.checksum.status -e sctp.chunk_type \
+        -e _ws.expert.severity -e ip.checksum.status \
+        > "$TMP/tshark.txt" 2> "$TMP/tshark.err"
+    trc=$?
+    # fields: frame, malformed, checksum status (1/Good, 0/Bad), chunk types
+    # fields: frame, malformed, SCTP checksum status (1/Good, 0/Bad), chunk types,
+    # expert severities (errors are 0x800000 and up), IP header checksum status.
+    awk -F'\t' -v want=$((sent + recv)) '
+        function good_bad(v) {
+            if (v == "1" || tolower(v) == "good") return 1
+            if (v == "0" || tolower(v) == "bad") return 0
+            return -1 }
+        { frames++; if ($2 != "") malformed++;
+          k = good_bad($3); if (k == 1) good++; else if (k == 0) bad++; else other++;
+          if (good_bad($6) != 1) ipbad++;
+          n = split($4, t, ",");
+          for (i = 1; i <= n; i++) { ch[t[i]]++; chunks++ }
+          n = split($5, t, ",");
+          for (i = 1; i <= n; i++) if (t[i] + 0 >= 8388608 || tolower(t[i]) == "error") experr++ }
+        END { printf "tshark: frames=%d (traced %d) malformed=%d expert_errors=%d " \
+                     "crc_good=%d crc_bad=%d crc_other=%d ip_not_good=%d chunks=%d " \
+                     "data=%d sack=%d hb=%d hb_ack=%d\n", frames, want, malformed, experr, \
+                     good, bad, other, ipbad, chunks, ch[0], ch[3], ch[4], ch[5];
+              exit !(frames == want && frames > 0 && malformed == 0 && experr == 0 && \
+                     bad == 0 && other == 0 && good == frames && ipbad == 0 && \
+                     ch[0] > 0 && ch[4] > 0 && ch[5] > 0) }' "$TMP/tshark.txt"
+    arc=$?
+    if [ $trc -ne 0 ] || [ $arc -ne 0 ]; then
+        echo "FAIL tshark check of $PCAP (tshark exit $trc): $(head -c 500 "$TMP/tshark.err")"
+        FAILS=$((FAILS + 1))
+    else
+        echo "ok   tshark: $PCAP has no malformed packet and no bad checksum"
+    fi
+    ;;
+esac
+
+echo "$GROUP: $N cases, $FAILS failed"
+[ "$FAILS" -eq 0 ]
