@@ -13,6 +13,7 @@
 #define NET_MAX_UDP 8
 #define NET_BATCH 32
 #define NET_PKT_CAP 2048
+#define NET_PULL_MAX (64 * 1024) /* largest receive-queue item */
 
 typedef struct net_sock net_sock;
 typedef struct net_ep net_ep;

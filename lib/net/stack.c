@@ -596,8 +596,11 @@ void net_pull(net_assoc *na, int limit)
         size_t n = mpsctp_assoc_readable(na->a);
         if (!n)
             break;
-        if (n > 256 * 1024)
-            n = 256 * 1024;
+        /* n is everything readable, often many messages while one read returns one:
+         * stay below malloc's mmap threshold (128 KiB), or each item costs an mmap, an
+         * mremap when shrunk to the message and an munmap when read. */
+        if (n > NET_PULL_MAX)
+            n = NET_PULL_MAX;
         rq_item *it = malloc(sizeof(*it) + n);
         if (!it)
             break;
