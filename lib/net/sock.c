@@ -580,7 +580,7 @@ static int err_from_core(int r)
 
 /* Sends one message to association na (or applies EOF/ABORT). Returns bytes or -errno. */
 static ssize_t send_one(net_sock *s, net_assoc *na, const uint8_t *buf, size_t len,
-                        const struct sctp_sndinfo *si, int nonblock)
+                        const struct sctp_sndinfo *si, int flags)
 {
     if (si->snd_flags & SCTP_ABORT) {
         if (na->a && !na->closed) {
@@ -615,7 +615,7 @@ static ssize_t send_one(net_sock *s, net_assoc *na, const uint8_t *buf, size_t l
             if (r != MPSCTP_ERR_WOULDBLOCK)
                 return -err_from_core(r);
             na->want = len;
-            if (nonblock) {
+            if (sock_nonblock(s, flags)) { /* asked only now: it costs a syscall */
                 net_sock_ready(s);
                 return -EAGAIN;
             }
@@ -671,7 +671,6 @@ static ssize_t do_send(net_sock *s, const struct iovec *iov, int iovcnt,
                        const struct sockaddr *addrs, int addrcnt, struct sctp_sndinfo *si,
                        int flags, int noinfo)
 {
-    int nonblock = sock_nonblock(s, flags);
     size_t len = 0;
     if (iovcnt < 0 || (iovcnt && !iov))
         return -EINVAL;
@@ -704,7 +703,7 @@ static ssize_t do_send(net_sock *s, const struct iovec *iov, int iovcnt,
         } else if (s->shut_wr && !(si->snd_flags & SCTP_ABORT)) {
             r = -EPIPE;
         } else {
-            r = send_one(s, s->assoc, buf, len, si, nonblock);
+            r = send_one(s, s->assoc, buf, len, si, flags);
         }
     } else if (si->snd_flags & SCTP_SENDALL) {
         r = (ssize_t)len;
@@ -712,7 +711,7 @@ static ssize_t do_send(net_sock *s, const struct iovec *iov, int iovcnt,
             for (net_assoc *na = s->ep->assocs, *nn; na; na = nn) {
                 nn = na->next;
                 if (na->sock == s && !na->closed) {
-                    ssize_t k = send_one(s, na, buf, len, si, nonblock);
+                    ssize_t k = send_one(s, na, buf, len, si, flags);
                     if (k < 0)
                         r = k;
                 }
@@ -746,7 +745,7 @@ static ssize_t do_send(net_sock *s, const struct iovec *iov, int iovcnt,
             if (na && noinfo)
                 *si = na->snd;
         }
-        r = na ? send_one(s, na, buf, len, si, nonblock) : -ENOENT;
+        r = na ? send_one(s, na, buf, len, si, flags) : -ENOENT;
     }
     free(tmp);
     return r;
