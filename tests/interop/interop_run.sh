@@ -5,8 +5,8 @@
 # mpsctp server ("u>m"). Each peer checks every byte it receives against
 # interop_pattern.h and prints one JSON line; this script checks exit statuses and the
 # JSON of both sides.
-#   interop_run.sh GROUP USRSCTP_PEER MPSCTP_PEER WORKDIR [TSHARK]
-# GROUP: handshake bulk_m2u bulk_u2m sweep shutdown abort heartbeat echo pcap
+#   interop_run.sh GROUP USRSCTP_PEER MPSCTP_PEER WORKDIR [TSHARK [CRC_PROBE]]
+# GROUP: handshake bulk_m2u bulk_u2m sweep shutdown abort heartbeat echo pcap checksum
 # Every group uses its own SCTP and UDP ports, so ctest may run groups in parallel.
 set -u
 GROUP=${1:?usage: interop_run.sh GROUP usrsctp_peer mpsctp_peer workdir [tshark]}
@@ -14,6 +14,7 @@ UPEER=${2:?}
 MPEER=${3:?}
 WORK=${4:?}
 TSHARK=${5:-}
+PROBE=${6:-}
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 FAILS=0
@@ -23,6 +24,7 @@ T=120 # per-peer time limit, seconds (generous: the sanitized build is slower)
 case $GROUP in
 handshake) BASE=0 ;; bulk_m2u) BASE=1 ;; bulk_u2m) BASE=2 ;; sweep) BASE=3 ;;
 shutdown) BASE=4 ;; abort) BASE=5 ;; heartbeat) BASE=6 ;; echo) BASE=7 ;; pcap) BASE=8 ;;
+checksum) BASE=9 ;;
 *) echo "unknown group $GROUP"; exit 2 ;;
 esac
 
@@ -273,6 +275,30 @@ pcap)
     else
         echo "ok   tshark: $PCAP has no malformed packet and no bad checksum"
     fi
+    ;;
+checksum)
+    # Both implementations check CRC32c on loopback: an INIT with a wrong checksum gets
+    # no answer, a correct one an INIT ACK with a correct checksum (crc_probe.c). For
+    # usrsctp this shows that sctp_no_csum_on_loopback = 0 is in effect. The servers
+    # never see an association and end by their time limit (exit status 3).
+    for impl in u m; do
+        N=$((N + 1))
+        sport=$((5500 + BASE * 20 + N)); sudp=$((48000 + BASE * 40 + 2 * N))
+        "$(peer $impl)" --server $sport --udp-port $sudp --timeout 4 > "$TMP/s.$N" 2>&1 &
+        spid=$!
+        sleep 0.3
+        "$PROBE" $sudp $sport > "$TMP/p.$N" 2>&1
+        prc=$?
+        wait $spid
+        name=$([ $impl = u ] && echo usrsctp || echo mpsctp)
+        if [ $prc -eq 0 ]; then
+            echo "ok   $name server checks CRC32c on loopback"
+        else
+            echo "FAIL $name server checks CRC32c on loopback"
+            FAILS=$((FAILS + 1))
+        fi
+        sed 's/^/  /' "$TMP/p.$N"
+    done
     ;;
 esac
 
