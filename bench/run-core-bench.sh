@@ -10,11 +10,8 @@
 #
 # 1. Builds mpsctp optimised (Release) and usrsctp_inmem against Debian's libusrsctp.
 # 2. Builds an optimised usrsctp (RelWithDebInfo: -O2 -g) from the Debian source package
-#    of the installed version (apt-get source libusrsctp, after adding a bookworm deb-src
-#    entry under /etc/apt/sources.list.d if none exists; needs root and network) under
-#    $BUILD/usrsctp-*; its sources are never part of the repository. Debian's package is
-#    built by autotools with --enable-debug on by default, which appends -O0; the build
-#    here keeps SCTP_DEBUG (as the package has it) and changes only the optimisation.
+#    of the installed version under $BUILD/usrsctp-* (bench/usrsctp-opt.sh, shared with
+#    run-loopback-bench.sh); its sources are never part of the repository.
 # 3. Throughput: for 1200- and 16384-byte messages, RUNS runs of each stack, alternating,
 #    and the median MB/s (MB = 10^6 bytes of payload).
 # 4. Instructions per MB under valgrind --tool=callgrind: total instructions (all threads)
@@ -36,37 +33,12 @@ cmake -S . -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DMPSCTP_TESTS=OFF >/dev/null
 cmake --build "$BUILD" -j"$JOBS" --target core_inmem usrsctp_inmem >/dev/null
 STACKS="mpsctp:$BUILD/bin/core_inmem usrsctp-deb:$BUILD/bin/usrsctp_inmem"
 
+. "$ROOT/bench/usrsctp-opt.sh"
+
 build_usrsctp_opt() {
-    src="$ROOT/$BUILD/usrsctp-src"
-    obj="$ROOT/$BUILD/usrsctp-opt"
-    if [ ! -f "$obj/usrsctplib/libusrsctp.a" ]; then
-        ver=$(dpkg-query -W -f='${source:Version}' libusrsctp-dev 2>/dev/null || true)
-        mkdir -p "$src"
-        if ! ls "$src"/libusrsctp-*/usrsctplib >/dev/null 2>&1; then
-            if ! (cd "$src" && apt-get source -q "libusrsctp${ver:+=$ver}") >/dev/null 2>&1; then
-                if [ "$(id -u)" -eq 0 ] && ! grep -rqs '^Types:.*deb-src\|^deb-src' /etc/apt/sources.list /etc/apt/sources.list.d; then
-                    echo "   adding a deb-src entry for bookworm (/etc/apt/sources.list.d/mpsctp-deb-src.sources)"
-                    cat > /etc/apt/sources.list.d/mpsctp-deb-src.sources <<'SRC'
-Types: deb-src
-URIs: http://deb.debian.org/debian
-Suites: bookworm
-Components: main
-Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
-SRC
-                fi
-                apt-get update -q >/dev/null 2>&1 || true
-                (cd "$src" && apt-get source -q "libusrsctp${ver:+=$ver}") >/dev/null 2>&1 || return 1
-            fi
-        fi
-        dir=$(ls -d "$src"/libusrsctp-*/ | head -1)
-        cmake -S "$dir" -B "$obj" -DCMAKE_BUILD_TYPE=RelWithDebInfo -Dsctp_werror=0 \
-            -Dsctp_build_programs=0 -Dsctp_debug=1 -Dsctp_invariants=0 >/dev/null || return 1
-        cmake --build "$obj" -j"$JOBS" --target usrsctp >/dev/null 2>&1 || return 1
-        echo "$dir" > "$obj/source-dir"
-    fi
-    dir=$(cat "$obj/source-dir")
-    cc -O2 -g -DINET -DINET6 -I"$dir/usrsctplib" -o "$BUILD/bin/usrsctp_inmem_opt" \
-        bench/usrsctp_inmem.c "$obj/usrsctplib/libusrsctp.a" -lpthread || return 1
+    usrsctp_opt_build || return 1
+    cc -O2 -g -DINET -DINET6 -I"$USRSCTP_OPT_INC" -o "$BUILD/bin/usrsctp_inmem_opt" \
+        bench/usrsctp_inmem.c "$USRSCTP_OPT_LIB" -lpthread || return 1
 }
 
 if [ "${NO_OPT:-0}" != 1 ]; then
