@@ -244,6 +244,12 @@ static void receive(struct socket *sock, result *r, struct socket *echo_sock,
             rx_notification(x, chunk, (size_t)n);
             if (x->lost)
                 break;
+            /* The association is gone once SHUTDOWN_COMP is read, and every byte was
+             * queued before it: do not wait for an end-of-file read that may not come. */
+            if (x->shutdown_comp) {
+                x->eof = 1;
+                break;
+            }
             continue;
         }
         if (infotype == SCTP_RECVV_RCVINFO && !x->have_info) {
