@@ -107,6 +107,8 @@ typedef struct mpsctp_settings {
     uint32_t sack_freq;           /* SACK at least every this many packets (default 2) */
     uint32_t max_burst;           /* Max.Burst (default 4) */
     uint32_t pd_point;            /* partial delivery point, bytes (default rcvbuf / 4) */
+    uint32_t max_init_timeo_ms;   /* largest T1-init/T1-cookie timeout (RFC 6458
+                                     sinit_max_init_timeo); 0: RTO.Max */
 } mpsctp_settings;
 
 /* Fills *s with the defaults named above (local_port 0: the caller must set it). */

@@ -298,7 +298,10 @@ void assoc_timeout(mpsctp_assoc *a, mpsctp_tstamp now)
             assoc_close(a, MPSCTP_CANT_STR_ASSOC, 0);
             return;
         }
-        path_backoff(&a->paths[0], assoc_rto_max(a));
+        uint64_t cap = assoc_rto_max(a);
+        if (a->cfg.max_init_timeo_ms && (uint64_t)a->cfg.max_init_timeo_ms * NS_PER_MS < cap)
+            cap = (uint64_t)a->cfg.max_init_timeo_ms * NS_PER_MS;
+        path_backoff(&a->paths[0], cap);
         if (a->state == MPSCTP_COOKIE_WAIT && a->init_chunk)
             assoc_queue_ctrl(a, 0, a->init_chunk, a->init_len);
         else if (a->state == MPSCTP_COOKIE_ECHOED && a->cookie)

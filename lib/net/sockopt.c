@@ -532,8 +532,10 @@ int net_setsockopt(net_sock *s, int level, int name, const void *val, socklen_t 
             s->o.set.max_instreams = m.sinit_max_instreams;
         if (m.sinit_max_attempts)
             s->o.set.max_init_retrans = m.sinit_max_attempts;
-        if (m.sinit_max_init_timeo)
+        if (m.sinit_max_init_timeo) {
             s->o.init_timeo = m.sinit_max_init_timeo;
+            s->o.set.max_init_timeo_ms = m.sinit_max_init_timeo;
+        }
         return 0;
     }
     case SCTP_NODELAY:

@@ -214,14 +214,18 @@ static void test_t1_init_lost(void **state)
 static void test_cant_str_assoc(void **state)
 {
     (void)state;
-    const uint32_t max_init[] = {8, 3};
-    const uint32_t rto_max[] = {60000, 3000};
-    for (int v = 0; v < 2; v++) {
+    /* Variant 2 caps the back-off with max_init_timeo (RFC 6458 sinit_max_init_timeo). */
+    const uint32_t max_init[] = {8, 3, 6};
+    const uint32_t rto_max[] = {60000, 3000, 60000};
+    const uint32_t timeo[] = {0, 0, 2500};
+    for (int v = 0; v < 3; v++) {
         pair p;
         mpsctp_settings sa;
         pair_settings(&sa, PAIR_A);
         sa.max_init_retrans = max_init[v];
         sa.rto_max_ms = rto_max[v];
+        sa.max_init_timeo_ms = timeo[v];
+        uint32_t cap = timeo[v] && timeo[v] < rto_max[v] ? timeo[v] : rto_max[v];
         dropper d = {SCTP_INIT, PAIR_A, -1, 0};
         pair_init(&p, 12 + (uint64_t)v, &sa, NULL);
         p.hook = hook_dropper;
@@ -240,7 +244,7 @@ static void test_cant_str_assoc(void **state)
             P_CHECK(&p, t + MS(10) >= expect && t <= expect + MS(10),
                     "INIT %zu at %.3f s, expected %.3f s (v%d)", i, (double)t / 1e9,
                     (double)expect / 1e9, v);
-            rto = rto * 2 > MS(rto_max[v]) ? MS(rto_max[v]) : rto * 2;
+            rto = rto * 2 > MS(cap) ? MS(cap) : rto * 2;
         }
         expect += rto;
         const pair_ev *e = pair_find_ev(&p, PAIR_A, MPSCTP_EV_ASSOC_CHANGE, MPSCTP_CANT_STR_ASSOC);
