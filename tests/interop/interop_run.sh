@@ -9,6 +9,7 @@
 # GROUP: handshake bulk_m2u bulk_u2m sweep shutdown abort heartbeat echo pcap checksum
 # Every group uses its own SCTP and UDP ports, so ctest may run groups in parallel.
 set -u
+. "$(dirname "$0")/../wait_udp.sh"
 GROUP=${1:?usage: interop_run.sh GROUP usrsctp_peer mpsctp_peer workdir [tshark]}
 UPEER=${2:?}
 MPEER=${3:?}
@@ -50,7 +51,7 @@ run() {
     "$(peer $simpl)" --server $sport --udp-port $sudp --timeout $T $sargs \
         > "$TMP/s.$N" 2> "$TMP/se.$N" &
     spid=$!
-    sleep 0.3
+    wait_udp $sudp
     # shellcheck disable=SC2086
     "$(peer $cimpl)" --client 127.0.0.1 $sport --udp-port $cudp --remote-udp-port $sudp \
         --timeout $T $cargs > "$TMP/c.$N" 2> "$TMP/ce.$N"
@@ -286,7 +287,7 @@ checksum)
         sport=$((5500 + BASE * 20 + N)); sudp=$((48000 + BASE * 40 + 2 * N))
         "$(peer $impl)" --server $sport --udp-port $sudp --timeout 4 > "$TMP/s.$N" 2>&1 &
         spid=$!
-        sleep 0.3
+        wait_udp $sudp
         "$PROBE" $sudp $sport > "$TMP/p.$N" 2>&1
         prc=$?
         wait $spid

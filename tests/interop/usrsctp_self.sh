@@ -4,6 +4,7 @@
 # the JSON lines (bytes, verified, aborted) of both sides.
 #   usrsctp_self.sh PATH/TO/usrsctp_peer
 set -u
+. "$(dirname "$0")/../wait_udp.sh"
 PEER=${1:?usage: usrsctp_self.sh usrsctp_peer}
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
@@ -19,7 +20,7 @@ run() {
     # shellcheck disable=SC2086
     "$PEER" --server $sport --udp-port $sudp --timeout 120 $sargs > "$TMP/s.$N" 2> "$TMP/se.$N" &
     spid=$!
-    sleep 0.3
+    wait_udp $sudp
     # shellcheck disable=SC2086
     "$PEER" --client 127.0.0.1 $sport --udp-port $cudp --remote-udp-port $sudp --timeout 120 \
         $cargs > "$TMP/c.$N" 2> "$TMP/ce.$N"

@@ -5,6 +5,7 @@
 # collide). Every check prints what it saw; the script exits non-zero on the first
 # failed check.
 set -u
+. "$(dirname "$0")/../wait_udp.sh"
 PERF=${1:?usage: perf_test.sh mpsctp-perf CASE PORT [TSHARK]}
 CASE=${2:?case}
 BASE=${3:?port}
@@ -38,7 +39,7 @@ expect() { # expect WHAT ACTUAL WANTED
 start_server() { # start_server ARGS... (output in $TMP/server.out)
     "$PERF" server --udp-port "$SUDP" --port "$SPORT" --json "$@" > "$TMP/server.out" 2> "$TMP/server.err" &
     SPID=$!
-    sleep 0.3
+    wait_udp "$SUDP"
     kill -0 "$SPID" 2>/dev/null || fail "the server did not start"
 }
 
