@@ -177,6 +177,7 @@ typedef struct mpsctp_event {
     uint32_t context;     /* SEND_FAILED */
     uint32_t length;      /* SEND_FAILED: message length */
     uint16_t outbound_streams, inbound_streams; /* ASSOC_CHANGE COMM_UP/RESTART */
+    uint8_t sent;         /* SEND_FAILED: 1 when some of the message was transmitted */
 } mpsctp_event;
 
 /* ---- endpoint ------------------------------------------------------------------- */

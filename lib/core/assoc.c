@@ -51,7 +51,7 @@ int assoc_setup_data(mpsctp_assoc *a, uint16_t os, uint16_t is, uint32_t my_itsn
      * beyond it fail. */
     for (smsg *m = sendq_set_streams(&a->sq, os), *n; m; m = n) {
         n = m->next;
-        assoc_report_failed(a, m);
+        assoc_report_failed(a, m, 0);
         free(m);
     }
     a->os = os;

@@ -244,8 +244,8 @@ uint32_t assoc_local_rwnd(const mpsctp_assoc *a);
 void assoc_t3_expired(mpsctp_assoc *a, int pi, mpsctp_tstamp now);
 /* Returns 1 when every queued message has been acknowledged. */
 int assoc_all_acked(const mpsctp_assoc *a);
-/* Reports MPSCTP_EV_SEND_FAILED for message m. */
-void assoc_report_failed(mpsctp_assoc *a, const smsg *m);
+/* Reports MPSCTP_EV_SEND_FAILED for message m; sent: some of it was transmitted. */
+void assoc_report_failed(mpsctp_assoc *a, const smsg *m, int sent);
 /* Releases every chunk and message on the sender side, reporting SEND_FAILED for each
  * message not fully acknowledged when report is set. */
 void assoc_drop_send_state(mpsctp_assoc *a, int report);

@@ -414,7 +414,7 @@ void assoc_t3_expired(mpsctp_assoc *a, int pi, mpsctp_tstamp now)
 
 /* ---- teardown --------------------------------------------------------------------------- */
 
-void assoc_report_failed(mpsctp_assoc *a, const smsg *m)
+void assoc_report_failed(mpsctp_assoc *a, const smsg *m, int sent)
 {
     mpsctp_event ev;
     memset(&ev, 0, sizeof(ev));
@@ -425,6 +425,7 @@ void assoc_report_failed(mpsctp_assoc *a, const smsg *m)
     ev.ppid = m->ppid;
     ev.context = m->context;
     ev.length = m->len;
+    ev.sent = (uint8_t)(sent != 0);
     ep_event(a->ep, &ev);
 }
 
@@ -436,8 +437,11 @@ void assoc_drop_send_state(mpsctp_assoc *a, int report)
         txchunk *c = rtxq_at(q, 0);
         if (c->msg != last) {
             last = c->msg;
+            /* Chunks go out in TSN order the first time, so the message was (partly)
+             * transmitted when its oldest remaining chunk was, or when earlier chunks
+             * are already gone (acknowledged). */
             if (report)
-                assoc_report_failed(a, c->msg);
+                assoc_report_failed(a, c->msg, c->off != 0 || c->tx_count != 0);
         }
         sendq_release(&a->sq, c->msg->sid, c->len);
         msg_unref(c->msg);
@@ -447,7 +451,7 @@ void assoc_drop_send_state(mpsctp_assoc *a, int report)
     smsg *m;
     while ((m = sendq_drain(&a->sq)) != NULL) {
         if (report)
-            assoc_report_failed(a, m);
+            assoc_report_failed(a, m, 0);
         free(m);
     }
     a->outstanding = 0;

@@ -841,7 +841,7 @@ static void dispatch_event(net_ep *e, const mpsctp_event *ev)
         memset(&n, 0, sizeof(n));
         n.ssf_type = SCTP_SEND_FAILED_EVENT;
         /* The core reports the message without its data: ssf_data is empty. */
-        n.ssf_flags = SCTP_DATA_UNSENT;
+        n.ssf_flags = ev->sent ? SCTP_DATA_SENT : SCTP_DATA_UNSENT;
         n.ssf_length = sizeof(n);
         n.ssf_error = ev->error;
         n.ssfe_info.snd_sid = ev->sid;
