@@ -209,6 +209,17 @@ int assoc_error(mpsctp_assoc *a)
     return 0;
 }
 
+int assoc_path_error(mpsctp_assoc *a, uint32_t pi)
+{
+    mpsctp_path *p = &a->paths[pi];
+    p->error_count++;
+    if (p->error_count > a->cfg.path_max_retrans && p->active) {
+        p->active = 0;
+        assoc_path_event(a, pi, MPSCTP_ADDR_UNREACHABLE);
+    }
+    return assoc_error(a);
+}
+
 int assoc_path_find(const mpsctp_assoc *a, const mpsctp_addr *addr)
 {
     for (uint32_t i = 0; i < a->npaths; i++)
@@ -264,26 +275,18 @@ static void hb_timeout(mpsctp_assoc *a, uint32_t pi, mpsctp_tstamp now)
     if (p->hb_outstanding) {
         /* RFC 9260 s8.3: an unanswered heartbeat counts as an error on the path and the
          * association; the RTO backs off. */
-        p->error_count++;
         path_backoff(p, assoc_rto_max(a));
-        if (p->error_count > a->cfg.path_max_retrans && p->active) {
-            p->active = 0;
-            assoc_path_event(a, pi, MPSCTP_ADDR_UNREACHABLE);
-        }
-        if (assoc_error(a))
+        if (assoc_path_error(a, pi))
             return;
-    }
-    /* Only idle paths need heartbeats: one that carried data within the interval is
-     * known to work (RFC 9260 s8.3). */
-    if (!p->hb_outstanding && p->last_send &&
-        now - p->last_send < (uint64_t)a->cfg.hb_interval_ms * NS_PER_MS) {
+    } else if (p->last_send &&
+               now - p->last_send < (uint64_t)a->cfg.hb_interval_ms * NS_PER_MS) {
+        /* Only idle paths need heartbeats: one that carried data within the interval is
+         * known to work (RFC 9260 s8.3). Counting from the last send lands past now. */
         hb_arm(a, pi, p->last_send);
-        if (p->hb_deadline <= now)
-            hb_arm(a, pi, now);
         return;
     }
     send_heartbeat(a, pi, now);
-    /* Retry after one RTO when the heartbeat goes unanswered, else after the interval. */
+    /* Check for the answer after one RTO; the HEARTBEAT ACK re-arms the interval. */
     p->hb_deadline = now + p->rto;
 }
 

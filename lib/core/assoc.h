@@ -192,6 +192,10 @@ mpsctp_tstamp assoc_deadline(const mpsctp_assoc *a);
 void assoc_timeout(mpsctp_assoc *a, mpsctp_tstamp now);
 /* Reports an event about a. */
 void assoc_event(mpsctp_assoc *a, mpsctp_event_type type, uint32_t state, uint16_t error);
+/* RFC 9260 s8.2: counts an error on path pi (inactive past Path.Max.Retrans, with an
+ * MPSCTP_ADDR_UNREACHABLE event) and on the association. Returns 1 when the association
+ * was closed. */
+int assoc_path_error(mpsctp_assoc *a, uint32_t pi);
 /* Returns the index of the path whose remote address is addr, or -1. */
 int assoc_path_find(const mpsctp_assoc *a, const mpsctp_addr *addr);
 /* Returns the RTO bounds (ns). */

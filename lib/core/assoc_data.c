@@ -404,12 +404,7 @@ void assoc_t3_expired(mpsctp_assoc *a, int pi, mpsctp_tstamp now)
         }
     }
     /* RFC 9260 s8.2, s8.1: errors on the path and the association. */
-    p->error_count++;
-    if (p->error_count > a->cfg.path_max_retrans && p->active) {
-        p->active = 0;
-        assoc_path_event(a, (uint32_t)pi, MPSCTP_ADDR_UNREACHABLE);
-    }
-    assoc_error(a);
+    assoc_path_error(a, (uint32_t)pi);
 }
 
 /* ---- teardown --------------------------------------------------------------------------- */

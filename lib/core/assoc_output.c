@@ -224,7 +224,7 @@ size_t assoc_output(mpsctp_assoc *a, uint8_t *buf, size_t cap, mpsctp_addr *loca
             txchunk *c = rtxq_at(q, i);
             if (c->state != TX_RTX)
                 continue;
-            if (rtx_path(a, c->path) != pi && !(a->npaths == 1))
+            if (rtx_path(a, c->path) != pi)
                 continue;
             /* RFC 9260 s7.2.4 step 3: the first packet of a fast retransmit ignores cwnd. */
             if (!c->fast_rtx && a->cc[pi].flight >= a->cc[pi].cwnd)
