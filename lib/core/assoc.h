@@ -135,6 +135,12 @@ int ep_reply(mpsctp_endpoint *ep, const uint8_t *pkt, size_t len, const mpsctp_a
 /* RFC 9260 s8.4 rule 5: answers h with SHUTDOWN COMPLETE, T bit set, the packet's tag. */
 void ep_shutdown_complete_t(mpsctp_endpoint *ep, const sctp_common *h,
                             const mpsctp_addr *local, const mpsctp_addr *remote);
+/* Validates s (the rules of mpsctp_endpoint_new) and makes it the endpoint's settings,
+ * filling derived defaults. Returns 0 or MPSCTP_ERR_INVAL (nothing changed). */
+int ep_settings_apply(mpsctp_endpoint *ep, const mpsctp_settings *s);
+/* Writes IPv4/IPv6 address parameters for the endpoint's addresses when it has more than
+ * one (RFC 9260 s3.3.2.1). */
+void ep_put_addrs(const mpsctp_endpoint *ep, wbuf *w);
 /* Fills buf with n random bytes. */
 void ep_random(mpsctp_endpoint *ep, void *buf, size_t n);
 /* Returns a random nonzero 32-bit value. */

@@ -29,13 +29,7 @@ int assoc_send_init(mpsctp_assoc *a, mpsctp_tstamp now)
     wbuf_init(&w, b, sizeof(b));
     size_t off = codec_init_begin(&w, SCTP_INIT, a->my_vtag, a->cfg.rcvbuf,
                                   a->cfg.num_ostreams, a->cfg.max_instreams, a->my_itsn);
-    for (uint32_t i = 0; ep->naddrs > 1 && i < ep->naddrs; i++) {
-        const mpsctp_addr *la = &ep->addrs[i];
-        if (la->family == MPSCTP_AF_INET)
-            codec_param_put(&w, SCTP_P_IPV4, la->ip, 4);
-        else
-            codec_param_put(&w, SCTP_P_IPV6, la->ip, 16);
-    }
+    ep_put_addrs(ep, &w);
     /* RFC 9260 s3.3.2.1: Supported Address Types: IPv4 and IPv6. */
     uint8_t types[4];
     put16(types, SCTP_P_IPV4);

@@ -4,14 +4,6 @@
 
 #include "assoc.h"
 
-/* The checks mpsctp_endpoint_new applies to settings. */
-static int opts_settings_valid(const mpsctp_settings *s)
-{
-    return s->local_port != 0 && s->sndbuf >= 4096 && s->rcvbuf >= 4096 && s->mtu >= 508 &&
-           s->num_ostreams != 0 && s->max_instreams != 0 && s->rto_min_ms != 0 &&
-           s->rto_min_ms <= s->rto_max_ms && s->sack_freq != 0;
-}
-
 int mpsctp_endpoint_get_settings(const mpsctp_endpoint *ep, mpsctp_settings *out)
 {
     if (!ep || !out)
@@ -22,18 +14,9 @@ int mpsctp_endpoint_get_settings(const mpsctp_endpoint *ep, mpsctp_settings *out
 
 int mpsctp_endpoint_set_settings(mpsctp_endpoint *ep, const mpsctp_settings *s)
 {
-    if (!ep || !s || !opts_settings_valid(s) || s->local_port != ep->cfg.local_port)
+    if (!ep || !s || s->local_port != ep->cfg.local_port)
         return MPSCTP_ERR_INVAL;
-    ep->cfg = *s;
-    if (ep->cfg.pd_point == 0 || ep->cfg.pd_point > ep->cfg.rcvbuf)
-        ep->cfg.pd_point = ep->cfg.rcvbuf / 4;
-    if (ep->cfg.rto_initial_ms < ep->cfg.rto_min_ms)
-        ep->cfg.rto_initial_ms = ep->cfg.rto_min_ms;
-    if (ep->cfg.rto_initial_ms > ep->cfg.rto_max_ms)
-        ep->cfg.rto_initial_ms = ep->cfg.rto_max_ms;
-    if (ep->cfg.max_burst == 0)
-        ep->cfg.max_burst = 4;
-    return 0;
+    return ep_settings_apply(ep, s);
 }
 
 int mpsctp_assoc_get_settings(const mpsctp_assoc *a, mpsctp_settings *out)

@@ -189,24 +189,48 @@ void ep_shutdown_complete_t(mpsctp_endpoint *ep, const sctp_common *h,
     ep_reply(ep, b, w.len, local, remote);
 }
 
+void ep_put_addrs(const mpsctp_endpoint *ep, wbuf *w)
+{
+    for (uint32_t i = 0; ep->naddrs > 1 && i < ep->naddrs; i++) {
+        const mpsctp_addr *la = &ep->addrs[i];
+        if (la->family == MPSCTP_AF_INET)
+            codec_param_put(w, SCTP_P_IPV4, la->ip, 4);
+        else
+            codec_param_put(w, SCTP_P_IPV6, la->ip, 16);
+    }
+}
+
 /* ---- endpoint lifecycle ------------------------------------------------------------ */
 
-mpsctp_endpoint *mpsctp_endpoint_new(const mpsctp_settings *s, const mpsctp_callbacks *cb)
+int ep_settings_apply(mpsctp_endpoint *ep, const mpsctp_settings *s)
 {
-    if (!s || !cb || !cb->random || s->local_port == 0 || s->sndbuf < 4096 ||
-        s->rcvbuf < 4096 || s->mtu < 508 || s->num_ostreams == 0 || s->max_instreams == 0 ||
-        s->rto_min_ms == 0 || s->rto_min_ms > s->rto_max_ms || s->sack_freq == 0)
-        return NULL;
-    mpsctp_endpoint *ep = calloc(1, sizeof(*ep));
-    if (!ep)
-        return NULL;
+    if (s->local_port == 0 || s->sndbuf < 4096 || s->rcvbuf < 4096 || s->mtu < 508 ||
+        s->num_ostreams == 0 || s->max_instreams == 0 || s->rto_min_ms == 0 ||
+        s->rto_min_ms > s->rto_max_ms || s->sack_freq == 0)
+        return MPSCTP_ERR_INVAL;
     ep->cfg = *s;
     if (ep->cfg.pd_point == 0 || ep->cfg.pd_point > ep->cfg.rcvbuf)
         ep->cfg.pd_point = ep->cfg.rcvbuf / 4;
     if (ep->cfg.rto_initial_ms < ep->cfg.rto_min_ms)
         ep->cfg.rto_initial_ms = ep->cfg.rto_min_ms;
+    if (ep->cfg.rto_initial_ms > ep->cfg.rto_max_ms)
+        ep->cfg.rto_initial_ms = ep->cfg.rto_max_ms;
     if (ep->cfg.max_burst == 0)
         ep->cfg.max_burst = 4;
+    return 0;
+}
+
+mpsctp_endpoint *mpsctp_endpoint_new(const mpsctp_settings *s, const mpsctp_callbacks *cb)
+{
+    if (!s || !cb || !cb->random)
+        return NULL;
+    mpsctp_endpoint *ep = calloc(1, sizeof(*ep));
+    if (!ep)
+        return NULL;
+    if (ep_settings_apply(ep, s)) {
+        free(ep);
+        return NULL;
+    }
     ep->cb = *cb;
     ep->crc = crc32c_select();
     ep->next_id = 1;
@@ -455,13 +479,7 @@ int ep_answer_init(mpsctp_endpoint *ep, const sctp_common *h, const sctp_tlv *c,
     size_t po = codec_param_begin(&w, SCTP_P_STATE_COOKIE);
     cookie_encode(ep, &w, &cd);
     codec_param_end(&w, po);
-    for (uint32_t i = 0; ep->naddrs > 1 && i < ep->naddrs; i++) {
-        const mpsctp_addr *la = &ep->addrs[i];
-        if (la->family == MPSCTP_AF_INET)
-            codec_param_put(&w, SCTP_P_IPV4, la->ip, 4);
-        else
-            codec_param_put(&w, SCTP_P_IPV6, la->ip, 16);
-    }
+    ep_put_addrs(ep, &w);
     wbuf_put(&w, repbuf, rep.err ? 0 : rep.len);
     codec_chunk_end(&w, off);
     if (w.err)
