@@ -115,6 +115,14 @@ static void fill_paddrinfo(net_assoc *na, uint32_t idx, struct sctp_paddrinfo *p
             return EINVAL;                                                                \
     } while (0)
 
+/* Copies an option value out to the caller and sets its length. Returns 0. */
+static int put_opt(void *val, socklen_t *len, const void *v, size_t n)
+{
+    memcpy(val, v, n);
+    *len = (socklen_t)n;
+    return 0;
+}
+
 static int get_socket_level(net_sock *s, int name, void *val, socklen_t *len)
 {
     switch (name) {
@@ -129,16 +137,12 @@ static int get_socket_level(net_sock *s, int name, void *val, socklen_t *len)
                                     : s->so_error;
         if (name == SO_ERROR)
             s->so_error = 0;
-        memcpy(val, &v, sizeof(v));
-        *len = sizeof(v);
-        return 0;
+        return put_opt(val, len, &v, sizeof(v));
     }
     case SO_LINGER: {
         NEED(struct linger);
         struct linger l = {s->o.linger_on, s->o.linger_sec};
-        memcpy(val, &l, sizeof(l));
-        *len = sizeof(l);
-        return 0;
+        return put_opt(val, len, &l, sizeof(l));
     }
     default:
         return ENOPROTOOPT;
@@ -166,9 +170,7 @@ int net_getsockopt(net_sock *s, int level, int name, void *val, socklen_t *len)
         r.srto_initial = set.rto_initial_ms;
         r.srto_min = set.rto_min_ms;
         r.srto_max = set.rto_max_ms;
-        memcpy(val, &r, sizeof(r));
-        *len = sizeof(r);
-        return 0;
+        return put_opt(val, len, &r, sizeof(r));
     }
     case SCTP_ASSOCINFO: {
         NEED(struct sctp_assocparams);
@@ -191,9 +193,7 @@ int net_getsockopt(net_sock *s, int level, int name, void *val, socklen_t *len)
         p.sasoc_asocmaxrxt = (uint16_t)set.assoc_max_retrans;
         /* The cookie lifespan is the endpoint's (the side answering INITs). */
         p.sasoc_cookie_life = s->o.set.valid_cookie_life_ms;
-        memcpy(val, &p, sizeof(p));
-        *len = sizeof(p);
-        return 0;
+        return put_opt(val, len, &p, sizeof(p));
     }
     case SCTP_INITMSG: {
         NEED(struct sctp_initmsg);
@@ -203,9 +203,7 @@ int net_getsockopt(net_sock *s, int level, int name, void *val, socklen_t *len)
             .sinit_max_attempts = (uint16_t)s->o.set.max_init_retrans,
             .sinit_max_init_timeo = s->o.init_timeo,
         };
-        memcpy(val, &m, sizeof(m));
-        *len = sizeof(m);
-        return 0;
+        return put_opt(val, len, &m, sizeof(m));
     }
     case SCTP_NODELAY:
     case SCTP_RECVRCVINFO:
@@ -214,9 +212,7 @@ int net_getsockopt(net_sock *s, int level, int name, void *val, socklen_t *len)
         int v = name == SCTP_NODELAY ? s->o.nodelay
                 : name == SCTP_RECVRCVINFO ? s->o.recvrcvinfo
                                            : s->o.recvnxtinfo;
-        memcpy(val, &v, sizeof(v));
-        *len = sizeof(v);
-        return 0;
+        return put_opt(val, len, &v, sizeof(v));
     }
     case SCTP_PEER_ADDR_PARAMS: {
         NEED(struct sctp_paddrparams);
@@ -243,9 +239,7 @@ int net_getsockopt(net_sock *s, int level, int name, void *val, socklen_t *len)
                       (set.sack_delay_ms ? SPP_SACKDELAY_ENABLE : SPP_SACKDELAY_DISABLE);
         p.spp_ipv6_flowlabel = 0;
         p.spp_dscp = 0;
-        memcpy(val, &p, sizeof(p));
-        *len = sizeof(p);
-        return 0;
+        return put_opt(val, len, &p, sizeof(p));
     }
     case SCTP_DEFAULT_SNDINFO: {
         NEED(struct sctp_sndinfo);
@@ -256,9 +250,7 @@ int net_getsockopt(net_sock *s, int level, int name, void *val, socklen_t *len)
         sctp_assoc_t id = si.snd_assoc_id;
         si = t.one ? t.one->snd : s->o.snd;
         si.snd_assoc_id = s->type == SOCK_STREAM ? (t.one ? t.one->id : 0) : id;
-        memcpy(val, &si, sizeof(si));
-        *len = sizeof(si);
-        return 0;
+        return put_opt(val, len, &si, sizeof(si));
     }
     case SCTP_STATUS: {
         NEED(struct sctp_status);
@@ -282,9 +274,7 @@ int net_getsockopt(net_sock *s, int level, int name, void *val, socklen_t *len)
         ss.sstat_outstrms = st.outbound_streams;
         ss.sstat_fragmentation_point = set.mtu - DATA_OVERHEAD;
         fill_paddrinfo(t.one, st.primary_path, &ss.sstat_primary);
-        memcpy(val, &ss, sizeof(ss));
-        *len = sizeof(ss);
-        return 0;
+        return put_opt(val, len, &ss, sizeof(ss));
     }
     case SCTP_GET_PEER_ADDR_INFO: {
         NEED(struct sctp_paddrinfo);
@@ -308,9 +298,7 @@ int net_getsockopt(net_sock *s, int level, int name, void *val, socklen_t *len)
             return EINVAL;
         memset(&pi, 0, sizeof(pi));
         fill_paddrinfo(na, idx, &pi);
-        memcpy(val, &pi, sizeof(pi));
-        *len = sizeof(pi);
-        return 0;
+        return put_opt(val, len, &pi, sizeof(pi));
     }
     case SCTP_PRIMARY_ADDR: {
         NEED(struct sctp_prim);
@@ -329,9 +317,7 @@ int net_getsockopt(net_sock *s, int level, int name, void *val, socklen_t *len)
         net_to_sockaddr(&pi.remote, (uint16_t)mpsctp_assoc_peer_port(t.one->a), &ss, NULL);
         memcpy(&p.ssp_addr, &ss, sizeof(ss));
         p.ssp_assoc_id = t.one->id;
-        memcpy(val, &p, sizeof(p));
-        *len = sizeof(p);
-        return 0;
+        return put_opt(val, len, &p, sizeof(p));
     }
     case SCTP_MAXSEG: {
         struct sctp_assoc_value av = {0, 0};
@@ -364,9 +350,7 @@ int net_getsockopt(net_sock *s, int level, int name, void *val, socklen_t *len)
             return e;
         uint32_t mask = t.one ? t.one->events : s->o.events;
         ev.se_on = (uint8_t)((mask >> (ev.se_type - SCTP_SN_TYPE_BASE)) & 1);
-        memcpy(val, &ev, sizeof(ev));
-        *len = sizeof(ev);
-        return 0;
+        return put_opt(val, len, &ev, sizeof(ev));
     }
     case SCTP_REMOTE_UDP_ENCAPS_PORT: {
         NEED(struct sctp_udpencaps);
@@ -389,9 +373,7 @@ int net_getsockopt(net_sock *s, int level, int name, void *val, socklen_t *len)
             mpsctp_assoc_path_info(t.one->a, idx, &pi);
             u.sue_port = htons(pi.remote.udp_port);
         }
-        memcpy(val, &u, sizeof(u));
-        *len = sizeof(u);
-        return 0;
+        return put_opt(val, len, &u, sizeof(u));
     }
     case SCTP_GET_ASSOC_ID_LIST: {
         if (s->type != SOCK_SEQPACKET)
