@@ -224,8 +224,7 @@ static void miss_indications(mpsctp_assoc *a, sack_acc *acc)
             continue;
         /* Third miss: mark for fast retransmission (once per TSN). */
         leave_flight(a, c);
-        c->state = TX_RTX;
-        q->nrtx++;
+        rtxq_mark_rtx(q, i);
         c->fast_rtx = 1;
         c->fr_done = 1;
         c->miss = 0;
@@ -306,8 +305,7 @@ static void renege_check(mpsctp_assoc *a, const sctp_sack *s)
             codec_sack_gap(s, 0, g++, &gs, &ge);
         if (gs <= off && off <= ge)
             continue;
-        c->state = TX_RTX;
-        q->nrtx++;
+        rtxq_mark_rtx(q, i);
     }
 }
 
@@ -397,10 +395,9 @@ void assoc_t3_expired(mpsctp_assoc *a, int pi, mpsctp_tstamp now)
         txchunk *c = rtxq_at(q, i);
         if (c->state == TX_INFLIGHT && c->path == pi) {
             leave_flight(a, c);
-            c->state = TX_RTX;
+            rtxq_mark_rtx(q, i);
             c->fast_rtx = 0;
             c->miss = 0;
-            q->nrtx++;
         }
     }
     /* RFC 9260 s8.2, s8.1: errors on the path and the association. */

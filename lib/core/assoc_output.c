@@ -103,16 +103,6 @@ static uint32_t rtx_path(const mpsctp_assoc *a, uint32_t last)
     return last;
 }
 
-/* Index of the oldest chunk marked for retransmission, or count when none. */
-static uint32_t first_rtx(const rtxq *q)
-{
-    uint32_t sent = q->count - q->unsent;
-    for (uint32_t i = 0; q->nrtx && i < sent; i++)
-        if (rtxq_at(q, i)->state == TX_RTX)
-            return i;
-    return q->count;
-}
-
 /* Returns 1 when new data may go to path pi now (cwnd, rwnd, burst). */
 static int new_data_room(const mpsctp_assoc *a, uint32_t pi, const txchunk *c)
 {
@@ -137,7 +127,7 @@ static int pick_destination(mpsctp_assoc *a, mpsctp_tstamp now)
         goto sack_only;
     rtxq *q = &a->rq;
     if (q->nrtx) {
-        uint32_t i = first_rtx(q);
+        uint32_t i = rtxq_first_rtx(q);
         txchunk *c = rtxq_at(q, i);
         uint32_t pi = rtx_path(a, c->path);
         if (c->fast_rtx || a->cc[pi].flight < a->cc[pi].cwnd)
@@ -220,7 +210,7 @@ size_t assoc_output(mpsctp_assoc *a, uint8_t *buf, size_t cap, mpsctp_addr *loca
         rtxq *q = &a->rq;
         int any_rtx = 0, fast = 0;
         uint32_t sent = q->count - q->unsent;
-        for (uint32_t i = first_rtx(q); q->nrtx && i < sent; i++) {
+        for (uint32_t i = rtxq_first_rtx(q); q->nrtx && i < sent; i++) {
             txchunk *c = rtxq_at(q, i);
             if (c->state != TX_RTX)
                 continue;

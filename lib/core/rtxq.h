@@ -37,6 +37,7 @@ typedef struct rtxq {
     uint32_t first_tsn;
     uint32_t unsent;  /* chunks at the tail never sent */
     uint32_t nrtx;    /* chunks in state TX_RTX */
+    uint32_t rtx_low; /* no chunk below this TSN is in state TX_RTX (valid when nrtx) */
 } rtxq;
 
 /* Sets up an empty queue whose next TSN is first_tsn. Returns 0 or MPSCTP_ERR_NOMEM. */
@@ -60,6 +61,33 @@ static inline txchunk *rtxq_get(const rtxq *q, uint32_t tsn)
 {
     uint32_t i = tsn - q->first_tsn;
     return i < q->count ? rtxq_at(q, i) : NULL;
+}
+
+/* Marks chunk i (already out of flight) for retransmission. */
+static inline void rtxq_mark_rtx(rtxq *q, uint32_t i)
+{
+    uint32_t tsn = q->first_tsn + i;
+    if (q->nrtx == 0 || (int32_t)(tsn - q->rtx_low) < 0)
+        q->rtx_low = tsn;
+    rtxq_at(q, i)->state = TX_RTX;
+    q->nrtx++;
+}
+
+/* Returns the index of the oldest chunk marked for retransmission, or count when none.
+ * Scans from the lowest TSN that can be marked, so the cost is not paid per packet. */
+static inline uint32_t rtxq_first_rtx(rtxq *q)
+{
+    if (!q->nrtx)
+        return q->count;
+    uint32_t sent = q->count - q->unsent;
+    uint32_t i = (int32_t)(q->rtx_low - q->first_tsn) > 0 ? q->rtx_low - q->first_tsn : 0;
+    for (; i < sent; i++) {
+        if (rtxq_at(q, i)->state == TX_RTX) {
+            q->rtx_low = q->first_tsn + i;
+            return i;
+        }
+    }
+    return q->count;
 }
 
 /* Removes the oldest chunk. */
