@@ -72,6 +72,8 @@ static void check_data_flows(pair *p, mpsctp_assoc *a, mpsctp_assoc *b, const ch
             p->s[PAIR_A].nmsg - ra);
     for (size_t i = rb; i < p->s[PAIR_B].nmsg; i++)
         P_CHECK(p, p->s[PAIR_B].msg[i].ppid == 100 + (i - rb), "%s: B message order", what);
+    for (size_t i = ra; i < p->s[PAIR_A].nmsg; i++)
+        P_CHECK(p, p->s[PAIR_A].msg[i].ppid == 200 + (i - ra), "%s: A message order", what);
     P_CHECK(p, pair_status(a).state == MPSCTP_ESTABLISHED &&
                    pair_status(b).state == MPSCTP_ESTABLISHED,
             "%s: association not ESTABLISHED", what);

@@ -128,7 +128,9 @@ static void test_init_host_name(void **state)
     sctp_tlv c, cause;
     pair_find_chunk(out[0]->data, out[0]->len, SCTP_ABORT, &c);
     pair_find_param(&c, 0, SCTP_CAUSE_UNRESOLVABLE_ADDR, &cause);
-    P_CHECK(&p, cause.vlen >= 4 && get16(cause.value) == SCTP_P_HOST_NAME,
+    P_CHECK(&p, cause.vlen >= 4 + sizeof(host) && get16(cause.value) == SCTP_P_HOST_NAME &&
+                    get16(cause.value + 2) == 4 + sizeof(host) &&
+                    memcmp(cause.value + 4, host, sizeof(host)) == 0,
             "Unresolvable Address cause does not hold the host name parameter");
     pair_free(&p);
 }

@@ -226,8 +226,7 @@ static void test_roundtrip_and_bitflips(void **state)
                 assert_true(sctp_checksum_ok(fns[k2], pkt, len));
         }
         size_t nbits = len * 8;
-        size_t step = len <= 64 ? 1 : 7;
-        for (size_t bit = 0; bit < nbits; bit += step) {
+        for (size_t bit = 0; bit < nbits; bit++) {
             pkt[bit / 8] ^= (uint8_t)(1u << (bit % 8));
             for (size_t k = 0; k < nfn; k++)
                 assert_false(sctp_checksum_ok(fns[k], pkt, len));

@@ -81,6 +81,7 @@ static void test_push_pop_release_counts(void **state)
             seen |= 2;
         } else {
             assert_int_equal(m[i]->ppid, 3);
+            assert_int_equal(m[i]->sid, 0);
             assert_int_equal(m[i]->len, 7);
             seen |= 4;
         }
@@ -242,7 +243,8 @@ static void test_info_nobufs(void **state)
     assert_int_equal(ns, 5);
     assert_int_equal(l, 5000);
     assert_int_equal(t, 30);
-    assert_int_equal(ps[0], 0);
+    for (int i = 0; i < 4; i++)
+        assert_int_equal(ps[i], 0);
     assert_int_equal(ps[4], 30);
     assert_int_equal(ps[5], 0xDEADBEEFu);
     /* Without a per-stream array the scalar fields still come back. */

@@ -77,6 +77,8 @@ static void test_out_of_order_gaps(void **state)
     uint16_t out[2][2];
     assert_int_equal(tsnmap_gaps(&m, out, 2), 2);
     assert_int_equal(out[0][0], 3);
+    assert_int_equal(out[0][1], 3);
+    assert_int_equal(out[1][0], 5);
     assert_int_equal(out[1][1], 6);
     assert_int_equal(tsnmap_gaps(&m, out, 0), 0);
 
@@ -219,8 +221,9 @@ static void test_growth(void **state)
     expect_gaps(&m, NULL, 0);
     uint32_t d[TSNMAP_MAX_DUPS];
     assert_int_equal(tsnmap_take_dups(&m, d, TSNMAP_MAX_DUPS), 6);
-    assert_int_equal(d[0], 3);
-    assert_int_equal(d[5], 65535);
+    const uint32_t want_dups[6] = {3, 64, 65, 1000, 5001, 65535};
+    for (int i = 0; i < 6; i++)
+        assert_int_equal(d[i], want_dups[i]);
     tsnmap_free(&m);
 }
 
@@ -291,6 +294,9 @@ static void test_wraparound(void **state)
     assert_int_equal(tsnmap_mark(&m, 0xFFFFFFFFu), 0);
     uint32_t d[TSNMAP_MAX_DUPS];
     assert_int_equal(tsnmap_take_dups(&m, d, TSNMAP_MAX_DUPS), 5);
+    assert_int_equal(d[0], 0xFFFFFFF2u);
+    assert_int_equal(d[1], 3);
+    assert_int_equal(d[2], 4);
     assert_int_equal(d[3], 0xFFFFFFF5u);
     assert_int_equal(d[4], 0xFFFFFFFFu);
     tsnmap_free(&m);
