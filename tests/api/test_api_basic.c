@@ -325,6 +325,7 @@ static void test_caller_driven(void **state)
         got = mpsctp_recv(c, buf, sizeof(buf), 0) == 2;
     }
     assert_true(got);
+    assert_memory_equal(buf, "hi", 2);
     mpsctp_close(c);
     mpsctp_close(s);
     mpsctp_close(ls);

@@ -155,9 +155,13 @@ static void test_rtoinfo(void **state)
     m.srto_assoc_id = SCTP_CURRENT_ASSOC;
     EXPECT_ERR(SET(f->m, SCTP_RTOINFO, m), EINVAL);
     EXPECT_ERR(getopt_(f->m, SCTP_RTOINFO, &m, sizeof(m)), EINVAL);
-    /* one-to-one ignores the id */
+    /* one-to-one ignores the id: the association's values come back */
+    memset(&r, 0, sizeof(r));
     r.srto_assoc_id = 4242;
     assert_int_equal(getopt_(f->c, SCTP_RTOINFO, &r, sizeof(r)), 0);
+    assert_int_equal(r.srto_initial, 500);
+    assert_int_equal(r.srto_min, 200);
+    assert_int_equal(r.srto_max, 5000);
 }
 
 static void test_associnfo_initmsg(void **state)
@@ -211,9 +215,13 @@ static void test_status_paddrinfo_primary(void **state)
     assert_int_equal(st.sstat_primary.spinfo_state, SCTP_ACTIVE);
     EXPECT_ERR(getopt_(f->c, SCTP_STATUS, &st, sizeof(st) - 1), EINVAL);
     EXPECT_ERR(SET(f->c, SCTP_STATUS, st), ENOPROTOOPT);
+    memset(&st, 0, sizeof(st));
     st.sstat_assoc_id = f->mid;
     assert_int_equal(getopt_(f->m, SCTP_STATUS, &st, sizeof(st)), 0);
     assert_int_equal(st.sstat_assoc_id, f->mid);
+    assert_int_equal(st.sstat_state, SCTP_ESTABLISHED);
+    assert_int_equal(st.sstat_fragmentation_point, 1472 - 28);
+    assert_int_equal(st.sstat_primary.spinfo_state, SCTP_ACTIVE);
     st.sstat_assoc_id = 4242;
     EXPECT_ERR(getopt_(f->m, SCTP_STATUS, &st, sizeof(st)), ENOENT);
     st.sstat_assoc_id = SCTP_FUTURE_ASSOC;
@@ -272,8 +280,10 @@ static void test_peer_addr_params(void **state)
     assert_int_equal(p.spp_pathmtu, 1472);
     p.spp_flags = SPP_HB_DISABLE;
     assert_int_equal(SET(f->c, SCTP_PEER_ADDR_PARAMS, p), 0);
+    p.spp_flags = 0; /* read back, not the value just set */
     assert_int_equal(getopt_(f->c, SCTP_PEER_ADDR_PARAMS, &p, sizeof(p)), 0);
     assert_true(p.spp_flags & SPP_HB_DISABLE);
+    assert_false(p.spp_flags & SPP_HB_ENABLE);
     /* bad values */
     p.spp_flags = SPP_HB_ENABLE | SPP_HB_DISABLE;
     EXPECT_ERR(SET(f->c, SCTP_PEER_ADDR_PARAMS, p), EINVAL);
@@ -293,6 +303,7 @@ static void test_peer_addr_params(void **state)
     p.spp_pathmaxrxt = 9;
     assert_int_equal(SET(f->m, SCTP_PEER_ADDR_PARAMS, p), 0);
     p.spp_assoc_id = f->mid;
+    p.spp_pathmaxrxt = 0; /* read back, not the value just set */
     assert_int_equal(getopt_(f->m, SCTP_PEER_ADDR_PARAMS, &p, sizeof(p)), 0);
     assert_int_equal(p.spp_pathmaxrxt, 9);
     p.spp_assoc_id = SCTP_FUTURE_ASSOC;
@@ -302,6 +313,11 @@ static void test_peer_addr_params(void **state)
     p.spp_pathmaxrxt = 3;
     assert_int_equal(SET(f->m, SCTP_PEER_ADDR_PARAMS, p), 0);
     p.spp_assoc_id = SCTP_FUTURE_ASSOC;
+    p.spp_pathmaxrxt = 0;
+    assert_int_equal(getopt_(f->m, SCTP_PEER_ADDR_PARAMS, &p, sizeof(p)), 0);
+    assert_int_equal(p.spp_pathmaxrxt, 3);
+    p.spp_assoc_id = f->mid; /* ALL changes the live association as well */
+    p.spp_pathmaxrxt = 0;
     assert_int_equal(getopt_(f->m, SCTP_PEER_ADDR_PARAMS, &p, sizeof(p)), 0);
     assert_int_equal(p.spp_pathmaxrxt, 3);
     p.spp_assoc_id = SCTP_CURRENT_ASSOC;
@@ -346,6 +362,10 @@ static void test_default_sndinfo(void **state)
     m.snd_assoc_id = SCTP_FUTURE_ASSOC;
     assert_int_equal(getopt_(f->m, SCTP_DEFAULT_SNDINFO, &m, sizeof(m)), 0);
     assert_int_equal(m.snd_sid, 2);
+    m.snd_assoc_id = f->mid; /* CURRENT changed the live association */
+    m.snd_sid = 0;
+    assert_int_equal(getopt_(f->m, SCTP_DEFAULT_SNDINFO, &m, sizeof(m)), 0);
+    assert_int_equal(m.snd_sid, 3);
     m.snd_assoc_id = 4242;
     EXPECT_ERR(SET(f->m, SCTP_DEFAULT_SNDINFO, m), ENOENT);
     m.snd_assoc_id = SCTP_ALL_ASSOC;

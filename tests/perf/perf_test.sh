@@ -129,7 +129,8 @@ refused)
     "$PERF" client --connect 127.0.0.1 --port $((SPORT + 1)) --remote-udp-port "$SUDP" \
         --udp-port $((BASE + 1)) --bytes 1M --json > "$TMP/c.out" 2> "$TMP/c.err"
     rc=$?
-    [ "$rc" -ne 0 ] || fail "connecting to a closed port succeeded"
+    # docs/perf.md: exit status 1 on any failure (connection refused), 2 on bad usage
+    expect "refused: exit status" "$rc" 1
     cl=$(cat "$TMP/c.out")
     expect "refused: ok" "$(field ok "$cl")" false
     grep -q "refused" "$TMP/c.out" || fail "no 'refused' in the error"
@@ -159,7 +160,11 @@ no_verify)
     start_server --once --no-verify
     client c 2 --bytes 4M
     sl=$(server_line 1)
+    expect "server --no-verify: client exit status" "$CRC" 0
+    expect "server --no-verify: client verified" "$(field verified "$(cat "$TMP/c.out")")" true
+    expect "server --no-verify: bytes" "$(field bytes "$sl")" 4194304
     expect "server --no-verify: verified" "$(field verified "$sl")" null
+    expect "server --no-verify: ok" "$(field ok "$sl")" true
     wait_server 0
     ;;
 corrupt)

@@ -147,10 +147,15 @@ static void test_link_spec(void **state)
     assert_int_equal(p.rate_bps, 10000000);
     assert_int_equal(p.delay_ns, 20000000);
     assert_true(p.loss == 0.01);
+    assert_int_equal(p.queue_pkts, 100);
+    assert_int_equal(set, SIM_LP_RATE | SIM_LP_DELAY | SIM_LP_QUEUE | SIM_LP_LOSS);
+    set = 0;
     assert_int_equal(sim_scenario_link_spec("red=5,15,0.1,0.002,rate=1mbit", &p, &set, err,
                                             sizeof(err)), 0);
-    assert_true(p.red && p.red_maxth == 15 && p.red_wq == 0.002);
+    assert_true(p.red && p.red_minth == 5 && p.red_maxth == 15 && p.red_maxp == 0.1 &&
+                p.red_wq == 0.002);
     assert_int_equal(p.rate_bps, 1000000);
+    assert_int_equal(set, SIM_LP_RED | SIM_LP_RATE);
     assert_int_equal(sim_scenario_link_spec("rate=fast", &p, &set, err, sizeof(err)), -1);
     assert_non_null(strstr(err, "bad rate"));
     assert_int_equal(sim_scenario_link_spec("colour=blue", &p, &set, err, sizeof(err)), -1);
