@@ -158,12 +158,47 @@ static void test_tsn_wrap(void **state)
     rtxq_free(&q);
 }
 
+/* rtxq_mark_rtx / rtxq_first_rtx: the oldest marked chunk is found whatever order the
+ * marks come in, across pops and a TSN wrap. */
+static void test_rtx_marks(void **state)
+{
+    (void)state;
+    rtxq q;
+    assert_int_equal(rtxq_init(&q, 0xfffffff0u), 0);
+    for (int i = 0; i < 40; i++) {
+        assert_non_null(rtxq_append(&q));
+        rtxq_at(&q, (uint32_t)i)->state = TX_INFLIGHT;
+    }
+    q.unsent = 0; /* all 40 were sent */
+    assert_int_equal(rtxq_first_rtx(&q), q.count);
+    rtxq_mark_rtx(&q, 30);
+    assert_int_equal(rtxq_first_rtx(&q), 30);
+    rtxq_mark_rtx(&q, 12); /* a lower mark moves the start down */
+    rtxq_mark_rtx(&q, 20);
+    assert_int_equal(q.nrtx, 3);
+    assert_int_equal(rtxq_first_rtx(&q), 12);
+    /* Retransmitting the oldest leaves the next one to be found. */
+    rtxq_at(&q, 12)->state = TX_INFLIGHT;
+    q.nrtx--;
+    assert_int_equal(rtxq_first_rtx(&q), 20);
+    /* Pops below the marks shift indexes; TSNs cross 2^32 here. */
+    for (int i = 0; i < 18; i++)
+        rtxq_pop(&q);
+    assert_int_equal(rtxq_first_rtx(&q), 2);
+    assert_int_equal(rtxq_at(&q, 2)->state, TX_RTX);
+    rtxq_at(&q, 2)->state = TX_INFLIGHT;
+    rtxq_at(&q, 12)->state = TX_INFLIGHT;
+    q.nrtx -= 2;
+    assert_int_equal(rtxq_first_rtx(&q), q.count);
+    rtxq_free(&q);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_empty),        cmocka_unit_test(test_append_across_growth),
         cmocka_unit_test(test_pop_advances), cmocka_unit_test(test_ring_wrap_then_grow),
-        cmocka_unit_test(test_tsn_wrap),
+        cmocka_unit_test(test_tsn_wrap),     cmocka_unit_test(test_rtx_marks),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
