@@ -56,11 +56,10 @@
 
 #include <mpsctp/socket.h>
 
-#include "interop_pattern.h"
+#include "peer_common.h"
 #include "mpsctp_pcap.h"
 
-#define MAX_MSG (1u << 20)
-#define MAX_STREAMS 1024
+#define MAX_MSG PEER_MAX_MSG
 
 /* chunk types (RFC 9260 s3.2) the output reports */
 enum {
@@ -100,31 +99,7 @@ static const struct {
     {0xc0, "FORWARD_TSN"},
 };
 
-typedef struct opts {
-    int server;
-    const char *addr;
-    uint16_t port;
-    uint16_t udp_port, remote_udp_port;
-    uint64_t bytes;
-    int bytes_given;
-    uint32_t lo, hi;
-    uint32_t streams;
-    int unordered, reverse, echo, expect_abort, verify;
-    uint64_t abort_after;
-    uint32_t hb_interval;
-    uint32_t buf;
-    unsigned timeout;
-    uint32_t idle_ms;
-    uint32_t min_heartbeats;
-    const char *pcap_path;
-    int linger_ms; /* -1: default */
-} opts;
-
-static opts o;
-static interop_sizes sizes;
-static uint64_t nmsgs;
-static uint32_t last_size;
-static const char *role;
+static peer_opts o;
 static int receiver_role;
 
 /* ---- packet trace: chunk counters and the pcap file -------------------------------- */
@@ -195,21 +170,7 @@ static uint64_t chunks(int dir, int type)
 
 /* ---- results ---------------------------------------------------------------------- */
 
-typedef struct result {
-    uint64_t bytes, messages;
-    double seconds;
-    int verified; /* 1 yes, 0 no, -1 not checked */
-    int aborted;
-    int comm_lost, econnreset, shutdown_comp;
-    char error[200];
-} result;
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
+typedef peer_result result;
 
 static void sleep_ms(unsigned ms)
 {
@@ -232,40 +193,23 @@ static void print_chunks(int dir)
     printf(",\"packets\":%" PRIu64 "}", tr.packets[dir]);
 }
 
-static void print_result(const result *r, const mpsctp_stack_stats *ss)
+/* The fields after the common ones (peer_print_result). */
+static void print_extra(const result *r, void *user)
 {
-    double g = r->seconds > 0 ? (double)r->bytes * 8 / r->seconds : 0;
-    printf("{\"role\":\"%s\",\"impl\":\"mpsctp\",\"bytes\":%" PRIu64 ",\"messages\":%" PRIu64
-           ",\"seconds\":%.6f,\"goodput_bps\":%.0f,\"verified\":%s,\"aborted\":%s"
-           ",\"comm_lost\":%s,\"econnreset\":%s,\"shutdown_comp\":%s",
-           role, r->bytes, r->messages, r->seconds, g,
-           r->verified < 0 ? "null" : r->verified ? "true" : "false",
-           r->aborted ? "true" : "false", r->comm_lost ? "true" : "false",
-           r->econnreset ? "true" : "false", r->shutdown_comp ? "true" : "false");
+    const mpsctp_stack_stats *ss = user;
+    printf(",\"comm_lost\":%s,\"econnreset\":%s,\"shutdown_comp\":%s",
+           r->comm_lost ? "true" : "false", r->econnreset ? "true" : "false",
+           r->shutdown_comp ? "true" : "false");
     print_chunks(1);
     print_chunks(0);
     printf(",\"dropped_checksum\":%" PRIu64 ",\"dropped_malformed\":%" PRIu64
            ",\"dropped_not_ours\":%" PRIu64,
            ss->dropped_checksum, ss->dropped_malformed, ss->dropped_not_ours);
-    if (r->error[0])
-        printf(",\"error\":\"%s\"", r->error);
-    printf("}\n");
-    fflush(stdout);
 }
 
-static void on_alarm(int sig)
+static void print_result(const result *r, const mpsctp_stack_stats *ss)
 {
-    static const char msg[] = "{\"error\":\"timeout\"}\n";
-    (void)sig;
-    (void)!write(1, msg, sizeof(msg) - 1);
-    _exit(3);
-}
-
-static void fail(result *r, const char *fmt, uint64_t a, uint64_t b)
-{
-    if (!r->error[0])
-        snprintf(r->error, sizeof(r->error), fmt, a, b);
-    r->verified = 0;
+    peer_print_result(&o, "mpsctp", r, print_extra, (void *)ss);
 }
 
 /* ---- receiving -------------------------------------------------------------------- */
@@ -274,53 +218,18 @@ typedef struct rx {
     uint8_t *msg; /* the message being assembled */
     size_t have;
     struct sctp_rcvinfo info;
-    uint32_t next_m[MAX_STREAMS];
-    uint8_t *seen; /* bitmap of message numbers g (when the total is known) */
+    peer_verify v;
     int eof, lost;
 } rx;
 
 /* Checks one complete message; echo: sends it back on echo_sd. */
 static void rx_message(rx *x, result *r, int echo_sd)
 {
-    uint32_t s = x->info.rcv_sid, m = ntohl(x->info.rcv_ppid);
-    uint64_t g = (uint64_t)m * o.streams + s;
     size_t len = x->have;
     int unordered = (x->info.rcv_flags & SCTP_UNORDERED) != 0;
+    uint64_t g = peer_check_message(&o, &x->v, r, x->msg, len, x->info.rcv_sid,
+                                    x->info.rcv_ppid, unordered);
 
-    r->messages++;
-    r->bytes += len;
-    if (o.verify) {
-        uint32_t want;
-        if (s >= o.streams)
-            fail(r, "stream %" PRIu64 " beyond %" PRIu64, s, o.streams);
-        else if (!unordered && m != x->next_m[s])
-            fail(r, "ordered message %" PRIu64 " where %" PRIu64 " was due", m, x->next_m[s]);
-        else if (unordered != o.unordered)
-            fail(r, "message %" PRIu64 " has the wrong U flag (%" PRIu64 ")", g,
-                 (uint64_t)unordered);
-        if (s < o.streams && !unordered)
-            x->next_m[s] = m + 1;
-        if (o.bytes_given) {
-            if (g >= nmsgs) {
-                fail(r, "message number %" PRIu64 " beyond the %" PRIu64 " sent", g, nmsgs);
-                goto echo;
-            }
-            if (x->seen[g / 8] & (1u << (g % 8)))
-                fail(r, "message %" PRIu64 " delivered twice%" PRIu64, g, 0);
-            x->seen[g / 8] |= (uint8_t)(1u << (g % 8));
-            want = g == nmsgs - 1 ? last_size : interop_size(&sizes, g);
-        } else {
-            want = interop_size(&sizes, g);
-            if (len < want)
-                want = (uint32_t)len; /* the last one may be short */
-        }
-        if (len != want)
-            fail(r, "message %" PRIu64 " has %" PRIu64 " bytes", g, len);
-        else if (interop_check(x->msg, len, s, m, 0) != len)
-            fail(r, "message %" PRIu64 " differs at byte %" PRIu64, g,
-                 interop_check(x->msg, len, s, m, 0));
-    }
-echo:
     if (echo_sd >= 0) {
         struct sctp_sndinfo si;
         struct iovec iov = {x->msg, len};
@@ -330,8 +239,8 @@ echo:
         si.snd_flags = unordered ? SCTP_UNORDERED : 0;
         if (mpsctp_sendv(echo_sd, &iov, 1, NULL, 0, &si, sizeof(si), SCTP_SENDV_SNDINFO, 0) !=
             (ssize_t)len)
-            fail(r, "echo of message %" PRIu64 " failed (errno %" PRIu64 ")", g,
-                 (uint64_t)errno);
+            peer_fail(r, "echo of message %" PRIu64 " failed (errno %" PRIu64 ")", g,
+                      (uint64_t)errno);
     }
     x->have = 0;
 }
@@ -383,12 +292,11 @@ static void receive(int sd, result *r, int echo_sd, uint64_t stop_bytes)
 {
     rx *x = calloc(1, sizeof(*x));
     if (!x || !(x->msg = malloc(MAX_MSG))) {
-        fail(r, "out of memory%" PRIu64 "%" PRIu64, 0, 0);
+        peer_fail(r, "out of memory%" PRIu64 "%" PRIu64, 0, 0);
         free(x);
         return;
     }
-    if (o.bytes_given && o.verify)
-        x->seen = calloc(nmsgs / 8 + 1, 1);
+    peer_verify_init(&o, &x->v);
     for (;;) {
         struct sctp_rcvinfo info;
         socklen_t infolen = sizeof(info);
@@ -400,7 +308,7 @@ static void receive(int sd, result *r, int echo_sd, uint64_t stop_bytes)
         if (stop_bytes && r->bytes >= stop_bytes)
             break;
         if (x->have == MAX_MSG) {
-            fail(r, "message longer than %" PRIu64 " bytes%" PRIu64, MAX_MSG, 0);
+            peer_fail(r, "message longer than %" PRIu64 " bytes%" PRIu64, MAX_MSG, 0);
             break;
         }
         n = mpsctp_recvv(sd, &iov, 1, NULL, NULL, &info, &infolen, &infotype, &flags);
@@ -412,7 +320,7 @@ static void receive(int sd, result *r, int echo_sd, uint64_t stop_bytes)
                     r->econnreset = 1;
                 x->lost = 1;
             } else {
-                fail(r, "recv failed (errno %" PRIu64 ")%" PRIu64, (uint64_t)errno, 0);
+                peer_fail(r, "recv failed (errno %" PRIu64 ")%" PRIu64, (uint64_t)errno, 0);
             }
             break;
         }
@@ -431,8 +339,8 @@ static void receive(int sd, result *r, int echo_sd, uint64_t stop_bytes)
         }
         if (x->have == 0) {
             if (infotype != SCTP_RECVV_RCVINFO) {
-                fail(r, "no sctp_rcvinfo with a message (infotype %" PRIu64 ")%" PRIu64,
-                     infotype, 0);
+                peer_fail(r, "no sctp_rcvinfo with a message (infotype %" PRIu64 ")%" PRIu64,
+                          infotype, 0);
                 break;
             }
             x->info = info;
@@ -448,11 +356,9 @@ static void receive(int sd, result *r, int echo_sd, uint64_t stop_bytes)
         r->aborted = 1;
         drain_after_loss(sd, r);
     }
-    if (o.bytes_given && o.verify && !r->aborted && !r->error[0] && !stop_bytes &&
-        !(o.abort_after && receiver_role) && (r->bytes != o.bytes || r->messages != nmsgs))
-        fail(r, "received %" PRIu64 " bytes, %" PRIu64 " messages: short", r->bytes,
-             r->messages);
-    free(x->seen);
+    if (!stop_bytes && !(o.abort_after && receiver_role))
+        peer_check_total(&o, r);
+    peer_verify_free(&x->v);
     free(x->msg);
     free(x);
 }
@@ -462,8 +368,8 @@ static void receive(int sd, result *r, int echo_sd, uint64_t stop_bytes)
 static void wait_shutdown_comp(int sd, result *r)
 {
     uint8_t buf[2048];
-    double until = now_s() + 10;
-    while (!r->shutdown_comp && !r->aborted && now_s() < until) {
+    double until = peer_now_s() + 10;
+    while (!r->shutdown_comp && !r->aborted && peer_now_s() < until) {
         int flags = 0;
         struct iovec iov = {buf, sizeof(buf)};
         ssize_t n = mpsctp_recvv(sd, &iov, 1, NULL, NULL, NULL, NULL, NULL, &flags);
@@ -487,8 +393,8 @@ static void wait_shutdown_comp(int sd, result *r)
             if (x.lost)
                 r->aborted = 1;
         } else {
-            fail(r, "%" PRIu64 " bytes of data after the end of the transfer%" PRIu64,
-                 (uint64_t)n, 0);
+            peer_fail(r, "%" PRIu64 " bytes of data after the end of the transfer%" PRIu64,
+                      (uint64_t)n, 0);
         }
     }
 }
@@ -503,9 +409,9 @@ static int send_all(int sd, result *r)
     uint64_t sent = 0;
     if (!buf)
         return -1;
-    for (uint64_t g = 0; g < nmsgs; g++) {
+    for (uint64_t g = 0; g < o.nmsgs; g++) {
         uint32_t s = (uint32_t)(g % o.streams), m = (uint32_t)(g / o.streams);
-        uint32_t len = g == nmsgs - 1 ? last_size : interop_size(&sizes, g);
+        uint32_t len = peer_msg_len(&o, g);
         struct sctp_sndinfo si;
         struct iovec iov = {buf, len};
         ssize_t n;
@@ -562,121 +468,6 @@ static void *echo_reader_main(void *arg)
 }
 
 /* ---- set-up ----------------------------------------------------------------------- */
-
-static void usage(void)
-{
-    fprintf(stderr,
-            "usage: mpsctp_peer (--server SCTPPORT | --client ADDR SCTPPORT) [--udp-port P]\n"
-            "  [--remote-udp-port R] [--bytes N] [--msg-size M | --msg-sizes LO..HI]\n"
-            "  [--streams K] [--unordered] [--reverse] [--echo] [--abort-after N]\n"
-            "  [--expect-abort] [--hb-interval MS] [--buf B] [--timeout S] [--no-verify]\n"
-            "  [--idle MS] [--min-heartbeats N] [--pcap FILE] [--linger MS]\n"
-            "sizes take k/M/G (2^10/2^20/2^30)\n");
-    exit(2);
-}
-
-static uint64_t parse_size(const char *s)
-{
-    char *end;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (end == s)
-        usage();
-    if (*end == 'k' || *end == 'K')
-        v <<= 10;
-    else if (*end == 'M' || *end == 'm')
-        v <<= 20;
-    else if (*end == 'G' || *end == 'g')
-        v <<= 30;
-    else if (*end)
-        usage();
-    return v;
-}
-
-static void parse(int argc, char **argv)
-{
-    int have_role = 0, have_udp = 0;
-    memset(&o, 0, sizeof(o));
-    o.bytes = 10u << 20;
-    o.lo = o.hi = 1452;
-    o.streams = 1;
-    o.verify = 1;
-    o.remote_udp_port = 9899;
-    o.buf = 4u << 20;
-    o.timeout = 300;
-    o.linger_ms = -1;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-#define NEXT() (i + 1 < argc ? argv[++i] : (usage(), ""))
-        if (!strcmp(a, "--server")) {
-            o.server = 1;
-            o.port = (uint16_t)parse_size(NEXT());
-            have_role = 1;
-        } else if (!strcmp(a, "--client")) {
-            o.addr = NEXT();
-            o.port = (uint16_t)parse_size(NEXT());
-            have_role = 1;
-        } else if (!strcmp(a, "--udp-port")) {
-            o.udp_port = (uint16_t)parse_size(NEXT());
-            have_udp = 1;
-        } else if (!strcmp(a, "--remote-udp-port")) {
-            o.remote_udp_port = (uint16_t)parse_size(NEXT());
-        } else if (!strcmp(a, "--bytes")) {
-            o.bytes = parse_size(NEXT());
-            o.bytes_given = 1;
-        } else if (!strcmp(a, "--msg-size")) {
-            o.lo = o.hi = (uint32_t)parse_size(NEXT());
-        } else if (!strcmp(a, "--msg-sizes")) {
-            const char *v = NEXT();
-            const char *dots = strstr(v, "..");
-            char lo[32];
-            if (!dots || (size_t)(dots - v) >= sizeof(lo))
-                usage();
-            memcpy(lo, v, (size_t)(dots - v));
-            lo[dots - v] = 0;
-            o.lo = (uint32_t)parse_size(lo);
-            o.hi = (uint32_t)parse_size(dots + 2);
-        } else if (!strcmp(a, "--streams")) {
-            o.streams = (uint32_t)parse_size(NEXT());
-        } else if (!strcmp(a, "--unordered")) {
-            o.unordered = 1;
-        } else if (!strcmp(a, "--reverse")) {
-            o.reverse = 1;
-        } else if (!strcmp(a, "--echo")) {
-            o.echo = 1;
-        } else if (!strcmp(a, "--abort-after")) {
-            o.abort_after = parse_size(NEXT());
-        } else if (!strcmp(a, "--expect-abort")) {
-            o.expect_abort = 1;
-        } else if (!strcmp(a, "--hb-interval")) {
-            o.hb_interval = (uint32_t)parse_size(NEXT());
-        } else if (!strcmp(a, "--buf")) {
-            o.buf = (uint32_t)parse_size(NEXT());
-        } else if (!strcmp(a, "--timeout")) {
-            o.timeout = (unsigned)parse_size(NEXT());
-        } else if (!strcmp(a, "--no-verify")) {
-            o.verify = 0;
-        } else if (!strcmp(a, "--idle")) {
-            o.idle_ms = (uint32_t)parse_size(NEXT());
-        } else if (!strcmp(a, "--min-heartbeats")) {
-            o.min_heartbeats = (uint32_t)parse_size(NEXT());
-        } else if (!strcmp(a, "--pcap")) {
-            o.pcap_path = NEXT();
-        } else if (!strcmp(a, "--linger")) {
-            o.linger_ms = (int)parse_size(NEXT());
-        } else {
-            usage();
-        }
-#undef NEXT
-    }
-    if (!have_role || o.port == 0 || o.lo == 0 || o.lo > o.hi || o.hi > MAX_MSG ||
-        o.streams == 0 || o.streams > MAX_STREAMS || o.bytes == 0 || (o.echo && o.reverse))
-        usage();
-    if (!have_udp)
-        o.udp_port = o.server ? 9899 : 9900;
-    interop_sizes_init(&sizes, o.lo, o.hi);
-    nmsgs = interop_count(&sizes, o.bytes, &last_size);
-    role = o.server ? "server" : "client";
-}
 
 static int set_common(int sd, result *r)
 {
@@ -813,13 +604,10 @@ int main(int argc, char **argv)
     int sd, sender, ok, we_aborted = 0;
     double t0;
 
-    parse(argc, argv);
-    signal(SIGALRM, on_alarm);
-    alarm(o.timeout);
-    signal(SIGPIPE, SIG_IGN);
-    memset(&r, 0, sizeof(r));
+    peer_parse(&o, argc, argv, "mpsctp_peer", PEER_OPTS_MPSCTP);
+    peer_arm_timeout(&o);
+    peer_result_init(&o, &r);
     memset(&ss, 0, sizeof(ss));
-    r.verified = o.verify ? 1 : -1;
 
     if (o.pcap_path && !(tr.pcap = mpsctp_pcap_open(o.pcap_path))) {
         snprintf(r.error, sizeof(r.error), "cannot create %s: errno %d", o.pcap_path, errno);
@@ -850,7 +638,7 @@ int main(int argc, char **argv)
     }
     if (o.idle_ms)
         sleep_ms(o.idle_ms);
-    t0 = now_s();
+    t0 = peer_now_s();
     sender = o.server ? o.reverse : !o.reverse;
     receiver_role = !sender && !o.echo;
     if (o.echo && o.server) {
@@ -864,7 +652,7 @@ int main(int argc, char **argv)
         int rc;
         memset(&er, 0, sizeof(er));
         er.sd = sd;
-        er.r.verified = o.verify ? 1 : -1;
+        peer_result_init(&o, &er.r);
         if (o.echo && pthread_create(&th, NULL, echo_reader_main, &er) != 0) {
             snprintf(r.error, sizeof(r.error), "pthread_create failed");
             o.echo = 0;
@@ -886,21 +674,8 @@ int main(int argc, char **argv)
             }
             mpsctp_close(sd);
         }
-        if (o.echo) {
-            if (er.r.error[0])
-                snprintf(r.error, sizeof(r.error), "echo: %.180s", er.r.error);
-            if (er.r.verified == 0)
-                r.verified = 0;
-            if (er.r.aborted)
-                r.aborted = 1;
-            r.comm_lost |= er.r.comm_lost;
-            r.econnreset |= er.r.econnreset;
-            if (!r.aborted && er.r.bytes != r.bytes) {
-                snprintf(r.error, sizeof(r.error), "echoed %" PRIu64 " of %" PRIu64 " bytes",
-                         er.r.bytes, r.bytes);
-                r.verified = 0;
-            }
-        }
+        if (o.echo)
+            peer_merge_echo(&r, &er.r);
     } else {
         receive(sd, &r, -1, 0);
         if (o.abort_after && !r.aborted && r.bytes >= o.abort_after && !r.error[0] &&
@@ -913,7 +688,7 @@ int main(int argc, char **argv)
             mpsctp_close(sd);
         }
     }
-    r.seconds = now_s() - t0;
+    r.seconds = peer_now_s() - t0;
     /* Stay up a little: late packets of the peer are seen (and answered) by the stack. */
     sleep_ms((unsigned)(o.linger_ms >= 0 ? o.linger_ms : we_aborted ? 1000 : 300));
     mpsctp_stack_stats_get(st, &ss);
@@ -922,11 +697,10 @@ int main(int argc, char **argv)
         snprintf(r.error, sizeof(r.error), "writing %s failed", o.pcap_path);
     tr.pcap = NULL;
     check_wire(&r, &ss);
-    if (r.aborted && !o.expect_abort && !o.abort_after && !r.error[0])
-        snprintf(r.error, sizeof(r.error), "the association was aborted");
+    peer_note_abort(&o, &r);
     if (!r.aborted && !r.shutdown_comp && !r.error[0])
         snprintf(r.error, sizeof(r.error), "no SCTP_SHUTDOWN_COMP");
-    ok = !r.error[0] && r.verified != 0 && (!r.aborted || o.expect_abort || o.abort_after);
+    ok = peer_ok(&o, &r);
     print_result(&r, &ss);
     return ok ? 0 : 1;
 }

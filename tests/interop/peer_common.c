@@ -1,0 +1,300 @@
+/* The part of the interop peers that does not depend on the SCTP stack: see
+ * peer_common.h. */
+#include "peer_common.h"
+
+#include <arpa/inet.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+static const char *usage_prog = "peer";
+static unsigned usage_extras;
+
+void peer_usage(void)
+{
+    fprintf(stderr,
+            "usage: %s (--server SCTPPORT | --client ADDR SCTPPORT) [--udp-port P]\n"
+            "  [--remote-udp-port R] [--bytes N] [--msg-size M | --msg-sizes LO..HI]\n"
+            "  [--streams K] [--unordered] [--reverse] [--echo] [--abort-after N]\n"
+            "  [--expect-abort] [--hb-interval MS] [--buf B] [--timeout S] [--no-verify]\n"
+            "%s"
+            "sizes take k/M/G (2^10/2^20/2^30)\n",
+            usage_prog,
+            usage_extras & PEER_OPTS_MPSCTP
+                ? "  [--idle MS] [--min-heartbeats N] [--pcap FILE] [--linger MS]\n"
+                : "");
+    exit(2);
+}
+
+uint64_t peer_parse_size(const char *s)
+{
+    char *end;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (end == s)
+        peer_usage();
+    if (*end == 'k' || *end == 'K')
+        v <<= 10;
+    else if (*end == 'M' || *end == 'm')
+        v <<= 20;
+    else if (*end == 'G' || *end == 'g')
+        v <<= 30;
+    else if (*end)
+        peer_usage();
+    return v;
+}
+
+/* LO..HI */
+static void parse_msg_sizes(peer_opts *o, const char *v)
+{
+    const char *dots = strstr(v, "..");
+    char lo[32];
+    if (!dots || (size_t)(dots - v) >= sizeof(lo))
+        peer_usage();
+    memcpy(lo, v, (size_t)(dots - v));
+    lo[dots - v] = 0;
+    o->lo = (uint32_t)peer_parse_size(lo);
+    o->hi = (uint32_t)peer_parse_size(dots + 2);
+}
+
+/* An option of the other program: says so, then the usage. */
+static void unsupported(const char *opt, const char *owner)
+{
+    fprintf(stderr, "%s: %s is an option of %s only\n", usage_prog, opt, owner);
+    peer_usage();
+}
+
+void peer_parse(peer_opts *o, int argc, char **argv, const char *prog, unsigned extras)
+{
+    int have_role = 0, have_udp = 0;
+    usage_prog = prog;
+    usage_extras = extras;
+    memset(o, 0, sizeof(*o));
+    o->bytes = 10u << 20;
+    o->lo = o->hi = 1452;
+    o->streams = 1;
+    o->verify = 1;
+    o->remote_udp_port = 9899;
+    o->buf = 4u << 20;
+    o->timeout = 300;
+    o->linger_ms = -1;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+#define NEXT() (i + 1 < argc ? argv[++i] : (peer_usage(), ""))
+        if (!strcmp(a, "--server")) {
+            o->server = 1;
+            o->port = (uint16_t)peer_parse_size(NEXT());
+            have_role = 1;
+        } else if (!strcmp(a, "--client")) {
+            o->addr = NEXT();
+            o->port = (uint16_t)peer_parse_size(NEXT());
+            have_role = 1;
+        } else if (!strcmp(a, "--udp-port")) {
+            o->udp_port = (uint16_t)peer_parse_size(NEXT());
+            have_udp = 1;
+        } else if (!strcmp(a, "--remote-udp-port")) {
+            o->remote_udp_port = (uint16_t)peer_parse_size(NEXT());
+        } else if (!strcmp(a, "--bytes")) {
+            o->bytes = peer_parse_size(NEXT());
+            o->bytes_given = 1;
+        } else if (!strcmp(a, "--msg-size")) {
+            o->lo = o->hi = (uint32_t)peer_parse_size(NEXT());
+        } else if (!strcmp(a, "--msg-sizes")) {
+            parse_msg_sizes(o, NEXT());
+        } else if (!strcmp(a, "--streams")) {
+            o->streams = (uint32_t)peer_parse_size(NEXT());
+        } else if (!strcmp(a, "--unordered")) {
+            o->unordered = 1;
+        } else if (!strcmp(a, "--reverse")) {
+            o->reverse = 1;
+        } else if (!strcmp(a, "--echo")) {
+            o->echo = 1;
+        } else if (!strcmp(a, "--abort-after")) {
+            o->abort_after = peer_parse_size(NEXT());
+        } else if (!strcmp(a, "--expect-abort")) {
+            o->expect_abort = 1;
+        } else if (!strcmp(a, "--hb-interval")) {
+            o->hb_interval = (uint32_t)peer_parse_size(NEXT());
+        } else if (!strcmp(a, "--buf")) {
+            o->buf = (uint32_t)peer_parse_size(NEXT());
+        } else if (!strcmp(a, "--timeout")) {
+            o->timeout = (unsigned)peer_parse_size(NEXT());
+        } else if (!strcmp(a, "--no-verify")) {
+            o->verify = 0;
+        } else if (!strcmp(a, "--idle") || !strcmp(a, "--min-heartbeats") ||
+                   !strcmp(a, "--pcap") || !strcmp(a, "--linger")) {
+            if (!(extras & PEER_OPTS_MPSCTP))
+                unsupported(a, "mpsctp_peer");
+            if (!strcmp(a, "--idle"))
+                o->idle_ms = (uint32_t)peer_parse_size(NEXT());
+            else if (!strcmp(a, "--min-heartbeats"))
+                o->min_heartbeats = (uint32_t)peer_parse_size(NEXT());
+            else if (!strcmp(a, "--pcap"))
+                o->pcap_path = NEXT();
+            else
+                o->linger_ms = (int)peer_parse_size(NEXT());
+        } else {
+            peer_usage();
+        }
+#undef NEXT
+    }
+    if (!have_role || o->port == 0 || o->lo == 0 || o->lo > o->hi || o->hi > PEER_MAX_MSG ||
+        o->streams == 0 || o->streams > PEER_MAX_STREAMS || o->bytes == 0 ||
+        (o->echo && o->reverse))
+        peer_usage();
+    if (!have_udp)
+        o->udp_port = o->server ? 9899 : 9900;
+    interop_sizes_init(&o->sizes, o->lo, o->hi);
+    o->nmsgs = interop_count(&o->sizes, o->bytes, &o->last_size);
+    o->role = o->server ? "server" : "client";
+}
+
+/* ---- results ---------------------------------------------------------------------- */
+
+void peer_result_init(const peer_opts *o, peer_result *r)
+{
+    memset(r, 0, sizeof(*r));
+    r->verified = o->verify ? 1 : -1;
+}
+
+void peer_fail(peer_result *r, const char *fmt, uint64_t a, uint64_t b)
+{
+    if (!r->error[0])
+        snprintf(r->error, sizeof(r->error), fmt, a, b);
+    r->verified = 0;
+}
+
+void peer_merge_echo(peer_result *r, const peer_result *echo)
+{
+    if (echo->error[0])
+        snprintf(r->error, sizeof(r->error), "echo: %.180s", echo->error);
+    if (echo->verified == 0)
+        r->verified = 0;
+    if (echo->aborted)
+        r->aborted = 1;
+    r->comm_lost |= echo->comm_lost;
+    r->econnreset |= echo->econnreset;
+    if (!r->aborted && echo->bytes != r->bytes) {
+        snprintf(r->error, sizeof(r->error), "echoed %" PRIu64 " of %" PRIu64 " bytes",
+                 echo->bytes, r->bytes);
+        r->verified = 0;
+    }
+}
+
+void peer_note_abort(const peer_opts *o, peer_result *r)
+{
+    if (r->aborted && !o->expect_abort && !o->abort_after && !r->error[0])
+        snprintf(r->error, sizeof(r->error), "the association was aborted");
+}
+
+int peer_ok(const peer_opts *o, const peer_result *r)
+{
+    return !r->error[0] && r->verified != 0 && (!r->aborted || o->expect_abort || o->abort_after);
+}
+
+void peer_print_result(const peer_opts *o, const char *impl, const peer_result *r,
+                       void (*extra)(const peer_result *r, void *user), void *user)
+{
+    double g = r->seconds > 0 ? (double)r->bytes * 8 / r->seconds : 0;
+    printf("{\"role\":\"%s\",\"impl\":\"%s\",\"bytes\":%" PRIu64 ",\"messages\":%" PRIu64
+           ",\"seconds\":%.6f,\"goodput_bps\":%.0f,\"verified\":%s,\"aborted\":%s",
+           o->role, impl, r->bytes, r->messages, r->seconds, g,
+           r->verified < 0 ? "null" : r->verified ? "true" : "false",
+           r->aborted ? "true" : "false");
+    if (extra)
+        extra(r, user);
+    if (r->error[0])
+        printf(",\"error\":\"%s\"", r->error);
+    printf("}\n");
+    fflush(stdout);
+}
+
+static void on_alarm(int sig)
+{
+    static const char msg[] = "{\"error\":\"timeout\"}\n";
+    (void)sig;
+    (void)!write(1, msg, sizeof(msg) - 1);
+    _exit(3);
+}
+
+void peer_arm_timeout(const peer_opts *o)
+{
+    signal(SIGALRM, on_alarm);
+    alarm(o->timeout);
+    signal(SIGPIPE, SIG_IGN);
+}
+
+double peer_now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* ---- checking received messages --------------------------------------------------- */
+
+void peer_verify_init(const peer_opts *o, peer_verify *v)
+{
+    if (o->bytes_given && o->verify)
+        v->seen = calloc(o->nmsgs / 8 + 1, 1);
+}
+
+void peer_verify_free(peer_verify *v)
+{
+    free(v->seen);
+    v->seen = NULL;
+}
+
+uint64_t peer_check_message(const peer_opts *o, peer_verify *v, peer_result *r,
+                            const uint8_t *msg, size_t len, uint32_t sid, uint32_t ppid,
+                            int unordered)
+{
+    uint32_t s = sid, m = ntohl(ppid);
+    uint64_t g = (uint64_t)m * o->streams + s;
+    uint32_t want;
+
+    r->messages++;
+    r->bytes += len;
+    if (!o->verify)
+        return g;
+    if (s >= o->streams)
+        peer_fail(r, "stream %" PRIu64 " beyond %" PRIu64, s, o->streams);
+    else if (!unordered && m != v->next_m[s])
+        peer_fail(r, "ordered message %" PRIu64 " where %" PRIu64 " was due", m, v->next_m[s]);
+    else if (unordered != o->unordered)
+        peer_fail(r, "message %" PRIu64 " has the wrong U flag (%" PRIu64 ")", g,
+                  (uint64_t)unordered);
+    if (s < o->streams && !unordered)
+        v->next_m[s] = m + 1;
+    if (o->bytes_given) {
+        if (g >= o->nmsgs) {
+            peer_fail(r, "message number %" PRIu64 " beyond the %" PRIu64 " sent", g, o->nmsgs);
+            return g;
+        }
+        if (v->seen[g / 8] & (1u << (g % 8)))
+            peer_fail(r, "message %" PRIu64 " delivered twice%" PRIu64, g, 0);
+        v->seen[g / 8] |= (uint8_t)(1u << (g % 8));
+        want = peer_msg_len(o, g);
+    } else {
+        want = interop_size(&o->sizes, g);
+        if (len < want)
+            want = (uint32_t)len; /* the last one may be short */
+    }
+    if (len != want)
+        peer_fail(r, "message %" PRIu64 " has %" PRIu64 " bytes", g, len);
+    else if (interop_check(msg, len, s, m, 0) != len)
+        peer_fail(r, "message %" PRIu64 " differs at byte %" PRIu64, g,
+                  interop_check(msg, len, s, m, 0));
+    return g;
+}
+
+void peer_check_total(const peer_opts *o, peer_result *r)
+{
+    if (o->bytes_given && o->verify && !r->aborted && !r->error[0] &&
+        (r->bytes != o->bytes || r->messages != o->nmsgs))
+        peer_fail(r, "received %" PRIu64 " bytes, %" PRIu64 " messages: short", r->bytes,
+                  r->messages);
+}

@@ -1,0 +1,121 @@
+/*
+ * What the two interop peers (usrsctp_peer.c, mpsctp_peer.c) share: the command line,
+ * the result and its JSON line, and the check of every received message against the
+ * traffic pattern (interop_pattern.h). The socket calls stay in each program.
+ */
+#ifndef MPSCTP_INTEROP_PEER_COMMON_H
+#define MPSCTP_INTEROP_PEER_COMMON_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "interop_pattern.h"
+
+#define PEER_MAX_MSG (1u << 20)
+#define PEER_MAX_STREAMS 1024
+
+/* Options only mpsctp_peer takes (--idle, --min-heartbeats, --pcap, --linger). */
+#define PEER_OPTS_MPSCTP 1u
+
+/* The command line: the union of both programs' options, and what follows from it. */
+typedef struct peer_opts {
+    int server;
+    const char *addr;
+    uint16_t port;
+    uint16_t udp_port, remote_udp_port;
+    uint64_t bytes;
+    int bytes_given;
+    uint32_t lo, hi;
+    uint32_t streams;
+    int unordered, reverse, echo, expect_abort, verify;
+    uint64_t abort_after;
+    uint32_t hb_interval;
+    uint32_t buf;
+    unsigned timeout;
+    /* PEER_OPTS_MPSCTP */
+    uint32_t idle_ms;
+    uint32_t min_heartbeats;
+    const char *pcap_path;
+    int linger_ms; /* -1: default */
+    /* derived */
+    interop_sizes sizes;
+    uint64_t nmsgs;     /* messages of the transfer */
+    uint32_t last_size; /* size of the last one */
+    const char *role;   /* "server" or "client" */
+} peer_opts;
+
+/* Parses the command line of program prog, which takes the common options and those in
+ * extras (PEER_OPTS_*). Bad usage, or an option of the other program: a message and the
+ * usage on stderr, exit status 2. */
+void peer_parse(peer_opts *o, int argc, char **argv, const char *prog, unsigned extras);
+
+/* Prints the usage (of the program given to peer_parse) and exits with status 2. */
+void peer_usage(void);
+
+/* A decimal number with an optional k/M/G suffix (2^10/2^20/2^30); peer_usage() if not. */
+uint64_t peer_parse_size(const char *s);
+
+/* Length of message g of the transfer (the last one is cut short). */
+static inline uint32_t peer_msg_len(const peer_opts *o, uint64_t g)
+{
+    return g == o->nmsgs - 1 ? o->last_size : interop_size(&o->sizes, g);
+}
+
+/* ---- results ---------------------------------------------------------------------- */
+
+typedef struct peer_result {
+    uint64_t bytes, messages;
+    double seconds;
+    int verified; /* 1 yes, 0 no, -1 not checked */
+    int aborted;
+    int comm_lost, econnreset, shutdown_comp; /* reported by mpsctp_peer only */
+    char error[200];
+} peer_result;
+
+/* A zeroed result; verified 1 with --no-verify absent, else -1. */
+void peer_result_init(const peer_opts *o, peer_result *r);
+
+/* Records the first error (fmt takes two uint64_t) and marks the data as not verified. */
+void peer_fail(peer_result *r, const char *fmt, uint64_t a, uint64_t b);
+
+/* Folds the result of the thread that read the echo into r (the sending side's). */
+void peer_merge_echo(peer_result *r, const peer_result *echo);
+
+/* The end of a run: names an unexpected abort as the error, and returns 1 when the run
+ * succeeded. */
+void peer_note_abort(const peer_opts *o, peer_result *r);
+int peer_ok(const peer_opts *o, const peer_result *r);
+
+/* The JSON line: the common fields, then extra() (may be NULL) prints more fields
+ * (",\"name\":value..."), then the error if any. */
+void peer_print_result(const peer_opts *o, const char *impl, const peer_result *r,
+                       void (*extra)(const peer_result *r, void *user), void *user);
+
+/* Installs the --timeout alarm (prints {"error":"timeout"}, exit status 3) and ignores
+ * SIGPIPE. */
+void peer_arm_timeout(const peer_opts *o);
+
+double peer_now_s(void);
+
+/* ---- checking received messages --------------------------------------------------- */
+
+typedef struct peer_verify {
+    uint32_t next_m[PEER_MAX_STREAMS]; /* next ordered message number per stream */
+    uint8_t *seen; /* bitmap of message numbers g (when the total is known) */
+} peer_verify;
+
+/* v must be zeroed; peer_verify_free releases it. */
+void peer_verify_init(const peer_opts *o, peer_verify *v);
+void peer_verify_free(peer_verify *v);
+
+/* Counts one complete message received on stream sid with PPID ppid (as in the sockets
+ * API, network byte order) and, unless --no-verify, checks it. Returns its number g. */
+uint64_t peer_check_message(const peer_opts *o, peer_verify *v, peer_result *r,
+                            const uint8_t *msg, size_t len, uint32_t sid, uint32_t ppid,
+                            int unordered);
+
+/* After a complete transfer was received (not aborted): with --bytes and verification,
+ * fails unless every byte and message arrived. */
+void peer_check_total(const peer_opts *o, peer_result *r);
+
+#endif
