@@ -101,6 +101,9 @@ typedef struct mpsctp_settings {
     uint32_t max_init_retrans;    /* Max.Init.Retransmits (default 8) */
     uint32_t assoc_max_retrans;   /* Association.Max.Retrans (default 10) */
     uint32_t path_max_retrans;    /* Path.Max.Retrans (default 5) */
+    uint32_t pf_max_retrans;      /* PotentiallyFailed.Max.Retrans (RFC 7829): a path whose
+                                     error count exceeds it is potentially failed; PF is off
+                                     when it is >= path_max_retrans (default 65535: off) */
     uint32_t hb_interval_ms;      /* HB.interval, 0 disables heartbeats (default 30000) */
     uint32_t valid_cookie_life_ms; /* Valid.Cookie.Life (default 60000) */
     uint32_t sack_delay_ms;       /* delayed SACK timer (default 200) */
@@ -315,14 +318,24 @@ int mpsctp_assoc_status_get(const mpsctp_assoc *a, mpsctp_assoc_status *st);
 
 typedef struct mpsctp_path_info {
     mpsctp_addr remote;
+    mpsctp_addr local; /* source address used on this path; family 0 when the network
+                          layer chooses it */
     int active;       /* 1 active, 0 inactive */
     int confirmed;
     int pf;           /* potentially failed */
+    int primary;      /* 1 for the primary path */
+    int data_path;    /* 1 for the path new data goes to now (the primary unless it has
+                         failed, RFC 9260 s6.4) */
+    uint32_t hb_interval_ms, path_max_retrans, pf_max_retrans; /* this path's settings */
+    uint32_t state_changes; /* PEER_ADDR_CHANGE events reported for this path */
     uint32_t cwnd, ssthresh, partial_bytes_acked, flight_size, mtu;
     uint32_t srtt_ms, rttvar_ms, rto_ms;
     uint32_t error_count;
     uint64_t bytes_sent;      /* DATA payload bytes sent, retransmissions included */
     uint64_t data_chunks_sent, retransmissions;
+    uint64_t bytes_received;  /* DATA payload bytes received from this address
+                                 (duplicates included) */
+    uint64_t heartbeats_sent, heartbeat_acks_received;
 } mpsctp_path_info;
 
 /* Fills *pi for path index idx (0..num_paths-1). Returns 0 or NOENT. */
@@ -362,6 +375,25 @@ int mpsctp_assoc_set_rto(mpsctp_assoc *a, uint32_t initial_ms, uint32_t min_ms,
  * INVAL. */
 int mpsctp_assoc_set_max_retrans(mpsctp_assoc *a, uint32_t assoc_max, uint32_t path_max);
 
+/* Per-path parameters (RFC 6458 SCTP_PEER_ADDR_PARAMS, RFC 7829 SCTP_PEER_ADDR_THLDS). */
+typedef struct mpsctp_path_params {
+    uint32_t flags;            /* which fields to apply: MPSCTP_PP_* */
+    uint32_t hb_interval_ms;   /* HB.interval, 0: heartbeats off on the path */
+    uint32_t path_max_retrans; /* Path.Max.Retrans */
+    uint32_t pf_max_retrans;   /* PotentiallyFailed.Max.Retrans; >= path_max_retrans: PF off */
+} mpsctp_path_params;
+#define MPSCTP_PP_HB 0x1u
+#define MPSCTP_PP_PMR 0x2u
+#define MPSCTP_PP_PF 0x4u
+#define MPSCTP_ALL_PATHS 0xffffffffu /* path index meaning every path and later ones */
+
+/* Applies the fields of *pp that pp->flags names to path idx, or with MPSCTP_ALL_PATHS to
+ * every path and to the association's defaults for paths added later. A changed
+ * heartbeat interval re-arms the path's heartbeat timer from now. Returns 0, NOENT (no
+ * such path) or INVAL (NULL, unknown flag). */
+int mpsctp_assoc_set_path_params(mpsctp_assoc *a, uint32_t idx, const mpsctp_path_params *pp,
+                                 mpsctp_tstamp now);
+
 /* Sets HB.interval in ms for every path (0 stops heartbeats) and re-arms the heartbeat
  * timers from now. Returns 0 or INVAL. */
 int mpsctp_assoc_set_heartbeat(mpsctp_assoc *a, uint32_t interval_ms, mpsctp_tstamp now);
@@ -369,8 +401,9 @@ int mpsctp_assoc_set_heartbeat(mpsctp_assoc *a, uint32_t interval_ms, mpsctp_tst
 /* Sets the delayed-SACK timer in ms. Returns 0, or INVAL above 500 (RFC 9260 s6.2). */
 int mpsctp_assoc_set_sack_delay(mpsctp_assoc *a, uint32_t delay_ms);
 
-/* Makes path idx the primary path (new data goes there). Returns 0, NOENT (no such
- * path), STATE (closed) or INVAL. */
+/* Makes path idx the primary path (new data goes there while it is active) and reports
+ * MPSCTP_ADDR_MADE_PRIM. Returns 0, NOENT (no such path), STATE (closed, or the path is
+ * unconfirmed: RFC 9260 s5.4 allows no data to it) or INVAL. */
 int mpsctp_assoc_set_primary(mpsctp_assoc *a, uint32_t idx);
 
 /* Sets the remote UDP encapsulation port of path idx (RFC 6951 s5). Returns 0, NOENT,

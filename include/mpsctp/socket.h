@@ -344,6 +344,9 @@ union sctp_notification {
 #define SCTP_DEFAULT_SNDINFO 34
 #define SCTP_EVENT 127
 #define SCTP_REMOTE_UDP_ENCAPS_PORT 132
+#define SCTP_PEER_ADDR_THLDS 31 /* RFC 7829 s7.2, struct sctp_paddrthlds */
+/* mpsctp extension: per-path statistics (getsockopt only), struct mpsctp_pathstats. */
+#define MPSCTP_PATH_STATS 0x1300
 /* draft-dreibholz-tsvwg-sctpsocket-multipath (SPEC.md s3). Reserved: not implemented yet,
  * getsockopt/setsockopt answer ENOPROTOOPT. */
 #define SCTP_CMT_ON_OFF 0x1200
@@ -401,6 +404,34 @@ struct sctp_paddrparams {
     uint32_t spp_ipv6_flowlabel;
     uint8_t spp_dscp;
 } __attribute__((packed, aligned(4)));
+
+/* RFC 7829 s7.2: Path.Max.Retrans and PotentiallyFailed.Max.Retrans of one path (a
+ * wildcard address: every path and the default for later ones). spt_pathpfthld >=
+ * spt_pathmaxrxt switches PF off. */
+struct sctp_paddrthlds {
+    sctp_assoc_t spt_assoc_id;
+    struct sockaddr_storage spt_address;
+    uint16_t spt_pathmaxrxt;
+    uint16_t spt_pathpfthld;
+} __attribute__((packed, aligned(4)));
+
+/* MPSCTP_PATH_STATS (getsockopt): statistics of path ps_index (0 .. number of peer
+ * addresses - 1) of association ps_assoc_id. ENOENT past the last path, EINVAL for an
+ * unknown association or a short optlen. */
+struct mpsctp_pathstats {
+    sctp_assoc_t ps_assoc_id;        /* in */
+    uint32_t ps_index;               /* in */
+    struct sockaddr_storage ps_address; /* out: the peer address of the path */
+    int32_t ps_state;                /* SCTP_ACTIVE, SCTP_PF, SCTP_INACTIVE, SCTP_UNCONFIRMED */
+    uint32_t ps_primary;             /* 1: the primary path */
+    uint32_t ps_data_path;           /* 1: new data goes here now */
+    uint32_t ps_cwnd, ps_ssthresh, ps_flight, ps_srtt_ms, ps_rto_ms, ps_error_count;
+    uint32_t ps_state_changes;       /* PEER_ADDR_CHANGE events for this path */
+    uint64_t ps_bytes_sent;          /* DATA payload bytes sent (retransmissions included) */
+    uint64_t ps_bytes_received;      /* DATA payload bytes received from this address */
+    uint64_t ps_retransmissions;
+    uint64_t ps_heartbeats_sent, ps_heartbeat_acks;
+};
 
 struct sctp_prim {
     sctp_assoc_t ssp_assoc_id;
