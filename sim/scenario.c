@@ -360,25 +360,153 @@ static int scn_link(scn_parser *ps, char **tok, int n)
     return 0;
 }
 
-static int scn_paths(scn_parser *ps, sim_flow_cfg *f, char *val)
+/* Parses one path: links joined by '+'. Returns 0 or -1 with a message in err. */
+static int scn_path(const sim_config *c, sim_path_cfg *path, char *val, char *err,
+                    size_t errlen)
 {
-    if (strchr(val, ','))
-        return scn_fail(ps, "flow %s: multi-homed flows not supported yet (paths=%s)",
-                        f->name, val);
-    sim_path_cfg *path = &f->paths[0];
     path->nlinks = 0;
+    if (!*val || *val == '+' || val[strlen(val) - 1] == '+' || strstr(val, "++"))
+        return scn_errf(err, errlen, "empty link name in a path");
     char *save = NULL;
-    if (*val == '+' || val[strlen(val) - 1] == '+' || strstr(val, "++"))
-        return scn_fail(ps, "flow %s: empty link name in paths=%s", f->name, val);
     for (char *t = strtok_r(val, "+", &save); t; t = strtok_r(NULL, "+", &save)) {
-        int li = scn_find_link(ps->c, t);
+        int li = scn_find_link(c, t);
         if (li < 0)
-            return scn_fail(ps, "flow %s: unknown link '%s'", f->name, t);
+            return scn_errf(err, errlen, "unknown link '%s'", t);
         if (path->nlinks == SIM_MAX_HOPS)
-            return scn_fail(ps, "flow %s: path longer than %d links", f->name, SIM_MAX_HOPS);
+            return scn_errf(err, errlen, "path longer than %d links", SIM_MAX_HOPS);
         path->links[path->nlinks++] = (uint32_t)li;
     }
-    f->npaths = 1;
+    return 0;
+}
+
+/* paths=A+B,C+D: the paths of one multi-homed association, the first the primary. */
+static int scn_paths(const sim_config *c, sim_flow_cfg *f, char *val, char *err,
+                     size_t errlen)
+{
+    if (*val == ',' || val[strlen(val) - 1] == ',' || strstr(val, ",,"))
+        return scn_errf(err, errlen, "empty path in paths=%s", val);
+    f->npaths = 0;
+    char *save = NULL;
+    for (char *t = strtok_r(val, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+        if (f->npaths == SIM_MAX_PATHS)
+            return scn_errf(err, errlen, "more than %d paths", SIM_MAX_PATHS);
+        if (scn_path(c, &f->paths[f->npaths], t, err, errlen) < 0)
+            return -1;
+        f->npaths++;
+    }
+    return 0;
+}
+
+/* Parses a millisecond setting: a time (bare numbers are ms here). */
+static int scn_ms(const char *val, uint32_t lo, uint32_t hi, uint32_t *out)
+{
+    uint64_t v;
+    if (scn_uint(val, hi, &v) == 0) {
+        if (v < lo)
+            return -1;
+        *out = (uint32_t)v;
+        return 0;
+    }
+    uint64_t ns;
+    if (sim_parse_time(val, &ns) < 0 || ns % 1000000u || ns / 1000000u < lo ||
+        ns / 1000000u > hi)
+        return -1;
+    *out = (uint32_t)(ns / 1000000u);
+    return 0;
+}
+
+int sim_scenario_flow_opt(const sim_config *c, sim_flow_cfg *f, const char *key,
+                          char *val, char *err, size_t errlen)
+{
+    uint64_t v;
+    if (!strcmp(key, "unordered") || !strcmp(key, "ordered")) {
+        if (val)
+            return scn_errf(err, errlen, "'%s' takes no value", key);
+        f->unordered = !strcmp(key, "unordered");
+        return 0;
+    }
+    if (!strcmp(key, "saturated")) {
+        if (val)
+            return scn_errf(err, errlen, "'saturated' takes no value");
+        f->bytes = 0;
+        return 0;
+    }
+    if (!val || !*val)
+        return scn_errf(err, errlen, "option '%s' needs a value (%s=...)", key, key);
+    if (!strcmp(key, "paths") || !strcmp(key, "path")) {
+        char msg[160];
+        if (scn_paths(c, f, val, msg, sizeof(msg)) < 0)
+            return scn_errf(err, errlen, "%s", msg);
+    } else if (!strcmp(key, "bytes")) {
+        if (sim_parse_size(val, &v) < 0 || v == 0)
+            return scn_errf(err, errlen, "bad size bytes=%s (e.g. 20M)", val);
+        f->bytes = v;
+    } else if (!strcmp(key, "msg")) {
+        if (sim_parse_size(val, &v) < 0 || v == 0 || v > UINT32_MAX)
+            return scn_errf(err, errlen, "bad message size msg=%s", val);
+        f->msg_size = (uint32_t)v;
+    } else if (!strcmp(key, "streams")) {
+        if (scn_uint(val, 65535, &v) < 0 || v == 0)
+            return scn_errf(err, errlen, "bad stream count streams=%s (1..65535)", val);
+        f->streams = (uint16_t)v;
+    } else if (!strcmp(key, "start")) {
+        if (sim_parse_time(val, &f->start_ns) < 0)
+            return scn_errf(err, errlen, "bad time start=%s (e.g. 5s)", val);
+    } else if (!strcmp(key, "sample")) {
+        if (sim_parse_time(val, &f->sample_ns) < 0 || f->sample_ns < 1000000u)
+            return scn_errf(err, errlen, "bad sample=%s (a time of at least 1ms)", val);
+    } else if (!strcmp(key, "sndbuf") || !strcmp(key, "rcvbuf")) {
+        if (sim_parse_size(val, &v) < 0 || v < 4096 || v > UINT32_MAX)
+            return scn_errf(err, errlen, "bad size %s=%s (4k..4G)", key, val);
+        if (key[0] == 's')
+            f->sndbuf = (uint32_t)v;
+        else
+            f->rcvbuf = (uint32_t)v;
+    } else if (!strcmp(key, "mtu")) {
+        if (scn_uint(val, 65535, &v) < 0 || v < 508)
+            return scn_errf(err, errlen, "bad mtu=%s (508..65535)", val);
+        f->mtu = (uint16_t)v;
+    } else if (!strcmp(key, "rto_min") || !strcmp(key, "rto_max") ||
+               !strcmp(key, "rto_initial")) {
+        uint32_t ms;
+        if (scn_ms(val, 1, 86400000u, &ms) < 0)
+            return scn_errf(err, errlen, "bad %s=%s (milliseconds, 1..86400000)", key, val);
+        if (!strcmp(key, "rto_min")) {
+            f->rto_min_ms = ms;
+            f->set |= SIM_FS_RTO_MIN;
+        } else if (!strcmp(key, "rto_max")) {
+            f->rto_max_ms = ms;
+            f->set |= SIM_FS_RTO_MAX;
+        } else {
+            f->rto_initial_ms = ms;
+            f->set |= SIM_FS_RTO_INITIAL;
+        }
+    } else if (!strcmp(key, "hb")) {
+        uint32_t ms;
+        if (scn_ms(val, 0, 86400000u, &ms) < 0)
+            return scn_errf(err, errlen, "bad hb=%s (HB.interval in ms, 0 turns "
+                            "heartbeats off)", val);
+        f->hb_interval_ms = ms;
+        f->set |= SIM_FS_HB;
+    } else if (!strcmp(key, "pmr") || !strcmp(key, "amr") || !strcmp(key, "pf")) {
+        if (scn_uint(val, 65535, &v) < 0)
+            return scn_errf(err, errlen, "bad %s=%s (a count, 0..65535)", key, val);
+        if (!strcmp(key, "pmr")) {
+            f->path_max_retrans = (uint32_t)v;
+            f->set |= SIM_FS_PMR;
+        } else if (!strcmp(key, "amr")) {
+            if (v == 0)
+                return scn_errf(err, errlen, "bad amr=0 (Association.Max.Retrans is at "
+                                "least 1)");
+            f->assoc_max_retrans = (uint32_t)v;
+            f->set |= SIM_FS_AMR;
+        } else {
+            f->pf_max_retrans = (uint32_t)v;
+            f->set |= SIM_FS_PF;
+        }
+    } else {
+        return scn_errf(err, errlen, "unknown option '%s'", key);
+    }
     return 0;
 }
 
@@ -396,63 +524,19 @@ static int scn_flow(scn_parser *ps, char **tok, int n)
     sim_flow_cfg f;
     sim_flow_cfg_default(&f);
     snprintf(f.name, sizeof(f.name), "%s", tok[1]);
+    char msg[200];
     for (int i = 2; i < n; i++) {
         char *key = tok[i];
         char *val = strchr(key, '=');
         if (val)
             *val++ = '\0';
-        uint64_t v;
-        if (!strcmp(key, "unordered") || !strcmp(key, "ordered")) {
-            if (val)
-                return scn_fail(ps, "flow %s: '%s' takes no value", f.name, key);
-            f.unordered = !strcmp(key, "unordered");
-            continue;
-        }
-        if (!strcmp(key, "saturated")) {
-            if (val)
-                return scn_fail(ps, "flow %s: 'saturated' takes no value", f.name);
-            f.bytes = 0;
-            continue;
-        }
-        if (!val || !*val)
-            return scn_fail(ps, "flow %s: option '%s' needs a value (%s=...)", f.name, key,
-                            key);
-        if (!strcmp(key, "paths") || !strcmp(key, "path")) {
-            if (scn_paths(ps, &f, val) < 0)
-                return -1;
-        } else if (!strcmp(key, "bytes")) {
-            if (sim_parse_size(val, &v) < 0 || v == 0)
-                return scn_fail(ps, "flow %s: bad size bytes=%s (e.g. 20M)", f.name, val);
-            f.bytes = v;
-        } else if (!strcmp(key, "msg")) {
-            if (sim_parse_size(val, &v) < 0 || v == 0 || v > UINT32_MAX)
-                return scn_fail(ps, "flow %s: bad message size msg=%s", f.name, val);
-            f.msg_size = (uint32_t)v;
-        } else if (!strcmp(key, "streams")) {
-            if (scn_uint(val, 65535, &v) < 0 || v == 0)
-                return scn_fail(ps, "flow %s: bad stream count streams=%s (1..65535)", f.name,
-                                val);
-            f.streams = (uint16_t)v;
-        } else if (!strcmp(key, "start")) {
-            if (sim_parse_time(val, &f.start_ns) < 0)
-                return scn_fail(ps, "flow %s: bad time start=%s (e.g. 5s)", f.name, val);
-        } else if (!strcmp(key, "sndbuf") || !strcmp(key, "rcvbuf")) {
-            if (sim_parse_size(val, &v) < 0 || v < 4096 || v > UINT32_MAX)
-                return scn_fail(ps, "flow %s: bad size %s=%s (4k..4G)", f.name, key, val);
-            if (key[0] == 's')
-                f.sndbuf = (uint32_t)v;
-            else
-                f.rcvbuf = (uint32_t)v;
-        } else if (!strcmp(key, "mtu")) {
-            if (scn_uint(val, 65535, &v) < 0 || v < 508)
-                return scn_fail(ps, "flow %s: bad mtu=%s (508..65535)", f.name, val);
-            f.mtu = (uint16_t)v;
-        } else {
-            return scn_fail(ps, "flow %s: unknown option '%s'", f.name, key);
-        }
+        if (sim_scenario_flow_opt(ps->c, &f, key, val, msg, sizeof(msg)) < 0)
+            return scn_fail(ps, "flow %s: %s", f.name, msg);
     }
     if (f.npaths == 0)
         return scn_fail(ps, "flow %s: missing paths= (e.g. paths=L1+L2)", f.name);
+    if (sim_flow_cfg_check(&f, msg, sizeof(msg)) < 0)
+        return scn_fail(ps, "flow %s: %s", f.name, msg);
     if (sim_config_add_flow(ps->c, &f) < 0)
         return scn_fail(ps, "out of memory");
     return 0;
@@ -461,7 +545,8 @@ static int scn_flow(scn_parser *ps, char **tok, int n)
 static int scn_event(scn_parser *ps, char **tok, int n)
 {
     if (n < 2)
-        return scn_fail(ps, "event needs a time: event T link NAME down|up|key=value");
+        return scn_fail(ps, "%s needs a time: %s T link NAME down|up|set key=value", tok[0],
+                        tok[0]);
     sim_event_cfg e;
     memset(&e, 0, sizeof(e));
     if (sim_parse_time(tok[1], &e.at) < 0)
@@ -486,7 +571,13 @@ static int scn_event(scn_parser *ps, char **tok, int n)
         e.kind = SIM_EVENT_LINK_SET;
         e.p = ps->c->links[li].p;
         char msg[200];
-        for (int i = 4; i < n; i++) {
+        int first = 4;
+        if (!strcmp(tok[4], "set")) {
+            first = 5;
+            if (n == 5)
+                return scn_fail(ps, "event: 'set' needs key=value (e.g. set loss=1.0)");
+        }
+        for (int i = first; i < n; i++) {
             char *eq = strchr(tok[i], '=');
             if (eq)
                 *eq++ = '\0';
@@ -539,9 +630,10 @@ static int scn_line(scn_parser *ps, char *line)
         return scn_link(ps, tok, n);
     if (!strcmp(tok[0], "flow"))
         return scn_flow(ps, tok, n);
-    if (!strcmp(tok[0], "event"))
+    if (!strcmp(tok[0], "event") || !strcmp(tok[0], "at"))
         return scn_event(ps, tok, n);
-    return scn_fail(ps, "unknown keyword '%s' (expected seed, duration, link, flow or event)",
+    return scn_fail(ps, "unknown keyword '%s' (expected seed, duration, link, flow, event "
+                    "or at)",
                     tok[0]);
 }
 

@@ -48,4 +48,11 @@ int sim_scenario_link_opt(sim_link_params *p, unsigned *set, const char *key,
 int sim_scenario_link_spec(const char *spec, sim_link_params *p, unsigned *set, char *err,
                            size_t errlen);
 
+/* Applies one flow option key=value (paths, bytes, msg, streams, start, sample, sndbuf,
+ * rcvbuf, mtu, rto_min, rto_max, rto_initial, pmr, amr, pf, hb, or the flags ordered,
+ * unordered, saturated with val NULL) to *f; link names in paths= are looked up in c.
+ * val may be modified. Returns 0, or -1 with a message in err (errlen bytes). */
+int sim_scenario_flow_opt(const sim_config *c, sim_flow_cfg *f, const char *key,
+                          char *val, char *err, size_t errlen);
+
 #endif

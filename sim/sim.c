@@ -14,6 +14,51 @@ void sim_flow_cfg_default(sim_flow_cfg *f)
     f->streams = 1;
 }
 
+void sim_flow_cfg_settings(const sim_flow_cfg *f, mpsctp_settings *st)
+{
+    if (f->set & SIM_FS_RTO_MIN)
+        st->rto_min_ms = f->rto_min_ms;
+    if (f->set & SIM_FS_RTO_MAX)
+        st->rto_max_ms = f->rto_max_ms;
+    if (f->set & SIM_FS_RTO_INITIAL)
+        st->rto_initial_ms = f->rto_initial_ms;
+    if (f->set & SIM_FS_PMR)
+        st->path_max_retrans = f->path_max_retrans;
+    if (f->set & SIM_FS_AMR)
+        st->assoc_max_retrans = f->assoc_max_retrans;
+    if (f->set & SIM_FS_PF)
+        st->pf_max_retrans = f->pf_max_retrans;
+    if (f->set & SIM_FS_HB)
+        st->hb_interval_ms = f->hb_interval_ms;
+}
+
+int sim_flow_cfg_check(const sim_flow_cfg *f, char *err, size_t errlen)
+{
+    mpsctp_settings st;
+    mpsctp_settings_default(&st);
+    sim_flow_cfg_settings(f, &st);
+    if (st.rto_min_ms == 0) {
+        snprintf(err, errlen, "rto_min must be at least 1 ms");
+        return -1;
+    }
+    if (st.rto_min_ms > st.rto_max_ms) {
+        snprintf(err, errlen, "rto_min (%u ms) is above rto_max (%u ms)", st.rto_min_ms,
+                 st.rto_max_ms);
+        return -1;
+    }
+    if (st.rto_initial_ms < st.rto_min_ms || st.rto_initial_ms > st.rto_max_ms) {
+        snprintf(err, errlen, "rto_initial (%u ms) is outside [rto_min, rto_max] = "
+                 "[%u, %u] ms", st.rto_initial_ms, st.rto_min_ms, st.rto_max_ms);
+        return -1;
+    }
+    if ((f->set & SIM_FS_PF) && st.pf_max_retrans >= st.path_max_retrans) {
+        snprintf(err, errlen, "pf (%u) must be below pmr (%u); leave pf out to turn "
+                 "potentially-failed off", st.pf_max_retrans, st.path_max_retrans);
+        return -1;
+    }
+    return 0;
+}
+
 void sim_config_init(sim_config *c)
 {
     memset(c, 0, sizeof(*c));
@@ -144,8 +189,13 @@ sim *sim_new(const sim_config *c, char *err, size_t errlen)
             snprintf(err, errlen, "flow %s: no path", f->name);
             return NULL;
         }
-        if (f->npaths > 1) {
-            snprintf(err, errlen, "flow %s: multi-homed flows not supported yet", f->name);
+        if (f->npaths > SIM_MAX_PATHS) {
+            snprintf(err, errlen, "flow %s: more than %d paths", f->name, SIM_MAX_PATHS);
+            return NULL;
+        }
+        char why[160];
+        if (sim_flow_cfg_check(f, why, sizeof(why)) < 0) {
+            snprintf(err, errlen, "flow %s: %s", f->name, why);
             return NULL;
         }
         for (uint32_t p = 0; p < f->npaths; p++) {

@@ -8,6 +8,8 @@
  *
  * Flows: each flow is one client and one server endpoint (ports 5000 and 5001). Path p
  * of flow f uses client address 10.f.p.1 and server address 10.f.p.2, UDP port 9899.
+ * A flow with several paths is one multi-homed association: each host has one address
+ * (interface) per path, both list all of them, path 0 is the primary.
  * The client sends messages to the server; the server verifies every byte.
  */
 #ifndef MPSCTP_SIM_H
@@ -64,9 +66,20 @@ typedef struct sim_path_cfg {
     uint32_t links[SIM_MAX_HOPS];
 } sim_path_cfg;
 
+/* Bits of sim_flow_cfg.set: which protocol settings a flow overrides (both ends). */
+enum {
+    SIM_FS_RTO_MIN = 1u << 0,
+    SIM_FS_RTO_MAX = 1u << 1,
+    SIM_FS_RTO_INITIAL = 1u << 2,
+    SIM_FS_PMR = 1u << 3,  /* Path.Max.Retrans */
+    SIM_FS_AMR = 1u << 4,  /* Association.Max.Retrans */
+    SIM_FS_PF = 1u << 5,   /* PotentiallyFailed.Max.Retrans (RFC 7829); unset: PF off */
+    SIM_FS_HB = 1u << 6,   /* HB.interval */
+};
+
 typedef struct sim_flow_cfg {
     char name[SIM_NAME_MAX];
-    uint32_t npaths;             /* 1 for now (single-homed) */
+    uint32_t npaths;             /* paths of the association (path 0 is the primary) */
     sim_path_cfg paths[SIM_MAX_PATHS];
     uint64_t bytes;              /* fixed transfer size; 0: saturated source */
     uint64_t start_ns;           /* when the client connects */
@@ -75,6 +88,11 @@ typedef struct sim_flow_cfg {
     uint16_t streams;            /* messages spread round robin over this many streams */
     uint32_t sndbuf, rcvbuf;     /* 0: core defaults */
     uint16_t mtu;                /* 0: core default */
+    unsigned set;                /* SIM_FS_* bits: which of the settings below apply */
+    uint32_t rto_min_ms, rto_max_ms, rto_initial_ms;
+    uint32_t path_max_retrans, assoc_max_retrans, pf_max_retrans;
+    uint32_t hb_interval_ms;     /* 0 turns heartbeats off */
+    uint64_t sample_ns;          /* per-path byte samples every this long (0: none) */
 } sim_flow_cfg;
 
 typedef enum sim_event_kind {
@@ -113,6 +131,13 @@ typedef struct sim sim;
 /* Fills *f with defaults: no paths, saturated, start 0, msg SIM_DEFAULT_MSG, ordered,
  * one stream, core default buffers and MTU. */
 void sim_flow_cfg_default(sim_flow_cfg *f);
+
+/* Applies the protocol settings a flow overrides (cfg.set) to *st. */
+void sim_flow_cfg_settings(const sim_flow_cfg *f, mpsctp_settings *st);
+
+/* Checks a flow's settings as they will be used (core defaults plus overrides): RTO
+ * bounds ordered and nonzero, pf below pmr. Returns 0, or -1 with a message in err. */
+int sim_flow_cfg_check(const sim_flow_cfg *f, char *err, size_t errlen);
 
 /* Initialises *c as an empty configuration (seed 1, default duration, no log). */
 void sim_config_init(sim_config *c);
@@ -215,10 +240,64 @@ int sim_link_set_params(sim *s, size_t link, const sim_link_params *p, unsigned 
 /* ---- metrics ---------------------------------------------------------------------- */
 
 typedef struct sim_path_metrics {
-    uint64_t bytes_sent;      /* DATA payload bytes the client sent on it (with rtx) */
+    uint64_t bytes_sent;      /* DATA payload bytes the client sent on it (with rtx),
+                                 as the client's association counts them */
+    uint64_t bytes_received;  /* DATA payload bytes the server got from it (core) */
+    uint64_t wire_data_bytes; /* DATA payload bytes the client put on it, counted by the
+                                 simulator from the packets (with rtx) */
+    uint64_t new_data_bytes;  /* the part of wire_data_bytes sent for the first time */
     uint64_t retransmissions;
-    uint32_t cwnd, srtt_ms;
+    uint64_t heartbeats_sent, heartbeat_acks;
+    uint32_t cwnd, srtt_ms, rto_ms, error_count, state_changes;
+    int active, confirmed, pf, primary, data_path; /* client's view at the end */
 } sim_path_metrics;
+
+/* Kinds of entries in a flow's event log. */
+typedef enum sim_flow_event_kind {
+    SIM_FEV_ASSOC = 1,  /* MPSCTP_EV_ASSOC_CHANGE; state: mpsctp_assoc_change */
+    SIM_FEV_PATH,       /* MPSCTP_EV_PEER_ADDR_CHANGE; path, state: mpsctp_path_state */
+    SIM_FEV_DATA_PATH,  /* the client sent new data (a TSN never sent before) on path
+                           `path`, and the previous new data went elsewhere (or none) */
+} sim_flow_event_kind;
+
+/* One entry of a flow's event log. */
+typedef struct sim_flow_event {
+    uint64_t t;                /* virtual time, ns */
+    int side;                  /* SIM_CLIENT or SIM_SERVER */
+    sim_flow_event_kind kind;
+    uint32_t path;             /* SIM_FEV_PATH, SIM_FEV_DATA_PATH: the flow's path index
+                                  (the server's own index is mapped by address) */
+    uint32_t core_path;        /* SIM_FEV_PATH: the index the event carried */
+    uint32_t state;            /* SIM_FEV_ASSOC, SIM_FEV_PATH */
+} sim_flow_event;
+
+/* Returns the RFC 6458 style name of a path state ("UNREACHABLE", "CONFIRMED", ...;
+ * "?" when unknown). */
+const char *sim_path_state_name(uint32_t state);
+
+/* Returns the name of an association change ("COMM_UP", "COMM_LOST", ...; "?"). */
+const char *sim_assoc_change_name(uint32_t state);
+
+/* Sets *ev to a flow's event log (valid until the next event or sim_free) and returns
+ * its length; 0 for a bad index. The log keeps the first SIM_EVENT_LOG_MAX entries. */
+size_t sim_flow_events(const sim *s, size_t flow, const sim_flow_event **ev);
+#define SIM_EVENT_LOG_MAX 65536
+
+/* Returns the time of the first event of a flow at or after `from` matching kind, side
+ * (-1: any), path (UINT32_MAX: any) and state (UINT32_MAX: any), or UINT64_MAX. */
+uint64_t sim_flow_event_find(const sim *s, size_t flow, uint64_t from,
+                             sim_flow_event_kind kind, int side, uint32_t path,
+                             uint32_t state);
+
+/* One sample of a flow's per-path byte counters (sim_flow_cfg.sample_ns). */
+typedef struct sim_path_sample {
+    uint64_t t;
+    uint64_t bytes_sent[SIM_MAX_PATHS]; /* the client's mpsctp_path_info.bytes_sent */
+} sim_path_sample;
+
+/* Sets *smp to a flow's samples (valid until the next sample or sim_free) and returns
+ * their number; 0 for a bad index or when sampling is off. */
+size_t sim_flow_samples(const sim *s, size_t flow, const sim_path_sample **smp);
 
 typedef struct sim_flow_metrics {
     char name[SIM_NAME_MAX];
@@ -228,6 +307,12 @@ typedef struct sim_flow_metrics {
     uint64_t messages_delivered;
     int verified;               /* every byte right, nothing duplicated, order kept and,
                                    for transfers, everything arrived */
+    int intact;                 /* every byte delivered was right, nothing twice, order
+                                   kept (complete or not, association lost or not) */
+    uint64_t send_failed;       /* messages reported by MPSCTP_EV_SEND_FAILED */
+    uint64_t send_failed_unsent; /* ... of which none was transmitted */
+    uint64_t unsent_delivered;  /* messages failed as unsent but delivered (an error) */
+    uint64_t unaccounted;       /* messages queued, neither delivered nor failed */
     int complete;               /* fixed transfer: everything arrived */
     int established;            /* the association came up */
     double duration_s;          /* active time */

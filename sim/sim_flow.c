@@ -18,14 +18,31 @@ static const char *flow_side_name(int side)
     return side == SIM_CLIENT ? "client" : "server";
 }
 
-void sim_flow_failf(sim_flow *f, const char *fmt, ...)
+/* Keeps the first verification problem of f. */
+static void flow_vfail(sim_flow *f, const char *fmt, va_list ap)
 {
     if (f->bad)
         return;
     f->bad = 1;
+    vsnprintf(f->err, sizeof(f->err), fmt, ap);
+}
+
+void sim_flow_failf(sim_flow *f, const char *fmt, ...)
+{
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(f->err, sizeof(f->err), fmt, ap);
+    flow_vfail(f, fmt, ap);
+    va_end(ap);
+}
+
+/* Records a wrong delivery (bytes, duplicate, order): verification failed and the
+ * delivered data is no longer intact. */
+static void flow_corruptf(sim_flow *f, const char *fmt, ...)
+{
+    f->corrupt = 1;
+    va_list ap;
+    va_start(ap, fmt);
+    flow_vfail(f, fmt, ap);
     va_end(ap);
 }
 
@@ -67,6 +84,7 @@ int sim_flow_setup(sim *s, sim_flow *f, char *err, size_t errlen)
                                (uint32_t)(sd + 1),
                            SIM_UDP_PORT);
     f->seed = sim_rng_mix64(s->cfg.seed ^ sim_rng_mix64(f->index + 1));
+    f->data_path = -1;
     f->source_on = 1;
     f->sbuf_idx = UINT64_MAX;
     f->total_msgs = f->cfg.bytes ? (f->cfg.bytes + f->cfg.msg_size - 1) / f->cfg.msg_size
@@ -95,6 +113,7 @@ int sim_flow_setup(sim *s, sim_flow *f, char *err, size_t errlen)
         }
         if (f->cfg.mtu)
             st.mtu = f->cfg.mtu;
+        sim_flow_cfg_settings(&f->cfg, &st);
         if (s->cfg.settings_hook)
             s->cfg.settings_hook(s->cfg.settings_user, f->index, sd, &st);
         mpsctp_callbacks cb = {.user = &f->side[sd], .random = flow_random_cb};
@@ -103,7 +122,8 @@ int sim_flow_setup(sim *s, sim_flow *f, char *err, size_t errlen)
         f->side[sd].ep = mpsctp_endpoint_new(&st, &cb);
         if (!f->side[sd].ep) {
             snprintf(err, errlen, "flow %s: mpsctp_endpoint_new failed for the %s "
-                     "(check sndbuf/rcvbuf >= 4k, mtu >= 508)", f->cfg.name,
+                     "(check sndbuf/rcvbuf >= 4k, mtu >= 508, rto_min <= rto_max)",
+                     f->cfg.name,
                      flow_side_name(sd));
             return -1;
         }
@@ -138,8 +158,15 @@ void sim_flow_teardown(sim *s, sim_flow *f)
     free(f->rbuf);
     free(f->rs);
     free(f->got);
-    f->sbuf = f->rbuf = f->got = NULL;
+    free(f->failed);
+    free(f->unsent);
+    free(f->ev);
+    free(f->smp);
+    f->sbuf = f->rbuf = f->got = f->failed = f->unsent = NULL;
     f->rs = NULL;
+    f->ev = NULL;
+    f->smp = NULL;
+    f->nev = f->nsmp = 0;
 }
 
 void sim_flow_finish(sim *s, sim_flow *f)
@@ -174,28 +201,6 @@ static void flow_check_done(sim *s, sim_flow *f)
 
 /* ---- receiver ------------------------------------------------------------------ */
 
-static int flow_got_mark(sim_flow *f, uint64_t idx)
-{
-    if (idx >= f->got_cap) {
-        uint64_t ncap = f->got_cap ? f->got_cap : 4096;
-        while (ncap <= idx)
-            ncap *= 2;
-        uint8_t *n = realloc(f->got, (size_t)(ncap / 8));
-        if (!n)
-            return -1;
-        memset(n + f->got_cap / 8, 0, (size_t)((ncap - f->got_cap) / 8));
-        f->got = n;
-        f->got_cap = ncap;
-    }
-    f->got[idx / 8] |= (uint8_t)(1u << (idx % 8));
-    return 0;
-}
-
-static int flow_got_test(const sim_flow *f, uint64_t idx)
-{
-    return idx < f->got_cap && (f->got[idx / 8] >> (idx % 8)) & 1u;
-}
-
 /* Checks one piece read by the server. */
 static void flow_piece(sim *s, sim_flow *f, const mpsctp_rcvinfo *info, const uint8_t *buf,
                        size_t n, int eor)
@@ -203,41 +208,41 @@ static void flow_piece(sim *s, sim_flow *f, const mpsctp_rcvinfo *info, const ui
     uint64_t idx = info->ppid;
     uint32_t k = f->cfg.streams;
     if (info->sid >= k) {
-        sim_flow_failf(f, "message %" PRIu64 " arrived on stream %u (only %u used)", idx,
+        flow_corruptf(f, "message %" PRIu64 " arrived on stream %u (only %u used)", idx,
                        info->sid, k);
         return;
     }
     if (idx >= f->next_msg) {
-        sim_flow_failf(f, "message %" PRIu64 " arrived but was never sent", idx);
+        flow_corruptf(f, "message %" PRIu64 " arrived but was never sent", idx);
         return;
     }
     if (idx % k != info->sid) {
-        sim_flow_failf(f, "message %" PRIu64 " arrived on stream %u, sent on %" PRIu64, idx,
+        flow_corruptf(f, "message %" PRIu64 " arrived on stream %u, sent on %" PRIu64, idx,
                        info->sid, idx % k);
         return;
     }
     sim_rstream *rs = &f->rs[info->sid];
     if (rs->active) {
         if (rs->idx != idx) {
-            sim_flow_failf(f, "stream %u: part of message %" PRIu64 " inside message %" PRIu64,
+            flow_corruptf(f, "stream %u: part of message %" PRIu64 " inside message %" PRIu64,
                            info->sid, idx, rs->idx);
             return;
         }
     } else {
-        if (flow_got_test(f, idx)) {
-            sim_flow_failf(f, "message %" PRIu64 " delivered twice", idx);
+        if (sim_bitmap_test(f->got, f->got_cap, idx)) {
+            flow_corruptf(f, "message %" PRIu64 " delivered twice", idx);
             return;
         }
         if (!f->cfg.unordered) {
             uint64_t want = rs->last < 0 ? info->sid : (uint64_t)rs->last + k;
             if (idx != want) {
-                sim_flow_failf(f, "stream %u: message %" PRIu64 " delivered, expected %" PRIu64
+                flow_corruptf(f, "stream %u: message %" PRIu64 " delivered, expected %" PRIu64
                                " (order broken or message missing)", info->sid, idx, want);
                 return;
             }
         }
         if (!f->cfg.unordered && (info->flags & MPSCTP_UNORDERED)) {
-            sim_flow_failf(f, "message %" PRIu64 " flagged unordered", idx);
+            flow_corruptf(f, "message %" PRIu64 " flagged unordered", idx);
             return;
         }
         rs->active = 1;
@@ -246,13 +251,13 @@ static void flow_piece(sim *s, sim_flow *f, const mpsctp_rcvinfo *info, const ui
     }
     size_t len = flow_msg_len(f, idx);
     if (rs->off + n > len) {
-        sim_flow_failf(f, "message %" PRIu64 ": %" PRIu64 " bytes read, it has %zu", idx,
+        flow_corruptf(f, "message %" PRIu64 ": %" PRIu64 " bytes read, it has %zu", idx,
                        rs->off + n, len);
         return;
     }
     ssize_t bad = sim_payload_check(f->seed, idx, rs->off, buf, n);
     if (bad >= 0) {
-        sim_flow_failf(f, "message %" PRIu64 ": byte %" PRIu64 " is wrong", idx,
+        flow_corruptf(f, "message %" PRIu64 ": byte %" PRIu64 " is wrong", idx,
                        rs->off + (uint64_t)bad);
         return;
     }
@@ -269,11 +274,11 @@ static void flow_piece(sim *s, sim_flow *f, const mpsctp_rcvinfo *info, const ui
     }
     if (eor) {
         if (rs->off != len) {
-            sim_flow_failf(f, "message %" PRIu64 ": ends after %" PRIu64 " of %zu bytes", idx,
+            flow_corruptf(f, "message %" PRIu64 ": ends after %" PRIu64 " of %zu bytes", idx,
                            rs->off, len);
             return;
         }
-        if (flow_got_mark(f, idx) < 0) {
+        if (sim_bitmap_mark(&f->got, &f->got_cap, idx) < 0) {
             sim_fail(s, "out of memory (receiver bitmap)");
             return;
         }
@@ -305,7 +310,7 @@ static void side_read(sim *s, sim_side *sd)
         }
         if (n == 0 && !eor)
             break;
-        if (f->bad)
+        if (f->corrupt)
             continue; /* keep draining so the window stays open */
         flow_piece(s, f, &info, f->rbuf, (size_t)n, eor);
     }
@@ -358,14 +363,33 @@ static void side_refill(sim *s, sim_side *sd)
 
 /* ---- endpoint driving ---------------------------------------------------------- */
 
-static int flow_route(const sim_flow *f, int side, const mpsctp_addr *local,
+/* Finds the path a packet from local to remote takes: the one whose two addresses they
+ * are. A local address of family 0 lets the network choose the source: the path is the
+ * one leading to remote and *local becomes this host's address on it. Returns the path
+ * index, or -1 when no path matches. */
+static int flow_route(const sim_flow *f, int side, mpsctp_addr *local,
                       const mpsctp_addr *remote)
 {
-    for (uint32_t p = 0; p < f->cfg.npaths; p++)
-        if (mpsctp_addr_equal(local, &f->addr[p][side]) &&
-            mpsctp_addr_equal(remote, &f->addr[p][1 - side]))
+    for (uint32_t p = 0; p < f->cfg.npaths; p++) {
+        if (!mpsctp_addr_equal(remote, &f->addr[p][1 - side]))
+            continue;
+        if (local->family == 0) {
+            *local = f->addr[p][side];
             return (int)p;
+        }
+        if (mpsctp_addr_equal(local, &f->addr[p][side]))
+            return (int)p;
+    }
     return -1;
+}
+
+static void flow_addr_str(const mpsctp_addr *a, char *buf, size_t len)
+{
+    if (a->family == MPSCTP_AF_INET)
+        snprintf(buf, len, "%u.%u.%u.%u:%u", a->ip[0], a->ip[1], a->ip[2], a->ip[3],
+                 a->udp_port);
+    else
+        snprintf(buf, len, "family %u", a->family);
 }
 
 static void side_drain(sim *s, sim_side *sd)
@@ -396,8 +420,11 @@ static void side_drain(sim *s, sim_side *sd)
         }
         int path = flow_route(f, sd->side, &p->from, &p->to);
         if (path < 0) {
-            sim_flow_failf(f, "%s sent a packet to an address with no path",
-                           flow_side_name(sd->side));
+            char la[48], ra[48];
+            flow_addr_str(&p->from, la, sizeof(la));
+            flow_addr_str(&p->to, ra, sizeof(ra));
+            sim_flow_failf(f, "%s sent a packet from %s to %s: no path joins them",
+                           flow_side_name(sd->side), la, ra);
             sim_pkt_put(&s->pool, p);
             continue;
         }
@@ -405,8 +432,45 @@ static void side_drain(sim *s, sim_side *sd)
         p->path = (uint32_t)path;
         p->dir = sd->side == SIM_CLIENT ? 0 : 1;
         p->len = (uint32_t)n;
+        if (sd->side == SIM_CLIENT)
+            sim_flow_note_data(s, f, p);
         sim_pkt_send(s, p);
     }
+}
+
+/* Maps the path index of a PEER_ADDR_CHANGE event to the flow's path index (the
+ * server numbers the client's addresses in its own order). Returns the event's index
+ * when the address is not one of the flow's. */
+static uint32_t flow_path_of(const sim_flow *f, int side, const mpsctp_event *ev)
+{
+    mpsctp_path_info pi;
+    if (!ev->assoc || mpsctp_assoc_path_info(ev->assoc, ev->path, &pi) != 0)
+        return ev->path;
+    for (uint32_t p = 0; p < f->cfg.npaths; p++)
+        if (mpsctp_addr_equal(&pi.remote, &f->addr[p][1 - side]))
+            return p;
+    return ev->path;
+}
+
+/* Records a SEND_FAILED report: which message, whether any of it was transmitted. */
+static void flow_send_failed(sim *s, sim_flow *f, const mpsctp_event *ev)
+{
+    uint64_t idx = ev->context;
+    f->send_failed++;
+    if (idx >= f->next_msg) {
+        sim_flow_failf(f, "send failed for message %u, which was never queued", ev->context);
+        return;
+    }
+    if (sim_bitmap_test(f->failed, f->failed_cap, idx))
+        sim_flow_failf(f, "send failed reported twice for message %u", ev->context);
+    if (sim_bitmap_mark(&f->failed, &f->failed_cap, idx) < 0)
+        sim_fail(s, "out of memory (send failures)");
+    if (!ev->sent) {
+        f->send_failed_unsent++;
+        if (sim_bitmap_mark(&f->unsent, &f->unsent_cap, idx) < 0)
+            sim_fail(s, "out of memory (send failures)");
+    }
+    sim_flow_failf(f, "send failed for message %u (%u bytes)", ev->context, ev->length);
 }
 
 static int side_events(sim *s, sim_side *sd)
@@ -418,6 +482,11 @@ static int side_events(sim *s, sim_side *sd)
         n++;
         if (s->ev_hook)
             s->ev_hook(s->ev_hook_user, s, f->index, sd->side, &ev);
+        if (ev.type == MPSCTP_EV_ASSOC_CHANGE)
+            sim_flow_log(s, f, sd->side, SIM_FEV_ASSOC, 0, 0, ev.state);
+        else if (ev.type == MPSCTP_EV_PEER_ADDR_CHANGE)
+            sim_flow_log(s, f, sd->side, SIM_FEV_PATH, flow_path_of(f, sd->side, &ev),
+                         ev.path, ev.state);
         if (ev.type == MPSCTP_EV_ASSOC_CHANGE) {
             switch (ev.state) {
             case MPSCTP_COMM_UP:
@@ -455,7 +524,7 @@ static int side_events(sim *s, sim_side *sd)
                 break;
             }
         } else if (ev.type == MPSCTP_EV_SEND_FAILED) {
-            sim_flow_failf(f, "send failed for message %u (%u bytes)", ev.context, ev.length);
+            flow_send_failed(s, f, &ev);
         }
     }
     return n;
@@ -529,6 +598,8 @@ void sim_flow_start_ev(void *ctx, void *obj, uint64_t arg)
     mpsctp_addr remotes[SIM_MAX_PATHS];
     for (uint32_t p = 0; p < f->cfg.npaths; p++)
         remotes[p] = f->addr[p][SIM_SERVER];
+    if (f->cfg.sample_ns)
+        sim_flow_sample_ev(s, f, 0);
     int r = mpsctp_endpoint_connect(c->ep, remotes, f->cfg.npaths, SIM_SERVER_PORT, s->now,
                                     &c->assoc);
     if (r < 0) {
@@ -548,68 +619,4 @@ void sim_flow_deliver(sim *s, sim_pkt *p)
     (void)mpsctp_endpoint_recv(sd->ep, p->data, p->len, &p->to, &p->from, s->now);
     sim_pkt_put(&s->pool, p);
     side_service(s, sd);
-}
-
-/* ---- metrics ------------------------------------------------------------------- */
-
-int sim_flow_metrics_get(sim *s, size_t flow, sim_flow_metrics *m)
-{
-    if (flow >= s->nflows)
-        return -1;
-    sim_flow *f = &s->flows[flow];
-    memset(m, 0, sizeof(*m));
-    snprintf(m->name, sizeof(m->name), "%s", f->cfg.name);
-    m->bytes_delivered = f->bytes_delivered;
-    m->bytes_expected = f->cfg.bytes;
-    m->bytes_queued = f->bytes_queued;
-    m->messages_delivered = f->msgs_delivered;
-    m->complete = f->cfg.bytes && f->msgs_delivered == f->total_msgs;
-    m->established = f->side[SIM_CLIENT].up && f->side[SIM_SERVER].up;
-    m->verified = !f->bad;
-    if (f->bad)
-        snprintf(m->error, sizeof(m->error), "%s", f->err);
-    if (m->verified && f->cfg.bytes && !m->complete) {
-        m->verified = 0;
-        snprintf(m->error, sizeof(m->error), "transfer incomplete");
-    }
-    if (m->verified && !f->cfg.bytes && s->now > f->cfg.start_ns && f->bytes_delivered == 0) {
-        m->verified = 0;
-        snprintf(m->error, sizeof(m->error), "nothing delivered");
-    }
-    uint64_t endt = m->complete ? f->last_delivery : s->now;
-    uint64_t dur = endt > f->cfg.start_ns ? endt - f->cfg.start_ns : 0;
-    m->duration_s = (double)dur / 1e9;
-    m->goodput_bps = dur ? (double)f->bytes_delivered * 8.0 / m->duration_s : 0.0;
-    uint64_t stall = f->max_stall;
-    if (f->bytes_queued > f->bytes_delivered) {
-        uint64_t from = f->last_delivery > f->outstanding_since ? f->last_delivery
-                                                                 : f->outstanding_since;
-        if (s->now > from && s->now - from > stall)
-            stall = s->now - from;
-    }
-    m->max_stall_s = (double)stall / 1e9;
-    mpsctp_assoc *a = f->side[SIM_CLIENT].assoc;
-    m->client_state = a ? mpsctp_assoc_state(a) : MPSCTP_CLOSED;
-    m->server_state =
-        f->side[SIM_SERVER].assoc ? mpsctp_assoc_state(f->side[SIM_SERVER].assoc)
-                                  : MPSCTP_CLOSED;
-    m->npaths = f->cfg.npaths;
-    if (a) {
-        mpsctp_assoc_status st;
-        if (mpsctp_assoc_status_get(a, &st) == 0) {
-            m->retransmissions = st.retransmissions;
-            m->fast_retransmissions = st.fast_retransmissions;
-            m->t3_expirations = st.t3_expirations;
-        }
-        for (uint32_t p = 0; p < f->cfg.npaths; p++) {
-            mpsctp_path_info pi;
-            if (mpsctp_assoc_path_info(a, p, &pi) == 0) {
-                m->paths[p].bytes_sent = pi.bytes_sent;
-                m->paths[p].retransmissions = pi.retransmissions;
-                m->paths[p].cwnd = pi.cwnd;
-                m->paths[p].srtt_ms = pi.srtt_ms;
-            }
-        }
-    }
-    return 0;
 }

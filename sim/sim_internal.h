@@ -67,7 +67,23 @@ struct sim_flow {
     uint64_t outstanding_since;
     uint64_t max_stall;
     int bad;               /* verification failed */
+    int corrupt;           /* a delivered byte, message or order was wrong */
     char err[192];
+    uint8_t *failed;       /* bitmap of messages reported by SEND_FAILED */
+    uint64_t failed_cap;   /* bits */
+    uint8_t *unsent;       /* bitmap of those reported as never transmitted */
+    uint64_t unsent_cap;
+    uint64_t send_failed, send_failed_unsent;
+    /* what the client put on each path, seen in its packets */
+    int have_tsn;          /* max_tsn is valid */
+    uint32_t max_tsn;      /* highest DATA TSN sent so far */
+    int data_path;         /* path of the latest new data, -1 none */
+    uint64_t wire_data[SIM_MAX_PATHS], new_data[SIM_MAX_PATHS];
+    /* logs */
+    sim_flow_event *ev;
+    size_t nev, ev_cap;
+    sim_path_sample *smp;
+    size_t nsmp, smp_cap;
     int finished;          /* counted out of the active flows */
     uint64_t done_at;      /* all data delivered at (fixed transfers) */
 };
@@ -114,6 +130,22 @@ void sim_flow_start_ev(void *ctx, void *obj, uint64_t arg);
 
 /* Records a verification failure of flow f (first message kept). */
 void sim_flow_failf(sim_flow *f, const char *fmt, ...);
+
+/* Sets or tests bit idx of a growable bitmap (*bits, *cap bits). mark returns 0, or -1
+ * when memory runs out. */
+int sim_bitmap_mark(uint8_t **bits, uint64_t *cap, uint64_t idx);
+int sim_bitmap_test(const uint8_t *bits, uint64_t cap, uint64_t idx);
+
+/* Appends an entry to flow f's event log (dropped beyond SIM_EVENT_LOG_MAX). */
+void sim_flow_log(sim *s, sim_flow *f, int side, sim_flow_event_kind kind, uint32_t path,
+                  uint32_t core_path, uint32_t state);
+
+/* Records the client's DATA chunks in packet p (about to go on path p->path): per-path
+ * byte counts and new-data path changes. */
+void sim_flow_note_data(sim *s, sim_flow *f, const sim_pkt *p);
+
+/* Event: takes one per-path byte sample of flow obj and schedules the next. */
+void sim_flow_sample_ev(void *ctx, void *obj, uint64_t arg);
 
 /* Marks a fixed transfer finished (stops the run when it was the last). */
 void sim_flow_finish(sim *s, sim_flow *f);

@@ -19,6 +19,75 @@ static void report_json_str(FILE *out, const char *s)
     fputc('"', out);
 }
 
+static const char *report_side(int side)
+{
+    return side == SIM_CLIENT ? "client" : "server";
+}
+
+/* Writes the "paths", "path_events", "assoc_events", "data_path_changes" (and
+ * "samples") members of flow i. */
+static void report_json_paths(sim *s, size_t i, const sim_flow_metrics *m, FILE *out)
+{
+    fputs(",\"paths\":[", out);
+    for (uint32_t p = 0; p < m->npaths; p++) {
+        const sim_path_metrics *x = &m->paths[p];
+        fprintf(out, "%s{\"bytes_sent\":%" PRIu64 ",\"bytes_received\":%" PRIu64
+                ",\"wire_data_bytes\":%" PRIu64 ",\"new_data_bytes\":%" PRIu64
+                ",\"retransmissions\":%" PRIu64 ",\"heartbeats_sent\":%" PRIu64
+                ",\"heartbeat_acks\":%" PRIu64 ",\"cwnd\":%u,\"srtt_ms\":%u,\"rto_ms\":%u"
+                ",\"error_count\":%u,\"state_changes\":%u,\"active\":%s,\"confirmed\":%s"
+                ",\"pf\":%s,\"primary\":%s,\"data_path\":%s}",
+                p ? "," : "", x->bytes_sent, x->bytes_received, x->wire_data_bytes,
+                x->new_data_bytes, x->retransmissions, x->heartbeats_sent, x->heartbeat_acks,
+                x->cwnd, x->srtt_ms, x->rto_ms, x->error_count, x->state_changes,
+                x->active ? "true" : "false", x->confirmed ? "true" : "false",
+                x->pf ? "true" : "false", x->primary ? "true" : "false",
+                x->data_path ? "true" : "false");
+    }
+    fputc(']', out);
+    const sim_flow_event *ev;
+    size_t n = sim_flow_events(s, i, &ev);
+    static const struct {
+        const char *key;
+        sim_flow_event_kind kind;
+    } groups[] = {{"path_events", SIM_FEV_PATH},
+                  {"assoc_events", SIM_FEV_ASSOC},
+                  {"data_path_changes", SIM_FEV_DATA_PATH}};
+    for (size_t g = 0; g < sizeof(groups) / sizeof(groups[0]); g++) {
+        fprintf(out, ",\"%s\":[", groups[g].key);
+        int first = 1;
+        for (size_t k = 0; k < n; k++) {
+            const sim_flow_event *e = &ev[k];
+            if (e->kind != groups[g].kind)
+                continue;
+            fprintf(out, "%s{\"t\":%.6f", first ? "" : ",", (double)e->t / 1e9);
+            first = 0;
+            if (e->kind != SIM_FEV_DATA_PATH)
+                fprintf(out, ",\"side\":\"%s\"", report_side(e->side));
+            if (e->kind != SIM_FEV_ASSOC)
+                fprintf(out, ",\"path\":%u", e->path);
+            if (e->kind == SIM_FEV_PATH)
+                fprintf(out, ",\"state\":\"%s\"", sim_path_state_name(e->state));
+            else if (e->kind == SIM_FEV_ASSOC)
+                fprintf(out, ",\"state\":\"%s\"", sim_assoc_change_name(e->state));
+            fputc('}', out);
+        }
+        fputc(']', out);
+    }
+    const sim_path_sample *smp;
+    size_t ns = sim_flow_samples(s, i, &smp);
+    if (ns) {
+        fputs(",\"samples\":[", out);
+        for (size_t k = 0; k < ns; k++) {
+            fprintf(out, "%s[%.6f", k ? "," : "", (double)smp[k].t / 1e9);
+            for (uint32_t p = 0; p < m->npaths; p++)
+                fprintf(out, ",%" PRIu64, smp[k].bytes_sent[p]);
+            fputc(']', out);
+        }
+        fputc(']', out);
+    }
+}
+
 int sim_report_json(sim *s, FILE *out)
 {
     int failed = 0;
@@ -46,12 +115,11 @@ int sim_report_json(sim *s, FILE *out)
             fputs(",\"error\":", out);
             report_json_str(out, m.error);
         }
-        fputs(",\"paths\":[", out);
-        for (uint32_t p = 0; p < m.npaths; p++)
-            fprintf(out, "%s{\"bytes_sent\":%" PRIu64 ",\"retransmissions\":%" PRIu64
-                    ",\"cwnd\":%u,\"srtt_ms\":%u}", p ? "," : "", m.paths[p].bytes_sent,
-                    m.paths[p].retransmissions, m.paths[p].cwnd, m.paths[p].srtt_ms);
-        fputs("]}\n", out);
+        fprintf(out, ",\"intact\":%s,\"send_failed\":%" PRIu64
+                ",\"send_failed_unsent\":%" PRIu64, m.intact ? "true" : "false",
+                m.send_failed, m.send_failed_unsent);
+        report_json_paths(s, i, &m, out);
+        fputs("}\n", out);
     }
     for (size_t i = 0; i < sim_link_count(s); i++) {
         sim_link_metrics l;
@@ -75,6 +143,37 @@ int sim_report_json(sim *s, FILE *out)
     return failed;
 }
 
+/* Prints a multi-homed flow's per-path lines and its event log. */
+static void report_table_paths(sim *s, size_t i, const sim_flow_metrics *m, FILE *out)
+{
+    for (uint32_t p = 0; p < m->npaths; p++) {
+        const sim_path_metrics *x = &m->paths[p];
+        fprintf(out, "  path %u: sent %" PRIu64 " B (new %" PRIu64 ", rtx %" PRIu64
+                " chunks) received %" PRIu64 " B hb %" PRIu64 "/%" PRIu64
+                " srtt %u ms rto %u ms errors %u%s%s%s%s\n", p, x->bytes_sent,
+                x->new_data_bytes, x->retransmissions, x->bytes_received, x->heartbeat_acks,
+                x->heartbeats_sent, x->srtt_ms, x->rto_ms, x->error_count,
+                x->primary ? " primary" : "", x->data_path ? " data" : "",
+                x->active ? "" : " INACTIVE", x->pf ? " PF" : "");
+    }
+    if (m->send_failed)
+        fprintf(out, "  send failures: %" PRIu64 " messages (%" PRIu64 " never sent)\n",
+                m->send_failed, m->send_failed_unsent);
+    const sim_flow_event *ev;
+    size_t n = sim_flow_events(s, i, &ev);
+    for (size_t k = 0; k < n; k++) {
+        const sim_flow_event *e = &ev[k];
+        fprintf(out, "  %12.6f s ", (double)e->t / 1e9);
+        if (e->kind == SIM_FEV_ASSOC)
+            fprintf(out, "%s %s\n", report_side(e->side), sim_assoc_change_name(e->state));
+        else if (e->kind == SIM_FEV_PATH)
+            fprintf(out, "%s path %u %s\n", report_side(e->side), e->path,
+                    sim_path_state_name(e->state));
+        else
+            fprintf(out, "client new data on path %u\n", e->path);
+    }
+}
+
 int sim_report_table(sim *s, FILE *out)
 {
     int failed = 0;
@@ -90,6 +189,8 @@ int sim_report_table(sim *s, FILE *out)
                 mpsctp_state_name(m.client_state));
         if (m.error[0])
             fprintf(out, "  %s: %s\n", m.name, m.error);
+        if (m.npaths > 1 || m.send_failed)
+            report_table_paths(s, i, &m, out);
     }
     fprintf(out, "\n%-12s %-3s %10s %14s %8s %8s %8s %6s\n", "link", "dir", "packets",
             "bytes", "dropped", "lost", "down", "util");

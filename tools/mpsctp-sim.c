@@ -3,6 +3,7 @@
  * goodput, retransmissions and integrity per flow.
  *
  *   mpsctp-sim --link rate=10mbit,delay=20ms,queue=100,loss=0.01 --bytes 20M --seed 7
+ *   mpsctp-sim --link rate=10mbit,delay=20ms --link rate=5mbit,delay=40ms --set pmr=2
  *   mpsctp-sim FILE [--json] [--seed N]
  *
  * Exit status: 0 all flows verified, 1 a flow failed verification, 2 usage or
@@ -23,8 +24,11 @@ static void usage(FILE *out)
           "       mpsctp-sim --link rate=10mbit,delay=20ms,queue=100[,loss=P,reorder=P,\n"
           "                  dup=P,red=MIN,MAX,MAXP,WQ] [--bytes SIZE | --duration T]\n"
           "                  [--msg SIZE] [--unordered] [--streams K] [--sndbuf SIZE]\n"
-          "                  [--rcvbuf SIZE] [--mtu N] [--seed N] [--json]\n"
+          "                  [--rcvbuf SIZE] [--mtu N] [--set KEY=VALUE]... [--seed N] [--json]\n"
           "Without --bytes the flow is saturated for --duration (default 60s).\n"
+          "--link given several times builds one link per path of a multi-homed flow\n"
+          "(links L0, L1, ...; the first is the primary). --set applies a scenario flow\n"
+          "option: rto_min=, rto_max=, rto_initial=, hb= (ms), pmr=, amr=, pf=, sample=.\n"
           "--trace prints every packet entering a link to stderr (chunk types).\n"
           "Exit status: 0 verified, 1 a flow failed verification, 2 bad usage or scenario.\n",
           out);
@@ -34,8 +38,8 @@ static void usage(FILE *out)
 static int trace_filter(void *user, sim *s, const sim_pkt_view *v)
 {
     FILE *out = user;
-    fprintf(out, "%.9f flow %zu link %u %s len %zu:", (double)v->now / 1e9, v->flow, v->link,
-            v->dir == 0 ? "c>s" : "s>c", v->len);
+    fprintf(out, "%.9f flow %zu path %u link %u %s len %zu:", (double)v->now / 1e9, v->flow,
+            v->path, v->link, v->dir == 0 ? "c>s" : "s>c", v->len);
     size_t off = 12;
     while (off + 4 <= v->len) {
         size_t clen = ((size_t)v->data[off + 2] << 8) | v->data[off + 3];
@@ -60,9 +64,13 @@ static int bad_arg(const char *opt, const char *val)
 
 int main(int argc, char **argv)
 {
-    const char *file = NULL, *link_spec = NULL;
+    const char *file = NULL;
+    const char *link_specs[SIM_MAX_PATHS];
+    size_t nlinks = 0;
+    char setbuf[128];
     int json = 0, seed_set = 0, flow_opts = 0, log_level = -1, trace = 0;
     uint64_t seed = 0, duration = 0;
+    char err[512];
     sim_flow_cfg fl;
     sim_flow_cfg_default(&fl);
     snprintf(fl.name, sizeof(fl.name), "f");
@@ -99,7 +107,28 @@ int main(int argc, char **argv)
             log_level = atoi(v);
             i++;
         } else if (!strcmp(a, "--link")) {
-            link_spec = v;
+            if (nlinks == SIM_MAX_PATHS) {
+                fprintf(stderr, "mpsctp-sim: at most %d --link options\n", SIM_MAX_PATHS);
+                return 2;
+            }
+            link_specs[nlinks++] = v;
+            i++;
+        } else if (!strcmp(a, "--set")) {
+            snprintf(setbuf, sizeof(setbuf), "%s", v);
+            char *eq = strchr(setbuf, '=');
+            if (eq)
+                *eq++ = '\0';
+            if (!strcmp(setbuf, "paths") || !strcmp(setbuf, "path")) {
+                fprintf(stderr, "mpsctp-sim: --set: paths come from --link\n");
+                return 2;
+            }
+            sim_config none;
+            sim_config_init(&none);
+            if (sim_scenario_flow_opt(&none, &fl, setbuf, eq, err, sizeof(err)) < 0) {
+                fprintf(stderr, "mpsctp-sim: --set %s: %s\n", v, err);
+                return 2;
+            }
+            flow_opts = 1;
             i++;
         } else if (!strcmp(a, "--bytes")) {
             if (sim_parse_size(v, &fl.bytes) < 0 || fl.bytes == 0)
@@ -146,9 +175,8 @@ int main(int argc, char **argv)
     }
 
     sim_config cfg;
-    char err[512];
     if (file) {
-        if (link_spec || flow_opts) {
+        if (nlinks || flow_opts) {
             fprintf(stderr, "mpsctp-sim: --link and flow options are for quick mode, not "
                             "with a scenario file\n");
             return 2;
@@ -159,30 +187,39 @@ int main(int argc, char **argv)
             return 2;
         }
     } else {
-        if (!link_spec) {
+        if (!nlinks) {
             usage(stderr);
             return 2;
         }
+        if (sim_flow_cfg_check(&fl, err, sizeof(err)) < 0) {
+            fprintf(stderr, "mpsctp-sim: %s\n", err);
+            return 2;
+        }
         sim_config_init(&cfg);
-        sim_link_cfg l;
-        memset(&l, 0, sizeof(l));
-        snprintf(l.name, sizeof(l.name), "L");
-        sim_link_params_default(&l.p);
-        if (sim_scenario_link_spec(link_spec, &l.p, &l.set, err, sizeof(err)) < 0) {
-            fprintf(stderr, "mpsctp-sim: --link: %s\n", err);
-            sim_config_free(&cfg);
-            return 2;
+        for (size_t k = 0; k < nlinks; k++) {
+            sim_link_cfg l;
+            memset(&l, 0, sizeof(l));
+            if (nlinks == 1)
+                snprintf(l.name, sizeof(l.name), "L");
+            else
+                snprintf(l.name, sizeof(l.name), "L%zu", k);
+            sim_link_params_default(&l.p);
+            if (sim_scenario_link_spec(link_specs[k], &l.p, &l.set, err, sizeof(err)) < 0) {
+                fprintf(stderr, "mpsctp-sim: --link %s: %s\n", link_specs[k], err);
+                sim_config_free(&cfg);
+                return 2;
+            }
+            const char *why = sim_link_params_check(&l.p);
+            if (why) {
+                fprintf(stderr, "mpsctp-sim: --link %s: %s\n", link_specs[k], why);
+                sim_config_free(&cfg);
+                return 2;
+            }
+            sim_config_add_link(&cfg, &l);
+            fl.paths[k].nlinks = 1;
+            fl.paths[k].links[0] = (uint32_t)k;
         }
-        const char *why = sim_link_params_check(&l.p);
-        if (why) {
-            fprintf(stderr, "mpsctp-sim: --link: %s\n", why);
-            sim_config_free(&cfg);
-            return 2;
-        }
-        sim_config_add_link(&cfg, &l);
-        fl.npaths = 1;
-        fl.paths[0].nlinks = 1;
-        fl.paths[0].links[0] = 0;
+        fl.npaths = (uint32_t)nlinks;
         sim_config_add_flow(&cfg, &fl);
     }
     if (seed_set)

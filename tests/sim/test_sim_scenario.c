@@ -83,7 +83,11 @@ static const char *full =
     "flow b paths=B start=5s streams=4 sndbuf=2M rcvbuf=64k mtu=1200\n"
     "event 30s link L1 down\n"
     "event 31s link L1 up\n"
-    "event 40s link B loss=0.05 delay=20ms\n";
+    "event 40s link B loss=0.05 delay=20ms\n"
+    "flow mh paths=L1+B,Q,B rto_min=200 rto_max=2s rto_initial=300 pmr=2 amr=8 pf=0 "
+    "hb=500 sample=100ms\n"
+    "at 50s link Q set loss=1.0\n"
+    "at 51s link Q loss=0\n";
 
 static void test_parse_valid(void **state)
 {
@@ -108,7 +112,7 @@ static void test_parse_valid(void **state)
     assert_true(c.links[2].p.loss == 0.01 && c.links[2].p.reorder == 0.05);
     assert_true(c.links[2].p.dup == 0.01);
     assert_int_equal(c.links[2].p.reorder_delay_ns, 3000000);
-    assert_int_equal(c.nflows, 2);
+    assert_int_equal(c.nflows, 3);
     assert_string_equal(c.flows[0].name, "a");
     assert_int_equal(c.flows[0].npaths, 1);
     assert_int_equal(c.flows[0].paths[0].nlinks, 2);
@@ -124,7 +128,42 @@ static void test_parse_valid(void **state)
     assert_int_equal(c.flows[1].rcvbuf, 65536);
     assert_int_equal(c.flows[1].mtu, 1200);
     assert_int_equal(c.flows[1].unordered, 0);
-    assert_int_equal(c.nevents, 3);
+    assert_int_equal(c.flows[1].set, 0);
+    /* a multi-homed flow with its failover settings */
+    const sim_flow_cfg *mh = &c.flows[2];
+    assert_int_equal(mh->npaths, 3);
+    assert_int_equal(mh->paths[0].nlinks, 2);
+    assert_int_equal(mh->paths[0].links[1], 1);
+    assert_int_equal(mh->paths[1].nlinks, 1);
+    assert_int_equal(mh->paths[1].links[0], 2);
+    assert_int_equal(mh->paths[2].links[0], 1);
+    assert_int_equal(mh->set, SIM_FS_RTO_MIN | SIM_FS_RTO_MAX | SIM_FS_RTO_INITIAL |
+                                  SIM_FS_PMR | SIM_FS_AMR | SIM_FS_PF | SIM_FS_HB);
+    assert_int_equal(mh->rto_min_ms, 200);
+    assert_int_equal(mh->rto_max_ms, 2000);
+    assert_int_equal(mh->rto_initial_ms, 300);
+    assert_int_equal(mh->path_max_retrans, 2);
+    assert_int_equal(mh->assoc_max_retrans, 8);
+    assert_int_equal(mh->pf_max_retrans, 0);
+    assert_int_equal(mh->hb_interval_ms, 500);
+    assert_int_equal(mh->sample_ns, 100000000ull);
+    mpsctp_settings st;
+    mpsctp_settings_default(&st);
+    sim_flow_cfg_settings(mh, &st);
+    assert_int_equal(st.rto_min_ms, 200);
+    assert_int_equal(st.rto_max_ms, 2000);
+    assert_int_equal(st.rto_initial_ms, 300);
+    assert_int_equal(st.path_max_retrans, 2);
+    assert_int_equal(st.assoc_max_retrans, 8);
+    assert_int_equal(st.pf_max_retrans, 0);
+    assert_int_equal(st.hb_interval_ms, 500);
+    assert_int_equal(c.nevents, 5);
+    assert_int_equal(c.events[3].kind, SIM_EVENT_LINK_SET);
+    assert_int_equal(c.events[3].at, 50000000000ull);
+    assert_int_equal(c.events[3].set, SIM_LP_LOSS);
+    assert_true(c.events[3].p.loss == 1.0);
+    assert_int_equal(c.events[4].set, SIM_LP_LOSS);
+    assert_true(c.events[4].p.loss == 0.0);
     assert_int_equal(c.events[0].kind, SIM_EVENT_LINK_DOWN);
     assert_int_equal(c.events[0].at, 30000000000ull);
     assert_int_equal(c.events[1].kind, SIM_EVENT_LINK_UP);
@@ -193,7 +232,24 @@ static void test_parse_errors(void **state)
         {"link\n", 1, "link needs a name"},
         {"HDR\nflow a paths=L2\n", 2, "unknown link 'L2'"},
         {"HDR\nflow a paths=L1+\n", 2, "empty link name"},
-        {"HDR\nflow a paths=L1,L1\n", 2, "multi-homed flows not supported yet"},
+        {"HDR\nflow a paths=L1,,L1\n", 2, "empty path in paths="},
+        {"HDR\nflow a paths=L1,\n", 2, "empty path in paths="},
+        {"HDR\nflow a paths=L1,L1,L1,L1,L1,L1,L1,L1,L1\n", 2, "more than 8 paths"},
+        {"HDR\nflow a paths=L1,L7\n", 2, "unknown link 'L7'"},
+        {"HDR\nflow a paths=L1 rto_min=0\n", 2, "bad rto_min=0"},
+        {"HDR\nflow a paths=L1 rto_max=soon\n", 2, "bad rto_max=soon"},
+        {"HDR\nflow a paths=L1 rto_min=3000\n", 2,
+         "rto_initial (1000 ms) is outside [rto_min, rto_max] = [3000, 60000] ms"},
+        {"HDR\nflow a paths=L1 rto_min=500 rto_max=400 rto_initial=450\n", 2,
+         "rto_min (500 ms) is above rto_max (400 ms)"},
+        {"HDR\nflow a paths=L1 pmr=2 pf=2\n", 2, "pf (2) must be below pmr (2)"},
+        {"HDR\nflow a paths=L1 pf=5\n", 2, "pf (5) must be below pmr (5)"},
+        {"HDR\nflow a paths=L1 pmr=-1\n", 2, "bad pmr=-1"},
+        {"HDR\nflow a paths=L1 amr=0\n", 2, "bad amr=0"},
+        {"HDR\nflow a paths=L1 hb=often\n", 2, "bad hb=often"},
+        {"HDR\nflow a paths=L1 sample=0\n", 2, "bad sample=0"},
+        {"HDR\nflow a paths=L1\nat 1s link L1 set\n", 3, "'set' needs key=value"},
+        {"HDR\nflow a paths=L1\nat 1s\n", 3, "missing target"},
         {"HDR\nflow a bytes=1M\n", 2, "missing paths="},
         {"HDR\nflow a paths=L1 bytes=lots\n", 2, "bad size bytes=lots"},
         {"HDR\nflow a paths=L1 msg=0\n", 2, "bad message size"},
@@ -272,6 +328,11 @@ static void test_tool_errors(void **state)
     assert_int_equal(run_tool("--link rate=1mbit --bytes lots", err, sizeof(err)), 2);
     assert_int_equal(run_tool("--frobnicate", err, sizeof(err)), 2);
     assert_int_equal(run_tool("", err, sizeof(err)), 2);
+    assert_int_equal(run_tool("--link rate=1mbit,delay=1ms --set pf=9", err, sizeof(err)), 2);
+    assert_non_null(strstr(err, "pf (9) must be below pmr (5)"));
+    assert_int_equal(run_tool("--link rate=1mbit,delay=1ms --set speed=3", err, sizeof(err)),
+                     2);
+    assert_non_null(strstr(err, "unknown option 'speed'"));
 }
 
 /* Runs the tool and captures its standard output. */
