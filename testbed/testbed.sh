@@ -163,8 +163,10 @@ tb_up() { # tb_up NAME OWNER (tb_free first)
     ip netns add "$nsb"
     for ns in "$nsa" "$nsb"; do
         ip -n "$ns" link set lo up
+        # IPv6 addresses stay while a path is down, as IPv4 ones do
         ip netns exec "$ns" sysctl -qw net.ipv4.conf.all.rp_filter="$STRICT" \
-            net.ipv4.conf.default.rp_filter="$STRICT"
+            net.ipv4.conf.default.rp_filter="$STRICT" \
+            net.ipv6.conf.all.keep_addr_on_down=1 net.ipv6.conf.default.keep_addr_on_down=1
         ip netns exec "$ns" nft -f - << EOF
 table inet $NFT_TABLE {
     chain path1 {

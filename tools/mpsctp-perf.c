@@ -17,6 +17,12 @@
  * implementation's client, or a client with --no-verify, which sends zeros) or with
  * --no-verify on the server, the server only counts bytes and reports "verified":null.
  *
+ * Multihoming: --bind and --connect take several addresses (sctp_bindx, sctp_connectx;
+ * the first peer address is the primary path). Both sides report every path (peer
+ * address, state, payload bytes sent and received: MPSCTP_PATH_STATS, or the stack's
+ * packet trace and SCTP_GET_PEER_ADDR_INFO where that option is missing) at the end and
+ * every --interval seconds, and log each SCTP_PEER_ADDR_CHANGE with its time.
+ *
  * See docs/perf.md for every option, the output formats and exit statuses.
  */
 #define _GNU_SOURCE
@@ -71,6 +77,9 @@ typedef struct opts {
     /* failure detection and buffers (0: the stack's default) */
     uint32_t rto_initial, rto_min, rto_max, max_retrans, path_max_retrans, hb_interval;
     uint32_t sndbuf, rcvbuf;
+    int pf_set;          /* --pf-max-retrans given (0 is a valid threshold) */
+    uint32_t pf_max_retrans;
+    double interval;     /* --interval: seconds between reports, 0: none */
     uint64_t corrupt_at; /* test hook: flip a byte of message corrupt_at - 1 */
 } opts;
 
@@ -81,13 +90,14 @@ static void usage(void)
     fprintf(stderr,
             "usage:\n"
             "  mpsctp-perf server [--udp-port P] [--bind A[,A2..]] [--port SCTPPORT] [--once]\n"
-            "                     [--echo] [--json] [--no-verify]\n"
+            "                     [--echo] [--json] [--no-verify] [--interval S]\n"
             "  mpsctp-perf client --connect A[,A2..] [--port SCTPPORT] [--udp-port P]\n"
             "                     [--remote-udp-port R] [--bind A[,A2..]]\n"
             "                     (--bytes N | --time SECONDS) [--msg-size M] [--streams K]\n"
-            "                     [--unordered] [--echo] [--json] [--no-verify]\n"
+            "                     [--unordered] [--echo] [--json] [--no-verify] [--interval S]\n"
             "  both: [--rto-initial MS] [--rto-min MS] [--rto-max MS] [--max-retrans N]\n"
-            "        [--path-max-retrans N] [--hb-interval MS] [--sndbuf B] [--rcvbuf B]\n"
+            "        [--path-max-retrans N] [--pf-max-retrans N] [--hb-interval MS]\n"
+            "        [--sndbuf B] [--rcvbuf B]\n"
             "defaults: UDP port 9899 (client: any free port), remote UDP port 9899, SCTP port\n"
             "5001, messages of 1452 bytes, 1 stream; sizes take k/M/G (2^10/2^20/2^30)\n");
     exit(2);
@@ -210,6 +220,14 @@ static void parse(int argc, char **argv)
             o.max_retrans = parse_u32(ARG(), 65535);
         } else if (!strcmp(a, "--path-max-retrans")) {
             o.path_max_retrans = parse_u32(ARG(), 65535);
+        } else if (!strcmp(a, "--pf-max-retrans")) {
+            o.pf_max_retrans = parse_u32(ARG(), 65535);
+            o.pf_set = 1;
+        } else if (!strcmp(a, "--interval")) {
+            char *end;
+            o.interval = strtod(ARG(), &end);
+            if (*end || !(o.interval >= 0.01))
+                usage();
         } else if (!strcmp(a, "--hb-interval")) {
             o.hb_interval = parse_u32(ARG(), UINT32_MAX);
         } else if (!strcmp(a, "--sndbuf")) {
@@ -378,7 +396,347 @@ static int set_common(int sd)
         if (mpsctp_setsockopt(sd, IPPROTO_SCTP, SCTP_PEER_ADDR_PARAMS, &pp, sizeof(pp)) < 0)
             return -1;
     }
+    if (o.pf_set) {
+        /* RFC 7829 s7.2: both thresholds at once, for every path (wildcard address);
+         * Path.Max.Retrans stays what it is unless --path-max-retrans is given */
+        struct sctp_paddrparams pp;
+        socklen_t len = sizeof(pp);
+        memset(&pp, 0, sizeof(pp));
+        if (!o.path_max_retrans &&
+            mpsctp_getsockopt(sd, IPPROTO_SCTP, SCTP_PEER_ADDR_PARAMS, &pp, &len) < 0)
+            return -1;
+        struct sctp_paddrthlds t;
+        memset(&t, 0, sizeof(t));
+        t.spt_pathmaxrxt = o.path_max_retrans ? (uint16_t)o.path_max_retrans : pp.spp_pathmaxrxt;
+        t.spt_pathpfthld = (uint16_t)o.pf_max_retrans;
+        if (mpsctp_setsockopt(sd, IPPROTO_SCTP, SCTP_PEER_ADDR_THLDS, &t, sizeof(t)) < 0)
+            return -1;
+    }
+    /* path state changes (logged) and the end of the peer's data (a last path report) */
+    static const uint16_t evs[] = {SCTP_PEER_ADDR_CHANGE, SCTP_SHUTDOWN_EVENT};
+    for (size_t i = 0; i < sizeof(evs) / sizeof(evs[0]); i++) {
+        struct sctp_event ev;
+        memset(&ev, 0, sizeof(ev));
+        ev.se_type = evs[i];
+        ev.se_on = 1;
+        if (mpsctp_setsockopt(sd, IPPROTO_SCTP, SCTP_EVENT, &ev, sizeof(ev)) < 0)
+            return -1;
+    }
     return 0;
+}
+
+/* ---- paths: statistics, state, state changes ---------------------------------------- */
+
+#define MAX_PATHS (MAX_ADDRS * 2)
+
+static double t_start; /* program start: the origin of path event and report times */
+
+static double wall_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static int same_ip(const struct sockaddr *a, const struct sockaddr *b)
+{
+    if (a->sa_family != b->sa_family)
+        return 0;
+    if (a->sa_family == AF_INET)
+        return ((const struct sockaddr_in *)a)->sin_addr.s_addr ==
+               ((const struct sockaddr_in *)b)->sin_addr.s_addr;
+    return !memcmp(&((const struct sockaddr_in6 *)a)->sin6_addr,
+                   &((const struct sockaddr_in6 *)b)->sin6_addr, 16);
+}
+
+static socklen_t sa_len(const struct sockaddr *sa)
+{
+    return sa->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
+}
+
+/* DATA payload bytes per remote address, counted from the stack's packet trace
+ * (retransmissions included): the byte counts where MPSCTP_PATH_STATS is missing. */
+typedef struct trace_bytes {
+    struct sockaddr_storage addr;
+    uint64_t sent, received;
+} trace_bytes;
+
+static pthread_mutex_t trace_lock = PTHREAD_MUTEX_INITIALIZER;
+static trace_bytes traced[MAX_PATHS * 4];
+static int ntraced;
+
+static trace_bytes *traced_find(const struct sockaddr *sa, int add)
+{
+    for (int i = 0; i < ntraced; i++)
+        if (same_ip((struct sockaddr *)&traced[i].addr, sa))
+            return &traced[i];
+    if (!add || ntraced == (int)(sizeof(traced) / sizeof(traced[0])))
+        return NULL;
+    trace_bytes *p = &traced[ntraced++];
+    memset(p, 0, sizeof(*p));
+    memcpy(&p->addr, sa, sa_len(sa));
+    return p;
+}
+
+static void count_trace(void *user, int dir, const uint8_t *pkt, size_t len,
+                        const struct sockaddr *local, const struct sockaddr *remote)
+{
+    (void)user;
+    (void)local;
+    if (len < 12)
+        return;
+    uint64_t payload = 0;
+    for (size_t off = 12; off + 4 <= len;) {
+        size_t clen = (size_t)pkt[off + 2] << 8 | pkt[off + 3];
+        if (clen < 4)
+            break;
+        if (pkt[off] == 0 && clen >= 16) /* DATA: 16-byte header, then user data */
+            payload += clen - 16;
+        off += (clen + 3) & ~(size_t)3;
+    }
+    if (!payload)
+        return;
+    pthread_mutex_lock(&trace_lock);
+    trace_bytes *p = traced_find(remote, 1);
+    if (p) {
+        if (dir == 1)
+            p->sent += payload;
+        else
+            p->received += payload;
+    }
+    pthread_mutex_unlock(&trace_lock);
+}
+
+/* One path as reported: from MPSCTP_PATH_STATS (full), else from SCTP_GET_PEER_ADDR_INFO
+ * and the trace counts. */
+typedef struct path_rep {
+    struct mpsctp_pathstats ps; /* address, state, bytes; the rest only when full */
+    int full;
+} path_rep;
+
+typedef struct path_snap {
+    int n;
+    path_rep p[MAX_PATHS];
+} path_snap;
+
+static const char *path_state_name(int32_t s)
+{
+    switch (s) {
+    case SCTP_ACTIVE: return "ACTIVE";
+    case SCTP_PF: return "PF";
+    case SCTP_INACTIVE: return "INACTIVE";
+    case SCTP_UNCONFIRMED: return "UNCONFIRMED";
+    default: return "UNKNOWN";
+    }
+}
+
+/* Reads every path of the association of sd into s. Returns 0, or -1 (errno) when the
+ * association is gone: s is then left as it was. */
+static int paths_get(int sd, path_snap *s)
+{
+    path_snap n;
+    memset(&n, 0, sizeof(n));
+    for (uint32_t i = 0; i < MAX_PATHS; i++) {
+        struct mpsctp_pathstats ps;
+        socklen_t len = sizeof(ps);
+        memset(&ps, 0, sizeof(ps));
+        ps.ps_index = i;
+        if (mpsctp_getsockopt(sd, IPPROTO_SCTP, MPSCTP_PATH_STATS, &ps, &len) == 0) {
+            n.p[n.n].ps = ps;
+            n.p[n.n++].full = 1;
+            continue;
+        }
+        if (errno == ENOENT && i > 0) /* past the last path */
+            break;
+        if (errno != ENOPROTOOPT || i > 0)
+            return -1;
+        /* no MPSCTP_PATH_STATS in this stack: peer addresses, their state, traced bytes */
+        struct sockaddr *pa = NULL;
+        int np = mpsctp_getpaddrs(sd, 0, &pa);
+        if (np <= 0)
+            return -1;
+        struct sctp_prim prim;
+        socklen_t plen = sizeof(prim);
+        memset(&prim, 0, sizeof(prim));
+        if (mpsctp_getsockopt(sd, IPPROTO_SCTP, SCTP_PRIMARY_ADDR, &prim, &plen) < 0)
+            prim.ssp_addr.ss_family = AF_UNSPEC;
+        uint8_t *p = (uint8_t *)pa;
+        for (int k = 0; k < np && n.n < MAX_PATHS; k++) {
+            struct sockaddr *sa = (struct sockaddr *)p;
+            p += sa_len(sa);
+            path_rep *r = &n.p[n.n++];
+            memcpy(&r->ps.ps_address, sa, sa_len(sa));
+            r->ps.ps_index = (uint32_t)k;
+            r->ps.ps_primary = same_ip(sa, (struct sockaddr *)&prim.ssp_addr);
+            struct sctp_paddrinfo pi;
+            socklen_t ilen = sizeof(pi);
+            memset(&pi, 0, sizeof(pi));
+            memcpy(&pi.spinfo_address, sa, sa_len(sa));
+            r->ps.ps_state = mpsctp_getsockopt(sd, IPPROTO_SCTP, SCTP_GET_PEER_ADDR_INFO, &pi,
+                                               &ilen) == 0 ? pi.spinfo_state : -1;
+            r->ps.ps_srtt_ms = pi.spinfo_srtt;
+            r->ps.ps_rto_ms = pi.spinfo_rto;
+            r->ps.ps_cwnd = pi.spinfo_cwnd;
+        }
+        mpsctp_freepaddrs(pa);
+        break;
+    }
+    *s = n;
+    return 0;
+}
+
+/* Byte counts of the paths that have no MPSCTP_PATH_STATS, from the trace (exact at the
+ * end, when the association is gone). */
+static void paths_fill_traced(path_snap *s)
+{
+    pthread_mutex_lock(&trace_lock);
+    for (int i = 0; i < s->n; i++) {
+        if (s->p[i].full)
+            continue;
+        trace_bytes *t = traced_find((struct sockaddr *)&s->p[i].ps.ps_address, 0);
+        s->p[i].ps.ps_bytes_sent = t ? t->sent : 0;
+        s->p[i].ps.ps_bytes_received = t ? t->received : 0;
+    }
+    pthread_mutex_unlock(&trace_lock);
+}
+
+/* "paths":[...] (JSON) or one line per path (text, with prefix). */
+static void paths_print(FILE *f, path_snap *s, const char *prefix)
+{
+    paths_fill_traced(s);
+    if (o.json)
+        fprintf(f, "\"paths\":[");
+    for (int i = 0; i < s->n; i++) {
+        const struct mpsctp_pathstats *p = &s->p[i].ps;
+        char a[INET6_ADDRSTRLEN];
+        addr_str((const struct sockaddr *)&p->ps_address, a, sizeof(a));
+        if (!o.json) {
+            fprintf(f, "%spath %s%s: %s, %" PRIu64 " bytes sent, %" PRIu64 " received, srtt %u "
+                    "ms, rto %u ms, cwnd %u", prefix, a, p->ps_primary ? " (primary)" : "",
+                    path_state_name(p->ps_state), p->ps_bytes_sent, p->ps_bytes_received,
+                    p->ps_srtt_ms, p->ps_rto_ms, p->ps_cwnd);
+            if (s->p[i].full)
+                fprintf(f, ", %" PRIu64 " retransmitted, heartbeats %" PRIu64 " sent %" PRIu64
+                        " acked, %u state changes%s", p->ps_retransmissions,
+                        p->ps_heartbeats_sent, p->ps_heartbeat_acks, p->ps_state_changes,
+                        p->ps_data_path ? ", data path" : "");
+            fputc('\n', f);
+            continue;
+        }
+        fprintf(f, "%s{\"addr\":\"%s\",\"state\":\"%s\",\"primary\":%s,\"bytes_sent\":%" PRIu64
+                ",\"bytes_received\":%" PRIu64 ",\"srtt_ms\":%u,\"rto_ms\":%u,\"cwnd\":%u",
+                i ? "," : "", a, path_state_name(p->ps_state), p->ps_primary ? "true" : "false",
+                p->ps_bytes_sent, p->ps_bytes_received, p->ps_srtt_ms, p->ps_rto_ms, p->ps_cwnd);
+        if (s->p[i].full)
+            fprintf(f, ",\"data_path\":%s,\"retransmissions\":%" PRIu64 ",\"heartbeats_sent\":%"
+                    PRIu64 ",\"heartbeat_acks\":%" PRIu64 ",\"ssthresh\":%u,\"flight\":%u,"
+                    "\"error_count\":%u,\"state_changes\":%u",
+                    p->ps_data_path ? "true" : "false", p->ps_retransmissions,
+                    p->ps_heartbeats_sent, p->ps_heartbeat_acks, p->ps_ssthresh, p->ps_flight,
+                    p->ps_error_count, p->ps_state_changes);
+        fputc('}', f);
+    }
+    if (o.json)
+        fputc(']', f);
+}
+
+/* SCTP_PEER_ADDR_CHANGE notifications of one association, with their times. */
+typedef struct path_event {
+    double t, wall; /* seconds since the program started; CLOCK_REALTIME */
+    struct sockaddr_storage addr;
+    uint32_t state, error;
+} path_event;
+
+typedef struct path_log {
+    path_event *ev;
+    size_t n, cap;
+} path_log;
+
+static const char *addr_event_name(uint32_t s)
+{
+    static const char *const names[] = {"AVAILABLE", "UNREACHABLE", "REMOVED", "ADDED",
+                                        "MADE_PRIM", "CONFIRMED", "POTENTIALLY_FAILED"};
+    return s < sizeof(names) / sizeof(names[0]) ? names[s] : "UNKNOWN";
+}
+
+/* A notification: a path state change goes into the log (and, in text mode, out at
+ * once, after who). Returns the notification type, 0 when it is too short. */
+static uint16_t on_notification(const uint8_t *buf, size_t n, path_log *log, const char *who)
+{
+    const union sctp_notification *nt = (const void *)buf;
+    if (n < sizeof(nt->sn_header))
+        return 0;
+    if (nt->sn_header.sn_type != SCTP_PEER_ADDR_CHANGE || n < sizeof(struct sctp_paddr_change))
+        return nt->sn_header.sn_type;
+    const struct sctp_paddr_change *pc = &nt->sn_paddr_change;
+    path_event e;
+    memset(&e, 0, sizeof(e));
+    e.t = now_s() - t_start;
+    e.wall = wall_s();
+    memcpy(&e.addr, &pc->spc_aaddr, sizeof(e.addr));
+    e.state = pc->spc_state;
+    e.error = pc->spc_error;
+    pthread_mutex_lock(&out_lock);
+    if (log->n == log->cap) {
+        size_t cap = log->cap ? log->cap * 2 : 16;
+        path_event *ne = realloc(log->ev, cap * sizeof(*ne));
+        if (ne) {
+            log->ev = ne;
+            log->cap = cap;
+        }
+    }
+    if (log->n < log->cap)
+        log->ev[log->n++] = e;
+    if (!o.json) {
+        char a[INET6_ADDRSTRLEN];
+        addr_str((struct sockaddr *)&e.addr, a, sizeof(a));
+        printf("%s %8.3f s: path %s %s", who, e.t, a, addr_event_name(e.state));
+        if (e.error)
+            printf(" (error %u)", e.error);
+        printf("\n");
+        fflush(stdout);
+    }
+    pthread_mutex_unlock(&out_lock);
+    return nt->sn_header.sn_type;
+}
+
+/* "path_events":[...] (JSON; the caller holds out_lock) */
+static void path_events_json(FILE *f, const path_log *log)
+{
+    fprintf(f, "\"path_events\":[");
+    for (size_t i = 0; i < log->n; i++) {
+        char a[INET6_ADDRSTRLEN];
+        addr_str((const struct sockaddr *)&log->ev[i].addr, a, sizeof(a));
+        fprintf(f, "%s{\"t\":%.6f,\"wall\":%.6f,\"addr\":\"%s\",\"state\":\"%s\","
+                "\"error_code\":%u}", i ? "," : "", log->ev[i].t, log->ev[i].wall, a,
+                addr_event_name(log->ev[i].state), log->ev[i].error);
+    }
+    fputc(']', f);
+}
+
+/* One periodic report (--interval): bytes so far and every path. */
+static void interval_report(const char *role, unsigned long assoc, uint64_t bytes,
+                            double since, path_snap *s)
+{
+    double t = now_s();
+    pthread_mutex_lock(&out_lock);
+    if (o.json) {
+        printf("{\"role\":\"%s\",\"interval\":true,", role);
+        if (assoc)
+            printf("\"assoc\":%lu,", assoc);
+        printf("\"t\":%.6f,\"wall\":%.6f,\"bytes\":%" PRIu64 ",\"seconds\":%.6f,",
+               t - t_start, wall_s(), bytes, t - since);
+        paths_print(stdout, s, "");
+        printf("}\n");
+    } else {
+        printf("%s", role);
+        if (assoc)
+            printf(" %lu", assoc);
+        printf(" %8.3f s: %" PRIu64 " bytes\n", t - t_start, bytes);
+        paths_print(stdout, s, "  ");
+    }
+    fflush(stdout);
+    pthread_mutex_unlock(&out_lock);
 }
 
 /* ---- receiving and verification ----------------------------------------------------- */
@@ -556,21 +914,29 @@ typedef struct session {
     char peer[INET6_ADDRSTRLEN];
     uint16_t peer_port;
     unsigned long id;
+    char who[40];   /* "server assoc N": text-mode path events */
+    path_log log;   /* path state changes */
+    path_snap paths; /* the paths, as last read */
 } session;
 
 /* Prints the result of one association (incarnation). Returns 1 on success. */
-static int report_server(const session *ss, const rxstate *x, double secs, const char *err,
+static int report_server(session *ss, const rxstate *x, double secs, const char *err,
                          double detect)
 {
     double g = secs > 0 ? (double)x->bytes * 8 / secs : 0;
     int ok = !err && x->verify != V_FAIL;
+    paths_get(ss->sd, &ss->paths); /* kept as it was when the association is gone */
     pthread_mutex_lock(&out_lock);
     if (o.json) {
         printf("{\"role\":\"server\",\"bytes\":%" PRIu64 ",\"seconds\":%.6f,\"goodput_bps\":%.0f,"
                "\"verified\":%s,\"messages\":%" PRIu64 ",\"assoc\":%lu,\"peer\":\"%s\","
-               "\"peer_port\":%u,\"ok\":%s",
+               "\"peer_port\":%u,",
                x->bytes, secs, g, verified_json(x->verify), x->messages, ss->id, ss->peer,
-               ss->peer_port, ok ? "true" : "false");
+               ss->peer_port);
+        path_events_json(stdout, &ss->log);
+        putchar(',');
+        paths_print(stdout, &ss->paths, "");
+        printf(",\"ok\":%s", ok ? "true" : "false");
         if (err || x->error[0]) {
             printf(",\"error\":");
             json_str(stdout, err ? err : x->error);
@@ -588,6 +954,7 @@ static int report_server(const session *ss, const rxstate *x, double secs, const
                ss->id, ss->peer, ss->peer_port, x->bytes, secs, g / 1e6,
                x->verify == V_OK ? "yes" : x->verify == V_FAIL ? "NO" : "no (counted only)",
                err ? ": FAILED: " : "", err ? err : "", x->error[0] ? ": " : "", x->error);
+        paths_print(stdout, &ss->paths, "  ");
     }
     fflush(stdout);
     pthread_mutex_unlock(&out_lock);
@@ -622,8 +989,21 @@ static int serve(session *ss)
         free(buf);
         return 0;
     }
-    double t0 = now_s(), last = t0;
+    double t0 = now_s(), last = t0, next_report = t0 + o.interval;
+    paths_get(sd, &ss->paths);
     for (;;) {
+        if (o.interval > 0) {
+            /* wait for data no longer than the next report */
+            double d = next_report - now_s();
+            struct pollfd p = {.fd = sd, .events = POLLIN};
+            if (d > 0 && poll(&p, 1, (int)(d * 1000) + 1) == 0)
+                continue;
+            if (now_s() >= next_report) {
+                next_report += o.interval;
+                paths_get(sd, &ss->paths);
+                interval_report("server", ss->id, x.bytes, t0, &ss->paths);
+            }
+        }
         struct sctp_rcvinfo ri;
         socklen_t ilen = sizeof(ri);
         unsigned int itype = 0;
@@ -647,6 +1027,9 @@ static int serve(session *ss)
         }
         if (flags & MSG_NOTIFICATION) {
             const union sctp_notification *nt = (const void *)buf;
+            /* the peer's SHUTDOWN: all its data is in, the paths' counts are final */
+            if (on_notification(buf, (size_t)n, &ss->log, ss->who) == SCTP_SHUTDOWN_EVENT)
+                paths_get(sd, &ss->paths);
             if ((size_t)n >= sizeof(struct sctp_assoc_change) &&
                 nt->sn_header.sn_type == SCTP_ASSOC_CHANGE &&
                 nt->sn_assoc_change.sac_state == SCTP_RESTART) {
@@ -701,13 +1084,14 @@ static void *session_main(void *arg)
         srv_failures++;
     pthread_cond_broadcast(&srv_cond);
     pthread_mutex_unlock(&srv_lock);
+    free(ss->log.ev);
     free(ss);
     return NULL;
 }
 
 static int run_server(void)
 {
-    mpsctp_stack *st = make_stack(&o.bind, o.udp_port_set ? o.udp_port : 0, NULL);
+    mpsctp_stack *st = make_stack(&o.bind, o.udp_port_set ? o.udp_port : 0, count_trace);
     if (!st)
         return 1;
     int fam = list_family(&o.bind);
@@ -788,6 +1172,7 @@ static int run_server(void)
         }
         ss->sd = sd;
         ss->id = next_id++;
+        snprintf(ss->who, sizeof(ss->who), "server assoc %lu", ss->id);
         addr_str((struct sockaddr *)&peer, ss->peer, sizeof(ss->peer));
         ss->peer_port = ntohs(peer.ss_family == AF_INET6
                                   ? ((struct sockaddr_in6 *)&peer)->sin6_port
@@ -830,65 +1215,60 @@ static int run_server(void)
 
 /* ---- client ----------------------------------------------------------------------- */
 
-/* Payload bytes of DATA chunks sent per remote address, counted from the stack's packet
- * trace (retransmissions included, like the core's per-path counter). */
-typedef struct path_bytes {
-    struct sockaddr_storage addr;
-    uint64_t bytes;
-} path_bytes;
+static path_log client_log;     /* the association's path state changes */
+static path_snap client_paths;  /* its paths, as last read */
+static pthread_mutex_t snap_lock = PTHREAD_MUTEX_INITIALIZER;
+static uint64_t client_sent;    /* bytes handed to the stack so far (__atomic) */
 
-static pthread_mutex_t paths_lock = PTHREAD_MUTEX_INITIALIZER;
-static path_bytes paths[MAX_ADDRS * 2];
-static int npaths;
-
-static int same_ip(const struct sockaddr *a, const struct sockaddr *b)
+/* Reads the paths of sd into *shared (under snap_lock) when the association is there. */
+static void snap_update(int sd, path_snap *shared)
 {
-    if (a->sa_family != b->sa_family)
-        return 0;
-    if (a->sa_family == AF_INET)
-        return ((const struct sockaddr_in *)a)->sin_addr.s_addr ==
-               ((const struct sockaddr_in *)b)->sin_addr.s_addr;
-    return !memcmp(&((const struct sockaddr_in6 *)a)->sin6_addr,
-                   &((const struct sockaddr_in6 *)b)->sin6_addr, 16);
-}
-
-static path_bytes *path_find(const struct sockaddr *sa, int add)
-{
-    for (int i = 0; i < npaths; i++)
-        if (same_ip((struct sockaddr *)&paths[i].addr, sa))
-            return &paths[i];
-    if (!add || npaths == (int)(sizeof(paths) / sizeof(paths[0])))
-        return NULL;
-    path_bytes *p = &paths[npaths++];
-    memset(p, 0, sizeof(*p));
-    memcpy(&p->addr, sa, sa->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
-                                                   : sizeof(struct sockaddr_in));
-    return p;
-}
-
-static void client_trace(void *user, int dir, const uint8_t *pkt, size_t len,
-                         const struct sockaddr *local, const struct sockaddr *remote)
-{
-    (void)user;
-    (void)local;
-    if (dir != 1 || len < 12)
+    path_snap s;
+    if (paths_get(sd, &s) < 0)
         return;
-    uint64_t payload = 0;
-    for (size_t off = 12; off + 4 <= len;) {
-        size_t clen = (size_t)pkt[off + 2] << 8 | pkt[off + 3];
-        if (clen < 4)
-            break;
-        if (pkt[off] == 0 && clen >= 16) /* DATA: 16-byte header, then user data */
-            payload += clen - 16;
-        off += (clen + 3) & ~(size_t)3;
+    pthread_mutex_lock(&snap_lock);
+    *shared = s;
+    pthread_mutex_unlock(&snap_lock);
+}
+
+/* --interval reports of the client, from a thread of their own: a blocked send (a path
+ * down, a closed window) must not stop them. */
+typedef struct ticker {
+    int sd;
+    int stop;
+    double since;
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+} ticker;
+
+static void *ticker_main(void *arg)
+{
+    ticker *tk = arg;
+    double next = now_s() + o.interval;
+    pthread_mutex_lock(&tk->lock);
+    while (!tk->stop) {
+        double d = next - now_s();
+        if (d > 0) {
+            struct timespec ts;
+            clock_gettime(CLOCK_REALTIME, &ts);
+            double end = (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9 + d;
+            ts.tv_sec = (time_t)end;
+            ts.tv_nsec = (long)((end - (double)ts.tv_sec) * 1e9);
+            pthread_cond_timedwait(&tk->cond, &tk->lock, &ts);
+            continue;
+        }
+        next += o.interval;
+        pthread_mutex_unlock(&tk->lock);
+        snap_update(tk->sd, &client_paths);
+        pthread_mutex_lock(&snap_lock);
+        path_snap s = client_paths;
+        pthread_mutex_unlock(&snap_lock);
+        interval_report("client", 0, __atomic_load_n(&client_sent, __ATOMIC_RELAXED), tk->since,
+                        &s);
+        pthread_mutex_lock(&tk->lock);
     }
-    if (!payload)
-        return;
-    pthread_mutex_lock(&paths_lock);
-    path_bytes *p = path_find(remote, 1);
-    if (p)
-        p->bytes += payload;
-    pthread_mutex_unlock(&paths_lock);
+    pthread_mutex_unlock(&tk->lock);
+    return NULL;
 }
 
 typedef struct echo_rx {
@@ -931,8 +1311,10 @@ static void *echo_main(void *arg)
             e->err = n == 0 ? EPIPE : errno;
             break;
         }
-        if (flags & MSG_NOTIFICATION)
+        if (flags & MSG_NOTIFICATION) {
+            on_notification(buf, (size_t)n, &client_log, "client");
             continue;
+        }
         pthread_mutex_lock(&echo_lock);
         rx_part(&e->x, buf, (size_t)n, itype == SCTP_RECVV_RCVINFO ? &ri : NULL,
                 (flags & MSG_EOR) != 0, 0);
@@ -959,13 +1341,21 @@ static int client_fail(const char *what, int e, uint64_t bytes, double secs)
     char msg[256];
     snprintf(msg, sizeof(msg), "%s: %s", what, strerror(e));
     if (o.json) {
+        pthread_mutex_lock(&out_lock);
         printf("{\"role\":\"client\",\"bytes\":%" PRIu64 ",\"seconds\":%.6f,\"goodput_bps\":%.0f,"
-               "\"verified\":false,\"ok\":false,\"error\":",
+               "\"verified\":false,",
                bytes, secs, secs > 0 ? (double)bytes * 8 / secs : 0.0);
+        path_events_json(stdout, &client_log);
+        putchar(',');
+        paths_print(stdout, &client_paths, "");
+        printf(",\"ok\":false,\"error\":");
         json_str(stdout, msg);
         printf("}\n");
+        pthread_mutex_unlock(&out_lock);
     } else {
         fprintf(stderr, "mpsctp-perf client: %s\n", msg);
+        if (client_paths.n)
+            paths_print(stderr, &client_paths, "  ");
     }
     fflush(stdout);
     return 1;
@@ -973,7 +1363,7 @@ static int client_fail(const char *what, int e, uint64_t bytes, double secs)
 
 static int run_client(void)
 {
-    mpsctp_stack *st = make_stack(&o.bind, o.udp_port, client_trace);
+    mpsctp_stack *st = make_stack(&o.bind, o.udp_port, count_trace);
     if (!st)
         return 1;
     int fam = list_family(&o.connect);
@@ -1021,21 +1411,8 @@ static int run_client(void)
                 sst.sstat_outstrms, o.streams);
         return client_fail("streams", EINVAL, 0, 0);
     }
-    /* the peer's addresses first, in its order, for the per-path report */
-    struct sockaddr *pa = NULL;
-    int np = mpsctp_getpaddrs(sd, 0, &pa);
-    if (np > 0) {
-        uint8_t *p = (uint8_t *)pa;
-        pthread_mutex_lock(&paths_lock);
-        for (int i = 0; i < np; i++) {
-            struct sockaddr *sa = (struct sockaddr *)p;
-            path_find(sa, 1);
-            p += sa->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
-                                           : sizeof(struct sockaddr_in);
-        }
-        pthread_mutex_unlock(&paths_lock);
-        mpsctp_freepaddrs(pa);
-    }
+    /* the peer's addresses, in its order, for the per-path reports */
+    snap_update(sd, &client_paths);
 
     uint8_t *buf = calloc(1, o.msg_size);
     if (!buf)
@@ -1054,6 +1431,11 @@ static int run_client(void)
         return client_fail("memory", ENOMEM, 0, 0);
     if (pthread_create(&eth, NULL, echo_main, &er) == 0)
         echo = 1;
+    ticker tk = {.sd = sd, .since = t0};
+    pthread_mutex_init(&tk.lock, NULL);
+    pthread_cond_init(&tk.cond, NULL);
+    pthread_t tth;
+    int ticking = o.interval > 0 && pthread_create(&tth, NULL, ticker_main, &tk) == 0;
     int fail_e = 0;
     const char *fail_what = NULL;
     for (;;) {
@@ -1087,6 +1469,7 @@ static int run_client(void)
             break;
         }
         sent += len;
+        __atomic_store_n(&client_sent, sent, __ATOMIC_RELAXED);
         g++;
         if (tty && (g & 63) == 0)
             progress(t0, sent, &next_progress);
@@ -1121,6 +1504,18 @@ static int run_client(void)
             usleep(1000);
         }
     }
+    /* Every byte acknowledged (the echo reader still takes the notifications): the path
+     * counters are final; after the shutdown the association and its paths are gone. */
+    while (!fail_what && !er.err) {
+        struct sctp_status sst2;
+        socklen_t sl2 = sizeof(sst2);
+        memset(&sst2, 0, sizeof(sst2));
+        if (mpsctp_getsockopt(sd, IPPROTO_SCTP, SCTP_STATUS, &sst2, &sl2) < 0 ||
+            (sst2.sstat_unackdata == 0 && sst2.sstat_penddata == 0))
+            break;
+        usleep(1000);
+    }
+    snap_update(sd, &client_paths);
     pthread_mutex_lock(&echo_lock);
     er.sent_total = 0; /* let the echo reader stop */
     pthread_mutex_unlock(&echo_lock);
@@ -1141,6 +1536,8 @@ static int run_client(void)
                 ssize_t n = mpsctp_recvv(sd, &iov, 1, NULL, NULL, NULL, NULL, NULL, &flags);
                 if (n == 0)
                     break;
+                if (n > 0 && (flags & MSG_NOTIFICATION))
+                    on_notification(tmp, (size_t)n, &client_log, "client");
                 if (n < 0) {
                     if (errno == EINTR)
                         continue;
@@ -1152,6 +1549,13 @@ static int run_client(void)
         }
     }
     double secs = now_s() - t0;
+    if (ticking) {
+        pthread_mutex_lock(&tk.lock);
+        tk.stop = 1;
+        pthread_cond_signal(&tk.cond);
+        pthread_mutex_unlock(&tk.lock);
+        pthread_join(tth, NULL);
+    }
     if (tty)
         fprintf(stderr, "\r%60s\r", "");
     if (fail_what) {
@@ -1177,18 +1581,15 @@ static int run_client(void)
         }
     }
     double gbps = secs > 0 ? (double)sent * 8 / secs : 0;
-    pthread_mutex_lock(&paths_lock);
+    pthread_mutex_lock(&out_lock);
     if (o.json) {
         printf("{\"role\":\"client\",\"bytes\":%" PRIu64 ",\"seconds\":%.6f,\"goodput_bps\":%.0f,"
-               "\"verified\":%s,\"paths\":[",
+               "\"verified\":%s,",
                sent, secs, gbps, verified_json(verified));
-        for (int i = 0; i < npaths; i++) {
-            char a[INET6_ADDRSTRLEN];
-            addr_str((struct sockaddr *)&paths[i].addr, a, sizeof(a));
-            printf("%s{\"addr\":\"%s\",\"bytes_sent\":%" PRIu64 "}", i ? "," : "", a,
-                   paths[i].bytes);
-        }
-        printf("],\"messages\":%" PRIu64 ",\"echoed_bytes\":%" PRIu64 ",\"ok\":%s", g,
+        path_events_json(stdout, &client_log);
+        putchar(',');
+        paths_print(stdout, &client_paths, "");
+        printf(",\"messages\":%" PRIu64 ",\"echoed_bytes\":%" PRIu64 ",\"ok\":%s", g,
                er.x.bytes, verified == V_FAIL ? "false" : "true");
         if (err[0]) {
             printf(",\"error\":");
@@ -1200,13 +1601,9 @@ static int run_client(void)
                sent, secs, gbps / 1e6,
                verified == V_OK ? "yes" : verified == V_FAIL ? "NO" : "no (pattern off)",
                err[0] ? ": " : "", err);
-        for (int i = 0; i < npaths; i++) {
-            char a[INET6_ADDRSTRLEN];
-            addr_str((struct sockaddr *)&paths[i].addr, a, sizeof(a));
-            printf("  path %s: %" PRIu64 " payload bytes sent\n", a, paths[i].bytes);
-        }
+        paths_print(stdout, &client_paths, "  ");
     }
-    pthread_mutex_unlock(&paths_lock);
+    pthread_mutex_unlock(&out_lock);
     fflush(stdout);
     rx_free(&er.x);
     free(buf);
@@ -1217,6 +1614,7 @@ static int run_client(void)
 
 int main(int argc, char **argv)
 {
+    t_start = now_s();
     parse(argc, argv);
     signal(SIGPIPE, SIG_IGN);
     if (o.server) {
