@@ -216,11 +216,18 @@ void net_apply_opts(net_sock *s, net_assoc *na)
         return;
     const mpsctp_settings *o = &s->o.set;
     mpsctp_assoc_set_rto(na->a, o->rto_initial_ms, o->rto_min_ms, o->rto_max_ms);
-    mpsctp_assoc_set_max_retrans(na->a, o->assoc_max_retrans, o->path_max_retrans);
+    mpsctp_assoc_set_max_retrans(na->a, o->assoc_max_retrans, 0);
+    /* Path defaults: every path now and those the peer's INIT / INIT ACK adds later. */
     mpsctp_settings cur;
     mpsctp_assoc_get_settings(na->a, &cur);
-    if (cur.hb_interval_ms != o->hb_interval_ms)
-        mpsctp_assoc_set_heartbeat(na->a, o->hb_interval_ms, net_now());
+    mpsctp_path_params pp = {.flags = MPSCTP_PP_PMR | MPSCTP_PP_PF,
+                             .path_max_retrans = o->path_max_retrans,
+                             .pf_max_retrans = o->pf_max_retrans};
+    if (cur.hb_interval_ms != o->hb_interval_ms) {
+        pp.flags |= MPSCTP_PP_HB;
+        pp.hb_interval_ms = o->hb_interval_ms;
+    }
+    mpsctp_assoc_set_path_params(na->a, MPSCTP_ALL_PATHS, &pp, net_now());
     mpsctp_assoc_set_sack_delay(na->a, o->sack_delay_ms);
     mpsctp_assoc_set_sndbuf(na->a, o->sndbuf);
 }
@@ -242,6 +249,24 @@ net_assoc *net_sock_find_assoc(net_sock *s, sctp_assoc_t id)
     return NULL;
 }
 
+/* Whether the host has address a: the kernel's answer to a bind of a scratch UDP socket
+ * (127.0.0.2 and the rest of 127/8 count, as for any socket). */
+static int host_has_addr(const mpsctp_addr *a)
+{
+    int fam = a->family == MPSCTP_AF_INET6 ? AF_INET6 : AF_INET;
+    int fd = socket(fam, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return 0;
+    struct sockaddr_storage ss;
+    socklen_t sl;
+    net_to_sockaddr(a, 0, &ss, &sl);
+    int ok = bind(fd, (struct sockaddr *)&ss, sl) == 0;
+    close(fd);
+    return ok;
+}
+
+/* Whether a may be bound: the wildcard, an address of one of the stack's UDP sockets, or,
+ * when the stack has a wildcard socket of a's family, any address of the host. */
 static int stack_has_addr(mpsctp_stack *st, const mpsctp_addr *a)
 {
     static const uint8_t zero[16];
@@ -251,8 +276,10 @@ static int stack_has_addr(mpsctp_stack *st, const mpsctp_addr *a)
         const mpsctp_addr *u = &st->udp[i].addr;
         if (u->family != a->family)
             continue;
-        if (memcmp(u->ip, zero, 16) == 0 || memcmp(u->ip, a->ip, 16) == 0)
+        if (memcmp(u->ip, a->ip, 16) == 0)
             return 1;
+        if (memcmp(u->ip, zero, 16) == 0)
+            return host_has_addr(a);
     }
     return 0;
 }
@@ -334,9 +361,14 @@ int mpsctp_bindx(int sd, struct sockaddr *addrs, int addrcnt, int flags)
                 return sock_fail(s, EINVAL);
             if (!stack_has_addr(s->st, &a))
                 return sock_fail(s, EADDRNOTAVAIL);
+            a.udp_port = s->st->port;
+            int dup = 0;
+            for (int j = 0; j < s->nladdrs; j++)
+                dup |= s->laddrs[j].family == a.family && !memcmp(s->laddrs[j].ip, a.ip, 16);
+            if (dup)
+                continue; /* already bound: nothing to add */
             if (s->nladdrs == MPSCTP_STACK_MAX_ADDRS)
                 return sock_fail(s, ENOMEM);
-            a.udp_port = s->st->port;
             mpsctp_endpoint_add_addr(s->ep->ep, &a);
             s->laddrs[s->nladdrs++] = a;
         } else {
@@ -1286,7 +1318,9 @@ int mpsctp_getladdrs(int sd, sctp_assoc_t id, struct sockaddr **addrs)
         if (s->type == SOCK_SEQPACKET && id > SCTP_ALL_ASSOC && !na)
             return sock_fail(s, ENOENT);
         mpsctp_addr seen[16];
-        if (na && na->a) {
+        /* A socket bound to addresses (bind/bindx) uses exactly those: the INIT and INIT
+         * ACK list them. Otherwise the source addresses the association's paths use. */
+        if (na && na->a && s->nladdrs == 0) {
             mpsctp_addr l;
             for (uint32_t i = 0; n < 16 && mpsctp_assoc_local_addr(na->a, i, &l) == 0; i++) {
                 if (!l.family)
@@ -1375,6 +1409,8 @@ int mpsctp_peeloff(int sd, sctp_assoc_t id)
     ns->o = s->o;
     ns->ep = s->ep;
     ns->bound = 1;
+    memcpy(ns->laddrs, s->laddrs, sizeof(ns->laddrs));
+    ns->nladdrs = s->nladdrs;
     s->ep->refs++;
     ns->assoc = na;
     ns->was_connected = 1;

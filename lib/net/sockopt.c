@@ -88,6 +88,32 @@ static int addr_wild(const void *ssp)
     return memcmp(a.ip, zero, 16) == 0;
 }
 
+/* resolve() for an option that names a peer address: *one_path tells whether it does
+ * (else it is a wildcard), *idx is then that path (else MPSCTP_ALL_PATHS). An address
+ * needs one association that has it: EINVAL otherwise. */
+static int resolve_path(net_sock *s, sctp_assoc_t id, const void *addr, int multi, target *t,
+                        uint32_t *idx, int *one_path)
+{
+    int e = resolve(s, id, multi, t);
+    if (e)
+        return e;
+    *idx = MPSCTP_ALL_PATHS;
+    *one_path = !addr_wild(addr);
+    if (*one_path && (!t->one || find_path(t->one, addr, idx)))
+        return EINVAL;
+    return 0;
+}
+
+/* RFC 6458 s8.2.2 spinfo_state of a path (RFC 7829 s7.3: SCTP_PF). An unconfirmed path
+ * is reported as such whatever its reachability. */
+static int32_t path_state(const mpsctp_path_info *p)
+{
+    return !p->confirmed ? SCTP_UNCONFIRMED
+           : p->pf       ? SCTP_PF
+           : p->active   ? SCTP_ACTIVE
+                         : SCTP_INACTIVE;
+}
+
 static void fill_paddrinfo(net_assoc *na, uint32_t idx, struct sctp_paddrinfo *pi)
 {
     mpsctp_path_info p;
@@ -97,10 +123,7 @@ static void fill_paddrinfo(net_assoc *na, uint32_t idx, struct sctp_paddrinfo *p
     net_to_sockaddr(&p.remote, (uint16_t)mpsctp_assoc_peer_port(na->a), &ss, NULL);
     memcpy(&pi->spinfo_address, &ss, sizeof(ss));
     pi->spinfo_assoc_id = na->id;
-    pi->spinfo_state = !p.confirmed ? SCTP_UNCONFIRMED
-                       : p.pf       ? SCTP_PF
-                       : p.active   ? SCTP_ACTIVE
-                                    : SCTP_INACTIVE;
+    pi->spinfo_state = path_state(&p);
     pi->spinfo_cwnd = p.cwnd;
     pi->spinfo_srtt = p.srtt_ms;
     pi->spinfo_rto = p.rto_ms;
@@ -218,28 +241,96 @@ int net_getsockopt(net_sock *s, int level, int name, void *val, socklen_t *len)
         NEED(struct sctp_paddrparams);
         struct sctp_paddrparams p;
         memcpy(&p, val, sizeof(p));
-        if ((e = resolve(s, p.spp_assoc_id, 0, &t)))
+        uint32_t idx;
+        int one_path;
+        if ((e = resolve_path(s, p.spp_assoc_id, &p.spp_address, 0, &t, &idx, &one_path)))
             return e;
+        if (!one_path)
+            idx = 0; /* the path MTU reported: the first path's */
         mpsctp_settings set = s->o.set;
-        uint32_t idx = 0;
-        if (!addr_wild(&p.spp_address) && (!t.one || find_path(t.one, &p.spp_address, &idx)))
-            return EINVAL;
         if (t.one)
             mpsctp_assoc_get_settings(t.one->a, &set);
-        p.spp_hbinterval = set.hb_interval_ms;
-        p.spp_pathmaxrxt = (uint16_t)set.path_max_retrans;
         p.spp_pathmtu = set.mtu;
         if (t.one) {
             mpsctp_path_info pi;
-            if (mpsctp_assoc_path_info(t.one->a, idx, &pi) == 0)
+            if (mpsctp_assoc_path_info(t.one->a, idx, &pi) == 0) {
                 p.spp_pathmtu = pi.mtu;
+                if (one_path) { /* that path's own values */
+                    set.hb_interval_ms = pi.hb_interval_ms;
+                    set.path_max_retrans = pi.path_max_retrans;
+                }
+            }
         }
+        p.spp_hbinterval = set.hb_interval_ms;
+        p.spp_pathmaxrxt = (uint16_t)set.path_max_retrans;
         p.spp_sackdelay = set.sack_delay_ms;
         p.spp_flags = (set.hb_interval_ms ? SPP_HB_ENABLE : SPP_HB_DISABLE) | SPP_PMTUD_DISABLE |
                       (set.sack_delay_ms ? SPP_SACKDELAY_ENABLE : SPP_SACKDELAY_DISABLE);
         p.spp_ipv6_flowlabel = 0;
         p.spp_dscp = 0;
         return put_opt(val, len, &p, sizeof(p));
+    }
+    case SCTP_PEER_ADDR_THLDS: {
+        NEED(struct sctp_paddrthlds);
+        struct sctp_paddrthlds th;
+        memcpy(&th, val, sizeof(th));
+        uint32_t idx;
+        int one_path;
+        if ((e = resolve_path(s, th.spt_assoc_id, &th.spt_address, 0, &t, &idx, &one_path)))
+            return e;
+        uint32_t pmr = s->o.set.path_max_retrans, pf = s->o.set.pf_max_retrans;
+        if (one_path) {
+            mpsctp_path_info pi;
+            if (mpsctp_assoc_path_info(t.one->a, idx, &pi))
+                return EINVAL;
+            pmr = pi.path_max_retrans;
+            pf = pi.pf_max_retrans;
+        } else if (t.one) {
+            mpsctp_settings set;
+            mpsctp_assoc_get_settings(t.one->a, &set);
+            pmr = set.path_max_retrans;
+            pf = set.pf_max_retrans;
+        }
+        th.spt_pathmaxrxt = (uint16_t)(pmr > 0xffff ? 0xffff : pmr);
+        th.spt_pathpfthld = (uint16_t)(pf > 0xffff ? 0xffff : pf);
+        if (t.one)
+            th.spt_assoc_id = t.one->id;
+        return put_opt(val, len, &th, sizeof(th));
+    }
+    case MPSCTP_PATH_STATS: {
+        NEED(struct mpsctp_pathstats);
+        struct mpsctp_pathstats ps;
+        memcpy(&ps, val, sizeof(ps));
+        /* An association is required: the socket default or an unknown id is EINVAL, so
+         * that ENOENT means only "no path with this index". */
+        if (resolve(s, ps.ps_assoc_id, 0, &t) || !t.one)
+            return EINVAL;
+        mpsctp_path_info pi;
+        if (mpsctp_assoc_path_info(t.one->a, ps.ps_index, &pi))
+            return ENOENT;
+        uint32_t index = ps.ps_index;
+        memset(&ps, 0, sizeof(ps));
+        ps.ps_assoc_id = t.one->id;
+        ps.ps_index = index;
+        struct sockaddr_storage ss;
+        net_to_sockaddr(&pi.remote, (uint16_t)mpsctp_assoc_peer_port(t.one->a), &ss, NULL);
+        memcpy(&ps.ps_address, &ss, sizeof(ss));
+        ps.ps_state = path_state(&pi);
+        ps.ps_primary = pi.primary != 0;
+        ps.ps_data_path = pi.data_path != 0;
+        ps.ps_cwnd = pi.cwnd;
+        ps.ps_ssthresh = pi.ssthresh;
+        ps.ps_flight = pi.flight_size;
+        ps.ps_srtt_ms = pi.srtt_ms;
+        ps.ps_rto_ms = pi.rto_ms;
+        ps.ps_error_count = pi.error_count;
+        ps.ps_state_changes = pi.state_changes;
+        ps.ps_bytes_sent = pi.bytes_sent;
+        ps.ps_bytes_received = pi.bytes_received;
+        ps.ps_retransmissions = pi.retransmissions;
+        ps.ps_heartbeats_sent = pi.heartbeats_sent;
+        ps.ps_heartbeat_acks = pi.heartbeat_acks_received;
+        return put_opt(val, len, &ps, sizeof(ps));
     }
     case SCTP_DEFAULT_SNDINFO: {
         NEED(struct sctp_sndinfo);
@@ -539,7 +630,9 @@ int net_setsockopt(net_sock *s, int level, int name, const void *val, socklen_t 
         NEEDS(struct sctp_paddrparams);
         struct sctp_paddrparams p;
         memcpy(&p, val, sizeof(p));
-        if ((e = resolve(s, p.spp_assoc_id, 1, &t)))
+        uint32_t idx;
+        int one_path;
+        if ((e = resolve_path(s, p.spp_assoc_id, &p.spp_address, 1, &t, &idx, &one_path)))
             return e;
         uint32_t f = p.spp_flags;
         if ((f & SPP_HB) == SPP_HB ||
@@ -551,41 +644,78 @@ int net_setsockopt(net_sock *s, int level, int name, const void *val, socklen_t 
             return EINVAL;
         if ((f & SPP_SACKDELAY_ENABLE) && p.spp_sackdelay > 500)
             return EINVAL;
-        uint32_t idx;
-        if (!addr_wild(&p.spp_address) && (!t.one || find_path(t.one, &p.spp_address, &idx)))
-            return EINVAL;
-        /* The core keeps HB.interval, Path.Max.Retrans and the SACK delay per association:
-         * a value given for one address applies to all of the association's paths. */
+        /* HB.interval and Path.Max.Retrans belong to a path (one address) or to every
+         * path and the default for later ones (wildcard); the SACK delay belongs to the
+         * association. */
         uint32_t hb = (uint32_t)-1, sack = (uint32_t)-1;
+        uint32_t hb_default = s->o.set.hb_interval_ms ? s->o.set.hb_interval_ms : 30000;
+        if (one_path) {
+            mpsctp_path_info pi;
+            if (mpsctp_assoc_path_info(t.one->a, idx, &pi) == 0 && pi.hb_interval_ms)
+                hb_default = pi.hb_interval_ms;
+        }
         if (f & SPP_HB_DISABLE)
             hb = 0;
         else if (f & SPP_HB_ENABLE)
             hb = p.spp_hbinterval ? p.spp_hbinterval
                  : (f & SPP_HB_TIME_IS_ZERO) ? 1
-                                              : (s->o.set.hb_interval_ms ? s->o.set.hb_interval_ms
-                                                                         : 30000);
+                                              : hb_default;
         else if (p.spp_hbinterval || (f & SPP_HB_TIME_IS_ZERO))
             hb = p.spp_hbinterval ? p.spp_hbinterval : 1;
         if (f & SPP_SACKDELAY_DISABLE)
             sack = 0;
         else if ((f & SPP_SACKDELAY_ENABLE) && p.spp_sackdelay)
             sack = p.spp_sackdelay;
+        mpsctp_path_params pp = {0};
+        if (hb != (uint32_t)-1) {
+            pp.flags |= MPSCTP_PP_HB;
+            pp.hb_interval_ms = hb;
+        }
+        if (p.spp_pathmaxrxt) {
+            pp.flags |= MPSCTP_PP_PMR;
+            pp.path_max_retrans = p.spp_pathmaxrxt;
+        }
         FOR_TARGET(s, t, na)
         {
-            if (hb != (uint32_t)-1)
-                mpsctp_assoc_set_heartbeat(na->a, hb, now);
-            if (p.spp_pathmaxrxt)
-                mpsctp_assoc_set_max_retrans(na->a, 0, p.spp_pathmaxrxt);
+            if (pp.flags && mpsctp_assoc_set_path_params(na->a, idx, &pp, now) && one_path)
+                return EINVAL;
             if (sack != (uint32_t)-1)
                 mpsctp_assoc_set_sack_delay(na->a, sack);
         }
-        if (t.future) {
+        if (t.future && !one_path) {
             if (hb != (uint32_t)-1)
                 s->o.set.hb_interval_ms = hb;
             if (p.spp_pathmaxrxt)
                 s->o.set.path_max_retrans = p.spp_pathmaxrxt;
-            if (sack != (uint32_t)-1)
-                s->o.set.sack_delay_ms = sack;
+        }
+        if (t.future && sack != (uint32_t)-1)
+            s->o.set.sack_delay_ms = sack;
+        return 0;
+    }
+    case SCTP_PEER_ADDR_THLDS: {
+        NEEDS(struct sctp_paddrthlds);
+        struct sctp_paddrthlds th;
+        memcpy(&th, val, sizeof(th));
+        uint32_t idx;
+        int one_path;
+        if ((e = resolve_path(s, th.spt_assoc_id, &th.spt_address, 1, &t, &idx, &one_path)))
+            return e;
+        /* RFC 7829 s7.2: spt_pathpfthld is always applied (0 is a valid threshold: the
+         * first timeout makes the path PF); spt_pathmaxrxt 0 keeps Path.Max.Retrans. */
+        mpsctp_path_params pp = {.flags = MPSCTP_PP_PF, .pf_max_retrans = th.spt_pathpfthld};
+        if (th.spt_pathmaxrxt) {
+            pp.flags |= MPSCTP_PP_PMR;
+            pp.path_max_retrans = th.spt_pathmaxrxt;
+        }
+        FOR_TARGET(s, t, na)
+        {
+            if (mpsctp_assoc_set_path_params(na->a, idx, &pp, now))
+                return EINVAL;
+        }
+        if (t.future && !one_path) {
+            s->o.set.pf_max_retrans = th.spt_pathpfthld;
+            if (th.spt_pathmaxrxt)
+                s->o.set.path_max_retrans = th.spt_pathmaxrxt;
         }
         return 0;
     }
@@ -713,6 +843,7 @@ int net_setsockopt(net_sock *s, int level, int name, const void *val, socklen_t 
     case SCTP_STATUS:
     case SCTP_GET_PEER_ADDR_INFO:
     case SCTP_GET_ASSOC_ID_LIST:
+    case MPSCTP_PATH_STATS:
         return ENOPROTOOPT; /* read-only */
     default:
         return ENOPROTOOPT; /* SCTP_CMT_ON_OFF and SCTP_SQINFO too: not implemented yet */

@@ -755,6 +755,8 @@ static net_assoc *assoc_incoming(net_ep *e, mpsctp_assoc *a)
         ns->o = o->o;
         ns->ep = e;
         ns->bound = 1;
+        memcpy(ns->laddrs, o->laddrs, sizeof(ns->laddrs));
+        ns->nladdrs = o->nladdrs;
         e->refs++;
         ns->assoc = na;
         ns->was_connected = 1;
