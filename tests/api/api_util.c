@@ -17,14 +17,19 @@ mpsctp_stack *ut_stack(int no_thread)
     return st;
 }
 
-struct sockaddr_in ut_sin(uint16_t port)
+struct sockaddr_in ut_sin4(uint32_t ip, uint16_t port)
 {
     struct sockaddr_in a;
     memset(&a, 0, sizeof(a));
     a.sin_family = AF_INET;
     a.sin_port = htons(port);
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    a.sin_addr.s_addr = htonl(ip);
     return a;
+}
+
+struct sockaddr_in ut_sin(uint16_t port)
+{
+    return ut_sin4(INADDR_LOOPBACK, port);
 }
 
 int ut_listener(mpsctp_stack *st, int type, uint16_t port)

@@ -19,6 +19,8 @@
 mpsctp_stack *ut_stack(int no_thread);
 /* 127.0.0.1:port */
 struct sockaddr_in ut_sin(uint16_t port);
+/* ip:port, ip in host byte order */
+struct sockaddr_in ut_sin4(uint32_t ip, uint16_t port);
 /* A socket of type on st bound to 127.0.0.1:port and listening. */
 int ut_listener(mpsctp_stack *st, int type, uint16_t port);
 /* A socket of type on st whose associations use the UDP port of stack peer. */
