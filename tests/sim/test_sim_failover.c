@@ -69,7 +69,36 @@ typedef struct fo_result {
     uint32_t rto0_at_up_ms;       /* path A's RTO when the link came back */
     int confirmed[2][2];          /* [side][path]: CONFIRMED reported */
     int bad_states;               /* UNREACHABLE or PF reported in a run with no failure */
+    uint64_t hb0[256];            /* times the client sent a HEARTBEAT on path 0 */
+    size_t nhb0;
 } fo_result;
+
+/* Packet filter: notes the client's HEARTBEAT chunks on path 0 (RFC 9260 s3.3.5). */
+static int fo_hb_filter(void *user, sim *s, const sim_pkt_view *v)
+{
+    fo_result *r = user;
+    if (v->dir == 0 && v->hop == 0 && v->path == 0 && v->len >= 16 && v->data[12] == 4 &&
+        r->nhb0 < sizeof(r->hb0) / sizeof(r->hb0[0]))
+        r->hb0[r->nhb0++] = v->now;
+    return 0;
+}
+
+/* Each case runs with a few consecutive seeds. MPSCTP_SIM_SEED=N in the environment
+ * runs every case once, with seed N (to replay a failure or to sweep seeds). */
+static uint64_t fo_seed(uint64_t seed)
+{
+    const char *e = getenv("MPSCTP_SIM_SEED");
+    if (e && *e)
+        return strtoull(e, NULL, 10);
+    return seed;
+}
+
+/* Returns how many seeds a case runs with: n, or 1 under MPSCTP_SIM_SEED. */
+static uint64_t fo_nseeds(uint64_t n)
+{
+    const char *e = getenv("MPSCTP_SIM_SEED");
+    return e && *e ? 1 : n;
+}
 
 static void fo_config(const fo_case *fc, sim_config *c)
 {
@@ -181,6 +210,7 @@ static void fo_run(const fo_case *fc, fo_result *r)
         fprintf(stderr, "sim_new: %s\n", err);
     assert_non_null(s);
     fo_print_case(fc);
+    sim_set_packet_filter(s, fo_hb_filter, r);
     uint64_t t3_base = 0;
     int fail_seen = 0, up_seen = 0;
     int rc = 1;
@@ -306,9 +336,9 @@ static void fo_check_failover(const fo_case *fc, const fo_result *r)
     assert_false(r->m.paths[0].active);
 }
 
-static void test_no_failure_stays_on_primary(void **state)
+static void run_no_failure_stays_on_primary(uint64_t seed)
 {
-    fo_case fc = {.name = "no-failure", .seed = 11, .bytes = 6 * T_MIB, .pf = -1};
+    fo_case fc = {.name = "no-failure", .seed = seed, .bytes = 6 * T_MIB, .pf = -1};
     fo_result r;
     fo_run(&fc, &r);
     fprintf(stderr, "[%s] seed %" PRIu64 ": new data on path 0 %" PRIu64 ", on path 1 %" PRIu64
@@ -341,10 +371,31 @@ static void test_no_failure_stays_on_primary(void **state)
     assert_true(r.m.paths[1].confirmed);
 }
 
+static void test_no_failure_stays_on_primary(void **state)
+{
+    for (uint64_t i = 0; i < fo_nseeds(4); i++)
+        run_no_failure_stays_on_primary(fo_seed(11 + i));
+}
+
+static void run_primary_down(uint64_t seed)
+{
+    fo_case fc = {.name = "primary-down", .seed = seed, .bytes = 10 * T_MIB, .mode = FAIL_DOWN,
+                  .t_fail = 2500 * T_MS, .pf = -1};
+    fo_result r;
+    fo_run(&fc, &r);
+    fo_check_failover(&fc, &r);
+}
+
 static void test_primary_down(void **state)
 {
-    fo_case fc = {.name = "primary-down", .seed = 21, .bytes = 10 * T_MIB, .mode = FAIL_DOWN,
-                  .t_fail = 2500 * T_MS, .pf = -1};
+    for (uint64_t i = 0; i < fo_nseeds(4); i++)
+        run_primary_down(fo_seed(21 + i));
+}
+
+static void run_primary_loss(uint64_t seed)
+{
+    fo_case fc = {.name = "primary-loss100", .seed = seed, .bytes = 10 * T_MIB,
+                  .mode = FAIL_LOSS, .t_fail = 2500 * T_MS, .pf = -1};
     fo_result r;
     fo_run(&fc, &r);
     fo_check_failover(&fc, &r);
@@ -352,16 +403,13 @@ static void test_primary_down(void **state)
 
 static void test_primary_loss(void **state)
 {
-    fo_case fc = {.name = "primary-loss100", .seed = 22, .bytes = 10 * T_MIB,
-                  .mode = FAIL_LOSS, .t_fail = 2500 * T_MS, .pf = -1};
-    fo_result r;
-    fo_run(&fc, &r);
-    fo_check_failover(&fc, &r);
+    for (uint64_t i = 0; i < fo_nseeds(4); i++)
+        run_primary_loss(fo_seed(22 + i));
 }
 
-static void test_primary_returns(void **state)
+static void run_primary_returns(uint64_t seed)
 {
-    fo_case fc = {.name = "primary-returns", .seed = 23, .bytes = 20 * T_MIB,
+    fo_case fc = {.name = "primary-returns", .seed = seed, .bytes = 20 * T_MIB,
                   .mode = FAIL_DOWN, .t_fail = 2500 * T_MS, .t_up = 7 * T_S, .pf = -1};
     fo_result r;
     fo_run(&fc, &r);
@@ -379,10 +427,29 @@ static void test_primary_returns(void **state)
             fo_s(r.t_avail == NEVER ? NEVER : r.t_avail - fc.t_up), r.rto0_at_up_ms,
             fo_s(hi - fc.t_up), fo_s(r.t_new0), r.bytes0_at_avail, r.m.paths[0].bytes_sent);
     fo_print_paths(&r);
+    /* RFC 9260 s8.3: an idle (here inactive) destination is probed once per RTO +
+     * HB.interval, jittered by +-50% of the RTO: consecutive heartbeats on path 0
+     * from its failure to the first one after its return are at most HB.interval +
+     * 1.5 RTO apart (RTO at most RTO.Max). */
+    uint64_t max_gap = 0, gap_at = 0;
+    for (size_t i = 1; i < r.nhb0; i++) {
+        if (r.hb0[i] < r.t_unreach || r.hb0[i - 1] >= fc.t_up)
+            continue;
+        if (r.hb0[i] - r.hb0[i - 1] > max_gap) {
+            max_gap = r.hb0[i] - r.hb0[i - 1];
+            gap_at = r.hb0[i - 1];
+        }
+    }
+    uint64_t gap_hi = FO_HB * T_MS + FO_RTO_MAX * T_MS * 3 / 2 + FO_SLACK_NS;
+    fprintf(stderr, "[%s] seed %" PRIu64 ": %zu heartbeats on path 0; largest gap while "
+            "inactive %.3f s (from %.3f s), predicted at most HB.interval + 1.5*RTO.Max = "
+            "%.3f s\n", fc.name, fc.seed, r.nhb0, fo_s(max_gap), fo_s(gap_at), fo_s(gap_hi));
     assert_true(r.m.intact);
     assert_true(r.m.verified);
     assert_true(r.m.complete);
     assert_true(r.t_unreach != NEVER && r.t_unreach < fc.t_up);
+    assert_true(max_gap > 0);
+    assert_true(max_gap <= gap_hi);
     assert_true(r.t_new1 != NEVER && r.t_new1 < fc.t_up);
     assert_true(r.t_avail != NEVER);
     assert_true(r.t_avail > fc.t_up + FO_RTT_NS - FO_SLACK_NS);
@@ -395,22 +462,30 @@ static void test_primary_returns(void **state)
     assert_true(r.m.paths[0].active && r.m.paths[0].data_path);
 }
 
-static void test_both_paths_fail(void **state)
+static void test_primary_returns(void **state)
 {
-    fo_case fc = {.name = "both-fail", .seed = 24, .bytes = 10 * T_MIB, .mode = FAIL_DOWN,
+    for (uint64_t i = 0; i < fo_nseeds(8); i++)
+        run_primary_returns(fo_seed(23 + i));
+}
+
+static void run_both_paths_fail(uint64_t seed)
+{
+    fo_case fc = {.name = "both-fail", .seed = seed, .bytes = 10 * T_MIB, .mode = FAIL_DOWN,
                   .t_fail = 2500 * T_MS, .both = 1, .pf = -1};
     fo_result r;
     fo_run(&fc, &r);
     /* RFC 9260 s8.1: the association is lost when its error counter exceeds
-     * Association.Max.Retrans: AMR + 1 consecutive timeouts over both paths. At one
-     * timeout at a time, backing off from the RTO at the failure, that takes at most
-     * sum_{k=0..AMR} min(rto*2^k, max) (+ the first timer's offset). Both paths can time
-     * out in parallel, each backing off on its own from at least RTO.Min: at least
-     * ceil((AMR+1)/2) timeouts in a row on one path, less the first one's offset. */
+     * Association.Max.Retrans: AMR + 1 timeouts over both paths with no answer between.
+     * At one timeout at a time, backing off from the RTO at the failure, that takes at
+     * most sum_{k=0..AMR} min(rto*2^k, max) (+ the first timer's offset and restarts).
+     * Lower bound: errors come from at most four timers (T3 and heartbeat on each path),
+     * so one of them fires ceil((AMR+1)/4) times; its j-th run started after j errors on
+     * its path, each of which doubled the path's RTO (s6.3.3 E2, s8.3) from RTO.Min at
+     * least; the first run may have started up to an RTO before the failure. */
     uint64_t rto0 = (uint64_t)r.rto0_ms * T_MS;
     uint64_t hi = fo_backoff_sum(rto0, 0, FO_AMR) + rto0 + FO_RTT_NS +
                   FO_AMR * FO_RESTART_NS + FO_SLACK_NS;
-    uint64_t lo = fo_backoff_sum(FO_RTO_MIN * T_MS, 0, (FO_AMR + 1 + 1) / 2 - 1) - rto0 -
+    uint64_t lo = fo_backoff_sum(FO_RTO_MIN * T_MS, 0, (FO_AMR + 1 + 3) / 4 - 1) - rto0 -
                   FO_SLACK_NS;
     fprintf(stderr,
             "[%s] seed %" PRIu64 ": RTO at failure %u ms; COMM_LOST %.3f s after the "
@@ -434,9 +509,15 @@ static void test_both_paths_fail(void **state)
     assert_int_equal(r.m.unsent_delivered, 0);
 }
 
-static void test_pf_switch_over(void **state)
+static void test_both_paths_fail(void **state)
 {
-    fo_case fc = {.name = "pf0", .seed = 25, .bytes = 10 * T_MIB, .mode = FAIL_DOWN,
+    for (uint64_t i = 0; i < fo_nseeds(4); i++)
+        run_both_paths_fail(fo_seed(24 + i));
+}
+
+static void run_pf_switch_over(uint64_t seed)
+{
+    fo_case fc = {.name = "pf0", .seed = seed, .bytes = 10 * T_MIB, .mode = FAIL_DOWN,
                   .t_fail = 2500 * T_MS, .pf = 0};
     fo_result r;
     fo_run(&fc, &r);
@@ -467,6 +548,12 @@ static void test_pf_switch_over(void **state)
     assert_true(r.t_new1 <= hi_new);
     /* No UNREACHABLE before PF. */
     assert_true(r.t_unreach == NEVER || r.t_unreach > r.t_pf);
+}
+
+static void test_pf_switch_over(void **state)
+{
+    for (uint64_t i = 0; i < fo_nseeds(4); i++)
+        run_pf_switch_over(fo_seed(25 + i));
 }
 
 /* scenarios/failover.scn: the primary goes down and comes back; the client reports it
