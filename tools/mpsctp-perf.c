@@ -48,7 +48,9 @@
 #include "perf_pattern.h"
 
 #define DEFAULT_SCTP_PORT 5001
-#define DEFAULT_MSG_SIZE 1452
+/* without --msg-size: the association's fragmentation point (one DATA chunk per
+ * message), this when the stack does not say */
+#define DEFAULT_MSG_SIZE 1444
 #define MAX_ADDRS MPSCTP_STACK_MAX_ADDRS
 #define MAX_MSG (64u << 20)
 #define RECV_CHUNK (256u * 1024)
@@ -99,7 +101,7 @@ static void usage(void)
             "        [--path-max-retrans N] [--pf-max-retrans N] [--hb-interval MS]\n"
             "        [--sndbuf B] [--rcvbuf B]\n"
             "defaults: UDP port 9899 (client: any free port), remote UDP port 9899, SCTP port\n"
-            "5001, messages of 1452 bytes, 1 stream; sizes take k/M/G (2^10/2^20/2^30)\n");
+            "5001, messages of one DATA chunk (1444 bytes at the default MTU), 1 stream; sizes take k/M/G (2^10/2^20/2^30)\n");
     exit(2);
 }
 
@@ -186,7 +188,7 @@ static void parse(int argc, char **argv)
     int have_bytes = 0, have_time = 0;
     memset(&o, 0, sizeof(o));
     o.port = DEFAULT_SCTP_PORT;
-    o.msg_size = DEFAULT_MSG_SIZE;
+    o.msg_size = 0; /* from the association */
     o.streams = 1;
     o.verify = 1;
     o.remote_udp_port = MPSCTP_DEFAULT_UDP_PORT;
@@ -255,6 +257,8 @@ static void parse(int argc, char **argv)
             have_time = 1;
         } else if (!o.server && !strcmp(a, "--msg-size")) {
             o.msg_size = parse_u32(ARG(), MAX_MSG);
+            if (o.msg_size == 0)
+                usage();
         } else if (!o.server && !strcmp(a, "--streams")) {
             o.streams = parse_u32(ARG(), MAX_STREAMS);
         } else if (!o.server && !strcmp(a, "--unordered")) {
@@ -268,7 +272,7 @@ static void parse(int argc, char **argv)
     }
     if (!o.server) {
         if (!o.connect.n || have_bytes == have_time || (have_bytes && o.bytes == 0) ||
-            o.msg_size == 0 || o.streams == 0)
+            o.streams == 0)
             usage();
         if (!o.udp_port_set)
             o.udp_port = MPSCTP_UDP_PORT_ANY;
@@ -454,10 +458,12 @@ static socklen_t sa_len(const struct sockaddr *sa)
     return sa->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
 }
 
-/* DATA payload bytes per remote address, counted from the stack's packet trace
- * (retransmissions included): the byte counts where MPSCTP_PATH_STATS is missing. */
+/* DATA payload bytes per peer address and SCTP port (one association), counted from the
+ * stack's packet trace (retransmissions included): the byte counts where
+ * MPSCTP_PATH_STATS is missing or the association is gone before its last read. */
 typedef struct trace_bytes {
     struct sockaddr_storage addr;
+    uint16_t port;
     uint64_t sent, received;
 } trace_bytes;
 
@@ -465,16 +471,17 @@ static pthread_mutex_t trace_lock = PTHREAD_MUTEX_INITIALIZER;
 static trace_bytes traced[MAX_PATHS * 4];
 static int ntraced;
 
-static trace_bytes *traced_find(const struct sockaddr *sa, int add)
+static trace_bytes *traced_find(const struct sockaddr *sa, uint16_t port, int add)
 {
     for (int i = 0; i < ntraced; i++)
-        if (same_ip((struct sockaddr *)&traced[i].addr, sa))
+        if (traced[i].port == port && same_ip((struct sockaddr *)&traced[i].addr, sa))
             return &traced[i];
     if (!add || ntraced == (int)(sizeof(traced) / sizeof(traced[0])))
         return NULL;
     trace_bytes *p = &traced[ntraced++];
     memset(p, 0, sizeof(*p));
     memcpy(&p->addr, sa, sa_len(sa));
+    p->port = port;
     return p;
 }
 
@@ -496,8 +503,10 @@ static void count_trace(void *user, int dir, const uint8_t *pkt, size_t len,
     }
     if (!payload)
         return;
+    /* the peer's SCTP port: destination of what we send, source of what we receive */
+    uint16_t port = dir == 1 ? (uint16_t)(pkt[2] << 8 | pkt[3]) : (uint16_t)(pkt[0] << 8 | pkt[1]);
     pthread_mutex_lock(&trace_lock);
-    trace_bytes *p = traced_find(remote, 1);
+    trace_bytes *p = traced_find(remote, port, 1);
     if (p) {
         if (dir == 1)
             p->sent += payload;
@@ -516,6 +525,8 @@ typedef struct path_rep {
 
 typedef struct path_snap {
     int n;
+    int stale;      /* the association ended after this read: bytes from the trace */
+    uint16_t port;  /* the peer's SCTP port (trace counts) */
     path_rep p[MAX_PATHS];
 } path_snap;
 
@@ -531,11 +542,12 @@ static const char *path_state_name(int32_t s)
 }
 
 /* Reads every path of the association of sd into s. Returns 0, or -1 (errno) when the
- * association is gone: s is then left as it was. */
+ * association is gone: s is then left as it was but marked stale. */
 static int paths_get(int sd, path_snap *s)
 {
     path_snap n;
     memset(&n, 0, sizeof(n));
+    n.port = s->port;
     for (uint32_t i = 0; i < MAX_PATHS; i++) {
         struct mpsctp_pathstats ps;
         socklen_t len = sizeof(ps);
@@ -548,13 +560,17 @@ static int paths_get(int sd, path_snap *s)
         }
         if (errno == ENOENT && i > 0) /* past the last path */
             break;
-        if (errno != ENOPROTOOPT || i > 0)
+        if (errno != ENOPROTOOPT || i > 0) {
+            s->stale = 1;
             return -1;
+        }
         /* no MPSCTP_PATH_STATS in this stack: peer addresses, their state, traced bytes */
         struct sockaddr *pa = NULL;
         int np = mpsctp_getpaddrs(sd, 0, &pa);
-        if (np <= 0)
+        if (np <= 0) {
+            s->stale = 1;
             return -1;
+        }
         struct sctp_prim prim;
         socklen_t plen = sizeof(prim);
         memset(&prim, 0, sizeof(prim));
@@ -585,15 +601,15 @@ static int paths_get(int sd, path_snap *s)
     return 0;
 }
 
-/* Byte counts of the paths that have no MPSCTP_PATH_STATS, from the trace (exact at the
- * end, when the association is gone). */
+/* Byte counts from the trace for paths without MPSCTP_PATH_STATS, and for all when the
+ * association ended after the last read (the trace counts are exact at the end). */
 static void paths_fill_traced(path_snap *s)
 {
     pthread_mutex_lock(&trace_lock);
     for (int i = 0; i < s->n; i++) {
-        if (s->p[i].full)
+        if (s->p[i].full && !s->stale)
             continue;
-        trace_bytes *t = traced_find((struct sockaddr *)&s->p[i].ps.ps_address, 0);
+        trace_bytes *t = traced_find((struct sockaddr *)&s->p[i].ps.ps_address, s->port, 0);
         s->p[i].ps.ps_bytes_sent = t ? t->sent : 0;
         s->p[i].ps.ps_bytes_received = t ? t->received : 0;
     }
@@ -989,7 +1005,7 @@ static int serve(session *ss)
         free(buf);
         return 0;
     }
-    double t0 = now_s(), last = t0, next_report = t0 + o.interval;
+    double t0 = now_s(), last = t0, next_report = t0 + o.interval, next_snap = t0 + 0.25;
     paths_get(sd, &ss->paths);
     for (;;) {
         if (o.interval > 0) {
@@ -1027,9 +1043,11 @@ static int serve(session *ss)
         }
         if (flags & MSG_NOTIFICATION) {
             const union sctp_notification *nt = (const void *)buf;
-            /* the peer's SHUTDOWN: all its data is in, the paths' counts are final */
-            if (on_notification(buf, (size_t)n, &ss->log, ss->who) == SCTP_SHUTDOWN_EVENT)
-                paths_get(sd, &ss->paths);
+            /* a path state change, or the peer's SHUTDOWN (all its data is in): a fresh
+             * read of the paths, in case the association is gone by the end */
+            on_notification(buf, (size_t)n, &ss->log, ss->who);
+            paths_get(sd, &ss->paths);
+            next_snap = now_s() + 0.25;
             if ((size_t)n >= sizeof(struct sctp_assoc_change) &&
                 nt->sn_header.sn_type == SCTP_ASSOC_CHANGE &&
                 nt->sn_assoc_change.sac_state == SCTP_RESTART) {
@@ -1046,6 +1064,10 @@ static int serve(session *ss)
             continue;
         }
         last = now_s();
+        if (last >= next_snap) { /* the paths as they go, four times a second */
+            paths_get(sd, &ss->paths);
+            next_snap = last + 0.25;
+        }
         if (rx_part(&x, buf, (size_t)n, itype == SCTP_RECVV_RCVINFO ? &ri : NULL,
                     (flags & MSG_EOR) != 0, o.echo) < 0) {
             report_server(ss, &x, now_s() - t0, "out of memory (echo)", -1);
@@ -1177,6 +1199,7 @@ static int run_server(void)
         ss->peer_port = ntohs(peer.ss_family == AF_INET6
                                   ? ((struct sockaddr_in6 *)&peer)->sin6_port
                                   : ((struct sockaddr_in *)&peer)->sin_port);
+        ss->paths.port = ss->peer_port;
         if (o.once) {
             pthread_mutex_lock(&srv_lock);
             srv_active++;
@@ -1223,9 +1246,15 @@ static uint64_t client_sent;    /* bytes handed to the stack so far (__atomic) *
 /* Reads the paths of sd into *shared (under snap_lock) when the association is there. */
 static void snap_update(int sd, path_snap *shared)
 {
-    path_snap s;
-    if (paths_get(sd, &s) < 0)
+    pthread_mutex_lock(&snap_lock);
+    path_snap s = *shared;
+    pthread_mutex_unlock(&snap_lock);
+    if (paths_get(sd, &s) < 0) {
+        pthread_mutex_lock(&snap_lock);
+        shared->stale = 1;
+        pthread_mutex_unlock(&snap_lock);
         return;
+    }
     pthread_mutex_lock(&snap_lock);
     *shared = s;
     pthread_mutex_unlock(&snap_lock);
@@ -1411,7 +1440,11 @@ static int run_client(void)
                 sst.sstat_outstrms, o.streams);
         return client_fail("streams", EINVAL, 0, 0);
     }
+    if (!o.msg_size)
+        o.msg_size = sst.sstat_fragmentation_point ? sst.sstat_fragmentation_point
+                                                   : DEFAULT_MSG_SIZE;
     /* the peer's addresses, in its order, for the per-path reports */
+    client_paths.port = o.port;
     snap_update(sd, &client_paths);
 
     uint8_t *buf = calloc(1, o.msg_size);

@@ -175,7 +175,7 @@ corrupt)
     expect "server bytes" "$(field bytes "$sl")" 4194304
     expect "server verified" "$(field verified "$sl")" false
     expect "server ok" "$(field ok "$sl")" false
-    grep -q 'message 99 of stream 0 differs at byte 726' "$TMP/server.out" ||
+    grep -q 'message 99 of stream 0 differs at byte 722' "$TMP/server.out" ||
         fail "the error does not name the wrong byte"
     echo "ok: $(field error "$sl")"
     wait_server 1
