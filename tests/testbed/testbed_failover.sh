@@ -11,6 +11,9 @@
 #   down and path 1 again after it is back. The failover time (link down to UNREACHABLE)
 #   is printed against the rule: Path.Max.Retrans + 1 T3-rtx expiries, the RTO doubling
 #   each time up to RTO.Max (RFC 9260 s6.3.3 E2, s8.2), plus up to one RTO.
+# pf: the same with PotentiallyFailed.Max.Retrans 0 (RFC 7829): path 1 is reported
+#   POTENTIALLY_FAILED within about one RTO of the link going down (the first T3
+#   expiry), before UNREACHABLE.
 # loss: 16 MiB with 1% random loss on path 1 (the primary), both directions: every
 #   byte verified.
 #
@@ -165,6 +168,12 @@ check_both() { # check_both BYTES: exit statuses, byte counts, verification on b
     SPID=""
     cl=$(final_line "$TMP/client.out")
     sl=$(final_line "$TMP/server.out")
+    [ -n "$cl" ] || fail "no final report from the client"
+    [ -n "$sl" ] || fail "no final report from the server"
+    echo "client paths: $(jq -c '[.paths[] | {addr, state, bytes_sent, retransmissions, heartbeats_sent}]' <<< "$cl")"
+    echo "server paths: $(jq -c '[.paths[] | {addr, state, bytes_received}]' <<< "$sl")"
+    echo "client path events: $(jq -c '[.path_events[] | {t, addr, state}]' <<< "$cl")"
+    echo "server path events: $(jq -c '[.path_events[] | {t, addr, state}]' <<< "$sl")"
     [ "$crc" = 0 ] || fail "client exit status $crc: $(jq -r '.error // empty' <<< "$cl")"
     [ "$src" = 0 ] || fail "server exit status $src: $(jq -r '.error // empty' <<< "$sl")"
     ok "exit status 0 on both sides"
@@ -174,16 +183,13 @@ check_both() { # check_both BYTES: exit statuses, byte counts, verification on b
     [ "$(jq -r .verified <<< "$sl")" = true ] || fail "server verified: $(jq -r .verified <<< "$sl")"
     ok "$1 bytes sent, received and verified byte by byte, in $(jq -r .seconds <<< "$cl") s" \
         "($(calc "$(jq -r .goodput_bps <<< "$cl") / 1e6") Mbit/s)"
-    echo "client paths: $(jq -c '[.paths[] | {addr, state, bytes_sent, retransmissions, heartbeats_sent}]' <<< "$cl")"
-    echo "server paths: $(jq -c '[.paths[] | {addr, state, bytes_received}]' <<< "$sl")"
-    echo "client path events: $(jq -c '[.path_events[] | {t, addr, state}]' <<< "$cl")"
-    echo "server path events: $(jq -c '[.path_events[] | {t, addr, state}]' <<< "$sl")"
 }
 
 case $CASE in
-failover)
+failover | pf)
     TOTAL=$((32 << 20))
     DOWN_S=3
+    [ "$CASE" = pf ] && FAST+=(--pf-max-retrans 0)
     testbed_up --rate 20mbit
     start_server
     start_client --bytes "$TOTAL"
@@ -227,6 +233,24 @@ failover)
         ok "failover time within the rule"
     else
         bad "failover time $FO s outside $LO .. $HI s"
+    fi
+
+    if [ "$CASE" = pf ]; then
+        # RFC 7829: with PFMR 0 the first T3 expiry makes the path PF (new data moves)
+        t_pf=$(jq -r --arg a "$B1" --argjson t "$t_down0" \
+            '[.path_events[] | select(.addr == $a and .state == "POTENTIALLY_FAILED" and .wall >= $t)][0].wall // empty' <<< "$cl")
+        if [ -z "$t_pf" ]; then
+            bad "no POTENTIALLY_FAILED event for $B1 after the link went down"
+        else
+            PF_T=$(calc "$t_pf - $t_down")
+            PF_HI=$(calc "$R / 1000 + 0.3")
+            echo "PF time: $PF_T s (link down -> POTENTIALLY_FAILED); rule: one T3 expiry, at most one RTO ($R ms): accepted up to $PF_HI s"
+            if check "$PF_T <= $PF_HI && $t_pf <= $t_unr"; then
+                ok "PF within one RTO, before UNREACHABLE"
+            else
+                bad "POTENTIALLY_FAILED $PF_T s after the link went down (at most $PF_HI s, and before UNREACHABLE)"
+            fi
+        fi
     fi
 
     # bytes per path: path 1 before the failure, path 2 while path 1 was down, path 1 after
