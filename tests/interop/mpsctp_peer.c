@@ -52,6 +52,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <poll.h>
 #include <unistd.h>
 
 #include <mpsctp/socket.h>
@@ -101,6 +102,62 @@ static const struct {
 
 static peer_opts o;
 static int receiver_role;
+
+/* ---- multihoming -------------------------------------------------------------------- */
+
+static void sleep_ms(unsigned ms);
+
+static const char *addr_text(const void *sa, char *buf, size_t cap)
+{
+    struct sockaddr_in a;
+    memcpy(&a, sa, sizeof(a));
+    if (a.sin_family != AF_INET || !inet_ntop(AF_INET, &a.sin_addr, buf, (socklen_t)cap))
+        snprintf(buf, cap, "?");
+    return buf;
+}
+
+static const char *spc_state_name(uint32_t st)
+{
+    static const char *n[] = {"AVAILABLE", "UNREACHABLE", "REMOVED", "ADDED",
+                              "MADE_PRIM", "CONFIRMED", "POTENTIALLY_FAILED"};
+    return st < 7 ? n[st] : "OTHER";
+}
+
+static const char *spinfo_state_name(int32_t st)
+{
+    return st == SCTP_ACTIVE ? "ACTIVE" : st == SCTP_PF ? "PF" : st == SCTP_INACTIVE ? "INACTIVE"
+           : st == SCTP_UNCONFIRMED ? "UNCONFIRMED" : "OTHER";
+}
+
+/* The state of every peer address into list; returns 1 when all are active. */
+static int paddr_snapshot(int sd, char *list, size_t cap)
+{
+    struct sockaddr *addrs = NULL;
+    int n = mpsctp_getpaddrs(sd, 0, &addrs), all = n > 0;
+    const uint8_t *q = (const uint8_t *)addrs;
+    list[0] = 0;
+    for (int i = 0; i < n; i++, q += sizeof(struct sockaddr_in)) {
+        struct sctp_paddrinfo pi;
+        socklen_t l = sizeof(pi);
+        char t[64];
+        memset(&pi, 0, sizeof(pi));
+        memcpy(&pi.spinfo_address, q, sizeof(struct sockaddr_in));
+        if (mpsctp_getsockopt(sd, IPPROTO_SCTP, SCTP_GET_PEER_ADDR_INFO, &pi, &l) != 0)
+            pi.spinfo_state = -1;
+        peer_paddr_state(list, cap, addr_text(q, t, sizeof(t)), spinfo_state_name(pi.spinfo_state));
+        all &= pi.spinfo_state == SCTP_ACTIVE;
+    }
+    mpsctp_freepaddrs(addrs);
+    return all;
+}
+
+/* --wait-confirm: until every peer address is confirmed and active; then the snapshot. */
+static void wait_confirmed(int sd, peer_result *r)
+{
+    double until = peer_now_s() + o.wait_confirm_ms / 1000.0;
+    while (!paddr_snapshot(sd, r->paddrs_start, sizeof(r->paddrs_start)) && peer_now_s() < until)
+        sleep_ms(20);
+}
 
 /* ---- packet trace: chunk counters and the pcap file -------------------------------- */
 
@@ -259,6 +316,12 @@ static void rx_notification(rx *x, result *r, const uint8_t *buf, size_t len)
         if (st == SCTP_SHUTDOWN_COMP)
             r->shutdown_comp = 1;
     }
+    if (n->sn_header.sn_type == SCTP_PEER_ADDR_CHANGE && len >= sizeof(struct sctp_paddr_change)) {
+        struct sctp_paddr_change pc;
+        char t[64];
+        memcpy(&pc, buf, sizeof(pc));
+        peer_path_event(r, addr_text(&pc.spc_aaddr, t, sizeof(t)), spc_state_name(pc.spc_state));
+    }
 }
 
 /* After the association was lost: reads what is left (notifications) and records an
@@ -407,6 +470,7 @@ static int send_all(int sd, result *r)
 {
     uint8_t *buf = malloc(MAX_MSG);
     uint64_t sent = 0;
+    double t0 = peer_now_s();
     if (!buf)
         return -1;
     for (uint64_t g = 0; g < o.nmsgs; g++) {
@@ -440,6 +504,7 @@ static int send_all(int sd, result *r)
         sent += len;
         r->messages++;
         r->bytes = sent;
+        peer_sent(&o, r, sent, t0);
         if (o.abort_after && sent >= o.abort_after)
             break;
     }
@@ -467,13 +532,56 @@ static void *echo_reader_main(void *arg)
     return NULL;
 }
 
+typedef struct note_reader {
+    int sd;
+    result *r;
+    volatile double until; /* set once the transfer is over */
+} note_reader;
+
+/* Reads notifications (the sender gets no data) until SHUTDOWN COMPLETE, the loss of the
+ * association, or the deadline set after the transfer. */
+static void *note_reader_main(void *arg)
+{
+    note_reader *nr = arg;
+    uint8_t buf[2048];
+    while (!nr->r->shutdown_comp && !nr->r->aborted &&
+           (nr->until == 0 || peer_now_s() < nr->until)) {
+        struct pollfd p = {.fd = nr->sd, .events = POLLIN};
+        if (poll(&p, 1, 100) <= 0)
+            continue;
+        int flags = MSG_DONTWAIT;
+        struct iovec iov = {buf, sizeof(buf)};
+        ssize_t n = mpsctp_recvv(nr->sd, &iov, 1, NULL, NULL, NULL, NULL, NULL, &flags);
+        if (n < 0) {
+            if (errno == EAGAIN || errno == EINTR)
+                continue;
+            if (errno == ECONNRESET)
+                nr->r->econnreset = nr->r->aborted = 1;
+            break;
+        }
+        if (n == 0) {
+            sleep_ms(5);
+            continue;
+        }
+        if (flags & MSG_NOTIFICATION) {
+            rx x;
+            memset(&x, 0, sizeof(x));
+            rx_notification(&x, nr->r, buf, (size_t)n);
+            if (x.lost)
+                nr->r->aborted = 1;
+        }
+    }
+    return NULL;
+}
+
 /* ---- set-up ----------------------------------------------------------------------- */
 
 static int set_common(int sd, result *r)
 {
     int v = (int)o.buf, on = 1;
     struct sctp_initmsg im;
-    static const uint16_t types[] = {SCTP_ASSOC_CHANGE, SCTP_SHUTDOWN_EVENT};
+    static const uint16_t types[] = {SCTP_ASSOC_CHANGE, SCTP_SHUTDOWN_EVENT,
+                                     SCTP_PEER_ADDR_CHANGE};
 
     if (mpsctp_setsockopt(sd, SOL_SOCKET, SO_SNDBUF, &v, sizeof(v)) != 0 ||
         mpsctp_setsockopt(sd, SOL_SOCKET, SO_RCVBUF, &v, sizeof(v)) != 0 ||
@@ -500,12 +608,31 @@ static int set_common(int sd, result *r)
             return -1;
         }
     }
-    if (o.hb_interval) {
+    if (o.rto_min) {
+        struct sctp_rtoinfo ri = {.srto_assoc_id = SCTP_FUTURE_ASSOC, .srto_min = o.rto_min,
+                                  .srto_initial = o.rto_initial, .srto_max = o.rto_max};
+        if (mpsctp_setsockopt(sd, IPPROTO_SCTP, SCTP_RTOINFO, &ri, sizeof(ri)) != 0) {
+            snprintf(r->error, sizeof(r->error), "SCTP_RTOINFO: errno %d", errno);
+            return -1;
+        }
+    }
+    if (o.assoc_max_retrans) {
+        struct sctp_assocparams ap;
+        memset(&ap, 0, sizeof(ap));
+        ap.sasoc_assoc_id = SCTP_FUTURE_ASSOC;
+        ap.sasoc_asocmaxrxt = (uint16_t)o.assoc_max_retrans;
+        if (mpsctp_setsockopt(sd, IPPROTO_SCTP, SCTP_ASSOCINFO, &ap, sizeof(ap)) != 0) {
+            snprintf(r->error, sizeof(r->error), "SCTP_ASSOCINFO: errno %d", errno);
+            return -1;
+        }
+    }
+    if (o.hb_interval || o.path_max_retrans) {
         struct sctp_paddrparams pp;
         memset(&pp, 0, sizeof(pp));
         pp.spp_assoc_id = SCTP_FUTURE_ASSOC;
-        pp.spp_flags = SPP_HB_ENABLE;
+        pp.spp_flags = o.hb_interval ? SPP_HB_ENABLE : 0;
         pp.spp_hbinterval = o.hb_interval;
+        pp.spp_pathmaxrxt = (uint16_t)o.path_max_retrans;
         if (mpsctp_setsockopt(sd, IPPROTO_SCTP, SCTP_PEER_ADDR_PARAMS, &pp, sizeof(pp)) != 0) {
             snprintf(r->error, sizeof(r->error), "SCTP_PEER_ADDR_PARAMS: errno %d", errno);
             return -1;
@@ -530,10 +657,19 @@ static int open_assoc(mpsctp_stack *st, result *r)
     memset(&sin, 0, sizeof(sin));
     sin.sin_family = AF_INET;
     sin.sin_port = htons(o.port);
+    if (o.local_addrs) {
+        struct sockaddr_in la[PEER_MAX_ADDRS];
+        int n = peer_parse_addrs(o.local_addrs, la, PEER_MAX_ADDRS, o.server ? o.port : 0);
+        if (mpsctp_bindx(sd, (struct sockaddr *)la, n, SCTP_BINDX_ADD_ADDR) != 0) {
+            snprintf(r->error, sizeof(r->error), "bindx %s: errno %d", o.local_addrs, errno);
+            mpsctp_close(sd);
+            return -1;
+        }
+    }
     if (o.server) {
         int c;
         sin.sin_addr.s_addr = htonl(INADDR_ANY);
-        if (mpsctp_bind(sd, (struct sockaddr *)&sin, sizeof(sin)) != 0 ||
+        if ((!o.local_addrs && mpsctp_bind(sd, (struct sockaddr *)&sin, sizeof(sin)) != 0) ||
             mpsctp_listen(sd, 1) != 0) {
             snprintf(r->error, sizeof(r->error), "bind/listen on port %u: errno %d", o.port,
                      errno);
@@ -548,11 +684,8 @@ static int open_assoc(mpsctp_stack *st, result *r)
         mpsctp_close(sd);
         return c;
     }
-    if (inet_pton(AF_INET, o.addr, &sin.sin_addr) != 1) {
-        snprintf(r->error, sizeof(r->error), "bad address %s", o.addr);
-        mpsctp_close(sd);
-        return -1;
-    }
+    struct sockaddr_in pa[PEER_MAX_ADDRS];
+    int npa = peer_parse_addrs(o.addr, pa, PEER_MAX_ADDRS, o.port);
     struct sctp_udpencaps ue;
     memset(&ue, 0, sizeof(ue));
     ue.sue_assoc_id = SCTP_FUTURE_ASSOC;
@@ -562,7 +695,7 @@ static int open_assoc(mpsctp_stack *st, result *r)
         mpsctp_close(sd);
         return -1;
     }
-    if (mpsctp_connect(sd, (struct sockaddr *)&sin, sizeof(sin)) != 0) {
+    if (mpsctp_connectx(sd, (struct sockaddr *)pa, npa, NULL) != 0) {
         snprintf(r->error, sizeof(r->error), "connect to %s port %u: errno %d", o.addr, o.port,
                  errno);
         mpsctp_close(sd);
@@ -636,6 +769,8 @@ int main(int argc, char **argv)
         print_result(&r, &ss);
         return 1;
     }
+    if (o.wait_confirm_ms)
+        wait_confirmed(sd, &r);
     if (o.idle_ms)
         sleep_ms(o.idle_ms);
     t0 = peer_now_s();
@@ -657,10 +792,24 @@ int main(int argc, char **argv)
             snprintf(r.error, sizeof(r.error), "pthread_create failed");
             o.echo = 0;
         }
+        /* Multihoming: a reader takes the notifications (and their times) during the
+         * transfer, until SHUTDOWN COMPLETE or 10 s after the shutdown. */
+        note_reader nr = {.sd = sd, .r = &r};
+        int early = o.local_addrs && !o.echo;
+        if (early && pthread_create(&th, NULL, note_reader_main, &nr) != 0)
+            early = 0;
         rc = send_all(sd, &r);
+        if (o.local_addrs)
+            paddr_snapshot(sd, r.paddrs_end, sizeof(r.paddrs_end));
         if (o.echo)
             pthread_join(th, NULL);
-        if (rc == 0 && o.abort_after && r.bytes < o.bytes) {
+        if (early) {
+            if (rc == 0 && mpsctp_shutdown(sd, SHUT_WR) != 0 && !r.error[0])
+                snprintf(r.error, sizeof(r.error), "shutdown: errno %d", errno);
+            nr.until = peer_now_s() + 10;
+            pthread_join(th, NULL);
+            mpsctp_close(sd);
+        } else if (rc == 0 && o.abort_after && r.bytes < o.bytes) {
             abort_assoc(sd);
             we_aborted = r.aborted = 1;
         } else {

@@ -11,6 +11,15 @@
 #include <time.h>
 #include <unistd.h>
 
+static double t_start = -1; /* the program's first clock reading */
+
+static double since_start(void)
+{
+    if (t_start < 0)
+        t_start = peer_now_s();
+    return peer_now_s() - t_start;
+}
+
 static const char *usage_prog = "peer";
 static unsigned usage_extras;
 
@@ -21,6 +30,8 @@ void peer_usage(void)
             "  [--remote-udp-port R] [--bytes N] [--msg-size M | --msg-sizes LO..HI]\n"
             "  [--streams K] [--unordered] [--reverse] [--echo] [--abort-after N]\n"
             "  [--expect-abort] [--hb-interval MS] [--buf B] [--timeout S] [--no-verify]\n"
+            "  [--local-addrs A,B] [--rto MIN,INITIAL,MAX] [--pmr N] [--amr N] [--rate B]\n"
+            "  [--run-at BYTES CMD] [--wait-confirm MS]   (--client takes A,B too)\n"
             "%s"
             "sizes take k/M/G (2^10/2^20/2^30)\n",
             usage_prog,
@@ -72,6 +83,7 @@ void peer_parse(peer_opts *o, int argc, char **argv, const char *prog, unsigned 
     int have_role = 0, have_udp = 0;
     usage_prog = prog;
     usage_extras = extras;
+    since_start();
     memset(o, 0, sizeof(*o));
     o->bytes = 10u << 20;
     o->lo = o->hi = 1452;
@@ -90,6 +102,9 @@ void peer_parse(peer_opts *o, int argc, char **argv, const char *prog, unsigned 
             have_role = 1;
         } else if (!strcmp(a, "--client")) {
             o->addr = NEXT();
+            o->npeer_addrs = 0;
+            for (const char *c = o->addr; c && *c; c = strchr(c, ',') ? strchr(c, ',') + 1 : NULL)
+                o->npeer_addrs++;
             o->port = (uint16_t)peer_parse_size(NEXT());
             have_role = 1;
         } else if (!strcmp(a, "--udp-port")) {
@@ -124,6 +139,22 @@ void peer_parse(peer_opts *o, int argc, char **argv, const char *prog, unsigned 
             o->timeout = (unsigned)peer_parse_size(NEXT());
         } else if (!strcmp(a, "--no-verify")) {
             o->verify = 0;
+        } else if (!strcmp(a, "--local-addrs")) {
+            o->local_addrs = NEXT();
+        } else if (!strcmp(a, "--rto")) {
+            if (sscanf(NEXT(), "%u,%u,%u", &o->rto_min, &o->rto_initial, &o->rto_max) != 3)
+                peer_usage();
+        } else if (!strcmp(a, "--pmr")) {
+            o->path_max_retrans = (uint32_t)peer_parse_size(NEXT());
+        } else if (!strcmp(a, "--amr")) {
+            o->assoc_max_retrans = (uint32_t)peer_parse_size(NEXT());
+        } else if (!strcmp(a, "--rate")) {
+            o->rate = peer_parse_size(NEXT());
+        } else if (!strcmp(a, "--run-at")) {
+            o->run_at = peer_parse_size(NEXT());
+            o->run_cmd = NEXT();
+        } else if (!strcmp(a, "--wait-confirm")) {
+            o->wait_confirm_ms = (uint32_t)peer_parse_size(NEXT());
         } else if (!strcmp(a, "--idle") || !strcmp(a, "--min-heartbeats") ||
                    !strcmp(a, "--pcap") || !strcmp(a, "--linger")) {
             if (!(extras & PEER_OPTS_MPSCTP))
@@ -158,6 +189,7 @@ void peer_result_init(const peer_opts *o, peer_result *r)
 {
     memset(r, 0, sizeof(*r));
     r->verified = o->verify ? 1 : -1;
+    r->t_run = r->max_gap = r->last_rx = -1;
 }
 
 void peer_fail(peer_result *r, const char *fmt, uint64_t a, uint64_t b)
@@ -206,6 +238,11 @@ void peer_print_result(const peer_opts *o, const char *impl, const peer_result *
            r->aborted ? "true" : "false");
     if (extra)
         extra(r, user);
+    if (o->local_addrs || o->npeer_addrs > 1 || r->path_events[0])
+        printf(",\"path_events\":\"%s\",\"paddrs_start\":\"%s\",\"paddrs_end\":\"%s\","
+               "\"t_run\":%.3f,\"max_gap_ms\":%.0f",
+               r->path_events, r->paddrs_start, r->paddrs_end, r->t_run,
+               r->max_gap < 0 ? -1 : r->max_gap * 1000);
     if (r->error[0])
         printf(",\"error\":\"%s\"", r->error);
     printf("}\n");
@@ -234,6 +271,63 @@ double peer_now_s(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
+/* ---- multihoming -------------------------------------------------------------------- */
+
+int peer_parse_addrs(const char *list, struct sockaddr_in *out, int max, uint16_t port)
+{
+    char buf[256];
+    int n = 0;
+    snprintf(buf, sizeof(buf), "%s", list);
+    for (char *save = NULL, *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+        if (n == max)
+            peer_usage();
+        memset(&out[n], 0, sizeof(out[n]));
+        out[n].sin_family = AF_INET;
+        out[n].sin_port = htons(port);
+        if (inet_pton(AF_INET, t, &out[n].sin_addr) != 1)
+            peer_usage();
+        n++;
+    }
+    return n;
+}
+
+static void append(char *list, size_t cap, const char *text)
+{
+    size_t l = strlen(list);
+    if (l + strlen(text) + 2 < cap)
+        snprintf(list + l, cap - l, "%s%s", l ? ";" : "", text);
+}
+
+void peer_path_event(peer_result *r, const char *addr, const char *state)
+{
+    char e[96];
+    snprintf(e, sizeof(e), "%s %s @%.3f", addr, state, since_start());
+    append(r->path_events, sizeof(r->path_events), e);
+}
+
+void peer_paddr_state(char *list, size_t cap, const char *addr, const char *state)
+{
+    char e[96];
+    snprintf(e, sizeof(e), "%s=%s", addr, state);
+    append(list, cap, e);
+}
+
+void peer_sent(const peer_opts *o, peer_result *r, uint64_t sent, double t0)
+{
+    if (o->run_cmd && r->t_run < 0 && sent >= o->run_at) {
+        r->t_run = since_start();
+        if (system(o->run_cmd) != 0)
+            fprintf(stderr, "--run-at: '%s' failed\n", o->run_cmd);
+    }
+    if (o->rate) {
+        double due = t0 + (double)sent / (double)o->rate, now = peer_now_s();
+        if (due > now) {
+            struct timespec ts = {(time_t)(due - now), (long)((due - now - (double)(time_t)(due - now)) * 1e9)};
+            nanosleep(&ts, NULL);
+        }
+    }
+}
+
 /* ---- checking received messages --------------------------------------------------- */
 
 void peer_verify_init(const peer_opts *o, peer_verify *v)
@@ -258,6 +352,10 @@ uint64_t peer_check_message(const peer_opts *o, peer_verify *v, peer_result *r,
 
     r->messages++;
     r->bytes += len;
+    double t = since_start();
+    if (r->last_rx >= 0 && t - r->last_rx > r->max_gap)
+        r->max_gap = t - r->last_rx;
+    r->last_rx = t;
     if (!o->verify)
         return g;
     if (s >= o->streams)

@@ -8,11 +8,13 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <netinet/in.h>
 
 #include "interop_pattern.h"
 
 #define PEER_MAX_MSG (1u << 20)
 #define PEER_MAX_STREAMS 1024
+#define PEER_MAX_ADDRS 4
 
 /* Options only mpsctp_peer takes (--idle, --min-heartbeats, --pcap, --linger). */
 #define PEER_OPTS_MPSCTP 1u
@@ -37,6 +39,16 @@ typedef struct peer_opts {
     uint32_t min_heartbeats;
     const char *pcap_path;
     int linger_ms; /* -1: default */
+    /* multihoming and failover (both programs) */
+    const char *local_addrs; /* --local-addrs A,B: bindx these (server and client) */
+    int npeer_addrs;          /* --client A,B PORT: connectx to these (addr holds the list) */
+    uint32_t rto_min, rto_max, rto_initial; /* --rto MIN,INITIAL,MAX (ms), 0: default */
+    uint32_t path_max_retrans, assoc_max_retrans; /* --pmr N, --amr N */
+    uint64_t rate;            /* --rate BYTES: the sender sends at most this per second */
+    uint64_t run_at;          /* --run-at BYTES CMD: the sender runs CMD (sh) once that */
+    const char *run_cmd;      /*   many bytes have been sent */
+    uint32_t wait_confirm_ms; /* --wait-confirm MS: wait until every peer address is
+                                 confirmed and active before the transfer (at most MS) */
     /* derived */
     interop_sizes sizes;
     uint64_t nmsgs;     /* messages of the transfer */
@@ -70,6 +82,13 @@ typedef struct peer_result {
     int aborted;
     int comm_lost, econnreset, shutdown_comp; /* reported by mpsctp_peer only */
     char error[200];
+    /* multihoming: SCTP_PEER_ADDR_CHANGE events ("ADDR STATE @seconds;..."), peer address
+     * states before and after the transfer, the time --run-at ran its command and the
+     * longest pause between two received messages (seconds since the program started;
+     * -1: not at all) */
+    char path_events[1024];
+    char paddrs_start[160], paddrs_end[160];
+    double t_run, max_gap, last_rx;
 } peer_result;
 
 /* A zeroed result; verified 1 with --no-verify absent, else -1. */
@@ -96,6 +115,22 @@ void peer_print_result(const peer_opts *o, const char *impl, const peer_result *
 void peer_arm_timeout(const peer_opts *o);
 
 double peer_now_s(void);
+
+/* ---- multihoming -------------------------------------------------------------------- */
+
+/* Parses a comma-separated IPv4 list into out[0..max-1] with port; returns the count,
+ * or peer_usage() on a bad address or more than max. */
+int peer_parse_addrs(const char *list, struct sockaddr_in *out, int max, uint16_t port);
+
+/* Records an SCTP_PEER_ADDR_CHANGE event (address text, state name) with its time. */
+void peer_path_event(peer_result *r, const char *addr, const char *state);
+
+/* Appends "ADDR=STATE" to a peer address state list (start or end snapshot). */
+void peer_paddr_state(char *list, size_t cap, const char *addr, const char *state);
+
+/* The sender calls this after each message with the bytes sent so far: runs the
+ * --run-at command once they pass its threshold, and sleeps to keep to --rate. */
+void peer_sent(const peer_opts *o, peer_result *r, uint64_t sent, double t0);
 
 /* ---- checking received messages --------------------------------------------------- */
 

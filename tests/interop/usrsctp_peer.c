@@ -52,6 +52,73 @@ typedef peer_result result;
 
 static peer_opts o;
 static int receiver_role; /* this side receives the transfer */
+static result *events_to; /* where SCTP_PEER_ADDR_CHANGE events are recorded */
+
+/* ---- multihoming -------------------------------------------------------------------- */
+
+static const char *addr_text(const void *sa, char *buf, size_t cap)
+{
+    struct sockaddr_in a;
+    memcpy(&a, sa, sizeof(a));
+    if (a.sin_family != AF_INET || !inet_ntop(AF_INET, &a.sin_addr, buf, (socklen_t)cap))
+        snprintf(buf, cap, "?");
+    return buf;
+}
+
+static const char *spc_state_name(uint32_t st)
+{
+    switch (st) {
+    case SCTP_ADDR_AVAILABLE: return "AVAILABLE";
+    case SCTP_ADDR_UNREACHABLE: return "UNREACHABLE";
+    case SCTP_ADDR_REMOVED: return "REMOVED";
+    case SCTP_ADDR_ADDED: return "ADDED";
+    case SCTP_ADDR_MADE_PRIM: return "MADE_PRIM";
+    case SCTP_ADDR_CONFIRMED: return "CONFIRMED";
+    default: return "OTHER";
+    }
+}
+
+static const char *spinfo_state_name(int32_t st)
+{
+    if (st & SCTP_UNCONFIRMED)
+        return "UNCONFIRMED";
+    return st == SCTP_ACTIVE ? "ACTIVE" : st == SCTP_INACTIVE ? "INACTIVE" : "OTHER";
+}
+
+/* The state of every peer address into list; returns 1 when all are confirmed and
+ * active. */
+static int paddr_snapshot(struct socket *s, char *list, size_t cap)
+{
+    struct sockaddr *addrs = NULL;
+    int n = usrsctp_getpaddrs(s, 0, &addrs), all = n > 0;
+    const uint8_t *q = (const uint8_t *)addrs;
+    list[0] = 0;
+    for (int i = 0; i < n; i++) {
+        struct sctp_paddrinfo pi;
+        socklen_t l = sizeof(pi);
+        char t[64];
+        size_t sl = ((const struct sockaddr *)q)->sa_family == AF_INET6
+                        ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
+        memset(&pi, 0, sizeof(pi));
+        memcpy(&pi.spinfo_address, q, sl);
+        if (usrsctp_getsockopt(s, IPPROTO_SCTP, SCTP_GET_PEER_ADDR_INFO, &pi, &l) != 0)
+            pi.spinfo_state = -1;
+        peer_paddr_state(list, cap, addr_text(q, t, sizeof(t)), spinfo_state_name(pi.spinfo_state));
+        all &= pi.spinfo_state == SCTP_ACTIVE;
+        q += sl;
+    }
+    if (n > 0)
+        usrsctp_freepaddrs(addrs);
+    return all;
+}
+
+/* --wait-confirm: until every peer address is confirmed and active; then the snapshot. */
+static void wait_confirmed(struct socket *s, result *r)
+{
+    double until = peer_now_s() + o.wait_confirm_ms / 1000.0;
+    while (!paddr_snapshot(s, r->paddrs_start, sizeof(r->paddrs_start)) && peer_now_s() < until)
+        usleep(20000);
+}
 
 static void print_result(const result *r)
 {
@@ -97,6 +164,12 @@ static void rx_notification(rx *x, const uint8_t *buf, size_t len)
     const union sctp_notification *n = (const void *)buf;
     if (len < sizeof(n->sn_header))
         return;
+    if (n->sn_header.sn_type == SCTP_PEER_ADDR_CHANGE && events_to &&
+        len >= sizeof(struct sctp_paddr_change)) {
+        char t[64];
+        peer_path_event(events_to, addr_text(&n->sn_paddr_change.spc_aaddr, t, sizeof(t)),
+                        spc_state_name(n->sn_paddr_change.spc_state));
+    }
     if (n->sn_header.sn_type == SCTP_ASSOC_CHANGE) {
         uint16_t st = n->sn_assoc_change.sac_state;
         if (st == SCTP_COMM_LOST || st == SCTP_CANT_STR_ASSOC)
@@ -192,6 +265,7 @@ static int send_all(struct socket *sock, result *r)
 {
     uint8_t *buf = malloc(MAX_MSG);
     uint64_t sent = 0;
+    double t0 = peer_now_s();
     if (!buf)
         return -1;
     for (uint64_t g = 0; g < o.nmsgs; g++) {
@@ -216,6 +290,7 @@ static int send_all(struct socket *sock, result *r)
         sent += len;
         r->messages++;
         r->bytes = sent;
+        peer_sent(&o, r, sent, t0);
         if (o.abort_after && sent >= o.abort_after)
             break;
     }
@@ -247,6 +322,16 @@ static void *echo_reader_main(void *arg)
     return NULL;
 }
 
+typedef echo_reader tail_reader;
+
+/* Reads notifications until SHUTDOWN COMPLETE (or the loss of the association). */
+static void *tail_reader_main(void *arg)
+{
+    tail_reader *t = arg;
+    receive(t->sock, &t->r, NULL, 0, 1);
+    return NULL;
+}
+
 /* ---- set-up ----------------------------------------------------------------------- */
 
 static void set_common(struct socket *s)
@@ -254,7 +339,7 @@ static void set_common(struct socket *s)
     int v = (int)o.buf, on = 1;
     struct sctp_initmsg im;
     struct sctp_event ev;
-    uint16_t types[] = {SCTP_ASSOC_CHANGE};
+    uint16_t types[] = {SCTP_ASSOC_CHANGE, SCTP_PEER_ADDR_CHANGE};
 
     usrsctp_setsockopt(s, SOL_SOCKET, SO_SNDBUF, &v, sizeof(v));
     usrsctp_setsockopt(s, SOL_SOCKET, SO_RCVBUF, &v, sizeof(v));
@@ -271,14 +356,33 @@ static void set_common(struct socket *s)
         ev.se_on = 1;
         usrsctp_setsockopt(s, IPPROTO_SCTP, SCTP_EVENT, &ev, sizeof(ev));
     }
-    if (o.hb_interval) {
+    if (o.hb_interval || o.path_max_retrans) {
         struct sctp_paddrparams pp;
         memset(&pp, 0, sizeof(pp));
         pp.spp_assoc_id = SCTP_FUTURE_ASSOC;
-        pp.spp_flags = SPP_HB_ENABLE;
+        pp.spp_flags = o.hb_interval ? SPP_HB_ENABLE : 0;
         pp.spp_hbinterval = o.hb_interval;
+        pp.spp_pathmaxrxt = (uint16_t)o.path_max_retrans;
         if (usrsctp_setsockopt(s, IPPROTO_SCTP, SCTP_PEER_ADDR_PARAMS, &pp, sizeof(pp)) != 0)
             perror("usrsctp_peer: SCTP_PEER_ADDR_PARAMS");
+    }
+    if (o.rto_min) {
+        struct sctp_rtoinfo ri;
+        memset(&ri, 0, sizeof(ri));
+        ri.srto_assoc_id = SCTP_FUTURE_ASSOC;
+        ri.srto_min = o.rto_min;
+        ri.srto_initial = o.rto_initial;
+        ri.srto_max = o.rto_max;
+        if (usrsctp_setsockopt(s, IPPROTO_SCTP, SCTP_RTOINFO, &ri, sizeof(ri)) != 0)
+            perror("usrsctp_peer: SCTP_RTOINFO");
+    }
+    if (o.assoc_max_retrans) {
+        struct sctp_assocparams ap;
+        memset(&ap, 0, sizeof(ap));
+        ap.sasoc_assoc_id = SCTP_FUTURE_ASSOC;
+        ap.sasoc_asocmaxrxt = (uint16_t)o.assoc_max_retrans;
+        if (usrsctp_setsockopt(s, IPPROTO_SCTP, SCTP_ASSOCINFO, &ap, sizeof(ap)) != 0)
+            perror("usrsctp_peer: SCTP_ASSOCINFO");
     }
 }
 
@@ -303,10 +407,18 @@ static struct socket *open_assoc(result *r)
     memset(&sin, 0, sizeof(sin));
     sin.sin_family = AF_INET;
     sin.sin_port = htons(o.port);
+    if (o.local_addrs) {
+        struct sockaddr_in la[PEER_MAX_ADDRS];
+        int n = peer_parse_addrs(o.local_addrs, la, PEER_MAX_ADDRS, o.server ? o.port : 0);
+        if (usrsctp_bindx(s, (struct sockaddr *)la, n, SCTP_BINDX_ADD_ADDR) != 0) {
+            snprintf(r->error, sizeof(r->error), "bindx %s: errno %d", o.local_addrs, errno);
+            return NULL;
+        }
+    }
     if (o.server) {
         struct socket *c;
         sin.sin_addr.s_addr = htonl(INADDR_ANY);
-        if (usrsctp_bind(s, (struct sockaddr *)&sin, sizeof(sin)) != 0 ||
+        if ((!o.local_addrs && usrsctp_bind(s, (struct sockaddr *)&sin, sizeof(sin)) != 0) ||
             usrsctp_listen(s, 1) != 0) {
             snprintf(r->error, sizeof(r->error), "bind/listen on port %u: errno %d", o.port,
                      errno);
@@ -318,15 +430,13 @@ static struct socket *open_assoc(result *r)
             snprintf(r->error, sizeof(r->error), "accept: errno %d", errno);
         return c;
     }
-    if (inet_pton(AF_INET, o.addr, &sin.sin_addr) != 1) {
-        snprintf(r->error, sizeof(r->error), "bad address %s", o.addr);
-        return NULL;
-    }
+    struct sockaddr_in pa[PEER_MAX_ADDRS];
+    int npa = peer_parse_addrs(o.addr, pa, PEER_MAX_ADDRS, o.port);
     if (set_encaps(s, o.remote_udp_port) != 0) {
         snprintf(r->error, sizeof(r->error), "SCTP_REMOTE_UDP_ENCAPS_PORT: errno %d", errno);
         return NULL;
     }
-    if (usrsctp_connect(s, (struct sockaddr *)&sin, sizeof(sin)) != 0) {
+    if (usrsctp_connectx(s, (struct sockaddr *)pa, npa, NULL) != 0) {
         snprintf(r->error, sizeof(r->error), "connect to %s port %u: errno %d", o.addr, o.port,
                  errno);
         usrsctp_close(s);
@@ -356,6 +466,9 @@ int main(int argc, char **argv)
         usrsctp_finish();
         return 1;
     }
+    events_to = &r;
+    if (o.wait_confirm_ms)
+        wait_confirmed(s, &r);
     t0 = peer_now_s();
     sender = o.server ? o.reverse : !o.reverse;
     receiver_role = !sender && !o.echo;
@@ -368,12 +481,30 @@ int main(int argc, char **argv)
         memset(&er, 0, sizeof(er));
         er.sock = s;
         peer_result_init(&o, &er.r);
+        /* Multihoming: notifications are read (and timed) while the transfer runs, by
+         * the reader that then waits for SHUTDOWN COMPLETE. */
+        int early_tail = o.local_addrs && !o.echo;
+        tail_reader tr;
+        memset(&tr, 0, sizeof(tr));
+        tr.sock = s;
+        tr.r.verified = -1;
         if (o.echo)
             pthread_create(&th, NULL, echo_reader_main, &er);
+        if (early_tail)
+            pthread_create(&th, NULL, tail_reader_main, &tr);
         int rc = send_all(s, &r);
+        if (o.local_addrs)
+            paddr_snapshot(s, r.paddrs_end, sizeof(r.paddrs_end));
         if (o.echo)
             pthread_join(th, NULL);
-        if (rc == 0 && o.abort_after && r.bytes < o.bytes) {
+        if (early_tail) {
+            if (rc == 0)
+                usrsctp_shutdown(s, SHUT_WR);
+            pthread_join(th, NULL);
+            if (tr.r.aborted)
+                r.aborted = 1;
+            usrsctp_close(s);
+        } else if (rc == 0 && o.abort_after && r.bytes < o.bytes) {
             abort_assoc(s);
             r.aborted = 1;
         } else {
