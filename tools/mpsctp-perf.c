@@ -504,7 +504,8 @@ static void count_trace(void *user, int dir, const uint8_t *pkt, size_t len,
     if (!payload)
         return;
     /* the peer's SCTP port: destination of what we send, source of what we receive */
-    uint16_t port = dir == 1 ? (uint16_t)(pkt[2] << 8 | pkt[3]) : (uint16_t)(pkt[0] << 8 | pkt[1]);
+    const uint8_t *pp = dir == 1 ? pkt + 2 : pkt;
+    uint16_t port = (uint16_t)(pp[0] << 8 | pp[1]);
     pthread_mutex_lock(&trace_lock);
     trace_bytes *p = traced_find(remote, port, 1);
     if (p) {
@@ -583,7 +584,7 @@ static int paths_get(int sd, path_snap *s)
             path_rep *r = &n.p[n.n++];
             memcpy(&r->ps.ps_address, sa, sa_len(sa));
             r->ps.ps_index = (uint32_t)k;
-            r->ps.ps_primary = same_ip(sa, (struct sockaddr *)&prim.ssp_addr);
+            r->ps.ps_primary = same_ip(sa, (struct sockaddr *)&prim.ssp_addr) ? 1u : 0u;
             struct sctp_paddrinfo pi;
             socklen_t ilen = sizeof(pi);
             memset(&pi, 0, sizeof(pi));
