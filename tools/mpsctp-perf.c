@@ -1078,7 +1078,7 @@ static int serve(session *ss)
         if (o.echo && (flags & MSG_EOR)) {
             struct sctp_sndinfo si;
             memset(&si, 0, sizeof(si));
-            si.snd_sid = x.sid;
+            si.snd_sid = (uint16_t)x.sid;
             si.snd_ppid = htonl(x.m);
             si.snd_flags = x.unordered ? SCTP_UNORDERED : 0;
             struct iovec eio = {x.echo_buf, (size_t)x.off};
