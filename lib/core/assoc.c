@@ -27,8 +27,7 @@ mpsctp_assoc *assoc_new(mpsctp_endpoint *ep, const mpsctp_addr *remote, uint16_t
     a->peer_port = peer_port;
     a->state = MPSCTP_CLOSED;
     a->ccops = &cc_standard;
-    a->npaths = 1;
-    path_init(&a->paths[0], remote, (uint64_t)a->cfg.rto_initial_ms * NS_PER_MS);
+    assoc_add_path(a, remote, 0);
     a->last_data_path = -1;
     a->t1_deadline = a->t2_deadline = a->t5_deadline = a->sack_deadline =
         MPSCTP_TSTAMP_NEVER;
@@ -88,6 +87,12 @@ int assoc_setup_data(mpsctp_assoc *a, uint16_t os, uint16_t is, uint32_t my_itsn
 
 void assoc_event(mpsctp_assoc *a, mpsctp_event_type type, uint32_t state, uint16_t error)
 {
+    assoc_event_path(a, type, state, error, 0);
+}
+
+void assoc_event_path(mpsctp_assoc *a, mpsctp_event_type type, uint32_t state,
+                      uint16_t error, uint32_t path)
+{
     mpsctp_event ev;
     memset(&ev, 0, sizeof(ev));
     ev.type = type;
@@ -95,37 +100,10 @@ void assoc_event(mpsctp_assoc *a, mpsctp_event_type type, uint32_t state, uint16
     ev.assoc_id = a->id;
     ev.state = state;
     ev.error = error;
+    ev.path = path;
     ev.outbound_streams = a->os;
     ev.inbound_streams = a->is;
     ep_event(a->ep, &ev);
-}
-
-/* Reports a path state change. */
-void assoc_path_event(mpsctp_assoc *a, uint32_t pi, uint32_t state)
-{
-    mpsctp_event ev;
-    memset(&ev, 0, sizeof(ev));
-    ev.type = MPSCTP_EV_PEER_ADDR_CHANGE;
-    ev.assoc = a;
-    ev.assoc_id = a->id;
-    ev.state = state;
-    ev.path = pi;
-    ep_event(a->ep, &ev);
-}
-
-/* Arms the heartbeat timer of path pi: RTO + HB.interval, jittered by +-50% of the RTO
- * (RFC 9260 s8.3). */
-static void hb_arm(mpsctp_assoc *a, uint32_t pi, mpsctp_tstamp now)
-{
-    mpsctp_path *p = &a->paths[pi];
-    if (a->cfg.hb_interval_ms == 0) {
-        p->hb_deadline = MPSCTP_TSTAMP_NEVER;
-        return;
-    }
-    uint32_t r;
-    ep_random(a->ep, &r, sizeof(r));
-    uint64_t jitter = p->rto ? (uint64_t)r % p->rto : 0; /* 0 .. RTO */
-    p->hb_deadline = now + (uint64_t)a->cfg.hb_interval_ms * NS_PER_MS + p->rto / 2 + jitter;
 }
 
 void assoc_set_state(mpsctp_assoc *a, mpsctp_state s)
@@ -198,36 +176,6 @@ void assoc_abort_with(mpsctp_assoc *a, uint16_t cause, const uint8_t *v, size_t 
     assoc_close(a, change, cause);
 }
 
-int assoc_error(mpsctp_assoc *a)
-{
-    a->error_count++;
-    if (a->error_count > a->cfg.assoc_max_retrans) {
-        /* RFC 9260 s8.1: the peer is unreachable. */
-        assoc_abort_with(a, 0, NULL, 0, MPSCTP_COMM_LOST);
-        return 1;
-    }
-    return 0;
-}
-
-int assoc_path_error(mpsctp_assoc *a, uint32_t pi)
-{
-    mpsctp_path *p = &a->paths[pi];
-    p->error_count++;
-    if (p->error_count > a->cfg.path_max_retrans && p->active) {
-        p->active = 0;
-        assoc_path_event(a, pi, MPSCTP_ADDR_UNREACHABLE);
-    }
-    return assoc_error(a);
-}
-
-int assoc_path_find(const mpsctp_assoc *a, const mpsctp_addr *addr)
-{
-    for (uint32_t i = 0; i < a->npaths; i++)
-        if (mpsctp_addr_equal(&a->paths[i].remote, addr))
-            return (int)i;
-    return -1;
-}
-
 mpsctp_tstamp assoc_deadline(const mpsctp_assoc *a)
 {
     if (a->state == MPSCTP_CLOSED)
@@ -248,48 +196,6 @@ mpsctp_tstamp assoc_deadline(const mpsctp_assoc *a)
     return d;
 }
 
-/* RFC 9260 s8.3: sends a HEARTBEAT on path pi carrying our private info (path index,
- * send time, nonce). */
-static void send_heartbeat(mpsctp_assoc *a, uint32_t pi, mpsctp_tstamp now)
-{
-    mpsctp_path *p = &a->paths[pi];
-    ep_random(a->ep, &p->hb_nonce, sizeof(p->hb_nonce));
-    uint8_t info[20];
-    put32(info, pi);
-    put32(info + 4, (uint32_t)(now >> 32));
-    put32(info + 8, (uint32_t)now);
-    memcpy(info + 12, &p->hb_nonce, 8);
-    uint8_t b[32];
-    wbuf w;
-    wbuf_init(&w, b, sizeof(b));
-    size_t off = codec_chunk_begin(&w, SCTP_HEARTBEAT, 0);
-    codec_param_put(&w, SCTP_P_HEARTBEAT_INFO, info, sizeof(info));
-    codec_chunk_end(&w, off);
-    assoc_queue_ctrl(a, (int)pi, b, w.len);
-    p->hb_outstanding = 1;
-}
-
-static void hb_timeout(mpsctp_assoc *a, uint32_t pi, mpsctp_tstamp now)
-{
-    mpsctp_path *p = &a->paths[pi];
-    if (p->hb_outstanding) {
-        /* RFC 9260 s8.3: an unanswered heartbeat counts as an error on the path and the
-         * association; the RTO backs off. */
-        path_backoff(p, assoc_rto_max(a));
-        if (assoc_path_error(a, pi))
-            return;
-    } else if (p->last_send &&
-               now - p->last_send < (uint64_t)a->cfg.hb_interval_ms * NS_PER_MS) {
-        /* Only idle paths need heartbeats: one that carried data within the interval is
-         * known to work (RFC 9260 s8.3). Counting from the last send lands past now. */
-        hb_arm(a, pi, p->last_send);
-        return;
-    }
-    send_heartbeat(a, pi, now);
-    /* Check for the answer after one RTO; the HEARTBEAT ACK re-arms the interval. */
-    p->hb_deadline = now + p->rto;
-}
-
 void assoc_timeout(mpsctp_assoc *a, mpsctp_tstamp now)
 {
     a->burst = a->cfg.max_burst;
@@ -305,10 +211,20 @@ void assoc_timeout(mpsctp_assoc *a, mpsctp_tstamp now)
         if (a->cfg.max_init_timeo_ms && (uint64_t)a->cfg.max_init_timeo_ms * NS_PER_MS < cap)
             cap = (uint64_t)a->cfg.max_init_timeo_ms * NS_PER_MS;
         path_backoff(&a->paths[0], cap);
+        /* RFC 9260 s6.4: each retransmission of INIT or COOKIE ECHO goes to the next
+         * address the user gave (all of them are confirmed, s5.4 rule 1). */
+        uint32_t n = a->npaths;
+        for (uint32_t k = 1; k <= n; k++) {
+            uint32_t i = (a->t1_path + k) % n;
+            if (a->paths[i].confirmed) {
+                a->t1_path = i;
+                break;
+            }
+        }
         if (a->state == MPSCTP_COOKIE_WAIT && a->init_chunk)
-            assoc_queue_ctrl(a, 0, a->init_chunk, a->init_len);
+            assoc_queue_ctrl(a, (int)a->t1_path, a->init_chunk, a->init_len);
         else if (a->state == MPSCTP_COOKIE_ECHOED && a->cookie)
-            assoc_queue_ctrl(a, 0, a->cookie, a->cookie_len);
+            assoc_queue_ctrl(a, (int)a->t1_path, a->cookie, a->cookie_len);
         a->t1_deadline = now + a->paths[0].rto;
     }
     if (a->t5_deadline <= now) {
@@ -318,10 +234,14 @@ void assoc_timeout(mpsctp_assoc *a, mpsctp_tstamp now)
     }
     if (a->t2_deadline <= now) {
         a->t2_deadline = MPSCTP_TSTAMP_NEVER;
-        mpsctp_path *p = &a->paths[a->primary];
+        /* RFC 9260 s9.2: T2 expiry is an error on the path the chunk went to; the next
+         * one goes to the data path, which moves off a failed path. */
+        uint32_t t2p = assoc_data_path(a);
+        mpsctp_path *p = &a->paths[t2p];
         path_backoff(p, assoc_rto_max(a));
-        if (assoc_error(a))
+        if (assoc_path_error(a, t2p, now))
             return;
+        p = &a->paths[assoc_data_path(a)];
         if (a->state == MPSCTP_SHUTDOWN_SENT || a->state == MPSCTP_SHUTDOWN_ACK_SENT) {
             uint8_t b[8];
             wbuf w;
@@ -343,7 +263,7 @@ void assoc_timeout(mpsctp_assoc *a, mpsctp_tstamp now)
         if (a->paths[i].t3_deadline <= now)
             assoc_t3_expired(a, (int)i, now);
         if (a->state != MPSCTP_CLOSED && a->paths[i].hb_deadline <= now)
-            hb_timeout(a, i, now);
+            assoc_hb_timeout(a, i, now);
     }
 }
 
@@ -488,34 +408,6 @@ int mpsctp_assoc_status_get(const mpsctp_assoc *a, mpsctp_assoc_status *st)
     return 0;
 }
 
-int mpsctp_assoc_path_info(const mpsctp_assoc *a, uint32_t idx, mpsctp_path_info *pi)
-{
-    if (!a || !pi)
-        return MPSCTP_ERR_INVAL;
-    if (idx >= a->npaths)
-        return MPSCTP_ERR_NOENT;
-    const mpsctp_path *p = &a->paths[idx];
-    const cc_path *c = &a->cc[idx];
-    memset(pi, 0, sizeof(*pi));
-    pi->remote = p->remote;
-    pi->active = p->active;
-    pi->confirmed = p->confirmed;
-    pi->pf = p->pf;
-    pi->cwnd = c->cwnd;
-    pi->ssthresh = c->ssthresh;
-    pi->partial_bytes_acked = c->pba;
-    pi->flight_size = c->flight;
-    pi->mtu = c->mtu ? c->mtu : a->cfg.mtu;
-    pi->srtt_ms = (uint32_t)(p->srtt / NS_PER_MS);
-    pi->rttvar_ms = (uint32_t)(p->rttvar / NS_PER_MS);
-    pi->rto_ms = (uint32_t)(p->rto / NS_PER_MS);
-    pi->error_count = p->error_count;
-    pi->bytes_sent = p->bytes_sent;
-    pi->data_chunks_sent = p->data_chunks_sent;
-    pi->retransmissions = p->retransmissions;
-    return 0;
-}
-
 int mpsctp_assoc_sndqueue_info(const mpsctp_assoc *a, uint32_t *limit, uint32_t *total,
                                uint32_t *per_stream, uint32_t cap, uint32_t *nstreams)
 {
@@ -532,38 +424,3 @@ int mpsctp_assoc_set_sndbuf(mpsctp_assoc *a, uint32_t bytes)
     return 0;
 }
 
-void assoc_start_heartbeats(mpsctp_assoc *a, mpsctp_tstamp now)
-{
-    for (uint32_t i = 0; i < a->npaths; i++)
-        hb_arm(a, i, now);
-}
-
-void assoc_heartbeat_ack(mpsctp_assoc *a, const uint8_t *info, size_t len, mpsctp_tstamp now)
-{
-    if (len != 20)
-        return;
-    uint32_t pi = get32(info);
-    if (pi >= a->npaths)
-        return;
-    mpsctp_path *p = &a->paths[pi];
-    uint64_t nonce;
-    memcpy(&nonce, info + 12, 8);
-    /* RFC 9260 s8.3: only an answer to our latest heartbeat counts. */
-    if (!p->hb_outstanding || nonce != p->hb_nonce)
-        return;
-    mpsctp_tstamp sent = ((uint64_t)get32(info + 4) << 32) | get32(info + 8);
-    if (sent <= now)
-        path_rtt_sample(p, now - sent, assoc_rto_min(a), assoc_rto_max(a));
-    p->hb_outstanding = 0;
-    p->error_count = 0;
-    a->error_count = 0;
-    if (!p->confirmed) {
-        p->confirmed = 1;
-        assoc_path_event(a, pi, MPSCTP_ADDR_CONFIRMED);
-    }
-    if (!p->active) {
-        p->active = 1;
-        assoc_path_event(a, pi, MPSCTP_ADDR_AVAILABLE);
-    }
-    hb_arm(a, pi, now);
-}

@@ -4,6 +4,7 @@
 #ifndef MPSCTP_ASSOC_H
 #define MPSCTP_ASSOC_H
 
+#include "addr.h"
 #include "cc.h"
 #include "codec.h"
 #include "crc32c.h"
@@ -22,7 +23,7 @@
 /* A control chunk waiting to be sent (already encoded), with its destination path. */
 typedef struct ctrl_chunk {
     struct ctrl_chunk *next;
-    int8_t path; /* path index, or -1: the primary path */
+    int8_t path; /* path index, or -1: the path new data goes to */
     uint8_t type;
     uint16_t len;
     uint8_t data[];
@@ -80,6 +81,7 @@ struct mpsctp_assoc {
     uint8_t *cookie;       /* cookie to echo (COOKIE-ECHOED) */
     size_t cookie_len;
     uint32_t init_retries;        /* T1 retransmissions in the current phase */
+    uint32_t t1_path;             /* where INIT / COOKIE ECHO went last */
     uint32_t stale_restarts;      /* handshakes restarted after a Stale Cookie error */
     mpsctp_tstamp t1_sent;        /* first transmission of INIT / COOKIE ECHO, for RTT */
     mpsctp_tstamp t1_deadline;
@@ -122,7 +124,9 @@ typedef struct cookie_data {
     uint32_t my_itsn, peer_itsn, peer_rwnd;
     uint16_t os, is;
     uint16_t my_port, peer_port;
-    mpsctp_addr local, remote;
+    mpsctp_addr local, remote;   /* where the INIT arrived and where it came from */
+    uint32_t naddrs;             /* further peer addresses listed in the INIT */
+    mpsctp_addr addrs[MPSCTP_MAX_PATHS - 1];
 } cookie_data;
 
 /* ---- endpoint services (endpoint.c) ----------------------------------------------- */
@@ -138,9 +142,14 @@ void ep_shutdown_complete_t(mpsctp_endpoint *ep, const sctp_common *h,
 /* Validates s (the rules of mpsctp_endpoint_new) and makes it the endpoint's settings,
  * filling derived defaults. Returns 0 or MPSCTP_ERR_INVAL (nothing changed). */
 int ep_settings_apply(mpsctp_endpoint *ep, const mpsctp_settings *s);
-/* Writes IPv4/IPv6 address parameters for the endpoint's addresses when it has more than
- * one (RFC 9260 s3.3.2.1). */
-void ep_put_addrs(const mpsctp_endpoint *ep, wbuf *w);
+/* Writes IPv4/IPv6 address parameters (RFC 9260 s3.3.2.1) for the endpoint's addresses
+ * that may be offered to a peer at dest (s5.1.2 scoping), when more than one qualifies. */
+void ep_put_addrs(const mpsctp_endpoint *ep, wbuf *w, const mpsctp_addr *dest);
+/* Collects the IPv4/IPv6 addresses an INIT or INIT ACK lists (RFC 9260 s5.1.2), other
+ * than src (the packet's source) and usable with it, each with src's UDP port, into
+ * out[0..cap-1] without duplicates. Returns how many were stored. */
+uint32_t ep_init_addrs(const sctp_init *in, const mpsctp_addr *src, mpsctp_addr *out,
+                       uint32_t cap);
 /* Fills buf with n random bytes. */
 void ep_random(mpsctp_endpoint *ep, void *buf, size_t n);
 /* Returns a random nonzero 32-bit value. */
@@ -198,24 +207,57 @@ mpsctp_tstamp assoc_deadline(const mpsctp_assoc *a);
 void assoc_timeout(mpsctp_assoc *a, mpsctp_tstamp now);
 /* Reports an event about a. */
 void assoc_event(mpsctp_assoc *a, mpsctp_event_type type, uint32_t state, uint16_t error);
-/* RFC 9260 s8.2: counts an error on path pi (inactive past Path.Max.Retrans, with an
- * MPSCTP_ADDR_UNREACHABLE event) and on the association. Returns 1 when the association
- * was closed. */
-int assoc_path_error(mpsctp_assoc *a, uint32_t pi);
-/* Returns the index of the path whose remote address is addr, or -1. */
-int assoc_path_find(const mpsctp_assoc *a, const mpsctp_addr *addr);
-/* Returns the RTO bounds (ns). */
-uint64_t assoc_rto_min(const mpsctp_assoc *a);
-uint64_t assoc_rto_max(const mpsctp_assoc *a);
-/* Reports a path state change (MPSCTP_ADDR_*) for path pi. */
-void assoc_path_event(mpsctp_assoc *a, uint32_t pi, uint32_t state);
-/* Arms the heartbeat timer of every path. */
-void assoc_start_heartbeats(mpsctp_assoc *a, mpsctp_tstamp now);
-/* Handles a HEARTBEAT ACK's info: RTT sample, error counters cleared, next heartbeat. */
-void assoc_heartbeat_ack(mpsctp_assoc *a, const uint8_t *info, size_t len, mpsctp_tstamp now);
+/* Reports an event about a that concerns path index path. */
+void assoc_event_path(mpsctp_assoc *a, mpsctp_event_type type, uint32_t state,
+                      uint16_t error, uint32_t path);
 /* Increments the association error counter; aborts (COMM_LOST) past
  * Association.Max.Retrans. Returns 1 when the association was closed. */
 int assoc_error(mpsctp_assoc *a);
+/* Returns the RTO bounds (ns). */
+uint64_t assoc_rto_min(const mpsctp_assoc *a);
+uint64_t assoc_rto_max(const mpsctp_assoc *a);
+
+/* ---- path management (assoc_path.c) --------------------------------------------------- */
+
+/* Returns the index of the path whose remote address is addr, or -1. */
+int assoc_path_find(const mpsctp_assoc *a, const mpsctp_addr *addr);
+/* Adds a path to remote (confirmed or not, RFC 9260 s5.4) with the association's path
+ * parameters. Returns its index (the existing one when remote is known), or -1 when the
+ * path table is full. */
+int assoc_add_path(mpsctp_assoc *a, const mpsctp_addr *remote, int confirmed);
+/* Returns 1 when path pi may carry new data: confirmed, active, not potentially failed. */
+int assoc_path_usable(const mpsctp_assoc *a, uint32_t pi);
+/* RFC 9260 s6.4, RFC 7829 s5: returns the path new data goes to: the primary while it is
+ * usable, else the first usable path after it, else the potentially failed path with
+ * the fewest errors, else the primary. */
+uint32_t assoc_data_path(const mpsctp_assoc *a);
+/* Returns the path for retransmitting a chunk last sent on path last: a fast
+ * retransmission stays there while the path is usable; a chunk that timed out (or whose
+ * path failed) goes to a usable path other than last when there is one (RFC 9260 s6.4). */
+uint32_t assoc_rtx_path(const mpsctp_assoc *a, uint32_t last, int timed_out);
+/* Fills *out with the source address for path pi: the one learned from the peer's
+ * packets, else the endpoint address that shares the longest prefix with the
+ * destination, else (wildcard endpoint) the address the handshake used; family 0 when
+ * none is known (the network layer chooses). */
+void assoc_path_local(const mpsctp_assoc *a, uint32_t pi, mpsctp_addr *out);
+/* Reports a path state change (MPSCTP_ADDR_*) for path pi. */
+void assoc_path_event(mpsctp_assoc *a, uint32_t pi, uint32_t state);
+/* RFC 9260 s8.2, RFC 7829: counts an error on path pi: potentially failed past its PF
+ * threshold, inactive past Path.Max.Retrans (with events); a confirmed path's error also
+ * counts on the association. Returns 1 when the association was closed. */
+int assoc_path_error(mpsctp_assoc *a, uint32_t pi, mpsctp_tstamp now);
+/* Data sent on path pi at sent_at was acknowledged: the association's error counter
+ * clears; when sent after the path's latest error, the path's does too and the path is
+ * active again (RFC 9260 s8.1, s8.2; RFC 7829 s5 step 4). */
+void assoc_path_acked(mpsctp_assoc *a, uint32_t pi, mpsctp_tstamp sent_at);
+/* Arms the heartbeat timers: unconfirmed paths are probed at once (RFC 9260 s5.4). */
+void assoc_start_heartbeats(mpsctp_assoc *a, mpsctp_tstamp now);
+/* The heartbeat timer of path pi expired: counts an unanswered heartbeat and sends the
+ * next one when the path is idle, failing or unconfirmed (RFC 9260 s8.3). */
+void assoc_hb_timeout(mpsctp_assoc *a, uint32_t pi, mpsctp_tstamp now);
+/* Handles a HEARTBEAT ACK's info: RTT sample, confirmation, error counters cleared, path
+ * active again, next heartbeat. */
+void assoc_heartbeat_ack(mpsctp_assoc *a, const uint8_t *info, size_t len, mpsctp_tstamp now);
 /* Checks whether a pending shutdown can proceed (all data acked) and sends SHUTDOWN or
  * SHUTDOWN ACK. */
 void assoc_shutdown_progress(mpsctp_assoc *a, mpsctp_tstamp now);

@@ -29,7 +29,7 @@ int assoc_send_init(mpsctp_assoc *a, mpsctp_tstamp now)
     wbuf_init(&w, b, sizeof(b));
     size_t off = codec_init_begin(&w, SCTP_INIT, a->my_vtag, a->cfg.rcvbuf,
                                   a->cfg.num_ostreams, a->cfg.max_instreams, a->my_itsn);
-    ep_put_addrs(ep, &w);
+    ep_put_addrs(ep, &w, &a->paths[0].remote);
     /* RFC 9260 s3.3.2.1: Supported Address Types: IPv4 and IPv6. */
     uint8_t types[4];
     put16(types, SCTP_P_IPV4);
@@ -50,6 +50,7 @@ int assoc_send_init(mpsctp_assoc *a, mpsctp_tstamp now)
     free(a->init_chunk);
     a->init_chunk = copy;
     a->init_len = w.len;
+    a->t1_path = 0;
     assoc_queue_ctrl(a, 0, b, w.len);
     assoc_set_state(a, MPSCTP_COOKIE_WAIT);
     a->init_retries = 0;
@@ -75,7 +76,8 @@ void assoc_put_unrecognized(wbuf *w, const sctp_tlv *c)
 static void handshake_rtt(mpsctp_assoc *a, mpsctp_tstamp now)
 {
     if (a->init_retries == 0 && a->t1_sent && now >= a->t1_sent)
-        path_rtt_sample(&a->paths[0], now - a->t1_sent, assoc_rto_min(a), assoc_rto_max(a));
+        path_rtt_sample(&a->paths[a->t1_path], now - a->t1_sent, assoc_rto_min(a),
+                        assoc_rto_max(a));
 }
 
 /* Data transfer may start: timers, heartbeats, pending shutdown. */
@@ -97,8 +99,10 @@ static void established(mpsctp_assoc *a, mpsctp_tstamp now)
     }
 }
 
-/* RFC 9260 s5.1 C: INIT ACK in COOKIE-WAIT. Returns 1 when the association closed. */
-static int recv_init_ack(mpsctp_assoc *a, const sctp_tlv *c, mpsctp_tstamp now)
+/* RFC 9260 s5.1 C: INIT ACK (from remote) in COOKIE-WAIT. Returns 1 when the
+ * association closed. */
+static int recv_init_ack(mpsctp_assoc *a, const sctp_tlv *c, const mpsctp_addr *remote,
+                         mpsctp_tstamp now)
 {
     sctp_init in;
     if (a->state != MPSCTP_COOKIE_WAIT)
@@ -125,6 +129,13 @@ static int recv_init_ack(mpsctp_assoc *a, const sctp_tlv *c, mpsctp_tstamp now)
         assoc_abort_with(a, SCTP_CAUSE_MISSING_PARAM, v, sizeof(v), MPSCTP_CANT_STR_ASSOC);
         return 1;
     }
+    /* RFC 9260 s5.1.2, s5.4 rule 3: the addresses the INIT ACK lists (and its source)
+     * that the user did not give are paths to confirm. */
+    mpsctp_addr listed[MPSCTP_MAX_PATHS];
+    uint32_t nl = ep_init_addrs(&in, remote, listed, MPSCTP_MAX_PATHS);
+    assoc_add_path(a, remote, 0);
+    for (uint32_t i = 0; i < nl; i++)
+        assoc_add_path(a, &listed[i], 0);
     uint16_t os = a->cfg.num_ostreams < in.mis ? a->cfg.num_ostreams : in.mis;
     uint16_t is = in.os < a->cfg.max_instreams ? in.os : a->cfg.max_instreams;
     if (assoc_setup_data(a, os, is, a->my_itsn, in.init_tsn, in.a_rwnd)) {
@@ -158,7 +169,7 @@ static int recv_init_ack(mpsctp_assoc *a, const sctp_tlv *c, mpsctp_tstamp now)
     a->ctrl_tail = NULL;
     for (ctrl_chunk *k = a->ctrl_head; k; k = k->next)
         a->ctrl_tail = k;
-    assoc_queue_ctrl(a, 0, echo, w.len);
+    assoc_queue_ctrl(a, (int)a->t1_path, echo, w.len);
     if (!rep.err && rep.len) {
         /* RFC 9260 s3.2.1: report unrecognised INIT ACK parameters in an ERROR bundled
          * with the COOKIE ECHO. */
@@ -175,9 +186,8 @@ static int recv_init_ack(mpsctp_assoc *a, const sctp_tlv *c, mpsctp_tstamp now)
         codec_param_end(&e, po);
         codec_chunk_end(&e, eo);
         if (!e.err)
-            assoc_queue_ctrl(a, 0, eb, e.len);
+            assoc_queue_ctrl(a, (int)a->t1_path, eb, e.len);
     }
-    a->paths[0].confirmed = 1;
     handshake_rtt(a, now);
     assoc_set_state(a, MPSCTP_COOKIE_ECHOED);
     /* T1-cookie: a new timer, retries counted afresh. */
@@ -342,7 +352,7 @@ void assoc_shutdown_progress(mpsctp_assoc *a, mpsctp_tstamp now)
 {
     if (!assoc_all_acked(a))
         return;
-    uint64_t rto = a->paths[a->primary].rto;
+    uint64_t rto = a->paths[assoc_data_path(a)].rto;
     if (a->state == MPSCTP_SHUTDOWN_PENDING) {
         /* RFC 9260 s9.2: SHUTDOWN with our cumulative TSN ack; T2 and T5 start. */
         queue_simple(a, -1, SCTP_SHUTDOWN, 0, 1, a->map.cum);
@@ -380,7 +390,7 @@ static void recv_shutdown(mpsctp_assoc *a, const sctp_tlv *c, mpsctp_tstamp now)
         assoc_cum_ack(a, cum, now);
         queue_simple(a, -1, SCTP_SHUTDOWN_ACK, 0, 0, 0);
         assoc_set_state(a, MPSCTP_SHUTDOWN_ACK_SENT);
-        a->t2_deadline = now + a->paths[a->primary].rto;
+        a->t2_deadline = now + a->paths[assoc_data_path(a)].rto;
         break;
     default:
         break;
@@ -436,7 +446,7 @@ void assoc_recv_packet(mpsctp_assoc *a, const sctp_common *h, const uint8_t *chu
             recv_init_existing(a, h, &c, local, remote, now);
             return;
         case SCTP_INIT_ACK:
-            if (recv_init_ack(a, &c, now))
+            if (recv_init_ack(a, &c, remote, now))
                 return;
             break;
         case SCTP_COOKIE_ECHO: {
@@ -535,7 +545,7 @@ void assoc_recv_packet(mpsctp_assoc *a, const sctp_common *h, const uint8_t *chu
         if (a->state == MPSCTP_SHUTDOWN_SENT) {
             /* s9.2: answer DATA in SHUTDOWN-SENT with SHUTDOWN (and a SACK), restart T2. */
             queue_simple(a, -1, SCTP_SHUTDOWN, 0, 1, a->map.cum);
-            a->t2_deadline = now + a->paths[a->primary].rto;
+            a->t2_deadline = now + a->paths[assoc_data_path(a)].rto;
             a->sack_due = 1;
         }
         assoc_data_packet_done(a, now);

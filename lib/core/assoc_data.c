@@ -47,8 +47,10 @@ int assoc_recv_data(mpsctp_assoc *a, const sctp_tlv *c, int pi, mpsctp_tstamp no
         return 1;
     }
     a->data_chunks_received++;
-    if (pi >= 0)
+    if (pi >= 0) {
         a->last_data_path = (int8_t)pi;
+        a->paths[pi].bytes_received += d.len;
+    }
     a->sack_pending = 1;
     int chk = tsnmap_check(&a->map, d.tsn);
     if (chk == 0) {
@@ -181,9 +183,9 @@ static void newly_acked(mpsctp_assoc *a, txchunk *c, uint32_t tsn, sack_acc *acc
             path_rtt_sample(p, now - c->sent_at, assoc_rto_min(a), assoc_rto_max(a));
             p->rtt_pending = 0;
         }
-        /* RFC 9260 s8.1, s8.2: an acknowledged TSN clears the error counters. */
-        p->error_count = 0;
-        a->error_count = 0;
+        /* RFC 9260 s8.1, s8.2: an acknowledged TSN clears the error counters (and brings
+         * a failing path back, RFC 7829 s5 step 4). */
+        assoc_path_acked(a, c->path, c->sent_at);
     }
     leave_flight(a, c);
     if (!acc->have_htna || tsn_gt(tsn, acc->htna)) {
@@ -397,11 +399,12 @@ void assoc_t3_expired(mpsctp_assoc *a, int pi, mpsctp_tstamp now)
             leave_flight(a, c);
             rtxq_mark_rtx(q, i);
             c->fast_rtx = 0;
+            c->timed_out = 1;
             c->miss = 0;
         }
     }
     /* RFC 9260 s8.2, s8.1: errors on the path and the association. */
-    assoc_path_error(a, (uint32_t)pi);
+    assoc_path_error(a, (uint32_t)pi, now);
 }
 
 /* ---- teardown --------------------------------------------------------------------------- */

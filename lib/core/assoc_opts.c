@@ -58,8 +58,10 @@ int mpsctp_assoc_set_max_retrans(mpsctp_assoc *a, uint32_t assoc_max, uint32_t p
         return MPSCTP_ERR_INVAL;
     if (assoc_max)
         a->cfg.assoc_max_retrans = assoc_max;
-    if (path_max)
-        a->cfg.path_max_retrans = path_max;
+    if (path_max) {
+        mpsctp_path_params pp = {.flags = MPSCTP_PP_PMR, .path_max_retrans = path_max};
+        mpsctp_assoc_set_path_params(a, MPSCTP_ALL_PATHS, &pp, 0);
+    }
     return 0;
 }
 
@@ -67,24 +69,10 @@ int mpsctp_assoc_set_heartbeat(mpsctp_assoc *a, uint32_t interval_ms, mpsctp_tst
 {
     if (!a)
         return MPSCTP_ERR_INVAL;
-    a->cfg.hb_interval_ms = interval_ms;
-    if (a->state == MPSCTP_CLOSED || a->state == MPSCTP_COOKIE_WAIT ||
-        a->state == MPSCTP_COOKIE_ECHOED)
-        return 0;
     /* RFC 9260 s8.3: the next heartbeat is due one interval (plus RTO with jitter) from
      * now; an interval of 0 stops heartbeats. */
-    for (uint32_t i = 0; i < a->npaths; i++) {
-        mpsctp_path *p = &a->paths[i];
-        if (interval_ms == 0) {
-            p->hb_deadline = MPSCTP_TSTAMP_NEVER;
-            continue;
-        }
-        uint32_t r;
-        ep_random(a->ep, &r, sizeof(r));
-        uint64_t jitter = p->rto ? (uint64_t)r % p->rto : 0;
-        p->hb_deadline = now + (uint64_t)interval_ms * NS_PER_MS + p->rto / 2 + jitter;
-    }
-    return 0;
+    mpsctp_path_params pp = {.flags = MPSCTP_PP_HB, .hb_interval_ms = interval_ms};
+    return mpsctp_assoc_set_path_params(a, MPSCTP_ALL_PATHS, &pp, now);
 }
 
 int mpsctp_assoc_set_sack_delay(mpsctp_assoc *a, uint32_t delay_ms)
@@ -93,18 +81,6 @@ int mpsctp_assoc_set_sack_delay(mpsctp_assoc *a, uint32_t delay_ms)
     if (!a || delay_ms > 500)
         return MPSCTP_ERR_INVAL;
     a->cfg.sack_delay_ms = delay_ms;
-    return 0;
-}
-
-int mpsctp_assoc_set_primary(mpsctp_assoc *a, uint32_t idx)
-{
-    if (!a)
-        return MPSCTP_ERR_INVAL;
-    if (idx >= a->npaths)
-        return MPSCTP_ERR_NOENT;
-    if (a->state == MPSCTP_CLOSED)
-        return MPSCTP_ERR_STATE;
-    a->primary = idx;
     return 0;
 }
 

@@ -68,6 +68,7 @@ static void emit_chunk(mpsctp_assoc *a, wbuf *w, txchunk *c, uint32_t tsn, uint3
         p->retransmissions++;
     }
     c->tx_count++;
+    c->timed_out = 0;
     c->state = TX_INFLIGHT;
     c->path = (uint8_t)pi;
     c->sent_at = now;
@@ -91,18 +92,6 @@ static int data_allowed(const mpsctp_assoc *a)
            a->state == MPSCTP_SHUTDOWN_RECEIVED;
 }
 
-/* RFC 9260 s6.4: retransmissions prefer an active path other than the one the chunk
- * was last sent on. */
-static uint32_t rtx_path(const mpsctp_assoc *a, uint32_t last)
-{
-    for (uint32_t k = 1; k < a->npaths; k++) {
-        uint32_t i = (last + k) % a->npaths;
-        if (a->paths[i].active && a->paths[i].confirmed)
-            return i;
-    }
-    return last;
-}
-
 /* Returns 1 when new data may go to path pi now (cwnd, rwnd, burst). */
 static int new_data_room(const mpsctp_assoc *a, uint32_t pi, const txchunk *c)
 {
@@ -121,15 +110,16 @@ static int new_data_room(const mpsctp_assoc *a, uint32_t pi, const txchunk *c)
  * nothing is to be sent. */
 static int pick_destination(mpsctp_assoc *a, mpsctp_tstamp now)
 {
+    uint32_t dp = assoc_data_path(a);
     if (a->ctrl_head)
-        return a->ctrl_head->path >= 0 ? a->ctrl_head->path : (int)a->primary;
+        return a->ctrl_head->path >= 0 ? a->ctrl_head->path : (int)dp;
     if (!data_allowed(a))
         goto sack_only;
     rtxq *q = &a->rq;
     if (q->nrtx) {
         uint32_t i = rtxq_first_rtx(q);
         txchunk *c = rtxq_at(q, i);
-        uint32_t pi = rtx_path(a, c->path);
+        uint32_t pi = assoc_rtx_path(a, c->path, c->timed_out);
         if (c->fast_rtx || a->cc[pi].flight < a->cc[pi].cwnd)
             return (int)pi;
     } else {
@@ -139,13 +129,13 @@ static int pick_destination(mpsctp_assoc *a, mpsctp_tstamp now)
             return -1;
         if (q->unsent && a->burst) {
             txchunk *c = rtxq_at(q, rtxq_first_unsent(q));
-            if (new_data_room(a, a->primary, c))
-                return (int)a->primary;
+            if (new_data_room(a, dp, c))
+                return (int)dp;
         }
     }
 sack_only:
     if (a->sack_due && a->rx_ready)
-        return a->last_data_path >= 0 ? a->last_data_path : (int)a->primary;
+        return a->last_data_path >= 0 ? a->last_data_path : (int)dp;
     return -1;
 }
 
@@ -156,6 +146,7 @@ size_t assoc_output(mpsctp_assoc *a, uint8_t *buf, size_t cap, mpsctp_addr *loca
     if (dst < 0)
         return 0;
     uint32_t pi = (uint32_t)dst;
+    uint32_t dp = assoc_data_path(a);
     size_t mtu = a->cfg.mtu < cap ? a->cfg.mtu : cap;
     wbuf w;
     wbuf_init(&w, buf, mtu);
@@ -166,7 +157,7 @@ size_t assoc_output(mpsctp_assoc *a, uint8_t *buf, size_t cap, mpsctp_addr *loca
     ctrl_chunk **pp = &a->ctrl_head;
     while (*pp) {
         ctrl_chunk *c = *pp;
-        int cpath = c->path >= 0 ? c->path : (int)a->primary;
+        int cpath = c->path >= 0 ? c->path : (int)dp;
         if (cpath != dst) {
             pp = &c->next;
             continue;
@@ -214,7 +205,7 @@ size_t assoc_output(mpsctp_assoc *a, uint8_t *buf, size_t cap, mpsctp_addr *loca
             txchunk *c = rtxq_at(q, i);
             if (c->state != TX_RTX)
                 continue;
-            if (rtx_path(a, c->path) != pi)
+            if (assoc_rtx_path(a, c->path, c->timed_out) != pi)
                 continue;
             /* RFC 9260 s7.2.4 step 3: the first packet of a fast retransmit ignores cwnd. */
             if (!c->fast_rtx && a->cc[pi].flight >= a->cc[pi].cwnd)
@@ -236,7 +227,7 @@ size_t assoc_output(mpsctp_assoc *a, uint8_t *buf, size_t cap, mpsctp_addr *loca
             for (uint32_t i = 0; q->nrtx && i < sent; i++)
                 rtxq_at(q, i)->fast_rtx = 0;
         }
-        if (!q->nrtx && !any_rtx && pi == a->primary && a->burst) {
+        if (!q->nrtx && !any_rtx && pi == dp && a->burst) {
             mpsctp_path *p = &a->paths[pi];
             if (a->cc[pi].flight == 0 && p->last_send && now - p->last_send > p->rto)
                 a->ccops->on_idle(a->cc, a->npaths, pi); /* RFC 9260 s7.2.1 */
@@ -264,7 +255,7 @@ done:
     if (w.len == hdr || w.err)
         return 0;
     *remote = a->paths[pi].remote;
-    *local = a->paths[pi].local;
+    assoc_path_local(a, pi, local);
     a->packets_sent++;
     return w.len;
 }

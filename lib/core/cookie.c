@@ -2,14 +2,15 @@
  * authenticated with HMAC-SHA256 over an endpoint secret. Layout (our own, private):
  * version(1) pad(3) created(8) lifetime_ms(4) my_vtag peer_vtag tie_local tie_peer
  * my_itsn peer_itsn peer_rwnd (4 each) os is my_port peer_port (2 each) local remote
- * (20 each: family, 0, udp port, ip[16]) mac(32). */
+ * (20 each: family, 0, udp port, ip[16]) naddrs(1) pad(3) naddrs further peer addresses
+ * (20 each) mac(32). */
 #include <string.h>
 
 #include "assoc.h"
 
-#define COOKIE_VERSION 1
-#define COOKIE_BODY_LEN (4 + 8 + 4 + 7 * 4 + 4 * 2 + 2 * 20)
-#define COOKIE_LEN (COOKIE_BODY_LEN + 32)
+#define COOKIE_VERSION 2
+#define COOKIE_FIXED_LEN (4 + 8 + 4 + 7 * 4 + 4 * 2 + 2 * 20 + 4)
+#define COOKIE_MAX_LEN (COOKIE_FIXED_LEN + (MPSCTP_MAX_PATHS - 1) * 20 + 32)
 
 static void put_addr(uint8_t *p, const mpsctp_addr *a)
 {
@@ -29,8 +30,10 @@ static void get_addr(const uint8_t *p, mpsctp_addr *a)
 
 void cookie_encode(mpsctp_endpoint *ep, wbuf *w, const cookie_data *d)
 {
-    uint8_t b[COOKIE_LEN];
+    uint8_t b[COOKIE_MAX_LEN];
     uint8_t *p = b;
+    uint32_t naddrs = d->naddrs < MPSCTP_MAX_PATHS - 1 ? d->naddrs : MPSCTP_MAX_PATHS - 1;
+    size_t body = COOKIE_FIXED_LEN + (size_t)naddrs * 20;
     memset(b, 0, sizeof(b));
     p[0] = COOKIE_VERSION;
     p += 4;
@@ -50,8 +53,13 @@ void cookie_encode(mpsctp_endpoint *ep, wbuf *w, const cookie_data *d)
     p += 8;
     put_addr(p, &d->local);
     put_addr(p + 20, &d->remote);
-    ep_hmac(ep, b, COOKIE_BODY_LEN, b + COOKIE_BODY_LEN);
-    wbuf_put(w, b, COOKIE_LEN);
+    p += 40;
+    p[0] = (uint8_t)naddrs;
+    p += 4;
+    for (uint32_t i = 0; i < naddrs; i++, p += 20)
+        put_addr(p, &d->addrs[i]);
+    ep_hmac(ep, b, body, b + body);
+    wbuf_put(w, b, body + 32);
 }
 
 /* Compares MACs without an early exit. */
@@ -65,11 +73,15 @@ static int mac_equal(const uint8_t *a, const uint8_t *b)
 
 int cookie_decode(mpsctp_endpoint *ep, const uint8_t *b, size_t len, cookie_data *d)
 {
-    if (len != COOKIE_LEN || b[0] != COOKIE_VERSION)
+    if (len < COOKIE_FIXED_LEN + 32 || b[0] != COOKIE_VERSION)
+        return MPSCTP_ERR_MALFORMED;
+    uint32_t naddrs = b[COOKIE_FIXED_LEN - 4];
+    size_t body = COOKIE_FIXED_LEN + (size_t)naddrs * 20;
+    if (naddrs > MPSCTP_MAX_PATHS - 1 || len != body + 32)
         return MPSCTP_ERR_MALFORMED;
     uint8_t mac[32];
-    ep_hmac(ep, b, COOKIE_BODY_LEN, mac);
-    if (!mac_equal(mac, b + COOKIE_BODY_LEN))
+    ep_hmac(ep, b, body, mac);
+    if (!mac_equal(mac, b + body))
         return MPSCTP_ERR_MALFORMED;
     const uint8_t *p = b + 4;
     d->created = ((uint64_t)get32(p) << 32) | get32(p + 4);
@@ -93,5 +105,9 @@ int cookie_decode(mpsctp_endpoint *ep, const uint8_t *b, size_t len, cookie_data
     p += 8;
     get_addr(p, &d->local);
     get_addr(p + 20, &d->remote);
+    p += 44;
+    d->naddrs = naddrs;
+    for (uint32_t i = 0; i < naddrs; i++, p += 20)
+        get_addr(p, &d->addrs[i]);
     return 0;
 }

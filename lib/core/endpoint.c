@@ -25,6 +25,7 @@ void mpsctp_settings_default(mpsctp_settings *s)
     s->max_init_retrans = 8;
     s->assoc_max_retrans = 10;
     s->path_max_retrans = 5;
+    s->pf_max_retrans = 65535; /* RFC 7829: PF off unless asked for */
     s->hb_interval_ms = 30000;
     s->valid_cookie_life_ms = 60000;
     s->sack_delay_ms = 200;
@@ -189,15 +190,51 @@ void ep_shutdown_complete_t(mpsctp_endpoint *ep, const sctp_common *h,
     ep_reply(ep, b, w.len, local, remote);
 }
 
-void ep_put_addrs(const mpsctp_endpoint *ep, wbuf *w)
+void ep_put_addrs(const mpsctp_endpoint *ep, wbuf *w, const mpsctp_addr *dest)
 {
-    for (uint32_t i = 0; ep->naddrs > 1 && i < ep->naddrs; i++) {
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < ep->naddrs; i++)
+        n += (uint32_t)addr_usable_with(&ep->addrs[i], dest);
+    /* A single address needs no list: the packet's source tells it (s5.1.2). */
+    for (uint32_t i = 0; n > 1 && i < ep->naddrs; i++) {
         const mpsctp_addr *la = &ep->addrs[i];
+        if (!addr_usable_with(la, dest))
+            continue;
         if (la->family == MPSCTP_AF_INET)
             codec_param_put(w, SCTP_P_IPV4, la->ip, 4);
         else
             codec_param_put(w, SCTP_P_IPV6, la->ip, 16);
     }
+}
+
+uint32_t ep_init_addrs(const sctp_init *in, const mpsctp_addr *src, mpsctp_addr *out,
+                       uint32_t cap)
+{
+    uint32_t n = 0;
+    const uint8_t *p = in->params, *end = in->params + in->plen;
+    sctp_tlv t;
+    while (p < end && n < cap && !codec_param_decode(&p, end, &t)) {
+        mpsctp_addr a;
+        memset(&a, 0, sizeof(a));
+        if (t.type == SCTP_P_IPV4 && t.vlen == 4)
+            a.family = MPSCTP_AF_INET;
+        else if (t.type == SCTP_P_IPV6 && t.vlen == 16)
+            a.family = MPSCTP_AF_INET6;
+        else
+            continue;
+        memcpy(a.ip, t.value, t.vlen);
+        /* RFC 6951 s5: the encapsulation port is the one the packet came from. */
+        a.udp_port = src->udp_port;
+        /* RFC 9260 s5.1.2: addresses out of the source's scope are not used. */
+        if (mpsctp_addr_equal(&a, src) || !addr_usable_with(&a, src))
+            continue;
+        int dup = 0;
+        for (uint32_t i = 0; i < n && !dup; i++)
+            dup = mpsctp_addr_equal(&out[i], &a);
+        if (!dup)
+            out[n++] = a;
+    }
+    return n;
 }
 
 /* ---- endpoint lifecycle ------------------------------------------------------------ */
@@ -333,19 +370,17 @@ int mpsctp_endpoint_connect(mpsctp_endpoint *ep, const mpsctp_addr *remotes, siz
 {
     if (!remotes || n == 0 || n > MPSCTP_MAX_PATHS || peer_port == 0 || !out)
         return MPSCTP_ERR_INVAL;
+    for (size_t i = 0; i < n; i++)
+        if (remotes[i].family != MPSCTP_AF_INET && remotes[i].family != MPSCTP_AF_INET6)
+            return MPSCTP_ERR_INVAL;
     mpsctp_assoc *a = assoc_new(ep, &remotes[0], peer_port);
     if (!a)
         return MPSCTP_ERR_NOMEM;
-    for (size_t i = 1; i < n; i++) {
-        if (assoc_path_find(a, &remotes[i]) < 0) {
-            path_init(&a->paths[a->npaths], &remotes[i],
-                      (uint64_t)a->cfg.rto_initial_ms * NS_PER_MS);
-            a->npaths++;
-        }
-    }
-    /* Until a packet tells us better, send from the endpoint's first address. */
-    for (uint32_t i = 0; ep->naddrs && i < a->npaths; i++)
-        a->paths[i].local = ep->addrs[0];
+    /* RFC 9260 s5.4 rule 1: the addresses the user gave are confirmed. */
+    for (size_t i = 1; i < n; i++)
+        assoc_add_path(a, &remotes[i], 1);
+    for (uint32_t i = 0; i < a->npaths; i++)
+        a->paths[i].confirmed = 1;
     a->my_vtag = ep_random32(ep);
     a->my_itsn = ep_random32(ep);
     int e = assoc_send_init(a, now);
@@ -470,6 +505,7 @@ int ep_answer_init(mpsctp_endpoint *ep, const sctp_common *h, const sctp_tlv *c,
         .local = *local,
         .remote = *remote,
     };
+    cd.naddrs = ep_init_addrs(&in, remote, cd.addrs, MPSCTP_MAX_PATHS - 1);
     uint8_t b[1500];
     wbuf w;
     wbuf_init(&w, b, sizeof(b));
@@ -479,7 +515,7 @@ int ep_answer_init(mpsctp_endpoint *ep, const sctp_common *h, const sctp_tlv *c,
     size_t po = codec_param_begin(&w, SCTP_P_STATE_COOKIE);
     cookie_encode(ep, &w, &cd);
     codec_param_end(&w, po);
-    ep_put_addrs(ep, &w);
+    ep_put_addrs(ep, &w, remote);
     wbuf_put(&w, repbuf, rep.err ? 0 : rep.len);
     codec_chunk_end(&w, off);
     if (w.err)
@@ -534,11 +570,18 @@ mpsctp_assoc *ep_cookie_echo(mpsctp_endpoint *ep, mpsctp_assoc *hint, const sctp
         return assoc_cookie_existing(a, &cd, local, now);
     if (!ep->listening)
         return NULL;
-    a = assoc_new(ep, remote, h->sport);
+    /* RFC 9260 s5.4 rule 2: the address the INIT ACK went to is confirmed; the others
+     * the INIT listed (and the COOKIE ECHO's source) are probed once established. */
+    a = assoc_new(ep, &cd.remote, h->sport);
     if (!a)
         return NULL;
-    a->paths[0].local = *local;
-    a->paths[0].confirmed = 1; /* the COOKIE ECHO came from it (RFC 9260 s5.4) */
+    a->paths[0].local = cd.local;
+    a->paths[0].confirmed = 1;
+    for (uint32_t i = 0; i < cd.naddrs; i++)
+        assoc_add_path(a, &cd.addrs[i], 0);
+    int src = assoc_add_path(a, remote, 0);
+    if (src >= 0 && a->paths[src].local.family == 0)
+        a->paths[src].local = *local;
     a->my_vtag = cd.my_vtag;
     a->peer_vtag = cd.peer_vtag;
     a->my_itsn = cd.my_itsn;

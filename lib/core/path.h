@@ -23,9 +23,17 @@ typedef struct mpsctp_path {
     mpsctp_tstamp t3_deadline;  /* T3-rtx, NEVER when stopped */
     mpsctp_tstamp hb_deadline;  /* next heartbeat, NEVER when off */
     mpsctp_tstamp last_send;    /* last DATA sent on this path */
+    mpsctp_tstamp hb_sent_at;   /* last HEARTBEAT sent */
+    mpsctp_tstamp last_error;   /* last error counted (T3, heartbeat, T2) */
     uint64_t hb_nonce;
+    /* per-path parameters (RFC 6458 SCTP_PEER_ADDR_PARAMS, RFC 7829 s7.2) */
+    uint32_t hb_interval_ms;    /* HB.interval; 0: no heartbeats while the path is fine */
+    uint32_t pmr;               /* Path.Max.Retrans */
+    uint32_t pfmr;              /* PotentiallyFailed.Max.Retrans; >= pmr: PF off */
     /* counters */
-    uint64_t bytes_sent, data_chunks_sent, retransmissions;
+    uint64_t bytes_sent, data_chunks_sent, retransmissions, bytes_received;
+    uint64_t hb_sent, hb_acked;
+    uint32_t state_changes;
 } mpsctp_path;
 
 /* Sets up a path to remote with RTO.Initial (ns). */

@@ -28,6 +28,7 @@ typedef struct txchunk {
     uint8_t miss;    /* RFC 9260 s7.2.4 miss indications */
     uint8_t fast_rtx; /* marked by fast retransmit: send once ignoring cwnd */
     uint8_t fr_done;  /* already fast retransmitted once */
+    uint8_t timed_out; /* marked by T3-rtx: goes to another path (RFC 9260 s6.4) */
     mpsctp_tstamp sent_at;
 } txchunk;
 

@@ -85,6 +85,11 @@ static void expect_same(const cookie_data *a, const cookie_data *b)
     assert_int_equal(a->remote.family, b->remote.family);
     assert_memory_equal(a->local.ip, b->local.ip, 16);
     assert_memory_equal(a->remote.ip, b->remote.ip, 16);
+    assert_int_equal(a->naddrs, b->naddrs);
+    for (uint32_t i = 0; i < a->naddrs; i++) {
+        assert_true(mpsctp_addr_equal(&a->addrs[i], &b->addrs[i]));
+        assert_int_equal(a->addrs[i].family, b->addrs[i].family);
+    }
 }
 
 /* Encodes d with ep into buf; returns the cookie length. */
@@ -122,6 +127,7 @@ static void test_roundtrip(void **state)
     expect_same(&e, &out);
     memset(&e, 0xFF, sizeof(e));
     e.local.reserved = e.remote.reserved = 0;
+    e.naddrs = 0;
     assert_int_equal(encode(ep, &e, buf2, sizeof(buf2)), n);
     assert_int_equal(cookie_decode(ep, buf2, n, &out), 0);
     expect_same(&e, &out);
@@ -136,6 +142,30 @@ static void test_roundtrip(void **state)
     assert_int_equal(cookie_decode(twin, buf, n, &out), 0);
     expect_same(&d, &out);
     mpsctp_endpoint_free(twin);
+
+    /* The peer's further addresses (RFC 9260 s5.1.2) travel in the cookie: 20 bytes
+     * each, every one back in order. */
+    d.naddrs = 3;
+    for (uint32_t i = 0; i < 3; i++)
+        mpsctp_addr_v4(&d.addrs[i], 0x0A000001u + (i << 8), (uint16_t)(9899 + i));
+    d.addrs[2].family = MPSCTP_AF_INET6;
+    memset(d.addrs[2].ip, 0x20 + 2, 16);
+    uint8_t multi[512];
+    size_t nm = encode(ep, &d, multi, sizeof(multi));
+    assert_int_equal(nm, n + 3 * 20);
+    memset(&out, 0x5A, sizeof(out));
+    assert_int_equal(cookie_decode(ep, multi, nm, &out), 0);
+    expect_same(&d, &out);
+    /* A cookie cut short or with a count that does not match its length is refused. */
+    assert_int_equal(cookie_decode(ep, multi, nm - 20, &out), MPSCTP_ERR_MALFORMED);
+    assert_int_equal(cookie_decode(ep, multi, n, &out), MPSCTP_ERR_MALFORMED);
+    /* More addresses than paths are cut to what an association can hold. */
+    d.naddrs = 1000;
+    for (uint32_t i = 0; i < MPSCTP_MAX_PATHS - 1; i++)
+        mpsctp_addr_v4(&d.addrs[i], 0x0A000101u + i, 9899);
+    assert_int_equal(encode(ep, &d, multi, sizeof(multi)), n + (MPSCTP_MAX_PATHS - 1) * 20);
+    assert_int_equal(cookie_decode(ep, multi, n + (MPSCTP_MAX_PATHS - 1) * 20, &out), 0);
+    assert_int_equal(out.naddrs, MPSCTP_MAX_PATHS - 1);
     mpsctp_endpoint_free(ep);
 }
 

@@ -1,0 +1,444 @@
+/* Path management (RFC 9260 s8, s5.4, s6.4; RFC 7829): path states and their events,
+ * heartbeats, confirmation of addresses, error counters, the choice of the path for new
+ * data and for retransmissions, and per-path parameters. */
+#include <string.h>
+
+#include "assoc.h"
+
+/* A path new data may use: confirmed, active and not potentially failed. */
+static int usable(const mpsctp_path *p)
+{
+    return p->confirmed && p->active && !p->pf;
+}
+
+int assoc_path_usable(const mpsctp_assoc *a, uint32_t pi)
+{
+    return pi < a->npaths && usable(&a->paths[pi]);
+}
+
+int assoc_path_find(const mpsctp_assoc *a, const mpsctp_addr *addr)
+{
+    for (uint32_t i = 0; i < a->npaths; i++)
+        if (mpsctp_addr_equal(&a->paths[i].remote, addr))
+            return (int)i;
+    return -1;
+}
+
+int assoc_add_path(mpsctp_assoc *a, const mpsctp_addr *remote, int confirmed)
+{
+    int found = assoc_path_find(a, remote);
+    if (found >= 0)
+        return found;
+    if (a->npaths == MPSCTP_MAX_PATHS)
+        return -1;
+    uint32_t i = a->npaths;
+    mpsctp_path *p = &a->paths[i];
+    path_init(p, remote, (uint64_t)a->cfg.rto_initial_ms * NS_PER_MS);
+    p->confirmed = (uint8_t)(confirmed != 0);
+    p->hb_interval_ms = a->cfg.hb_interval_ms;
+    p->pmr = a->cfg.path_max_retrans;
+    p->pfmr = a->cfg.pf_max_retrans;
+    a->npaths++;
+    if (a->rx_ready) {
+        /* Added after the data state was set up: its congestion state starts now. */
+        memset(&a->cc[i], 0, sizeof(a->cc[i]));
+        a->cc[i].mtu = a->cfg.mtu;
+        a->ccops->init(a->cc, a->npaths, i, a->peer_rwnd);
+    }
+    return (int)i;
+}
+
+void assoc_path_event(mpsctp_assoc *a, uint32_t pi, uint32_t state)
+{
+    a->paths[pi].state_changes++;
+    ep_log(a->ep, 3, "assoc %u: path %u state %u", a->id, pi, state);
+    assoc_event_path(a, MPSCTP_EV_PEER_ADDR_CHANGE, state, 0, pi);
+}
+
+uint32_t assoc_data_path(const mpsctp_assoc *a)
+{
+    uint32_t n = a->npaths;
+    /* RFC 9260 s6.4: new data goes to the primary path while it is active; otherwise to
+     * an alternate active path (the first one after the primary, so the choice stays
+     * put while nothing changes). */
+    for (uint32_t k = 0; k < n; k++) {
+        uint32_t i = (a->primary + k) % n;
+        if (usable(&a->paths[i]))
+            return i;
+    }
+    /* RFC 7829 s5 step 5: every active path is potentially failed: use the one with the
+     * fewest errors (the primary on a tie). */
+    int best = -1;
+    for (uint32_t k = 0; k < n; k++) {
+        uint32_t i = (a->primary + k) % n;
+        const mpsctp_path *p = &a->paths[i];
+        if (p->confirmed && p->active &&
+            (best < 0 || p->error_count < a->paths[best].error_count))
+            best = (int)i;
+    }
+    /* Every path is inactive: keep trying the primary (its T3 and heartbeats probe it). */
+    return best >= 0 ? (uint32_t)best : a->primary;
+}
+
+uint32_t assoc_rtx_path(const mpsctp_assoc *a, uint32_t last, int timed_out)
+{
+    /* A fast retransmission stays on its path while the path is usable and has no
+     * errors: one that has timed out lately is suspect (RFC 7829 s4) and the loss is
+     * better repaired elsewhere. */
+    if (!timed_out && usable(&a->paths[last]) && a->paths[last].error_count == 0)
+        return last;
+    /* RFC 9260 s6.4: a chunk that timed out goes to an active destination other than
+     * the one it was last sent to, when there is one; the data path first. */
+    uint32_t d = assoc_data_path(a);
+    if (d != last && usable(&a->paths[d]))
+        return d;
+    for (uint32_t k = 1; k < a->npaths; k++) {
+        uint32_t i = (last + k) % a->npaths;
+        if (usable(&a->paths[i]))
+            return i;
+    }
+    return d;
+}
+
+/* Returns how many leading bits of the IP addresses of x and y agree. */
+static unsigned common_prefix(const mpsctp_addr *x, const mpsctp_addr *y)
+{
+    unsigned n = x->family == MPSCTP_AF_INET ? 4 : 16, bits = 0;
+    for (unsigned i = 0; i < n; i++) {
+        uint8_t d = (uint8_t)(x->ip[i] ^ y->ip[i]);
+        if (d == 0) {
+            bits += 8;
+            continue;
+        }
+        while (!(d & 0x80)) {
+            bits++;
+            d = (uint8_t)(d << 1);
+        }
+        break;
+    }
+    return bits;
+}
+
+void assoc_path_local(const mpsctp_assoc *a, uint32_t pi, mpsctp_addr *out)
+{
+    const mpsctp_path *p = &a->paths[pi];
+    if (p->local.family) {
+        *out = p->local;
+        return;
+    }
+    /* The peer only accepts packets from addresses it knows: ours that the INIT or INIT
+     * ACK listed, or the one the handshake used. Of our addresses, the one sharing the
+     * longest prefix with the destination is most likely on the same network (and
+     * keeps each path on its own interfaces). */
+    const mpsctp_endpoint *ep = a->ep;
+    int best = -1;
+    unsigned best_bits = 0;
+    for (uint32_t i = 0; i < ep->naddrs; i++) {
+        const mpsctp_addr *la = &ep->addrs[i];
+        if (la->family != p->remote.family || !addr_usable_with(la, &p->remote))
+            continue;
+        unsigned bits = common_prefix(la, &p->remote);
+        if (best < 0 || bits > best_bits) {
+            best = (int)i;
+            best_bits = bits;
+        }
+    }
+    if (best >= 0) {
+        *out = ep->addrs[best];
+        return;
+    }
+    /* A wildcard endpoint: the address of the handshake, when one is known. */
+    memset(out, 0, sizeof(*out));
+    for (uint32_t i = 0; i < a->npaths; i++) {
+        if (a->paths[i].local.family == p->remote.family) {
+            *out = a->paths[i].local;
+            return;
+        }
+    }
+}
+
+/* ---- heartbeats (RFC 9260 s8.3) ------------------------------------------------------ */
+
+/* Arms the heartbeat of a confirmed path that is not potentially failed: HB.interval +
+ * RTO, jittered by +-50% of the RTO; never when the path's interval is 0. */
+static void hb_arm(mpsctp_assoc *a, uint32_t pi, mpsctp_tstamp now)
+{
+    mpsctp_path *p = &a->paths[pi];
+    if (p->hb_interval_ms == 0) {
+        p->hb_deadline = MPSCTP_TSTAMP_NEVER;
+        return;
+    }
+    uint32_t r;
+    ep_random(a->ep, &r, sizeof(r));
+    uint64_t jitter = p->rto ? (uint64_t)r % p->rto : 0; /* 0 .. RTO */
+    p->hb_deadline = now + (uint64_t)p->hb_interval_ms * NS_PER_MS + p->rto / 2 + jitter;
+}
+
+/* Sends a HEARTBEAT on path pi carrying our private info (path index, send time, a
+ * 64-bit random nonce: RFC 9260 s5.4 requires one for confirmation). */
+static void send_heartbeat(mpsctp_assoc *a, uint32_t pi, mpsctp_tstamp now)
+{
+    mpsctp_path *p = &a->paths[pi];
+    ep_random(a->ep, &p->hb_nonce, sizeof(p->hb_nonce));
+    uint8_t info[20];
+    put32(info, pi);
+    put32(info + 4, (uint32_t)(now >> 32));
+    put32(info + 8, (uint32_t)now);
+    memcpy(info + 12, &p->hb_nonce, 8);
+    uint8_t b[32];
+    wbuf w;
+    wbuf_init(&w, b, sizeof(b));
+    size_t off = codec_chunk_begin(&w, SCTP_HEARTBEAT, 0);
+    codec_param_put(&w, SCTP_P_HEARTBEAT_INFO, info, sizeof(info));
+    codec_chunk_end(&w, off);
+    assoc_queue_ctrl(a, (int)pi, b, w.len);
+    p->hb_outstanding = 1;
+    p->hb_sent_at = now;
+    p->hb_sent++;
+}
+
+void assoc_hb_timeout(mpsctp_assoc *a, uint32_t pi, mpsctp_tstamp now)
+{
+    mpsctp_path *p = &a->paths[pi];
+    if (p->hb_outstanding) {
+        /* RFC 9260 s8.3: an unanswered heartbeat is an error on the path (and on the
+         * association for a confirmed path); the RTO backs off. */
+        p->hb_outstanding = 0;
+        path_backoff(p, assoc_rto_max(a));
+        if (assoc_path_error(a, pi, now))
+            return;
+        if (p->confirmed && !p->active) {
+            /* An inactive path is probed once per HB.interval + RTO, counted from the
+             * last probe. */
+            hb_arm(a, pi, p->hb_sent_at);
+            if (p->hb_deadline < now)
+                p->hb_deadline = now;
+            return;
+        }
+        /* Choice: on an active, potentially failed or unconfirmed path the next probe
+         * follows at once, so failures are found within the backed-off RTOs. */
+    } else if (usable(p) && p->last_send &&
+               now - p->last_send < (uint64_t)p->hb_interval_ms * NS_PER_MS) {
+        /* Only idle paths need heartbeats: one that carried data within the interval is
+         * known to work. Counting from the last send lands past now. */
+        hb_arm(a, pi, p->last_send);
+        return;
+    }
+    send_heartbeat(a, pi, now);
+    /* Check for the answer after one RTO; the HEARTBEAT ACK re-arms the interval. */
+    p->hb_deadline = now + p->rto;
+}
+
+void assoc_start_heartbeats(mpsctp_assoc *a, mpsctp_tstamp now)
+{
+    for (uint32_t i = 0; i < a->npaths; i++) {
+        /* RFC 9260 s5.4: unconfirmed addresses are probed at once. */
+        if (!a->paths[i].confirmed)
+            a->paths[i].hb_deadline = now;
+        else
+            hb_arm(a, i, now);
+    }
+}
+
+/* The path answered (a HEARTBEAT ACK, or data sent on it acknowledged): errors clear and
+ * a potentially failed or inactive path is active again. */
+static void path_answered(mpsctp_assoc *a, uint32_t pi)
+{
+    mpsctp_path *p = &a->paths[pi];
+    p->error_count = 0;
+    a->error_count = 0;
+    if (p->confirmed && (!p->active || p->pf)) {
+        p->active = 1;
+        p->pf = 0;
+        assoc_path_event(a, pi, MPSCTP_ADDR_AVAILABLE);
+    }
+}
+
+void assoc_path_acked(mpsctp_assoc *a, uint32_t pi, mpsctp_tstamp sent_at)
+{
+    /* The peer is alive. The path is only known to work again when the chunk went out
+     * after its latest error: an ack that arrives late over another path for data sent
+     * before the failure says nothing about it. */
+    a->error_count = 0;
+    if (sent_at > a->paths[pi].last_error)
+        path_answered(a, pi);
+}
+
+void assoc_heartbeat_ack(mpsctp_assoc *a, const uint8_t *info, size_t len, mpsctp_tstamp now)
+{
+    if (len != 20)
+        return;
+    uint32_t pi = get32(info);
+    if (pi >= a->npaths)
+        return;
+    mpsctp_path *p = &a->paths[pi];
+    uint64_t nonce;
+    memcpy(&nonce, info + 12, 8);
+    /* RFC 9260 s8.3: only an answer to our latest heartbeat counts. */
+    if (!p->hb_outstanding || nonce != p->hb_nonce)
+        return;
+    mpsctp_tstamp sent = ((uint64_t)get32(info + 4) << 32) | get32(info + 8);
+    if (sent <= now)
+        path_rtt_sample(p, now - sent, assoc_rto_min(a), assoc_rto_max(a));
+    p->hb_outstanding = 0;
+    p->hb_acked++;
+    if (!p->confirmed) {
+        /* RFC 9260 s5.4: the nonce came back: the address is confirmed. */
+        p->confirmed = 1;
+        assoc_path_event(a, pi, MPSCTP_ADDR_CONFIRMED);
+        if (!p->active) {
+            p->active = 1;
+            assoc_path_event(a, pi, MPSCTP_ADDR_AVAILABLE);
+        }
+    }
+    path_answered(a, pi);
+    hb_arm(a, pi, now);
+}
+
+/* ---- errors (RFC 9260 s8.1, s8.2; RFC 7829 s5) -------------------------------------- */
+
+int assoc_error(mpsctp_assoc *a)
+{
+    a->error_count++;
+    if (a->error_count > a->cfg.assoc_max_retrans) {
+        /* RFC 9260 s8.1: the peer is unreachable. */
+        assoc_abort_with(a, 0, NULL, 0, MPSCTP_COMM_LOST);
+        return 1;
+    }
+    return 0;
+}
+
+int assoc_path_error(mpsctp_assoc *a, uint32_t pi, mpsctp_tstamp now)
+{
+    mpsctp_path *p = &a->paths[pi];
+    p->error_count++;
+    p->last_error = now;
+    if (!p->confirmed) {
+        /* Probes of an unconfirmed address do not count against the association: a peer
+         * may list an address we cannot reach. Past Path.Max.Retrans it is inactive and
+         * probed once per HB.interval. */
+        if (p->error_count > p->pmr && p->active) {
+            p->active = 0;
+            assoc_path_event(a, pi, MPSCTP_ADDR_UNREACHABLE);
+        }
+        return 0;
+    }
+    if (p->error_count > p->pmr) {
+        /* RFC 9260 s8.2: past Path.Max.Retrans the destination is inactive. */
+        if (p->active) {
+            p->active = 0;
+            p->pf = 0;
+            assoc_path_event(a, pi, MPSCTP_ADDR_UNREACHABLE);
+        }
+    } else if (p->pfmr < p->pmr && p->error_count > p->pfmr && p->active && !p->pf) {
+        /* RFC 7829 s5 step 2: past PotentiallyFailed.Max.Retrans the path is potentially
+         * failed: no new data goes there, and a heartbeat probes it at once and then once
+         * per RTO. */
+        p->pf = 1;
+        assoc_path_event(a, pi, MPSCTP_ADDR_POTENTIALLY_FAILED);
+        if (!p->hb_outstanding)
+            p->hb_deadline = now;
+    }
+    return assoc_error(a);
+}
+
+/* ---- public per-path API --------------------------------------------------------------- */
+
+/* Applies pp to path p. */
+static void apply_params(mpsctp_assoc *a, mpsctp_path *p, const mpsctp_path_params *pp,
+                         mpsctp_tstamp now)
+{
+    if (pp->flags & MPSCTP_PP_PMR)
+        p->pmr = pp->path_max_retrans;
+    if (pp->flags & MPSCTP_PP_PF)
+        p->pfmr = pp->pf_max_retrans;
+    if (p->pf && p->pfmr >= p->pmr) {
+        /* PF switched off: a potentially failed path counts as active again. */
+        p->pf = 0;
+        assoc_path_event(a, (uint32_t)(p - a->paths), MPSCTP_ADDR_AVAILABLE);
+    }
+    if (pp->flags & MPSCTP_PP_HB) {
+        p->hb_interval_ms = pp->hb_interval_ms;
+        int running = a->state != MPSCTP_CLOSED && a->state != MPSCTP_COOKIE_WAIT &&
+                      a->state != MPSCTP_COOKIE_ECHOED;
+        /* The next heartbeat of a working path is due one interval from now; probes of
+         * unconfirmed or failing paths keep their schedule. */
+        if (running && usable(p) && !p->hb_outstanding)
+            hb_arm(a, (uint32_t)(p - a->paths), now);
+    }
+}
+
+int mpsctp_assoc_set_path_params(mpsctp_assoc *a, uint32_t idx, const mpsctp_path_params *pp,
+                                 mpsctp_tstamp now)
+{
+    if (!a || !pp || (pp->flags & ~(MPSCTP_PP_HB | MPSCTP_PP_PMR | MPSCTP_PP_PF)))
+        return MPSCTP_ERR_INVAL;
+    if (idx != MPSCTP_ALL_PATHS) {
+        if (idx >= a->npaths)
+            return MPSCTP_ERR_NOENT;
+        apply_params(a, &a->paths[idx], pp, now);
+        return 0;
+    }
+    if (pp->flags & MPSCTP_PP_HB)
+        a->cfg.hb_interval_ms = pp->hb_interval_ms;
+    if (pp->flags & MPSCTP_PP_PMR)
+        a->cfg.path_max_retrans = pp->path_max_retrans;
+    if (pp->flags & MPSCTP_PP_PF)
+        a->cfg.pf_max_retrans = pp->pf_max_retrans;
+    for (uint32_t i = 0; i < a->npaths; i++)
+        apply_params(a, &a->paths[i], pp, now);
+    return 0;
+}
+
+int mpsctp_assoc_set_primary(mpsctp_assoc *a, uint32_t idx)
+{
+    if (!a)
+        return MPSCTP_ERR_INVAL;
+    if (idx >= a->npaths)
+        return MPSCTP_ERR_NOENT;
+    if (a->state == MPSCTP_CLOSED || !a->paths[idx].confirmed)
+        return MPSCTP_ERR_STATE;
+    if (a->primary != idx) {
+        a->primary = idx;
+        assoc_path_event(a, idx, MPSCTP_ADDR_MADE_PRIM);
+    }
+    return 0;
+}
+
+int mpsctp_assoc_path_info(const mpsctp_assoc *a, uint32_t idx, mpsctp_path_info *pi)
+{
+    if (!a || !pi)
+        return MPSCTP_ERR_INVAL;
+    if (idx >= a->npaths)
+        return MPSCTP_ERR_NOENT;
+    const mpsctp_path *p = &a->paths[idx];
+    const cc_path *c = &a->cc[idx];
+    memset(pi, 0, sizeof(*pi));
+    pi->remote = p->remote;
+    assoc_path_local(a, idx, &pi->local);
+    pi->active = p->active;
+    pi->confirmed = p->confirmed;
+    pi->pf = p->pf;
+    pi->primary = idx == a->primary;
+    pi->data_path = idx == assoc_data_path(a);
+    pi->hb_interval_ms = p->hb_interval_ms;
+    pi->path_max_retrans = p->pmr;
+    pi->pf_max_retrans = p->pfmr;
+    pi->state_changes = p->state_changes;
+    pi->cwnd = c->cwnd;
+    pi->ssthresh = c->ssthresh;
+    pi->partial_bytes_acked = c->pba;
+    pi->flight_size = c->flight;
+    pi->mtu = c->mtu ? c->mtu : a->cfg.mtu;
+    pi->srtt_ms = (uint32_t)(p->srtt / NS_PER_MS);
+    pi->rttvar_ms = (uint32_t)(p->rttvar / NS_PER_MS);
+    pi->rto_ms = (uint32_t)(p->rto / NS_PER_MS);
+    pi->error_count = p->error_count;
+    pi->bytes_sent = p->bytes_sent;
+    pi->data_chunks_sent = p->data_chunks_sent;
+    pi->retransmissions = p->retransmissions;
+    pi->bytes_received = p->bytes_received;
+    pi->heartbeats_sent = p->hb_sent;
+    pi->heartbeat_acks_received = p->hb_acked;
+    return 0;
+}
