@@ -93,8 +93,11 @@ run() {
 }
 
 T="--bytes 8M --msg-size 8k --rate 2M"
-run "confirmation both ways, mpsctp client" "m>u" - "--bytes 64k" "--bytes 64k"
-run "confirmation both ways, usrsctp client" "u>m" - "--bytes 64k" "--bytes 64k"
+# The client paces its 128 KiB over about 0.5 s so the association outlives the server's
+# own wait for confirmation (a client done in a few ms closed it before the server looked).
+C="--bytes 128k --msg-size 8k --rate 2M"
+run "confirmation both ways, mpsctp client" "m>u" - "$C" "--bytes 128k --msg-size 8k"
+run "confirmation both ways, usrsctp client" "u>m" - "$C" "--bytes 128k --msg-size 8k"
 run "failover, mpsctp sends" "m>u" m "$T --run-at 1M $DROP" "$T"
 run "failover, usrsctp sends" "u>m" u "$T --run-at 1M $DROP" "$T"
 echo "multihome: $N cases, $FAILS failed"
