@@ -61,6 +61,7 @@ struct mpsctp_assoc {
     uint32_t peer_rwnd;   /* RFC 9260 s6.2.1: peer's window as the sender sees it */
     uint32_t outstanding; /* bytes in flight over all paths (chunk bytes) */
     uint32_t burst;       /* packets of new data still allowed in this round */
+    mpsctp_tstamp last_sack; /* when the latest SACK arrived */
     uint8_t dry_armed;    /* report SENDER_DRY the next time everything is acked */
 
     /* receiver */
@@ -248,7 +249,8 @@ void assoc_path_event(mpsctp_assoc *a, uint32_t pi, uint32_t state);
 int assoc_path_error(mpsctp_assoc *a, uint32_t pi, mpsctp_tstamp now);
 /* Data sent on path pi at sent_at was acknowledged: the association's error counter
  * clears; when sent after the path's latest error, the path's does too and the path is
- * active again (RFC 9260 s8.1, s8.2; RFC 7829 s5 step 4). */
+ * active again (RFC 9260 s8.1, s8.2; RFC 7829 s5 step 4). sent_at 0: the ack proves
+ * nothing about the path. */
 void assoc_path_acked(mpsctp_assoc *a, uint32_t pi, mpsctp_tstamp sent_at);
 /* Arms the heartbeat timers: unconfirmed paths are probed at once (RFC 9260 s5.4). */
 void assoc_start_heartbeats(mpsctp_assoc *a, mpsctp_tstamp now);

@@ -184,8 +184,10 @@ static void newly_acked(mpsctp_assoc *a, txchunk *c, uint32_t tsn, sack_acc *acc
             p->rtt_pending = 0;
         }
         /* RFC 9260 s8.1, s8.2: an acknowledged TSN clears the error counters (and brings
-         * a failing path back, RFC 7829 s5 step 4). */
-        assoc_path_acked(a, c->path, c->sent_at);
+         * a failing path back, RFC 7829 s5 step 4). The ack of a retransmitted chunk may
+         * be for an earlier copy sent on another path (the ambiguity Karn's rule avoids
+         * for RTT samples), so only a chunk sent once vouches for its path. */
+        assoc_path_acked(a, c->path, c->tx_count == 1 ? c->sent_at : 0);
     }
     leave_flight(a, c);
     if (!acc->have_htna || tsn_gt(tsn, acc->htna)) {
@@ -316,6 +318,7 @@ int assoc_recv_sack(mpsctp_assoc *a, const sctp_tlv *ch, int nr, mpsctp_tstamp n
     sctp_sack s;
     if (codec_sack_decode(ch, nr, &s))
         return 0; /* malformed: ignore the chunk */
+    a->last_sack = now;
     rtxq *q = &a->rq;
     uint32_t cur = q->first_tsn - 1;
     /* RFC 9260 s6.2.1 D i: a SACK older than the current cum ack point is stale. */
@@ -354,13 +357,8 @@ int assoc_recv_sack(mpsctp_assoc *a, const sctp_tlv *ch, int nr, mpsctp_tstamp n
         renege_check(a, &s);
     if (acc.have_htna && (s.ngaps || s.nnr))
         miss_indications(a, &acc);
-    if (s.a_rwnd == 0) {
-        /* RFC 9260 s6.1 A: while the peer keeps answering with a closed window, the
-         * unacknowledged window probes are not errors. */
-        a->error_count = 0;
-        for (uint32_t i = 0; i < a->npaths; i++)
-            a->paths[i].error_count = 0;
-    }
+    if (s.a_rwnd == 0)
+        a->error_count = 0; /* the peer answers: it is alive, its window is closed */
     after_ack(a, &acc, cum_advanced, s.a_rwnd, 1, now);
     return 0;
 }
@@ -393,9 +391,14 @@ void assoc_t3_expired(mpsctp_assoc *a, int pi, mpsctp_tstamp now)
     /* E3: everything in flight on this path is to be retransmitted. */
     rtxq *q = &a->rq;
     uint32_t sent = q->count - q->unsent;
+    int only_probes = 1;
+    mpsctp_tstamp probe_sent = 0;
     for (uint32_t i = 0; i < sent; i++) {
         txchunk *c = rtxq_at(q, i);
         if (c->state == TX_INFLIGHT && c->path == pi) {
+            only_probes &= c->zwp;
+            if (c->sent_at > probe_sent)
+                probe_sent = c->sent_at;
             leave_flight(a, c);
             rtxq_mark_rtx(q, i);
             c->fast_rtx = 0;
@@ -403,7 +406,11 @@ void assoc_t3_expired(mpsctp_assoc *a, int pi, mpsctp_tstamp now)
             c->miss = 0;
         }
     }
-    /* RFC 9260 s8.2, s8.1: errors on the path and the association. */
+    /* RFC 9260 s8.2, s8.1: errors on the path and the association; but a zero window
+     * probe the receiver had no room for, answered by a SACK that still says the
+     * window is closed, is no sign of a failure (s6.1 A). */
+    if (only_probes && a->peer_rwnd == 0 && a->last_sack > probe_sent)
+        return;
     assoc_path_error(a, (uint32_t)pi, now);
 }
 

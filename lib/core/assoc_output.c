@@ -243,6 +243,8 @@ size_t assoc_output(mpsctp_assoc *a, uint8_t *buf, size_t cap, mpsctp_addr *loca
                     break;
                 if (!new_data_room(a, pi, c))
                     break;
+                /* Past a closed window only a probe goes out (s6.1 A). */
+                c->zwp = a->peer_rwnd < (uint32_t)c->len + REASM_CHUNK_OVERHEAD;
                 q->unsent--;
                 emit_chunk(a, &w, c, q->first_tsn + i, pi, now);
                 added = 1;

@@ -245,6 +245,9 @@ void assoc_start_heartbeats(mpsctp_assoc *a, mpsctp_tstamp now)
 static void path_answered(mpsctp_assoc *a, uint32_t pi)
 {
     mpsctp_path *p = &a->paths[pi];
+    if (p->error_count)
+        ep_log(a->ep, 3, "assoc %u: path %u answered, %u errors cleared", a->id, pi,
+               p->error_count);
     p->error_count = 0;
     a->error_count = 0;
     if (p->confirmed && (!p->active || p->pf)) {
@@ -313,6 +316,8 @@ int assoc_path_error(mpsctp_assoc *a, uint32_t pi, mpsctp_tstamp now)
     mpsctp_path *p = &a->paths[pi];
     p->error_count++;
     p->last_error = now;
+    ep_log(a->ep, 3, "assoc %u: path %u error %u (PMR %u, PF %u), association %u", a->id, pi,
+           p->error_count, p->pmr, p->pfmr, a->error_count + (p->confirmed ? 1 : 0));
     if (!p->confirmed) {
         /* Probes of an unconfirmed address do not count against the association: a peer
          * may list an address we cannot reach. Past Path.Max.Retrans it is inactive and

@@ -29,6 +29,7 @@ typedef struct txchunk {
     uint8_t fast_rtx; /* marked by fast retransmit: send once ignoring cwnd */
     uint8_t fr_done;  /* already fast retransmitted once */
     uint8_t timed_out; /* marked by T3-rtx: goes to another path (RFC 9260 s6.4) */
+    uint8_t zwp;       /* sent as a zero window probe (RFC 9260 s6.1 A) */
     mpsctp_tstamp sent_at;
 } txchunk;
 
