@@ -63,6 +63,19 @@ static void stack_trace(void *user, int dir, const uint8_t *pkt, size_t len,
                   (struct sockaddr *)&r);
 }
 
+/* Core diagnostics on stderr, with the stack's clock in seconds. */
+static void stack_log(void *user, int level, const char *msg)
+{
+    (void)user;
+    const char *lv = getenv("MPSCTP_LOG");
+    if (!lv || level > atoi(lv))
+        return;
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    fprintf(stderr, "mpsctp[%d] %ld.%06ld L%d %s\n", (int)getpid(), (long)ts.tv_sec,
+            ts.tv_nsec / 1000, level, msg);
+}
+
 void net_core_callbacks(mpsctp_stack *st, mpsctp_callbacks *cb)
 {
     memset(cb, 0, sizeof(*cb));
@@ -70,6 +83,10 @@ void net_core_callbacks(mpsctp_stack *st, mpsctp_callbacks *cb)
     cb->random = stack_random;
     if (st->cfg.trace || st->pcap)
         cb->trace = stack_trace;
+    /* MPSCTP_LOG=LEVEL (0 errors .. 3 debug) prints the core's diagnostics. */
+    const char *lv = getenv("MPSCTP_LOG");
+    if (lv && *lv)
+        cb->log = stack_log;
 }
 
 /* ---- addresses ------------------------------------------------------------------- */
