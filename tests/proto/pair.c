@@ -566,6 +566,12 @@ mpsctp_assoc_status pair_status(const mpsctp_assoc *a)
 
 int pair_fake_connect(pair *p, pair_fake *f, uint16_t os, uint16_t mis)
 {
+    return pair_fake_connect_addrs(p, f, os, mis, NULL, 0);
+}
+
+int pair_fake_connect_addrs(pair *p, pair_fake *f, uint16_t os, uint16_t mis,
+                            const mpsctp_addr *addrs, size_t naddrs)
+{
     memset(f, 0, sizeof(*f));
     mpsctp_addr_v4(&f->addr, PAIR_IP_FAKE, PAIR_UDP);
     f->port = PAIR_PORT_A;
@@ -578,6 +584,12 @@ int pair_fake_connect(pair *p, pair_fake *f, uint16_t os, uint16_t mis)
     wbuf_init(&w, b, sizeof(b));
     codec_common_encode(&w, f->port, PAIR_PORT_B, 0);
     size_t off = codec_init_begin(&w, SCTP_INIT, f->my_tag, 1u << 20, os, mis, f->next_tsn);
+    for (size_t i = 0; i < naddrs; i++) {
+        if (addrs[i].family == MPSCTP_AF_INET)
+            codec_param_put(&w, SCTP_P_IPV4, addrs[i].ip, 4);
+        else
+            codec_param_put(&w, SCTP_P_IPV6, addrs[i].ip, 16);
+    }
     codec_chunk_end(&w, off);
     if (pair_inject(p, PAIR_B, b, w.len, &f->addr) != 0)
         return -1;

@@ -184,6 +184,9 @@ typedef struct pair_fake {
 /* Runs INIT / INIT ACK / COOKIE ECHO / COOKIE ACK with B from 10.0.0.3 port 5000, with
  * the given OS and MIS. Returns 0 on success, -1 on any failure. */
 int pair_fake_connect(pair *p, pair_fake *f, uint16_t os, uint16_t mis);
+/* The same with the INIT listing addrs[0..naddrs-1] as IPv4/IPv6 address parameters. */
+int pair_fake_connect_addrs(pair *p, pair_fake *f, uint16_t os, uint16_t mis,
+                            const mpsctp_addr *addrs, size_t naddrs);
 /* Builds a packet from the fake to B holding one DATA chunk (len may be 0) and injects
  * it. Returns what recv returned. */
 int pair_fake_data(pair *p, const pair_fake *f, uint32_t tsn, uint16_t sid, uint16_t ssn,

@@ -1,0 +1,242 @@
+/* Multihoming in the core (RFC 9260 s5.1.2, s5.4, s8.3): the addresses an INIT lists
+ * become paths of the server's association, scoped and without duplicates; paths other
+ * than the one the INIT ACK went to stay unconfirmed and carry no data until a HEARTBEAT
+ * with the right nonce comes back; probes that fail mark the path unreachable without
+ * counting against the association; a confirmed path can become the primary and then
+ * carries the data. B is the server; a scripted peer (10.0.0.3) lists its addresses. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "pair.h"
+
+#define IP_OTHER 0x0a000009u /* the scripted peer's second address: reaches nobody */
+
+static mpsctp_addr v4(uint32_t ip)
+{
+    mpsctp_addr a;
+    mpsctp_addr_v4(&a, ip, PAIR_UDP);
+    return a;
+}
+
+/* Connects the scripted peer listing: itself, 10.0.0.9 (twice), 127.0.0.1 (out of
+ * scope from a private source), 0.0.0.0 (never a path) and fd00::9 (private IPv6). */
+static void connect_listing(pair *p, pair_fake *f)
+{
+    mpsctp_addr list[6];
+    list[0] = v4(PAIR_IP_FAKE);
+    list[1] = v4(IP_OTHER);
+    list[2] = v4(IP_OTHER);
+    list[3] = v4(0x7f000001u);
+    list[4] = v4(0);
+    memset(&list[5], 0, sizeof(list[5]));
+    list[5].family = MPSCTP_AF_INET6;
+    list[5].udp_port = PAIR_UDP;
+    list[5].ip[0] = 0xfd;
+    list[5].ip[15] = 9;
+    assert_int_equal(pair_fake_connect_addrs(p, f, 10, 10, list, 6), 0);
+    assert_non_null(f->assoc);
+    pair_pump(p, MS(10)); /* the probe timers were set to fire at once */
+}
+
+static mpsctp_path_info path_of(const mpsctp_assoc *a, uint32_t i)
+{
+    mpsctp_path_info pi;
+    assert_int_equal(mpsctp_assoc_path_info(a, i, &pi), 0);
+    return pi;
+}
+
+static void test_listed_addresses_become_paths(void **state)
+{
+    (void)state;
+    pair p;
+    pair_init(&p, 1, NULL, NULL);
+    pair_fake f;
+    connect_listing(&p, &f);
+    mpsctp_assoc_status st = pair_status(f.assoc);
+    /* The source (primary, confirmed), 10.0.0.9 and fd00::9; not the duplicate, the
+     * loopback address or 0.0.0.0. */
+    assert_int_equal(st.num_paths, 3);
+    assert_int_equal(st.primary_path, 0);
+    mpsctp_path_info p0 = path_of(f.assoc, 0), p1 = path_of(f.assoc, 1), p2 = path_of(f.assoc, 2);
+    mpsctp_addr other = v4(IP_OTHER);
+    assert_true(mpsctp_addr_equal(&p0.remote, &f.addr));
+    assert_true(mpsctp_addr_equal(&p1.remote, &other));
+    assert_int_equal(p2.remote.family, MPSCTP_AF_INET6);
+    assert_int_equal(p2.remote.ip[0], 0xfd);
+    /* RFC 6951 s5: listed addresses use the UDP port the INIT came from. */
+    assert_int_equal(p1.remote.udp_port, PAIR_UDP);
+    assert_true(p0.confirmed && p0.primary && p0.data_path);
+    assert_false(p1.confirmed);
+    assert_false(p2.confirmed);
+    assert_int_equal(mpsctp_assoc_path_info(f.assoc, 3, &p0), MPSCTP_ERR_NOENT);
+    /* RFC 9260 s5.4: an unconfirmed address cannot be the primary. */
+    assert_int_equal(mpsctp_assoc_set_primary(f.assoc, 1), MPSCTP_ERR_STATE);
+    assert_int_equal(pair_status(f.assoc).primary_path, 0);
+    /* Both unconfirmed paths were probed at once, from B's address. */
+    assert_int_equal(pair_wire_count(&p, PAIR_B, SCTP_HEARTBEAT, 0), 2);
+    pair_pkt *hb = pair_wire_nth(&p, PAIR_B, SCTP_HEARTBEAT, 0, 0);
+    assert_non_null(hb);
+    assert_true(mpsctp_addr_equal(&hb->dst, &other) || hb->dst.family == MPSCTP_AF_INET6);
+    pair_free(&p);
+}
+
+/* Answers B's latest HEARTBEAT to `to` as if from `to`; nonce_flip corrupts the echoed
+ * info. Returns what recv returned. */
+static int answer_heartbeat(pair *p, const pair_fake *f, const mpsctp_addr *to, int nonce_flip)
+{
+    pair_pkt *hb = NULL;
+    for (size_t n = 0;; n++) {
+        pair_pkt *k = pair_wire_nth(p, PAIR_B, SCTP_HEARTBEAT, 0, n);
+        if (!k)
+            break;
+        if (mpsctp_addr_equal(&k->dst, to))
+            hb = k;
+    }
+    assert_non_null(hb);
+    sctp_tlv c;
+    assert_true(pair_find_chunk(hb->data, hb->len, SCTP_HEARTBEAT, &c));
+    uint8_t b[256];
+    wbuf w;
+    wbuf_init(&w, b, sizeof(b));
+    codec_common_encode(&w, f->port, PAIR_PORT_B, f->peer_tag);
+    size_t off = codec_chunk_begin(&w, SCTP_HEARTBEAT_ACK, 0);
+    size_t at = w.len;
+    wbuf_put(&w, c.value, c.vlen);
+    if (nonce_flip)
+        b[at + c.vlen - 1] ^= 0x5a; /* last byte of the nonce */
+    codec_chunk_end(&w, off);
+    return pair_inject(p, PAIR_B, b, w.len, to);
+}
+
+static void test_confirmation_needs_the_nonce(void **state)
+{
+    (void)state;
+    pair p;
+    pair_init(&p, 2, NULL, NULL);
+    pair_fake f;
+    connect_listing(&p, &f);
+    mpsctp_addr other = v4(IP_OTHER);
+    /* A HEARTBEAT ACK with a wrong nonce confirms nothing (RFC 9260 s5.4). */
+    answer_heartbeat(&p, &f, &other, 1);
+    assert_false(path_of(f.assoc, 1).confirmed);
+    assert_int_equal(pair_count_ev(&p, PAIR_B, MPSCTP_EV_PEER_ADDR_CHANGE, MPSCTP_ADDR_CONFIRMED),
+                     0);
+    /* The right one does, with a CONFIRMED event for path 1. */
+    answer_heartbeat(&p, &f, &other, 0);
+    assert_true(path_of(f.assoc, 1).confirmed);
+    const pair_ev *e =
+        pair_find_ev(&p, PAIR_B, MPSCTP_EV_PEER_ADDR_CHANGE, MPSCTP_ADDR_CONFIRMED);
+    assert_non_null(e);
+    assert_int_equal(e->ev.path, 1);
+    assert_false(path_of(f.assoc, 2).confirmed);
+    /* Now it may be the primary: MADE_PRIM, and B's data goes there. */
+    assert_int_equal(mpsctp_assoc_set_primary(f.assoc, 1), 0);
+    pair_collect(&p);
+    e = pair_find_ev(&p, PAIR_B, MPSCTP_EV_PEER_ADDR_CHANGE, MPSCTP_ADDR_MADE_PRIM);
+    assert_non_null(e);
+    assert_int_equal(e->ev.path, 1);
+    mpsctp_path_info p1 = path_of(f.assoc, 1);
+    assert_true(p1.primary && p1.data_path);
+    mpsctp_sndinfo si = {0};
+    assert_int_equal(mpsctp_assoc_send(f.assoc, "hello", 5, &si, p.now), 0);
+    pair_pkt *k[4];
+    size_t n = pair_take(&p, PAIR_B, k, 4);
+    int data_to_other = 0;
+    for (size_t i = 0; i < n && i < 4; i++)
+        if (pair_find_chunk(k[i]->data, k[i]->len, SCTP_DATA, NULL))
+            data_to_other += mpsctp_addr_equal(&k[i]->dst, &other);
+    assert_int_equal(data_to_other, 1);
+    assert_int_equal(path_of(f.assoc, 1).bytes_sent, 5);
+    assert_int_equal(path_of(f.assoc, 0).bytes_sent, 0);
+    pair_free(&p);
+}
+
+static void test_failed_probes_spare_the_association(void **state)
+{
+    (void)state;
+    mpsctp_settings sb;
+    pair_settings(&sb, PAIR_B);
+    sb.hb_interval_ms = 0; /* the scripted peer never answers path 0's heartbeats */
+    pair p;
+    pair_init(&p, 3, NULL, &sb);
+    pair_fake f;
+    connect_listing(&p, &f);
+    /* Nobody answers the probes of 10.0.0.9 and fd00::9. */
+    pair_pump(&p, SEC(600));
+    assert_int_equal(pair_status(f.assoc).state, MPSCTP_ESTABLISHED);
+    mpsctp_path_info p1 = path_of(f.assoc, 1), p2 = path_of(f.assoc, 2);
+    assert_false(p1.confirmed);
+    assert_false(p1.active);
+    assert_false(p2.active);
+    /* Path.Max.Retrans (5) + 1 unanswered probes before UNREACHABLE, and more after. */
+    assert_true(p1.heartbeats_sent > 6);
+    assert_true(p1.error_count > 5);
+    assert_int_equal(pair_count_ev(&p, PAIR_B, MPSCTP_EV_PEER_ADDR_CHANGE,
+                                   MPSCTP_ADDR_UNREACHABLE),
+                     2);
+    assert_int_equal(pair_count_ev(&p, PAIR_B, MPSCTP_EV_ASSOC_CHANGE, MPSCTP_COMM_LOST), 0);
+    /* Path 0 is untouched and still carries the data. */
+    mpsctp_path_info p0 = path_of(f.assoc, 0);
+    assert_true(p0.active && p0.confirmed && p0.data_path);
+    assert_int_equal(p0.error_count, 0);
+    pair_free(&p);
+}
+
+/* RFC 9260 s6.1 A, s8.2: a receiver that stops reading closes its window; the sender
+ * probes it, and the probes it has no room for are answered with SACKs that keep the
+ * window closed. Those unacknowledged probes are not path errors: the path stays active
+ * for ten minutes of closed window, and everything arrives once the reader resumes. */
+static void test_zero_window_probes_are_not_errors(void **state)
+{
+    (void)state;
+    mpsctp_settings sa, sb;
+    pair_settings(&sa, PAIR_A);
+    pair_settings(&sb, PAIR_B);
+    sb.rcvbuf = 8192;
+    sa.path_max_retrans = 2;
+    sa.assoc_max_retrans = 3;
+    pair p;
+    pair_init(&p, 4, &sa, &sb);
+    P_CHECK(&p, pair_connect(&p, PAIR_A) != NULL, "connect");
+    P_CHECK(&p, pair_pump_until(&p, SEC(5), pair_cond_up, NULL), "no handshake");
+    p.s[PAIR_B].auto_read = 0;
+    static uint8_t msg[1000];
+    mpsctp_sndinfo si = {0};
+    for (int i = 0; i < 100; i++) {
+        for (size_t k = 0; k < sizeof(msg); k++)
+            msg[k] = pair_pattern((uint32_t)i, 0, k);
+        assert_int_equal(mpsctp_assoc_send(p.s[PAIR_A].assoc, msg, sizeof(msg), &si, p.now), 0);
+    }
+    pair_pump(&p, SEC(600));
+    mpsctp_assoc_status st = pair_status(p.s[PAIR_A].assoc);
+    P_CHECK(&p, st.state == MPSCTP_ESTABLISHED, "the sender gave up on a closed window");
+    P_CHECK(&p, st.t3_expirations > 3, "no window probes timed out (%llu)",
+            (unsigned long long)st.t3_expirations);
+    mpsctp_path_info pi = path_of(p.s[PAIR_A].assoc, 0);
+    P_CHECK(&p, pi.active && pi.error_count == 0, "path errors %u", pi.error_count);
+    assert_int_equal(pair_count_ev(&p, PAIR_A, MPSCTP_EV_PEER_ADDR_CHANGE, -1), 0);
+    P_CHECK(&p, p.s[PAIR_B].rxlen < 100 * sizeof(msg), "the window did not close");
+    p.s[PAIR_B].auto_read = 1;
+    pair_pump(&p, SEC(60));
+    assert_int_equal(p.s[PAIR_B].rxlen, 100 * sizeof(msg));
+    for (size_t k = 0; k < p.s[PAIR_B].rxlen; k++)
+        assert_int_equal(p.s[PAIR_B].rx[k], pair_pattern((uint32_t)(k / sizeof(msg)), 0,
+                                                         k % sizeof(msg)));
+    pair_free(&p);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_listed_addresses_become_paths),
+        cmocka_unit_test(test_confirmation_needs_the_nonce),
+        cmocka_unit_test(test_failed_probes_spare_the_association),
+        cmocka_unit_test(test_zero_window_probes_are_not_errors),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
