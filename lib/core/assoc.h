@@ -20,6 +20,13 @@
 #define MPSCTP_SECRET_LEN 32
 #define NS_PER_MS MPSCTP_NS_PER_MS
 
+/* Time elapsed from then to now in ns, 0 when then is later: the sockets layer may hand
+ * the core slightly older times from one thread than it just used from another. */
+static inline uint64_t elapsed(mpsctp_tstamp now, mpsctp_tstamp then)
+{
+    return now > then ? now - then : 0;
+}
+
 /* A control chunk waiting to be sent (already encoded), with its destination path. */
 typedef struct ctrl_chunk {
     struct ctrl_chunk *next;

@@ -180,7 +180,8 @@ static void newly_acked(mpsctp_assoc *a, txchunk *c, uint32_t tsn, sack_acc *acc
         acc->acked[c->path] += chunk_flight(c);
         /* RFC 9260 s6.3.1 C5: only chunks sent once give RTT samples (Karn). */
         if (p->rtt_pending && p->rtt_tsn == tsn && c->tx_count == 1) {
-            path_rtt_sample(p, now - c->sent_at, assoc_rto_min(a), assoc_rto_max(a));
+            path_rtt_sample(p, elapsed(now, c->sent_at), assoc_rto_min(a),
+                            assoc_rto_max(a));
             p->rtt_pending = 0;
         }
         /* RFC 9260 s8.1, s8.2: an acknowledged TSN clears the error counters (and brings

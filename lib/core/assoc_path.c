@@ -218,7 +218,7 @@ void assoc_hb_timeout(mpsctp_assoc *a, uint32_t pi, mpsctp_tstamp now)
         /* Choice: on an active, potentially failed or unconfirmed path the next probe
          * follows at once, so failures are found within the backed-off RTOs. */
     } else if (usable(p) && p->last_send &&
-               now - p->last_send < (uint64_t)p->hb_interval_ms * NS_PER_MS) {
+               elapsed(now, p->last_send) < (uint64_t)p->hb_interval_ms * NS_PER_MS) {
         /* Only idle paths need heartbeats: one that carried data within the interval is
          * known to work. Counting from the last send lands past now. */
         hb_arm(a, pi, p->last_send);

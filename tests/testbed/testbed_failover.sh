@@ -11,6 +11,7 @@
 #   down and path 1 again after it is back. The failover time (link down to UNREACHABLE)
 #   is printed against the rule: Path.Max.Retrans + 1 T3-rtx expiries, the RTO doubling
 #   each time up to RTO.Max (RFC 9260 s6.3.3 E2, s8.2), plus up to one RTO.
+# failover6: the same over the testbed's IPv6 addresses (fd00:201:P::1 and ::2).
 # pf: the same with PotentiallyFailed.Max.Retrans 0 (RFC 7829): path 1 is reported
 #   POTENTIALLY_FAILED within about one RTO of the link going down (the first T3
 #   expiry), before UNREACHABLE.
@@ -77,6 +78,10 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 A1=10.201.1.1 A2=10.201.2.1 B1=10.201.1.2 B2=10.201.2.2
+# failover6: the same failover over the testbed's IPv6 addresses
+if [ "$CASE" = failover6 ]; then
+    A1=fd00:201:1::1 A2=fd00:201:2::1 B1=fd00:201:1::2 B2=fd00:201:2::2
+fi
 
 ok() { echo "ok: $*"; }
 # a failed check after which the others still tell something: reported, fails at the end
@@ -186,7 +191,7 @@ check_both() { # check_both BYTES: exit statuses, byte counts, verification on b
 }
 
 case $CASE in
-failover | pf)
+failover | failover6 | pf)
     TOTAL=$((32 << 20))
     DOWN_S=3
     [ "$CASE" = pf ] && FAST+=(--pf-max-retrans 0)
