@@ -32,7 +32,8 @@ static uint32_t rpv2_loss_ssthresh(const cc_path *all, size_t n, size_t i)
     cc_bw bw;
     cc_bw_compute(all, n, i, &bw);
     /* srtt_i < 2^32, W < n 2^48: the product stays far below 2^128. */
-    cc_u128 dec = cc_div_ceil((cc_u128)bw.srtt_i * bw.w_sum, (cc_u128)bw.m << (CC_BW_SHIFT + 1));
+    cc_u128 dec =
+        cc_div_ceil((cc_u128)bw.srtt_i * bw.w_sum, (cc_u128)bw.m << (CC_BW_SHIFT + 1));
     uint32_t half = p->cwnd / 2 + (p->cwnd & 1); /* ceil(cwnd_i / 2) */
     if (dec < half)
         dec = half;
