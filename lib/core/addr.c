@@ -6,8 +6,8 @@
 static addr_scope scope_v4(const uint8_t *ip)
 {
     uint32_t v = (uint32_t)ip[0] << 24 | (uint32_t)ip[1] << 16 | (uint32_t)ip[2] << 8 | ip[3];
-    if (v == 0 || v == 0xffffffffu || (v >> 28) == 0xe || (v >> 24) == 0)
-        return ADDR_SCOPE_INVALID; /* 0/8, multicast 224/4, limited broadcast */
+    if ((v >> 28) >= 0xe || (v >> 24) == 0)
+        return ADDR_SCOPE_INVALID; /* 0/8, multicast 224/4, reserved 240/4, broadcast */
     if ((v >> 24) == 127)
         return ADDR_SCOPE_LOOPBACK;
     if ((v >> 16) == 0xa9fe)

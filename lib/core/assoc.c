@@ -210,9 +210,9 @@ void assoc_timeout(mpsctp_assoc *a, mpsctp_tstamp now)
         uint64_t cap = assoc_rto_max(a);
         if (a->cfg.max_init_timeo_ms && (uint64_t)a->cfg.max_init_timeo_ms * NS_PER_MS < cap)
             cap = (uint64_t)a->cfg.max_init_timeo_ms * NS_PER_MS;
-        path_backoff(&a->paths[0], cap);
-        /* RFC 9260 s6.4: each retransmission of INIT or COOKIE ECHO goes to the next
-         * address the user gave (all of them are confirmed, s5.4 rule 1). */
+        /* The address that did not answer backs off; RFC 9260 s6.4: the retransmission
+         * goes to the next address the user gave (all confirmed, s5.4 rule 1). */
+        path_backoff(&a->paths[a->t1_path], cap);
         uint32_t n = a->npaths;
         for (uint32_t k = 1; k <= n; k++) {
             uint32_t i = (a->t1_path + k) % n;
@@ -225,7 +225,7 @@ void assoc_timeout(mpsctp_assoc *a, mpsctp_tstamp now)
             assoc_queue_ctrl(a, (int)a->t1_path, a->init_chunk, a->init_len);
         else if (a->state == MPSCTP_COOKIE_ECHOED && a->cookie)
             assoc_queue_ctrl(a, (int)a->t1_path, a->cookie, a->cookie_len);
-        a->t1_deadline = now + a->paths[0].rto;
+        a->t1_deadline = now + a->paths[a->t1_path].rto;
     }
     if (a->t5_deadline <= now) {
         /* RFC 9260 s9.2: T5-shutdown-guard expired: abort. */
@@ -234,25 +234,14 @@ void assoc_timeout(mpsctp_assoc *a, mpsctp_tstamp now)
     }
     if (a->t2_deadline <= now) {
         a->t2_deadline = MPSCTP_TSTAMP_NEVER;
-        /* RFC 9260 s9.2: T2 expiry is an error on the path the chunk went to; the next
-         * one goes to the data path, which moves off a failed path. */
-        uint32_t t2p = assoc_data_path(a);
-        mpsctp_path *p = &a->paths[t2p];
-        path_backoff(p, assoc_rto_max(a));
-        if (assoc_path_error(a, t2p, now))
+        /* RFC 9260 s9.2, s6.4: T2 expiry is an error on the path the chunk went to; the
+         * next one goes to another active path when there is one. */
+        uint32_t last = a->t2_path < a->npaths ? a->t2_path : 0;
+        path_backoff(&a->paths[last], assoc_rto_max(a));
+        if (assoc_path_error(a, last, now))
             return;
-        p = &a->paths[assoc_data_path(a)];
-        if (a->state == MPSCTP_SHUTDOWN_SENT || a->state == MPSCTP_SHUTDOWN_ACK_SENT) {
-            uint8_t b[8];
-            wbuf w;
-            wbuf_init(&w, b, sizeof(b));
-            if (a->state == MPSCTP_SHUTDOWN_SENT)
-                codec_u32_chunk(&w, SCTP_SHUTDOWN, 0, a->map.cum);
-            else
-                codec_empty_chunk(&w, SCTP_SHUTDOWN_ACK, 0);
-            assoc_queue_ctrl(a, -1, b, w.len);
-            a->t2_deadline = now + p->rto;
-        }
+        if (a->state == MPSCTP_SHUTDOWN_SENT || a->state == MPSCTP_SHUTDOWN_ACK_SENT)
+            assoc_t2_send(a, assoc_rtx_path(a, last, 1), now);
     }
     if (a->sack_deadline <= now) {
         a->sack_deadline = MPSCTP_TSTAMP_NEVER;

@@ -94,6 +94,7 @@ struct mpsctp_assoc {
     mpsctp_tstamp t1_sent;        /* first transmission of INIT / COOKIE ECHO, for RTT */
     mpsctp_tstamp t1_deadline;
     mpsctp_tstamp t2_deadline;    /* T2-shutdown */
+    uint32_t t2_path;             /* where the SHUTDOWN / SHUTDOWN ACK T2 times went */
     mpsctp_tstamp t5_deadline;    /* T5-shutdown-guard */
     uint8_t shutdown_requested;   /* user asked for graceful shutdown */
     uint32_t error_count;         /* association error counter */
@@ -144,6 +145,11 @@ void ep_event(mpsctp_endpoint *ep, const mpsctp_event *ev);
 /* Queues a whole packet for sending (checksum added). Returns 0 or NOMEM. */
 int ep_reply(mpsctp_endpoint *ep, const uint8_t *pkt, size_t len, const mpsctp_addr *local,
              const mpsctp_addr *remote);
+/* Queues a packet from sport to dport with tag vtag holding an ABORT (T bit when tbit)
+ * with one error cause (0: none) whose value is v[0..vlen-1]. */
+void ep_send_abort(mpsctp_endpoint *ep, uint16_t sport, uint16_t dport, uint32_t vtag,
+                   int tbit, uint16_t cause, const uint8_t *v, size_t vlen,
+                   const mpsctp_addr *local, const mpsctp_addr *remote);
 /* RFC 9260 s8.4 rule 5: answers h with SHUTDOWN COMPLETE, T bit set, the packet's tag. */
 void ep_shutdown_complete_t(mpsctp_endpoint *ep, const sctp_common *h,
                             const mpsctp_addr *local, const mpsctp_addr *remote);
@@ -233,12 +239,20 @@ int assoc_path_find(const mpsctp_assoc *a, const mpsctp_addr *addr);
  * parameters. Returns its index (the existing one when remote is known), or -1 when the
  * path table is full. */
 int assoc_add_path(mpsctp_assoc *a, const mpsctp_addr *remote, int confirmed);
+/* Replaces the path table by the paths a cookie describes (RFC 9260 s5.4 rule 2): the
+ * address the INIT ACK went to (confirmed, primary), the addresses the INIT listed and
+ * remote, the COOKIE ECHO's source (unconfirmed; local is where it arrived). */
+void assoc_paths_from_cookie(mpsctp_assoc *a, const cookie_data *cd,
+                             const mpsctp_addr *local, const mpsctp_addr *remote);
 /* Returns 1 when path pi may carry new data: confirmed, active, not potentially failed. */
 int assoc_path_usable(const mpsctp_assoc *a, uint32_t pi);
 /* RFC 9260 s6.4, RFC 7829 s5: returns the path new data goes to: the primary while it is
  * usable, else the first usable path after it, else the potentially failed path with
  * the fewest errors, else the primary. */
 uint32_t assoc_data_path(const mpsctp_assoc *a);
+/* Returns the path for a reply to a packet that came in on path pi (-1: unknown): pi when
+ * it is usable, else -1 (the data path). */
+int assoc_reply_path(const mpsctp_assoc *a, int pi);
 /* Returns the path for retransmitting a chunk last sent on path last: a fast
  * retransmission stays there while the path is usable; a chunk that timed out (or whose
  * path failed) goes to a usable path other than last when there is one (RFC 9260 s6.4). */
@@ -267,6 +281,9 @@ void assoc_hb_timeout(mpsctp_assoc *a, uint32_t pi, mpsctp_tstamp now);
 /* Handles a HEARTBEAT ACK's info: RTT sample, confirmation, error counters cleared, path
  * active again, next heartbeat. */
 void assoc_heartbeat_ack(mpsctp_assoc *a, const uint8_t *info, size_t len, mpsctp_tstamp now);
+/* Queues SHUTDOWN (SHUTDOWN-SENT) or SHUTDOWN ACK (SHUTDOWN-ACK-SENT) for path pi and
+ * (re)starts T2 with that path's RTO. */
+void assoc_t2_send(mpsctp_assoc *a, uint32_t pi, mpsctp_tstamp now);
 /* Checks whether a pending shutdown can proceed (all data acked) and sends SHUTDOWN or
  * SHUTDOWN ACK. */
 void assoc_shutdown_progress(mpsctp_assoc *a, mpsctp_tstamp now);
@@ -280,7 +297,8 @@ void assoc_recv_packet(mpsctp_assoc *a, const sctp_common *h, const uint8_t *chu
 /* RFC 9260 s5.2.4 table 2: a valid cookie for an existing association a. Returns a when
  * the rest of the packet should be processed, NULL to stop. */
 mpsctp_assoc *assoc_cookie_existing(mpsctp_assoc *a, const cookie_data *cd,
-                                    const mpsctp_addr *local, mpsctp_tstamp now);
+                                    const mpsctp_addr *local, const mpsctp_addr *remote,
+                                    mpsctp_tstamp now);
 /* Builds and queues our INIT (COOKIE-WAIT) and arms T1-init. Returns 0 or NOMEM. */
 int assoc_send_init(mpsctp_assoc *a, mpsctp_tstamp now);
 /* Writes the ERROR chunk "Unrecognized Chunk Type" for chunk c into w. */

@@ -55,7 +55,7 @@ int assoc_send_init(mpsctp_assoc *a, mpsctp_tstamp now)
     assoc_set_state(a, MPSCTP_COOKIE_WAIT);
     a->init_retries = 0;
     a->t1_sent = now;
-    a->t1_deadline = now + a->paths[0].rto;
+    a->t1_deadline = now + a->paths[a->t1_path].rto;
     return 0;
 }
 
@@ -193,8 +193,38 @@ static int recv_init_ack(mpsctp_assoc *a, const sctp_tlv *c, const mpsctp_addr *
     /* T1-cookie: a new timer, retries counted afresh. */
     a->init_retries = 0;
     a->t1_sent = now;
-    a->t1_deadline = now + a->paths[0].rto;
+    a->t1_deadline = now + a->paths[a->t1_path].rto;
     return 0;
+}
+
+/* RFC 9260 s5.2.2: an unexpected INIT that would add addresses to the association is
+ * answered with an ABORT (the INIT's tag, cause Restart of an Association with New
+ * Addresses listing them); the association stays as it is. Returns 1 when so. */
+static int init_adds_addresses(mpsctp_assoc *a, const sctp_common *h, const sctp_tlv *c,
+                               const mpsctp_addr *local, const mpsctp_addr *remote)
+{
+    sctp_init in;
+    if (codec_init_decode(c, &in) || in.init_tag == 0)
+        return 0;
+    mpsctp_addr listed[MPSCTP_MAX_PATHS + 1];
+    listed[0] = *remote;
+    uint32_t n = 1 + ep_init_addrs(&in, remote, listed + 1, MPSCTP_MAX_PATHS);
+    uint8_t v[(MPSCTP_MAX_PATHS + 1) * 20];
+    wbuf w;
+    wbuf_init(&w, v, sizeof(v));
+    for (uint32_t i = 0; i < n; i++) {
+        if (assoc_path_find(a, &listed[i]) >= 0)
+            continue;
+        if (listed[i].family == MPSCTP_AF_INET)
+            codec_param_put(&w, SCTP_P_IPV4, listed[i].ip, 4);
+        else
+            codec_param_put(&w, SCTP_P_IPV6, listed[i].ip, 16);
+    }
+    if (w.len == 0 || w.err)
+        return 0;
+    ep_send_abort(a->ep, h->dport, h->sport, in.init_tag, 0, SCTP_CAUSE_RESTART_NEW_ADDRS, v,
+                  w.len, local, remote);
+    return 1;
 }
 
 /* RFC 9260 s5.2.1, s5.2.2: INIT for an existing association. */
@@ -219,6 +249,8 @@ static void recv_init_existing(mpsctp_assoc *a, const sctp_common *h, const sctp
         queue_simple(a, -1, SCTP_SHUTDOWN_ACK, 0, 0, 0);
         break;
     default:
+        if (init_adds_addresses(a, h, c, local, remote))
+            break;
         /* s5.2.2: a new random tag, the current tags as tie tags. */
         ep_answer_init(a->ep, h, c, local, remote, ep_random32(a->ep), ep_random32(a->ep),
                        a->my_vtag, a->peer_vtag, now);
@@ -227,7 +259,8 @@ static void recv_init_existing(mpsctp_assoc *a, const sctp_common *h, const sctp
 }
 
 mpsctp_assoc *assoc_cookie_existing(mpsctp_assoc *a, const cookie_data *cd,
-                                    const mpsctp_addr *local, mpsctp_tstamp now)
+                                    const mpsctp_addr *local, const mpsctp_addr *remote,
+                                    mpsctp_tstamp now)
 {
     int mt = cd->my_vtag == a->my_vtag;
     int pt = cd->peer_vtag == a->peer_vtag;
@@ -253,6 +286,9 @@ mpsctp_assoc *assoc_cookie_existing(mpsctp_assoc *a, const cookie_data *cd,
         a->peer_vtag = cd->peer_vtag;
         a->tie_local = a->tie_peer = 0;
         rtxq_free(&a->rq);
+        /* The restarted peer's addresses are those of its new INIT (s5.2.4 A: as if an
+         * ABORT and a new COOKIE ECHO had arrived). */
+        assoc_paths_from_cookie(a, cd, local, remote);
         if (rtxq_init(&a->rq, cd->my_itsn) ||
             assoc_setup_data(a, cd->os, cd->is, cd->my_itsn, cd->peer_itsn, cd->peer_rwnd)) {
             assoc_close(a, MPSCTP_COMM_LOST, SCTP_CAUSE_OUT_OF_RESOURCE);
@@ -261,10 +297,6 @@ mpsctp_assoc *assoc_cookie_existing(mpsctp_assoc *a, const cookie_data *cd,
         for (uint16_t s = 0; s < a->sq.nstreams; s++)
             a->sq.streams[s].next_ssn = 0;
         a->outstanding = 0;
-        for (uint32_t i = 0; i < a->npaths; i++) {
-            a->paths[i].t3_deadline = MPSCTP_TSTAMP_NEVER;
-            a->paths[i].error_count = 0;
-        }
         queue_simple(a, 0, SCTP_COOKIE_ACK, 0, 0, 0);
         a->t2_deadline = a->t5_deadline = MPSCTP_TSTAMP_NEVER;
         assoc_event(a, MPSCTP_EV_ASSOC_CHANGE, MPSCTP_RESTART, 0);
@@ -348,22 +380,30 @@ static int recv_error(mpsctp_assoc *a, const sctp_tlv *c, mpsctp_tstamp now)
     return 0;
 }
 
+void assoc_t2_send(mpsctp_assoc *a, uint32_t pi, mpsctp_tstamp now)
+{
+    /* RFC 9260 s9.2: SHUTDOWN carries our cumulative TSN ack; T2 times the answer. */
+    if (a->state == MPSCTP_SHUTDOWN_SENT)
+        queue_simple(a, (int)pi, SCTP_SHUTDOWN, 0, 1, a->map.cum);
+    else
+        queue_simple(a, (int)pi, SCTP_SHUTDOWN_ACK, 0, 0, 0);
+    a->t2_path = pi;
+    a->t2_deadline = now + a->paths[pi].rto;
+}
+
 void assoc_shutdown_progress(mpsctp_assoc *a, mpsctp_tstamp now)
 {
     if (!assoc_all_acked(a))
         return;
-    uint64_t rto = a->paths[assoc_data_path(a)].rto;
     if (a->state == MPSCTP_SHUTDOWN_PENDING) {
-        /* RFC 9260 s9.2: SHUTDOWN with our cumulative TSN ack; T2 and T5 start. */
-        queue_simple(a, -1, SCTP_SHUTDOWN, 0, 1, a->map.cum);
+        /* RFC 9260 s9.2: SHUTDOWN; T2 and T5 start. */
         a->sack_pending = 0;
         assoc_set_state(a, MPSCTP_SHUTDOWN_SENT);
-        a->t2_deadline = now + rto;
+        assoc_t2_send(a, assoc_data_path(a), now);
         a->t5_deadline = now + 5 * assoc_rto_max(a);
     } else if (a->state == MPSCTP_SHUTDOWN_RECEIVED) {
-        queue_simple(a, -1, SCTP_SHUTDOWN_ACK, 0, 0, 0);
         assoc_set_state(a, MPSCTP_SHUTDOWN_ACK_SENT);
-        a->t2_deadline = now + rto;
+        assoc_t2_send(a, assoc_data_path(a), now);
     }
 }
 
@@ -388,9 +428,8 @@ static void recv_shutdown(mpsctp_assoc *a, const sctp_tlv *c, mpsctp_tstamp now)
     case MPSCTP_SHUTDOWN_SENT:
         /* Both ends shut down at once: answer with SHUTDOWN ACK. */
         assoc_cum_ack(a, cum, now);
-        queue_simple(a, -1, SCTP_SHUTDOWN_ACK, 0, 0, 0);
         assoc_set_state(a, MPSCTP_SHUTDOWN_ACK_SENT);
-        a->t2_deadline = now + a->paths[assoc_data_path(a)].rto;
+        assoc_t2_send(a, assoc_data_path(a), now);
         break;
     default:
         break;
@@ -531,7 +570,7 @@ void assoc_recv_packet(mpsctp_assoc *a, const sctp_common *h, const uint8_t *chu
                 wbuf_init(&w, b, sizeof(b));
                 assoc_put_unrecognized(&w, &c);
                 if (!w.err)
-                    assoc_queue_ctrl(a, pi, b, w.len);
+                    assoc_queue_ctrl(a, assoc_reply_path(a, pi), b, w.len);
             }
             if (act == CODEC_UNK_STOP || act == CODEC_UNK_STOP_REPORT)
                 p = end;
@@ -544,8 +583,7 @@ void assoc_recv_packet(mpsctp_assoc *a, const sctp_common *h, const uint8_t *chu
     if (had_data) {
         if (a->state == MPSCTP_SHUTDOWN_SENT) {
             /* s9.2: answer DATA in SHUTDOWN-SENT with SHUTDOWN (and a SACK), restart T2. */
-            queue_simple(a, -1, SCTP_SHUTDOWN, 0, 1, a->map.cum);
-            a->t2_deadline = now + a->paths[assoc_data_path(a)].rto;
+            assoc_t2_send(a, assoc_data_path(a), now);
             a->sack_due = 1;
         }
         assoc_data_packet_done(a, now);

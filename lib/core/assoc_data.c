@@ -82,7 +82,7 @@ int assoc_recv_data(mpsctp_assoc *a, const sctp_tlv *c, int pi, mpsctp_tstamp no
         put16(v + 2, 0);
         codec_param_put(&w, SCTP_CAUSE_INVALID_STREAM, v, 4);
         codec_chunk_end(&w, off);
-        assoc_queue_ctrl(a, pi, b, w.len);
+        assoc_queue_ctrl(a, assoc_reply_path(a, pi), b, w.len);
         a->sack_due = 1;
         return 0;
     }

@@ -134,8 +134,10 @@ static int pick_destination(mpsctp_assoc *a, mpsctp_tstamp now)
         }
     }
 sack_only:
-    if (a->sack_due && a->rx_ready)
-        return a->last_data_path >= 0 ? a->last_data_path : (int)dp;
+    if (a->sack_due && a->rx_ready) {
+        int r = assoc_reply_path(a, a->last_data_path);
+        return r >= 0 ? r : (int)dp;
+    }
     return -1;
 }
 
@@ -193,7 +195,10 @@ size_t assoc_output(mpsctp_assoc *a, uint8_t *buf, size_t cap, mpsctp_addr *loca
 
     /* 2. A pending SACK rides along with anything we send. */
     int sending_data = data_allowed(a) && (a->rq.nrtx || a->rq.unsent || sendq_pending(&a->sq));
-    if (a->rx_ready && (a->sack_due || (a->sack_pending && sending_data)))
+    /* Not on a probe of an unconfirmed or failing path (RFC 9260 s5.4): it could be lost
+     * there, and with it the SACK. */
+    int reply_ok = pi == dp || assoc_path_usable(a, pi);
+    if (a->rx_ready && reply_ok && (a->sack_due || (a->sack_pending && sending_data)))
         assoc_put_sack(a, &w);
 
     /* 3. Retransmissions, then new data (RFC 9260 s6.1: retransmissions first). */

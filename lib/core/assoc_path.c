@@ -48,6 +48,25 @@ int assoc_add_path(mpsctp_assoc *a, const mpsctp_addr *remote, int confirmed)
     return (int)i;
 }
 
+void assoc_paths_from_cookie(mpsctp_assoc *a, const cookie_data *cd,
+                             const mpsctp_addr *local, const mpsctp_addr *remote)
+{
+    memset(a->paths, 0, sizeof(a->paths));
+    memset(a->cc, 0, sizeof(a->cc));
+    a->npaths = 0;
+    a->primary = 0;
+    a->last_data_path = -1;
+    /* RFC 9260 s5.4 rule 2: the address the INIT ACK went to is confirmed; the others
+     * the INIT listed (and the COOKIE ECHO's source) are probed once established. */
+    assoc_add_path(a, &cd->remote, 1);
+    a->paths[0].local = cd->local;
+    for (uint32_t i = 0; i < cd->naddrs; i++)
+        assoc_add_path(a, &cd->addrs[i], 0);
+    int src = assoc_add_path(a, remote, 0);
+    if (src >= 0 && a->paths[src].local.family == 0)
+        a->paths[src].local = *local;
+}
+
 void assoc_path_event(mpsctp_assoc *a, uint32_t pi, uint32_t state)
 {
     a->paths[pi].state_changes++;
@@ -78,6 +97,14 @@ uint32_t assoc_data_path(const mpsctp_assoc *a)
     }
     /* Every path is inactive: keep trying the primary (its T3 and heartbeats probe it). */
     return best >= 0 ? (uint32_t)best : a->primary;
+}
+
+int assoc_reply_path(const mpsctp_assoc *a, int pi)
+{
+    /* RFC 9260 s6.4: replies go where the packet came from; but s5.4: nothing except
+     * HEARTBEAT and HEARTBEAT ACK goes to an unconfirmed address, and a failing path
+     * would lose them. -1: the data path. */
+    return pi >= 0 && assoc_path_usable(a, (uint32_t)pi) ? pi : -1;
 }
 
 uint32_t assoc_rtx_path(const mpsctp_assoc *a, uint32_t last, int timed_out)
@@ -164,14 +191,19 @@ void assoc_path_local(const mpsctp_assoc *a, uint32_t pi, mpsctp_addr *out)
 static void hb_arm(mpsctp_assoc *a, uint32_t pi, mpsctp_tstamp now)
 {
     mpsctp_path *p = &a->paths[pi];
-    if (p->hb_interval_ms == 0) {
+    /* With heartbeats off, a path that is not usable is still probed, once per RTO.Max:
+     * otherwise it could never come back. */
+    uint64_t iv = p->hb_interval_ms ? (uint64_t)p->hb_interval_ms * NS_PER_MS
+                  : usable(p)       ? 0
+                                    : assoc_rto_max(a);
+    if (iv == 0) {
         p->hb_deadline = MPSCTP_TSTAMP_NEVER;
         return;
     }
-    uint32_t r;
+    uint64_t r;
     ep_random(a->ep, &r, sizeof(r));
-    uint64_t jitter = p->rto ? (uint64_t)r % p->rto : 0; /* 0 .. RTO */
-    p->hb_deadline = now + (uint64_t)p->hb_interval_ms * NS_PER_MS + p->rto / 2 + jitter;
+    uint64_t jitter = p->rto ? r % p->rto : 0; /* 0 .. RTO */
+    p->hb_deadline = now + iv + p->rto / 2 + jitter;
 }
 
 /* Sends a HEARTBEAT on path pi carrying our private info (path index, send time, a
@@ -207,9 +239,9 @@ void assoc_hb_timeout(mpsctp_assoc *a, uint32_t pi, mpsctp_tstamp now)
         path_backoff(p, assoc_rto_max(a));
         if (assoc_path_error(a, pi, now))
             return;
-        if (p->confirmed && !p->active) {
-            /* An inactive path is probed once per HB.interval + RTO, counted from the
-             * last probe. */
+        if (!p->active) {
+            /* An inactive path, confirmed or not, is probed once per HB.interval + RTO,
+             * counted from the last probe (RFC 9260 s5.4, s8.3). */
             hb_arm(a, pi, p->hb_sent_at);
             if (p->hb_deadline < now)
                 p->hb_deadline = now;
@@ -231,10 +263,12 @@ void assoc_hb_timeout(mpsctp_assoc *a, uint32_t pi, mpsctp_tstamp now)
 
 void assoc_start_heartbeats(mpsctp_assoc *a, mpsctp_tstamp now)
 {
+    uint64_t k = 0;
     for (uint32_t i = 0; i < a->npaths; i++) {
-        /* RFC 9260 s5.4: unconfirmed addresses are probed at once. */
+        /* RFC 9260 s5.4: unconfirmed addresses are probed at once, one more per RTO
+         * (HB.Max.Burst 1). */
         if (!a->paths[i].confirmed)
-            a->paths[i].hb_deadline = now;
+            a->paths[i].hb_deadline = now + k++ * a->paths[i].rto;
         else
             hb_arm(a, i, now);
     }
@@ -280,9 +314,9 @@ void assoc_heartbeat_ack(mpsctp_assoc *a, const uint8_t *info, size_t len, mpsct
     /* RFC 9260 s8.3: only an answer to our latest heartbeat counts. */
     if (!p->hb_outstanding || nonce != p->hb_nonce)
         return;
-    mpsctp_tstamp sent = ((uint64_t)get32(info + 4) << 32) | get32(info + 8);
-    if (sent <= now)
-        path_rtt_sample(p, now - sent, assoc_rto_min(a), assoc_rto_max(a));
+    /* The RTT counts from our own record of the send: the echoed time is not covered by
+     * the nonce. */
+    path_rtt_sample(p, elapsed(now, p->hb_sent_at), assoc_rto_min(a), assoc_rto_max(a));
     p->hb_outstanding = 0;
     p->hb_acked++;
     if (!p->confirmed) {
@@ -368,7 +402,8 @@ static void apply_params(mpsctp_assoc *a, mpsctp_path *p, const mpsctp_path_para
                       a->state != MPSCTP_COOKIE_ECHOED;
         /* The next heartbeat of a working path is due one interval from now; probes of
          * unconfirmed or failing paths keep their schedule. */
-        if (running && usable(p) && !p->hb_outstanding)
+        if (running && !p->hb_outstanding &&
+            (usable(p) || p->hb_deadline == MPSCTP_TSTAMP_NEVER))
             hb_arm(a, (uint32_t)(p - a->paths), now);
     }
 }

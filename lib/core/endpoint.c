@@ -160,9 +160,9 @@ int ep_reply(mpsctp_endpoint *ep, const uint8_t *pkt, size_t len, const mpsctp_a
 }
 
 /* Queues a packet holding one ABORT chunk with an optional error cause. */
-static void ep_send_abort(mpsctp_endpoint *ep, uint16_t sport, uint16_t dport, uint32_t vtag,
-                          int tbit, uint16_t cause, const uint8_t *v, size_t vlen,
-                          const mpsctp_addr *local, const mpsctp_addr *remote)
+void ep_send_abort(mpsctp_endpoint *ep, uint16_t sport, uint16_t dport, uint32_t vtag,
+                   int tbit, uint16_t cause, const uint8_t *v, size_t vlen,
+                   const mpsctp_addr *local, const mpsctp_addr *remote)
 {
     uint8_t b[512];
     wbuf w;
@@ -405,10 +405,15 @@ static mpsctp_assoc *find_by_vtag(mpsctp_endpoint *ep, uint32_t vtag, uint16_t p
 static mpsctp_assoc *find_by_addr(mpsctp_endpoint *ep, const mpsctp_addr *remote,
                                   uint16_t peer_port)
 {
-    for (mpsctp_assoc *a = ep->assocs; a; a = a->next)
-        if (a->state != MPSCTP_CLOSED && a->peer_port == peer_port &&
-            assoc_path_find(a, remote) >= 0)
+    /* Only confirmed addresses identify an association: a peer could list somebody
+     * else's address in its INIT (RFC 9260 s5.4). */
+    for (mpsctp_assoc *a = ep->assocs; a; a = a->next) {
+        if (a->state == MPSCTP_CLOSED || a->peer_port != peer_port)
+            continue;
+        int pi = assoc_path_find(a, remote);
+        if (pi >= 0 && a->paths[pi].confirmed)
             return a;
+    }
     return NULL;
 }
 
@@ -567,21 +572,13 @@ mpsctp_assoc *ep_cookie_echo(mpsctp_endpoint *ep, mpsctp_assoc *hint, const sctp
         return NULL;
     }
     if (a)
-        return assoc_cookie_existing(a, &cd, local, now);
+        return assoc_cookie_existing(a, &cd, local, remote, now);
     if (!ep->listening)
         return NULL;
-    /* RFC 9260 s5.4 rule 2: the address the INIT ACK went to is confirmed; the others
-     * the INIT listed (and the COOKIE ECHO's source) are probed once established. */
     a = assoc_new(ep, &cd.remote, h->sport);
     if (!a)
         return NULL;
-    a->paths[0].local = cd.local;
-    a->paths[0].confirmed = 1;
-    for (uint32_t i = 0; i < cd.naddrs; i++)
-        assoc_add_path(a, &cd.addrs[i], 0);
-    int src = assoc_add_path(a, remote, 0);
-    if (src >= 0 && a->paths[src].local.family == 0)
-        a->paths[src].local = *local;
+    assoc_paths_from_cookie(a, &cd, local, remote);
     a->my_vtag = cd.my_vtag;
     a->peer_vtag = cd.peer_vtag;
     a->my_itsn = cd.my_itsn;

@@ -572,8 +572,14 @@ int pair_fake_connect(pair *p, pair_fake *f, uint16_t os, uint16_t mis)
 int pair_fake_connect_addrs(pair *p, pair_fake *f, uint16_t os, uint16_t mis,
                             const mpsctp_addr *addrs, size_t naddrs)
 {
+    return pair_fake_connect_from(p, f, PAIR_IP_FAKE, os, mis, addrs, naddrs);
+}
+
+int pair_fake_connect_from(pair *p, pair_fake *f, uint32_t ip, uint16_t os, uint16_t mis,
+                           const mpsctp_addr *addrs, size_t naddrs)
+{
     memset(f, 0, sizeof(*f));
-    mpsctp_addr_v4(&f->addr, PAIR_IP_FAKE, PAIR_UDP);
+    mpsctp_addr_v4(&f->addr, ip, PAIR_UDP);
     f->port = PAIR_PORT_A;
     f->my_tag = 0x5a5a0000u ^ (uint32_t)(p->seed * 2654435761u) ^ 0x1234u;
     if (!f->my_tag)
@@ -615,7 +621,12 @@ int pair_fake_connect_addrs(pair *p, pair_fake *f, uint16_t os, uint16_t mis,
     if (pair_take(p, PAIR_B, k, 4) < 1 ||
         !pair_find_chunk(k[0]->data, k[0]->len, SCTP_COOKIE_ACK, NULL))
         return -1;
-    const pair_ev *e = pair_find_ev(p, PAIR_B, MPSCTP_EV_ASSOC_CHANGE, MPSCTP_COMM_UP);
+    /* The latest COMM_UP is this handshake's (a test may connect several fakes). */
+    const pair_side *sb = &p->s[PAIR_B];
+    const pair_ev *e = NULL;
+    for (size_t i = 0; i < sb->nev; i++)
+        if (sb->ev[i].ev.type == MPSCTP_EV_ASSOC_CHANGE && sb->ev[i].ev.state == MPSCTP_COMM_UP)
+            e = &sb->ev[i];
     if (!e)
         return -1;
     f->assoc = e->ev.assoc;

@@ -77,8 +77,17 @@ static void test_listed_addresses_become_paths(void **state)
     /* RFC 9260 s5.4: an unconfirmed address cannot be the primary. */
     assert_int_equal(mpsctp_assoc_set_primary(f.assoc, 1), MPSCTP_ERR_STATE);
     assert_int_equal(pair_status(f.assoc).primary_path, 0);
-    /* Both unconfirmed paths were probed at once, from B's address. */
-    assert_int_equal(pair_wire_count(&p, PAIR_B, SCTP_HEARTBEAT, 0), 2);
+    /* The unconfirmed paths are probed one per RTO (HB.Max.Burst 1): one at once, the
+     * other one RTO (1 s) later. */
+    assert_int_equal(pair_wire_count(&p, PAIR_B, SCTP_HEARTBEAT, 0), 1);
+    pair_pump(&p, MS(1000));
+    pair_pkt *h0 = pair_wire_nth(&p, PAIR_B, SCTP_HEARTBEAT, 0, 0);
+    pair_pkt *h1 = NULL;
+    for (size_t n = 1; (h1 = pair_wire_nth(&p, PAIR_B, SCTP_HEARTBEAT, 0, n)) != NULL; n++)
+        if (!mpsctp_addr_equal(&h1->dst, &h0->dst))
+            break;
+    assert_non_null(h1);
+    assert_true(h1->sent - h0->sent >= MS(990));
     pair_pkt *hb = pair_wire_nth(&p, PAIR_B, SCTP_HEARTBEAT, 0, 0);
     assert_non_null(hb);
     assert_true(mpsctp_addr_equal(&hb->dst, &other) || hb->dst.family == MPSCTP_AF_INET6);
@@ -230,6 +239,106 @@ static void test_zero_window_probes_are_not_errors(void **state)
     pair_free(&p);
 }
 
+/* RFC 9260 s5.4, s5.2.4: an address a peer lists is not the peer until confirmed. An
+ * attacker lists the victim's address; the victim's own handshake then makes a new
+ * association of its own (not a restart of the attacker's), and nothing for the victim
+ * goes to the attacker. */
+static void test_listed_address_cannot_be_hijacked(void **state)
+{
+    (void)state;
+    pair p;
+    pair_init(&p, 5, NULL, NULL);
+    pair_fake attacker, victim;
+    connect_listing(&p, &attacker); /* lists 10.0.0.9 */
+    assert_int_equal(pair_fake_connect_from(&p, &victim, IP_OTHER, 10, 10, NULL, 0), 0);
+    assert_non_null(victim.assoc);
+    assert_ptr_not_equal(victim.assoc, attacker.assoc);
+    assert_int_equal(pair_count_ev(&p, PAIR_B, MPSCTP_EV_ASSOC_CHANGE, MPSCTP_RESTART), 0);
+    assert_int_equal(pair_count_ev(&p, PAIR_B, MPSCTP_EV_ASSOC_CHANGE, MPSCTP_COMM_UP), 2);
+    mpsctp_sndinfo si = {0};
+    assert_int_equal(mpsctp_assoc_send(victim.assoc, "secret", 6, &si, p.now), 0);
+    pair_pkt *k[8];
+    size_t n = pair_take(&p, PAIR_B, k, 8);
+    mpsctp_addr other = v4(IP_OTHER);
+    int seen = 0;
+    for (size_t i = 0; i < n && i < 8; i++) {
+        if (!pair_find_chunk(k[i]->data, k[i]->len, SCTP_DATA, NULL))
+            continue;
+        assert_true(mpsctp_addr_equal(&k[i]->dst, &other));
+        assert_int_equal(pair_pkt_vtag(k[i]), victim.my_tag);
+        seen++;
+    }
+    assert_int_equal(seen, 1);
+    assert_int_equal(pair_status(attacker.assoc).state, MPSCTP_ESTABLISHED);
+    pair_free(&p);
+}
+
+/* RFC 9260 s5.2.2: an INIT for an established association that adds an address is
+ * answered with an ABORT carrying "Restart of an Association with New Addresses" and
+ * the new address, under the INIT's tag; the association is untouched. */
+static void test_init_adding_an_address_is_refused(void **state)
+{
+    (void)state;
+    pair p;
+    pair_init(&p, 6, NULL, NULL);
+    pair_fake f;
+    assert_int_equal(pair_fake_connect(&p, &f, 10, 10), 0);
+    uint8_t b[256];
+    wbuf w;
+    wbuf_init(&w, b, sizeof(b));
+    codec_common_encode(&w, f.port, PAIR_PORT_B, 0);
+    size_t off = codec_init_begin(&w, SCTP_INIT, 0x77777777u, 1u << 20, 10, 10, 1000);
+    uint8_t extra[4] = {10, 0, 0, 85};
+    codec_param_put(&w, SCTP_P_IPV4, extra, 4);
+    codec_chunk_end(&w, off);
+    pair_inject(&p, PAIR_B, b, w.len, &f.addr);
+    pair_pkt *k[4];
+    assert_int_equal(pair_take(&p, PAIR_B, k, 4), 1);
+    sctp_tlv c, cause;
+    assert_true(pair_find_chunk(k[0]->data, k[0]->len, SCTP_ABORT, &c));
+    assert_int_equal(pair_pkt_vtag(k[0]), 0x77777777u);
+    assert_int_equal(c.flags & SCTP_FLAG_T, 0);
+    const uint8_t *q = c.value;
+    assert_int_equal(codec_param_decode(&q, c.value + c.vlen, &cause), 0);
+    assert_int_equal(cause.type, SCTP_CAUSE_RESTART_NEW_ADDRS);
+    assert_int_equal(cause.vlen, 8);
+    assert_memory_equal(cause.value + 4, extra, 4);
+    assert_int_equal(pair_status(f.assoc).state, MPSCTP_ESTABLISHED);
+    assert_int_equal(pair_status(f.assoc).num_paths, 1);
+    pair_free(&p);
+}
+
+/* RFC 9260 s5.4: replies never go to an unconfirmed address: DATA from the peer's
+ * unconfirmed address is acknowledged on the confirmed path. */
+static void test_no_sack_to_unconfirmed_address(void **state)
+{
+    (void)state;
+    pair p;
+    pair_init(&p, 7, NULL, NULL);
+    pair_fake f;
+    connect_listing(&p, &f);
+    uint8_t b[128];
+    wbuf w;
+    wbuf_init(&w, b, sizeof(b));
+    codec_common_encode(&w, f.port, PAIR_PORT_B, f.peer_tag);
+    codec_data_encode(&w, SCTP_DATA_B | SCTP_DATA_E, f.next_tsn, 0, 0, 0,
+                      (const uint8_t *)"abc", 3);
+    mpsctp_addr other = v4(IP_OTHER);
+    pair_inject(&p, PAIR_B, b, w.len, &other);
+    pair_pump(&p, MS(500)); /* past the delayed SACK */
+    int sacks = 0;
+    for (size_t n = 0;; n++) {
+        pair_pkt *k = pair_wire_nth(&p, PAIR_B, SCTP_SACK, 0, n);
+        if (!k)
+            break;
+        assert_true(mpsctp_addr_equal(&k->dst, &f.addr));
+        sacks++;
+    }
+    assert_true(sacks >= 1);
+    assert_int_equal(path_of(f.assoc, 1).bytes_received, 3);
+    pair_free(&p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -237,6 +346,9 @@ int main(void)
         cmocka_unit_test(test_confirmation_needs_the_nonce),
         cmocka_unit_test(test_failed_probes_spare_the_association),
         cmocka_unit_test(test_zero_window_probes_are_not_errors),
+        cmocka_unit_test(test_listed_address_cannot_be_hijacked),
+        cmocka_unit_test(test_init_adding_an_address_is_refused),
+        cmocka_unit_test(test_no_sack_to_unconfirmed_address),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
