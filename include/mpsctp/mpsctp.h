@@ -406,8 +406,9 @@ int mpsctp_assoc_set_sack_delay(mpsctp_assoc *a, uint32_t delay_ms);
  * unconfirmed: RFC 9260 s5.4 allows no data to it) or INVAL. */
 int mpsctp_assoc_set_primary(mpsctp_assoc *a, uint32_t idx);
 
-/* Sets the remote UDP encapsulation port of path idx (RFC 6951 s5). Returns 0, NOENT,
- * or INVAL (another path has that address and port). */
+/* Sets the remote UDP encapsulation port of path idx (RFC 6951 s5). A path is one peer IP
+ * address; its port also follows the UDP source port of the peer's packets. Returns 0,
+ * NOENT or INVAL (NULL). */
 int mpsctp_assoc_set_remote_udp_port(mpsctp_assoc *a, uint32_t idx, uint16_t port);
 
 /* Returns 1 when a is closed because a retransmission limit was exceeded

@@ -39,6 +39,12 @@ addr_scope addr_scope_of(const mpsctp_addr *a)
     return ADDR_SCOPE_GLOBAL;
 }
 
+int addr_same_ip(const mpsctp_addr *a, const mpsctp_addr *b)
+{
+    return a->family == b->family &&
+           memcmp(a->ip, b->ip, a->family == MPSCTP_AF_INET ? 4 : 16) == 0;
+}
+
 int addr_usable_with(const mpsctp_addr *a, const mpsctp_addr *peer)
 {
     addr_scope s = addr_scope_of(a), ps = addr_scope_of(peer);

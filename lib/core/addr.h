@@ -17,6 +17,10 @@ typedef enum addr_scope {
  * IPv4-mapped IPv6 address is scoped as its IPv4 address). */
 addr_scope addr_scope_of(const mpsctp_addr *a);
 
+/* Returns 1 when a and b have the same family and IP address (UDP ports aside: RFC 6951
+ * s5 keeps the encapsulation port per destination, not as part of its identity). */
+int addr_same_ip(const mpsctp_addr *a, const mpsctp_addr *b);
+
 /* RFC 9260 s5.1.2: returns 1 when address a may be used to reach (or be reached from) a
  * peer whose address is peer: a is valid, loopback only towards loopback, link-local
  * only towards link-local or loopback, private not towards a global peer. */

@@ -458,6 +458,11 @@ void assoc_recv_packet(mpsctp_assoc *a, const sctp_common *h, const uint8_t *chu
     a->burst = a->cfg.max_burst;
     if (pi >= 0 && a->paths[pi].local.family == 0)
         a->paths[pi].local = *local;
+    /* RFC 6951 s5.4: the UDP source port of a packet that belongs to the association is
+     * the encapsulation port of that address from now on (a NAT may have moved it). */
+    if (pi >= 0 && h->vtag == a->my_vtag && a->my_vtag != 0 &&
+        remote->udp_port != a->paths[pi].remote.udp_port)
+        a->paths[pi].remote.udp_port = remote->udp_port;
     const uint8_t *p = chunks;
     while (p < end && a->state != MPSCTP_CLOSED) {
         sctp_tlv c;

@@ -90,11 +90,6 @@ int mpsctp_assoc_set_remote_udp_port(mpsctp_assoc *a, uint32_t idx, uint16_t por
         return MPSCTP_ERR_INVAL;
     if (idx >= a->npaths)
         return MPSCTP_ERR_NOENT;
-    mpsctp_addr n = a->paths[idx].remote;
-    n.udp_port = port;
-    int other = assoc_path_find(a, &n);
-    if (other >= 0 && (uint32_t)other != idx)
-        return MPSCTP_ERR_INVAL;
     a->paths[idx].remote.udp_port = port;
     return 0;
 }

@@ -19,7 +19,7 @@ int assoc_path_usable(const mpsctp_assoc *a, uint32_t pi)
 int assoc_path_find(const mpsctp_assoc *a, const mpsctp_addr *addr)
 {
     for (uint32_t i = 0; i < a->npaths; i++)
-        if (mpsctp_addr_equal(&a->paths[i].remote, addr))
+        if (addr_same_ip(&a->paths[i].remote, addr))
             return (int)i;
     return -1;
 }

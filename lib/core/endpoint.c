@@ -226,11 +226,11 @@ uint32_t ep_init_addrs(const sctp_init *in, const mpsctp_addr *src, mpsctp_addr 
         /* RFC 6951 s5: the encapsulation port is the one the packet came from. */
         a.udp_port = src->udp_port;
         /* RFC 9260 s5.1.2: addresses out of the source's scope are not used. */
-        if (mpsctp_addr_equal(&a, src) || !addr_usable_with(&a, src))
+        if (addr_same_ip(&a, src) || !addr_usable_with(&a, src))
             continue;
         int dup = 0;
         for (uint32_t i = 0; i < n && !dup; i++)
-            dup = mpsctp_addr_equal(&out[i], &a);
+            dup = addr_same_ip(&out[i], &a);
         if (!dup)
             out[n++] = a;
     }

@@ -204,6 +204,18 @@ static void test_remote_error(void **state)
     struct sockaddr_in to = ut_sin(mpsctp_stack_udp_port(a));
     assert_int_equal(sendto(u, pkt, sizeof(pkt), 0, (struct sockaddr *)&to, sizeof(to)),
                      (ssize_t)sizeof(pkt));
+    /* RFC 6951 s5.4: the packet carries the association's tag, so its UDP source port
+     * becomes the encapsulation port of b's address: a's ERROR (Unrecognized Chunk Type)
+     * comes back to u. Hand it on to b, where it becomes the notification. */
+    uint8_t reply[256];
+    struct timeval tv = {5, 0};
+    setsockopt(u, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    ssize_t rn = recv(u, reply, sizeof(reply), 0);
+    assert_true(rn >= 16 + 8);
+    assert_int_equal(reply[12], 9); /* ERROR */
+    assert_int_equal(reply[17], 6); /* cause: Unrecognized Chunk Type */
+    struct sockaddr_in tob = ut_sin(mpsctp_stack_udp_port(b));
+    assert_int_equal(sendto(u, reply, (size_t)rn, 0, (struct sockaddr *)&tob, sizeof(tob)), rn);
     struct sctp_remote_error re;
     assert_int_equal(ut_wait_notification(s, SCTP_REMOTE_ERROR, &re, sizeof(re)), 0);
     assert_int_equal(re.sre_error, 6); /* Unrecognized Chunk Type */

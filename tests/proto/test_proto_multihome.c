@@ -339,6 +339,44 @@ static void test_no_sack_to_unconfirmed_address(void **state)
     pair_free(&p);
 }
 
+/* RFC 6951 s5.4: a path is the peer's IP address; the UDP source port of a packet that
+ * carries the association's tag becomes its encapsulation port (a NAT may rebind it).
+ * A packet with a wrong tag changes nothing. */
+static void test_udp_port_follows_the_peer(void **state)
+{
+    (void)state;
+    pair p;
+    pair_init(&p, 8, NULL, NULL);
+    pair_fake f;
+    assert_int_equal(pair_fake_connect(&p, &f, 10, 10), 0);
+    mpsctp_addr moved = f.addr, stray = f.addr;
+    moved.udp_port = 40000;
+    stray.udp_port = 50000;
+    uint8_t b[128];
+    wbuf w;
+    /* Wrong tag from port 50000: dropped, no change. */
+    wbuf_init(&w, b, sizeof(b));
+    codec_common_encode(&w, f.port, PAIR_PORT_B, f.peer_tag ^ 1);
+    codec_data_encode(&w, SCTP_DATA_B | SCTP_DATA_E, f.next_tsn, 0, 0, 0,
+                      (const uint8_t *)"x", 1);
+    pair_inject(&p, PAIR_B, b, w.len, &stray);
+    assert_int_equal(path_of(f.assoc, 0).remote.udp_port, PAIR_UDP);
+    /* Right tag from port 40000: the path's port moves there, the SACK follows. */
+    wbuf_init(&w, b, sizeof(b));
+    codec_common_encode(&w, f.port, PAIR_PORT_B, f.peer_tag);
+    codec_data_encode(&w, SCTP_DATA_B | SCTP_DATA_E, f.next_tsn, 0, 0, 0,
+                      (const uint8_t *)"y", 1);
+    uint64_t t = p.now;
+    pair_inject(&p, PAIR_B, b, w.len, &moved);
+    assert_int_equal(pair_status(f.assoc).num_paths, 1);
+    assert_int_equal(path_of(f.assoc, 0).remote.udp_port, 40000);
+    pair_pump(&p, MS(300)); /* the delayed SACK */
+    pair_pkt *k = pair_wire_nth(&p, PAIR_B, SCTP_SACK, t, 0);
+    assert_non_null(k);
+    assert_int_equal(k->dst.udp_port, 40000);
+    pair_free(&p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -349,6 +387,7 @@ int main(void)
         cmocka_unit_test(test_listed_address_cannot_be_hijacked),
         cmocka_unit_test(test_init_adding_an_address_is_refused),
         cmocka_unit_test(test_no_sack_to_unconfirmed_address),
+        cmocka_unit_test(test_udp_port_follows_the_peer),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
