@@ -246,7 +246,7 @@ void assoc_paths_from_cookie(mpsctp_assoc *a, const cookie_data *cd,
                              const mpsctp_addr *local, const mpsctp_addr *remote);
 /* Returns 1 when path pi may carry new data: confirmed, active, not potentially failed. */
 int assoc_path_usable(const mpsctp_assoc *a, uint32_t pi);
-/* RFC 9260 s6.4, RFC 7829 s5: returns the path new data goes to: the primary while it is
+/* RFC 9260 s6.4, RFC 7829 s3.2: returns the path new data goes to: the primary while it is
  * usable, else the first usable path after it, else the potentially failed path with
  * the fewest errors, else the primary. */
 uint32_t assoc_data_path(const mpsctp_assoc *a);
@@ -270,7 +270,7 @@ void assoc_path_event(mpsctp_assoc *a, uint32_t pi, uint32_t state);
 int assoc_path_error(mpsctp_assoc *a, uint32_t pi, mpsctp_tstamp now);
 /* Data sent on path pi at sent_at was acknowledged: the association's error counter
  * clears; when sent after the path's latest error, the path's does too and the path is
- * active again (RFC 9260 s8.1, s8.2; RFC 7829 s5 step 4). sent_at 0: the ack proves
+ * active again (RFC 9260 s8.1, s8.2; RFC 7829 s3.2 step 4). sent_at 0: the ack proves
  * nothing about the path. */
 void assoc_path_acked(mpsctp_assoc *a, uint32_t pi, mpsctp_tstamp sent_at);
 /* Arms the heartbeat timers: unconfirmed paths are probed at once (RFC 9260 s5.4). */

@@ -185,7 +185,7 @@ static void newly_acked(mpsctp_assoc *a, txchunk *c, uint32_t tsn, sack_acc *acc
             p->rtt_pending = 0;
         }
         /* RFC 9260 s8.1, s8.2: an acknowledged TSN clears the error counters (and brings
-         * a failing path back, RFC 7829 s5 step 4). The ack of a retransmitted chunk may
+         * a failing path back, RFC 7829 s3.2 step 4). The ack of a retransmitted chunk may
          * be for an earlier copy sent on another path (the ambiguity Karn's rule avoids
          * for RTT samples), so only a chunk sent once vouches for its path. */
         assoc_path_acked(a, c->path, c->tx_count == 1 ? c->sent_at : 0);

@@ -85,7 +85,7 @@ uint32_t assoc_data_path(const mpsctp_assoc *a)
         if (usable(&a->paths[i]))
             return i;
     }
-    /* RFC 7829 s5 step 5: every active path is potentially failed: use the one with the
+    /* RFC 7829 s3.2 step 5: every active path is potentially failed: use the one with the
      * fewest errors (the primary on a tie). */
     int best = -1;
     for (uint32_t k = 0; k < n; k++) {
@@ -110,7 +110,7 @@ int assoc_reply_path(const mpsctp_assoc *a, int pi)
 uint32_t assoc_rtx_path(const mpsctp_assoc *a, uint32_t last, int timed_out)
 {
     /* A fast retransmission stays on its path while the path is usable and has no
-     * errors: one that has timed out lately is suspect (RFC 7829 s4) and the loss is
+     * errors: one that has timed out lately is suspect (the idea of RFC 7829) and the loss is
      * better repaired elsewhere. */
     if (!timed_out && usable(&a->paths[last]) && a->paths[last].error_count == 0)
         return last;
@@ -332,7 +332,7 @@ void assoc_heartbeat_ack(mpsctp_assoc *a, const uint8_t *info, size_t len, mpsct
     hb_arm(a, pi, now);
 }
 
-/* ---- errors (RFC 9260 s8.1, s8.2; RFC 7829 s5) -------------------------------------- */
+/* ---- errors (RFC 9260 s8.1, s8.2; RFC 7829 s3.2) -------------------------------------- */
 
 int assoc_error(mpsctp_assoc *a)
 {
@@ -370,7 +370,7 @@ int assoc_path_error(mpsctp_assoc *a, uint32_t pi, mpsctp_tstamp now)
             assoc_path_event(a, pi, MPSCTP_ADDR_UNREACHABLE);
         }
     } else if (p->pfmr < p->pmr && p->error_count > p->pfmr && p->active && !p->pf) {
-        /* RFC 7829 s5 step 2: past PotentiallyFailed.Max.Retrans the path is potentially
+        /* RFC 7829 s3.2 step 2: past PotentiallyFailed.Max.Retrans the path is potentially
          * failed: no new data goes there, and a heartbeat probes it at once and then once
          * per RTO. */
         p->pf = 1;
@@ -391,10 +391,16 @@ static void apply_params(mpsctp_assoc *a, mpsctp_path *p, const mpsctp_path_para
         p->pmr = pp->path_max_retrans;
     if (pp->flags & MPSCTP_PP_PF)
         p->pfmr = pp->pf_max_retrans;
-    if (p->pf && p->pfmr >= p->pmr) {
+    uint32_t pi = (uint32_t)(p - a->paths);
+    if (p->active && p->confirmed && p->error_count > p->pmr) {
+        /* A lower Path.Max.Retrans than the errors already counted: inactive now. */
+        p->active = 0;
+        p->pf = 0;
+        assoc_path_event(a, pi, MPSCTP_ADDR_UNREACHABLE);
+    } else if (p->pf && p->pfmr >= p->pmr) {
         /* PF switched off: a potentially failed path counts as active again. */
         p->pf = 0;
-        assoc_path_event(a, (uint32_t)(p - a->paths), MPSCTP_ADDR_AVAILABLE);
+        assoc_path_event(a, pi, MPSCTP_ADDR_AVAILABLE);
     }
     if (pp->flags & MPSCTP_PP_HB) {
         p->hb_interval_ms = pp->hb_interval_ms;
@@ -404,7 +410,7 @@ static void apply_params(mpsctp_assoc *a, mpsctp_path *p, const mpsctp_path_para
          * unconfirmed or failing paths keep their schedule. */
         if (running && !p->hb_outstanding &&
             (usable(p) || p->hb_deadline == MPSCTP_TSTAMP_NEVER))
-            hb_arm(a, (uint32_t)(p - a->paths), now);
+            hb_arm(a, pi, now);
     }
 }
 
