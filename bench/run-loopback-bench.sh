@@ -37,14 +37,14 @@ cmake -S . -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DMPSCTP_TESTS=OFF >/dev/null
 cmake --build "$BUILD" -j"$JOBS" --target mpsctp-perf >/dev/null
 mkdir -p "$BUILD/bin"
 cc -O2 -g -DINET -DINET6 -Itests/interop -o "$BUILD/bin/usrsctp_peer_deb" \
-    tests/interop/usrsctp_peer.c -lusrsctp -lpthread
+    tests/interop/usrsctp_peer.c tests/interop/peer_common.c -lusrsctp -lpthread
 STACKS="mpsctp usrsctp-deb"
 
 . "$ROOT/bench/usrsctp-opt.sh"
 if [ "${NO_OPT:-0}" != 1 ]; then
     echo "== building an optimised usrsctp from the Debian source package"
     if usrsctp_opt_build && cc -O2 -g -DINET -DINET6 -Itests/interop -I"$USRSCTP_OPT_INC" \
-        -o "$BUILD/bin/usrsctp_peer_opt" tests/interop/usrsctp_peer.c "$USRSCTP_OPT_LIB" -lpthread; then
+        -o "$BUILD/bin/usrsctp_peer_opt" tests/interop/usrsctp_peer.c tests/interop/peer_common.c "$USRSCTP_OPT_LIB" -lpthread; then
         STACKS="$STACKS usrsctp-opt"
     else
         echo "   could not fetch or build the usrsctp sources: comparing against the package only"
