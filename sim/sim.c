@@ -570,6 +570,44 @@ size_t sim_link_count(const sim *s)
     return s->nlinks;
 }
 
+int sim_flow_uses_link(const sim *s, size_t flow, size_t link)
+{
+    if (flow >= s->nflows)
+        return 0;
+    const sim_flow_cfg *f = &s->flows[flow].cfg;
+    for (uint32_t p = 0; p < f->npaths; p++)
+        for (uint32_t h = 0; h < f->paths[p].nlinks; h++)
+            if (f->paths[p].links[h] == link)
+                return 1;
+    return 0;
+}
+
+double sim_jain_index(const double *x, size_t n)
+{
+    double sum = 0, sq = 0;
+    for (size_t i = 0; i < n; i++) {
+        sum += x[i];
+        sq += x[i] * x[i];
+    }
+    return n == 0 || sq == 0 ? 0 : sum * sum / ((double)n * sq);
+}
+
+double sim_link_jain(sim *s, size_t link, size_t *nflows)
+{
+    double g[64];
+    size_t n = 0;
+    for (size_t i = 0; i < s->nflows && n < 64; i++) {
+        if (!sim_flow_uses_link(s, i, link))
+            continue;
+        sim_flow_metrics m;
+        sim_flow_metrics_get(s, i, &m);
+        g[n++] = m.goodput_bps;
+    }
+    if (nflows)
+        *nflows = n;
+    return n >= 2 ? sim_jain_index(g, n) : -1;
+}
+
 int sim_link_metrics_get(const sim *s, size_t link, sim_link_metrics *m)
 {
     if (link >= s->nlinks)

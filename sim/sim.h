@@ -339,6 +339,19 @@ size_t sim_link_count(const sim *s);
  * stays valid after sim_free). Returns 0 or -1 (bad index). */
 int sim_flow_metrics_get(sim *s, size_t flow, sim_flow_metrics *m);
 
+/* Returns 1 when a path of flow `flow` crosses link `link`, else 0 (also for bad
+ * indices). */
+int sim_flow_uses_link(const sim *s, size_t flow, size_t link);
+
+/* Jain's fairness index of x[0..n-1]: (sum x)^2 / (n * sum x^2), 1 when all are equal,
+ * 1/n when one takes everything. Returns 0 for n 0 or all zero. */
+double sim_jain_index(const double *x, size_t n);
+
+/* Jain's fairness index of the goodput of the flows that cross link `link` (a shared
+ * bottleneck when there are at least two; the first 64 count); *nflows (may be NULL)
+ * receives their number. Returns -1 when fewer than two flows cross it. */
+double sim_link_jain(sim *s, size_t link, size_t *nflows);
+
 /* Fills *m with a link's metrics at the current time. Returns 0 or -1 (bad index). */
 int sim_link_metrics_get(const sim *s, size_t link, sim_link_metrics *m);
 

@@ -138,6 +138,11 @@ int sim_report_json(sim *s, FILE *out)
                     st->dropped_queue, st->dropped_red, st->dropped_down, st->lost,
                     st->reordered, st->duplicated, st->max_queue_pkts, l.utilisation[d]);
         }
+        size_t n;
+        double j = sim_link_jain(s, i, &n);
+        fprintf(out, ",\"flows\":%zu", n);
+        if (j >= 0)
+            fprintf(out, ",\"jain\":%.4f", j);
         fputs("}\n", out);
     }
     return failed;
@@ -204,6 +209,18 @@ int sim_report_table(sim *s, FILE *out)
                     st->packets_fwd, st->bytes_fwd, st->dropped_queue, st->lost,
                     st->dropped_down, l.utilisation[d] * 100.0);
         }
+    }
+    /* Shared bottlenecks: Jain's fairness index of the goodput of the flows crossing
+     * each link that two or more flows share. */
+    for (size_t i = 0; i < sim_link_count(s); i++) {
+        size_t n;
+        double j = sim_link_jain(s, i, &n);
+        if (j < 0)
+            continue;
+        sim_link_metrics l;
+        sim_link_metrics_get(s, i, &l);
+        fprintf(out, "bottleneck %s: %zu flows, Jain's fairness index %.3f, use %.1f%%\n",
+                l.name, n, j, l.utilisation[0] * 100.0);
     }
     return failed;
 }
