@@ -107,15 +107,6 @@ static int receiver_role;
 
 static void sleep_ms(unsigned ms);
 
-static const char *addr_text(const void *sa, char *buf, size_t cap)
-{
-    struct sockaddr_in a;
-    memcpy(&a, sa, sizeof(a));
-    if (a.sin_family != AF_INET || !inet_ntop(AF_INET, &a.sin_addr, buf, (socklen_t)cap))
-        snprintf(buf, cap, "?");
-    return buf;
-}
-
 static const char *spc_state_name(uint32_t st)
 {
     static const char *n[] = {"AVAILABLE", "UNREACHABLE", "REMOVED", "ADDED",
@@ -144,7 +135,7 @@ static int paddr_snapshot(int sd, char *list, size_t cap)
         memcpy(&pi.spinfo_address, q, sizeof(struct sockaddr_in));
         if (mpsctp_getsockopt(sd, IPPROTO_SCTP, SCTP_GET_PEER_ADDR_INFO, &pi, &l) != 0)
             pi.spinfo_state = -1;
-        peer_paddr_state(list, cap, addr_text(q, t, sizeof(t)), spinfo_state_name(pi.spinfo_state));
+        peer_paddr_state(list, cap, peer_addr_text(q, t, sizeof(t)), spinfo_state_name(pi.spinfo_state));
         all &= pi.spinfo_state == SCTP_ACTIVE;
     }
     mpsctp_freepaddrs(addrs);
@@ -320,7 +311,7 @@ static void rx_notification(rx *x, result *r, const uint8_t *buf, size_t len)
         struct sctp_paddr_change pc;
         char t[64];
         memcpy(&pc, buf, sizeof(pc));
-        peer_path_event(r, addr_text(&pc.spc_aaddr, t, sizeof(t)), spc_state_name(pc.spc_state));
+        peer_path_event(r, peer_addr_text(&pc.spc_aaddr, t, sizeof(t)), spc_state_name(pc.spc_state));
     }
 }
 

@@ -396,3 +396,12 @@ void peer_check_total(const peer_opts *o, peer_result *r)
         peer_fail(r, "received %" PRIu64 " bytes, %" PRIu64 " messages: short", r->bytes,
                   r->messages);
 }
+
+const char *peer_addr_text(const void *sa, char *buf, size_t cap)
+{
+    struct sockaddr_in a;
+    memcpy(&a, sa, sizeof(a));
+    if (a.sin_family != AF_INET || !inet_ntop(AF_INET, &a.sin_addr, buf, (socklen_t)cap))
+        snprintf(buf, cap, "?");
+    return buf;
+}

@@ -125,6 +125,10 @@ int peer_parse_addrs(const char *list, struct sockaddr_in *out, int max, uint16_
 /* Records an SCTP_PEER_ADDR_CHANGE event (address text, state name) with its time. */
 void peer_path_event(peer_result *r, const char *addr, const char *state);
 
+/* Writes the IPv4 address of the sockaddr_in at sa into buf ("?" for anything else) and
+ * returns buf. */
+const char *peer_addr_text(const void *sa, char *buf, size_t cap);
+
 /* Appends "ADDR=STATE" to a peer address state list (start or end snapshot). */
 void peer_paddr_state(char *list, size_t cap, const char *addr, const char *state);
 

@@ -56,15 +56,6 @@ static result *events_to; /* where SCTP_PEER_ADDR_CHANGE events are recorded */
 
 /* ---- multihoming -------------------------------------------------------------------- */
 
-static const char *addr_text(const void *sa, char *buf, size_t cap)
-{
-    struct sockaddr_in a;
-    memcpy(&a, sa, sizeof(a));
-    if (a.sin_family != AF_INET || !inet_ntop(AF_INET, &a.sin_addr, buf, (socklen_t)cap))
-        snprintf(buf, cap, "?");
-    return buf;
-}
-
 static const char *spc_state_name(uint32_t st)
 {
     switch (st) {
@@ -103,7 +94,7 @@ static int paddr_snapshot(struct socket *s, char *list, size_t cap)
         memcpy(&pi.spinfo_address, q, sl);
         if (usrsctp_getsockopt(s, IPPROTO_SCTP, SCTP_GET_PEER_ADDR_INFO, &pi, &l) != 0)
             pi.spinfo_state = -1;
-        peer_paddr_state(list, cap, addr_text(q, t, sizeof(t)), spinfo_state_name(pi.spinfo_state));
+        peer_paddr_state(list, cap, peer_addr_text(q, t, sizeof(t)), spinfo_state_name(pi.spinfo_state));
         all &= pi.spinfo_state == SCTP_ACTIVE;
         q += sl;
     }
@@ -167,7 +158,7 @@ static void rx_notification(rx *x, const uint8_t *buf, size_t len)
     if (n->sn_header.sn_type == SCTP_PEER_ADDR_CHANGE && events_to &&
         len >= sizeof(struct sctp_paddr_change)) {
         char t[64];
-        peer_path_event(events_to, addr_text(&n->sn_paddr_change.spc_aaddr, t, sizeof(t)),
+        peer_path_event(events_to, peer_addr_text(&n->sn_paddr_change.spc_aaddr, t, sizeof(t)),
                         spc_state_name(n->sn_paddr_change.spc_state));
     }
     if (n->sn_header.sn_type == SCTP_ASSOC_CHANGE) {
