@@ -106,11 +106,10 @@ static int new_data_room(const mpsctp_assoc *a, uint32_t pi, const txchunk *c)
     return 1;
 }
 
-/* Decides what the next packet is for: returns the destination path index, or -1 when
- * nothing is to be sent. */
-static int pick_destination(mpsctp_assoc *a, mpsctp_tstamp now)
+/* Decides what the next packet is for (dp: the path new data goes to): returns the
+ * destination path index, or -1 when nothing is to be sent. */
+static int pick_destination(mpsctp_assoc *a, uint32_t dp)
 {
-    uint32_t dp = assoc_data_path(a);
     if (a->ctrl_head)
         return a->ctrl_head->path >= 0 ? a->ctrl_head->path : (int)dp;
     if (!data_allowed(a))
@@ -144,11 +143,11 @@ sack_only:
 size_t assoc_output(mpsctp_assoc *a, uint8_t *buf, size_t cap, mpsctp_addr *local,
                     mpsctp_addr *remote, mpsctp_tstamp now)
 {
-    int dst = pick_destination(a, now);
+    uint32_t dp = assoc_data_path(a);
+    int dst = pick_destination(a, dp);
     if (dst < 0)
         return 0;
     uint32_t pi = (uint32_t)dst;
-    uint32_t dp = assoc_data_path(a);
     size_t mtu = a->cfg.mtu < cap ? a->cfg.mtu : cap;
     wbuf w;
     wbuf_init(&w, buf, mtu);
@@ -206,11 +205,17 @@ size_t assoc_output(mpsctp_assoc *a, uint8_t *buf, size_t cap, mpsctp_addr *loca
         rtxq *q = &a->rq;
         int any_rtx = 0, fast = 0;
         uint32_t sent = q->count - q->unsent;
+        /* Where a marked chunk goes depends only on its last path and whether it timed
+         * out: work it out once per packet, not per chunk. */
+        uint8_t to_here[MPSCTP_MAX_PATHS][2];
+        for (uint32_t k = 0; q->nrtx && k < a->npaths; k++)
+            for (int t = 0; t < 2; t++)
+                to_here[k][t] = assoc_rtx_path(a, k, t) == pi;
         for (uint32_t i = rtxq_first_rtx(q); q->nrtx && i < sent; i++) {
             txchunk *c = rtxq_at(q, i);
             if (c->state != TX_RTX)
                 continue;
-            if (assoc_rtx_path(a, c->path, c->timed_out) != pi)
+            if (!to_here[c->path][c->timed_out != 0])
                 continue;
             /* RFC 9260 s7.2.4 step 3: the first packet of a fast retransmit ignores cwnd. */
             if (!c->fast_rtx && a->cc[pi].flight >= a->cc[pi].cwnd)
