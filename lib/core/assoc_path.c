@@ -206,17 +206,15 @@ static void hb_arm(mpsctp_assoc *a, uint32_t pi, mpsctp_tstamp now)
     p->hb_deadline = now + iv + p->rto / 2 + jitter;
 }
 
-/* Sends a HEARTBEAT on path pi carrying our private info (path index, send time, a
+/* Sends a HEARTBEAT on path pi carrying our private info (path index and a
  * 64-bit random nonce: RFC 9260 s5.4 requires one for confirmation). */
 static void send_heartbeat(mpsctp_assoc *a, uint32_t pi, mpsctp_tstamp now)
 {
     mpsctp_path *p = &a->paths[pi];
     ep_random(a->ep, &p->hb_nonce, sizeof(p->hb_nonce));
-    uint8_t info[20];
+    uint8_t info[12];
     put32(info, pi);
-    put32(info + 4, (uint32_t)(now >> 32));
-    put32(info + 8, (uint32_t)now);
-    memcpy(info + 12, &p->hb_nonce, 8);
+    memcpy(info + 4, &p->hb_nonce, 8);
     uint8_t b[32];
     wbuf w;
     wbuf_init(&w, b, sizeof(b));
@@ -303,14 +301,14 @@ void assoc_path_acked(mpsctp_assoc *a, uint32_t pi, mpsctp_tstamp sent_at)
 
 void assoc_heartbeat_ack(mpsctp_assoc *a, const uint8_t *info, size_t len, mpsctp_tstamp now)
 {
-    if (len != 20)
+    if (len != 12)
         return;
     uint32_t pi = get32(info);
     if (pi >= a->npaths)
         return;
     mpsctp_path *p = &a->paths[pi];
     uint64_t nonce;
-    memcpy(&nonce, info + 12, 8);
+    memcpy(&nonce, info + 4, 8);
     /* RFC 9260 s8.3: only an answer to our latest heartbeat counts. */
     if (!p->hb_outstanding || nonce != p->hb_nonce)
         return;
