@@ -112,7 +112,36 @@ typedef struct mpsctp_settings {
     uint32_t pd_point;            /* partial delivery point, bytes (default rcvbuf / 4) */
     uint32_t max_init_timeo_ms;   /* largest T1-init/T1-cookie timeout (RFC 6458
                                      sinit_max_init_timeo); 0: RTO.Max */
+    /* Concurrent Multipath Transfer (SPEC s3, s5); every one of these may be changed on a
+     * running association (mpsctp_assoc_set_cmt and friends). */
+    uint8_t cmt;                  /* MPSCTP_CMT_*: SCTP_CMT_ON_OFF value (default OFF) */
+    uint8_t cmt_bufsplit;         /* MPSCTP_BUFSPLIT_* flags, applied while CMT is on
+                                     (default SENDER|RECEIVER) */
+    uint8_t cmt_rtx_policy;       /* MPSCTP_RTX_*: where CMT retransmits (default CWND) */
+    uint8_t sack_path;            /* MPSCTP_SACK_PATH_*: where SACKs go (default DATA) */
+    uint8_t nr_sack;              /* 1: offer NR-SACK in INIT/INIT ACK (default 1) */
 } mpsctp_settings;
+
+/* SCTP_CMT_ON_OFF values (SPEC s3; the FreeBSD/usrsctp numbers). */
+#define MPSCTP_CMT_OFF 0   /* standard SCTP: new data on the primary path only */
+#define MPSCTP_CMT_BASE 1  /* CMT, each path with its own standard congestion control */
+#define MPSCTP_CMT_RPV1 2  /* CMT/RPv1 resource pooling */
+#define MPSCTP_CMT_RPV2 3  /* CMT/RPv2 resource pooling */
+#define MPSCTP_CMT_MPTCP 4 /* MPTCP-like resource pooling (LIA, RFC 6356) */
+#define MPSCTP_CMT_MAX 4
+/* Buffer splitting (SPEC s5) while CMT is on: a path may hold at most sndbuf/n bytes in
+ * flight (SENDER) and at most (peer rwnd + outstanding)/n (RECEIVER); n = usable paths. */
+#define MPSCTP_BUFSPLIT_SENDER 0x1u
+#define MPSCTP_BUFSPLIT_RECEIVER 0x2u
+/* CMT retransmission destination (SPEC s5): the usable path with the largest cwnd, or
+ * with the largest ssthresh. With CMT off, RFC 9260 s6.4 applies (mpsctp_assoc_set_primary). */
+#define MPSCTP_RTX_CWND 0
+#define MPSCTP_RTX_SSTHRESH 1
+/* Where SACKs go: the path the latest DATA came from (RFC 9260 s6.4), the path new data
+ * goes to (the primary while it is usable), or the usable path with the smallest SRTT. */
+#define MPSCTP_SACK_PATH_DATA 0
+#define MPSCTP_SACK_PATH_PRIMARY 1
+#define MPSCTP_SACK_PATH_MIN_RTT 2
 
 /* Fills *s with the defaults named above (local_port 0: the caller must set it). */
 void mpsctp_settings_default(mpsctp_settings *s);
@@ -311,6 +340,8 @@ typedef struct mpsctp_assoc_status {
     uint64_t retransmissions, fast_retransmissions, t3_expirations;
     uint64_t duplicate_tsns_received, packets_sent, packets_received;
     uint64_t bytes_sent_user, bytes_received_user;
+    uint32_t cmt;     /* MPSCTP_CMT_* mode in use */
+    uint32_t nr_sack; /* 1 when NR-SACK was negotiated */
 } mpsctp_assoc_status;
 
 /* Fills *st. Returns 0. */
@@ -418,6 +449,31 @@ int mpsctp_assoc_timed_out(const mpsctp_assoc *a);
 /* Copies the local (source) address path idx uses into *out (family 0 when not known
  * yet). Returns 0, NOENT or INVAL. */
 int mpsctp_assoc_local_addr(const mpsctp_assoc *a, uint32_t idx, mpsctp_addr *out);
+
+/* ---- Concurrent Multipath Transfer (SPEC s3, s5, s6) ---- */
+
+/* Sets the association's CMT mode (MPSCTP_CMT_*, SCTP_CMT_ON_OFF). It takes effect at the
+ * next transmission decision: nothing queued or in flight is lost or sent twice, and the
+ * paths keep their cwnd and ssthresh (only the congestion control rules change).
+ * Returns 0, or INVAL (NULL, mode > MPSCTP_CMT_MAX: nothing changes). */
+int mpsctp_assoc_set_cmt(mpsctp_assoc *a, uint32_t mode);
+
+/* Returns the association's CMT mode (0..MPSCTP_CMT_MAX), or INVAL for NULL. */
+int mpsctp_assoc_get_cmt(const mpsctp_assoc *a);
+
+/* Sets the buffer splitting flags (MPSCTP_BUFSPLIT_*, 0: none). Returns 0 or INVAL
+ * (unknown bits). */
+int mpsctp_assoc_set_bufsplit(mpsctp_assoc *a, uint32_t flags);
+
+/* Sets the CMT retransmission policy (MPSCTP_RTX_*). Returns 0 or INVAL. */
+int mpsctp_assoc_set_rtx_policy(mpsctp_assoc *a, uint32_t policy);
+
+/* Sets where SACKs go (MPSCTP_SACK_PATH_*). Returns 0 or INVAL. */
+int mpsctp_assoc_set_sack_path(mpsctp_assoc *a, uint32_t policy);
+
+/* Returns 1 when both ends support NR-SACK (negotiated in INIT/INIT ACK, chunk 0x10), 0
+ * when not, INVAL for NULL. */
+int mpsctp_assoc_nr_sack(const mpsctp_assoc *a);
 
 /* Returns the peer's SCTP port (1..65535), or INVAL for a NULL association. */
 int mpsctp_assoc_peer_port(const mpsctp_assoc *a);

@@ -26,7 +26,7 @@ mpsctp_assoc *assoc_new(mpsctp_endpoint *ep, const mpsctp_addr *remote, uint16_t
         ep->next_id = 1;
     a->peer_port = peer_port;
     a->state = MPSCTP_CLOSED;
-    a->ccops = &cc_standard;
+    a->ccops = cmt_cc_ops(a->cfg.cmt);
     assoc_add_path(a, remote, 0);
     a->last_data_path = -1;
     a->t1_deadline = a->t2_deadline = a->t5_deadline = a->sack_deadline =
@@ -379,6 +379,8 @@ int mpsctp_assoc_status_get(const mpsctp_assoc *a, mpsctp_assoc_status *st)
     st->inbound_streams = a->is;
     st->outbound_streams = a->os;
     st->primary_path = a->primary;
+    st->cmt = a->cfg.cmt;
+    st->nr_sack = a->nr_sack;
     st->num_paths = a->npaths;
     st->peer_vtag = a->peer_vtag;
     st->local_vtag = a->my_vtag;

@@ -70,6 +70,7 @@ struct mpsctp_assoc {
     uint32_t burst;       /* packets of new data still allowed in this round */
     mpsctp_tstamp last_sack; /* when the latest SACK arrived */
     uint8_t dry_armed;    /* report SENDER_DRY the next time everything is acked */
+    uint8_t nr_sack;      /* NR-SACK negotiated: both ends listed chunk 0x10 */
 
     /* receiver */
     tsnmap map;
@@ -334,6 +335,11 @@ void assoc_drop_send_state(mpsctp_assoc *a, int report);
 /* Builds the next packet of association a into buf. Returns its length, or 0. */
 size_t assoc_output(mpsctp_assoc *a, uint8_t *buf, size_t cap, mpsctp_addr *local,
                     mpsctp_addr *remote, mpsctp_tstamp now);
+
+/* ---- CMT (cmt.c): the one seam for Concurrent Multipath Transfer ------------------------ */
+
+/* Returns the congestion control of CMT mode mode (SPEC s6). */
+const cc_ops *cmt_cc_ops(uint32_t mode);
 
 /* Writes the State Cookie parameter value for d into w. */
 void cookie_encode(mpsctp_endpoint *ep, wbuf *w, const cookie_data *d);

@@ -32,6 +32,11 @@ void mpsctp_settings_default(mpsctp_settings *s)
     s->sack_freq = 2;
     s->max_burst = 4;
     s->pd_point = 0;
+    s->cmt = MPSCTP_CMT_OFF;
+    s->cmt_bufsplit = MPSCTP_BUFSPLIT_SENDER | MPSCTP_BUFSPLIT_RECEIVER;
+    s->cmt_rtx_policy = MPSCTP_RTX_CWND;
+    s->sack_path = MPSCTP_SACK_PATH_DATA;
+    s->nr_sack = 1;
 }
 
 const char *mpsctp_strerror(int err)
@@ -243,7 +248,10 @@ int ep_settings_apply(mpsctp_endpoint *ep, const mpsctp_settings *s)
 {
     if (s->local_port == 0 || s->sndbuf < 4096 || s->rcvbuf < 4096 || s->mtu < 508 ||
         s->num_ostreams == 0 || s->max_instreams == 0 || s->rto_min_ms == 0 ||
-        s->rto_min_ms > s->rto_max_ms || s->sack_freq == 0)
+        s->rto_min_ms > s->rto_max_ms || s->sack_freq == 0 || s->cmt > MPSCTP_CMT_MAX ||
+        (s->cmt_bufsplit & ~(MPSCTP_BUFSPLIT_SENDER | MPSCTP_BUFSPLIT_RECEIVER)) ||
+        s->cmt_rtx_policy > MPSCTP_RTX_SSTHRESH || s->sack_path > MPSCTP_SACK_PATH_MIN_RTT ||
+        s->nr_sack > 1)
         return MPSCTP_ERR_INVAL;
     ep->cfg = *s;
     if (ep->cfg.pd_point == 0 || ep->cfg.pd_point > ep->cfg.rcvbuf)
