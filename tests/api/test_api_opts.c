@@ -6,11 +6,6 @@
 #include "api_util.h"
 
 #define SET(sd, name, v) mpsctp_setsockopt(sd, IPPROTO_SCTP, name, &(v), sizeof(v))
-#define EXPECT_ERR(call, e)                                                               \
-    do {                                                                                  \
-        assert_int_equal((call), -1);                                                     \
-        assert_int_equal(errno, (e));                                                     \
-    } while (0)
 
 static int getopt_(int sd, int name, void *v, socklen_t len)
 {
