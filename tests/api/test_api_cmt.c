@@ -410,7 +410,8 @@ static void switch_mode(int c, uint32_t mode, snap *end, snap *start)
 /* A one-to-one pair over 127.0.0.1 and 127.0.0.2; a thread sends PHASES * PHASE_MSGS
  * messages while this one receives them and, each time a phase's worth has arrived
  * (data of the next phase is queued and in flight by then), sets the next mode on the
- * sender's socket. Every message must arrive once, whole, in order, with its bytes;
+ * sender's socket (and MPSCTP_CMT_BUFSPLIT, MPSCTP_CMT_RTX_POLICY on the sender,
+ * MPSCTP_SACK_PATH and the mode on the receiver). Every message must arrive once, whole, in order, with its bytes;
  * SCTP_CMT_ON_OFF reads back each mode; with CMT off no new data goes to the second
  * path, with CMT on both paths carry data. Prints the bytes each path carried in each
  * mode. */
@@ -460,9 +461,16 @@ static void test_mid_transfer_changes(void **state)
         next++;
         if (next % PHASE_MSGS)
             continue;
-        if (++phase < PHASES)
+        if (++phase < PHASES) {
+            /* The tuning options change mid-transfer too, on both sides (the receiver
+             * chooses where its SACKs go). */
+            uint32_t ph = (uint32_t)phase;
+            assert_int_equal(av_set(c, MPSCTP_CMT_BUFSPLIT, 0, ph % 4), 0);
+            assert_int_equal(av_set(c, MPSCTP_CMT_RTX_POLICY, 0, ph % 2), 0);
+            assert_int_equal(av_set(s, MPSCTP_SACK_PATH, 0, ph % 3), 0);
+            assert_int_equal(av_set(s, SCTP_CMT_ON_OFF, 0, phase_mode[phase]), 0);
             switch_mode(c, phase_mode[phase], &end[phase - 1], &start[phase]);
-        else
+        } else
             take(c, &end[PHASES - 1]);
     }
     pthread_join(thr, NULL);
