@@ -118,6 +118,17 @@ static void queue_msgs(cmt_rig *r, unsigned n, size_t len)
     drain(r);
 }
 
+/* rig_up with plain CMT (policy: the retransmission policy) and nmsg messages of 300
+ * bytes queued. */
+static void rig_loaded(cmt_rig *r, uint8_t policy, unsigned nmsg)
+{
+    mpsctp_settings s;
+    settings_cmt(&s, MPSCTP_CMT_BASE);
+    s.cmt_rtx_policy = policy;
+    rig_up(r, &s);
+    queue_msgs(r, nmsg, 300);
+}
+
 /* Injects a SACK: cum ack, gap blocks as TSN ranges [lo, hi] (absolute), DAC packets. */
 static void sack(cmt_rig *r, uint32_t cum, const uint32_t (*gaps)[2], size_t ng, uint8_t dac)
 {
@@ -184,11 +195,8 @@ static void test_new_data_on_both_paths(void **state)
 static void test_split_fast_retransmit(void **state)
 {
     (void)state;
-    mpsctp_settings s;
-    settings_cmt(&s, MPSCTP_CMT_BASE);
     cmt_rig r;
-    rig_up(&r, &s);
-    queue_msgs(&r, 40, 300);
+    rig_loaded(&r, MPSCTP_RTX_CWND, 40);
     uint32_t cum = r.first_tsn - 1;
     uint32_t hole = nth_on(&r, 0, 0);
     assert_int_equal(hole, r.first_tsn);
@@ -220,11 +228,8 @@ static void test_dac_sender(void **state)
 {
     (void)state;
     for (int dac = 1; dac <= 2; dac++) {
-        mpsctp_settings s;
-        settings_cmt(&s, MPSCTP_CMT_BASE);
         cmt_rig r;
-        rig_up(&r, &s);
-        queue_msgs(&r, 40, 300);
+        rig_loaded(&r, MPSCTP_RTX_CWND, 40);
         uint32_t cum = r.first_tsn - 1;
         uint32_t g[2][2];
         for (unsigned k = 0; k < 2; k++) {
@@ -248,11 +253,8 @@ static void test_dac_sender(void **state)
 static void test_cucv2(void **state)
 {
     (void)state;
-    mpsctp_settings s;
-    settings_cmt(&s, MPSCTP_CMT_BASE);
     cmt_rig r;
-    rig_up(&r, &s);
-    queue_msgs(&r, 200, 300);
+    rig_loaded(&r, MPSCTP_RTX_CWND, 200);
     mpsctp_path_info p0, p1;
     mpsctp_assoc_path_info(r.f.assoc, 0, &p0);
     mpsctp_assoc_path_info(r.f.assoc, 1, &p1);
@@ -277,12 +279,8 @@ static void test_rtx_destination(void **state)
 {
     (void)state;
     for (uint8_t pol = MPSCTP_RTX_CWND; pol <= MPSCTP_RTX_SSTHRESH; pol++) {
-        mpsctp_settings s;
-        settings_cmt(&s, MPSCTP_CMT_BASE);
-        s.cmt_rtx_policy = pol;
         cmt_rig r;
-        rig_up(&r, &s);
-        queue_msgs(&r, 20, 300);
+        rig_loaded(&r, pol, 20);
         uint32_t cum = r.first_tsn - 1;
         uint32_t g[16][2];
         unsigned n1 = count_on(&r, 1);
