@@ -275,7 +275,7 @@ typedef struct sim_path_metrics {
                                  share of the flow's goodput */
     uint64_t retransmissions;
     uint64_t heartbeats_sent, heartbeat_acks;
-    uint32_t cwnd, srtt_ms, rto_ms, error_count, state_changes;
+    uint32_t cwnd, ssthresh, srtt_ms, rto_ms, error_count, state_changes;
     int active, confirmed, pf, primary, data_path; /* client's view at the end */
 } sim_path_metrics;
 

@@ -290,6 +290,7 @@ int sim_flow_metrics_get(sim *s, size_t flow, sim_flow_metrics *m)
             x->heartbeats_sent = pi.heartbeats_sent;
             x->heartbeat_acks = pi.heartbeat_acks_received;
             x->cwnd = pi.cwnd;
+            x->ssthresh = pi.ssthresh;
             x->srtt_ms = pi.srtt_ms;
             x->rto_ms = pi.rto_ms;
             x->error_count = pi.error_count;
