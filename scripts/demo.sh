@@ -65,7 +65,7 @@ set style data histograms
 set style histogram rowstacked
 set style fill solid 0.8 border -1
 set boxwidth 0.6
-set yrange [0:17]
+set yrange [0:20]
 set grid ytics
 set key top left
 plot '$DAT' using 2:xtic(1) title 'path P0 (10 Mbit/s)', '' using 3 title 'path P1 (5 Mbit/s)', \
