@@ -270,6 +270,7 @@ typedef struct sim_path_metrics {
     uint64_t wire_data_bytes; /* DATA payload bytes the client put on it, counted by the
                                  simulator from the packets (with rtx) */
     uint64_t new_data_bytes;  /* the part of wire_data_bytes sent for the first time */
+    double last_new_data_s;   /* when new data last went on the path (0: never) */
     double goodput_bps;       /* new_data_bytes sent on the path in the measured interval
                                  (from the warm-up on, if any) per second: the path's
                                  share of the flow's goodput */
@@ -284,7 +285,8 @@ typedef enum sim_flow_event_kind {
     SIM_FEV_ASSOC = 1,  /* MPSCTP_EV_ASSOC_CHANGE; state: mpsctp_assoc_change */
     SIM_FEV_PATH,       /* MPSCTP_EV_PEER_ADDR_CHANGE; path, state: mpsctp_path_state */
     SIM_FEV_DATA_PATH,  /* the client sent new data (a TSN never sent before) on path
-                           `path`, and the previous new data went elsewhere (or none) */
+                           `path`, and the previous new data went elsewhere (or none);
+                           logged only while the client's CMT mode is off */
 } sim_flow_event_kind;
 
 /* One entry of a flow's event log. */

@@ -135,9 +135,15 @@ void sim_flow_note_data(sim *s, sim_flow *f, const sim_pkt *p)
                 f->have_tsn = 1;
                 f->max_tsn = tsn;
                 f->new_data[path] += bytes;
+                f->last_new[path] = s->now;
+                /* With CMT on, new data goes round the paths all the time: only the
+                 * moves of a single data path (CMT off) are logged. */
+                mpsctp_assoc *a = f->side[SIM_CLIENT].assoc;
+                int spread = a && mpsctp_assoc_get_cmt(a) > MPSCTP_CMT_OFF;
                 if (f->data_path != (int)path) {
                     f->data_path = (int)path;
-                    sim_flow_log(s, f, SIM_CLIENT, SIM_FEV_DATA_PATH, path, path, 0);
+                    if (!spread)
+                        sim_flow_log(s, f, SIM_CLIENT, SIM_FEV_DATA_PATH, path, path, 0);
                 }
             }
         }
@@ -270,6 +276,7 @@ int sim_flow_metrics_get(sim *s, size_t flow, sim_flow_metrics *m)
     for (uint32_t p = 0; p < f->cfg.npaths; p++) {
         m->paths[p].wire_data_bytes = f->wire_data[p];
         m->paths[p].new_data_bytes = f->new_data[p];
+        m->paths[p].last_new_data_s = (double)f->last_new[p] / 1e9;
     }
     if (a) {
         mpsctp_assoc_status st;

@@ -80,6 +80,7 @@ struct sim_flow {
     uint32_t max_tsn;      /* highest DATA TSN sent so far */
     int data_path;         /* path of the latest new data, -1 none */
     uint64_t wire_data[SIM_MAX_PATHS], new_data[SIM_MAX_PATHS];
+    uint64_t last_new[SIM_MAX_PATHS]; /* when new data last went on the path (0: never) */
     /* logs */
     sim_flow_event *ev;
     size_t nev, ev_cap;
