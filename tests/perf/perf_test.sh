@@ -268,7 +268,13 @@ cmt)
     "$PERF" server --udp-port "$SUDP" --port "$SPORT" --json --once --cmt rpv2 \
         --bufsplit sender > "$TMP/server.out" 2> "$TMP/server.err" &
     SPID=$!
-    wait_udp "$SUDP"
+    # its UDP port, or its end (a stack that refuses the option)
+    i=0
+    while [ -z "$(ss -Huln "sport = :$SUDP")" ] && kill -0 "$SPID" 2>/dev/null && [ $i -lt 100 ]; do
+        sleep 0.1
+        i=$((i + 1))
+    done
+    sleep 0.2
     client c 1 --bytes 4M --cmt rpv2 --bufsplit sender
     if [ "$CRC" = 1 ] && grep -q 'no such socket option' "$TMP/c.err"; then
         # a stack without SCTP_CMT_ON_OFF: both sides refuse with a clear message and no
