@@ -6,7 +6,7 @@
 #
 #   testbed/cmt_demo.sh [--rate1 R] [--rate2 R] [--bytes N] [--modes M,M..] [--queue PKTS]
 #                       [--bufsplit none|sender|receiver|both] [--perf PATH]
-#                       [--results FILE] [--name N]
+#                       [--results FILE] [--plot FILE.png] [--name N]
 #
 # It runs itself again inside "testbed.sh run", which removes the testbed (and ends the
 # programs in it) when the runs end, fail, or are interrupted.
@@ -16,7 +16,8 @@
 # order), --queue: the shapers' queue limit (default 100 packets), --bufsplit: passed to
 # both sides, --perf: the mpsctp-perf binary (default $MPSCTP_PERF, else
 # build/bin/mpsctp-perf of this repository), --results: also write one JSON object per
-# mode to FILE (the testbed_cmt test reads it), --name: the testbed's name.
+# mode to FILE (the testbed_cmt test reads it), --plot: a PNG of the table (gnuplot:
+# stacked per-path bars and the total per mode), --name: the testbed's name.
 #
 # Both hosts bind both addresses and set the mode on their socket before listen/connect;
 # the client connects to both of B's addresses (path 1's first: the primary). Per mode:
@@ -40,6 +41,7 @@ QUEUE=100
 BUFSPLIT=""
 PERF=${MPSCTP_PERF:-$DIR/../build/bin/mpsctp-perf}
 RESULTS=""
+PLOT=""
 NAME="cmtd$$"
 
 usage() {
@@ -58,6 +60,7 @@ while [ $# -gt 0 ]; do
     --bufsplit) BUFSPLIT=$2 ;;
     --perf) PERF=$2 ;;
     --results) RESULTS=$2 ;;
+    --plot) PLOT=$2 ;;
     --name) NAME=$2 ;;
     *) usage ;;
     esac
@@ -80,12 +83,13 @@ done
 
 PERF=$(readlink -f "$PERF")
 [ -n "$RESULTS" ] && : > "$RESULTS" && RESULTS=$(readlink -f "$RESULTS")
+[ -n "$PLOT" ] && : > "$PLOT" && PLOT=$(readlink -f "$PLOT")
 if [ -z "${CMT_DEMO_INSIDE:-}" ]; then
     # the testbed: up, this script inside it, down on every exit path
     CMT_DEMO_INSIDE=1 exec "$TESTBED" run --name "$NAME" --rate1 "$RATE1" --rate2 "$RATE2" \
         --queue "$QUEUE" -- "$SELF" --rate1 "$RATE1" --rate2 "$RATE2" --bytes "$BYTES" \
         --modes "$MODES" --queue "$QUEUE" ${BUFSPLIT:+--bufsplit "$BUFSPLIT"} --perf "$PERF" \
-        ${RESULTS:+--results "$RESULTS"} --name "$NAME"
+        ${RESULTS:+--results "$RESULTS"} ${PLOT:+--plot "$PLOT"} --name "$NAME"
 fi
 
 # inside testbed.sh run: TB_NAME, A1 A2 B1 B2 come from it
@@ -183,6 +187,29 @@ awk -v a="$RB1" -v b="$RB2" 'BEGIN { printf "sum of the path rates: %.2f Mbit/s 
     (a + b) / 1e6, (a > b ? a : b) / 1e6 }'
 echo "path Mbit/s: DATA payload the client sent to that path's address (retransmissions"
 echo "included) per second; total: payload acknowledged per second; wire: bytes leaving A."
+if [ -n "$PLOT" ]; then
+    if command -v gnuplot > /dev/null; then
+        jq -r '[.mode, (if .seconds > 0 then .path1_bytes * 8 / .seconds / 1e6 else 0 end),
+                (if .seconds > 0 then .path2_bytes * 8 / .seconds / 1e6 else 0 end),
+                .goodput_bps / 1e6] | @tsv' "$TMP/results" > "$TMP/plot.dat"
+        gnuplot << EOF && echo "plot: $PLOT"
+set terminal pngcairo size 800,480
+set output '$PLOT'
+set title 'CMT modes on the testbed: path 1 $RATE1, path 2 $RATE2, $BYTES each'
+set ylabel 'Mbit/s'
+set yrange [0:*]
+set style data histograms
+set style histogram rowstacked
+set style fill solid 0.8 border -1
+set boxwidth 0.6
+set key outside right top
+plot '$TMP/plot.dat' using 2:xtic(1) title 'path 1 (sent)', '' using 3 title 'path 2 (sent)', \\
+     '' using 0:4 with points pt 7 ps 2 title 'total goodput'
+EOF
+    else
+        echo "cmt_demo.sh: gnuplot not found: no plot" >&2
+    fi
+fi
 if jq -e 'select(.client_status != 0 or .server_status != 0 or .client_verified != true or
                  .server_verified != true)' "$TMP/results" > /dev/null; then
     echo "cmt_demo.sh: some transfers failed:" >&2
