@@ -71,6 +71,8 @@ struct mpsctp_assoc {
     mpsctp_tstamp last_sack; /* when the latest SACK arrived */
     uint8_t dry_armed;    /* report SENDER_DRY the next time everything is acked */
     uint8_t nr_sack;      /* NR-SACK negotiated: both ends listed chunk 0x10 */
+    uint8_t sack_epoch;   /* counts SACKs processed (txchunk.seen) */
+    uint32_t cmt_rr;      /* CMT: the path the round robin of new data tries first */
 
     /* receiver */
     tsnmap map;
@@ -137,6 +139,7 @@ typedef struct cookie_data {
     mpsctp_addr local, remote;   /* where the INIT arrived and where it came from */
     uint32_t naddrs;             /* further peer addresses listed in the INIT */
     mpsctp_addr addrs[MPSCTP_MAX_PATHS - 1];
+    uint8_t nr_sack;             /* both ends support NR-SACK */
 } cookie_data;
 
 /* ---- endpoint services (endpoint.c) ----------------------------------------------- */
@@ -160,6 +163,12 @@ int ep_settings_apply(mpsctp_endpoint *ep, const mpsctp_settings *s);
 /* Writes IPv4/IPv6 address parameters (RFC 9260 s3.3.2.1) for the endpoint's addresses
  * that may be offered to a peer at dest (s5.1.2 scoping), when more than one qualifies. */
 void ep_put_addrs(const mpsctp_endpoint *ep, wbuf *w, const mpsctp_addr *dest);
+/* Writes the Supported Extensions parameter (RFC 5061 s4.2.7) that cfg asks for: NR-SACK
+ * when cfg->nr_sack; nothing when there is nothing to offer. */
+void ep_put_extensions(const mpsctp_settings *cfg, wbuf *w);
+/* Returns 1 when an INIT or INIT ACK's Supported Extensions parameter lists chunk type
+ * type, else 0. */
+int ep_init_lists_chunk(const sctp_init *in, uint8_t type);
 /* Collects the IPv4/IPv6 addresses an INIT or INIT ACK lists (RFC 9260 s5.1.2), other
  * than src (the packet's source) and usable with it, each with src's UDP port, into
  * out[0..cap-1] without duplicates. Returns how many were stored. */
@@ -338,8 +347,62 @@ size_t assoc_output(mpsctp_assoc *a, uint8_t *buf, size_t cap, mpsctp_addr *loca
 
 /* ---- CMT (cmt.c): the one seam for Concurrent Multipath Transfer ------------------------ */
 
+/* What one SACK (or SHUTDOWN cum ack) did, per path: filled while it is processed. */
+typedef struct sack_acc {
+    uint32_t acked[MPSCTP_MAX_PATHS];         /* bytes newly acked per path */
+    uint8_t cum_acked[MPSCTP_MAX_PATHS];      /* the cum ack covered chunks of this path */
+    uint8_t pseudo_adv[MPSCTP_MAX_PATHS];     /* CUCv2: the path's (rtx-)pseudo-cumack was
+                                                 acknowledged */
+    uint8_t t3_adv[MPSCTP_MAX_PATHS];         /* the path's oldest TSN in flight was
+                                                 acknowledged (T3 restarts) */
+    uint8_t fr[MPSCTP_MAX_PATHS];             /* fast retransmit marked chunks of this path */
+    uint32_t flight_before[MPSCTP_MAX_PATHS];
+    uint32_t htna;                            /* highest TSN newly acknowledged */
+    int have_htna;
+    uint32_t htna_path[MPSCTP_MAX_PATHS];     /* SFR: the same per path */
+    uint8_t have_htna_path[MPSCTP_MAX_PATHS];
+    uint32_t lowest_newack;                   /* DAC: lowest TSN newly acknowledged */
+    uint8_t have_lowest;
+    uint8_t dac_pkts;                         /* DAC: packets the SACK says it covers */
+    uint32_t newack_paths;                    /* bit per path with a new ack */
+    uint32_t low_out[MPSCTP_MAX_PATHS];       /* after the SACK: lowest TSN still
+                                                 outstanding (in flight or marked) per path */
+    uint8_t have_low_out[MPSCTP_MAX_PATHS];
+} sack_acc;
+
 /* Returns the congestion control of CMT mode mode (SPEC s6). */
 const cc_ops *cmt_cc_ops(uint32_t mode);
+/* Chunk c (TSN tsn, last sent on c->path) was newly acknowledged: records the per-path
+ * facts SFR, DAC and CUCv2 need (SPEC s5). */
+void cmt_newly_acked(mpsctp_assoc *a, const txchunk *c, uint32_t tsn, sack_acc *acc);
+/* SPEC s5 SFR and DAC: returns how many miss indications (0, 1 or 2) the SACK described
+ * by acc gives in-flight chunk c (TSN tsn, below the HTNA). */
+unsigned cmt_misses(const mpsctp_assoc *a, const txchunk *c, uint32_t tsn,
+                    const sack_acc *acc);
+/* After a SACK: recomputes every path's pseudo-cumack and rtx-pseudo-cumack (CUCv2) and
+ * the lowest outstanding TSN per path (acc->low_out). */
+void cmt_scan(mpsctp_assoc *a, sack_acc *acc);
+/* Returns 1 when path pi's fast recovery is over: nothing it carried at or below its exit
+ * point is outstanding any more (acc from cmt_scan). */
+int cmt_fr_over(const mpsctp_assoc *a, const sack_acc *acc, uint32_t pi);
+/* Chunk c with TSN tsn is (re)transmitted on path pi: keeps the pseudo-cumacks current. */
+void cmt_sent(mpsctp_assoc *a, const txchunk *c, uint32_t tsn, uint32_t pi);
+/* SPEC s5: returns the path the next packet of new data goes to with CMT: round robin
+ * over the usable paths that have room for chunk c (cwnd, peer window, buffer
+ * splitting), starting at a->cmt_rr; -1 when none has room. */
+int cmt_new_data_path(const mpsctp_assoc *a, const txchunk *c);
+/* SPEC s5 buffer splitting: returns 1 when chunk c may join path pi's flight. */
+int cmt_bufsplit_ok(const mpsctp_assoc *a, uint32_t pi, const txchunk *c);
+/* SPEC s5: the retransmission destination with CMT: the usable path with the largest
+ * cwnd (or ssthresh, by policy); ties keep last unless it timed out. -1 when no path is
+ * usable (the rules without CMT apply). */
+int cmt_rtx_path(const mpsctp_assoc *a, uint32_t last, int timed_out);
+/* Returns 1 when new data chunk c may go to path pi now: cwnd, peer window and, with
+ * CMT, buffer splitting (assoc_output.c). */
+int assoc_new_data_room(const mpsctp_assoc *a, uint32_t pi, const txchunk *c);
+/* Returns the path a SACK sent on its own goes to, by the sack_path setting (dp: the
+ * path new data goes to). */
+uint32_t assoc_sack_path(const mpsctp_assoc *a, uint32_t dp);
 
 /* Writes the State Cookie parameter value for d into w. */
 void cookie_encode(mpsctp_endpoint *ep, wbuf *w, const cookie_data *d);

@@ -40,6 +40,7 @@ int assoc_send_init(mpsctp_assoc *a, mpsctp_tstamp now)
         put32(v, a->cookie_preserve_ms);
         codec_param_put(&w, SCTP_P_COOKIE_PRESERVATIVE, v, 4);
     }
+    ep_put_extensions(&a->cfg, &w);
     codec_chunk_end(&w, off);
     if (w.err)
         return MPSCTP_ERR_INVAL;
@@ -129,6 +130,7 @@ static int recv_init_ack(mpsctp_assoc *a, const sctp_tlv *c, const mpsctp_addr *
         assoc_abort_with(a, SCTP_CAUSE_MISSING_PARAM, v, sizeof(v), MPSCTP_CANT_STR_ASSOC);
         return 1;
     }
+    a->nr_sack = a->cfg.nr_sack && ep_init_lists_chunk(&in, SCTP_NR_SACK);
     /* RFC 9260 s5.1.2, s5.4 rule 3: the addresses the INIT ACK lists (and its source)
      * that the user did not give are paths to confirm. */
     mpsctp_addr listed[MPSCTP_MAX_PATHS];
@@ -289,6 +291,7 @@ mpsctp_assoc *assoc_cookie_existing(mpsctp_assoc *a, const cookie_data *cd,
         /* The restarted peer's addresses are those of its new INIT (s5.2.4 A: as if an
          * ABORT and a new COOKIE ECHO had arrived). */
         assoc_paths_from_cookie(a, cd, local, remote);
+        a->nr_sack = cd->nr_sack;
         if (rtxq_init(&a->rq, cd->my_itsn) ||
             assoc_setup_data(a, cd->os, cd->is, cd->my_itsn, cd->peer_itsn, cd->peer_rwnd)) {
             assoc_close(a, MPSCTP_COMM_LOST, SCTP_CAUSE_OUT_OF_RESOURCE);
@@ -307,6 +310,7 @@ mpsctp_assoc *assoc_cookie_existing(mpsctp_assoc *a, const cookie_data *cd,
         /* Case B: an INIT collision; take the peer's tag from the cookie. */
         if (a->state == MPSCTP_COOKIE_WAIT || a->state == MPSCTP_COOKIE_ECHOED) {
             a->peer_vtag = cd->peer_vtag;
+            a->nr_sack = cd->nr_sack;
             if (assoc_setup_data(a, cd->os, cd->is, cd->my_itsn, cd->peer_itsn,
                                  cd->peer_rwnd)) {
                 assoc_close(a, MPSCTP_CANT_STR_ASSOC, SCTP_CAUSE_OUT_OF_RESOURCE);

@@ -70,6 +70,7 @@ int assoc_recv_data(mpsctp_assoc *a, const sctp_tlv *c, int pi, mpsctp_tstamp no
         a->sack_due = 1;
         return 0;
     }
+    int had_gaps = tsnmap_has_gaps(&a->map);
     tsnmap_mark(&a->map, d.tsn);
     if (d.sid >= a->is) {
         /* RFC 9260 s6.5: acknowledge the TSN, drop the data, report Invalid Stream. */
@@ -90,8 +91,15 @@ int assoc_recv_data(mpsctp_assoc *a, const sctp_tlv *c, int pi, mpsctp_tstamp no
         assoc_abort_with(a, SCTP_CAUSE_OUT_OF_RESOURCE, NULL, 0, MPSCTP_COMM_LOST);
         return 1;
     }
-    if (tsnmap_has_gaps(&a->map))
-        a->sack_due = 1; /* RFC 9260 s6.7: out of order: SACK at once */
+    if (tsnmap_has_gaps(&a->map)) {
+        /* RFC 9260 s6.7: out of order: SACK at once. SPEC s5 DAC: with CMT, reordering
+         * across paths is expected; the SACK keeps to the every-second-packet rule and
+         * tells the sender how many packets it covers. */
+        if (!a->cfg.cmt)
+            a->sack_due = 1;
+    } else if (had_gaps && a->cfg.cmt) {
+        a->sack_due = 1; /* DAC: a hole was filled: tell the sender at once */
+    }
     return 0;
 }
 
@@ -111,19 +119,36 @@ int assoc_put_sack(mpsctp_assoc *a, wbuf *w)
     if (room < 16)
         return 0;
     uint16_t gaps[256][2];
-    size_t maxg = (room - 16) / 4;
+    size_t fixed = a->nr_sack ? 20 : 16;
+    if (room < fixed)
+        return 0;
+    size_t maxg = (room - fixed) / 4;
     if (maxg > 256)
         maxg = 256;
     size_t ng = tsnmap_gaps(&a->map, gaps, maxg);
     uint32_t dups[TSNMAP_MAX_DUPS];
-    size_t maxd = (room - 16 - 4 * ng) / 4;
+    size_t maxd = (room - fixed - 4 * ng) / 4;
     size_t nd = tsnmap_take_dups(&a->map, dups, maxd < TSNMAP_MAX_DUPS ? maxd : TSNMAP_MAX_DUPS);
     uint32_t rwnd = assoc_local_rwnd(a);
-    size_t off = codec_chunk_begin(w, SCTP_SACK, 0);
+    /* SPEC s5 DAC: with CMT the two top flag bits say how many DATA packets (1 or 2) this
+     * SACK covers. */
+    uint8_t flags = 0;
+    if (a->cfg.cmt && a->pkts_unacked)
+        flags = (uint8_t)((a->pkts_unacked >= 2 ? 2u : 1u) << SCTP_SACK_DAC_SHIFT);
+    size_t off = codec_chunk_begin(w, a->nr_sack ? SCTP_NR_SACK : SCTP_SACK, flags);
     wbuf_put32(w, a->map.cum);
     wbuf_put32(w, rwnd);
-    wbuf_put16(w, (uint16_t)ng);
-    wbuf_put16(w, (uint16_t)nd);
+    if (a->nr_sack) {
+        /* NR-SACK: we never renege (data accepted is kept until read), so every block
+         * is non-renegable and the renegable list stays empty. */
+        wbuf_put16(w, 0);
+        wbuf_put16(w, (uint16_t)ng);
+        wbuf_put16(w, (uint16_t)nd);
+        wbuf_put16(w, 0);
+    } else {
+        wbuf_put16(w, (uint16_t)ng);
+        wbuf_put16(w, (uint16_t)nd);
+    }
     for (size_t i = 0; i < ng; i++) {
         wbuf_put16(w, gaps[i][0]);
         wbuf_put16(w, gaps[i][1]);
@@ -147,6 +172,16 @@ static void msg_unref(smsg *m)
         free(m);
 }
 
+/* Releases chunk c's hold on its message and on the send buffer (acknowledged for good). */
+static void chunk_release(mpsctp_assoc *a, txchunk *c)
+{
+    if (!c->msg)
+        return;
+    sendq_release(&a->sq, c->msg->sid, c->len);
+    msg_unref(c->msg);
+    c->msg = NULL;
+}
+
 /* Takes chunk c out of flight (if it is in flight). */
 static void leave_flight(mpsctp_assoc *a, txchunk *c)
 {
@@ -160,16 +195,6 @@ static void leave_flight(mpsctp_assoc *a, txchunk *c)
         a->rq.nrtx--;
     }
 }
-
-/* Per-SACK bookkeeping per path. */
-typedef struct sack_acc {
-    uint32_t acked[MPSCTP_MAX_PATHS];     /* bytes newly acked per path */
-    uint8_t cum_acked[MPSCTP_MAX_PATHS];  /* the cum ack covered chunks of this path */
-    uint8_t fr[MPSCTP_MAX_PATHS];         /* fast retransmit marked chunks on this path */
-    uint32_t flight_before[MPSCTP_MAX_PATHS];
-    uint32_t htna;  /* highest TSN newly acknowledged */
-    int have_htna;
-} sack_acc;
 
 /* A chunk is newly acknowledged (by the cum ack or a gap block). */
 static void newly_acked(mpsctp_assoc *a, txchunk *c, uint32_t tsn, sack_acc *acc,
@@ -189,6 +214,7 @@ static void newly_acked(mpsctp_assoc *a, txchunk *c, uint32_t tsn, sack_acc *acc
          * be for an earlier copy sent on another path (the ambiguity Karn's rule avoids
          * for RTT samples), so only a chunk sent once vouches for its path. */
         assoc_path_acked(a, c->path, c->tx_count == 1 ? c->sent_at : 0);
+        cmt_newly_acked(a, c, tsn, acc);
     }
     leave_flight(a, c);
     if (!acc->have_htna || tsn_gt(tsn, acc->htna)) {
@@ -203,17 +229,17 @@ static void cum_advance(mpsctp_assoc *a, uint32_t cum, sack_acc *acc, mpsctp_tst
     rtxq *q = &a->rq;
     while (q->count > q->unsent && tsn_le(q->first_tsn, cum)) {
         txchunk *c = rtxq_at(q, 0);
-        if (c->state != TX_ACKED) {
+        if (c->state != TX_ACKED && c->state != TX_NRACKED) {
             acc->cum_acked[c->path] = 1;
             newly_acked(a, c, q->first_tsn, acc, now);
         }
-        sendq_release(&a->sq, c->msg->sid, c->len);
-        msg_unref(c->msg);
+        chunk_release(a, c);
         rtxq_pop(q);
     }
 }
 
-/* RFC 9260 s7.2.4: HTNA miss indications and fast retransmit marking. */
+/* RFC 9260 s7.2.4: HTNA miss indications and fast retransmit marking; with CMT, split
+ * fast retransmit and DAC decide which chunks get a miss (cmt_misses). */
 static void miss_indications(mpsctp_assoc *a, sack_acc *acc)
 {
     rtxq *q = &a->rq;
@@ -225,7 +251,11 @@ static void miss_indications(mpsctp_assoc *a, sack_acc *acc)
         txchunk *c = rtxq_at(q, i);
         if (c->state != TX_INFLIGHT)
             continue;
-        if (++c->miss < 3 || c->fr_done)
+        unsigned m = a->cfg.cmt ? cmt_misses(a, c, tsn, acc) : 1;
+        if (!m)
+            continue;
+        c->miss = (uint8_t)(c->miss + m > 255 ? 255 : c->miss + m);
+        if (c->miss < 3 || c->fr_done)
             continue;
         /* Third miss: mark for fast retransmission (once per TSN). */
         leave_flight(a, c);
@@ -245,6 +275,12 @@ static void after_ack(mpsctp_assoc *a, sack_acc *acc, int cum_advanced, uint32_t
 {
     rtxq *q = &a->rq;
     uint32_t highest_sent = q->first_tsn + (q->count - q->unsent) - 1;
+    int cmt = a->cfg.cmt != MPSCTP_CMT_OFF;
+    if (cmt)
+        cmt_scan(a, acc); /* CUCv2: the pseudo-cumacks after this SACK */
+    /* The coupled congestion controls read every path's RTT. */
+    for (uint32_t i = 0; i < a->npaths; i++)
+        a->cc[i].srtt_us = a->paths[i].rtt_measured ? a->paths[i].srtt / 1000 : 0;
     for (uint32_t i = 0; i < a->npaths; i++) {
         cc_path *c = &a->cc[i];
         mpsctp_path *p = &a->paths[i];
@@ -256,17 +292,24 @@ static void after_ack(mpsctp_assoc *a, sack_acc *acc, int cum_advanced, uint32_t
         }
         if (c->fast_recovery && tsn_ge(q->first_tsn - 1, p->fr_exit_tsn))
             c->fast_recovery = 0;
+        /* CMT: the path leaves fast recovery when nothing it carried up to the exit
+         * point is outstanding any more, whatever the other paths still hold. */
+        if (cmt && c->fast_recovery && cmt_fr_over(a, acc, i))
+            c->fast_recovery = 0;
+        /* SPEC s5 CUCv2: with CMT a path's window grows when its (rtx-)pseudo-cumack
+         * advances; without, when the association's cum ack does (RFC 9260 s7.2.1). */
+        int advanced = cmt ? acc->pseudo_adv[i] : cum_advanced;
         if (acc->acked[i]) {
-            c->srtt_us = p->srtt / 1000;
             /* RFC 9260 s7.2.1/s7.2.2: the window was in full use before the SACK. */
             int full = acc->flight_before[i] >= c->cwnd;
-            a->ccops->on_ack(a->cc, a->npaths, i, acc->acked[i], cum_advanced, full);
+            a->ccops->on_ack(a->cc, a->npaths, i, acc->acked[i], advanced, full);
         }
         /* RFC 9260 s6.3.2 R2/R3: stop T3 when nothing is outstanding on the path, restart
-         * it when the earliest outstanding TSN was acknowledged. */
+         * it when the earliest outstanding TSN was acknowledged (with CMT: the path's
+         * pseudo-cumack, SPEC s5). */
         if (c->flight == 0)
             p->t3_deadline = MPSCTP_TSTAMP_NEVER;
-        else if (acc->cum_acked[i])
+        else if (acc->cum_acked[i] || (cmt && acc->t3_adv[i]))
             p->t3_deadline = now + p->rto;
         if (c->flight == 0)
             c->pba = 0;
@@ -292,25 +335,16 @@ static void acc_init(mpsctp_assoc *a, sack_acc *acc)
         acc->flight_before[i] = a->cc[i].flight;
 }
 
-/* RFC 9260 s6.2.1: a chunk gap-acked before but not covered by this SACK was reneged
- * by the receiver: it must be sent again. (NR-acked chunks cannot be reneged; NR-SACK
- * is not negotiated yet, so only plain gap blocks are considered.) */
-static void renege_check(mpsctp_assoc *a, const sctp_sack *s)
+/* RFC 9260 s6.2.1: a chunk gap-acked before but not covered by this SACK (epoch) was
+ * reneged by the receiver: it must be sent again. NR-acked chunks cannot be reneged. */
+static void renege_check(mpsctp_assoc *a)
 {
     rtxq *q = &a->rq;
     uint32_t sent = q->count - q->unsent;
-    unsigned g = 0;
-    uint16_t gs = 0, ge = 0;
     for (uint32_t i = 0; i < sent; i++) {
         txchunk *c = rtxq_at(q, i);
-        if (c->state != TX_ACKED)
-            continue;
-        uint32_t off = q->first_tsn + i - s->cum_tsn;
-        while (ge < off && g < s->ngaps)
-            codec_sack_gap(s, 0, g++, &gs, &ge);
-        if (gs <= off && off <= ge)
-            continue;
-        rtxq_mark_rtx(q, i);
+        if (c->state == TX_ACKED && c->seen != a->sack_epoch)
+            rtxq_mark_rtx(q, i);
     }
 }
 
@@ -335,8 +369,11 @@ int assoc_recv_sack(mpsctp_assoc *a, const sctp_tlv *ch, int nr, mpsctp_tstamp n
     }
     sack_acc acc;
     acc_init(a, &acc);
+    acc.dac_pkts = (uint8_t)(ch->flags >> SCTP_SACK_DAC_SHIFT);
+    a->sack_epoch++;
     int cum_advanced = tsn_gt(s.cum_tsn, cur);
     cum_advance(a, s.cum_tsn, &acc, now);
+    int any_gap = 0;
     for (int kind = 0; kind <= nr; kind++) {
         unsigned n = kind ? s.nnr : s.ngaps;
         for (unsigned g = 0; g < n; g++) {
@@ -347,16 +384,23 @@ int assoc_recv_sack(mpsctp_assoc *a, const sctp_tlv *ch, int nr, mpsctp_tstamp n
                 if (tsn_gt(tsn, highest_sent))
                     break;
                 txchunk *c = rtxq_get(q, tsn);
-                if (!c || c->state == TX_ACKED || c->state == TX_UNSENT)
+                if (!c || c->state == TX_UNSENT || c->state == TX_NRACKED)
                     continue;
-                newly_acked(a, c, tsn, &acc, now);
+                any_gap = 1;
+                c->seen = a->sack_epoch;
+                if (c->state != TX_ACKED)
+                    newly_acked(a, c, tsn, &acc, now);
                 c->state = TX_ACKED;
+                if (kind) {
+                    /* NR-SACK: the receiver keeps it for good; free it now. */
+                    c->state = TX_NRACKED;
+                    chunk_release(a, c);
+                }
             }
         }
     }
-    if (!nr)
-        renege_check(a, &s);
-    if (acc.have_htna && (s.ngaps || s.nnr))
+    renege_check(a);
+    if (acc.have_htna && any_gap)
         miss_indications(a, &acc);
     if (s.a_rwnd == 0)
         a->error_count = 0; /* the peer answers: it is alive, its window is closed */
@@ -389,6 +433,7 @@ void assoc_t3_expired(mpsctp_assoc *a, int pi, mpsctp_tstamp now)
     a->cc[pi].fast_recovery = 0;
     path_backoff(p, assoc_rto_max(a));
     p->rtt_pending = 0;
+    p->pcum_valid = p->rpcum_valid = 0; /* nothing stays in flight on the path */
     /* E3: everything in flight on this path is to be retransmitted. */
     rtxq *q = &a->rq;
     uint32_t sent = q->count - q->unsent;
@@ -438,7 +483,7 @@ void assoc_drop_send_state(mpsctp_assoc *a, int report)
     const smsg *last = NULL;
     while (q->count) {
         txchunk *c = rtxq_at(q, 0);
-        if (c->msg != last) {
+        if (c->msg && c->msg != last) {
             last = c->msg;
             /* Chunks go out in TSN order the first time, so the message was (partly)
              * transmitted when its oldest remaining chunk was, or when earlier chunks
@@ -446,8 +491,7 @@ void assoc_drop_send_state(mpsctp_assoc *a, int report)
             if (report)
                 assoc_report_failed(a, c->msg, c->off != 0 || c->tx_count != 0);
         }
-        sendq_release(&a->sq, c->msg->sid, c->len);
-        msg_unref(c->msg);
+        chunk_release(a, c);
         rtxq_pop(q);
     }
     q->unsent = q->nrtx = 0;

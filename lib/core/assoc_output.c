@@ -68,6 +68,7 @@ static void emit_chunk(mpsctp_assoc *a, wbuf *w, txchunk *c, uint32_t tsn, uint3
         p->retransmissions++;
     }
     c->tx_count++;
+    cmt_sent(a, c, tsn, pi);
     c->timed_out = 0;
     c->state = TX_INFLIGHT;
     c->path = (uint8_t)pi;
@@ -92,8 +93,7 @@ static int data_allowed(const mpsctp_assoc *a)
            a->state == MPSCTP_SHUTDOWN_RECEIVED;
 }
 
-/* Returns 1 when new data may go to path pi now (cwnd, rwnd, burst). */
-static int new_data_room(const mpsctp_assoc *a, uint32_t pi, const txchunk *c)
+int assoc_new_data_room(const mpsctp_assoc *a, uint32_t pi, const txchunk *c)
 {
     const cc_path *cc = &a->cc[pi];
     if (cc->flight >= cc->cwnd)
@@ -103,13 +103,15 @@ static int new_data_room(const mpsctp_assoc *a, uint32_t pi, const txchunk *c)
     uint32_t need = (uint32_t)c->len + REASM_CHUNK_OVERHEAD;
     if (a->peer_rwnd < need && a->outstanding != 0)
         return 0;
-    return 1;
+    return !a->cfg.cmt || cmt_bufsplit_ok(a, pi, c);
 }
 
-/* Decides what the next packet is for (dp: the path new data goes to): returns the
- * destination path index, or -1 when nothing is to be sent. */
-static int pick_destination(mpsctp_assoc *a, uint32_t dp)
+/* Decides what the next packet is for (dp: the path new data goes to without CMT):
+ * returns the destination path index, or -1 when nothing is to be sent. *ndp receives
+ * the path that may carry new data in this packet (-1: none). */
+static int pick_destination(mpsctp_assoc *a, uint32_t dp, int *ndp)
 {
+    *ndp = a->cfg.cmt ? -1 : (int)dp;
     if (a->ctrl_head)
         return a->ctrl_head->path >= 0 ? a->ctrl_head->path : (int)dp;
     if (!data_allowed(a))
@@ -121,22 +123,27 @@ static int pick_destination(mpsctp_assoc *a, uint32_t dp)
         uint32_t pi = assoc_rtx_path(a, c->path, c->timed_out);
         if (c->fast_rtx || a->cc[pi].flight < a->cc[pi].cwnd)
             return (int)pi;
-    } else {
-        if (!q->unsent && sendq_pending(&a->sq))
-            fragment_next(a);
-        if (a->state == MPSCTP_CLOSED)
-            return -1;
-        if (q->unsent && a->burst) {
-            txchunk *c = rtxq_at(q, rtxq_first_unsent(q));
-            if (new_data_room(a, dp, c))
-                return (int)dp;
+        /* RFC 9260 s6.1: retransmissions go first; with CMT only on their own path, and
+         * the others carry new data meanwhile. */
+        if (!a->cfg.cmt)
+            goto sack_only;
+    }
+    if (!q->unsent && sendq_pending(&a->sq))
+        fragment_next(a);
+    if (a->state == MPSCTP_CLOSED)
+        return -1;
+    if (q->unsent && a->burst) {
+        txchunk *c = rtxq_at(q, rtxq_first_unsent(q));
+        int p = a->cfg.cmt ? cmt_new_data_path(a, c)
+                           : (assoc_new_data_room(a, dp, c) ? (int)dp : -1);
+        if (p >= 0) {
+            *ndp = p;
+            return p;
         }
     }
 sack_only:
-    if (a->sack_due && a->rx_ready) {
-        int r = assoc_reply_path(a, a->last_data_path);
-        return r >= 0 ? r : (int)dp;
-    }
+    if (a->sack_due && a->rx_ready)
+        return (int)assoc_sack_path(a, dp);
     return -1;
 }
 
@@ -144,7 +151,8 @@ size_t assoc_output(mpsctp_assoc *a, uint8_t *buf, size_t cap, mpsctp_addr *loca
                     mpsctp_addr *remote, mpsctp_tstamp now)
 {
     uint32_t dp = assoc_data_path(a);
-    int dst = pick_destination(a, dp);
+    int ndp;
+    int dst = pick_destination(a, dp, &ndp);
     if (dst < 0)
         return 0;
     uint32_t pi = (uint32_t)dst;
@@ -237,7 +245,12 @@ size_t assoc_output(mpsctp_assoc *a, uint8_t *buf, size_t cap, mpsctp_addr *loca
             for (uint32_t i = 0; q->nrtx && i < sent; i++)
                 rtxq_at(q, i)->fast_rtx = 0;
         }
-        if (!q->nrtx && !any_rtx && pi == dp && a->burst) {
+        /* New data: without CMT only to the data path and only when nothing waits for
+         * retransmission; with CMT to whichever usable path was chosen (or, after control
+         * chunks, this one while it is usable). */
+        int new_here = a->cfg.cmt ? (dst == ndp || assoc_path_usable(a, pi))
+                                  : (!q->nrtx && pi == dp);
+        if (new_here && !any_rtx && a->burst) {
             mpsctp_path *p = &a->paths[pi];
             if (a->cc[pi].flight == 0 && p->last_send &&
                 elapsed(now, p->last_send) > p->rto)
@@ -252,7 +265,7 @@ size_t assoc_output(mpsctp_assoc *a, uint8_t *buf, size_t cap, mpsctp_addr *loca
                 txchunk *c = rtxq_at(q, i);
                 if (SCTP_DATA_HDR_LEN + (size_t)c->len > wbuf_room(&w))
                     break;
-                if (!new_data_room(a, pi, c))
+                if (!assoc_new_data_room(a, pi, c))
                     break;
                 /* Past a closed window only a probe goes out (s6.1 A). */
                 c->zwp = a->peer_rwnd < (uint32_t)c->len + REASM_CHUNK_OVERHEAD;
@@ -260,8 +273,10 @@ size_t assoc_output(mpsctp_assoc *a, uint8_t *buf, size_t cap, mpsctp_addr *loca
                 emit_chunk(a, &w, c, q->first_tsn + i, pi, now);
                 added = 1;
             }
-            if (added)
+            if (added) {
                 a->burst--;
+                a->cmt_rr = (pi + 1) % a->npaths; /* SPEC s5: round robin over paths */
+            }
         }
     }
 done:

@@ -107,8 +107,38 @@ int assoc_reply_path(const mpsctp_assoc *a, int pi)
     return pi >= 0 && assoc_path_usable(a, (uint32_t)pi) ? pi : -1;
 }
 
+uint32_t assoc_sack_path(const mpsctp_assoc *a, uint32_t dp)
+{
+    switch (a->cfg.sack_path) {
+    case MPSCTP_SACK_PATH_PRIMARY:
+        return dp;
+    case MPSCTP_SACK_PATH_MIN_RTT: {
+        /* The usable path with the smallest measured SRTT (the fastest way back). */
+        int best = -1;
+        for (uint32_t i = 0; i < a->npaths; i++) {
+            const mpsctp_path *p = &a->paths[i];
+            if (!usable(p) || !p->rtt_measured)
+                continue;
+            if (best < 0 || p->srtt < a->paths[best].srtt)
+                best = (int)i;
+        }
+        return best >= 0 ? (uint32_t)best : dp;
+    }
+    default: {
+        /* RFC 9260 s6.4: to the address the latest DATA came from. */
+        int r = assoc_reply_path(a, a->last_data_path);
+        return r >= 0 ? (uint32_t)r : dp;
+    }
+    }
+}
+
 uint32_t assoc_rtx_path(const mpsctp_assoc *a, uint32_t last, int timed_out)
 {
+    if (a->cfg.cmt) {
+        int r = cmt_rtx_path(a, last, timed_out);
+        if (r >= 0)
+            return (uint32_t)r;
+    }
     /* A fast retransmission stays on its path while the path is usable and has no
      * errors: one that has timed out lately is suspect (the idea of RFC 7829) and the loss is
      * better repaired elsewhere. */

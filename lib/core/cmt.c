@@ -55,3 +55,170 @@ int mpsctp_assoc_nr_sack(const mpsctp_assoc *a)
 {
     return a ? a->nr_sack : MPSCTP_ERR_INVAL;
 }
+
+/* ---- SACK processing: SFR, DAC, CUCv2 (SPEC s5) ------------------------------------------ */
+
+void cmt_newly_acked(mpsctp_assoc *a, const txchunk *c, uint32_t tsn, sack_acc *acc)
+{
+    uint32_t pi = c->path;
+    const mpsctp_path *p = &a->paths[pi];
+    if (!acc->have_htna_path[pi] || tsn_gt(tsn, acc->htna_path[pi])) {
+        acc->htna_path[pi] = tsn;
+        acc->have_htna_path[pi] = 1;
+    }
+    if (!acc->have_lowest || tsn_lt(tsn, acc->lowest_newack)) {
+        acc->lowest_newack = tsn;
+        acc->have_lowest = 1;
+    }
+    acc->newack_paths |= 1u << pi;
+    if (c->state != TX_INFLIGHT)
+        return;
+    /* CUCv2: the lowest first transmission or the lowest retransmission in flight on
+     * the path was acknowledged: the window may grow. */
+    int is_p = p->pcum_valid && p->pcum == tsn, is_r = p->rpcum_valid && p->rpcum == tsn;
+    if (is_p || is_r)
+        acc->pseudo_adv[pi] = 1;
+    /* T3 restarts only when the path's oldest outstanding TSN of either kind was
+     * acknowledged (RFC 9260 s6.3.2 R3 per path): otherwise a lost retransmission would
+     * never time out while new data on the path keeps being acknowledged. */
+    if ((is_p && (!p->rpcum_valid || tsn_lt(tsn, p->rpcum))) ||
+        (is_r && (!p->pcum_valid || tsn_lt(tsn, p->pcum))))
+        acc->t3_adv[pi] = 1;
+}
+
+unsigned cmt_misses(const mpsctp_assoc *a, const txchunk *c, uint32_t tsn,
+                    const sack_acc *acc)
+{
+    (void)a;
+    uint32_t pi = c->path;
+    /* SFR: only a SACK that newly acknowledged something sent on the chunk's path, and
+     * only below the highest TSN it newly acknowledged there, says the chunk is missing;
+     * anything else may be reordering across paths. */
+    if (!acc->have_htna_path[pi] || tsn_ge(tsn, acc->htna_path[pi]))
+        return 0;
+    /* DAC: the receiver delayed this SACK over two packets; when every new ack is on one
+     * path, chunks below the lowest of them were passed over twice. */
+    int one_path = acc->newack_paths && !(acc->newack_paths & (acc->newack_paths - 1));
+    if (acc->dac_pkts >= 2 && one_path && acc->have_lowest && tsn_lt(tsn, acc->lowest_newack))
+        return 2;
+    return 1;
+}
+
+void cmt_scan(mpsctp_assoc *a, sack_acc *acc)
+{
+    for (uint32_t i = 0; i < a->npaths; i++) {
+        a->paths[i].pcum_valid = a->paths[i].rpcum_valid = 0;
+        acc->have_low_out[i] = 0;
+    }
+    const rtxq *q = &a->rq;
+    uint32_t sent = q->count - q->unsent;
+    for (uint32_t i = 0; i < sent; i++) {
+        const txchunk *c = rtxq_at(q, i);
+        if (c->state != TX_INFLIGHT && c->state != TX_RTX)
+            continue;
+        uint32_t tsn = q->first_tsn + i;
+        mpsctp_path *p = &a->paths[c->path];
+        if (!acc->have_low_out[c->path]) {
+            acc->low_out[c->path] = tsn;
+            acc->have_low_out[c->path] = 1;
+        }
+        if (c->state != TX_INFLIGHT)
+            continue;
+        if (c->tx_count == 1 && !p->pcum_valid) {
+            p->pcum = tsn;
+            p->pcum_valid = 1;
+        } else if (c->tx_count > 1 && !p->rpcum_valid) {
+            p->rpcum = tsn;
+            p->rpcum_valid = 1;
+        }
+    }
+}
+
+int cmt_fr_over(const mpsctp_assoc *a, const sack_acc *acc, uint32_t pi)
+{
+    return !acc->have_low_out[pi] || tsn_gt(acc->low_out[pi], a->paths[pi].fr_exit_tsn);
+}
+
+void cmt_sent(mpsctp_assoc *a, const txchunk *c, uint32_t tsn, uint32_t pi)
+{
+    mpsctp_path *p = &a->paths[pi];
+    if (c->tx_count == 1) {
+        /* First transmissions go out in TSN order: the first one is the lowest. */
+        if (!p->pcum_valid) {
+            p->pcum = tsn;
+            p->pcum_valid = 1;
+        }
+    } else if (!p->rpcum_valid || tsn_lt(tsn, p->rpcum)) {
+        p->rpcum = tsn;
+        p->rpcum_valid = 1;
+    }
+}
+
+/* ---- sender: where data goes (SPEC s5) -------------------------------------------------- */
+
+/* Returns the number of paths that may carry new data (at least 1). */
+static uint32_t usable_paths(const mpsctp_assoc *a)
+{
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < a->npaths; i++)
+        n += (uint32_t)assoc_path_usable(a, i);
+    return n ? n : 1;
+}
+
+int cmt_bufsplit_ok(const mpsctp_assoc *a, uint32_t pi, const txchunk *c)
+{
+    const cc_path *cc = &a->cc[pi];
+    /* An empty path may always take one chunk, so that splitting never stalls. */
+    if (cc->flight == 0 || !a->cfg.cmt_bufsplit)
+        return 1;
+    uint64_t n = usable_paths(a);
+    uint64_t need = (uint64_t)c->len + SCTP_DATA_HDR_LEN;
+    /* Sender side: a path holds at most send buffer / n in flight. */
+    if ((a->cfg.cmt_bufsplit & MPSCTP_BUFSPLIT_SENDER) &&
+        cc->flight + need > a->sq.limit / n)
+        return 0;
+    /* Receiver side: at most (peer rwnd + outstanding) / n. */
+    if ((a->cfg.cmt_bufsplit & MPSCTP_BUFSPLIT_RECEIVER) &&
+        cc->flight + need > ((uint64_t)a->peer_rwnd + a->outstanding) / n)
+        return 0;
+    return 1;
+}
+
+int cmt_new_data_path(const mpsctp_assoc *a, const txchunk *c)
+{
+    int any_usable = 0;
+    for (uint32_t k = 0; k < a->npaths; k++) {
+        uint32_t pi = (a->cmt_rr + k) % a->npaths;
+        if (!assoc_path_usable(a, pi))
+            continue;
+        any_usable = 1;
+        if (assoc_new_data_room(a, pi, c))
+            return (int)pi;
+    }
+    if (any_usable)
+        return -1;
+    /* No usable path: the rules without CMT choose (RFC 7829 s3.2). */
+    uint32_t dp = assoc_data_path(a);
+    return assoc_new_data_room(a, dp, c) ? (int)dp : -1;
+}
+
+int cmt_rtx_path(const mpsctp_assoc *a, uint32_t last, int timed_out)
+{
+    int best = -1;
+    uint32_t best_v = 0;
+    for (uint32_t i = 0; i < a->npaths; i++) {
+        if (!assoc_path_usable(a, i))
+            continue;
+        uint32_t v = a->cfg.cmt_rtx_policy == MPSCTP_RTX_SSTHRESH ? a->cc[i].ssthresh
+                                                                  : a->cc[i].cwnd;
+        int better = best < 0 || v > best_v;
+        /* Ties: stay on the last path unless it timed out there. */
+        if (!better && v == best_v)
+            better = timed_out ? (uint32_t)best == last : i == last;
+        if (better) {
+            best = (int)i;
+            best_v = v;
+        }
+    }
+    return best;
+}

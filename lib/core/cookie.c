@@ -1,6 +1,6 @@
 /* State cookie (RFC 9260 s5.1.3): everything needed to build the TCB from a COOKIE ECHO,
  * authenticated with HMAC-SHA256 over an endpoint secret. Layout (our own, private):
- * version(1) pad(3) created(8) lifetime_ms(4) my_vtag peer_vtag tie_local tie_peer
+ * version(1) flags(1: bit 0 NR-SACK) pad(2) created(8) lifetime_ms(4) my_vtag peer_vtag tie_local tie_peer
  * my_itsn peer_itsn peer_rwnd (4 each) os is my_port peer_port (2 each) local remote
  * (20 each: family, 0, udp port, ip[16]) naddrs(1) pad(3) naddrs further peer addresses
  * (20 each) mac(32). */
@@ -36,6 +36,7 @@ void cookie_encode(mpsctp_endpoint *ep, wbuf *w, const cookie_data *d)
     size_t body = COOKIE_FIXED_LEN + (size_t)naddrs * 20;
     memset(b, 0, sizeof(b));
     p[0] = COOKIE_VERSION;
+    p[1] = d->nr_sack ? 1 : 0;
     p += 4;
     put32(p, (uint32_t)(d->created >> 32));
     put32(p + 4, (uint32_t)d->created);
@@ -83,6 +84,7 @@ int cookie_decode(mpsctp_endpoint *ep, const uint8_t *b, size_t len, cookie_data
     ep_hmac(ep, b, body, mac);
     if (!mac_equal(mac, b + body))
         return MPSCTP_ERR_MALFORMED;
+    d->nr_sack = b[1] & 1;
     const uint8_t *p = b + 4;
     d->created = ((uint64_t)get32(p) << 32) | get32(p + 4);
     p += 8;

@@ -212,6 +212,30 @@ void ep_put_addrs(const mpsctp_endpoint *ep, wbuf *w, const mpsctp_addr *dest)
     }
 }
 
+void ep_put_extensions(const mpsctp_settings *cfg, wbuf *w)
+{
+    if (!cfg->nr_sack)
+        return;
+    /* RFC 5061 s4.2.7: Supported Extensions lists the chunk types we understand beyond
+     * RFC 9260: NR-SACK (draft-tuexen-tsvwg-sctp-multipath). */
+    uint8_t types[1] = {SCTP_NR_SACK};
+    codec_param_put(w, SCTP_P_SUPPORTED_EXTENSIONS, types, sizeof(types));
+}
+
+int ep_init_lists_chunk(const sctp_init *in, uint8_t type)
+{
+    const uint8_t *p = in->params, *end = in->params + in->plen;
+    sctp_tlv t;
+    while (p < end && !codec_param_decode(&p, end, &t)) {
+        if (t.type != SCTP_P_SUPPORTED_EXTENSIONS)
+            continue;
+        for (size_t i = 0; i < t.vlen; i++)
+            if (t.value[i] == type)
+                return 1;
+    }
+    return 0;
+}
+
 uint32_t ep_init_addrs(const sctp_init *in, const mpsctp_addr *src, mpsctp_addr *out,
                        uint32_t cap)
 {
@@ -519,6 +543,7 @@ int ep_answer_init(mpsctp_endpoint *ep, const sctp_common *h, const sctp_tlv *c,
         .remote = *remote,
     };
     cd.naddrs = ep_init_addrs(&in, remote, cd.addrs, MPSCTP_MAX_PATHS - 1);
+    cd.nr_sack = ep->cfg.nr_sack && ep_init_lists_chunk(&in, SCTP_NR_SACK);
     uint8_t b[1500];
     wbuf w;
     wbuf_init(&w, b, sizeof(b));
@@ -529,6 +554,7 @@ int ep_answer_init(mpsctp_endpoint *ep, const sctp_common *h, const sctp_tlv *c,
     cookie_encode(ep, &w, &cd);
     codec_param_end(&w, po);
     ep_put_addrs(ep, &w, remote);
+    ep_put_extensions(&ep->cfg, &w);
     wbuf_put(&w, repbuf, rep.err ? 0 : rep.len);
     codec_chunk_end(&w, off);
     if (w.err)
@@ -587,6 +613,7 @@ mpsctp_assoc *ep_cookie_echo(mpsctp_endpoint *ep, mpsctp_assoc *hint, const sctp
     if (!a)
         return NULL;
     assoc_paths_from_cookie(a, &cd, local, remote);
+    a->nr_sack = cd.nr_sack;
     a->my_vtag = cd.my_vtag;
     a->peer_vtag = cd.peer_vtag;
     a->my_itsn = cd.my_itsn;

@@ -26,6 +26,10 @@ typedef struct mpsctp_path {
     mpsctp_tstamp hb_sent_at;   /* last HEARTBEAT sent */
     mpsctp_tstamp last_error;   /* last error counted (T3, heartbeat, T2) */
     uint64_t hb_nonce;
+    /* CMT (SPEC s5, CUCv2): lowest TSN in flight on this path among first transmissions
+     * (pseudo-cumack) and among retransmissions (rtx-pseudo-cumack); valid flags. */
+    uint32_t pcum, rpcum;
+    uint8_t pcum_valid, rpcum_valid;
     /* per-path parameters (RFC 6458 SCTP_PEER_ADDR_PARAMS, RFC 7829 s7.2) */
     uint32_t hb_interval_ms;    /* HB.interval; 0: no heartbeats while the path is fine */
     uint32_t pmr;               /* Path.Max.Retrans */

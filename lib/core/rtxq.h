@@ -14,6 +14,7 @@ enum {
     TX_INFLIGHT,   /* transmitted, counted in its path's flight size */
     TX_ACKED,      /* reported in a gap ack block (renegable) */
     TX_RTX,        /* marked for retransmission, not in flight */
+    TX_NRACKED,    /* reported in an NR gap ack block: released, never reneged (msg NULL) */
 };
 
 typedef struct txchunk {
@@ -30,6 +31,7 @@ typedef struct txchunk {
     uint8_t fr_done;  /* already fast retransmitted once */
     uint8_t timed_out; /* marked by T3-rtx: goes to another path (RFC 9260 s6.4) */
     uint8_t zwp;       /* sent as a zero window probe (RFC 9260 s6.1 A) */
+    uint8_t seen;      /* SACK epoch that last reported it (renege detection) */
     mpsctp_tstamp sent_at;
 } txchunk;
 

@@ -250,10 +250,10 @@ trace)
           if ($5 == "0" || $5 == "Bad") ipbad++
           n = split($6, ct, ","); for (i = 1; i <= n; i++) chunk[ct[i] + 0]++ }
         END {
-          printf "frames=%d malformed=%d expert_errors=%d crc_good=%d crc_bad=%d ip_bad=%d DATA=%d SACK=%d INIT=%d SHUTDOWN_COMPLETE=%d\n",
-                 frames, malformed, experr, good, bad, ipbad, chunk[0], chunk[3], chunk[1], chunk[14]
+          printf "frames=%d malformed=%d expert_errors=%d crc_good=%d crc_bad=%d ip_bad=%d DATA=%d SACK=%d NR_SACK=%d INIT=%d SHUTDOWN_COMPLETE=%d\n",
+                 frames, malformed, experr, good, bad, ipbad, chunk[0], chunk[3], chunk[16], chunk[1], chunk[14]
           exit !(frames > 100 && malformed == 0 && experr == 0 && bad == 0 && ipbad == 0 &&
-                 good == frames && chunk[0] > 0 && chunk[3] > 0 && chunk[1] == 1 && chunk[14] == 1) }' \
+                 good == frames && chunk[0] > 0 && chunk[3] + chunk[16] > 0 && chunk[1] == 1 && chunk[14] == 1) }' \
         "$TMP/tshark.out" || fail "tshark found problems in the trace"
     ;;
 cmt)

@@ -124,9 +124,16 @@ static void run_sendbuf(uint64_t seed, uint32_t sndbuf)
             dry = &p.s[PAIR_A].ev[i];
     P_CHECK(&p, dry != NULL && dry->t >= last_send_t, "no SENDER_DRY after the last send");
     P_CHECK(&p, pair_wire_count(&p, PAIR_A, SCTP_DATA, dry->t) == 0, "DATA sent after SENDER_DRY");
+    /* B acknowledges with NR-SACK when both ends offer it (the default), else SACK. */
     pair_pkt *lastsack = NULL;
-    for (size_t i = 0; pair_wire_nth(&p, PAIR_B, SCTP_SACK, 0, i); i++)
-        lastsack = pair_wire_nth(&p, PAIR_B, SCTP_SACK, 0, i);
+    for (int k = 0; k < 2; k++) {
+        uint8_t type = k ? SCTP_NR_SACK : SCTP_SACK;
+        for (size_t i = 0; pair_wire_nth(&p, PAIR_B, type, 0, i); i++) {
+            pair_pkt *x = pair_wire_nth(&p, PAIR_B, type, 0, i);
+            if (!lastsack || x->sent > lastsack->sent)
+                lastsack = x;
+        }
+    }
     P_CHECK(&p, lastsack && dry->t >= lastsack->sent + p.delay, "SENDER_DRY before the last SACK");
     P_CHECK(&p, pair_count_ev(&p, PAIR_A, MPSCTP_EV_SEND_FAILED, -1) == 0, "SEND_FAILED");
     mpsctp_assoc_status st = pair_status(a);
