@@ -1,13 +1,16 @@
 # The two entry points of the README. Everything else is CMake.
-#   make demo   install dependencies if missing, build, run the main job
+#   make demo   install dependencies if missing, build, run the main job: a two-path
+#               transfer in each CMT mode in the simulator (TESTBED=1: on the
+#               network-namespace testbed instead; needs root)
 #   make check  install dependencies if missing, build normally and with ASan+UBSan,
 #               run the whole test suite with ctest in both builds
 BUILD      ?= build
 BUILD_ASAN ?= build-asan
 JOBS       ?= $(shell nproc)
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo
+TESTBED    ?= 0
 
-.PHONY: all deps build build-asan demo check test test-asan fuzz clean
+.PHONY: all deps build build-asan demo experiments check test test-asan fuzz clean
 
 all: build
 
@@ -23,7 +26,11 @@ build-asan: deps
 	cmake --build $(BUILD_ASAN) -j$(JOBS)
 
 demo: build
-	$(BUILD)/bin/mpsctp-sim scenarios/demo.scn
+	BUILD=$(BUILD) TESTBED=$(TESTBED) scripts/demo.sh
+
+# SPEC.md s7 E1-E5 over several seeds: docs/results/ (a few minutes).
+experiments: build
+	BUILD=$(BUILD) REBUILD=0 scripts/experiments.sh
 
 test: build
 	cd $(BUILD) && ctest -j$(JOBS) --output-on-failure

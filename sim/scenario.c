@@ -415,6 +415,29 @@ static int scn_ms(const char *val, uint32_t lo, uint32_t hi, uint32_t *out)
     return 0;
 }
 
+/* Looks val up in names[0..n-1]; a bare number 0..n-1 works too. Returns the index
+ * or -1. */
+static int scn_enum(const char *val, const char *const *names, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (names[i] && !strcmp(val, names[i]))
+            return (int)i;
+    uint64_t v;
+    if (scn_uint(val, n - 1, &v) == 0)
+        return (int)v;
+    return -1;
+}
+
+int sim_parse_cmt(const char *val, uint32_t *mode)
+{
+    static const char *const names[] = {"off", "cmt", "rpv1", "rpv2", "mptcp"};
+    int i = val ? scn_enum(val, names, 5) : -1;
+    if (i < 0)
+        return -1;
+    *mode = (uint32_t)i;
+    return 0;
+}
+
 int sim_scenario_flow_opt(const sim_config *c, sim_flow_cfg *f, const char *key,
                           char *val, char *err, size_t errlen)
 {
@@ -504,6 +527,41 @@ int sim_scenario_flow_opt(const sim_config *c, sim_flow_cfg *f, const char *key,
             f->pf_max_retrans = (uint32_t)v;
             f->set |= SIM_FS_PF;
         }
+    } else if (!strcmp(key, "cmt")) {
+        uint32_t m;
+        if (sim_parse_cmt(val, &m) < 0)
+            return scn_errf(err, errlen, "bad cmt=%s (off, cmt, rpv1, rpv2, mptcp or 0..4)",
+                            val);
+        f->cmt = (uint8_t)m;
+        f->set |= SIM_FS_CMT;
+    } else if (!strcmp(key, "bufsplit")) {
+        /* none, sender, receiver, both: the MPSCTP_BUFSPLIT_* flag values 0..3. */
+        static const char *const names[] = {"none", "sender", "receiver", "both"};
+        int i = scn_enum(val, names, 4);
+        if (i < 0)
+            return scn_errf(err, errlen, "bad bufsplit=%s (none, sender, receiver or both)",
+                            val);
+        f->bufsplit = (uint8_t)i;
+        f->set |= SIM_FS_BUFSPLIT;
+    } else if (!strcmp(key, "nrsack")) {
+        if (strcmp(val, "0") && strcmp(val, "1"))
+            return scn_errf(err, errlen, "bad nrsack=%s (0 or 1)", val);
+        f->nr_sack = (uint8_t)(val[0] - '0');
+        f->set |= SIM_FS_NRSACK;
+    } else if (!strcmp(key, "rtx")) {
+        static const char *const names[] = {"cwnd", "ssthresh"};
+        int i = scn_enum(val, names, 2);
+        if (i < 0)
+            return scn_errf(err, errlen, "bad rtx=%s (cwnd or ssthresh)", val);
+        f->rtx_policy = (uint8_t)i;
+        f->set |= SIM_FS_RTX;
+    } else if (!strcmp(key, "sackpath")) {
+        static const char *const names[] = {"data", "primary", "minrtt"};
+        int i = scn_enum(val, names, 3);
+        if (i < 0)
+            return scn_errf(err, errlen, "bad sackpath=%s (data, primary or minrtt)", val);
+        f->sack_path = (uint8_t)i;
+        f->set |= SIM_FS_SACKPATH;
     } else {
         return scn_errf(err, errlen, "unknown option '%s'", key);
     }
@@ -542,6 +600,35 @@ static int scn_flow(scn_parser *ps, char **tok, int n)
     return 0;
 }
 
+/* at T flow NAME [set] cmt=MODE: change a flow's CMT mode mid-transfer. */
+static int scn_flow_event(scn_parser *ps, sim_event_cfg *e, char **tok, int n)
+{
+    if (n < 4)
+        return scn_fail(ps, "event: missing flow name (event T flow NAME set cmt=MODE)");
+    int fi = scn_find_flow(ps->c, tok[3]);
+    if (fi < 0)
+        return scn_fail(ps, "event: unknown flow '%s' (define it before the event)", tok[3]);
+    int first = n > 4 && !strcmp(tok[4], "set") ? 5 : 4;
+    if (first >= n)
+        return scn_fail(ps, "event: flow %s needs cmt=MODE", tok[3]);
+    if (n - first != 1)
+        return scn_fail(ps, "event: a flow event changes one setting (cmt=MODE)");
+    char *eq = strchr(tok[first], '=');
+    if (eq)
+        *eq++ = '\0';
+    if (strcmp(tok[first], "cmt"))
+        return scn_fail(ps, "event: flow %s: only cmt=MODE can change mid-run (got '%s')",
+                        tok[3], tok[first]);
+    if (!eq || sim_parse_cmt(eq, &e->value) < 0)
+        return scn_fail(ps, "event: bad cmt=%s (off, cmt, rpv1, rpv2, mptcp or 0..4)",
+                        eq ? eq : "");
+    e->kind = SIM_EVENT_FLOW_CMT;
+    e->flow = (uint32_t)fi;
+    if (sim_config_add_event(ps->c, e) < 0)
+        return scn_fail(ps, "out of memory");
+    return 0;
+}
+
 static int scn_event(scn_parser *ps, char **tok, int n)
 {
     if (n < 2)
@@ -553,8 +640,10 @@ static int scn_event(scn_parser *ps, char **tok, int n)
         return scn_fail(ps, "bad time '%s' (e.g. 30s)", tok[1]);
     if (n < 3)
         return scn_fail(ps, "event: missing target (event T link NAME ...)");
+    if (!strcmp(tok[2], "flow"))
+        return scn_flow_event(ps, &e, tok, n);
     if (strcmp(tok[2], "link"))
-        return scn_fail(ps, "event: unknown target '%s' (expected link)", tok[2]);
+        return scn_fail(ps, "event: unknown target '%s' (expected link or flow)", tok[2]);
     if (n < 4)
         return scn_fail(ps, "event: missing link name");
     int li = scn_find_link(ps->c, tok[3]);
@@ -626,14 +715,23 @@ static int scn_line(scn_parser *ps, char *line)
         ps->c->duration_ns = v;
         return 0;
     }
+    if (!strcmp(tok[0], "warmup")) {
+        uint64_t v;
+        if (n != 2)
+            return scn_fail(ps, "warmup takes one time: warmup 10s");
+        if (sim_parse_time(tok[1], &v) < 0 || v == 0)
+            return scn_fail(ps, "bad warmup '%s' (e.g. 10s)", tok[1]);
+        ps->c->warmup_ns = v;
+        return 0;
+    }
     if (!strcmp(tok[0], "link"))
         return scn_link(ps, tok, n);
     if (!strcmp(tok[0], "flow"))
         return scn_flow(ps, tok, n);
     if (!strcmp(tok[0], "event") || !strcmp(tok[0], "at"))
         return scn_event(ps, tok, n);
-    return scn_fail(ps, "unknown keyword '%s' (expected seed, duration, link, flow, event "
-                    "or at)",
+    return scn_fail(ps, "unknown keyword '%s' (expected seed, duration, warmup, link, flow, "
+                    "event or at)",
                     tok[0]);
 }
 
@@ -664,6 +762,8 @@ int sim_scenario_parse(const char *text, const char *fname, sim_config *c, char 
     ps.line++;
     if (c->nflows == 0)
         return scn_fail(&ps, "no flow defined (add: flow NAME paths=LINK)");
+    if (c->warmup_ns && c->duration_ns && c->warmup_ns >= c->duration_ns)
+        return scn_fail(&ps, "warmup must end before the duration");
     return 0;
 }
 

@@ -48,8 +48,13 @@ int sim_scenario_link_opt(sim_link_params *p, unsigned *set, const char *key,
 int sim_scenario_link_spec(const char *spec, sim_link_params *p, unsigned *set, char *err,
                            size_t errlen);
 
+/* Parses a CMT mode: off, cmt, rpv1, rpv2, mptcp or a number 0..4 (MPSCTP_CMT_*).
+ * Returns 0, or -1 when it is none of these. */
+int sim_parse_cmt(const char *val, uint32_t *mode);
+
 /* Applies one flow option key=value (paths, bytes, msg, streams, start, sample, sndbuf,
- * rcvbuf, mtu, rto_min, rto_max, rto_initial, pmr, amr, pf, hb, or the flags ordered,
+ * rcvbuf, mtu, rto_min, rto_max, rto_initial, pmr, amr, pf, hb, cmt, bufsplit, nrsack,
+ * rtx, sackpath, or the flags ordered,
  * unordered, saturated with val NULL) to *f; link names in paths= are looked up in c.
  * val may be modified. Returns 0, or -1 with a message in err (errlen bytes). */
 int sim_scenario_flow_opt(const sim_config *c, sim_flow_cfg *f, const char *key,

@@ -30,6 +30,22 @@ void sim_flow_cfg_settings(const sim_flow_cfg *f, mpsctp_settings *st)
         st->pf_max_retrans = f->pf_max_retrans;
     if (f->set & SIM_FS_HB)
         st->hb_interval_ms = f->hb_interval_ms;
+    if (f->set & SIM_FS_CMT)
+        st->cmt = f->cmt;
+    if (f->set & SIM_FS_BUFSPLIT)
+        st->cmt_bufsplit = f->bufsplit;
+    if (f->set & SIM_FS_NRSACK)
+        st->nr_sack = f->nr_sack;
+    if (f->set & SIM_FS_RTX)
+        st->cmt_rtx_policy = f->rtx_policy;
+    if (f->set & SIM_FS_SACKPATH)
+        st->sack_path = f->sack_path;
+}
+
+const char *sim_cmt_name(uint32_t mode)
+{
+    static const char *const names[] = {"off", "cmt", "rpv1", "rpv2", "mptcp"};
+    return mode < sizeof(names) / sizeof(names[0]) ? names[mode] : "?";
 }
 
 int sim_flow_cfg_check(const sim_flow_cfg *f, char *err, size_t errlen)
@@ -49,6 +65,15 @@ int sim_flow_cfg_check(const sim_flow_cfg *f, char *err, size_t errlen)
     if (st.rto_initial_ms < st.rto_min_ms || st.rto_initial_ms > st.rto_max_ms) {
         snprintf(err, errlen, "rto_initial (%u ms) is outside [rto_min, rto_max] = "
                  "[%u, %u] ms", st.rto_initial_ms, st.rto_min_ms, st.rto_max_ms);
+        return -1;
+    }
+    if (st.cmt > MPSCTP_CMT_MAX || st.cmt_bufsplit & ~(MPSCTP_BUFSPLIT_SENDER |
+                                                        MPSCTP_BUFSPLIT_RECEIVER) ||
+        st.nr_sack > 1 || st.cmt_rtx_policy > MPSCTP_RTX_SSTHRESH ||
+        st.sack_path > MPSCTP_SACK_PATH_MIN_RTT) {
+        snprintf(err, errlen, "CMT setting out of range (cmt %u, bufsplit %u, nrsack %u, "
+                 "rtx %u, sackpath %u)", st.cmt, st.cmt_bufsplit, st.nr_sack,
+                 st.cmt_rtx_policy, st.sack_path);
         return -1;
     }
     if ((f->set & SIM_FS_PF) && st.pf_max_retrans >= st.path_max_retrans) {
@@ -146,10 +171,27 @@ static void link_apply(sim *s, sim_link *l, const sim_link_params *p, unsigned s
     }
 }
 
+/* The end of the warm-up: remember what every flow and link had done so far. */
+static void sim_warmup_ev(void *ctx, void *obj, uint64_t arg)
+{
+    sim *s = ctx;
+    s->warm_taken = 1;
+    for (size_t i = 0; i < s->nflows; i++)
+        sim_flow_warmup(s, &s->flows[i]);
+    for (size_t i = 0; i < s->nlinks; i++)
+        for (int d = 0; d < 2; d++)
+            s->links[i].warm_busy[d] = s->links[i].dir[d].st.busy_ns;
+}
+
 static void sim_config_event_ev(void *ctx, void *obj, uint64_t arg)
 {
     sim *s = ctx;
     const sim_event_cfg *e = &s->cfg.events[arg];
+    if (e->kind == SIM_EVENT_FLOW_CMT) {
+        /* A flow whose association is not up (yet, or any more) has nothing to change. */
+        (void)sim_flow_set_cmt(s, e->flow, e->value);
+        return;
+    }
     sim_link *l = &s->links[e->link];
     sim_link_params p = l->p;
     switch (e->kind) {
@@ -163,6 +205,8 @@ static void sim_config_event_ev(void *ctx, void *obj, uint64_t arg)
         break;
     case SIM_EVENT_LINK_SET:
         link_apply(s, l, &e->p, e->set);
+        break;
+    case SIM_EVENT_FLOW_CMT:
         break;
     }
 }
@@ -217,11 +261,18 @@ sim *sim_new(const sim_config *c, char *err, size_t errlen)
         if (f->mtu > maxmtu)
             maxmtu = f->mtu;
     }
-    for (size_t i = 0; i < c->nevents; i++)
-        if (c->events[i].link >= c->nlinks) {
+    for (size_t i = 0; i < c->nevents; i++) {
+        const sim_event_cfg *e = &c->events[i];
+        if (e->kind == SIM_EVENT_FLOW_CMT) {
+            if (e->flow >= c->nflows || e->value > MPSCTP_CMT_MAX) {
+                snprintf(err, errlen, "event %zu: unknown flow index or CMT mode", i);
+                return NULL;
+            }
+        } else if (e->link >= c->nlinks) {
             snprintf(err, errlen, "event %zu: unknown link index", i);
             return NULL;
         }
+    }
 
     sim *s = calloc(1, sizeof(*s));
     if (!s) {
@@ -283,6 +334,8 @@ sim *sim_new(const sim_config *c, char *err, size_t errlen)
     for (size_t i = 0; i < s->cfg.nevents; i++)
         if (sim_evq_push(&s->evq, s->cfg.events[i].at, sim_config_event_ev, NULL, i) < 0)
             goto nomem;
+    if (c->warmup_ns && sim_evq_push(&s->evq, c->warmup_ns, sim_warmup_ev, NULL, 0) < 0)
+        goto nomem;
     return s;
 nomem:
     snprintf(err, errlen, "out of memory");
@@ -616,7 +669,12 @@ int sim_link_metrics_get(const sim *s, size_t link, sim_link_metrics *m)
     snprintf(m->name, sizeof(m->name), "%s", l->name);
     for (int d = 0; d < 2; d++) {
         m->dir[d] = l->dir[d].st;
-        m->utilisation[d] = s->now ? (double)l->dir[d].st.busy_ns / (double)s->now : 0.0;
+        uint64_t busy = l->dir[d].st.busy_ns, from = 0;
+        if (s->warm_taken && s->now > s->cfg.warmup_ns) {
+            busy -= l->warm_busy[d];
+            from = s->cfg.warmup_ns;
+        }
+        m->utilisation[d] = s->now > from ? (double)busy / (double)(s->now - from) : 0.0;
         if (m->utilisation[d] > 1.0)
             m->utilisation[d] = 1.0;
     }

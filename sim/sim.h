@@ -75,6 +75,11 @@ enum {
     SIM_FS_AMR = 1u << 4,  /* Association.Max.Retrans */
     SIM_FS_PF = 1u << 5,   /* PotentiallyFailed.Max.Retrans (RFC 7829); unset: PF off */
     SIM_FS_HB = 1u << 6,   /* HB.interval */
+    SIM_FS_CMT = 1u << 7,      /* cmt: SCTP_CMT_ON_OFF mode (SPEC s3) */
+    SIM_FS_BUFSPLIT = 1u << 8, /* bufsplit: MPSCTP_BUFSPLIT_* flags */
+    SIM_FS_NRSACK = 1u << 9,   /* nrsack: offer NR-SACK */
+    SIM_FS_RTX = 1u << 10,     /* rtx: CMT retransmission policy (MPSCTP_RTX_*) */
+    SIM_FS_SACKPATH = 1u << 11, /* sackpath: where SACKs go (MPSCTP_SACK_PATH_*) */
 };
 
 typedef struct sim_flow_cfg {
@@ -92,6 +97,11 @@ typedef struct sim_flow_cfg {
     uint32_t rto_min_ms, rto_max_ms, rto_initial_ms;
     uint32_t path_max_retrans, assoc_max_retrans, pf_max_retrans;
     uint32_t hb_interval_ms;     /* 0 turns heartbeats off */
+    uint8_t cmt;                 /* MPSCTP_CMT_* (SIM_FS_CMT) */
+    uint8_t bufsplit;            /* MPSCTP_BUFSPLIT_* flags (SIM_FS_BUFSPLIT) */
+    uint8_t nr_sack;             /* 0/1 (SIM_FS_NRSACK) */
+    uint8_t rtx_policy;          /* MPSCTP_RTX_* (SIM_FS_RTX) */
+    uint8_t sack_path;           /* MPSCTP_SACK_PATH_* (SIM_FS_SACKPATH) */
     uint64_t sample_ns;          /* per-path byte samples every this long (0: none) */
 } sim_flow_cfg;
 
@@ -99,12 +109,15 @@ typedef enum sim_event_kind {
     SIM_EVENT_LINK_DOWN = 1,
     SIM_EVENT_LINK_UP,
     SIM_EVENT_LINK_SET, /* change the parameters flagged in .set to those in .p */
+    SIM_EVENT_FLOW_CMT, /* set flow .flow's CMT mode to .value on both ends */
 } sim_event_kind;
 
 typedef struct sim_event_cfg {
     uint64_t at;
     sim_event_kind kind;
-    uint32_t link;
+    uint32_t link;     /* link events */
+    uint32_t flow;     /* SIM_EVENT_FLOW_CMT: flow index */
+    uint32_t value;    /* SIM_EVENT_FLOW_CMT: MPSCTP_CMT_* */
     sim_link_params p;
     unsigned set; /* SIM_LP_* */
 } sim_event_cfg;
@@ -113,6 +126,8 @@ typedef struct sim_config {
     uint64_t seed;
     uint64_t duration_ns;  /* 0: SIM_DEFAULT_DURATION_NS when a flow is saturated, else
                               until every transfer has finished (at most SIM_MAX_TIME_NS) */
+    uint64_t warmup_ns;    /* 0: none; else the goodput of saturated flows (whole and per
+                              path) and link utilisation count from this time on */
     sim_link_cfg *links;
     size_t nlinks;
     sim_flow_cfg *flows;
@@ -227,6 +242,15 @@ mpsctp_assoc *sim_flow_assoc(sim *s, size_t flow, int side);
 /* Fills *a with the address of path `path` of a flow on a side. Returns 0 or -1. */
 int sim_flow_addr(const sim *s, size_t flow, uint32_t path, int side, mpsctp_addr *a);
 
+/* Sets the CMT mode (MPSCTP_CMT_*) of a flow's association on both ends now (the
+ * client's decides what is sent) and lets the client transmit. Returns 0, -1 on a bad
+ * index or mode, or when the client's association does not exist (yet or any more). */
+int sim_flow_set_cmt(sim *s, size_t flow, uint32_t mode);
+
+/* Returns the name of a CMT mode as the scenario language spells it ("off", "cmt",
+ * "rpv1", "rpv2", "mptcp"; "?" when unknown). */
+const char *sim_cmt_name(uint32_t mode);
+
 /* Stops (0) or resumes (1) a flow's source: no new messages are queued while stopped. */
 void sim_flow_set_source(sim *s, size_t flow, int on);
 
@@ -246,9 +270,13 @@ typedef struct sim_path_metrics {
     uint64_t wire_data_bytes; /* DATA payload bytes the client put on it, counted by the
                                  simulator from the packets (with rtx) */
     uint64_t new_data_bytes;  /* the part of wire_data_bytes sent for the first time */
+    double last_new_data_s;   /* when new data last went on the path (0: never) */
+    double goodput_bps;       /* new_data_bytes sent on the path in the measured interval
+                                 (from the warm-up on, if any) per second: the path's
+                                 share of the flow's goodput */
     uint64_t retransmissions;
     uint64_t heartbeats_sent, heartbeat_acks;
-    uint32_t cwnd, srtt_ms, rto_ms, error_count, state_changes;
+    uint32_t cwnd, ssthresh, srtt_ms, rto_ms, error_count, state_changes;
     int active, confirmed, pf, primary, data_path; /* client's view at the end */
 } sim_path_metrics;
 
@@ -257,7 +285,8 @@ typedef enum sim_flow_event_kind {
     SIM_FEV_ASSOC = 1,  /* MPSCTP_EV_ASSOC_CHANGE; state: mpsctp_assoc_change */
     SIM_FEV_PATH,       /* MPSCTP_EV_PEER_ADDR_CHANGE; path, state: mpsctp_path_state */
     SIM_FEV_DATA_PATH,  /* the client sent new data (a TSN never sent before) on path
-                           `path`, and the previous new data went elsewhere (or none) */
+                           `path`, and the previous new data went elsewhere (or none);
+                           logged only while the client's CMT mode is off */
 } sim_flow_event_kind;
 
 /* One entry of a flow's event log. */
@@ -315,8 +344,10 @@ typedef struct sim_flow_metrics {
     uint64_t unaccounted;       /* messages queued, neither delivered nor failed */
     int complete;               /* fixed transfer: everything arrived */
     int established;            /* the association came up */
-    double duration_s;          /* active time */
-    double goodput_bps;
+    double duration_s;          /* active time (saturated with warm-up: from it on) */
+    double goodput_bps;         /* delivered bytes * 8 / duration_s */
+    uint32_t cmt;               /* client's MPSCTP_CMT_* mode (at the end) */
+    int nr_sack;                /* NR-SACK negotiated (client's view) */
     uint64_t retransmissions, fast_retransmissions, t3_expirations;
     double max_stall_s;         /* longest time without delivery while data was out */
     mpsctp_state client_state, server_state;

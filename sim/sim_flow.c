@@ -620,3 +620,21 @@ void sim_flow_deliver(sim *s, sim_pkt *p)
     sim_pkt_put(&s->pool, p);
     side_service(s, sd);
 }
+
+int sim_flow_set_cmt(sim *s, size_t flow, uint32_t mode)
+{
+    if (flow >= s->nflows || mode > MPSCTP_CMT_MAX)
+        return -1;
+    sim_flow *f = &s->flows[flow];
+    sim_side *c = &f->side[SIM_CLIENT];
+    if (!c->assoc || c->closed)
+        return -1;
+    if (mpsctp_assoc_set_cmt(c->assoc, mode) < 0)
+        return -1;
+    sim_side *sv = &f->side[SIM_SERVER];
+    if (sv->assoc && !sv->closed)
+        (void)mpsctp_assoc_set_cmt(sv->assoc, mode);
+    /* SPEC s3: the change applies at the next transmission decision. */
+    side_service(s, c);
+    return 0;
+}

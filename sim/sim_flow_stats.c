@@ -135,9 +135,15 @@ void sim_flow_note_data(sim *s, sim_flow *f, const sim_pkt *p)
                 f->have_tsn = 1;
                 f->max_tsn = tsn;
                 f->new_data[path] += bytes;
+                f->last_new[path] = s->now;
+                /* With CMT on, new data goes round the paths all the time: only the
+                 * moves of a single data path (CMT off) are logged. */
+                mpsctp_assoc *a = f->side[SIM_CLIENT].assoc;
+                int spread = a && mpsctp_assoc_get_cmt(a) > MPSCTP_CMT_OFF;
                 if (f->data_path != (int)path) {
                     f->data_path = (int)path;
-                    sim_flow_log(s, f, SIM_CLIENT, SIM_FEV_DATA_PATH, path, path, 0);
+                    if (!spread)
+                        sim_flow_log(s, f, SIM_CLIENT, SIM_FEV_DATA_PATH, path, path, 0);
                 }
             }
         }
@@ -187,6 +193,14 @@ void sim_flow_sample_ev(void *ctx, void *obj, uint64_t arg)
 
 /* ---- metrics ------------------------------------------------------------------- */
 
+void sim_flow_warmup(sim *s, sim_flow *f)
+{
+    f->warm_taken = 1;
+    f->warm_delivered = f->bytes_delivered;
+    for (uint32_t p = 0; p < f->cfg.npaths; p++)
+        f->warm_new[p] = f->new_data[p];
+}
+
 /* Counts queued messages neither delivered nor failed, and unsent failures delivered. */
 static void flow_accounting(const sim_flow *f, sim_flow_metrics *m)
 {
@@ -229,9 +243,22 @@ int sim_flow_metrics_get(sim *s, size_t flow, sim_flow_metrics *m)
         snprintf(m->error, sizeof(m->error), "nothing delivered");
     }
     uint64_t endt = m->complete ? f->last_delivery : s->now;
-    uint64_t dur = endt > f->cfg.start_ns ? endt - f->cfg.start_ns : 0;
+    uint64_t mfrom = f->cfg.start_ns;       /* start of the measured interval */
+    uint64_t base = 0;                    /* bytes delivered before `from` */
+    const uint64_t *pbase = NULL;         /* per path: new data sent before `from` */
+    /* With a warm-up, a saturated flow that started before its end counts from it. */
+    if (!f->cfg.bytes && f->warm_taken && s->cfg.warmup_ns > mfrom &&
+        s->now > s->cfg.warmup_ns) {
+        mfrom = s->cfg.warmup_ns;
+        base = f->warm_delivered;
+        pbase = f->warm_new;
+    }
+    uint64_t dur = endt > mfrom ? endt - mfrom : 0;
     m->duration_s = (double)dur / 1e9;
-    m->goodput_bps = dur ? (double)f->bytes_delivered * 8.0 / m->duration_s : 0.0;
+    m->goodput_bps = dur ? (double)(f->bytes_delivered - base) * 8.0 / m->duration_s : 0.0;
+    for (uint32_t p = 0; dur && p < f->cfg.npaths; p++)
+        m->paths[p].goodput_bps =
+            (double)(f->new_data[p] - (pbase ? pbase[p] : 0)) * 8.0 / m->duration_s;
     uint64_t stall = f->max_stall;
     if (f->bytes_queued > f->bytes_delivered) {
         uint64_t from = f->last_delivery > f->outstanding_since ? f->last_delivery
@@ -243,15 +270,19 @@ int sim_flow_metrics_get(sim *s, size_t flow, sim_flow_metrics *m)
     mpsctp_assoc *a = f->side[SIM_CLIENT].assoc;
     mpsctp_assoc *b = f->side[SIM_SERVER].assoc;
     m->client_state = a ? mpsctp_assoc_state(a) : MPSCTP_CLOSED;
+    m->cmt = (f->cfg.set & SIM_FS_CMT) ? f->cfg.cmt : MPSCTP_CMT_OFF;
     m->server_state = b ? mpsctp_assoc_state(b) : MPSCTP_CLOSED;
     m->npaths = f->cfg.npaths;
     for (uint32_t p = 0; p < f->cfg.npaths; p++) {
         m->paths[p].wire_data_bytes = f->wire_data[p];
         m->paths[p].new_data_bytes = f->new_data[p];
+        m->paths[p].last_new_data_s = (double)f->last_new[p] / 1e9;
     }
     if (a) {
         mpsctp_assoc_status st;
         if (mpsctp_assoc_status_get(a, &st) == 0) {
+            m->cmt = st.cmt;
+            m->nr_sack = st.nr_sack != 0;
             m->retransmissions = st.retransmissions;
             m->fast_retransmissions = st.fast_retransmissions;
             m->t3_expirations = st.t3_expirations;
@@ -266,6 +297,7 @@ int sim_flow_metrics_get(sim *s, size_t flow, sim_flow_metrics *m)
             x->heartbeats_sent = pi.heartbeats_sent;
             x->heartbeat_acks = pi.heartbeat_acks_received;
             x->cwnd = pi.cwnd;
+            x->ssthresh = pi.ssthresh;
             x->srtt_ms = pi.srtt_ms;
             x->rto_ms = pi.rto_ms;
             x->error_count = pi.error_count;

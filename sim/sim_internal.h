@@ -14,6 +14,7 @@ typedef struct sim_link {
     char name[SIM_NAME_MAX];
     sim_link_params p;
     sim_link_dir dir[2];
+    uint64_t warm_busy[2]; /* dir[].st.busy_ns at the end of the warm-up */
 } sim_link;
 
 /* One endpoint of a flow. */
@@ -79,11 +80,16 @@ struct sim_flow {
     uint32_t max_tsn;      /* highest DATA TSN sent so far */
     int data_path;         /* path of the latest new data, -1 none */
     uint64_t wire_data[SIM_MAX_PATHS], new_data[SIM_MAX_PATHS];
+    uint64_t last_new[SIM_MAX_PATHS]; /* when new data last went on the path (0: never) */
     /* logs */
     sim_flow_event *ev;
     size_t nev, ev_cap;
     sim_path_sample *smp;
     size_t nsmp, smp_cap;
+    /* at the end of the warm-up (sim_config.warmup_ns) */
+    int warm_taken;
+    uint64_t warm_delivered;
+    uint64_t warm_new[SIM_MAX_PATHS];
     int finished;          /* counted out of the active flows */
     uint64_t done_at;      /* all data delivered at (fixed transfers) */
 };
@@ -108,7 +114,11 @@ struct sim {
     void *ev_hook_user;
     char err[192];
     int failed;
+    int warm_taken;          /* the warm-up has ended (sim_warmup_ev ran) */
 };
+
+/* Records a flow's counters at the end of the warm-up. */
+void sim_flow_warmup(sim *s, sim_flow *f);
 
 /* Records an internal failure (first one wins). */
 void sim_fail(sim *s, const char *msg);

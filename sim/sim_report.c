@@ -34,15 +34,16 @@ static void report_json_paths(sim *s, size_t i, const sim_flow_metrics *m, FILE 
         fprintf(out, "%s{\"bytes_sent\":%" PRIu64 ",\"bytes_received\":%" PRIu64
                 ",\"wire_data_bytes\":%" PRIu64 ",\"new_data_bytes\":%" PRIu64
                 ",\"retransmissions\":%" PRIu64 ",\"heartbeats_sent\":%" PRIu64
-                ",\"heartbeat_acks\":%" PRIu64 ",\"cwnd\":%u,\"srtt_ms\":%u,\"rto_ms\":%u"
+                ",\"heartbeat_acks\":%" PRIu64 ",\"cwnd\":%u,\"ssthresh\":%u,\"srtt_ms\":%u,\"rto_ms\":%u"
                 ",\"error_count\":%u,\"state_changes\":%u,\"active\":%s,\"confirmed\":%s"
-                ",\"pf\":%s,\"primary\":%s,\"data_path\":%s}",
+                ",\"pf\":%s,\"primary\":%s,\"data_path\":%s,\"goodput_bps\":%.0f"
+                ",\"last_new_data_s\":%.6f}",
                 p ? "," : "", x->bytes_sent, x->bytes_received, x->wire_data_bytes,
                 x->new_data_bytes, x->retransmissions, x->heartbeats_sent, x->heartbeat_acks,
-                x->cwnd, x->srtt_ms, x->rto_ms, x->error_count, x->state_changes,
+                x->cwnd, x->ssthresh, x->srtt_ms, x->rto_ms, x->error_count, x->state_changes,
                 x->active ? "true" : "false", x->confirmed ? "true" : "false",
                 x->pf ? "true" : "false", x->primary ? "true" : "false",
-                x->data_path ? "true" : "false");
+                x->data_path ? "true" : "false", x->goodput_bps, x->last_new_data_s);
     }
     fputc(']', out);
     const sim_flow_event *ev;
@@ -115,6 +116,9 @@ int sim_report_json(sim *s, FILE *out)
             fputs(",\"error\":", out);
             report_json_str(out, m.error);
         }
+        fputs(",\"cmt\":", out);
+        report_json_str(out, sim_cmt_name(m.cmt));
+        fprintf(out, ",\"nr_sack\":%s", m.nr_sack ? "true" : "false");
         fprintf(out, ",\"intact\":%s,\"send_failed\":%" PRIu64
                 ",\"send_failed_unsent\":%" PRIu64, m.intact ? "true" : "false",
                 m.send_failed, m.send_failed_unsent);
@@ -153,9 +157,10 @@ static void report_table_paths(sim *s, size_t i, const sim_flow_metrics *m, FILE
 {
     for (uint32_t p = 0; p < m->npaths; p++) {
         const sim_path_metrics *x = &m->paths[p];
-        fprintf(out, "  path %u: sent %" PRIu64 " B (new %" PRIu64 ", rtx %" PRIu64
+        fprintf(out, "  path %u: %.3f Mbit/s sent %" PRIu64 " B (new %" PRIu64 ", rtx %" PRIu64
                 " chunks) received %" PRIu64 " B hb %" PRIu64 "/%" PRIu64
-                " srtt %u ms rto %u ms errors %u%s%s%s%s\n", p, x->bytes_sent,
+                " srtt %u ms rto %u ms errors %u%s%s%s%s\n", p, x->goodput_bps / 1e6,
+                x->bytes_sent,
                 x->new_data_bytes, x->retransmissions, x->bytes_received, x->heartbeat_acks,
                 x->heartbeats_sent, x->srtt_ms, x->rto_ms, x->error_count,
                 x->primary ? " primary" : "", x->data_path ? " data" : "",
@@ -182,14 +187,14 @@ static void report_table_paths(sim *s, size_t i, const sim_flow_metrics *m, FILE
 int sim_report_table(sim *s, FILE *out)
 {
     int failed = 0;
-    fprintf(out, "%-12s %14s %8s %9s %12s %8s %9s  %s\n", "flow", "bytes", "verified",
-            "seconds", "goodput_Mbps", "rtx", "stall_s", "state");
+    fprintf(out, "%-12s %-5s %14s %8s %9s %12s %8s %9s  %s\n", "flow", "cmt", "bytes",
+            "verified", "seconds", "goodput_Mbps", "rtx", "stall_s", "state");
     for (size_t i = 0; i < sim_flow_count(s); i++) {
         sim_flow_metrics m;
         sim_flow_metrics_get(s, i, &m);
         failed += !m.verified;
-        fprintf(out, "%-12s %14" PRIu64 " %8s %9.3f %12.3f %8" PRIu64 " %9.3f  %s\n", m.name,
-                m.bytes_delivered, m.verified ? "yes" : "NO", m.duration_s,
+        fprintf(out, "%-12s %-5s %14" PRIu64 " %8s %9.3f %12.3f %8" PRIu64 " %9.3f  %s\n",
+                m.name, sim_cmt_name(m.cmt), m.bytes_delivered, m.verified ? "yes" : "NO", m.duration_s,
                 m.goodput_bps / 1e6, m.retransmissions, m.max_stall_s,
                 mpsctp_state_name(m.client_state));
         if (m.error[0])

@@ -24,11 +24,16 @@ static void usage(FILE *out)
           "       mpsctp-sim --link rate=10mbit,delay=20ms,queue=100[,loss=P,reorder=P,\n"
           "                  dup=P,red=MIN,MAX,MAXP,WQ] [--bytes SIZE | --duration T]\n"
           "                  [--msg SIZE] [--unordered] [--streams K] [--sndbuf SIZE]\n"
-          "                  [--rcvbuf SIZE] [--mtu N] [--set KEY=VALUE]... [--seed N] [--json]\n"
+          "                  [--rcvbuf SIZE] [--mtu N] [--cmt MODE] [--set KEY=VALUE]...\n"
+          "                  [--warmup T] [--seed N] [--json]\n"
           "Without --bytes the flow is saturated for --duration (default 60s).\n"
+          "--cmt off|cmt|rpv1|rpv2|mptcp|0..4 sets the flow's CMT mode (SCTP_CMT_ON_OFF).\n"
+          "--warmup T: goodput and link use of saturated flows count from T on.\n"
           "--link given several times builds one link per path of a multi-homed flow\n"
           "(links L0, L1, ...; the first is the primary). --set applies a scenario flow\n"
-          "option: rto_min=, rto_max=, rto_initial=, hb= (ms), pmr=, amr=, pf=, sample=.\n"
+          "option: rto_min=, rto_max=, rto_initial=, hb= (ms), pmr=, amr=, pf=, sample=,\n"
+          "cmt=, bufsplit=none|sender|receiver|both, nrsack=0|1, rtx=cwnd|ssthresh,\n"
+          "sackpath=data|primary|minrtt.\n"
           "--trace prints every packet entering a link to stderr (chunk types).\n"
           "Exit status: 0 verified, 1 a flow failed verification, 2 bad usage or scenario.\n",
           out);
@@ -69,7 +74,7 @@ int main(int argc, char **argv)
     size_t nlinks = 0;
     char setbuf[128];
     int json = 0, seed_set = 0, flow_opts = 0, log_level = -1, trace = 0;
-    uint64_t seed = 0, duration = 0;
+    uint64_t seed = 0, duration = 0, warmup = 0;
     char err[512];
     sim_flow_cfg fl;
     sim_flow_cfg_default(&fl);
@@ -102,6 +107,21 @@ int main(int argc, char **argv)
         } else if (!strcmp(a, "--duration")) {
             if (sim_parse_time(v, &duration) < 0 || duration == 0)
                 return bad_arg(a, v);
+            i++;
+        } else if (!strcmp(a, "--warmup")) {
+            if (sim_parse_time(v, &warmup) < 0 || warmup == 0)
+                return bad_arg(a, v);
+            i++;
+        } else if (!strcmp(a, "--cmt")) {
+            uint32_t mode;
+            if (sim_parse_cmt(v, &mode) < 0) {
+                fprintf(stderr, "mpsctp-sim: bad value for --cmt: '%s' (off, cmt, rpv1, "
+                                "rpv2, mptcp or 0..4)\n", v);
+                return 2;
+            }
+            fl.cmt = (uint8_t)mode;
+            fl.set |= SIM_FS_CMT;
+            flow_opts = 1;
             i++;
         } else if (!strcmp(a, "--log")) {
             log_level = atoi(v);
@@ -226,6 +246,14 @@ int main(int argc, char **argv)
         cfg.seed = seed;
     if (duration)
         cfg.duration_ns = duration;
+    if (warmup)
+        cfg.warmup_ns = warmup;
+    uint64_t end = cfg.duration_ns ? cfg.duration_ns : SIM_DEFAULT_DURATION_NS;
+    if (cfg.warmup_ns && cfg.warmup_ns >= end) {
+        fprintf(stderr, "mpsctp-sim: the warm-up must end before the duration\n");
+        sim_config_free(&cfg);
+        return 2;
+    }
     cfg.log_level = log_level;
 
     sim *s = sim_new(&cfg, err, sizeof(err));

@@ -355,8 +355,8 @@ typedef struct mpsctp_path_info {
     int confirmed;
     int pf;           /* potentially failed */
     int primary;      /* 1 for the primary path */
-    int data_path;    /* 1 for the path new data goes to now (the primary unless it has
-                         failed, RFC 9260 s6.4) */
+    int data_path;    /* 1 for a path new data goes to now: without CMT the primary
+                         unless it has failed (RFC 9260 s6.4); with CMT every usable path */
     uint32_t hb_interval_ms, path_max_retrans, pf_max_retrans; /* this path's settings */
     uint32_t state_changes; /* PEER_ADDR_CHANGE events reported for this path */
     uint32_t cwnd, ssthresh, partial_bytes_acked, flight_size, mtu;

@@ -345,16 +345,54 @@ union sctp_notification {
 #define SCTP_EVENT 127
 #define SCTP_REMOTE_UDP_ENCAPS_PORT 132
 #define SCTP_PEER_ADDR_THLDS 31 /* RFC 7829 s7.2, struct sctp_paddrthlds */
-/* mpsctp extension: per-path statistics (getsockopt only), struct mpsctp_pathstats. */
+/* mpsctp extensions: 0x1300 and up (MPSCTP_CMT_BUFSPLIT ... MPSCTP_NR_SACK below). */
+/* Per-path statistics (getsockopt only), struct mpsctp_pathstats. */
 #define MPSCTP_PATH_STATS 0x1300
-/* draft-dreibholz-tsvwg-sctpsocket-multipath (SPEC.md s3). Reserved: not implemented yet,
- * getsockopt/setsockopt answer ENOPROTOOPT. */
+/* draft-dreibholz-tsvwg-sctpsocket-multipath (SPEC.md s3): Concurrent Multipath Transfer,
+ * struct sctp_assoc_value, set and get. assoc_value is the mode below; values above
+ * SCTP_CMT_MPTCP are EINVAL and change nothing. One-to-one sockets ignore assoc_id: before
+ * the association exists the value is the socket default it inherits, afterwards it
+ * changes the association (and the default). One-to-many sockets: a real id changes that
+ * association (ENOENT when there is none), SCTP_FUTURE_ASSOC the default for associations
+ * set up later, SCTP_CURRENT_ASSOC every existing one, SCTP_ALL_ASSOC both. Changes take
+ * effect at the next transmission decision, mid-transfer included, without losing or
+ * duplicating data and without resetting cwnds. getsockopt returns the association's
+ * value, or the socket default (SCTP_FUTURE_ASSOC, an unconnected one-to-one socket);
+ * SCTP_CURRENT_ASSOC and SCTP_ALL_ASSOC are EINVAL there. optlen below
+ * sizeof(struct sctp_assoc_value): EINVAL. No sysctl or global switch is needed. */
 #define SCTP_CMT_ON_OFF 0x1200
-#define SCTP_CMT_OFF 0
-#define SCTP_CMT_BASE 1
-#define SCTP_CMT_RPV1 2
-#define SCTP_CMT_RPV2 3
-#define SCTP_CMT_MPTCP 4
+#define SCTP_CMT_OFF 0   /* standard SCTP: new data on the primary path */
+#define SCTP_CMT_BASE 1  /* CMT, each path with its own standard congestion control */
+#define SCTP_CMT_RPV1 2  /* CMT/RPv1 resource pooling */
+#define SCTP_CMT_RPV2 3  /* CMT/RPv2 resource pooling */
+#define SCTP_CMT_MPTCP 4 /* MPTCP-like resource pooling (LIA, RFC 6356) */
+/* mpsctp extensions that tune CMT (SPEC.md s5), with the assoc_id rules, errors and
+ * set/get behaviour of SCTP_CMT_ON_OFF; a value outside the listed ones is EINVAL. */
+/* Buffer splitting while CMT is on: a path may hold at most send buffer / n bytes in
+ * flight (sender side) and at most (peer rwnd + outstanding) / n (receiver side), n the
+ * usable paths. Default: both. */
+#define MPSCTP_CMT_BUFSPLIT 0x1301
+#define MPSCTP_CMT_BUFSPLIT_NONE 0
+#define MPSCTP_CMT_BUFSPLIT_SENDER 1
+#define MPSCTP_CMT_BUFSPLIT_RECEIVER 2
+#define MPSCTP_CMT_BUFSPLIT_BOTH 3
+/* Where CMT sends fast and timeout retransmissions: the usable path with the largest cwnd
+ * (default) or with the largest ssthresh. */
+#define MPSCTP_CMT_RTX_POLICY 0x1302
+#define MPSCTP_CMT_RTX_CWND 0
+#define MPSCTP_CMT_RTX_SSTHRESH 1
+/* The path SACKs go to: the one the latest DATA came from (default), the one new data
+ * goes to (the primary while usable), or the usable one with the smallest SRTT. */
+#define MPSCTP_SACK_PATH 0x1303
+#define MPSCTP_SACKPATH_DATA 0
+#define MPSCTP_SACKPATH_PRIMARY 1
+#define MPSCTP_SACKPATH_MIN_RTT 2
+/* NR-SACK (chunk 0x10), negotiated at association setup. Set (0 or 1): whether
+ * associations set up later offer it (default 1); it is a socket default only, so a real
+ * assoc_id, SCTP_CURRENT_ASSOC, SCTP_ALL_ASSOC and a one-to-one socket that already has
+ * its association are EINVAL. Get on an association: 1 when both ends negotiated it (0
+ * until the handshake completes); else the socket default. */
+#define MPSCTP_NR_SACK 0x1304
 /* draft-dreibholz-tsvwg-sctpsocket-sqinfo (SPEC.md s4). Reserved: not implemented yet,
  * getsockopt/setsockopt answer ENOPROTOOPT. */
 #define SCTP_SQINFO 0x1201

@@ -62,11 +62,11 @@ int assoc_setup_data(mpsctp_assoc *a, uint16_t os, uint16_t is, uint32_t my_itsn
         reasm_free(&a->ra);
         a->rx_ready = 0;
     }
-    /* The TSN window the receiver tracks: the receive buffer in minimum-size chunks,
-     * bounded by the 16-bit gap block offsets. */
-    uint32_t window = a->cfg.rcvbuf / (REASM_CHUNK_OVERHEAD + 1) + 64;
-    if (window > 65536)
-        window = 65536;
+    /* The TSN window the receiver tracks: as far as 16-bit gap block offsets reach. Not
+     * the receive buffer in chunks: delivered (unordered) data holds no buffer, and a
+     * CMT sender may run far ahead of a hole on a slow path; TSNs beyond the window would
+     * be dropped. The bitmap grows only as far as TSNs actually arrive (8 KiB at most). */
+    uint32_t window = 65536;
     if (tsnmap_init(&a->map, peer_itsn, window))
         return MPSCTP_ERR_NOMEM;
     if (reasm_init(&a->ra, is, peer_itsn, a->cfg.pd_point)) {

@@ -372,6 +372,13 @@ typedef struct sack_acc {
 
 /* Returns the congestion control of CMT mode mode (SPEC s6). */
 const cc_ops *cmt_cc_ops(uint32_t mode);
+typedef enum cmt_cc_ev { CMT_CC_ACK, CMT_CC_FAST_RTX, CMT_CC_TIMEOUT, CMT_CC_IDLE } cmt_cc_ev;
+/* Runs the association's congestion control for event ev on path pi, over pi and the
+ * usable paths (the sums of the coupled variants leave out paths that carry no data):
+ * ACK takes acked bytes, advanced (cum ack or pseudo-cumack moved) and full (window in
+ * full use). */
+void cmt_cc_event(mpsctp_assoc *a, uint32_t pi, cmt_cc_ev ev, uint32_t acked, int advanced,
+                  int full);
 /* Chunk c (TSN tsn, last sent on c->path) was newly acknowledged: records the per-path
  * facts SFR, DAC and CUCv2 need (SPEC s5). */
 void cmt_newly_acked(mpsctp_assoc *a, const txchunk *c, uint32_t tsn, sack_acc *acc);

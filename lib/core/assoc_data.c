@@ -286,7 +286,7 @@ static void after_ack(mpsctp_assoc *a, sack_acc *acc, int cum_advanced, uint32_t
         mpsctp_path *p = &a->paths[i];
         if (acc->fr[i] && !c->fast_recovery) {
             /* RFC 9260 s7.2.4 step 2: enter fast recovery once, adjust cwnd. */
-            a->ccops->on_fast_rtx(a->cc, a->npaths, i);
+            cmt_cc_event(a, i, CMT_CC_FAST_RTX, 0, 0, 0);
             c->fast_recovery = 1;
             p->fr_exit_tsn = highest_sent;
         }
@@ -302,7 +302,7 @@ static void after_ack(mpsctp_assoc *a, sack_acc *acc, int cum_advanced, uint32_t
         if (acc->acked[i]) {
             /* RFC 9260 s7.2.1/s7.2.2: the window was in full use before the SACK. */
             int full = acc->flight_before[i] >= c->cwnd;
-            a->ccops->on_ack(a->cc, a->npaths, i, acc->acked[i], advanced, full);
+            cmt_cc_event(a, i, CMT_CC_ACK, acc->acked[i], advanced, full);
         }
         /* RFC 9260 s6.3.2 R2/R3: stop T3 when nothing is outstanding on the path, restart
          * it when the earliest outstanding TSN was acknowledged (with CMT: the path's
@@ -429,7 +429,7 @@ void assoc_t3_expired(mpsctp_assoc *a, int pi, mpsctp_tstamp now)
     p->t3_deadline = MPSCTP_TSTAMP_NEVER;
     a->t3_expirations++;
     /* E1: congestion control; E2: back off the RTO. */
-    a->ccops->on_timeout(a->cc, a->npaths, (size_t)pi);
+    cmt_cc_event(a, (uint32_t)pi, CMT_CC_TIMEOUT, 0, 0, 0);
     a->cc[pi].fast_recovery = 0;
     path_backoff(p, assoc_rto_max(a));
     p->rtt_pending = 0;

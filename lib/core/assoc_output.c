@@ -254,7 +254,7 @@ size_t assoc_output(mpsctp_assoc *a, uint8_t *buf, size_t cap, mpsctp_addr *loca
             mpsctp_path *p = &a->paths[pi];
             if (a->cc[pi].flight == 0 && p->last_send &&
                 elapsed(now, p->last_send) > p->rto)
-                a->ccops->on_idle(a->cc, a->npaths, pi); /* RFC 9260 s7.2.1 */
+                cmt_cc_event(a, pi, CMT_CC_IDLE, 0, 0, 0); /* RFC 9260 s7.2.1 */
             int added = 0;
             for (;;) {
                 if (!q->unsent && !fragment_next(a))

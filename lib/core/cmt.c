@@ -222,3 +222,29 @@ int cmt_rtx_path(const mpsctp_assoc *a, uint32_t last, int timed_out)
     }
     return best;
 }
+
+/* ---- congestion control over the paths that count (SPEC s6) ------------------------------- */
+
+void cmt_cc_event(mpsctp_assoc *a, uint32_t pi, cmt_cc_ev ev, uint32_t acked, int advanced,
+                  int full)
+{
+    /* The coupled variants sum over the association's paths: only path pi and the paths
+     * that may carry data count. An unconfirmed address that never answered, or a failed
+     * path, would otherwise bend every share with a window it does not use. */
+    cc_path tmp[MPSCTP_MAX_PATHS];
+    size_t n = 0, me = 0;
+    for (uint32_t k = 0; k < a->npaths; k++) {
+        if (k != pi && !assoc_path_usable(a, k))
+            continue;
+        if (k == pi)
+            me = n;
+        tmp[n++] = a->cc[k];
+    }
+    switch (ev) {
+    case CMT_CC_ACK: a->ccops->on_ack(tmp, n, me, acked, advanced, full); break;
+    case CMT_CC_FAST_RTX: a->ccops->on_fast_rtx(tmp, n, me); break;
+    case CMT_CC_TIMEOUT: a->ccops->on_timeout(tmp, n, me); break;
+    case CMT_CC_IDLE: a->ccops->on_idle(tmp, n, me); break;
+    }
+    a->cc[pi] = tmp[me];
+}

@@ -5,6 +5,7 @@
  * (both). */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <stddef.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -130,6 +131,113 @@ static void fill_paddrinfo(net_assoc *na, uint32_t idx, struct sctp_paddrinfo *p
     pi->spinfo_mtu = p.mtu;
 }
 
+/* ---- CMT options (SPEC.md s3, s5) --------------------------------------------------- */
+
+/* The socket constants are the core's numbers. */
+_Static_assert(SCTP_CMT_OFF == MPSCTP_CMT_OFF && SCTP_CMT_BASE == MPSCTP_CMT_BASE &&
+                   SCTP_CMT_RPV1 == MPSCTP_CMT_RPV1 && SCTP_CMT_RPV2 == MPSCTP_CMT_RPV2 &&
+                   SCTP_CMT_MPTCP == MPSCTP_CMT_MPTCP && SCTP_CMT_MPTCP == MPSCTP_CMT_MAX,
+               "SCTP_CMT_* values");
+_Static_assert(MPSCTP_CMT_BUFSPLIT_SENDER == MPSCTP_BUFSPLIT_SENDER &&
+                   MPSCTP_CMT_BUFSPLIT_RECEIVER == MPSCTP_BUFSPLIT_RECEIVER &&
+                   MPSCTP_CMT_BUFSPLIT_BOTH == (MPSCTP_BUFSPLIT_SENDER | MPSCTP_BUFSPLIT_RECEIVER),
+               "MPSCTP_CMT_BUFSPLIT_* values");
+_Static_assert(MPSCTP_CMT_RTX_CWND == MPSCTP_RTX_CWND &&
+                   MPSCTP_CMT_RTX_SSTHRESH == MPSCTP_RTX_SSTHRESH,
+               "MPSCTP_CMT_RTX_* values");
+_Static_assert(MPSCTP_SACKPATH_DATA == MPSCTP_SACK_PATH_DATA &&
+                   MPSCTP_SACKPATH_PRIMARY == MPSCTP_SACK_PATH_PRIMARY &&
+                   MPSCTP_SACKPATH_MIN_RTT == MPSCTP_SACK_PATH_MIN_RTT,
+               "MPSCTP_SACKPATH_* values");
+
+/* An option whose struct sctp_assoc_value holds one CMT field of mpsctp_settings: values
+ * 0..max, the core setter for a live association (NULL: negotiated at setup, so only the
+ * socket default may change) and, where the association's value is not the setting, the
+ * core getter. */
+typedef struct cmt_opt {
+    int name;
+    uint32_t max;
+    size_t field; /* offsetof(mpsctp_settings, a uint8_t member) */
+    int (*assoc_set)(mpsctp_assoc *a, uint32_t v);
+    int (*assoc_get)(const mpsctp_assoc *a);
+} cmt_opt;
+
+static const cmt_opt cmt_opts[] = {
+    {SCTP_CMT_ON_OFF, MPSCTP_CMT_MAX, offsetof(mpsctp_settings, cmt), mpsctp_assoc_set_cmt,
+     NULL},
+    {MPSCTP_CMT_BUFSPLIT, MPSCTP_CMT_BUFSPLIT_BOTH, offsetof(mpsctp_settings, cmt_bufsplit),
+     mpsctp_assoc_set_bufsplit, NULL},
+    {MPSCTP_CMT_RTX_POLICY, MPSCTP_CMT_RTX_SSTHRESH, offsetof(mpsctp_settings, cmt_rtx_policy),
+     mpsctp_assoc_set_rtx_policy, NULL},
+    {MPSCTP_SACK_PATH, MPSCTP_SACKPATH_MIN_RTT, offsetof(mpsctp_settings, sack_path),
+     mpsctp_assoc_set_sack_path, NULL},
+    {MPSCTP_NR_SACK, 1, offsetof(mpsctp_settings, nr_sack), NULL, mpsctp_assoc_nr_sack},
+};
+
+static const cmt_opt *cmt_opt_find(int name)
+{
+    for (size_t i = 0; i < sizeof(cmt_opts) / sizeof(cmt_opts[0]); i++)
+        if (cmt_opts[i].name == name)
+            return &cmt_opts[i];
+    return NULL;
+}
+
+static uint8_t *cmt_field(mpsctp_settings *set, const cmt_opt *o)
+{
+    return (uint8_t *)set + o->field;
+}
+
+/* getsockopt: the association's value, or the socket default (SCTP_FUTURE_ASSOC, a
+ * one-to-one socket without association). Returns 0 or an errno. */
+static int cmt_get(net_sock *s, const cmt_opt *o, void *val, socklen_t *len)
+{
+    struct sctp_assoc_value av;
+    if (*len < (socklen_t)sizeof(av))
+        return EINVAL;
+    memcpy(&av, val, sizeof(av));
+    target t;
+    int e = resolve(s, av.assoc_id, 0, &t);
+    if (e)
+        return e;
+    mpsctp_settings set = s->o.set;
+    if (t.one) {
+        mpsctp_assoc_get_settings(t.one->a, &set);
+        av.assoc_id = t.one->id;
+    }
+    av.assoc_value = *cmt_field(&set, o);
+    if (t.one && o->assoc_get)
+        av.assoc_value = (uint32_t)o->assoc_get(t.one->a);
+    memcpy(val, &av, sizeof(av));
+    *len = (socklen_t)sizeof(av);
+    return 0;
+}
+
+/* setsockopt: validates the value before anything changes, then sets every association
+ * the id names and the socket default. Returns 0 or an errno. */
+static int cmt_set(net_sock *s, const cmt_opt *o, const void *val, socklen_t len)
+{
+    struct sctp_assoc_value av;
+    if (len < (socklen_t)sizeof(av))
+        return EINVAL;
+    memcpy(&av, val, sizeof(av));
+    if (av.assoc_value > o->max)
+        return EINVAL;
+    target t;
+    int e = resolve(s, av.assoc_id, 1, &t);
+    if (e)
+        return e;
+    if (!o->assoc_set && (t.one || t.current))
+        return EINVAL;
+    FOR_TARGET(s, t, na)
+    {
+        if (o->assoc_set(na->a, av.assoc_value))
+            return EINVAL;
+    }
+    if (t.future)
+        *cmt_field(&s->o.set, o) = (uint8_t)av.assoc_value;
+    return 0;
+}
+
 /* ---- getsockopt ---------------------------------------------------------------------- */
 
 #define NEED(type)                                                                        \
@@ -178,6 +286,9 @@ int net_getsockopt(net_sock *s, int level, int name, void *val, socklen_t *len)
         return get_socket_level(s, name, val, len);
     if (level != IPPROTO_SCTP)
         return ENOPROTOOPT;
+    const cmt_opt *co = cmt_opt_find(name);
+    if (co)
+        return cmt_get(s, co, val, len);
     target t;
     int e;
     switch (name) {
@@ -487,7 +598,7 @@ int net_getsockopt(net_sock *s, int level, int name, void *val, socklen_t *len)
         return 0;
     }
     default:
-        return ENOPROTOOPT; /* SCTP_CMT_ON_OFF and SCTP_SQINFO too: not implemented yet */
+        return ENOPROTOOPT; /* SCTP_SQINFO too: not implemented yet */
     }
 }
 
@@ -552,6 +663,9 @@ int net_setsockopt(net_sock *s, int level, int name, const void *val, socklen_t 
         return set_socket_level(s, name, val, len);
     if (level != IPPROTO_SCTP)
         return ENOPROTOOPT;
+    const cmt_opt *co = cmt_opt_find(name);
+    if (co)
+        return cmt_set(s, co, val, len);
     target t;
     int e;
     mpsctp_tstamp now = net_now();
@@ -846,6 +960,6 @@ int net_setsockopt(net_sock *s, int level, int name, const void *val, socklen_t 
     case MPSCTP_PATH_STATS:
         return ENOPROTOOPT; /* read-only */
     default:
-        return ENOPROTOOPT; /* SCTP_CMT_ON_OFF and SCTP_SQINFO too: not implemented yet */
+        return ENOPROTOOPT; /* SCTP_SQINFO too: not implemented yet */
     }
 }

@@ -1,6 +1,7 @@
 #include "api_util.h"
 
 #include <stdio.h>
+#include <time.h>
 
 mpsctp_stack *ut_stack(int no_thread)
 {
@@ -116,4 +117,85 @@ int ut_wait_notification(int sd, uint16_t type, void *out, size_t cap)
         }
     }
     return -1;
+}
+
+mpsctp_stack *ut_mh_stack(void (*trace)(void *user, int dir, const uint8_t *pkt, size_t len,
+                                        const struct sockaddr *local,
+                                        const struct sockaddr *remote),
+                          void *user)
+{
+    mpsctp_stack_config cfg;
+    memset(&cfg, 0, sizeof(cfg));
+    cfg.udp_port = MPSCTP_UDP_PORT_ANY;
+    cfg.no_ipv6 = 1;
+    cfg.trace = trace;
+    cfg.trace_user = user;
+    mpsctp_stack *st = mpsctp_stack_new(&cfg);
+    assert_non_null(st);
+    return st;
+}
+
+int ut_mh_socket(mpsctp_stack *st, int type, uint16_t port, mpsctp_stack *peer)
+{
+    int sd = peer ? ut_client(st, type, peer) : mpsctp_socket_on(st, AF_INET, type, 0);
+    assert_true(sd >= 0);
+    struct sockaddr_in b[2] = {ut_sin4(A1, port), ut_sin4(A2, port)};
+    assert_int_equal(mpsctp_bindx(sd, (struct sockaddr *)b, 2, SCTP_BINDX_ADD_ADDR), 0);
+    struct sctp_rtoinfo rto = {.srto_assoc_id = SCTP_FUTURE_ASSOC,
+                               .srto_initial = 200, .srto_min = 100, .srto_max = 400};
+    assert_int_equal(mpsctp_setsockopt(sd, IPPROTO_SCTP, SCTP_RTOINFO, &rto, sizeof(rto)), 0);
+    struct sctp_paddrparams pp;
+    memset(&pp, 0, sizeof(pp));
+    pp.spp_assoc_id = SCTP_FUTURE_ASSOC;
+    pp.spp_flags = SPP_HB_ENABLE;
+    pp.spp_hbinterval = 300;
+    assert_int_equal(mpsctp_setsockopt(sd, IPPROTO_SCTP, SCTP_PEER_ADDR_PARAMS, &pp, sizeof(pp)),
+                     0);
+    ut_event(sd, SCTP_PEER_ADDR_CHANGE);
+    ut_event(sd, SCTP_ASSOC_CHANGE);
+    return sd;
+}
+
+sctp_assoc_t ut_mh_connect(int sd, uint16_t port)
+{
+    struct sockaddr_in p[2] = {ut_sin4(A1, port), ut_sin4(A2, port)};
+    sctp_assoc_t id = 0;
+    assert_int_equal(mpsctp_connectx(sd, (struct sockaddr *)p, 2, &id), 0);
+    return id;
+}
+
+struct mpsctp_pathstats ut_path_stats(int sd, sctp_assoc_t id, uint32_t ip)
+{
+    for (uint32_t i = 0; i < 8; i++) {
+        struct mpsctp_pathstats ps;
+        memset(&ps, 0, sizeof(ps));
+        ps.ps_assoc_id = id;
+        ps.ps_index = i;
+        socklen_t len = sizeof(ps);
+        if (mpsctp_getsockopt(sd, IPPROTO_SCTP, MPSCTP_PATH_STATS, &ps, &len) != 0)
+            break;
+        struct sockaddr_in sin;
+        memcpy(&sin, &ps.ps_address, sizeof(sin));
+        if (sin.sin_family == AF_INET && ntohl(sin.sin_addr.s_addr) == ip)
+            return ps;
+    }
+    fail_msg("no path to 127.0.0.%u", ip & 0xff);
+    struct mpsctp_pathstats none;
+    memset(&none, 0, sizeof(none));
+    return none;
+}
+
+double ut_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+void ut_down(mpsctp_stack *a, mpsctp_stack *b, const int *sds, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        mpsctp_close(sds[i]);
+    mpsctp_stack_free(a);
+    mpsctp_stack_free(b);
 }

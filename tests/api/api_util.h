@@ -15,6 +15,19 @@
 
 #include "mpsctp/socket.h"
 
+/* call must fail with errno e. */
+#define EXPECT_ERR(call, e)                                                               \
+    do {                                                                                  \
+        errno = 0;                                                                        \
+        assert_int_equal((call), -1);                                                     \
+        assert_int_equal(errno, (e));                                                     \
+    } while (0)
+
+/* Seconds on the monotonic clock. */
+double ut_now(void);
+/* Closes the n sockets of sds, then frees stacks a and b. */
+void ut_down(mpsctp_stack *a, mpsctp_stack *b, const int *sds, size_t n);
+
 /* A stack on 127.0.0.1 with a kernel-chosen UDP port; own thread unless no_thread. */
 mpsctp_stack *ut_stack(int no_thread);
 /* 127.0.0.1:port */
@@ -37,5 +50,27 @@ void ut_event(int sd, uint16_t type);
 ssize_t ut_recv(int sd, void *buf, size_t cap, int *flags, struct sctp_rcvinfo *rcv);
 /* Receives until a notification of type arrives (data is skipped); returns 0 or -1. */
 int ut_wait_notification(int sd, uint16_t type, void *out, size_t cap);
+
+/* ---- multihoming: 127.0.0.1 and 127.0.0.2 (loopback has all of 127/8) ---- */
+
+#define A1 0x7f000001u /* 127.0.0.1 */
+#define A2 0x7f000002u /* 127.0.0.2 */
+
+/* A stack on 0.0.0.0 (IPv4 only) with a kernel-chosen UDP port: it receives on every local
+ * address and picks the source address of each packet with IP_PKTINFO. trace (optional)
+ * sees every packet (mpsctp_stack_config.trace). */
+mpsctp_stack *ut_mh_stack(void (*trace)(void *user, int dir, const uint8_t *pkt, size_t len,
+                                        const struct sockaddr *local,
+                                        const struct sockaddr *remote),
+                          void *user);
+/* A socket of type on st, bound to 127.0.0.1 and 127.0.0.2 at port (0: ephemeral), whose
+ * associations use peer's UDP port (NULL: the default); fast timers (RTO 100..400 ms,
+ * HB 300 ms); SCTP_PEER_ADDR_CHANGE and SCTP_ASSOC_CHANGE notifications on. */
+int ut_mh_socket(mpsctp_stack *st, int type, uint16_t port, mpsctp_stack *peer);
+/* connectx to 127.0.0.1 and 127.0.0.2 at port; returns the association id. */
+sctp_assoc_t ut_mh_connect(int sd, uint16_t port);
+/* MPSCTP_PATH_STATS of the path of association id on sd whose peer address is ip (host
+ * byte order); fails the test when there is none. */
+struct mpsctp_pathstats ut_path_stats(int sd, sctp_assoc_t id, uint32_t ip);
 
 #endif

@@ -17,16 +17,7 @@
 
 #include "api_util.h"
 
-#define A1 0x7f000001u /* 127.0.0.1 */
-#define A2 0x7f000002u /* 127.0.0.2 */
 #define A3 0x7f000003u /* 127.0.0.3: not an address of the association */
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static void sleep_ms(int ms)
 {
@@ -118,67 +109,21 @@ static int check_sources(const char *dir, counters *from, counters *to, int at[4
     return matched;
 }
 
-/* A stack on 0.0.0.0 (IPv4 only) with a kernel-chosen UDP port: it receives on every
- * local address and picks the source address of each packet with IP_PKTINFO. */
+/* A multi-homed stack (ut_mh_stack) whose packets c records (NULL: none). */
 static mpsctp_stack *mh_stack(counters *c)
 {
-    mpsctp_stack_config cfg;
-    memset(&cfg, 0, sizeof(cfg));
-    cfg.udp_port = MPSCTP_UDP_PORT_ANY;
-    cfg.no_ipv6 = 1;
-    if (c) {
-        memset(c, 0, sizeof(*c));
-        pthread_mutex_init(&c->lock, NULL);
-        cfg.trace = on_trace;
-        cfg.trace_user = c;
-    }
-    mpsctp_stack *st = mpsctp_stack_new(&cfg);
-    assert_non_null(st);
-    return st;
+    if (!c)
+        return ut_mh_stack(NULL, NULL);
+    memset(c, 0, sizeof(*c));
+    pthread_mutex_init(&c->lock, NULL);
+    return ut_mh_stack(on_trace, c);
 }
 
 #define SET(sd, name, v) mpsctp_setsockopt(sd, IPPROTO_SCTP, name, &(v), sizeof(v))
-#define EXPECT_ERR(call, e)                                                               \
-    do {                                                                                  \
-        errno = 0;                                                                        \
-        assert_int_equal((call), -1);                                                     \
-        assert_int_equal(errno, (e));                                                     \
-    } while (0)
 
 static int getopt_(int sd, int name, void *v, socklen_t len)
 {
     return mpsctp_getsockopt(sd, IPPROTO_SCTP, name, v, &len);
-}
-
-/* A socket of type on st, bound to 127.0.0.1 and 127.0.0.2 at port (0: ephemeral), whose
- * associations use peer's UDP port; fast timers (RTO 100..400 ms, HB 300 ms). */
-static int mh_socket(mpsctp_stack *st, int type, uint16_t port, mpsctp_stack *peer)
-{
-    int sd = peer ? ut_client(st, type, peer) : mpsctp_socket_on(st, AF_INET, type, 0);
-    assert_true(sd >= 0);
-    struct sockaddr_in b[2] = {ut_sin4(A1, port), ut_sin4(A2, port)};
-    assert_int_equal(mpsctp_bindx(sd, (struct sockaddr *)b, 2, SCTP_BINDX_ADD_ADDR), 0);
-    struct sctp_rtoinfo rto = {.srto_assoc_id = SCTP_FUTURE_ASSOC,
-                               .srto_initial = 200, .srto_min = 100, .srto_max = 400};
-    assert_int_equal(SET(sd, SCTP_RTOINFO, rto), 0);
-    struct sctp_paddrparams pp;
-    memset(&pp, 0, sizeof(pp));
-    pp.spp_assoc_id = SCTP_FUTURE_ASSOC;
-    pp.spp_flags = SPP_HB_ENABLE;
-    pp.spp_hbinterval = 300;
-    assert_int_equal(SET(sd, SCTP_PEER_ADDR_PARAMS, pp), 0);
-    ut_event(sd, SCTP_PEER_ADDR_CHANGE);
-    ut_event(sd, SCTP_ASSOC_CHANGE);
-    return sd;
-}
-
-/* connectx to 127.0.0.1 and 127.0.0.2 at port; returns the association id. */
-static sctp_assoc_t mh_connect(int sd, uint16_t port)
-{
-    struct sockaddr_in p[2] = {ut_sin4(A1, port), ut_sin4(A2, port)};
-    sctp_assoc_t id = 0;
-    assert_int_equal(mpsctp_connectx(sd, (struct sockaddr *)p, 2, &id), 0);
-    return id;
 }
 
 /* ---- notifications -------------------------------------------------------------------- */
@@ -211,17 +156,17 @@ static void notes_add(notes *ns, const uint8_t *buf, size_t len)
     memcpy(&pc, buf, sizeof(pc));
     pthread_mutex_lock(&ns->lock);
     if (ns->n < 256)
-        ns->v[ns->n++] = (note){now_s(), last_byte(&pc.spc_aaddr), pc.spc_state};
+        ns->v[ns->n++] = (note){ut_now(), last_byte(&pc.spc_aaddr), pc.spc_state};
     pthread_mutex_unlock(&ns->lock);
 }
 
 /* Reads what sd has (notifications are recorded, data dropped) for up to ms. */
 static void drain(int sd, notes *ns, int ms)
 {
-    double until = now_s() + ms / 1000.0;
+    double until = ut_now() + ms / 1000.0;
     uint8_t buf[4096];
     for (;;) {
-        int left = (int)((until - now_s()) * 1000);
+        int left = (int)((until - ut_now()) * 1000);
         if (left < 0 || !(ut_poll(sd, POLLIN, left) & POLLIN))
             return;
         struct iovec iov = {buf, sizeof(buf)};
@@ -269,32 +214,13 @@ static int paddr_state(int sd, sctp_assoc_t id, uint32_t ip)
     return pi.spinfo_state;
 }
 
-/* Path statistics of the path to ip; fails the test when there is none. */
-static struct mpsctp_pathstats path_stats(int sd, sctp_assoc_t id, uint32_t ip)
-{
-    for (uint32_t i = 0; i < 8; i++) {
-        struct mpsctp_pathstats ps;
-        memset(&ps, 0, sizeof(ps));
-        ps.ps_assoc_id = id;
-        ps.ps_index = i;
-        if (getopt_(sd, MPSCTP_PATH_STATS, &ps, sizeof(ps)) != 0)
-            break;
-        if ((uint32_t)last_byte(&ps.ps_address) == (ip & 0xff))
-            return ps;
-    }
-    fail_msg("no path to 127.0.0.%u", ip & 0xff);
-    struct mpsctp_pathstats none;
-    memset(&none, 0, sizeof(none));
-    return none;
-}
-
 /* Waits (draining notifications of both sockets) until every peer address of both
  * associations is SCTP_ACTIVE, at most ms. Returns 1 when they are. */
 static int wait_all_active(int c, sctp_assoc_t cid, notes *cn, int s, sctp_assoc_t sid,
                            notes *sn, int ms)
 {
-    double until = now_s() + ms / 1000.0;
-    while (now_s() < until) {
+    double until = ut_now() + ms / 1000.0;
+    while (ut_now() < until) {
         if (paddr_state(c, cid, A1) == SCTP_ACTIVE && paddr_state(c, cid, A2) == SCTP_ACTIVE &&
             paddr_state(s, sid, A1) == SCTP_ACTIVE && paddr_state(s, sid, A2) == SCTP_ACTIVE)
             return 1;
@@ -324,11 +250,11 @@ static void pair_up(pair *p, uint16_t port)
     pthread_mutex_init(&p->sn.lock, NULL);
     p->a = mh_stack(&p->ca);
     p->b = mh_stack(&p->cb);
-    p->ls = mh_socket(p->b, SOCK_STREAM, port, NULL);
+    p->ls = ut_mh_socket(p->b, SOCK_STREAM, port, NULL);
     assert_int_equal(mpsctp_listen(p->ls, 4), 0);
-    p->c = mh_socket(p->a, SOCK_STREAM, 0, p->b);
-    p->t0 = now_s();
-    p->cid = mh_connect(p->c, port);
+    p->c = ut_mh_socket(p->a, SOCK_STREAM, 0, p->b);
+    p->t0 = ut_now();
+    p->cid = ut_mh_connect(p->c, port);
     p->s = mpsctp_accept(p->ls, NULL, NULL);
     assert_true(p->s >= 0);
     struct sctp_status st;
@@ -386,7 +312,7 @@ static void test_confirm_addrs_sources(void **state)
     pair p;
     pair_up(&p, 9101);
     int ok = wait_all_active(p.c, p.cid, &p.cn, p.s, p.sid, &p.sn, 5000);
-    double t_conf = now_s() - p.t0;
+    double t_conf = ut_now() - p.t0;
     /* Idle for a while: heartbeats (interval 300 ms) go on both paths of both sides. */
     for (int i = 0; i < 5; i++) {
         drain(p.c, &p.cn, 100);
@@ -394,7 +320,7 @@ static void test_confirm_addrs_sources(void **state)
     }
     for (int side = 0; side < 2; side++)
         for (uint32_t ip = A1; ip <= A2; ip++) {
-            struct mpsctp_pathstats ps = path_stats(side ? p.s : p.c, 0, ip);
+            struct mpsctp_pathstats ps = ut_path_stats(side ? p.s : p.c, 0, ip);
             printf("# %s path to 127.0.0.%u: state %d, heartbeats %lu sent, %lu acked, "
                    "srtt %u ms, rto %u ms\n",
                    side ? "server" : "client", ip & 0xff, ps.ps_state,
@@ -545,12 +471,12 @@ static void test_per_path_params_thlds(void **state)
 {
     (void)state;
     mpsctp_stack *a = mh_stack(NULL), *b = mh_stack(NULL);
-    int ls = mh_socket(b, SOCK_SEQPACKET, 9103, NULL);
-    int ls2 = mh_socket(b, SOCK_SEQPACKET, 9104, NULL);
+    int ls = ut_mh_socket(b, SOCK_SEQPACKET, 9103, NULL);
+    int ls2 = ut_mh_socket(b, SOCK_SEQPACKET, 9104, NULL);
     assert_int_equal(mpsctp_listen(ls, 4), 0);
     assert_int_equal(mpsctp_listen(ls2, 4), 0);
-    int m = mh_socket(a, SOCK_SEQPACKET, 0, b);
-    sctp_assoc_t id = mh_connect(m, 9103);
+    int m = ut_mh_socket(a, SOCK_SEQPACKET, 0, b);
+    sctp_assoc_t id = ut_mh_connect(m, 9103);
     struct sctp_assoc_change ac;
     assert_int_equal(ut_wait_notification(m, SCTP_ASSOC_CHANGE, &ac, sizeof(ac)), 0);
     assert_int_equal(ac.sac_state, SCTP_COMM_UP);
@@ -622,7 +548,7 @@ static void test_per_path_params_thlds(void **state)
     assert_int_equal(SET(m, SCTP_PEER_ADDR_THLDS, t), 0);
     expect_thl(m, SCTP_FUTURE_ASSOC, 0, 7, 3);
     expect_thl(m, id, A1, 6, 2);
-    sctp_assoc_t id2 = mh_connect(m, 9104);
+    sctp_assoc_t id2 = ut_mh_connect(m, 9104);
     for (uint32_t ip = 0; ip <= A2; ip = ip ? ip + 1 : A1) {
         expect_thl(m, id2, ip, 7, 3);
     }
@@ -734,8 +660,8 @@ static void test_primary_switch(void **state)
     pr = prim(0, A2);
     assert_int_equal(SET(p.c, SCTP_PRIMARY_ADDR, pr), 0);
     int from = 0;
-    double until = now_s() + 2;
-    while (notes_find(&p.cn, 2, SCTP_ADDR_MADE_PRIM, 0) < 0 && now_s() < until)
+    double until = ut_now() + 2;
+    while (notes_find(&p.cn, 2, SCTP_ADDR_MADE_PRIM, 0) < 0 && ut_now() < until)
         drain(p.c, &p.cn, 50);
     assert_true(notes_find(&p.cn, 2, SCTP_ADDR_MADE_PRIM, from) >= 0);
     memset(&pr, 0, sizeof(pr));
@@ -746,19 +672,19 @@ static void test_primary_switch(void **state)
     assert_int_equal(getopt_(p.c, SCTP_STATUS, &st, sizeof(st)), 0);
     assert_int_equal(last_byte(&st.sstat_primary.spinfo_address), 2);
     assert_int_equal(st.sstat_primary.spinfo_state, SCTP_ACTIVE);
-    struct mpsctp_pathstats b1 = path_stats(p.c, 0, A1), b2 = path_stats(p.c, 0, A2);
+    struct mpsctp_pathstats b1 = ut_path_stats(p.c, 0, A1), b2 = ut_path_stats(p.c, 0, A2);
     assert_int_equal(b2.ps_primary, 1);
     assert_int_equal(b2.ps_data_path, 1);
     assert_int_equal(b1.ps_primary, 0);
     send_and_read(p.c, p.s, 64, 16384);
-    struct mpsctp_pathstats e1 = path_stats(p.c, 0, A1), e2 = path_stats(p.c, 0, A2);
+    struct mpsctp_pathstats e1 = ut_path_stats(p.c, 0, A1), e2 = ut_path_stats(p.c, 0, A2);
     printf("# primary 127.0.0.2: bytes_sent .1 %lu -> %lu, .2 %lu -> %lu\n",
            (unsigned long)b1.ps_bytes_sent, (unsigned long)e1.ps_bytes_sent,
            (unsigned long)b2.ps_bytes_sent, (unsigned long)e2.ps_bytes_sent);
     assert_true(e2.ps_bytes_sent - b2.ps_bytes_sent >= 64 * 16384);
     assert_int_equal(e1.ps_bytes_sent, b1.ps_bytes_sent);
     /* the receiver counts the bytes on the path of their source address */
-    struct mpsctp_pathstats r1 = path_stats(p.s, 0, A1), r2 = path_stats(p.s, 0, A2);
+    struct mpsctp_pathstats r1 = ut_path_stats(p.s, 0, A1), r2 = ut_path_stats(p.s, 0, A2);
     printf("# server bytes_received from .1 %lu, from .2 %lu\n",
            (unsigned long)r1.ps_bytes_received, (unsigned long)r2.ps_bytes_received);
     assert_true(r1.ps_bytes_received + r2.ps_bytes_received >= 64 * 16384);
@@ -766,15 +692,15 @@ static void test_primary_switch(void **state)
     from = p.cn.n;
     pr = prim(0, A1);
     assert_int_equal(SET(p.c, SCTP_PRIMARY_ADDR, pr), 0);
-    until = now_s() + 2;
-    while (notes_find(&p.cn, 1, SCTP_ADDR_MADE_PRIM, from) < 0 && now_s() < until)
+    until = ut_now() + 2;
+    while (notes_find(&p.cn, 1, SCTP_ADDR_MADE_PRIM, from) < 0 && ut_now() < until)
         drain(p.c, &p.cn, 50);
     assert_true(notes_find(&p.cn, 1, SCTP_ADDR_MADE_PRIM, from) >= 0);
-    b1 = path_stats(p.c, 0, A1);
-    b2 = path_stats(p.c, 0, A2);
+    b1 = ut_path_stats(p.c, 0, A1);
+    b2 = ut_path_stats(p.c, 0, A2);
     send_and_read(p.c, p.s, 64, 16384);
-    e1 = path_stats(p.c, 0, A1);
-    e2 = path_stats(p.c, 0, A2);
+    e1 = ut_path_stats(p.c, 0, A1);
+    e2 = ut_path_stats(p.c, 0, A2);
     assert_true(e1.ps_bytes_sent - b1.ps_bytes_sent >= 64 * 16384);
     assert_int_equal(e2.ps_bytes_sent, b2.ps_bytes_sent);
     notes_print("client", &p.cn, p.t0);
@@ -833,7 +759,7 @@ static void *reader_main(void *arg)
         for (ssize_t i = 4; ok && i < n; i++)
             ok = buf[i] == (uint8_t)g;
         r->bad += !ok;
-        double t = now_s();
+        double t = ut_now();
         if (r->msgs && t - r->last > r->max_gap) {
             r->max_gap = t - r->last;
             r->max_gap_at = t;
@@ -863,8 +789,8 @@ static void *noter_main(void *arg)
 static void send_for(int sd, uint32_t *g, int ms)
 {
     static uint8_t buf[MSG_LEN];
-    double until = now_s() + ms / 1000.0;
-    while (now_s() < until) {
+    double until = ut_now() + ms / 1000.0;
+    while (ut_now() < until) {
         memcpy(buf, g, 4);
         memset(buf + 4, (uint8_t)*g, sizeof(buf) - 4);
         assert_int_equal(mpsctp_send(sd, buf, sizeof(buf), 0), (ssize_t)sizeof(buf));
@@ -875,9 +801,9 @@ static void send_for(int sd, uint32_t *g, int ms)
 
 static double wait_note(notes *ns, int addr, uint32_t state, int from, int ms)
 {
-    double until = now_s() + ms / 1000.0;
+    double until = ut_now() + ms / 1000.0;
     int k;
-    while ((k = notes_find(ns, addr, state, from)) < 0 && now_s() < until)
+    while ((k = notes_find(ns, addr, state, from)) < 0 && ut_now() < until)
         sleep_ms(5);
     return k < 0 ? -1 : ns->v[k].t;
 }
@@ -907,37 +833,37 @@ static void run_failover(int pf_threshold)
     pthread_create(&nt, NULL, noter_main, &nw);
     uint32_t g = 0;
     send_for(p.c, &g, 500);
-    assert_int_equal(path_stats(p.c, 0, A2).ps_data_path, 1);
+    assert_int_equal(ut_path_stats(p.c, 0, A2).ps_data_path, 1);
     int from = p.cn.n;
     drop_addr2(1);
-    double t_drop = now_s();
+    double t_drop = ut_now();
     double gap_before = rd.max_gap;
     uint64_t msgs_at_drop = rd.msgs;
     /* keep sending until the path is declared unreachable (at most 10 s) */
     double t_pf = -1, t_unr = -1;
-    while (now_s() - t_drop < 10 && (t_unr = wait_note(&p.cn, 2, SCTP_ADDR_UNREACHABLE, from, 0)) < 0)
+    while (ut_now() - t_drop < 10 && (t_unr = wait_note(&p.cn, 2, SCTP_ADDR_UNREACHABLE, from, 0)) < 0)
         send_for(p.c, &g, 50);
     t_pf = wait_note(&p.cn, 2, SCTP_ADDR_POTENTIALLY_FAILED, from, 0);
-    struct mpsctp_pathstats s1 = path_stats(p.c, 0, A1), s2 = path_stats(p.c, 0, A2);
+    struct mpsctp_pathstats s1 = ut_path_stats(p.c, 0, A1), s2 = ut_path_stats(p.c, 0, A2);
     send_for(p.c, &g, 500);
-    struct mpsctp_pathstats e1 = path_stats(p.c, 0, A1);
+    struct mpsctp_pathstats e1 = ut_path_stats(p.c, 0, A1);
     int data_on_1 = (int)e1.ps_data_path;
     uint64_t msgs_after = rd.msgs;
     int st2 = paddr_state(p.c, 0, A2);
     /* 127.0.0.2 comes back */
     int from2 = p.cn.n;
     drop_addr2(0);
-    double t_up = now_s(), t_avail = -1;
-    while (now_s() - t_up < 10 &&
+    double t_up = ut_now(), t_avail = -1;
+    while (ut_now() - t_up < 10 &&
            (t_avail = wait_note(&p.cn, 2, SCTP_ADDR_AVAILABLE, from2, 0)) < 0)
         send_for(p.c, &g, 50);
     send_for(p.c, &g, 200);
-    struct mpsctp_pathstats b2 = path_stats(p.c, 0, A2);
+    struct mpsctp_pathstats b2 = ut_path_stats(p.c, 0, A2);
     send_for(p.c, &g, 300);
-    struct mpsctp_pathstats f2 = path_stats(p.c, 0, A2);
+    struct mpsctp_pathstats f2 = ut_path_stats(p.c, 0, A2);
     /* every message arrives */
-    double until = now_s() + 10;
-    while (rd.msgs < g && now_s() < until)
+    double until = ut_now() + 10;
+    while (rd.msgs < g && ut_now() < until)
         sleep_ms(10);
     rd.stop = nw.stop = 1;
     pthread_join(rt, NULL);
@@ -960,7 +886,7 @@ static void run_failover(int pf_threshold)
     assert_int_equal(st2, SCTP_INACTIVE);
     assert_true(e1.ps_bytes_sent > s1.ps_bytes_sent); /* data went on over 127.0.0.1 */
     assert_int_equal(data_on_1, 1);
-    assert_int_equal(path_stats(p.c, 0, A1).ps_data_path, 0);
+    assert_int_equal(ut_path_stats(p.c, 0, A1).ps_data_path, 0);
     assert_true(msgs_after > msgs_at_drop);
     assert_true(t_avail >= 0);
     assert_int_equal(paddr_state(p.c, 0, A2), SCTP_ACTIVE);
@@ -1002,7 +928,7 @@ static void test_unconfirmed_primary_refused(void **state)
     memset(&pr, 0, sizeof(pr));
     assert_int_equal(getopt_(p.s, SCTP_PRIMARY_ADDR, &pr, sizeof(pr)), 0);
     assert_int_equal(last_byte(&pr.ssp_addr), 1);
-    struct mpsctp_pathstats ps = path_stats(p.s, 0, A2);
+    struct mpsctp_pathstats ps = ut_path_stats(p.s, 0, A2);
     assert_int_equal(ps.ps_state, SCTP_UNCONFIRMED);
     assert_int_equal(ps.ps_data_path, 0);
     assert_int_equal(notes_find(&p.sn, 2, SCTP_ADDR_CONFIRMED, 0), -1);

@@ -7,7 +7,9 @@
  * reached), real traffic with losses and duplicates, sends, reads, shutdown, abort and
  * timers. At the end both sides are shut down, drained and freed.
  *
- * Input: profile:1, then operations op:1 args..., op & 15 selecting (flag bits above):
+ * Input: profile:1 [cmt:1 when profile bit 5 is set: CMT mode (bits 0-2, mod 5), no
+ * NR-SACK (bit 3), no buffer splitting (bit 4), for both sides], then operations op:1
+ * args..., op & 15 selecting (flag bits above):
  *   0/1   inject into server/client: len:2 chunk bytes. bit 4: TSN fields of DATA, SACK,
  *         NR-SACK and SHUTDOWN are offsets from the receiver's current state; bits 5-6:
  *         tag = receiver's own tag, its peer's tag (reflected), 0, or the first 4 bytes;
@@ -417,6 +419,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             r->d[dir].last_ordered[k] = -1;
     r->now = FZ_T0;
     unsigned cprof = prof & 3, sprof = (prof & 4) ? (prof >> 3) & 3 : cprof;
+    if (prof & 0x20) {
+        /* CMT options for both sides (fz_settings bits 8-12). */
+        unsigned x = (unsigned)fz_u8(&in) << 8;
+        cprof |= x;
+        sprof |= x;
+    }
     if (fz_pair_start(&r->c, &r->s, cprof, sprof, r->now))
         abort();
     r->c.on_event = r->s.on_event = on_event;

@@ -132,7 +132,8 @@ static inline void fz_log(void *user, int level, const char *msg)
 
 /* ---- settings profiles -------------------------------------------------------------- */
 
-/* Fills *s with one of four endpoint profiles (profile & 3) and the given port. */
+/* Fills *s with one of four endpoint profiles (profile & 3), the CMT options of bits 8-12,
+ * and the given port. */
 static inline void fz_settings(mpsctp_settings *s, unsigned profile, uint16_t port)
 {
     mpsctp_settings_default(s);
@@ -169,6 +170,13 @@ static inline void fz_settings(mpsctp_settings *s, unsigned profile, uint16_t po
         s->hb_interval_ms = 0;
         break;
     }
+    /* Bits 8-10: CMT mode (mod 5), so SFR, DAC, CUCv2 and buffer splitting see hostile
+     * SACKs too; bit 11: no NR-SACK offered; bit 12: no buffer splitting. */
+    s->cmt = (uint8_t)(((profile >> 8) & 7) % (MPSCTP_CMT_MAX + 1));
+    if (profile & 0x800)
+        s->nr_sack = 0;
+    if (profile & 0x1000)
+        s->cmt_bufsplit = 0;
 }
 
 /* ---- a peer: one endpoint with the association we follow --------------------------- */

@@ -270,13 +270,16 @@ static void seeds_endpoint(void)
     s.n = 0;
     b_u8(&s, 0);
     for (unsigned i = 0; i < nlib; i++)
-        if (lib[i].to_server && lib[i].data[SCTP_COMMON_HDR_LEN] != SCTP_SACK)
+        if (lib[i].to_server && lib[i].data[SCTP_COMMON_HDR_LEN] != SCTP_SACK &&
+            lib[i].data[SCTP_COMMON_HDR_LEN] != SCTP_NR_SACK)
             rec(&s, 0, lib[i].data, lib[i].len); /* its SACKs ack data this server lacks */
     save("fuzz_endpoint", "raw_client_side", &s);
     /* the same by reference index, with time passing and a read at the end */
     s.n = 0;
     b_u8(&s, 0);
     int sk = lib_find(SCTP_SACK, 1);
+    if (sk < 0)
+        sk = lib_find(SCTP_NR_SACK, 1); /* the reference peers negotiate NR-SACK */
     FZ_CHECK(sk > 0);
     rec2(&s, 7, 0, (uint8_t)sk);
     rec2(&s, 4, 0, 0);
@@ -376,6 +379,25 @@ static void seeds_assoc(void)
         b_put(&s, (uint8_t[]){0x35, 0x45, 7, 2, 6, 0, 2}, 7);
         char name[32];
         snprintf(name, sizeof(name), "traffic_p%u", prof);
+        save("fuzz_assoc", name, &s);
+    }
+    /* each CMT mode (profile bit 5, then the CMT byte; mode 2 without NR-SACK, mode 3
+     * without buffer splitting): traffic with losses and duplicates, then a SACK with
+     * gaps and the DAC flag bits */
+    for (unsigned mode = 1; mode <= MPSCTP_CMT_MAX; mode++) {
+        s.n = 0;
+        b_u8(&s, 0x22);
+        b_u8(&s, (uint8_t)(mode | (mode == 2 ? 0x08 : 0) | (mode == 3 ? 0x10 : 0)));
+        b_put(&s, (uint8_t[]){0x13, 30, 0, 0x13, 30, 1, 0x13, 30, 2, 0x32, 0x5a, 0x36, 0}, 13);
+        uint16_t g[4] = {2, 3, 5, 6};
+        c.n = 0;
+        ch_sack(&c, 0, 0, 100000, g, 2, 0, NULL, 0);
+        c.b[1] = 0x80; /* DAC: two packets */
+        op_inject(&s, 0, 1, &c);
+        op_inject(&s, 0, 1, &c);
+        b_put(&s, (uint8_t[]){2, 6, 0, 2, 5, 7, 0x17, 6, 0, 2}, 10);
+        char name[32];
+        snprintf(name, sizeof(name), "cmt_m%u", mode);
         save("fuzz_assoc", name, &s);
     }
     /* losses and duplicates on the wire, replays */

@@ -201,6 +201,76 @@ static void test_link_spec(void **state)
     assert_non_null(strstr(err, "unknown link option"));
 }
 
+/* The CMT keys of a flow, the mid-run mode change and the warm-up. */
+static void test_parse_cmt(void **state)
+{
+    static const char *text =
+        "warmup 5s\n"
+        "duration 20s\n"
+        "link A rate=10mbit delay=10ms\n"
+        "link B rate=5mbit delay=20ms\n"
+        "flow m paths=A,B cmt=rpv2 bufsplit=receiver nrsack=0 rtx=ssthresh "
+        "sackpath=minrtt\n"
+        "flow n paths=A,B cmt=4 bufsplit=none\n"
+        "flow o paths=A\n"
+        "at 10s flow m set cmt=off\n"
+        "event 12s flow n cmt=1\n";
+    sim_config c;
+    char err[256] = "";
+    int rc = sim_scenario_parse(text, "cmt.scn", &c, err, sizeof(err));
+    if (rc)
+        print_message("%s\n", err);
+    assert_int_equal(rc, 0);
+    assert_int_equal(c.warmup_ns, 5000000000ull);
+    const sim_flow_cfg *m = &c.flows[0];
+    assert_int_equal(m->set, SIM_FS_CMT | SIM_FS_BUFSPLIT | SIM_FS_NRSACK | SIM_FS_RTX |
+                                 SIM_FS_SACKPATH);
+    mpsctp_settings st;
+    mpsctp_settings_default(&st);
+    sim_flow_cfg_settings(m, &st);
+    assert_int_equal(st.cmt, MPSCTP_CMT_RPV2);
+    assert_int_equal(st.cmt_bufsplit, MPSCTP_BUFSPLIT_RECEIVER);
+    assert_int_equal(st.nr_sack, 0);
+    assert_int_equal(st.cmt_rtx_policy, MPSCTP_RTX_SSTHRESH);
+    assert_int_equal(st.sack_path, MPSCTP_SACK_PATH_MIN_RTT);
+    mpsctp_settings_default(&st);
+    sim_flow_cfg_settings(&c.flows[1], &st);
+    assert_int_equal(st.cmt, MPSCTP_CMT_MPTCP);
+    assert_int_equal(st.cmt_bufsplit, 0);
+    /* Keys not given keep the core's defaults. */
+    mpsctp_settings def;
+    mpsctp_settings_default(&def);
+    assert_int_equal(st.nr_sack, def.nr_sack);
+    assert_int_equal(st.sack_path, def.sack_path);
+    assert_int_equal(c.flows[2].set, 0);
+    assert_int_equal(c.nevents, 2);
+    assert_int_equal(c.events[0].kind, SIM_EVENT_FLOW_CMT);
+    assert_int_equal(c.events[0].at, 10000000000ull);
+    assert_int_equal(c.events[0].flow, 0);
+    assert_int_equal(c.events[0].value, MPSCTP_CMT_OFF);
+    assert_int_equal(c.events[1].kind, SIM_EVENT_FLOW_CMT);
+    assert_int_equal(c.events[1].flow, 1);
+    assert_int_equal(c.events[1].value, MPSCTP_CMT_BASE);
+    sim_config_free(&c);
+
+    uint32_t mode;
+    const char *names[] = {"off", "cmt", "rpv1", "rpv2", "mptcp"};
+    for (uint32_t i = 0; i < 5; i++) {
+        assert_int_equal(sim_parse_cmt(names[i], &mode), 0);
+        assert_int_equal(mode, i);
+        assert_string_equal(sim_cmt_name(i), names[i]);
+        char num[4];
+        snprintf(num, sizeof(num), "%u", i);
+        assert_int_equal(sim_parse_cmt(num, &mode), 0);
+        assert_int_equal(mode, i);
+    }
+    assert_int_equal(sim_parse_cmt("5", &mode), -1);
+    assert_int_equal(sim_parse_cmt("CMT", &mode), -1);
+    assert_int_equal(sim_parse_cmt("", &mode), -1);
+    assert_int_equal(sim_parse_cmt("-1", &mode), -1);
+    assert_string_equal(sim_cmt_name(5), "?");
+}
+
 typedef struct bad_case {
     const char *text;
     int line;
@@ -268,12 +338,33 @@ static void test_parse_errors(void **state)
         {"HDR\nflow a paths=L1\nevent 1s link L1 loss=7\n", 3, "bad loss"},
         {"HDR\nflow a paths=L1\nevent 1s\n", 3, "missing target"},
         {"HDR\n\n# nothing else\n", 4, "no flow defined"},
+        {"HDR\nflow a paths=L1 cmt=turbo\n", 2, "bad cmt=turbo (off, cmt, rpv1, rpv2, mptcp"},
+        {"HDR\nflow a paths=L1 cmt=5\n", 2, "bad cmt=5"},
+        {"HDR\nflow a paths=L1 cmt\n", 2, "option 'cmt' needs a value"},
+        {"HDR\nflow a paths=L1 bufsplit=all\n", 2, "bad bufsplit=all (none, sender"},
+        {"HDR\nflow a paths=L1 bufsplit=4\n", 2, "bad bufsplit=4"},
+        {"HDR\nflow a paths=L1 nrsack=yes\n", 2, "bad nrsack=yes (0 or 1)"},
+        {"HDR\nflow a paths=L1 nrsack=2\n", 2, "bad nrsack=2"},
+        {"HDR\nflow a paths=L1 rtx=rto\n", 2, "bad rtx=rto (cwnd or ssthresh)"},
+        {"HDR\nflow a paths=L1 sackpath=fastest\n", 2, "bad sackpath=fastest"},
+        {"HDR\nflow a paths=L1\nat 1s flow b set cmt=1\n", 3, "unknown flow 'b'"},
+        {"HDR\nflow a paths=L1\nat 1s flow a set cmt=9\n", 3, "bad cmt=9"},
+        {"HDR\nflow a paths=L1\nat 1s flow a set rtx=cwnd\n", 3,
+         "only cmt=MODE can change mid-run"},
+        {"HDR\nflow a paths=L1\nat 1s flow a set\n", 3, "needs cmt=MODE"},
+        {"HDR\nflow a paths=L1\nat 1s flow a cmt=1 cmt=2\n", 3, "changes one setting"},
+        {"HDR\nflow a paths=L1\nat 1s flow\n", 3, "missing flow name"},
+        {"warmup\n", 1, "warmup takes one time"},
+        {"warmup later\n", 1, "bad warmup 'later'"},
+        {"duration 10s\nwarmup 10s\nHDR\nflow a paths=L1\n", 5,
+         "warmup must end before the duration"},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         char text[512];
         const char *src = cases[i].text;
-        if (!strncmp(src, "HDR\n", 4))
-            snprintf(text, sizeof(text), "%s%s", hdr, src + 4);
+        const char *h = strstr(src, "HDR\n");
+        if (h)
+            snprintf(text, sizeof(text), "%.*s%s%s", (int)(h - src), src, hdr, h + 4);
         else
             snprintf(text, sizeof(text), "%s", src);
         sim_config c;
@@ -333,6 +424,14 @@ static void test_tool_errors(void **state)
     assert_int_equal(run_tool("--link rate=1mbit,delay=1ms --set speed=3", err, sizeof(err)),
                      2);
     assert_non_null(strstr(err, "unknown option 'speed'"));
+    assert_int_equal(run_tool("--link rate=1mbit,delay=1ms --cmt fast", err, sizeof(err)), 2);
+    assert_non_null(strstr(err, "bad value for --cmt: 'fast'"));
+    assert_int_equal(run_tool("--link rate=1mbit,delay=1ms --set bufsplit=3x", err,
+                              sizeof(err)), 2);
+    assert_non_null(strstr(err, "bad bufsplit=3x"));
+    assert_int_equal(run_tool("--link rate=1mbit,delay=1ms --duration 5s --warmup 5s", err,
+                              sizeof(err)), 2);
+    assert_non_null(strstr(err, "warm-up must end before the duration"));
 }
 
 /* Runs the tool and captures its standard output. */
@@ -363,6 +462,16 @@ static void test_tool_status_and_json(void **state)
             print_message("missing %s in:\n%s\n", keys[i], out);
         assert_non_null(strstr(out, keys[i]));
     }
+    /* The CMT mode shows in the flow object, per-path goodput in each path object. */
+    assert_int_equal(run_tool_out("--link rate=10mbit,delay=5ms --link rate=5mbit,delay=5ms "
+                                  "--cmt rpv2 --bytes 1M --seed 3 --json", out, sizeof(out)),
+                     0);
+    assert_non_null(strstr(out, "\"cmt\":\"rpv2\""));
+    assert_non_null(strstr(out, "\"nr_sack\":"));
+    assert_non_null(strstr(out, "\"data_path\":true,\"goodput_bps\":"));
+    assert_int_equal(run_tool_out("--link rate=10mbit,delay=5ms --bytes 1M --seed 3", out,
+                                  sizeof(out)), 0);
+    assert_non_null(strstr(out, "f            off "));
     /* A transfer over a link that never comes up fails verification: status 1. */
     char path[] = "/tmp/mpsctp-scn-XXXXXX";
     int fd = mkstemp(path);
@@ -383,6 +492,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_units),
         cmocka_unit_test(test_parse_valid),
+        cmocka_unit_test(test_parse_cmt),
         cmocka_unit_test(test_link_spec),
         cmocka_unit_test(test_parse_errors),
 #ifdef MPSCTP_SIM_TOOL
