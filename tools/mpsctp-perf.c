@@ -60,12 +60,6 @@
 #define MAX_MSG (64u << 20)
 #define RECV_CHUNK (256u * 1024)
 #define MAX_STREAMS 65535u
-/* Buffer splitting while CMT is on (struct sctp_assoc_value: 0 none, 1 sender, 2
- * receiver, 3 both). The sockets layer adds it with the CMT options; until its header
- * has it, the number is the one it reserves. */
-#ifndef MPSCTP_CMT_BUFSPLIT
-#define MPSCTP_CMT_BUFSPLIT 0x1301
-#endif
 
 /* ---- options ---------------------------------------------------------------------- */
 
