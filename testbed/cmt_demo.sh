@@ -5,7 +5,7 @@
 # testbed and removes it on every exit path, Ctrl-C included).
 #
 #   testbed/cmt_demo.sh [--rate1 R] [--rate2 R] [--bytes N] [--modes M,M..] [--queue PKTS]
-#                       [--bufsplit none|sender|receiver|both] [--perf PATH]
+#                       [--bufsplit none|sender|receiver|both] [--rto-min MS] [--perf PATH]
 #                       [--results FILE] [--plot FILE.png] [--name N]
 #
 # It runs itself again inside "testbed.sh run", which removes the testbed (and ends the
@@ -14,7 +14,8 @@
 # --rate1/--rate2: the two paths (tc units; default 10mbit and 5mbit), --bytes: the size
 # of each transfer (default 6M; k/M/G), --modes: which modes (default all five, in
 # order), --queue: the shapers' queue limit (default 100 packets), --bufsplit: passed to
-# both sides, --perf: the mpsctp-perf binary (default $MPSCTP_PERF, else
+# both sides, --rto-min: RTO.Min of both sides (default the stack's, 1 s), --perf: the
+# mpsctp-perf binary (default $MPSCTP_PERF, else
 # build/bin/mpsctp-perf of this repository), --results: also write one JSON object per
 # mode to FILE (the testbed_cmt test reads it), --plot: a PNG of the table (gnuplot:
 # stacked per-path bars and the total per mode), --name: the testbed's name.
@@ -39,6 +40,7 @@ BYTES=6M
 MODES=off,cmt,rpv1,rpv2,mptcp
 QUEUE=100
 BUFSPLIT=""
+RTO_MIN=""
 PERF=${MPSCTP_PERF:-$DIR/../build/bin/mpsctp-perf}
 RESULTS=""
 PLOT=""
@@ -58,6 +60,7 @@ while [ $# -gt 0 ]; do
     --modes) MODES=$2 ;;
     --queue) QUEUE=$2 ;;
     --bufsplit) BUFSPLIT=$2 ;;
+    --rto-min) RTO_MIN=$2 ;;
     --perf) PERF=$2 ;;
     --results) RESULTS=$2 ;;
     --plot) PLOT=$2 ;;
@@ -88,7 +91,7 @@ if [ -z "${CMT_DEMO_INSIDE:-}" ]; then
     # the testbed: up, this script inside it, down on every exit path
     CMT_DEMO_INSIDE=1 exec "$TESTBED" run --name "$NAME" --rate1 "$RATE1" --rate2 "$RATE2" \
         --queue "$QUEUE" -- "$SELF" --rate1 "$RATE1" --rate2 "$RATE2" --bytes "$BYTES" \
-        --modes "$MODES" --queue "$QUEUE" ${BUFSPLIT:+--bufsplit "$BUFSPLIT"} --perf "$PERF" \
+        --modes "$MODES" --queue "$QUEUE" ${BUFSPLIT:+--bufsplit "$BUFSPLIT"} ${RTO_MIN:+--rto-min "$RTO_MIN"} --perf "$PERF" \
         ${RESULTS:+--results "$RESULTS"} ${PLOT:+--plot "$PLOT"} --name "$NAME"
 fi
 
@@ -101,6 +104,7 @@ on() { "$TESTBED" exec --name "$TB_NAME" "$@"; }
 tx_bytes() { on a cat "/sys/class/net/veth$1/statistics/tx_bytes"; }
 EXTRA=()
 [ -n "$BUFSPLIT" ] && EXTRA=(--bufsplit "$BUFSPLIT")
+[ -n "$RTO_MIN" ] && EXTRA+=(--rto-min "$RTO_MIN")
 
 # run_mode MODE: one transfer; appends its JSON result to $TMP/results
 run_mode() {
@@ -151,7 +155,7 @@ run_mode() {
         >> "$TMP/results"
 }
 
-echo "CMT modes over two paths: path 1 $RATE1, path 2 $RATE2 (queue $QUEUE packets), $BYTES per transfer${BUFSPLIT:+, bufsplit $BUFSPLIT}"
+echo "CMT modes over two paths: path 1 $RATE1, path 2 $RATE2 (queue $QUEUE packets), $BYTES per transfer${BUFSPLIT:+, bufsplit $BUFSPLIT}${RTO_MIN:+, RTO.Min $RTO_MIN ms}"
 : > "$TMP/results"
 for m in "${MODE_LIST[@]}"; do
     run_mode "$m"
