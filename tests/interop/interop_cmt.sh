@@ -15,7 +15,9 @@
 # addresses (its encapsulation port), each at least 5% of the total. In m>u the mpsctp
 # sender's own per-path bytes (MPSCTP_PATH_STATS) must show the same split (each path at
 # least 5%). A sender on one path gives 0%; on loopback (no bottleneck) usrsctp's
-# split varied from 20/80 to 50/50 over runs, hence the low bar.
+# split varied from 20/80 to 50/50 over runs, hence the low bar. And the transfer takes
+# at most 10 s (it takes 0.2 to 0.5 s; a run that waits on retransmission timeouts one
+# after the other took 43-49 s).
 #
 # What cannot be shown per path: the receiver's view by source address in u>m. usrsctp
 # sends every UDP-encapsulated packet from one source address (it has no IP_PKTINFO,
@@ -122,7 +124,9 @@ run() {
             { echo "  mpsctp's own per-path bytes: a path carried less than 5% ($p1 / $p2)"; ok=0; }
     fi
     g=$(printf '%s' "$cl" | jq -r '.goodput_bps // 0')
-    echo "  goodput (sender): $(awk -v g="$g" 'BEGIN { printf "%.1f", g / 1e6 }') Mbit/s"
+    secs=$(printf '%s' "$cl" | jq -r '.seconds // 0')
+    echo "  goodput (sender): $(awk -v g="$g" 'BEGIN { printf "%.1f", g / 1e6 }') Mbit/s in $secs s"
+    atleast 10 "$secs" || { echo "  the transfer took $secs s (at most 10)"; ok=0; }
     if [ $ok -eq 1 ]; then echo "ok   [$dir] CMT mode $mname ($mnum)"; else
         echo "FAIL [$dir] CMT mode $mname ($mnum)"; FAILS=$((FAILS + 1))
         echo "  server: $(head -c 2000 "$TMP/s.$N") $(head -c 1000 "$TMP/se.$N")"
