@@ -73,6 +73,8 @@ struct mpsctp_assoc {
     uint8_t nr_sack;      /* NR-SACK negotiated: both ends listed chunk 0x10 */
     uint8_t sack_epoch;   /* counts SACKs processed (txchunk.seen) */
     uint32_t cmt_rr;      /* CMT: the path the round robin of new data tries first */
+    mpsctp_tstamp rx_multipath_at; /* latest DATA from a path other than the one before */
+    uint8_t rx_multipath; /* rx_multipath_at is set */
 
     /* receiver */
     tsnmap map;
@@ -364,6 +366,9 @@ typedef struct sack_acc {
     uint32_t lowest_newack;                   /* DAC: lowest TSN newly acknowledged */
     uint8_t have_lowest;
     uint8_t dac_pkts;                         /* DAC: packets the SACK says it covers */
+    uint8_t sfr;                              /* apply split fast retransmit */
+    mpsctp_tstamp newest_sent[MPSCTP_MAX_PATHS]; /* latest send time of a chunk newly
+                                                    acknowledged on each path */
     uint32_t newack_paths;                    /* bit per path with a new ack */
     uint32_t low_out[MPSCTP_MAX_PATHS];       /* after the SACK: lowest TSN still
                                                  outstanding (in flight or marked) per path */
@@ -374,9 +379,9 @@ typedef struct sack_acc {
 const cc_ops *cmt_cc_ops(uint32_t mode);
 typedef enum cmt_cc_ev { CMT_CC_ACK, CMT_CC_FAST_RTX, CMT_CC_TIMEOUT, CMT_CC_IDLE } cmt_cc_ev;
 /* Runs the association's congestion control for event ev on path pi, over pi and the
- * usable paths (the sums of the coupled variants leave out paths that carry no data):
- * ACK takes acked bytes, advanced (cum ack or pseudo-cumack moved) and full (window in
- * full use). */
+ * usable paths (the sums of the coupled variants leave out paths that carry no data; the
+ * initial window is still split over every path known at set-up, SPEC s6): ACK takes
+ * acked bytes, advanced (cum ack or pseudo-cumack moved) and full (window in full use). */
 void cmt_cc_event(mpsctp_assoc *a, uint32_t pi, cmt_cc_ev ev, uint32_t acked, int advanced,
                   int full);
 /* Chunk c (TSN tsn, last sent on c->path) was newly acknowledged: records the per-path

@@ -487,6 +487,12 @@ void assoc_recv_packet(mpsctp_assoc *a, const sctp_common *h, const uint8_t *chu
             break;
         case SCTP_SACK:
         case SCTP_NR_SACK:
+            if (c.type == SCTP_NR_SACK && !a->nr_sack) {
+                /* Not negotiated: an unknown chunk type to this association, whose upper
+                 * bits 00 say stop and discard (RFC 9260 s3.2). */
+                p = end;
+                break;
+            }
             if (a->state >= MPSCTP_ESTABLISHED && assoc_recv_sack(a, &c, c.type == SCTP_NR_SACK, now))
                 return;
             break;

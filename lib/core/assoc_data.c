@@ -30,6 +30,16 @@ int assoc_all_acked(const mpsctp_assoc *a)
 
 /* ---- receiving DATA ------------------------------------------------------------------- */
 
+/* How long DATA from a second path keeps the receiver's DAC on. */
+#define DAC_MULTIPATH_NS (1000 * NS_PER_MS)
+
+/* SPEC s5 DAC, receiver side: with CMT on, while the peer's DATA came over more than one
+ * of its addresses in the last second. */
+static int dac_active(const mpsctp_assoc *a, mpsctp_tstamp now)
+{
+    return a->cfg.cmt && a->rx_multipath && elapsed(now, a->rx_multipath_at) < DAC_MULTIPATH_NS;
+}
+
 int assoc_recv_data(mpsctp_assoc *a, const sctp_tlv *c, int pi, mpsctp_tstamp now)
 {
     sctp_data d;
@@ -48,6 +58,10 @@ int assoc_recv_data(mpsctp_assoc *a, const sctp_tlv *c, int pi, mpsctp_tstamp no
     }
     a->data_chunks_received++;
     if (pi >= 0) {
+        if (a->last_data_path >= 0 && pi != a->last_data_path) {
+            a->rx_multipath_at = now;
+            a->rx_multipath = 1;
+        }
         a->last_data_path = (int8_t)pi;
         a->paths[pi].bytes_received += d.len;
     }
@@ -92,12 +106,13 @@ int assoc_recv_data(mpsctp_assoc *a, const sctp_tlv *c, int pi, mpsctp_tstamp no
         return 1;
     }
     if (tsnmap_has_gaps(&a->map)) {
-        /* RFC 9260 s6.7: out of order: SACK at once. SPEC s5 DAC: with CMT, reordering
-         * across paths is expected; the SACK keeps to the every-second-packet rule and
-         * tells the sender how many packets it covers. */
-        if (!a->cfg.cmt)
+        /* RFC 9260 s6.7: out of order: SACK at once. SPEC s5 DAC: with CMT, while the
+         * peer's DATA comes over more than one path, reordering across paths is
+         * expected; the SACK keeps to the every-second-packet rule and tells the sender
+         * how many packets it covers. A peer sending on one path gets the RFC rule. */
+        if (!dac_active(a, now))
             a->sack_due = 1;
-    } else if (had_gaps && a->cfg.cmt) {
+    } else if (had_gaps && dac_active(a, now)) {
         a->sack_due = 1; /* DAC: a hole was filled: tell the sender at once */
     }
     return 0;
@@ -251,7 +266,9 @@ static void miss_indications(mpsctp_assoc *a, sack_acc *acc)
         txchunk *c = rtxq_at(q, i);
         if (c->state != TX_INFLIGHT)
             continue;
-        unsigned m = a->cfg.cmt ? cmt_misses(a, c, tsn, acc) : 1;
+        /* Split fast retransmit while CMT is on, and while data sent under CMT is still
+         * in flight on several paths after it was switched off. */
+        unsigned m = acc->sfr ? cmt_misses(a, c, tsn, acc) : 1;
         if (!m)
             continue;
         c->miss = (uint8_t)(c->miss + m > 255 ? 255 : c->miss + m);
@@ -331,20 +348,37 @@ static void after_ack(mpsctp_assoc *a, sack_acc *acc, int cum_advanced, uint32_t
 static void acc_init(mpsctp_assoc *a, sack_acc *acc)
 {
     memset(acc, 0, sizeof(*acc));
-    for (uint32_t i = 0; i < a->npaths; i++)
+    unsigned busy = 0;
+    for (uint32_t i = 0; i < a->npaths; i++) {
         acc->flight_before[i] = a->cc[i].flight;
+        busy += a->cc[i].flight != 0;
+    }
+    acc->sfr = a->cfg.cmt != MPSCTP_CMT_OFF || busy > 1;
 }
 
-/* RFC 9260 s6.2.1: a chunk gap-acked before but not covered by this SACK (epoch) was
- * reneged by the receiver: it must be sent again. NR-acked chunks cannot be reneged. */
-static void renege_check(mpsctp_assoc *a)
+/* RFC 9260 s6.2.1 D iii: a chunk gap-acked before, at or below the highest TSN this SACK
+ * reports, but not covered by it (epoch) was reneged by the receiver: it is outstanding
+ * again with one miss indication, and T3 runs on its path. TSNs above what the SACK
+ * reports say nothing (an older SACK overtaken by a newer one, as SACKs on different
+ * paths are). NR-acked chunks cannot be reneged. */
+static void renege_check(mpsctp_assoc *a, uint32_t highest_reported, mpsctp_tstamp now)
 {
     rtxq *q = &a->rq;
     uint32_t sent = q->count - q->unsent;
     for (uint32_t i = 0; i < sent; i++) {
+        if (tsn_gt(q->first_tsn + i, highest_reported))
+            break;
         txchunk *c = rtxq_at(q, i);
-        if (c->state == TX_ACKED && c->seen != a->sack_epoch)
-            rtxq_mark_rtx(q, i);
+        if (c->state != TX_ACKED || c->seen == a->sack_epoch)
+            continue;
+        c->state = TX_INFLIGHT;
+        a->cc[c->path].flight += chunk_flight(c);
+        a->outstanding += chunk_rwnd(c);
+        if (c->miss < 255)
+            c->miss++;
+        mpsctp_path *p = &a->paths[c->path];
+        if (p->t3_deadline == MPSCTP_TSTAMP_NEVER)
+            p->t3_deadline = now + p->rto;
     }
 }
 
@@ -374,11 +408,14 @@ int assoc_recv_sack(mpsctp_assoc *a, const sctp_tlv *ch, int nr, mpsctp_tstamp n
     int cum_advanced = tsn_gt(s.cum_tsn, cur);
     cum_advance(a, s.cum_tsn, &acc, now);
     int any_gap = 0;
+    uint32_t highest_reported = s.cum_tsn;
     for (int kind = 0; kind <= nr; kind++) {
         unsigned n = kind ? s.nnr : s.ngaps;
         for (unsigned g = 0; g < n; g++) {
             uint16_t start, end;
             codec_sack_gap(&s, kind, g, &start, &end);
+            if (tsn_gt(s.cum_tsn + end, highest_reported))
+                highest_reported = s.cum_tsn + end;
             for (uint32_t off = start; off <= end; off++) {
                 uint32_t tsn = s.cum_tsn + off;
                 if (tsn_gt(tsn, highest_sent))
@@ -399,7 +436,7 @@ int assoc_recv_sack(mpsctp_assoc *a, const sctp_tlv *ch, int nr, mpsctp_tstamp n
             }
         }
     }
-    renege_check(a);
+    renege_check(a, highest_reported, now);
     if (acc.have_htna && any_gap)
         miss_indications(a, &acc);
     if (s.a_rwnd == 0)

@@ -17,8 +17,14 @@ int mpsctp_assoc_set_cmt(mpsctp_assoc *a, uint32_t mode)
     if (!a || mode > MPSCTP_CMT_MAX)
         return MPSCTP_ERR_INVAL;
     /* SPEC s3: effective at the next transmission decision; cwnd and ssthresh stay. */
+    int was_off = a->cfg.cmt == MPSCTP_CMT_OFF;
     a->cfg.cmt = (uint8_t)mode;
     a->ccops = cmt_cc_ops(mode);
+    if (was_off && mode != MPSCTP_CMT_OFF) {
+        /* The pseudo-cumacks were not kept up without CMT. */
+        sack_acc acc;
+        cmt_scan(a, &acc);
+    }
     return 0;
 }
 
@@ -71,6 +77,8 @@ void cmt_newly_acked(mpsctp_assoc *a, const txchunk *c, uint32_t tsn, sack_acc *
         acc->have_lowest = 1;
     }
     acc->newack_paths |= 1u << pi;
+    if (c->sent_at > acc->newest_sent[pi])
+        acc->newest_sent[pi] = c->sent_at;
     if (c->state != TX_INFLIGHT)
         return;
     /* CUCv2: the lowest first transmission or the lowest retransmission in flight on
@@ -89,13 +97,18 @@ void cmt_newly_acked(mpsctp_assoc *a, const txchunk *c, uint32_t tsn, sack_acc *
 unsigned cmt_misses(const mpsctp_assoc *a, const txchunk *c, uint32_t tsn,
                     const sack_acc *acc)
 {
-    (void)a;
     uint32_t pi = c->path;
     /* SFR: only a SACK that newly acknowledged something sent on the chunk's path, and
      * only below the highest TSN it newly acknowledged there, says the chunk is missing;
      * anything else may be reordering across paths. */
     if (!acc->have_htna_path[pi] || tsn_ge(tsn, acc->htna_path[pi]))
         return 0;
+    /* A retransmission was not passed over by data sent on its path before it (a chunk
+     * that timed out elsewhere and went to a path with older, higher TSNs in flight). */
+    if (c->tx_count > 1 && acc->newest_sent[pi] <= c->sent_at)
+        return 0;
+    if (!a->cfg.cmt)
+        return 1; /* DAC needs the receiver's CMT, which goes with ours */
     /* DAC: the receiver delayed this SACK over two packets; when every new ack is on one
      * path, chunks below the lowest of them were passed over twice. */
     int one_path = acc->newack_paths && !(acc->newack_paths & (acc->newack_paths - 1));

@@ -336,8 +336,9 @@ static void test_bufsplit_sender(void **state)
     }
 }
 
-/* The receiver with CMT on delays its SACK over reordering (DAC) and reports the packets
- * it covers in flag bits 6-7; with CMT off a gap is reported at once. */
+/* The receiver with CMT on, while the peer's DATA comes from two of its addresses,
+ * delays its SACK over reordering (DAC) and reports the packets it covers in flag bits
+ * 6-7; with CMT off a gap is reported at once. */
 static void test_dac_receiver(void **state)
 {
     (void)state;
@@ -347,27 +348,174 @@ static void test_dac_receiver(void **state)
         settings_cmt(&s, mode);
         cmt_rig r;
         rig_up(&r, &s);
+        pair_fake via2 = r.f;
+        via2.addr = r.second;
         uint32_t t = r.f.next_tsn;
-        pair_fake_data(&r.p, &r.f, t + 1, 0, 0, payload, sizeof(payload));
         pair_pkt *out[4];
-        size_t n1 = pair_take(&r.p, PAIR_B, out, 4);
-        pair_fake_data(&r.p, &r.f, t + 2, 0, 0, payload, sizeof(payload));
-        size_t n2 = pair_take(&r.p, PAIR_B, out, 4);
+        /* In order from both addresses: a SACK after the second packet. */
+        pair_fake_data(&r.p, &via2, t, 0, 0, payload, sizeof(payload));
+        pair_fake_data(&r.p, &r.f, t + 1, 0, 1, payload, sizeof(payload));
         sctp_tlv c;
-        int found = n2 == 1 && pair_find_chunk(out[0]->data, out[0]->len, SCTP_SACK, &c);
+        size_t n = pair_take(&r.p, PAIR_B, out, 4);
+        assert_int_equal(n, 1);
+        assert_true(pair_find_chunk(out[0]->data, out[0]->len, SCTP_SACK, &c));
+        assert_int_equal(c.flags >> SCTP_SACK_DAC_SHIFT, mode ? 2 : 0);
+        /* A gap (t + 2 missing). */
+        pair_fake_data(&r.p, &via2, t + 3, 0, 3, payload, sizeof(payload));
+        size_t n1 = pair_take(&r.p, PAIR_B, out, 4);
+        int found1 = n1 == 1 && pair_find_chunk(out[0]->data, out[0]->len, SCTP_SACK, &c);
+        uint8_t flags1 = found1 ? c.flags : 0xff;
+        pair_fake_data(&r.p, &r.f, t + 4, 0, 4, payload, sizeof(payload));
+        size_t n2 = pair_take(&r.p, PAIR_B, out, 4);
+        int found2 = n2 == 1 && pair_find_chunk(out[0]->data, out[0]->len, SCTP_SACK, &c);
         print_message("mode %u: %zu packets after the first out-of-order DATA, %zu after "
                       "the second\n", mode, n1, n2);
         if (mode == MPSCTP_CMT_OFF) {
-            assert_int_equal(n1, 1);
-            assert_true(found);
-            assert_int_equal(c.flags, 0);
+            assert_true(found1);
+            assert_int_equal(flags1, 0);
         } else {
             assert_int_equal(n1, 0);
-            assert_true(found);
+            assert_true(found2);
             assert_int_equal(c.flags >> SCTP_SACK_DAC_SHIFT, 2);
         }
         pair_free(&r.p);
     }
+}
+
+/* With CMT on but the peer's DATA coming from one address only, gaps are losses: the
+ * RFC 9260 s6.7 immediate SACK applies. */
+static void test_dac_receiver_single_source(void **state)
+{
+    (void)state;
+    static const uint8_t payload[100];
+    mpsctp_settings s;
+    settings_cmt(&s, MPSCTP_CMT_BASE);
+    cmt_rig r;
+    rig_up(&r, &s);
+    uint32_t t = r.f.next_tsn;
+    pair_fake_data(&r.p, &r.f, t + 1, 0, 0, payload, sizeof(payload));
+    pair_pkt *out[4];
+    size_t n = pair_take(&r.p, PAIR_B, out, 4);
+    assert_int_equal(n, 1);
+    assert_true(pair_find_chunk(out[0]->data, out[0]->len, SCTP_SACK, NULL));
+    pair_free(&r.p);
+}
+
+/* RFC 9260 s6.2.1 D iii with SACKs that overtake each other (they come back over
+ * different paths): an older SACK reporting less says nothing about TSNs above what it
+ * reports; a real renege (a hole below the highest TSN reported) puts the chunks back in
+ * flight with a miss, without retransmitting them at once. */
+static void test_renege_and_old_sack(void **state)
+{
+    (void)state;
+    cmt_rig r;
+    rig_loaded(&r, MPSCTP_RTX_CWND, 40);
+    uint32_t cum = r.first_tsn - 1;
+    uint32_t k[4];
+    for (unsigned i = 0; i < 4; i++)
+        k[i] = nth_on(&r, 1, i);
+    assert_int_equal(k[3] - k[0], 3);
+    mpsctp_path_info p1;
+    uint32_t g[2][2] = {{k[0], k[3]}, {0, 0}};
+    sack(&r, cum, g, 1, 1);
+    mpsctp_assoc_path_info(r.f.assoc, 1, &p1);
+    uint32_t flight = p1.flight_size;
+    /* The older SACK: only k0. */
+    g[0][1] = k[0];
+    sack(&r, cum, g, 1, 1);
+    mpsctp_assoc_path_info(r.f.assoc, 1, &p1);
+    assert_int_equal(p1.flight_size, flight);
+    assert_int_equal(r.rtx_to[0] + r.rtx_to[1], 0);
+    /* A real renege: k1 and k2 missing below k3. */
+    g[0][1] = k[0];
+    g[1][0] = g[1][1] = k[3];
+    sack(&r, cum, g, 2, 1);
+    mpsctp_assoc_path_info(r.f.assoc, 1, &p1);
+    print_message("path 1 flight %u, after the renege %u\n", flight, p1.flight_size);
+    assert_true(p1.flight_size > flight);
+    assert_int_equal(r.rtx_to[0] + r.rtx_to[1], 0);
+    assert_int_equal(pair_status(r.f.assoc).fast_retransmissions, 0);
+    pair_free(&r.p);
+}
+
+/* Chunks that timed out on path 0 go to path 1, where older data with higher TSNs is
+ * still in flight: acks for that older data do not count as misses of the
+ * retransmissions (it was sent before them), so path 1 sees no fast retransmit. */
+static void test_t3_rtx_not_struck_by_older_data(void **state)
+{
+    (void)state;
+    cmt_rig r;
+    rig_loaded(&r, MPSCTP_RTX_CWND, 40);
+    uint32_t cum = r.first_tsn - 1;
+    uint32_t g[8][2];
+    /* Keep path 1's T3 from expiring with path 0's: ack its oldest TSN at 0.9 s. */
+    r.p.now += MS(900);
+    g[0][0] = g[0][1] = nth_on(&r, 1, 0);
+    sack(&r, cum, g, 1, 1);
+    for (int i = 0; i < 6; i++) {
+        r.p.now += MS(50);
+        mpsctp_endpoint_timeout(r.p.s[PAIR_B].ep, r.p.now);
+        drain(&r);
+    }
+    assert_true(pair_status(r.f.assoc).t3_expirations >= 1);
+    /* Room on path 1: the timed-out chunks go out there, behind its older data. */
+    g[1][0] = g[1][1] = nth_on(&r, 1, 1);
+    sack(&r, cum, g, 2, 1);
+    assert_true(r.rtx_to[1] >= 1);
+    mpsctp_path_info before, after;
+    mpsctp_assoc_path_info(r.f.assoc, 1, &before);
+    for (unsigned k = 2; k <= 4; k++) {
+        g[k][0] = g[k][1] = nth_on(&r, 1, k);
+        sack(&r, cum, g, k + 1, 1);
+    }
+    mpsctp_assoc_path_info(r.f.assoc, 1, &after);
+    print_message("fast retransmissions %llu, path 1 ssthresh %u -> %u\n",
+                  (unsigned long long)pair_status(r.f.assoc).fast_retransmissions,
+                  before.ssthresh, after.ssthresh);
+    assert_int_equal(pair_status(r.f.assoc).fast_retransmissions, 0);
+    assert_int_equal(after.ssthresh, before.ssthresh);
+    pair_free(&r.p);
+}
+
+/* Switching CMT off with data in flight on both paths: reordering across the paths is
+ * still no loss (split fast retransmit stays on while several paths hold data). */
+static void test_switch_off_in_flight(void **state)
+{
+    (void)state;
+    cmt_rig r;
+    rig_loaded(&r, MPSCTP_RTX_CWND, 40);
+    assert_int_equal(mpsctp_assoc_set_cmt(r.f.assoc, MPSCTP_CMT_OFF), 0);
+    assert_int_equal(mpsctp_assoc_set_cmt(r.f.assoc, MPSCTP_CMT_MAX + 1), MPSCTP_ERR_INVAL);
+    assert_int_equal(mpsctp_assoc_get_cmt(r.f.assoc), MPSCTP_CMT_OFF);
+    uint32_t cum = r.first_tsn - 1;
+    uint32_t g[4][2];
+    for (unsigned k = 0; k < 4; k++) {
+        g[k][0] = g[k][1] = nth_on(&r, 1, k);
+        sack(&r, cum, g, k + 1, 0);
+    }
+    assert_int_equal(pair_status(r.f.assoc).fast_retransmissions, 0);
+    assert_int_equal(r.rtx_to[0] + r.rtx_to[1], 0);
+    pair_free(&r.p);
+}
+
+/* An NR-SACK from a peer that did not negotiate it is an unknown chunk (upper bits 00:
+ * the packet is dropped): it acknowledges and frees nothing. */
+static void test_nr_sack_not_negotiated(void **state)
+{
+    (void)state;
+    cmt_rig r;
+    rig_loaded(&r, MPSCTP_RTX_CWND, 10);
+    assert_int_equal(mpsctp_assoc_nr_sack(r.f.assoc), 0);
+    mpsctp_assoc_status st = pair_status(r.f.assoc);
+    uint8_t v[20];
+    put32(v, r.first_tsn + st.unacked_chunks - 1); /* cum acks everything */
+    put32(v + 4, 1u << 20);
+    memset(v + 8, 0, 12);
+    fake_chunk(&r, &r.f.addr, SCTP_NR_SACK, 0, v, 12);
+    drain(&r);
+    mpsctp_assoc_status st2 = pair_status(r.f.assoc);
+    assert_int_equal(st2.unacked_chunks, st.unacked_chunks);
+    pair_free(&r.p);
 }
 
 /* ---- NR-SACK between the real endpoints --------------------------------------------- */
@@ -435,6 +583,11 @@ int main(void)
         cmocka_unit_test(test_rtx_destination),
         cmocka_unit_test(test_bufsplit_sender),
         cmocka_unit_test(test_dac_receiver),
+        cmocka_unit_test(test_dac_receiver_single_source),
+        cmocka_unit_test(test_renege_and_old_sack),
+        cmocka_unit_test(test_t3_rtx_not_struck_by_older_data),
+        cmocka_unit_test(test_switch_off_in_flight),
+        cmocka_unit_test(test_nr_sack_not_negotiated),
         cmocka_unit_test(test_nr_sack),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
