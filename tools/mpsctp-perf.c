@@ -23,6 +23,11 @@
  * packet trace and SCTP_GET_PEER_ADDR_INFO where that option is missing) at the end and
  * every --interval seconds, and log each SCTP_PEER_ADDR_CHANGE with its time.
  *
+ * Concurrent Multipath Transfer: --cmt MODE sets SCTP_CMT_ON_OFF (SPEC.md s3) on the
+ * socket before connect/listen, so the association inherits it; --bufsplit sets
+ * MPSCTP_CMT_BUFSPLIT. The reports name the association's mode and each path's share of
+ * the bytes sent and received.
+ *
  * See docs/perf.md for every option, the output formats and exit statuses.
  */
 #define _GNU_SOURCE
@@ -83,6 +88,8 @@ typedef struct opts {
     uint32_t pf_max_retrans;
     double interval;     /* --interval: seconds between reports, 0: none */
     uint64_t corrupt_at; /* test hook: flip a byte of message corrupt_at - 1 */
+    int cmt;             /* --cmt: SCTP_CMT_ON_OFF value, -1: the stack's default */
+    int bufsplit;        /* --bufsplit: MPSCTP_CMT_BUFSPLIT value, -1: the default */
 } opts;
 
 static opts o;
@@ -99,7 +106,8 @@ static void usage(void)
             "                     [--unordered] [--echo] [--json] [--no-verify] [--interval S]\n"
             "  both: [--rto-initial MS] [--rto-min MS] [--rto-max MS] [--max-retrans N]\n"
             "        [--path-max-retrans N] [--pf-max-retrans N] [--hb-interval MS]\n"
-            "        [--sndbuf B] [--rcvbuf B]\n"
+            "        [--sndbuf B] [--rcvbuf B] [--cmt off|cmt|rpv1|rpv2|mptcp|0..4]\n"
+            "        [--bufsplit none|sender|receiver|both]\n"
             "defaults: UDP port 9899 (client: any free port), remote UDP port 9899, SCTP port\n"
             "5001, messages of one DATA chunk (1444 bytes at the default MTU), 1 stream; sizes take k/M/G (2^10/2^20/2^30)\n");
     exit(2);
@@ -130,6 +138,28 @@ static uint32_t parse_u32(const char *s, uint64_t max)
     if (v > max)
         usage();
     return (uint32_t)v;
+}
+
+static const char *const cmt_names[] = {"off", "cmt", "rpv1", "rpv2", "mptcp"};
+static const char *const bufsplit_names[] = {"none", "sender", "receiver", "both"};
+#define NAMES_N(t) ((int)(sizeof(t) / sizeof((t)[0])))
+
+/* A name of names[0..n-1] or its index as a number; usage() when it is neither. */
+static int parse_name(const char *s, const char *const *names, int n)
+{
+    for (int i = 0; i < n; i++)
+        if (!strcmp(s, names[i]))
+            return i;
+    if (s[0] >= '0' && s[0] <= '9' && !s[1] && s[0] - '0' < n)
+        return s[0] - '0';
+    usage();
+    return -1;
+}
+
+/* The name of value v of names[0..n-1] ("unknown" outside). */
+static const char *name_of(int v, const char *const *names, int n)
+{
+    return v >= 0 && v < n ? names[v] : "unknown";
 }
 
 /* Parses "A[,A2..]" (IPv4 or IPv6 literals) with the given port. */
@@ -192,6 +222,8 @@ static void parse(int argc, char **argv)
     o.streams = 1;
     o.verify = 1;
     o.remote_udp_port = MPSCTP_DEFAULT_UDP_PORT;
+    o.cmt = -1;
+    o.bufsplit = -1;
     if (argc < 2)
         usage();
     if (!strcmp(argv[1], "server"))
@@ -236,6 +268,10 @@ static void parse(int argc, char **argv)
             o.sndbuf = parse_u32(ARG(), INT32_MAX);
         } else if (!strcmp(a, "--rcvbuf")) {
             o.rcvbuf = parse_u32(ARG(), INT32_MAX);
+        } else if (!strcmp(a, "--cmt")) {
+            o.cmt = parse_name(ARG(), cmt_names, NAMES_N(cmt_names));
+        } else if (!strcmp(a, "--bufsplit")) {
+            o.bufsplit = parse_name(ARG(), bufsplit_names, NAMES_N(bufsplit_names));
         } else if (o.server && !strcmp(a, "--once")) {
             o.once = 1;
         } else if (!strcmp(a, "--echo")) {
@@ -342,7 +378,71 @@ static mpsctp_stack *make_stack(const addr_list *bind, int udp_port,
     return st;
 }
 
-/* Socket options both roles set: receive info, buffers, failure detection. */
+/* Sets option opt (struct sctp_assoc_value, the socket's own value) to v. On failure
+ * says which option the stack refused and why (ENOPROTOOPT: it has no such option) and
+ * returns -1 with errno kept. */
+static int set_assoc_value(int sd, int opt, uint32_t v, const char *what)
+{
+    struct sctp_assoc_value av;
+    memset(&av, 0, sizeof(av));
+    av.assoc_value = v;
+    if (mpsctp_setsockopt(sd, IPPROTO_SCTP, opt, &av, sizeof(av)) == 0)
+        return 0;
+    int e = errno;
+    fprintf(stderr, "mpsctp-perf: %s: the stack refused option 0x%x = %u: %s%s\n", what,
+            (unsigned)opt, v, strerror(e),
+            e == ENOPROTOOPT ? " (this stack has no such socket option)" : "");
+    errno = e;
+    return -1;
+}
+
+/* The association's value of option opt (struct sctp_assoc_value), -1 when the stack
+ * does not say. */
+static int get_assoc_value(int sd, int opt)
+{
+    struct sctp_assoc_value av;
+    socklen_t len = sizeof(av);
+    memset(&av, 0, sizeof(av));
+    if (mpsctp_getsockopt(sd, IPPROTO_SCTP, opt, &av, &len) < 0)
+        return -1;
+    return (int)av.assoc_value;
+}
+
+/* The association's CMT settings as the stack reports them (-1: it does not). */
+typedef struct cmt_info {
+    int mode, bufsplit;
+} cmt_info;
+
+static cmt_info cmt_read(int sd)
+{
+    cmt_info c = {get_assoc_value(sd, SCTP_CMT_ON_OFF), get_assoc_value(sd, MPSCTP_CMT_BUFSPLIT)};
+    return c;
+}
+
+/* "cmt":"rpv2","bufsplit":"both" (JSON; null when the stack does not say) or
+ * ", cmt rpv2, bufsplit both" (text; nothing for what the stack does not say). */
+static void cmt_print(FILE *f, const cmt_info *c)
+{
+    if (o.json) {
+        fprintf(f, "\"cmt\":");
+        if (c->mode >= 0)
+            fprintf(f, "\"%s\"", name_of(c->mode, cmt_names, NAMES_N(cmt_names)));
+        else
+            fprintf(f, "null");
+        fprintf(f, ",\"bufsplit\":");
+        if (c->bufsplit >= 0)
+            fprintf(f, "\"%s\"", name_of(c->bufsplit, bufsplit_names, NAMES_N(bufsplit_names)));
+        else
+            fprintf(f, "null");
+        return;
+    }
+    if (c->mode >= 0)
+        fprintf(f, ", cmt %s", name_of(c->mode, cmt_names, NAMES_N(cmt_names)));
+    if (c->bufsplit >= 0)
+        fprintf(f, ", bufsplit %s", name_of(c->bufsplit, bufsplit_names, NAMES_N(bufsplit_names)));
+}
+
+/* Socket options both roles set: receive info, buffers, failure detection, CMT. */
 static int set_common(int sd)
 {
     int on = 1;
@@ -416,6 +516,12 @@ static int set_common(int sd)
         if (mpsctp_setsockopt(sd, IPPROTO_SCTP, SCTP_PEER_ADDR_THLDS, &t, sizeof(t)) < 0)
             return -1;
     }
+    /* CMT (SPEC.md s3): the socket's value, which the association inherits */
+    if (o.cmt >= 0 && set_assoc_value(sd, SCTP_CMT_ON_OFF, (uint32_t)o.cmt, "--cmt") < 0)
+        return -1;
+    if (o.bufsplit >= 0 &&
+        set_assoc_value(sd, MPSCTP_CMT_BUFSPLIT, (uint32_t)o.bufsplit, "--bufsplit") < 0)
+        return -1;
     /* path state changes (logged) and the end of the peer's data (a last path report) */
     static const uint16_t evs[] = {SCTP_PEER_ADDR_CHANGE, SCTP_SHUTDOWN_EVENT};
     for (size_t i = 0; i < sizeof(evs) / sizeof(evs[0]); i++) {
@@ -621,6 +727,12 @@ static void paths_fill_traced(path_snap *s)
 static void paths_print(FILE *f, path_snap *s, const char *prefix)
 {
     paths_fill_traced(s);
+    /* each path's share of the bytes sent and received (CMT: how the data was spread) */
+    uint64_t tot_sent = 0, tot_recv = 0;
+    for (int i = 0; i < s->n; i++) {
+        tot_sent += s->p[i].ps.ps_bytes_sent;
+        tot_recv += s->p[i].ps.ps_bytes_received;
+    }
     if (o.json)
         fprintf(f, "\"paths\":[");
     for (int i = 0; i < s->n; i++) {
@@ -637,6 +749,12 @@ static void paths_print(FILE *f, path_snap *s, const char *prefix)
                         " acked, %u state changes%s", p->ps_retransmissions,
                         p->ps_heartbeats_sent, p->ps_heartbeat_acks, p->ps_state_changes,
                         p->ps_data_path ? ", data path" : "");
+            if (tot_sent)
+                fprintf(f, ", %.1f%% of the bytes sent", 100.0 * (double)p->ps_bytes_sent /
+                        (double)tot_sent);
+            if (tot_recv)
+                fprintf(f, ", %.1f%% of the bytes received", 100.0 *
+                        (double)p->ps_bytes_received / (double)tot_recv);
             fputc('\n', f);
             continue;
         }
@@ -644,6 +762,9 @@ static void paths_print(FILE *f, path_snap *s, const char *prefix)
                 ",\"bytes_received\":%" PRIu64 ",\"srtt_ms\":%u,\"rto_ms\":%u,\"cwnd\":%u",
                 i ? "," : "", a, path_state_name(p->ps_state), p->ps_primary ? "true" : "false",
                 p->ps_bytes_sent, p->ps_bytes_received, p->ps_srtt_ms, p->ps_rto_ms, p->ps_cwnd);
+        fprintf(f, ",\"sent_share\":%.4f,\"received_share\":%.4f",
+                tot_sent ? (double)p->ps_bytes_sent / (double)tot_sent : 0.0,
+                tot_recv ? (double)p->ps_bytes_received / (double)tot_recv : 0.0);
         if (s->p[i].full)
             fprintf(f, ",\"data_path\":%s,\"retransmissions\":%" PRIu64 ",\"heartbeats_sent\":%"
                     PRIu64 ",\"heartbeat_acks\":%" PRIu64 ",\"ssthresh\":%u,\"flight\":%u,"
@@ -934,6 +1055,7 @@ typedef struct session {
     char who[40];   /* "server assoc N": text-mode path events */
     path_log log;   /* path state changes */
     path_snap paths; /* the paths, as last read */
+    cmt_info cmt;    /* the association's CMT settings, read after accept */
 } session;
 
 /* Prints the result of one association (incarnation). Returns 1 on success. */
@@ -950,6 +1072,8 @@ static int report_server(session *ss, const rxstate *x, double secs, const char 
                "\"peer_port\":%u,",
                x->bytes, secs, g, verified_json(x->verify), x->messages, ss->id, ss->peer,
                ss->peer_port);
+        cmt_print(stdout, &ss->cmt);
+        putchar(',');
         path_events_json(stdout, &ss->log);
         putchar(',');
         paths_print(stdout, &ss->paths, "");
@@ -967,10 +1091,12 @@ static int report_server(session *ss, const rxstate *x, double secs, const char 
         printf("}\n");
     } else {
         printf("server: association %lu from %s:%u: %" PRIu64 " bytes in %.3f s, %.2f Mbit/s, "
-               "verified %s%s%s%s%s\n",
+               "verified %s",
                ss->id, ss->peer, ss->peer_port, x->bytes, secs, g / 1e6,
-               x->verify == V_OK ? "yes" : x->verify == V_FAIL ? "NO" : "no (counted only)",
-               err ? ": FAILED: " : "", err ? err : "", x->error[0] ? ": " : "", x->error);
+               x->verify == V_OK ? "yes" : x->verify == V_FAIL ? "NO" : "no (counted only)");
+        cmt_print(stdout, &ss->cmt);
+        printf("%s%s%s%s\n", err ? ": FAILED: " : "", err ? err : "", x->error[0] ? ": " : "",
+               x->error);
         paths_print(stdout, &ss->paths, "  ");
     }
     fflush(stdout);
@@ -1201,6 +1327,7 @@ static int run_server(void)
                                   ? ((struct sockaddr_in6 *)&peer)->sin6_port
                                   : ((struct sockaddr_in *)&peer)->sin_port);
         ss->paths.port = ss->peer_port;
+        ss->cmt = cmt_read(sd);
         if (o.once) {
             pthread_mutex_lock(&srv_lock);
             srv_active++;
@@ -1243,6 +1370,7 @@ static path_log client_log;     /* the association's path state changes */
 static path_snap client_paths;  /* its paths, as last read */
 static pthread_mutex_t snap_lock = PTHREAD_MUTEX_INITIALIZER;
 static uint64_t client_sent;    /* bytes handed to the stack so far (__atomic) */
+static cmt_info client_cmt = {-1, -1}; /* the association's CMT settings */
 
 /* Reads the paths of sd into *shared (under snap_lock) when the association is there. */
 static void snap_update(int sd, path_snap *shared)
@@ -1375,6 +1503,8 @@ static int client_fail(const char *what, int e, uint64_t bytes, double secs)
         printf("{\"role\":\"client\",\"bytes\":%" PRIu64 ",\"seconds\":%.6f,\"goodput_bps\":%.0f,"
                "\"verified\":false,",
                bytes, secs, secs > 0 ? (double)bytes * 8 / secs : 0.0);
+        cmt_print(stdout, &client_cmt);
+        putchar(',');
         path_events_json(stdout, &client_log);
         putchar(',');
         paths_print(stdout, &client_paths, "");
@@ -1444,6 +1574,7 @@ static int run_client(void)
     if (!o.msg_size)
         o.msg_size = sst.sstat_fragmentation_point ? sst.sstat_fragmentation_point
                                                    : DEFAULT_MSG_SIZE;
+    client_cmt = cmt_read(sd);
     /* the peer's addresses, in its order, for the per-path reports */
     client_paths.port = o.port;
     snap_update(sd, &client_paths);
@@ -1620,6 +1751,8 @@ static int run_client(void)
         printf("{\"role\":\"client\",\"bytes\":%" PRIu64 ",\"seconds\":%.6f,\"goodput_bps\":%.0f,"
                "\"verified\":%s,",
                sent, secs, gbps, verified_json(verified));
+        cmt_print(stdout, &client_cmt);
+        putchar(',');
         path_events_json(stdout, &client_log);
         putchar(',');
         paths_print(stdout, &client_paths, "");
@@ -1631,10 +1764,11 @@ static int run_client(void)
         }
         printf("}\n");
     } else {
-        printf("client: %" PRIu64 " bytes in %.3f s: %.2f Mbit/s goodput, verified %s%s%s\n",
+        printf("client: %" PRIu64 " bytes in %.3f s: %.2f Mbit/s goodput, verified %s",
                sent, secs, gbps / 1e6,
-               verified == V_OK ? "yes" : verified == V_FAIL ? "NO" : "no (pattern off)",
-               err[0] ? ": " : "", err);
+               verified == V_OK ? "yes" : verified == V_FAIL ? "NO" : "no (pattern off)");
+        cmt_print(stdout, &client_cmt);
+        printf("%s%s\n", err[0] ? ": " : "", err);
         paths_print(stdout, &client_paths, "  ");
     }
     pthread_mutex_unlock(&out_lock);

@@ -629,6 +629,14 @@ static int set_common(int sd, result *r)
             return -1;
         }
     }
+    if (o.cmt >= 0) {
+        struct sctp_assoc_value av = {.assoc_id = SCTP_FUTURE_ASSOC,
+                                      .assoc_value = (uint32_t)o.cmt};
+        if (mpsctp_setsockopt(sd, IPPROTO_SCTP, SCTP_CMT_ON_OFF, &av, sizeof(av)) != 0) {
+            snprintf(r->error, sizeof(r->error), "SCTP_CMT_ON_OFF %d: errno %d", o.cmt, errno);
+            return -1;
+        }
+    }
     return 0;
 }
 
@@ -759,6 +767,13 @@ int main(int argc, char **argv)
         mpsctp_pcap_close(tr.pcap);
         print_result(&r, &ss);
         return 1;
+    }
+    if (o.cmt >= 0) {
+        struct sctp_assoc_value av;
+        socklen_t len = sizeof(av);
+        memset(&av, 0, sizeof(av));
+        r.cmt = mpsctp_getsockopt(sd, IPPROTO_SCTP, SCTP_CMT_ON_OFF, &av, &len) == 0
+                    ? (int)av.assoc_value : -1;
     }
     if (o.wait_confirm_ms)
         wait_confirmed(sd, &r);

@@ -31,7 +31,8 @@ void peer_usage(void)
             "  [--streams K] [--unordered] [--reverse] [--echo] [--abort-after N]\n"
             "  [--expect-abort] [--hb-interval MS] [--buf B] [--timeout S] [--no-verify]\n"
             "  [--local-addrs A,B] [--rto MIN,INITIAL,MAX] [--pmr N] [--amr N] [--rate B]\n"
-            "  [--run-at BYTES CMD] [--wait-confirm MS]   (--client takes A,B too)\n"
+            "  [--run-at BYTES CMD] [--wait-confirm MS] [--cmt 0..4]\n"
+            "  (--client takes A,B too)\n"
             "%s"
             "sizes take k/M/G (2^10/2^20/2^30)\n",
             usage_prog,
@@ -93,6 +94,7 @@ void peer_parse(peer_opts *o, int argc, char **argv, const char *prog, unsigned 
     o->buf = 4u << 20;
     o->timeout = 300;
     o->linger_ms = -1;
+    o->cmt = -1;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
 #define NEXT() (i + 1 < argc ? argv[++i] : (peer_usage(), ""))
@@ -155,6 +157,11 @@ void peer_parse(peer_opts *o, int argc, char **argv, const char *prog, unsigned 
             o->run_cmd = NEXT();
         } else if (!strcmp(a, "--wait-confirm")) {
             o->wait_confirm_ms = (uint32_t)peer_parse_size(NEXT());
+        } else if (!strcmp(a, "--cmt")) {
+            uint64_t v = peer_parse_size(NEXT());
+            if (v > 4)
+                peer_usage();
+            o->cmt = (int)v;
         } else if (!strcmp(a, "--idle") || !strcmp(a, "--min-heartbeats") ||
                    !strcmp(a, "--pcap") || !strcmp(a, "--linger")) {
             if (!(extras & PEER_OPTS_MPSCTP))
@@ -190,6 +197,7 @@ void peer_result_init(const peer_opts *o, peer_result *r)
     memset(r, 0, sizeof(*r));
     r->verified = o->verify ? 1 : -1;
     r->t_run = r->max_gap = r->last_rx = -1;
+    r->cmt = -1;
 }
 
 void peer_fail(peer_result *r, const char *fmt, uint64_t a, uint64_t b)
@@ -238,6 +246,12 @@ void peer_print_result(const peer_opts *o, const char *impl, const peer_result *
            r->aborted ? "true" : "false");
     if (extra)
         extra(r, user);
+    if (o->cmt >= 0) {
+        if (r->cmt >= 0)
+            printf(",\"cmt\":%d", r->cmt);
+        else
+            printf(",\"cmt\":null");
+    }
     if (o->local_addrs || o->npeer_addrs > 1 || r->path_events[0])
         printf(",\"path_events\":\"%s\",\"paddrs_start\":\"%s\",\"paddrs_end\":\"%s\","
                "\"t_run\":%.3f,\"max_gap_ms\":%.0f",

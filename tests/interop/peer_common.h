@@ -49,6 +49,8 @@ typedef struct peer_opts {
     const char *run_cmd;      /*   many bytes have been sent */
     uint32_t wait_confirm_ms; /* --wait-confirm MS: wait until every peer address is
                                  confirmed and active before the transfer (at most MS) */
+    int cmt;                  /* --cmt N: SCTP_CMT_ON_OFF value (0..4) set on the socket
+                                 before listen/connect; -1: not set */
     /* derived */
     interop_sizes sizes;
     uint64_t nmsgs;     /* messages of the transfer */
@@ -89,6 +91,8 @@ typedef struct peer_result {
     char path_events[1024];
     char paddrs_start[160], paddrs_end[160];
     double t_run, max_gap, last_rx;
+    /* with --cmt: the association's SCTP_CMT_ON_OFF value as read back (-1: unknown) */
+    int cmt;
 } peer_result;
 
 /* A zeroed result; verified 1 with --no-verify absent, else -1. */

@@ -21,6 +21,11 @@
  * (default 9899; a server learns it from the INIT). usrsctp skips CRC32c checks on
  * loopback unless sctp_no_csum_on_loopback is 0: it is set to 0 here (SPEC.md s8).
  *
+ * --cmt N: Concurrent Multipath Transfer in mode N (0..4). usrsctp refuses the socket
+ * option SCTP_CMT_ON_OFF unless its process-wide sysctl sctp_cmt_on_off is non-zero
+ * (SPEC.md s3, s8): the sysctl is set to 1 first, then the option on the socket before
+ * listen/connect; the JSON line gets "cmt" (the association's value, read back).
+ *
  * Output: one JSON line
  *   {"role":"client","impl":"usrsctp","bytes":N,"messages":M,"seconds":S,
  *    "goodput_bps":G,"verified":true|false|null,"aborted":false}
@@ -46,6 +51,11 @@
 #include "peer_common.h"
 
 #define CHUNK (64 * 1024)
+/* The option number of FreeBSD's netinet/sctp.h, which usrsctp handles but its public
+ * header does not name. */
+#ifndef SCTP_CMT_ON_OFF
+#define SCTP_CMT_ON_OFF 0x00001200
+#endif
 #define MAX_MSG PEER_MAX_MSG
 
 typedef peer_result result;
@@ -325,7 +335,7 @@ static void *tail_reader_main(void *arg)
 
 /* ---- set-up ----------------------------------------------------------------------- */
 
-static void set_common(struct socket *s)
+static int set_common(struct socket *s, result *r)
 {
     int v = (int)o.buf, on = 1;
     struct sctp_initmsg im;
@@ -375,6 +385,28 @@ static void set_common(struct socket *s)
         if (usrsctp_setsockopt(s, IPPROTO_SCTP, SCTP_ASSOCINFO, &ap, sizeof(ap)) != 0)
             perror("usrsctp_peer: SCTP_ASSOCINFO");
     }
+    if (o.cmt >= 0) {
+        struct sctp_assoc_value av;
+        memset(&av, 0, sizeof(av));
+        av.assoc_id = SCTP_FUTURE_ASSOC;
+        av.assoc_value = (uint32_t)o.cmt;
+        if (usrsctp_setsockopt(s, IPPROTO_SCTP, SCTP_CMT_ON_OFF, &av, sizeof(av)) != 0) {
+            snprintf(r->error, sizeof(r->error), "SCTP_CMT_ON_OFF %d: errno %d", o.cmt, errno);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* The association's SCTP_CMT_ON_OFF value, -1 when usrsctp does not say. */
+static int cmt_of(struct socket *s)
+{
+    struct sctp_assoc_value av;
+    socklen_t len = sizeof(av);
+    memset(&av, 0, sizeof(av));
+    if (usrsctp_getsockopt(s, IPPROTO_SCTP, SCTP_CMT_ON_OFF, &av, &len) != 0)
+        return -1;
+    return (int)av.assoc_value;
 }
 
 static int set_encaps(struct socket *s, uint16_t port)
@@ -394,7 +426,10 @@ static struct socket *open_assoc(result *r)
         snprintf(r->error, sizeof(r->error), "usrsctp_socket: errno %d", errno);
         return NULL;
     }
-    set_common(s);
+    if (set_common(s, r) != 0) {
+        usrsctp_close(s);
+        return NULL;
+    }
     memset(&sin, 0, sizeof(sin));
     sin.sin_family = AF_INET;
     sin.sin_port = htons(o.port);
@@ -449,6 +484,8 @@ int main(int argc, char **argv)
 
     usrsctp_init(o.udp_port, NULL, NULL);
     usrsctp_sysctl_set_sctp_no_csum_on_loopback(0); /* SPEC.md s8: check CRC32c always */
+    if (o.cmt >= 0)
+        usrsctp_sysctl_set_sctp_cmt_on_off(1); /* else SCTP_CMT_ON_OFF is ENOPROTOOPT */
 
     s = open_assoc(&r);
     if (!s) {
@@ -458,6 +495,8 @@ int main(int argc, char **argv)
         return 1;
     }
     events_to = &r;
+    if (o.cmt >= 0)
+        r.cmt = cmt_of(s);
     if (o.wait_confirm_ms)
         wait_confirmed(s, &r);
     t0 = peer_now_s();

@@ -256,6 +256,41 @@ trace)
                  good == frames && chunk[0] > 0 && chunk[3] + chunk[16] > 0 && chunk[1] == 1 && chunk[14] == 1) }' \
         "$TMP/tshark.out" || fail "tshark found problems in the trace"
     ;;
+cmt)
+    # bad values: usage, exit status 2
+    for bad in "--cmt 5" "--cmt rpv3" "--bufsplit 4" "--bufsplit all"; do
+        # shellcheck disable=SC2086
+        "$PERF" client --connect 127.0.0.1 --bytes 1k $bad > /dev/null 2>&1
+        expect "exit status of client $bad" "$?" 2
+    done
+    # --cmt and --bufsplit on both sides, set on the sockets before listen/connect: the
+    # association reports them; one path carries every byte (share 1)
+    start_server --once --cmt rpv2 --bufsplit sender
+    client c 1 --bytes 4M --cmt rpv2 --bufsplit sender
+    check_transfer 4194304
+    cl=$(cat "$TMP/c.out"); sl=$(server_line 1)
+    expect "client cmt" "$(field cmt "$cl")" rpv2
+    expect "server cmt" "$(field cmt "$sl")" rpv2
+    expect "client bufsplit" "$(field bufsplit "$cl")" sender
+    expect "server bufsplit" "$(field bufsplit "$sl")" sender
+    expect "client sent_share" "$(field sent_share "$cl")" 1.0000
+    expect "server received_share" "$(field received_share "$sl")" 1.0000
+    wait_server 0
+    # numbers work as well as names
+    start_server --once --cmt 4 --bufsplit 0
+    client c 2 --bytes 1M --cmt 4 --bufsplit 0
+    check_transfer 1048576
+    expect "client cmt (4)" "$(field cmt "$(cat "$TMP/c.out")")" mptcp
+    expect "client bufsplit (0)" "$(field bufsplit "$(cat "$TMP/c.out")")" none
+    wait_server 0
+    # without --cmt: the stack's default, CMT off, buffer splitting both
+    start_server --once
+    client c 3 --bytes 1M
+    check_transfer 1048576
+    expect "default cmt" "$(field cmt "$(cat "$TMP/c.out")")" off
+    expect "default bufsplit" "$(field bufsplit "$(cat "$TMP/c.out")")" both
+    wait_server 0
+    ;;
 *)
     fail "unknown case $CASE"
     ;;
