@@ -369,6 +369,8 @@ typedef struct sack_acc {
     uint8_t sfr;                              /* apply split fast retransmit */
     mpsctp_tstamp newest_sent[MPSCTP_MAX_PATHS]; /* latest send time of a chunk newly
                                                     acknowledged on each path */
+    mpsctp_tstamp newest_sent_any; /* the same over all paths */
+    mpsctp_tstamp now;             /* when the SACK arrived */
     uint32_t newack_paths;                    /* bit per path with a new ack */
     uint32_t low_out[MPSCTP_MAX_PATHS];       /* after the SACK: lowest TSN still
                                                  outstanding (in flight or marked) per path */

@@ -404,6 +404,7 @@ int assoc_recv_sack(mpsctp_assoc *a, const sctp_tlv *ch, int nr, mpsctp_tstamp n
     sack_acc acc;
     acc_init(a, &acc);
     acc.dac_pkts = (uint8_t)(ch->flags >> SCTP_SACK_DAC_SHIFT);
+    acc.now = now;
     a->sack_epoch++;
     int cum_advanced = tsn_gt(s.cum_tsn, cur);
     cum_advance(a, s.cum_tsn, &acc, now);

@@ -79,6 +79,8 @@ void cmt_newly_acked(mpsctp_assoc *a, const txchunk *c, uint32_t tsn, sack_acc *
     acc->newack_paths |= 1u << pi;
     if (c->sent_at > acc->newest_sent[pi])
         acc->newest_sent[pi] = c->sent_at;
+    if (c->sent_at > acc->newest_sent_any)
+        acc->newest_sent_any = c->sent_at;
     if (c->state != TX_INFLIGHT)
         return;
     /* CUCv2: the lowest first transmission or the lowest retransmission in flight on
@@ -94,19 +96,33 @@ void cmt_newly_acked(mpsctp_assoc *a, const txchunk *c, uint32_t tsn, sack_acc *
         acc->t3_adv[pi] = 1;
 }
 
+/* Evidence without an ack on the chunk's own path: a chunk sent after it (on any path)
+ * was newly acknowledged, and it has been out longer than its path's SRTT + 4 RTTVAR
+ * (the RTO before the RTO.Min clamp), so reordering across paths no longer explains
+ * its absence (the idea of RACK, RFC 8985, with the path's own RTT). Without it a
+ * loss on a path that sends nothing after it (a window cut to one MTU, the last
+ * chunks before a pause) waits for T3, which RTO.Min makes seconds long. */
+static unsigned late_miss(const mpsctp_assoc *a, const txchunk *c, const sack_acc *acc)
+{
+    const mpsctp_path *p = &a->paths[c->path];
+    if (!p->rtt_measured || acc->newest_sent_any <= c->sent_at)
+        return 0;
+    return elapsed(acc->now, c->sent_at) > p->srtt + 4 * p->rttvar;
+}
+
 unsigned cmt_misses(const mpsctp_assoc *a, const txchunk *c, uint32_t tsn,
                     const sack_acc *acc)
 {
     uint32_t pi = c->path;
     /* SFR: only a SACK that newly acknowledged something sent on the chunk's path, and
      * only below the highest TSN it newly acknowledged there, says the chunk is missing;
-     * anything else may be reordering across paths. */
+     * anything else may be reordering across paths, until it is too old for that. */
     if (!acc->have_htna_path[pi] || tsn_ge(tsn, acc->htna_path[pi]))
-        return 0;
+        return late_miss(a, c, acc);
     /* A retransmission was not passed over by data sent on its path before it (a chunk
      * that timed out elsewhere and went to a path with older, higher TSNs in flight). */
     if (c->tx_count > 1 && acc->newest_sent[pi] <= c->sent_at)
-        return 0;
+        return late_miss(a, c, acc);
     if (!a->cfg.cmt)
         return 1; /* DAC needs the receiver's CMT, which goes with ours */
     /* DAC: the receiver delayed this SACK over two packets; when every new ack is on one

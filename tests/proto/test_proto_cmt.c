@@ -132,8 +132,8 @@ static void rig_loaded(cmt_rig *r, uint8_t policy, unsigned nmsg)
 /* Injects a SACK: cum ack, gap blocks as TSN ranges [lo, hi] (absolute), DAC packets. */
 static void sack(cmt_rig *r, uint32_t cum, const uint32_t (*gaps)[2], size_t ng, uint8_t dac)
 {
-    uint8_t v[12 + 4 * 16];
-    assert_true(ng <= 16);
+    uint8_t v[12 + 4 * 64];
+    assert_true(ng <= 64);
     put32(v, cum);
     put32(v + 4, 1u << 20);
     put16(v + 8, (uint16_t)ng);
@@ -401,6 +401,48 @@ static void test_dac_receiver_single_source(void **state)
     pair_free(&r.p);
 }
 
+/* A loss on a path that sends nothing after it: no SACK can newly acknowledge later
+ * data on that path, but once data sent after it on the other path is acknowledged and
+ * the chunk is older than its path's SRTT + 4 RTTVAR, the misses count (instead of a T3
+ * that RTO.Min makes a second long). */
+static void test_late_loss_other_path(void **state)
+{
+    (void)state;
+    mpsctp_settings st;
+    settings_cmt(&st, MPSCTP_CMT_BASE);
+    cmt_rig r;
+    rig_up(&r, &st);
+    /* Both paths get an RTT measurement first (one message each, acknowledged). */
+    queue_msgs(&r, 2, 1000);
+    assert_int_equal(count_on(&r, 0), 1);
+    assert_int_equal(count_on(&r, 1), 1);
+    r.p.now += MS(2);
+    sack(&r, r.first_tsn + 1, NULL, 0, 1);
+    memset(r.path_of, -1, 2);
+    queue_msgs(&r, 60, 300);
+    uint32_t cum = r.first_tsn + 1;
+    unsigned n1 = count_on(&r, 1), n0 = count_on(&r, 0);
+    uint32_t g[64][2];
+    for (unsigned k = 0; k < n1; k++)
+        g[k][0] = g[k][1] = nth_on(&r, 1, k);
+    r.p.now += MS(10);
+    sack(&r, cum, g, n1, 1); /* path 1 gets room: more data, sent later */
+    unsigned m1 = count_on(&r, 1);
+    assert_true(m1 > n1 + 3);
+    assert_int_equal(count_on(&r, 0), n0); /* path 0 is still full */
+    r.p.now += MS(200);
+    for (unsigned k = 0; k < 3; k++) {
+        g[n1 + k][0] = g[n1 + k][1] = nth_on(&r, 1, n1 + k);
+        sack(&r, cum, g, n1 + k + 1, 1);
+    }
+    print_message("fast retransmissions %llu, retransmitted to path 0 %u, path 1 %u\n",
+                  (unsigned long long)pair_status(r.f.assoc).fast_retransmissions,
+                  r.rtx_to[0], r.rtx_to[1]);
+    assert_true(pair_status(r.f.assoc).fast_retransmissions >= 1);
+    assert_int_equal(pair_status(r.f.assoc).t3_expirations, 0);
+    pair_free(&r.p);
+}
+
 /* RFC 9260 s6.2.1 D iii with SACKs that overtake each other (they come back over
  * different paths): an older SACK reporting less says nothing about TSNs above what it
  * reports; a real renege (a hole below the highest TSN reported) puts the chunks back in
@@ -584,6 +626,7 @@ int main(void)
         cmocka_unit_test(test_bufsplit_sender),
         cmocka_unit_test(test_dac_receiver),
         cmocka_unit_test(test_dac_receiver_single_source),
+        cmocka_unit_test(test_late_loss_other_path),
         cmocka_unit_test(test_renege_and_old_sack),
         cmocka_unit_test(test_t3_rtx_not_struck_by_older_data),
         cmocka_unit_test(test_switch_off_in_flight),
