@@ -50,6 +50,7 @@
 
 #include <mpsctp/socket.h>
 
+#include "perf_paths.h"
 #include "perf_pattern.h"
 
 #define DEFAULT_SCTP_PORT 5001
@@ -332,15 +333,6 @@ static double now_s(void)
 
 static pthread_mutex_t out_lock = PTHREAD_MUTEX_INITIALIZER;
 
-static void addr_str(const struct sockaddr *sa, char *buf, size_t len)
-{
-    buf[0] = 0;
-    if (sa->sa_family == AF_INET)
-        inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, buf, (socklen_t)len);
-    else if (sa->sa_family == AF_INET6)
-        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, buf, (socklen_t)len);
-}
-
 /* JSON string body: the messages here are our own ASCII, but escape anyway. */
 static void json_str(FILE *f, const char *s)
 {
@@ -535,9 +527,7 @@ static int set_common(int sd)
     return 0;
 }
 
-/* ---- paths: statistics, state, state changes ---------------------------------------- */
-
-#define MAX_PATHS (MAX_ADDRS * 2)
+/* ---- paths: reports (perf_paths.c: snapshots, trace counts, the event log) ---------- */
 
 static double t_start; /* program start: the origin of path event and report times */
 
@@ -548,308 +538,10 @@ static double wall_s(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
-static int same_ip(const struct sockaddr *a, const struct sockaddr *b)
+/* on_notification with this program's clocks, output mode and output lock */
+static uint16_t notification(const uint8_t *buf, size_t n, path_log *log, const char *who)
 {
-    if (a->sa_family != b->sa_family)
-        return 0;
-    if (a->sa_family == AF_INET)
-        return ((const struct sockaddr_in *)a)->sin_addr.s_addr ==
-               ((const struct sockaddr_in *)b)->sin_addr.s_addr;
-    return !memcmp(&((const struct sockaddr_in6 *)a)->sin6_addr,
-                   &((const struct sockaddr_in6 *)b)->sin6_addr, 16);
-}
-
-static socklen_t sa_len(const struct sockaddr *sa)
-{
-    return sa->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
-}
-
-/* DATA payload bytes per peer address and SCTP port (one association), counted from the
- * stack's packet trace (retransmissions included): the byte counts where
- * MPSCTP_PATH_STATS is missing or the association is gone before its last read. */
-typedef struct trace_bytes {
-    struct sockaddr_storage addr;
-    uint16_t port;
-    uint64_t sent, received;
-} trace_bytes;
-
-static pthread_mutex_t trace_lock = PTHREAD_MUTEX_INITIALIZER;
-static trace_bytes traced[MAX_PATHS * 4];
-static int ntraced;
-
-static trace_bytes *traced_find(const struct sockaddr *sa, uint16_t port, int add)
-{
-    for (int i = 0; i < ntraced; i++)
-        if (traced[i].port == port && same_ip((struct sockaddr *)&traced[i].addr, sa))
-            return &traced[i];
-    if (!add || ntraced == (int)(sizeof(traced) / sizeof(traced[0])))
-        return NULL;
-    trace_bytes *p = &traced[ntraced++];
-    memset(p, 0, sizeof(*p));
-    memcpy(&p->addr, sa, sa_len(sa));
-    p->port = port;
-    return p;
-}
-
-static void count_trace(void *user, int dir, const uint8_t *pkt, size_t len,
-                        const struct sockaddr *local, const struct sockaddr *remote)
-{
-    (void)user;
-    (void)local;
-    if (len < 12)
-        return;
-    uint64_t payload = 0;
-    for (size_t off = 12; off + 4 <= len;) {
-        size_t clen = (size_t)pkt[off + 2] << 8 | pkt[off + 3];
-        if (clen < 4)
-            break;
-        if (pkt[off] == 0 && clen >= 16) /* DATA: 16-byte header, then user data */
-            payload += clen - 16;
-        off += (clen + 3) & ~(size_t)3;
-    }
-    if (!payload)
-        return;
-    /* the peer's SCTP port: destination of what we send, source of what we receive */
-    const uint8_t *pp = dir == 1 ? pkt + 2 : pkt;
-    uint16_t port = (uint16_t)(pp[0] << 8 | pp[1]);
-    pthread_mutex_lock(&trace_lock);
-    trace_bytes *p = traced_find(remote, port, 1);
-    if (p) {
-        if (dir == 1)
-            p->sent += payload;
-        else
-            p->received += payload;
-    }
-    pthread_mutex_unlock(&trace_lock);
-}
-
-/* One path as reported: from MPSCTP_PATH_STATS (full), else from SCTP_GET_PEER_ADDR_INFO
- * and the trace counts. */
-typedef struct path_rep {
-    struct mpsctp_pathstats ps; /* address, state, bytes; the rest only when full */
-    int full;
-} path_rep;
-
-typedef struct path_snap {
-    int n;
-    int stale;      /* the association ended after this read: bytes from the trace */
-    uint16_t port;  /* the peer's SCTP port (trace counts) */
-    path_rep p[MAX_PATHS];
-} path_snap;
-
-static const char *path_state_name(int32_t s)
-{
-    switch (s) {
-    case SCTP_ACTIVE: return "ACTIVE";
-    case SCTP_PF: return "PF";
-    case SCTP_INACTIVE: return "INACTIVE";
-    case SCTP_UNCONFIRMED: return "UNCONFIRMED";
-    default: return "UNKNOWN";
-    }
-}
-
-/* Reads every path of the association of sd into s. Returns 0, or -1 (errno) when the
- * association is gone: s is then left as it was but marked stale. */
-static int paths_get(int sd, path_snap *s)
-{
-    path_snap n;
-    memset(&n, 0, sizeof(n));
-    n.port = s->port;
-    for (uint32_t i = 0; i < MAX_PATHS; i++) {
-        struct mpsctp_pathstats ps;
-        socklen_t len = sizeof(ps);
-        memset(&ps, 0, sizeof(ps));
-        ps.ps_index = i;
-        if (mpsctp_getsockopt(sd, IPPROTO_SCTP, MPSCTP_PATH_STATS, &ps, &len) == 0) {
-            n.p[n.n].ps = ps;
-            n.p[n.n++].full = 1;
-            continue;
-        }
-        if (errno == ENOENT && i > 0) /* past the last path */
-            break;
-        if (errno != ENOPROTOOPT || i > 0) {
-            s->stale = 1;
-            return -1;
-        }
-        /* no MPSCTP_PATH_STATS in this stack: peer addresses, their state, traced bytes */
-        struct sockaddr *pa = NULL;
-        int np = mpsctp_getpaddrs(sd, 0, &pa);
-        if (np <= 0) {
-            s->stale = 1;
-            return -1;
-        }
-        struct sctp_prim prim;
-        socklen_t plen = sizeof(prim);
-        memset(&prim, 0, sizeof(prim));
-        if (mpsctp_getsockopt(sd, IPPROTO_SCTP, SCTP_PRIMARY_ADDR, &prim, &plen) < 0)
-            prim.ssp_addr.ss_family = AF_UNSPEC;
-        uint8_t *p = (uint8_t *)pa;
-        for (int k = 0; k < np && n.n < MAX_PATHS; k++) {
-            struct sockaddr *sa = (struct sockaddr *)p;
-            p += sa_len(sa);
-            path_rep *r = &n.p[n.n++];
-            memcpy(&r->ps.ps_address, sa, sa_len(sa));
-            r->ps.ps_index = (uint32_t)k;
-            r->ps.ps_primary = same_ip(sa, (struct sockaddr *)&prim.ssp_addr) ? 1u : 0u;
-            struct sctp_paddrinfo pi;
-            socklen_t ilen = sizeof(pi);
-            memset(&pi, 0, sizeof(pi));
-            memcpy(&pi.spinfo_address, sa, sa_len(sa));
-            r->ps.ps_state = mpsctp_getsockopt(sd, IPPROTO_SCTP, SCTP_GET_PEER_ADDR_INFO, &pi,
-                                               &ilen) == 0 ? pi.spinfo_state : -1;
-            r->ps.ps_srtt_ms = pi.spinfo_srtt;
-            r->ps.ps_rto_ms = pi.spinfo_rto;
-            r->ps.ps_cwnd = pi.spinfo_cwnd;
-        }
-        mpsctp_freepaddrs(pa);
-        break;
-    }
-    *s = n;
-    return 0;
-}
-
-/* Byte counts from the trace for paths without MPSCTP_PATH_STATS, and for all when the
- * association ended after the last read (the trace counts are exact at the end). */
-static void paths_fill_traced(path_snap *s)
-{
-    pthread_mutex_lock(&trace_lock);
-    for (int i = 0; i < s->n; i++) {
-        if (s->p[i].full && !s->stale)
-            continue;
-        trace_bytes *t = traced_find((struct sockaddr *)&s->p[i].ps.ps_address, s->port, 0);
-        s->p[i].ps.ps_bytes_sent = t ? t->sent : 0;
-        s->p[i].ps.ps_bytes_received = t ? t->received : 0;
-    }
-    pthread_mutex_unlock(&trace_lock);
-}
-
-/* "paths":[...] (JSON) or one line per path (text, with prefix). */
-static void paths_print(FILE *f, path_snap *s, const char *prefix)
-{
-    paths_fill_traced(s);
-    /* each path's share of the bytes sent and received (CMT: how the data was spread) */
-    uint64_t tot_sent = 0, tot_recv = 0;
-    for (int i = 0; i < s->n; i++) {
-        tot_sent += s->p[i].ps.ps_bytes_sent;
-        tot_recv += s->p[i].ps.ps_bytes_received;
-    }
-    if (o.json)
-        fprintf(f, "\"paths\":[");
-    for (int i = 0; i < s->n; i++) {
-        const struct mpsctp_pathstats *p = &s->p[i].ps;
-        char a[INET6_ADDRSTRLEN];
-        addr_str((const struct sockaddr *)&p->ps_address, a, sizeof(a));
-        if (!o.json) {
-            fprintf(f, "%spath %s%s: %s, %" PRIu64 " bytes sent, %" PRIu64 " received, srtt %u "
-                    "ms, rto %u ms, cwnd %u", prefix, a, p->ps_primary ? " (primary)" : "",
-                    path_state_name(p->ps_state), p->ps_bytes_sent, p->ps_bytes_received,
-                    p->ps_srtt_ms, p->ps_rto_ms, p->ps_cwnd);
-            if (s->p[i].full)
-                fprintf(f, ", %" PRIu64 " retransmitted, heartbeats %" PRIu64 " sent %" PRIu64
-                        " acked, %u state changes%s", p->ps_retransmissions,
-                        p->ps_heartbeats_sent, p->ps_heartbeat_acks, p->ps_state_changes,
-                        p->ps_data_path ? ", data path" : "");
-            if (tot_sent)
-                fprintf(f, ", %.1f%% of the bytes sent", 100.0 * (double)p->ps_bytes_sent /
-                        (double)tot_sent);
-            if (tot_recv)
-                fprintf(f, ", %.1f%% of the bytes received", 100.0 *
-                        (double)p->ps_bytes_received / (double)tot_recv);
-            fputc('\n', f);
-            continue;
-        }
-        fprintf(f, "%s{\"addr\":\"%s\",\"state\":\"%s\",\"primary\":%s,\"bytes_sent\":%" PRIu64
-                ",\"bytes_received\":%" PRIu64 ",\"srtt_ms\":%u,\"rto_ms\":%u,\"cwnd\":%u",
-                i ? "," : "", a, path_state_name(p->ps_state), p->ps_primary ? "true" : "false",
-                p->ps_bytes_sent, p->ps_bytes_received, p->ps_srtt_ms, p->ps_rto_ms, p->ps_cwnd);
-        fprintf(f, ",\"sent_share\":%.4f,\"received_share\":%.4f",
-                tot_sent ? (double)p->ps_bytes_sent / (double)tot_sent : 0.0,
-                tot_recv ? (double)p->ps_bytes_received / (double)tot_recv : 0.0);
-        if (s->p[i].full)
-            fprintf(f, ",\"data_path\":%s,\"retransmissions\":%" PRIu64 ",\"heartbeats_sent\":%"
-                    PRIu64 ",\"heartbeat_acks\":%" PRIu64 ",\"ssthresh\":%u,\"flight\":%u,"
-                    "\"error_count\":%u,\"state_changes\":%u",
-                    p->ps_data_path ? "true" : "false", p->ps_retransmissions,
-                    p->ps_heartbeats_sent, p->ps_heartbeat_acks, p->ps_ssthresh, p->ps_flight,
-                    p->ps_error_count, p->ps_state_changes);
-        fputc('}', f);
-    }
-    if (o.json)
-        fputc(']', f);
-}
-
-/* SCTP_PEER_ADDR_CHANGE notifications of one association, with their times. */
-typedef struct path_event {
-    double t, wall; /* seconds since the program started; CLOCK_REALTIME */
-    struct sockaddr_storage addr;
-    uint32_t state, error;
-} path_event;
-
-typedef struct path_log {
-    path_event *ev;
-    size_t n, cap;
-} path_log;
-
-static const char *addr_event_name(uint32_t s)
-{
-    static const char *const names[] = {"AVAILABLE", "UNREACHABLE", "REMOVED", "ADDED",
-                                        "MADE_PRIM", "CONFIRMED", "POTENTIALLY_FAILED"};
-    return s < sizeof(names) / sizeof(names[0]) ? names[s] : "UNKNOWN";
-}
-
-/* A notification: a path state change goes into the log (and, in text mode, out at
- * once, after who). Returns the notification type, 0 when it is too short. */
-static uint16_t on_notification(const uint8_t *buf, size_t n, path_log *log, const char *who)
-{
-    const union sctp_notification *nt = (const void *)buf;
-    if (n < sizeof(nt->sn_header))
-        return 0;
-    if (nt->sn_header.sn_type != SCTP_PEER_ADDR_CHANGE || n < sizeof(struct sctp_paddr_change))
-        return nt->sn_header.sn_type;
-    const struct sctp_paddr_change *pc = &nt->sn_paddr_change;
-    path_event e;
-    memset(&e, 0, sizeof(e));
-    e.t = now_s() - t_start;
-    e.wall = wall_s();
-    memcpy(&e.addr, &pc->spc_aaddr, sizeof(e.addr));
-    e.state = pc->spc_state;
-    e.error = pc->spc_error;
-    pthread_mutex_lock(&out_lock);
-    if (log->n == log->cap) {
-        size_t cap = log->cap ? log->cap * 2 : 16;
-        path_event *ne = realloc(log->ev, cap * sizeof(*ne));
-        if (ne) {
-            log->ev = ne;
-            log->cap = cap;
-        }
-    }
-    if (log->n < log->cap)
-        log->ev[log->n++] = e;
-    if (!o.json) {
-        char a[INET6_ADDRSTRLEN];
-        addr_str((struct sockaddr *)&e.addr, a, sizeof(a));
-        printf("%s %8.3f s: path %s %s", who, e.t, a, addr_event_name(e.state));
-        if (e.error)
-            printf(" (error %u)", e.error);
-        printf("\n");
-        fflush(stdout);
-    }
-    pthread_mutex_unlock(&out_lock);
-    return nt->sn_header.sn_type;
-}
-
-/* "path_events":[...] (JSON; the caller holds out_lock) */
-static void path_events_json(FILE *f, const path_log *log)
-{
-    fprintf(f, "\"path_events\":[");
-    for (size_t i = 0; i < log->n; i++) {
-        char a[INET6_ADDRSTRLEN];
-        addr_str((const struct sockaddr *)&log->ev[i].addr, a, sizeof(a));
-        fprintf(f, "%s{\"t\":%.6f,\"wall\":%.6f,\"addr\":\"%s\",\"state\":\"%s\","
-                "\"error_code\":%u}", i ? "," : "", log->ev[i].t, log->ev[i].wall, a,
-                addr_event_name(log->ev[i].state), log->ev[i].error);
-    }
-    fputc(']', f);
+    return on_notification(buf, n, log, who, now_s() - t_start, wall_s(), o.json, &out_lock);
 }
 
 /* One periodic report (--interval): bytes so far and every path. */
@@ -864,14 +556,14 @@ static void interval_report(const char *role, unsigned long assoc, uint64_t byte
             printf("\"assoc\":%lu,", assoc);
         printf("\"t\":%.6f,\"wall\":%.6f,\"bytes\":%" PRIu64 ",\"seconds\":%.6f,",
                t - t_start, wall_s(), bytes, t - since);
-        paths_print(stdout, s, "");
+        paths_print(stdout, s, "", o.json);
         printf("}\n");
     } else {
         printf("%s", role);
         if (assoc)
             printf(" %lu", assoc);
         printf(" %8.3f s: %" PRIu64 " bytes\n", t - t_start, bytes);
-        paths_print(stdout, s, "  ");
+        paths_print(stdout, s, "  ", o.json);
     }
     fflush(stdout);
     pthread_mutex_unlock(&out_lock);
@@ -1074,9 +766,7 @@ static int report_server(session *ss, const rxstate *x, double secs, const char 
                ss->peer_port);
         cmt_print(stdout, &ss->cmt);
         putchar(',');
-        path_events_json(stdout, &ss->log);
-        putchar(',');
-        paths_print(stdout, &ss->paths, "");
+        paths_json(stdout, &ss->log, &ss->paths);
         printf(",\"ok\":%s", ok ? "true" : "false");
         if (err || x->error[0]) {
             printf(",\"error\":");
@@ -1097,7 +787,7 @@ static int report_server(session *ss, const rxstate *x, double secs, const char 
         cmt_print(stdout, &ss->cmt);
         printf("%s%s%s%s\n", err ? ": FAILED: " : "", err ? err : "", x->error[0] ? ": " : "",
                x->error);
-        paths_print(stdout, &ss->paths, "  ");
+        paths_print(stdout, &ss->paths, "  ", o.json);
     }
     fflush(stdout);
     pthread_mutex_unlock(&out_lock);
@@ -1172,7 +862,7 @@ static int serve(session *ss)
             const union sctp_notification *nt = (const void *)buf;
             /* a path state change, or the peer's SHUTDOWN (all its data is in): a fresh
              * read of the paths, in case the association is gone by the end */
-            on_notification(buf, (size_t)n, &ss->log, ss->who);
+            notification(buf, (size_t)n, &ss->log, ss->who);
             paths_get(sd, &ss->paths);
             next_snap = now_s() + 0.25;
             if ((size_t)n >= sizeof(struct sctp_assoc_change) &&
@@ -1233,7 +923,7 @@ static void *session_main(void *arg)
         srv_failures++;
     pthread_cond_broadcast(&srv_cond);
     pthread_mutex_unlock(&srv_lock);
-    free(ss->log.ev);
+    path_log_free(&ss->log);
     free(ss);
     return NULL;
 }
@@ -1368,26 +1058,9 @@ static int run_server(void)
 
 static path_log client_log;     /* the association's path state changes */
 static path_snap client_paths;  /* its paths, as last read */
-static pthread_mutex_t snap_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_mutex_t snap_lock = PTHREAD_MUTEX_INITIALIZER; /* guards client_paths */
 static uint64_t client_sent;    /* bytes handed to the stack so far (__atomic) */
 static cmt_info client_cmt = {-1, -1}; /* the association's CMT settings */
-
-/* Reads the paths of sd into *shared (under snap_lock) when the association is there. */
-static void snap_update(int sd, path_snap *shared)
-{
-    pthread_mutex_lock(&snap_lock);
-    path_snap s = *shared;
-    pthread_mutex_unlock(&snap_lock);
-    if (paths_get(sd, &s) < 0) {
-        pthread_mutex_lock(&snap_lock);
-        shared->stale = 1;
-        pthread_mutex_unlock(&snap_lock);
-        return;
-    }
-    pthread_mutex_lock(&snap_lock);
-    *shared = s;
-    pthread_mutex_unlock(&snap_lock);
-}
 
 /* --interval reports of the client, from a thread of their own: a blocked send (a path
  * down, a closed window) must not stop them. */
@@ -1417,7 +1090,7 @@ static void *ticker_main(void *arg)
         }
         next += o.interval;
         pthread_mutex_unlock(&tk->lock);
-        snap_update(tk->sd, &client_paths);
+        paths_update(tk->sd, &client_paths, &snap_lock);
         pthread_mutex_lock(&snap_lock);
         path_snap s = client_paths;
         pthread_mutex_unlock(&snap_lock);
@@ -1470,7 +1143,7 @@ static void *echo_main(void *arg)
             break;
         }
         if (flags & MSG_NOTIFICATION) {
-            on_notification(buf, (size_t)n, &client_log, "client");
+            notification(buf, (size_t)n, &client_log, "client");
             continue;
         }
         pthread_mutex_lock(&echo_lock);
@@ -1505,9 +1178,7 @@ static int client_fail(const char *what, int e, uint64_t bytes, double secs)
                bytes, secs, secs > 0 ? (double)bytes * 8 / secs : 0.0);
         cmt_print(stdout, &client_cmt);
         putchar(',');
-        path_events_json(stdout, &client_log);
-        putchar(',');
-        paths_print(stdout, &client_paths, "");
+        paths_json(stdout, &client_log, &client_paths);
         printf(",\"ok\":false,\"error\":");
         json_str(stdout, msg);
         printf("}\n");
@@ -1515,7 +1186,7 @@ static int client_fail(const char *what, int e, uint64_t bytes, double secs)
     } else {
         fprintf(stderr, "mpsctp-perf client: %s\n", msg);
         if (client_paths.n)
-            paths_print(stderr, &client_paths, "  ");
+            paths_print(stderr, &client_paths, "  ", o.json);
     }
     fflush(stdout);
     return 1;
@@ -1577,7 +1248,7 @@ static int run_client(void)
     client_cmt = cmt_read(sd);
     /* the peer's addresses, in its order, for the per-path reports */
     client_paths.port = o.port;
-    snap_update(sd, &client_paths);
+    paths_update(sd, &client_paths, &snap_lock);
 
     uint8_t *buf = calloc(1, o.msg_size);
     if (!buf)
@@ -1680,7 +1351,7 @@ static int run_client(void)
             break;
         usleep(1000);
     }
-    snap_update(sd, &client_paths);
+    paths_update(sd, &client_paths, &snap_lock);
     pthread_mutex_lock(&echo_lock);
     er.sent_total = 0; /* let the echo reader stop */
     pthread_mutex_unlock(&echo_lock);
@@ -1702,7 +1373,7 @@ static int run_client(void)
                 if (n == 0)
                     break;
                 if (n > 0 && (flags & MSG_NOTIFICATION))
-                    on_notification(tmp, (size_t)n, &client_log, "client");
+                    notification(tmp, (size_t)n, &client_log, "client");
                 if (n < 0) {
                     if (errno == EINTR)
                         continue;
@@ -1753,9 +1424,7 @@ static int run_client(void)
                sent, secs, gbps, verified_json(verified));
         cmt_print(stdout, &client_cmt);
         putchar(',');
-        path_events_json(stdout, &client_log);
-        putchar(',');
-        paths_print(stdout, &client_paths, "");
+        paths_json(stdout, &client_log, &client_paths);
         printf(",\"messages\":%" PRIu64 ",\"echoed_bytes\":%" PRIu64 ",\"ok\":%s", g,
                er.x.bytes, verified == V_FAIL ? "false" : "true");
         if (err[0]) {
@@ -1769,7 +1438,7 @@ static int run_client(void)
                verified == V_OK ? "yes" : verified == V_FAIL ? "NO" : "no (pattern off)");
         cmt_print(stdout, &client_cmt);
         printf("%s%s\n", err[0] ? ": " : "", err);
-        paths_print(stdout, &client_paths, "  ");
+        paths_print(stdout, &client_paths, "  ", o.json);
     }
     pthread_mutex_unlock(&out_lock);
     fflush(stdout);
