@@ -17,7 +17,8 @@ if [ "${TESTBED:-0}" = 1 ]; then
              "namespace testbed), which this tree does not have yet" >&2
         exit 1
     fi
-    exec sh testbed/cmt_demo.sh "$@"
+    mkdir -p "$OUT"
+    exec bash testbed/cmt_demo.sh --perf "$BUILD/bin/mpsctp-perf" --plot "$OUT/demo-testbed.png" "$@"
 fi
 
 SIM=$BUILD/bin/mpsctp-sim
