@@ -120,6 +120,8 @@ typedef struct mpsctp_settings {
     uint8_t cmt_rtx_policy;       /* MPSCTP_RTX_*: where CMT retransmits (default CWND) */
     uint8_t sack_path;            /* MPSCTP_SACK_PATH_*: where SACKs go (default DATA) */
     uint8_t nr_sack;              /* 1: offer NR-SACK in INIT/INIT ACK (default 1) */
+    uint8_t path_select;          /* MPSCTP_PATHSEL_*: which path new data of a stream may
+                                     take while CMT is on (default RR) */
 } mpsctp_settings;
 
 /* SCTP_CMT_ON_OFF values (SPEC s3; the FreeBSD/usrsctp numbers). */
@@ -137,6 +139,12 @@ typedef struct mpsctp_settings {
  * with the largest ssthresh. With CMT off, RFC 9260 s6.4 applies (mpsctp_assoc_set_primary). */
 #define MPSCTP_RTX_CWND 0
 #define MPSCTP_RTX_SSTHRESH 1
+/* Path selection for new data while CMT is on (issue 6, SPEC s7 E6): round robin over
+ * the usable paths for every stream, or stream s only on the usable path number
+ * (s mod n), n = usable paths (in path-index order), so that a slow path holds up only
+ * its own streams. When a path fails, n shrinks and the streams are mapped again. */
+#define MPSCTP_PATHSEL_RR 0
+#define MPSCTP_PATHSEL_STREAM 1
 /* Where SACKs go: the path the latest DATA came from (RFC 9260 s6.4), the path new data
  * goes to (the primary while it is usable), or the usable path with the smallest SRTT. */
 #define MPSCTP_SACK_PATH_DATA 0
@@ -470,6 +478,9 @@ int mpsctp_assoc_set_rtx_policy(mpsctp_assoc *a, uint32_t policy);
 
 /* Sets where SACKs go (MPSCTP_SACK_PATH_*). Returns 0 or INVAL. */
 int mpsctp_assoc_set_sack_path(mpsctp_assoc *a, uint32_t policy);
+
+/* Sets the path selection policy for new data (MPSCTP_PATHSEL_*). Returns 0 or INVAL. */
+int mpsctp_assoc_set_path_select(mpsctp_assoc *a, uint32_t policy);
 
 /* Returns 1 when both ends support NR-SACK (negotiated in INIT/INIT ACK, chunk 0x10), 0
  * when not, INVAL for NULL. */

@@ -57,6 +57,14 @@ int mpsctp_assoc_set_sack_path(mpsctp_assoc *a, uint32_t policy)
     return 0;
 }
 
+int mpsctp_assoc_set_path_select(mpsctp_assoc *a, uint32_t policy)
+{
+    if (!a || policy > MPSCTP_PATHSEL_STREAM)
+        return MPSCTP_ERR_INVAL;
+    a->cfg.path_select = (uint8_t)policy;
+    return 0;
+}
+
 int mpsctp_assoc_nr_sack(const mpsctp_assoc *a)
 {
     return a ? a->nr_sack : MPSCTP_ERR_INVAL;

@@ -275,7 +275,7 @@ int ep_settings_apply(mpsctp_endpoint *ep, const mpsctp_settings *s)
         s->rto_min_ms > s->rto_max_ms || s->sack_freq == 0 || s->cmt > MPSCTP_CMT_MAX ||
         (s->cmt_bufsplit & ~(MPSCTP_BUFSPLIT_SENDER | MPSCTP_BUFSPLIT_RECEIVER)) ||
         s->cmt_rtx_policy > MPSCTP_RTX_SSTHRESH || s->sack_path > MPSCTP_SACK_PATH_MIN_RTT ||
-        s->nr_sack > 1)
+        s->nr_sack > 1 || s->path_select > MPSCTP_PATHSEL_STREAM)
         return MPSCTP_ERR_INVAL;
     ep->cfg = *s;
     if (ep->cfg.pd_point == 0 || ep->cfg.pd_point > ep->cfg.rcvbuf)
