@@ -26,7 +26,13 @@
  * Concurrent Multipath Transfer: --cmt MODE sets SCTP_CMT_ON_OFF (SPEC.md s3) on the
  * socket before connect/listen, so the association inherits it; --bufsplit sets
  * MPSCTP_CMT_BUFSPLIT. The reports name the association's mode and each path's share of
- * the bytes sent and received.
+ * the bytes sent and received. --path-select sets MPSCTP_PATH_SELECT (round robin, or
+ * stream s on path s mod n).
+ *
+ * Streams: the server counts bytes and messages per stream. --sqinfo-limit makes the
+ * client write message after message to stream s only while SCTP_SQINFO's
+ * sq_queued_on_stream[s] < sq_queue_limit / K (perf_streams.c), instead of round robin;
+ * with --interval the client samples SCTP_SQINFO at every tick.
  *
  * See docs/perf.md for every option, the output formats and exit statuses.
  */
@@ -52,6 +58,14 @@
 
 #include "perf_paths.h"
 #include "perf_pattern.h"
+#include "perf_streams.h"
+
+/* The path selection policy for new data while CMT is on (SPEC.md s5, issue 6): struct
+ * sctp_assoc_value, 0 round robin over the paths, 1 stream s only on usable path s mod n.
+ * Defined here as the documented interface while the header lacks it. */
+#ifndef MPSCTP_PATH_SELECT
+#define MPSCTP_PATH_SELECT 0x1305
+#endif
 
 #define DEFAULT_SCTP_PORT 5001
 /* without --msg-size: the association's fragmentation point (one DATA chunk per
@@ -91,6 +105,8 @@ typedef struct opts {
     uint64_t corrupt_at; /* test hook: flip a byte of message corrupt_at - 1 */
     int cmt;             /* --cmt: SCTP_CMT_ON_OFF value, -1: the stack's default */
     int bufsplit;        /* --bufsplit: MPSCTP_CMT_BUFSPLIT value, -1: the default */
+    int path_select;     /* --path-select: MPSCTP_PATH_SELECT value, -1: the default */
+    int sqinfo_limit;    /* --sqinfo-limit: the SQINFO-driven sender */
 } opts;
 
 static opts o;
@@ -104,11 +120,12 @@ static void usage(void)
             "  mpsctp-perf client --connect A[,A2..] [--port SCTPPORT] [--udp-port P]\n"
             "                     [--remote-udp-port R] [--bind A[,A2..]]\n"
             "                     (--bytes N | --time SECONDS) [--msg-size M] [--streams K]\n"
-            "                     [--unordered] [--echo] [--json] [--no-verify] [--interval S]\n"
+            "                     [--unordered] [--sqinfo-limit] [--echo] [--json] [--no-verify]\n"
+            "                     [--interval S]\n"
             "  both: [--rto-initial MS] [--rto-min MS] [--rto-max MS] [--max-retrans N]\n"
             "        [--path-max-retrans N] [--pf-max-retrans N] [--hb-interval MS]\n"
             "        [--sndbuf B] [--rcvbuf B] [--cmt off|cmt|rpv1|rpv2|mptcp|0..4]\n"
-            "        [--bufsplit none|sender|receiver|both]\n"
+            "        [--bufsplit none|sender|receiver|both] [--path-select rr|stream|0|1]\n"
             "defaults: UDP port 9899 (client: any free port), remote UDP port 9899, SCTP port\n"
             "5001, messages of one DATA chunk (1444 bytes at the default MTU), 1 stream; sizes take k/M/G (2^10/2^20/2^30)\n");
     exit(2);
@@ -143,6 +160,7 @@ static uint32_t parse_u32(const char *s, uint64_t max)
 
 static const char *const cmt_names[] = {"off", "cmt", "rpv1", "rpv2", "mptcp"};
 static const char *const bufsplit_names[] = {"none", "sender", "receiver", "both"};
+static const char *const path_select_names[] = {"rr", "stream"};
 #define NAMES_N(t) ((int)(sizeof(t) / sizeof((t)[0])))
 
 /* A name of names[0..n-1] or its index as a number; usage() when it is neither. */
@@ -225,6 +243,7 @@ static void parse(int argc, char **argv)
     o.remote_udp_port = MPSCTP_DEFAULT_UDP_PORT;
     o.cmt = -1;
     o.bufsplit = -1;
+    o.path_select = -1;
     if (argc < 2)
         usage();
     if (!strcmp(argv[1], "server"))
@@ -273,6 +292,8 @@ static void parse(int argc, char **argv)
             o.cmt = parse_name(ARG(), cmt_names, NAMES_N(cmt_names));
         } else if (!strcmp(a, "--bufsplit")) {
             o.bufsplit = parse_name(ARG(), bufsplit_names, NAMES_N(bufsplit_names));
+        } else if (!strcmp(a, "--path-select")) {
+            o.path_select = parse_name(ARG(), path_select_names, NAMES_N(path_select_names));
         } else if (o.server && !strcmp(a, "--once")) {
             o.once = 1;
         } else if (!strcmp(a, "--echo")) {
@@ -300,6 +321,8 @@ static void parse(int argc, char **argv)
             o.streams = parse_u32(ARG(), MAX_STREAMS);
         } else if (!o.server && !strcmp(a, "--unordered")) {
             o.unordered = 1;
+        } else if (!o.server && !strcmp(a, "--sqinfo-limit")) {
+            o.sqinfo_limit = 1;
         } else if (!o.server && !strcmp(a, "--corrupt-at")) {
             o.corrupt_at = parse_size(ARG());
         } else {
@@ -402,36 +425,41 @@ static int get_assoc_value(int sd, int opt)
 
 /* The association's CMT settings as the stack reports them (-1: it does not). */
 typedef struct cmt_info {
-    int mode, bufsplit;
+    int mode, bufsplit, path_select;
 } cmt_info;
 
 static cmt_info cmt_read(int sd)
 {
-    cmt_info c = {get_assoc_value(sd, SCTP_CMT_ON_OFF), get_assoc_value(sd, MPSCTP_CMT_BUFSPLIT)};
+    cmt_info c = {get_assoc_value(sd, SCTP_CMT_ON_OFF), get_assoc_value(sd, MPSCTP_CMT_BUFSPLIT),
+                  get_assoc_value(sd, MPSCTP_PATH_SELECT)};
     return c;
 }
 
-/* "cmt":"rpv2","bufsplit":"both" (JSON; null when the stack does not say) or
- * ", cmt rpv2, bufsplit both" (text; nothing for what the stack does not say). */
-static void cmt_print(FILE *f, const cmt_info *c)
+/* One setting: ,"key":"name" or ,"key":null (JSON; no comma when first), or
+ * ", key name" (text; nothing when the stack does not say). */
+static void setting_print(FILE *f, const char *key, int v, const char *const *names, int n,
+                          int first)
 {
     if (o.json) {
-        fprintf(f, "\"cmt\":");
-        if (c->mode >= 0)
-            fprintf(f, "\"%s\"", name_of(c->mode, cmt_names, NAMES_N(cmt_names)));
+        fprintf(f, "%s\"%s\":", first ? "" : ",", key);
+        if (v >= 0)
+            fprintf(f, "\"%s\"", name_of(v, names, n));
         else
             fprintf(f, "null");
-        fprintf(f, ",\"bufsplit\":");
-        if (c->bufsplit >= 0)
-            fprintf(f, "\"%s\"", name_of(c->bufsplit, bufsplit_names, NAMES_N(bufsplit_names)));
-        else
-            fprintf(f, "null");
-        return;
+    } else if (v >= 0) {
+        fprintf(f, ", %s %s", key, name_of(v, names, n));
     }
-    if (c->mode >= 0)
-        fprintf(f, ", cmt %s", name_of(c->mode, cmt_names, NAMES_N(cmt_names)));
-    if (c->bufsplit >= 0)
-        fprintf(f, ", bufsplit %s", name_of(c->bufsplit, bufsplit_names, NAMES_N(bufsplit_names)));
+}
+
+/* "cmt":"rpv2","bufsplit":"both","path_select":"rr" (JSON; null when the stack does not
+ * say) or ", cmt rpv2, bufsplit both, path_select rr" (text; nothing for what the stack
+ * does not say). */
+static void cmt_print(FILE *f, const cmt_info *c)
+{
+    setting_print(f, "cmt", c->mode, cmt_names, NAMES_N(cmt_names), 1);
+    setting_print(f, "bufsplit", c->bufsplit, bufsplit_names, NAMES_N(bufsplit_names), 0);
+    setting_print(f, "path_select", c->path_select, path_select_names,
+                  NAMES_N(path_select_names), 0);
 }
 
 /* Socket options both roles set: receive info, buffers, failure detection, CMT. */
@@ -514,6 +542,9 @@ static int set_common(int sd)
     if (o.bufsplit >= 0 &&
         set_assoc_value(sd, MPSCTP_CMT_BUFSPLIT, (uint32_t)o.bufsplit, "--bufsplit") < 0)
         return -1;
+    if (o.path_select >= 0 &&
+        set_assoc_value(sd, MPSCTP_PATH_SELECT, (uint32_t)o.path_select, "--path-select") < 0)
+        return -1;
     /* path state changes (logged) and the end of the peer's data (a last path report) */
     static const uint16_t evs[] = {SCTP_PEER_ADDR_CHANGE, SCTP_SHUTDOWN_EVENT};
     for (size_t i = 0; i < sizeof(evs) / sizeof(evs[0]); i++) {
@@ -546,7 +577,7 @@ static uint16_t notification(const uint8_t *buf, size_t n, path_log *log, const 
 
 /* One periodic report (--interval): bytes so far and every path. */
 static void interval_report(const char *role, unsigned long assoc, uint64_t bytes,
-                            double since, path_snap *s)
+                            double since, path_snap *s, const sq_snap *sq)
 {
     double t = now_s();
     pthread_mutex_lock(&out_lock);
@@ -557,6 +588,10 @@ static void interval_report(const char *role, unsigned long assoc, uint64_t byte
         printf("\"t\":%.6f,\"wall\":%.6f,\"bytes\":%" PRIu64 ",\"seconds\":%.6f,",
                t - t_start, wall_s(), bytes, t - since);
         paths_print(stdout, s, "", o.json);
+        if (sq) {
+            putchar(',');
+            sq_print(stdout, sq, sq->n, 1);
+        }
         printf("}\n");
     } else {
         printf("%s", role);
@@ -564,6 +599,11 @@ static void interval_report(const char *role, unsigned long assoc, uint64_t byte
             printf(" %lu", assoc);
         printf(" %8.3f s: %" PRIu64 " bytes\n", t - t_start, bytes);
         paths_print(stdout, s, "  ", o.json);
+        if (sq) {
+            printf("  ");
+            sq_print(stdout, sq, sq->n, 0);
+            putchar('\n');
+        }
     }
     fflush(stdout);
     pthread_mutex_unlock(&out_lock);
@@ -590,6 +630,7 @@ typedef struct rxstate {
     uint32_t nstreams_seen;
     /* message sizes: all but one (the last) are equal */
     uint64_t size_a, n_a, size_b, n_b;
+    stream_count streams;  /* bytes and messages per stream, verified or not */
     char error[200];
 } rxstate;
 
@@ -614,6 +655,7 @@ static void rx_free(rxstate *x)
     free(x->count);
     free(x->max_m);
     free(x->echo_buf);
+    streams_free(&x->streams);
 }
 
 static void rx_fail(rxstate *x, const char *fmt, ...)
@@ -662,6 +704,8 @@ static int rx_part(rxstate *x, const uint8_t *buf, size_t n, const struct sctp_r
     }
     x->off += n;
     x->bytes += n;
+    if (streams_add(&x->streams, x->sid, n, eor ? 1 : 0) < 0)
+        return -1;
     if (!eor)
         return 0;
     /* the message is complete */
@@ -766,6 +810,8 @@ static int report_server(session *ss, const rxstate *x, double secs, const char 
                ss->peer_port);
         cmt_print(stdout, &ss->cmt);
         putchar(',');
+        streams_print(stdout, &x->streams, secs, "", 1);
+        putchar(',');
         paths_json(stdout, &ss->log, &ss->paths);
         printf(",\"ok\":%s", ok ? "true" : "false");
         if (err || x->error[0]) {
@@ -787,6 +833,8 @@ static int report_server(session *ss, const rxstate *x, double secs, const char 
         cmt_print(stdout, &ss->cmt);
         printf("%s%s%s%s\n", err ? ": FAILED: " : "", err ? err : "", x->error[0] ? ": " : "",
                x->error);
+        if (x->streams.n > 1)
+            streams_print(stdout, &x->streams, secs, "  ", 0);
         paths_print(stdout, &ss->paths, "  ", o.json);
     }
     fflush(stdout);
@@ -834,7 +882,7 @@ static int serve(session *ss)
             if (now_s() >= next_report) {
                 next_report += o.interval;
                 paths_get(sd, &ss->paths);
-                interval_report("server", ss->id, x.bytes, t0, &ss->paths);
+                interval_report("server", ss->id, x.bytes, t0, &ss->paths, NULL);
             }
         }
         struct sctp_rcvinfo ri;
@@ -887,7 +935,7 @@ static int serve(session *ss)
         }
         if (rx_part(&x, buf, (size_t)n, itype == SCTP_RECVV_RCVINFO ? &ri : NULL,
                     (flags & MSG_EOR) != 0, o.echo) < 0) {
-            report_server(ss, &x, now_s() - t0, "out of memory (echo)", -1);
+            report_server(ss, &x, now_s() - t0, "out of memory", -1);
             ok = 0;
             break;
         }
@@ -1060,7 +1108,11 @@ static path_log client_log;     /* the association's path state changes */
 static path_snap client_paths;  /* its paths, as last read */
 static pthread_mutex_t snap_lock = PTHREAD_MUTEX_INITIALIZER; /* guards client_paths */
 static uint64_t client_sent;    /* bytes handed to the stack so far (__atomic) */
-static cmt_info client_cmt = {-1, -1}; /* the association's CMT settings */
+static cmt_info client_cmt = {-1, -1, -1}; /* the association's CMT settings */
+static stream_count client_streams; /* bytes and messages handed to the stack per stream */
+static sq_log client_sq;        /* SCTP_SQINFO at every --interval tick */
+static int client_sq_sampling;  /* 1: sampling, 0: no --interval, -1: no SCTP_SQINFO */
+static double client_deadline;  /* --time: when the sender stops */
 
 /* --interval reports of the client, from a thread of their own: a blocked send (a path
  * down, a closed window) must not stop them. */
@@ -1068,6 +1120,7 @@ typedef struct ticker {
     int sd;
     int stop;
     double since;
+    sq_snap sq;     /* SCTP_SQINFO reading (client_sq_sampling > 0) */
     pthread_mutex_t lock;
     pthread_cond_t cond;
 } ticker;
@@ -1094,8 +1147,13 @@ static void *ticker_main(void *arg)
         pthread_mutex_lock(&snap_lock);
         path_snap s = client_paths;
         pthread_mutex_unlock(&snap_lock);
+        const sq_snap *sq = NULL;
+        if (client_sq_sampling > 0 && sq_read(tk->sd, &tk->sq) == 0) {
+            sq_log_add(&client_sq, now_s() - tk->since, &tk->sq);
+            sq = &tk->sq;
+        }
         interval_report("client", 0, __atomic_load_n(&client_sent, __ATOMIC_RELAXED), tk->since,
-                        &s);
+                        &s, sq);
         pthread_mutex_lock(&tk->lock);
     }
     pthread_mutex_unlock(&tk->lock);
@@ -1192,6 +1250,18 @@ static int client_fail(const char *what, int e, uint64_t bytes, double secs)
     return 1;
 }
 
+/* --time: the sender's time is up (the SQINFO-driven sender stops waiting) */
+static int client_time_up(void)
+{
+    return !o.bytes && now_s() >= client_deadline;
+}
+
+static void client_free(void)
+{
+    streams_free(&client_streams);
+    sq_log_free(&client_sq);
+}
+
 static int run_client(void)
 {
     mpsctp_stack *st = make_stack(&o.bind, o.udp_port, count_trace);
@@ -1246,6 +1316,18 @@ static int run_client(void)
         o.msg_size = sst.sstat_fragmentation_point ? sst.sstat_fragmentation_point
                                                    : DEFAULT_MSG_SIZE;
     client_cmt = cmt_read(sd);
+    /* SCTP_SQINFO wants room for every outgoing stream of the association */
+    uint32_t nout = sst.sstat_outstrms > o.streams ? sst.sstat_outstrms : o.streams;
+    sq_sched sched;
+    memset(&sched, 0, sizeof(sched));
+    if (o.sqinfo_limit && sq_sched_init(&sched, sd, o.streams, nout) < 0) {
+        int e = errno;
+        fprintf(stderr, "mpsctp-perf: --sqinfo-limit: the stack refused SCTP_SQINFO (0x%x): %s%s\n",
+                (unsigned)SCTP_SQINFO, strerror(e),
+                e == ENOPROTOOPT ? " (this stack has no such socket option)" : "");
+        return client_fail("--sqinfo-limit: SCTP_SQINFO", e, 0, 0);
+    }
+    sq_log_init(&client_sq, nout);
     /* the peer's addresses, in its order, for the per-path reports */
     client_paths.port = o.port;
     paths_update(sd, &client_paths, &snap_lock);
@@ -1267,7 +1349,10 @@ static int run_client(void)
         return client_fail("memory", ENOMEM, 0, 0);
     if (pthread_create(&eth, NULL, echo_main, &er) == 0)
         echo = 1;
+    client_deadline = deadline;
     ticker tk = {.sd = sd, .since = t0};
+    if (o.interval > 0 && sq_init(&tk.sq, nout) == 0)
+        client_sq_sampling = sq_read(sd, &tk.sq) == 0 ? 1 : -1;
     pthread_mutex_init(&tk.lock, NULL);
     pthread_cond_init(&tk.cond, NULL);
     pthread_t tth;
@@ -1284,7 +1369,24 @@ static int run_client(void)
         } else if (now_s() >= deadline) {
             break;
         }
-        uint32_t s = (uint32_t)(g % o.streams), m = (uint32_t)(g / o.streams);
+        uint32_t s;
+        if (o.sqinfo_limit) {
+            /* the application behaviour of SPEC.md s7 E6: stream s only while its queue
+             * is below sq_queue_limit / K */
+            int r = sq_sched_pick(&sched, sd, 200, client_time_up);
+            if (r == -2)
+                break;
+            if (r < 0) {
+                fail_e = errno;
+                fail_what = "SCTP_SQINFO";
+                break;
+            }
+            s = (uint32_t)r;
+        } else {
+            s = (uint32_t)(g % o.streams);
+        }
+        /* message m of stream s: the stream's count so far (g / K in round robin) */
+        uint32_t m = s < client_streams.n ? (uint32_t)client_streams.messages[s] : 0;
         if (o.verify) {
             perf_fill(buf, len, s, m, 0);
             if (o.corrupt_at && g + 1 == o.corrupt_at)
@@ -1296,16 +1398,30 @@ static int run_client(void)
         si.snd_ppid = htonl(m);
         si.snd_flags = o.unordered ? SCTP_UNORDERED : 0;
         struct iovec iov = {buf, len};
-        ssize_t n = mpsctp_sendv(sd, &iov, 1, NULL, 0, &si, sizeof(si), SCTP_SENDV_SNDINFO, 0);
+        ssize_t n = mpsctp_sendv(sd, &iov, 1, NULL, 0, &si, sizeof(si), SCTP_SENDV_SNDINFO,
+                                 o.sqinfo_limit ? MSG_DONTWAIT : 0);
         if (n != (ssize_t)len) {
             if (n < 0 && errno == EINTR)
                 continue;
+            if (n < 0 && errno == EAGAIN && o.sqinfo_limit) {
+                /* below every share but the whole buffer is full: wait for acks */
+                struct timespec ts = {0, 200000};
+                nanosleep(&ts, NULL);
+                continue;
+            }
             fail_e = n < 0 ? errno : EIO;
             fail_what = "send";
             break;
         }
         sent += len;
         __atomic_store_n(&client_sent, sent, __ATOMIC_RELAXED);
+        if (streams_add(&client_streams, s, len, 1) < 0) {
+            fail_e = ENOMEM;
+            fail_what = "memory";
+            break;
+        }
+        if (o.sqinfo_limit)
+            sq_sched_wrote(&sched, s, len);
         g++;
         if (tty && (g & 63) == 0)
             progress(t0, sent, &next_progress);
@@ -1394,8 +1510,12 @@ static int run_client(void)
     }
     if (tty)
         fprintf(stderr, "\r%60s\r", "");
+    uint64_t sq_reads = sched.reads;
+    sq_sched_free(&sched);
+    sq_free(&tk.sq);
     if (fail_what) {
         int rc = client_fail(fail_what, fail_e, sent, secs);
+        client_free();
         mpsctp_close(sd);
         mpsctp_stack_free(st);
         return rc;
@@ -1425,8 +1545,15 @@ static int run_client(void)
         cmt_print(stdout, &client_cmt);
         putchar(',');
         paths_json(stdout, &client_log, &client_paths);
-        printf(",\"messages\":%" PRIu64 ",\"echoed_bytes\":%" PRIu64 ",\"ok\":%s", g,
-               er.x.bytes, verified == V_FAIL ? "false" : "true");
+        printf(",\"messages\":%" PRIu64 ",\"echoed_bytes\":%" PRIu64 ",", g, er.x.bytes);
+        streams_print(stdout, &client_streams, secs, "", 1);
+        printf(",\"sqinfo_limit\":%s,\"sqinfo_reads\":%" PRIu64 ",",
+               o.sqinfo_limit ? "true" : "false", sq_reads);
+        if (client_sq_sampling < 0)
+            printf("\"sqinfo_samples\":null");
+        else
+            sq_log_print(stdout, &client_sq, "", 1);
+        printf(",\"ok\":%s", verified == V_FAIL ? "false" : "true");
         if (err[0]) {
             printf(",\"error\":");
             json_str(stdout, err);
@@ -1437,13 +1564,18 @@ static int run_client(void)
                sent, secs, gbps / 1e6,
                verified == V_OK ? "yes" : verified == V_FAIL ? "NO" : "no (pattern off)");
         cmt_print(stdout, &client_cmt);
-        printf("%s%s\n", err[0] ? ": " : "", err);
+        printf("%s%s%s\n", o.sqinfo_limit ? ", SQINFO-driven sender" : "", err[0] ? ": " : "",
+               err);
+        if (o.streams > 1)
+            streams_print(stdout, &client_streams, secs, "  ", 0);
+        sq_log_print(stdout, &client_sq, "  ", 0);
         paths_print(stdout, &client_paths, "  ", o.json);
     }
     pthread_mutex_unlock(&out_lock);
     fflush(stdout);
     rx_free(&er.x);
     free(buf);
+    client_free();
     mpsctp_close(sd);
     mpsctp_stack_free(st);
     return verified == V_FAIL ? 1 : 0;
