@@ -47,25 +47,30 @@ void streams_free(stream_count *c)
 
 void streams_print(FILE *f, const stream_count *c, double secs, const char *prefix, int json)
 {
-    int first = 1;
-    if (json)
-        fprintf(f, "\"streams\":[");
+    if (json) {
+        /* arrays indexed by stream: keys of their own, so that the object's "bytes",
+         * "messages" and "goodput_bps" stay the only ones of those names */
+        static const char *const keys[] = {"stream_bytes", "stream_messages", "stream_goodput_bps"};
+        for (int k = 0; k < 3; k++) {
+            fprintf(f, "%s\"%s\":[", k ? "," : "", keys[k]);
+            for (uint32_t s = 0; s < c->n; s++) {
+                if (k == 2)
+                    fprintf(f, "%s%.0f", s ? "," : "",
+                            secs > 0 ? (double)c->bytes[s] * 8 / secs : 0.0);
+                else
+                    fprintf(f, "%s%" PRIu64, s ? "," : "", k ? c->messages[s] : c->bytes[s]);
+            }
+            fprintf(f, "]");
+        }
+        return;
+    }
     for (uint32_t s = 0; s < c->n; s++) {
         if (!c->bytes[s] && !c->messages[s])
             continue;
-        double g = secs > 0 ? (double)c->bytes[s] * 8 / secs : 0;
-        if (json)
-            fprintf(f, "%s{\"sid\":%" PRIu32 ",\"bytes\":%" PRIu64 ",\"messages\":%" PRIu64
-                       ",\"goodput_bps\":%.0f}",
-                    first ? "" : ",", s, c->bytes[s], c->messages[s], g);
-        else
-            fprintf(f, "%sstream %" PRIu32 ": %" PRIu64 " bytes, %" PRIu64
-                       " messages, %.2f Mbit/s\n",
-                    prefix, s, c->bytes[s], c->messages[s], g / 1e6);
-        first = 0;
+        fprintf(f, "%sstream %" PRIu32 ": %" PRIu64 " bytes, %" PRIu64 " messages, %.2f Mbit/s\n",
+                prefix, s, c->bytes[s], c->messages[s],
+                secs > 0 ? (double)c->bytes[s] * 8 / secs / 1e6 : 0.0);
     }
-    if (json)
-        fprintf(f, "]");
 }
 
 /* ---- SCTP_SQINFO -------------------------------------------------------------------- */
@@ -125,7 +130,7 @@ void sq_print(FILE *f, const sq_snap *s, uint32_t shown, int json)
 {
     uint32_t n = shown < s->n ? shown : s->n;
     if (json) {
-        fprintf(f, "\"sqinfo\":{\"limit\":%" PRIu32 ",\"total\":%" PRIu32 ",\"streams\":[",
+        fprintf(f, "\"sqinfo\":{\"limit\":%" PRIu32 ",\"total\":%" PRIu32 ",\"queued\":[",
                 s->limit, s->total);
         sq_entries(f, s->q, n, 1);
         fprintf(f, "]}");
@@ -184,7 +189,7 @@ void sq_log_print(FILE *f, sq_log *l, const char *prefix, int json)
     if (json) {
         fprintf(f, "\"sqinfo_samples\":[");
         for (size_t i = 0; i < l->n; i++) {
-            fprintf(f, "%s{\"t\":%.3f,\"limit\":%" PRIu32 ",\"total\":%" PRIu32 ",\"streams\":[",
+            fprintf(f, "%s{\"t\":%.3f,\"limit\":%" PRIu32 ",\"total\":%" PRIu32 ",\"queued\":[",
                     i ? "," : "", l->t[i], l->limit[i], l->total[i]);
             sq_entries(f, l->q + i * l->shown, l->shown, 1);
             fprintf(f, "]}");

@@ -21,9 +21,9 @@ typedef struct stream_count {
 int streams_add(stream_count *c, uint32_t sid, uint64_t bytes, uint64_t msgs);
 void streams_free(stream_count *c);
 
-/* "streams":[{"sid":S,"bytes":B,"messages":M,"goodput_bps":G},...] (json; streams that
- * carried nothing are left out), else one line per such stream after prefix; goodput is
- * bytes * 8 / secs. */
+/* "stream_bytes":[..],"stream_messages":[..],"stream_goodput_bps":[..] (json: arrays
+ * indexed by stream, 0..the highest stream seen), else one line per stream that carried
+ * anything, after prefix; goodput is bytes * 8 / secs. */
 void streams_print(FILE *f, const stream_count *c, double secs, const char *prefix, int json);
 
 /* One SCTP_SQINFO reading. */
@@ -41,7 +41,7 @@ void sq_free(sq_snap *s);
  * stack's: ENOPROTOOPT when it has no such option, EINVAL for too little room). */
 int sq_read(int sd, sq_snap *s);
 
-/* Writes s: "sqinfo":{"limit":L,"total":T,"streams":[q0,q1,..]} (json, only the first
+/* Writes s: "sqinfo":{"limit":L,"total":T,"queued":[q0,q1,..]} (json, only the first
  * shown streams entries) or "sqinfo T/L queued: s0 q0, s1 q1" (text). */
 void sq_print(FILE *f, const sq_snap *s, uint32_t shown, int json);
 
@@ -58,7 +58,7 @@ typedef struct sq_log {
 void sq_log_init(sq_log *l, uint32_t shown);
 /* Appends s taken at time t. 0, -1 out of memory (the sample is dropped). */
 int sq_log_add(sq_log *l, double t, const sq_snap *s);
-/* "sqinfo_samples":[{"t":..,"limit":..,"total":..,"streams":[..]},..] (json) or one
+/* "sqinfo_samples":[{"t":..,"limit":..,"total":..,"queued":[..]},..] (json) or one
  * summary line after prefix: samples, the largest total and the limit. */
 void sq_log_print(FILE *f, sq_log *l, const char *prefix, int json);
 void sq_log_free(sq_log *l);

@@ -291,6 +291,83 @@ cmt)
     expect "default bufsplit" "$(field bufsplit "$(cat "$TMP/c.out")")" both
     wait_server 0
     ;;
+sqinfo)
+    # SCTP_SQINFO and MPSCTP_PATH_SELECT through mpsctp-perf (issue 6): the flags' parsing,
+    # the SQINFO-driven sender, per-stream counts and the SQINFO samples.
+    command -v jq > /dev/null || fail "jq not found (scripts/install-deps.sh installs it)"
+    for bad in "--path-select 2" "--path-select mapped" "--path-select"; do
+        # shellcheck disable=SC2086
+        "$PERF" client --connect 127.0.0.1 --bytes 1k $bad > /dev/null 2>&1
+        expect "exit status of client $bad" "$?" 2
+    done
+    "$PERF" server --sqinfo-limit > /dev/null 2>&1
+    expect "exit status of server --sqinfo-limit (a client option)" "$?" 2
+    # 3 streams for 1 s, a send buffer of 128 KiB: stream s gets a message only while it
+    # holds less than 128 KiB / 3 (the client's SQINFO readings); samples every 10 ms
+    LIMIT=131072; K=3; MSG=1000
+    start_server --once --path-select stream
+    client c 1 --time 1 --streams $K --msg-size $MSG --sqinfo-limit --interval 0.01 \
+        --sndbuf $LIMIT --path-select stream
+    cl=$(jq -c 'select(.role == "client" and (.interval | not))' "$TMP/c.out")
+    sl=$(server_line 1)
+    expect "client exit status" "$CRC" 0
+    expect "client verified" "$(field verified "$cl")" true
+    expect "server verified" "$(field verified "$sl")" true
+    b=$(field bytes "$cl")
+    expect "server bytes = client bytes" "$(field bytes "$sl")" "$b"
+    expect "client path_select" "$(field path_select "$cl")" stream
+    expect "server path_select" "$(field path_select "$sl")" stream
+    expect "client sqinfo_limit" "$(field sqinfo_limit "$cl")" true
+    # per stream: every stream carried data, the streams add up to the total, and the
+    # server received on each stream what the client sent on it
+    expect "client streams" "$(printf '%s' "$cl" | jq '.stream_bytes | length')" $K
+    expect "client: sum of stream bytes" "$(printf '%s' "$cl" | jq '.stream_bytes | add')" "$b"
+    expect "server: sum of stream bytes" "$(printf '%s' "$sl" | jq '.stream_bytes | add')" "$b"
+    expect "server: sum of stream messages" \
+        "$(printf '%s' "$sl" | jq '.stream_messages | add')" "$(field messages "$sl")"
+    expect "per-stream bytes, client vs server" "$(printf '%s' "$cl" | jq -c .stream_bytes)" \
+        "$(printf '%s' "$sl" | jq -c .stream_bytes)"
+    printf '%s' "$sl" | jq -e '. as $o | [range(3)] | all($o.stream_bytes[.] > 0 and
+        (($o.stream_goodput_bps[.] - $o.stream_bytes[.] * 8 / $o.seconds) | fabs) < 1000)' \
+        > /dev/null || fail "server: a stream without bytes, or its goodput is not bytes * 8 / seconds"
+    reads=$(field sqinfo_reads "$cl")
+    [ "$reads" -gt 0 ] || fail "the SQINFO-driven sender read SCTP_SQINFO $reads times"
+    echo "ok: $reads SCTP_SQINFO readings by the sender"
+    # the samples: one per tick, each a snapshot with sum(per stream) == total <= limit;
+    # the limit is the send buffer; a stream never holds more than its share plus the one
+    # message written while it was below it; the queue was used (not always empty)
+    n=$(printf '%s' "$cl" | jq '.sqinfo_samples | length')
+    [ "$n" -ge 20 ] || fail "$n SQINFO samples in 1 s at 10 ms intervals"
+    ticks=$(jq -c 'select(.interval == true and .sqinfo != null)' "$TMP/c.out" | wc -l)
+    expect "interval lines with sqinfo" "$ticks" "$n"
+    printf '%s' "$cl" | jq -e --argjson l $LIMIT '.sqinfo_samples | all(.limit == $l)' > /dev/null ||
+        fail "sq_queue_limit is not the send buffer ($LIMIT)"
+    bad=$(printf '%s' "$cl" | jq -c '[.sqinfo_samples[] | select((.queued | add) != .total or .total > .limit)] | .[0]')
+    [ "$bad" = null ] || fail "sample with sum(per stream) != total or total > limit: $bad"
+    bad=$(printf '%s' "$cl" | jq -c --argjson k $K --argjson m $MSG \
+        '[.sqinfo_samples[] | . as $s | select(any($s.queued[]; . >= ($s.limit / $k | floor) + $m))] | .[0]')
+    [ "$bad" = null ] || fail "a stream above its share (limit / $K + one message): $bad"
+    printf '%s' "$cl" | jq -e '.sqinfo_samples | any(.total > 0)' > /dev/null ||
+        fail "the send queue was empty at every sample"
+    printf '%s' "$cl" | jq -e '.sqinfo_samples | all(.queued | length >= 3)' > /dev/null ||
+        fail "samples without an entry per stream"
+    echo "ok: $n samples, sum(per stream) == total <= $LIMIT, at most $(printf '%s' "$cl" | jq '[.sqinfo_samples[].total] | max') queued"
+    wait_server 0
+    # text form: per stream lines and the sample summary
+    start_server --once
+    "$PERF" client --connect 127.0.0.1 --port "$SPORT" --remote-udp-port "$SUDP" \
+        --udp-port $((BASE + 2)) --bytes 2M --streams 2 --sqinfo-limit --interval 0.01 \
+        > "$TMP/t.out" 2> "$TMP/t.err"
+    expect "text client exit status" "$?" 0
+    grep -q '^  stream 1: [0-9]* bytes, [0-9]* messages, [0-9.]* Mbit/s$' "$TMP/t.out" ||
+        fail "no per-stream line in the text output"
+    grep -q '^  sqinfo [0-9]*/[0-9]* queued: s0 [0-9]*, s1 [0-9]*' "$TMP/t.out" ||
+        fail "no sqinfo line at the interval reports"
+    grep -q '^  sqinfo: [0-9]* samples, at most [0-9]* of [0-9]* bytes queued$' "$TMP/t.out" ||
+        fail "no sqinfo summary line"
+    echo "ok: text output"
+    wait_server 0
+    ;;
 *)
     fail "unknown case $CASE"
     ;;
