@@ -107,6 +107,28 @@ smsg *sendq_pop(sendq *q)
     return NULL;
 }
 
+smsg *sendq_pop_if(sendq *q, int (*ok)(void *ctx, const smsg *head), void *ctx)
+{
+    for (uint32_t k = 0, n = q->rr_count; k < n; k++) {
+        uint16_t sid = q->rr[q->rr_head];
+        q->rr_head = (q->rr_head + 1) % q->nstreams;
+        q->rr_count--;
+        sstream *s = &q->streams[sid];
+        s->in_rr = 0;
+        if (!s->head)
+            continue;
+        if (!ok(ctx, s->head)) {
+            rr_add(q, sid); /* its turn comes again after the others */
+            continue;
+        }
+        smsg *m = unlink_head(q, s);
+        if (s->head)
+            rr_add(q, sid);
+        return m;
+    }
+    return NULL;
+}
+
 void sendq_release(sendq *q, uint16_t sid, uint32_t bytes)
 {
     sstream *s = &q->streams[sid];
