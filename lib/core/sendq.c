@@ -89,24 +89,6 @@ static smsg *unlink_head(sendq *q, sstream *s)
     return m;
 }
 
-smsg *sendq_pop(sendq *q)
-{
-    while (q->rr_count) {
-        uint16_t sid = q->rr[q->rr_head];
-        q->rr_head = (q->rr_head + 1) % q->nstreams;
-        q->rr_count--;
-        sstream *s = &q->streams[sid];
-        s->in_rr = 0;
-        if (!s->head)
-            continue;
-        smsg *m = unlink_head(q, s);
-        if (s->head)
-            rr_add(q, sid);
-        return m;
-    }
-    return NULL;
-}
-
 smsg *sendq_pop_if(sendq *q, int (*ok)(void *ctx, const smsg *head), void *ctx)
 {
     for (uint32_t k = 0, n = q->rr_count; k < n; k++) {
@@ -127,6 +109,18 @@ smsg *sendq_pop_if(sendq *q, int (*ok)(void *ctx, const smsg *head), void *ctx)
         return m;
     }
     return NULL;
+}
+
+static int take_any(void *ctx, const smsg *head)
+{
+    (void)ctx;
+    (void)head;
+    return 1;
+}
+
+smsg *sendq_pop(sendq *q)
+{
+    return sendq_pop_if(q, take_any, NULL);
 }
 
 void sendq_release(sendq *q, uint16_t sid, uint32_t bytes)
