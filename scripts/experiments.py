@@ -187,6 +187,15 @@ E6_VARIANTS = {
 E6_METRICS = ["cmt_mbps", "frac_sum", "path1_mbps", "path2_mbps", "even_streams_mbps",
               "odd_streams_mbps"]
 
+
+def e6_exp(paths, file, sum_mbit, csv_name):
+    """An E6 experiment: 2 and 4 streams (the swept parameter), the three variants."""
+    return dict(title="E6 stream-to-path mapping, %s; ordered, sndbuf = rcvbuf = 300 kB"
+                      % paths,
+                file=file, xlabel="streams", points=[2, 4], variants=E6_VARIANTS,
+                edit=lambda x: {}, flow_edit=lambda x: {"m": {"streams": str(x)}},
+                fig=e6_fig(sum_mbit), csv=csv_name, metrics=E6_METRICS)
+
 E5_VARIANTS = {
     "off": {"m": {"cmt": "off"}},
     "cmt-nosplit-sack": {"m": {"cmt": "cmt", "bufsplit": "none", "nrsack": "0"}},
@@ -230,18 +239,10 @@ EXPERIMENTS = {
                points=[0.1, 0.5, 1, 2, 5, 10], variants=E5_VARIANTS,
                edit=lambda x: {"P1": fmt_rate(x)}, fig=e5_fig, csv="e5.csv",
                metrics=["cmt_mbps", "path1_mbps", "path2_mbps", "sum_of_paths_mbps"]),
-    "e6bw": dict(title="E6 stream-to-path mapping, dissimilar bandwidth: P1 10 Mbit/s, "
-                       "P2 1 Mbit/s, 10 ms each; ordered, sndbuf = rcvbuf = 300 kB",
-                 file="e6-bandwidth.scn", xlabel="streams", points=[2, 4],
-                 variants=E6_VARIANTS, edit=lambda x: {},
-                 flow_edit=lambda x: {"m": {"streams": str(x)}},
-                 fig=e6_fig(11.0), csv="e6bw.csv", metrics=E6_METRICS),
-    "e6delay": dict(title="E6 stream-to-path mapping, dissimilar delay: P1 10 ms, P2 100 ms "
-                          "one way, 10 Mbit/s each; ordered, sndbuf = rcvbuf = 300 kB",
-                    file="e6-delay.scn", xlabel="streams", points=[2, 4],
-                    variants=E6_VARIANTS, edit=lambda x: {},
-                    flow_edit=lambda x: {"m": {"streams": str(x)}},
-                    fig=e6_fig(20.0), csv="e6delay.csv", metrics=E6_METRICS),
+    "e6bw": e6_exp("dissimilar bandwidth: P1 10 Mbit/s, P2 1 Mbit/s, 10 ms each",
+                   "e6-bandwidth.scn", 11.0, "e6bw.csv"),
+    "e6delay": e6_exp("dissimilar delay: P1 10 ms, P2 100 ms one way, 10 Mbit/s each",
+                      "e6-delay.scn", 20.0, "e6delay.csv"),
 }
 
 

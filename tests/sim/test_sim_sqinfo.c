@@ -25,27 +25,13 @@
 
 #include "scenario.h"
 #include "sim.h"
+#include "test_sim_util.h"
 
 #ifndef MPSCTP_SCENARIO_DIR
 #define MPSCTP_SCENARIO_DIR "scenarios"
 #endif
 
-#define T_MS 1000000ull
-#define T_S 1000000000ull
 #define MAX_STREAMS 64
-
-/* The seeds a case runs with: 1..n, or only MPSCTP_SIM_SEED. */
-static int seed_list(uint64_t *seeds, int n)
-{
-    const char *e = getenv("MPSCTP_SIM_SEED");
-    if (e && *e) {
-        seeds[0] = strtoull(e, NULL, 10);
-        return 1;
-    }
-    for (int i = 0; i < n; i++)
-        seeds[i] = (uint64_t)i + 1;
-    return n;
-}
 
 /* ---- the accounting property -------------------------------------------------------- */
 
@@ -196,7 +182,7 @@ static void test_sqinfo_invariant(void **state)
 {
     (void)state;
     uint64_t seeds[3];
-    int ns = seed_list(seeds, 2);
+    int ns = tsim_seed_list(seeds, 2);
     for (int i = 0; i < ns; i++)
         for (int unordered = 0; unordered < 2; unordered++)
             for (int mapping = 0; mapping < 2; mapping++)
@@ -244,7 +230,7 @@ static void test_e6_bandwidth(void **state)
 {
     (void)state;
     uint64_t seeds[2];
-    int ns = seed_list(seeds, 2);
+    int ns = tsim_seed_list(seeds, 2);
     for (int i = 0; i < ns; i++) {
         double rr = e6_run(seeds[i], 2, 0);
         double map = e6_run(seeds[i], 2, 1);
