@@ -448,6 +448,13 @@ int sim_scenario_flow_opt(const sim_config *c, sim_flow_cfg *f, const char *key,
         f->unordered = !strcmp(key, "unordered");
         return 0;
     }
+    if (!strcmp(key, "sqlimit")) {
+        /* sqlimit alone, sqlimit=1 or sqlimit=0 */
+        if (val && strcmp(val, "0") && strcmp(val, "1"))
+            return scn_errf(err, errlen, "bad sqlimit=%s (0 or 1)", val);
+        f->sqlimit = !val || val[0] == '1';
+        return 0;
+    }
     if (!strcmp(key, "saturated")) {
         if (val)
             return scn_errf(err, errlen, "'saturated' takes no value");
@@ -562,6 +569,14 @@ int sim_scenario_flow_opt(const sim_config *c, sim_flow_cfg *f, const char *key,
             return scn_errf(err, errlen, "bad sackpath=%s (data, primary or minrtt)", val);
         f->sack_path = (uint8_t)i;
         f->set |= SIM_FS_SACKPATH;
+    } else if (!strcmp(key, "pathsel")) {
+        /* rr, stream: the MPSCTP_PATHSEL_* values 0, 1. */
+        static const char *const names[] = {"rr", "stream"};
+        int i = scn_enum(val, names, 2);
+        if (i < 0)
+            return scn_errf(err, errlen, "bad pathsel=%s (rr or stream)", val);
+        f->path_select = (uint8_t)i;
+        f->set |= SIM_FS_PATHSEL;
     } else {
         return scn_errf(err, errlen, "unknown option '%s'", key);
     }

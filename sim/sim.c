@@ -40,6 +40,8 @@ void sim_flow_cfg_settings(const sim_flow_cfg *f, mpsctp_settings *st)
         st->cmt_rtx_policy = f->rtx_policy;
     if (f->set & SIM_FS_SACKPATH)
         st->sack_path = f->sack_path;
+    if (f->set & SIM_FS_PATHSEL)
+        st->path_select = f->path_select;
 }
 
 const char *sim_cmt_name(uint32_t mode)
@@ -70,10 +72,10 @@ int sim_flow_cfg_check(const sim_flow_cfg *f, char *err, size_t errlen)
     if (st.cmt > MPSCTP_CMT_MAX || st.cmt_bufsplit & ~(MPSCTP_BUFSPLIT_SENDER |
                                                         MPSCTP_BUFSPLIT_RECEIVER) ||
         st.nr_sack > 1 || st.cmt_rtx_policy > MPSCTP_RTX_SSTHRESH ||
-        st.sack_path > MPSCTP_SACK_PATH_MIN_RTT) {
+        st.sack_path > MPSCTP_SACK_PATH_MIN_RTT || st.path_select > MPSCTP_PATHSEL_STREAM) {
         snprintf(err, errlen, "CMT setting out of range (cmt %u, bufsplit %u, nrsack %u, "
-                 "rtx %u, sackpath %u)", st.cmt, st.cmt_bufsplit, st.nr_sack,
-                 st.cmt_rtx_policy, st.sack_path);
+                 "rtx %u, sackpath %u, pathsel %u)", st.cmt, st.cmt_bufsplit, st.nr_sack,
+                 st.cmt_rtx_policy, st.sack_path, st.path_select);
         return -1;
     }
     if ((f->set & SIM_FS_PF) && st.pf_max_retrans >= st.path_max_retrans) {
@@ -375,6 +377,8 @@ int sim_run_until(sim *s, uint64_t t)
         sim_evq_pop(&s->evq, &ev);
         s->now = ev.at;
         ev.fn(s, ev.obj, ev.arg);
+        if (s->step_hook)
+            s->step_hook(s->step_hook_user, s, s->now);
     }
     if (s->failed)
         return -1;
@@ -560,6 +564,12 @@ void sim_set_event_hook(sim *s, sim_event_hook fn, void *user)
 {
     s->ev_hook = fn;
     s->ev_hook_user = user;
+}
+
+void sim_set_step_hook(sim *s, sim_step_hook fn, void *user)
+{
+    s->step_hook = fn;
+    s->step_hook_user = user;
 }
 
 mpsctp_endpoint *sim_flow_endpoint(sim *s, size_t flow, int side)

@@ -80,7 +80,11 @@ enum {
     SIM_FS_NRSACK = 1u << 9,   /* nrsack: offer NR-SACK */
     SIM_FS_RTX = 1u << 10,     /* rtx: CMT retransmission policy (MPSCTP_RTX_*) */
     SIM_FS_SACKPATH = 1u << 11, /* sackpath: where SACKs go (MPSCTP_SACK_PATH_*) */
+    SIM_FS_PATHSEL = 1u << 12,  /* pathsel: path selection for new data (MPSCTP_PATHSEL_*) */
 };
+
+/* Streams whose figures (goodput, SQINFO samples) the metrics keep: the first ones. */
+#define SIM_STREAM_STATS_MAX 16
 
 typedef struct sim_flow_cfg {
     char name[SIM_NAME_MAX];
@@ -91,6 +95,11 @@ typedef struct sim_flow_cfg {
     uint32_t msg_size;           /* bytes per message (default SIM_DEFAULT_MSG) */
     int unordered;               /* 1: messages sent unordered */
     uint16_t streams;            /* messages spread round robin over this many streams */
+    int sqlimit;                 /* 1: SQINFO-driven source (issue 6, SPEC s7 E6): writes
+                                    to stream s only while the client's
+                                    sq_queued_on_stream[s] < sq_queue_limit / streams,
+                                    taking the streams with room in turn; 0: messages
+                                    strictly round robin over the streams (default) */
     uint32_t sndbuf, rcvbuf;     /* 0: core defaults */
     uint16_t mtu;                /* 0: core default */
     unsigned set;                /* SIM_FS_* bits: which of the settings below apply */
@@ -102,7 +111,9 @@ typedef struct sim_flow_cfg {
     uint8_t nr_sack;             /* 0/1 (SIM_FS_NRSACK) */
     uint8_t rtx_policy;          /* MPSCTP_RTX_* (SIM_FS_RTX) */
     uint8_t sack_path;           /* MPSCTP_SACK_PATH_* (SIM_FS_SACKPATH) */
-    uint64_t sample_ns;          /* per-path byte samples every this long (0: none) */
+    uint8_t path_select;         /* MPSCTP_PATHSEL_* (SIM_FS_PATHSEL) */
+    uint64_t sample_ns;          /* per-path byte and SQINFO samples every this long
+                                    (0: none) */
 } sim_flow_cfg;
 
 typedef enum sim_event_kind {
@@ -227,6 +238,13 @@ void sim_set_packet_filter(sim *s, sim_packet_filter fn, void *user);
 /* Installs (or removes, with fn NULL) the event hook. */
 void sim_set_event_hook(sim *s, sim_event_hook fn, void *user);
 
+/* Called after every simulator event (packet arrival, timer, link or flow event,
+ * sample, ...) has run, with the virtual time of that event. */
+typedef void (*sim_step_hook)(void *user, sim *s, uint64_t now);
+
+/* Installs (or removes, with fn NULL) the step hook. */
+void sim_set_step_hook(sim *s, sim_step_hook fn, void *user);
+
 /* Delivers a crafted packet to side `side` of flow `flow` at time at (>= now), as if
  * it came from `from` and arrived on `to`; NULL addresses default to path 0's peer and
  * local address. Returns 0, or -1 on a bad index or out of memory. */
@@ -318,10 +336,15 @@ uint64_t sim_flow_event_find(const sim *s, size_t flow, uint64_t from,
                              sim_flow_event_kind kind, int side, uint32_t path,
                              uint32_t state);
 
-/* One sample of a flow's per-path byte counters (sim_flow_cfg.sample_ns). */
+/* One sample of a flow's per-path byte counters and of the client's sender queue
+ * (sim_flow_cfg.sample_ns). */
 typedef struct sim_path_sample {
     uint64_t t;
     uint64_t bytes_sent[SIM_MAX_PATHS]; /* the client's mpsctp_path_info.bytes_sent */
+    int sq_valid;                       /* the client's association existed */
+    uint32_t sq_limit, sq_total;        /* mpsctp_assoc_sndqueue_info */
+    uint32_t sq_stream[SIM_STREAM_STATS_MAX]; /* queued on streams 0.. (the first
+                                                 min(streams, SIM_STREAM_STATS_MAX)) */
 } sim_path_sample;
 
 /* Sets *smp to a flow's samples (valid until the next sample or sim_free) and returns
@@ -353,6 +376,12 @@ typedef struct sim_flow_metrics {
     mpsctp_state client_state, server_state;
     uint32_t npaths;
     sim_path_metrics paths[SIM_MAX_PATHS];
+    uint32_t path_select;       /* MPSCTP_PATHSEL_* the flow set (default RR) */
+    int sqlimit;                /* the SQINFO-driven source (sim_flow_cfg.sqlimit) */
+    uint32_t nstreams;          /* streams used (sim_flow_cfg.streams) */
+    uint64_t stream_bytes[SIM_STREAM_STATS_MAX];   /* bytes the server read per stream */
+    double stream_goodput_bps[SIM_STREAM_STATS_MAX]; /* ... per second of the measured
+                                                        interval (as goodput_bps) */
     char error[192];            /* first problem found, "" when none */
 } sim_flow_metrics;
 

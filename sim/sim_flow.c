@@ -93,7 +93,13 @@ int sim_flow_setup(sim *s, sim_flow *f, char *err, size_t errlen)
     f->rbuf_cap = FLOW_RBUF;
     f->rbuf = malloc(f->rbuf_cap);
     f->rs = calloc(f->cfg.streams, sizeof(*f->rs));
-    if (!f->sbuf || !f->rbuf || !f->rs) {
+    if (f->cfg.sqlimit) {
+        f->snext = calloc(f->cfg.streams, sizeof(*f->snext));
+        if (f->snext)
+            for (uint32_t i = 0; i < f->cfg.streams; i++)
+                f->snext[i] = i;
+    }
+    if (!f->sbuf || !f->rbuf || !f->rs || (f->cfg.sqlimit && !f->snext)) {
         snprintf(err, errlen, "out of memory");
         return -1;
     }
@@ -157,6 +163,11 @@ void sim_flow_teardown(sim *s, sim_flow *f)
     free(f->sbuf);
     free(f->rbuf);
     free(f->rs);
+    free(f->snext);
+    free(f->sq_buf);
+    f->snext = NULL;
+    f->sq_buf = NULL;
+    f->sq_cap = 0;
     free(f->got);
     free(f->failed);
     free(f->unsent);
@@ -212,7 +223,7 @@ static void flow_piece(sim *s, sim_flow *f, const mpsctp_rcvinfo *info, const ui
                        info->sid, k);
         return;
     }
-    if (idx >= f->next_msg) {
+    if (!sim_flow_msg_queued(f, idx)) {
         flow_corruptf(f, "message %" PRIu64 " arrived but was never sent", idx);
         return;
     }
@@ -262,6 +273,7 @@ static void flow_piece(sim *s, sim_flow *f, const mpsctp_rcvinfo *info, const ui
         return;
     }
     rs->off += n;
+    rs->bytes += n;
     if (n > 0) {
         uint64_t from = f->last_delivery > f->outstanding_since ? f->last_delivery
                                                                  : f->outstanding_since;
@@ -318,40 +330,82 @@ static void side_read(sim *s, sim_side *sd)
 
 /* ---- sender -------------------------------------------------------------------- */
 
+/* Queues message i on stream i mod streams. Returns 0 when the send was accepted, 1
+ * when the association takes nothing now (buffer full, not established), -1 on an
+ * error (recorded; the source stops). */
+static int flow_queue_msg(sim *s, sim_flow *f, mpsctp_assoc *a, uint64_t i)
+{
+    size_t len = flow_msg_len(f, i);
+    if (f->sbuf_idx != i) {
+        sim_payload_fill(f->seed, i, 0, f->sbuf, len);
+        f->sbuf_idx = i;
+    }
+    mpsctp_sndinfo info = {
+        .sid = (uint16_t)(i % f->cfg.streams),
+        .flags = f->cfg.unordered ? MPSCTP_UNORDERED : 0,
+        .ppid = (uint32_t)i,
+        .context = (uint32_t)i,
+    };
+    int r = mpsctp_assoc_send(a, f->sbuf, len, &info, s->now);
+    if (r == MPSCTP_ERR_WOULDBLOCK || r == MPSCTP_ERR_STATE)
+        return 1;
+    if (r < 0) {
+        sim_flow_failf(f, "mpsctp_assoc_send(message %" PRIu64 ", %zu bytes): %s", i, len,
+                       mpsctp_strerror(r));
+        f->source_on = 0;
+        return -1;
+    }
+    if (f->bytes_queued == f->bytes_delivered)
+        f->outstanding_since = s->now;
+    f->bytes_queued += len;
+    f->msgs_queued++;
+    return 0;
+}
+
+/* The SQINFO-driven source (issue 6; SPEC s4, s7 E6): a message goes to stream s only
+ * while the client's sq_queued_on_stream[s] < sq_queue_limit / streams, read afresh
+ * before every send; the streams with room take turns, one message each. */
+static void side_refill_sqlimit(sim *s, sim_flow *f, mpsctp_assoc *a)
+{
+    uint32_t k = f->cfg.streams;
+    while (s->now < s->end) {
+        uint32_t limit, total, n;
+        if (sim_flow_sqinfo(f, &limit, &total, &n) < 0)
+            return;
+        uint32_t share = limit / k;
+        uint32_t st = k;
+        for (uint32_t j = 0; j < k; j++) {
+            uint32_t c = (f->sq_turn + j) % k;
+            if (f->snext[c] < f->total_msgs && c < n && f->sq_buf[c] < share) {
+                st = c;
+                break;
+            }
+        }
+        if (st == k)
+            return;
+        uint64_t i = f->snext[st];
+        if (flow_queue_msg(s, f, a, i) != 0)
+            return;
+        f->sq_turn = (st + 1) % k;
+        f->snext[st] += k;
+        if (i + 1 > f->next_msg)
+            f->next_msg = i + 1;
+    }
+}
+
 static void side_refill(sim *s, sim_side *sd)
 {
     sim_flow *f = sd->f;
     mpsctp_assoc *a = sd->assoc;
     if (!a || !f->source_on || f->shutdown_done)
         return;
-    while (f->next_msg < f->total_msgs && s->now < s->end) {
-        uint64_t i = f->next_msg;
-        size_t len = flow_msg_len(f, i);
-        if (f->sbuf_idx != i) {
-            sim_payload_fill(f->seed, i, 0, f->sbuf, len);
-            f->sbuf_idx = i;
-        }
-        mpsctp_sndinfo info = {
-            .sid = (uint16_t)(i % f->cfg.streams),
-            .flags = f->cfg.unordered ? MPSCTP_UNORDERED : 0,
-            .ppid = (uint32_t)i,
-            .context = (uint32_t)i,
-        };
-        int r = mpsctp_assoc_send(a, f->sbuf, len, &info, s->now);
-        if (r == MPSCTP_ERR_WOULDBLOCK || r == MPSCTP_ERR_STATE)
-            break;
-        if (r < 0) {
-            sim_flow_failf(f, "mpsctp_assoc_send(message %" PRIu64 ", %zu bytes): %s", i, len,
-                           mpsctp_strerror(r));
-            f->source_on = 0;
-            break;
-        }
-        if (f->bytes_queued == f->bytes_delivered)
-            f->outstanding_since = s->now;
-        f->bytes_queued += len;
-        f->next_msg++;
-    }
-    if (f->cfg.bytes && f->next_msg == f->total_msgs &&
+    if (f->cfg.sqlimit)
+        side_refill_sqlimit(s, f, a);
+    else
+        while (f->next_msg < f->total_msgs && s->now < s->end &&
+               flow_queue_msg(s, f, a, f->next_msg) == 0)
+            f->next_msg++;
+    if (f->cfg.bytes && f->msgs_queued == f->total_msgs &&
         mpsctp_assoc_state(a) == MPSCTP_ESTABLISHED) {
         int r = mpsctp_assoc_shutdown(a, s->now);
         if (r == 0)
@@ -457,7 +511,7 @@ static void flow_send_failed(sim *s, sim_flow *f, const mpsctp_event *ev)
 {
     uint64_t idx = ev->context;
     f->send_failed++;
-    if (idx >= f->next_msg) {
+    if (!sim_flow_msg_queued(f, idx)) {
         sim_flow_failf(f, "send failed for message %u, which was never queued", ev->context);
         return;
     }

@@ -151,6 +151,33 @@ void sim_flow_note_data(sim *s, sim_flow *f, const sim_pkt *p)
     }
 }
 
+/* ---- sender queue ---------------------------------------------------------------- */
+
+int sim_flow_sqinfo(sim_flow *f, uint32_t *limit, uint32_t *total, uint32_t *nstreams)
+{
+    mpsctp_assoc *a = f->side[SIM_CLIENT].assoc;
+    if (!a)
+        return -1;
+    if (!f->sq_buf) { /* a NULL array asks for no per-stream counts */
+        f->sq_buf = malloc(SIM_STREAM_STATS_MAX * sizeof(*f->sq_buf));
+        if (!f->sq_buf)
+            return -1;
+        f->sq_cap = SIM_STREAM_STATS_MAX;
+    }
+    for (;;) {
+        int r = mpsctp_assoc_sndqueue_info(a, limit, total, f->sq_buf, f->sq_cap, nstreams);
+        if (r == 0)
+            return 0;
+        if (r != MPSCTP_ERR_NOBUFS || *nstreams <= f->sq_cap)
+            return -1;
+        uint32_t *n = realloc(f->sq_buf, *nstreams * sizeof(*n));
+        if (!n)
+            return -1;
+        f->sq_buf = n;
+        f->sq_cap = *nstreams;
+    }
+}
+
 /* ---- samples ----------------------------------------------------------------------- */
 
 size_t sim_flow_samples(const sim *s, size_t flow, const sim_path_sample **smp)
@@ -186,6 +213,12 @@ void sim_flow_sample_ev(void *ctx, void *obj, uint64_t arg)
         if (mpsctp_assoc_path_info(a, p, &pi) == 0)
             x->bytes_sent[p] = pi.bytes_sent;
     }
+    uint32_t n;
+    if (a && sim_flow_sqinfo(f, &x->sq_limit, &x->sq_total, &n) == 0) {
+        x->sq_valid = 1;
+        for (uint32_t k = 0; k < n && k < f->cfg.streams && k < SIM_STREAM_STATS_MAX; k++)
+            x->sq_stream[k] = f->sq_buf[k];
+    }
     int over = f->cfg.bytes ? f->finished : 0;
     if (!over && s->now + f->cfg.sample_ns <= s->end)
         sim_schedule(s, s->now + f->cfg.sample_ns, sim_flow_sample_ev, f, 0);
@@ -199,12 +232,16 @@ void sim_flow_warmup(sim *s, sim_flow *f)
     f->warm_delivered = f->bytes_delivered;
     for (uint32_t p = 0; p < f->cfg.npaths; p++)
         f->warm_new[p] = f->new_data[p];
+    for (uint32_t k = 0; k < f->cfg.streams; k++)
+        f->rs[k].warm_bytes = f->rs[k].bytes;
 }
 
 /* Counts queued messages neither delivered nor failed, and unsent failures delivered. */
 static void flow_accounting(const sim_flow *f, sim_flow_metrics *m)
 {
     for (uint64_t i = 0; i < f->next_msg; i++) {
+        if (!sim_flow_msg_queued(f, i))
+            continue;
         int got = sim_bitmap_test(f->got, f->got_cap, i);
         int failed = sim_bitmap_test(f->failed, f->failed_cap, i);
         if (!got && !failed)
@@ -259,6 +296,16 @@ int sim_flow_metrics_get(sim *s, size_t flow, sim_flow_metrics *m)
     for (uint32_t p = 0; dur && p < f->cfg.npaths; p++)
         m->paths[p].goodput_bps =
             (double)(f->new_data[p] - (pbase ? pbase[p] : 0)) * 8.0 / m->duration_s;
+    m->path_select = (f->cfg.set & SIM_FS_PATHSEL) ? f->cfg.path_select : MPSCTP_PATHSEL_RR;
+    m->sqlimit = f->cfg.sqlimit;
+    m->nstreams = f->cfg.streams;
+    for (uint32_t k = 0; k < f->cfg.streams && k < SIM_STREAM_STATS_MAX; k++) {
+        m->stream_bytes[k] = f->rs[k].bytes;
+        if (dur)
+            m->stream_goodput_bps[k] =
+                (double)(f->rs[k].bytes - (pbase ? f->rs[k].warm_bytes : 0)) * 8.0 /
+                m->duration_s;
+    }
     uint64_t stall = f->max_stall;
     if (f->bytes_queued > f->bytes_delivered) {
         uint64_t from = f->last_delivery > f->outstanding_since ? f->last_delivery

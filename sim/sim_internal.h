@@ -40,6 +40,8 @@ typedef struct sim_rstream {
     uint64_t idx;      /* its index */
     uint64_t off;      /* bytes of it read so far */
     int64_t last;      /* index of the last whole message (-1: none) */
+    uint64_t bytes;    /* bytes of the stream read */
+    uint64_t warm_bytes; /* ... at the end of the warm-up */
 } sim_rstream;
 
 struct sim_flow {
@@ -51,7 +53,15 @@ struct sim_flow {
     int source_on;
     /* sender */
     uint64_t total_msgs;   /* fixed transfer: number of messages; else UINT64_MAX */
-    uint64_t next_msg;     /* index of the next message to queue */
+    uint64_t next_msg;     /* index of the next message to queue (round robin source);
+                              with sqlimit one past the highest index queued */
+    uint64_t msgs_queued;  /* messages the client's send accepted */
+    /* SQINFO-driven source (cfg.sqlimit): message n of stream s has index n*K + s, so
+     * that the receiver's stream and order checks are the same as round robin's */
+    uint64_t *snext;       /* [stream]: index of the stream's next message */
+    uint32_t sq_turn;      /* stream to try first at the next refill */
+    uint32_t *sq_buf;      /* per-stream counts read with mpsctp_assoc_sndqueue_info */
+    uint32_t sq_cap;       /* entries of sq_buf */
     uint8_t *sbuf;         /* holds message sbuf_idx */
     uint64_t sbuf_idx;
     uint64_t bytes_queued;
@@ -112,10 +122,25 @@ struct sim {
     void *filter_user;
     sim_event_hook ev_hook;
     void *ev_hook_user;
+    sim_step_hook step_hook;
+    void *step_hook_user;
     char err[192];
     int failed;
     int warm_taken;          /* the warm-up has ended (sim_warmup_ev ran) */
 };
+
+/* Returns 1 when message idx of flow f has been queued by the client's source. */
+static inline int sim_flow_msg_queued(const sim_flow *f, uint64_t idx)
+{
+    if (!f->cfg.sqlimit)
+        return idx < f->next_msg;
+    return idx < f->snext[idx % f->cfg.streams];
+}
+
+/* Reads the client's sender queue (mpsctp_assoc_sndqueue_info) into *limit, *total and
+ * f->sq_buf (grown to the association's outgoing streams), *nstreams their number.
+ * Returns 0, or -1 when there is no association or memory runs out. */
+int sim_flow_sqinfo(sim_flow *f, uint32_t *limit, uint32_t *total, uint32_t *nstreams);
 
 /* Records a flow's counters at the end of the warm-up. */
 void sim_flow_warmup(sim *s, sim_flow *f);

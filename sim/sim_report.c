@@ -86,6 +86,28 @@ static void report_json_paths(sim *s, size_t i, const sim_flow_metrics *m, FILE 
             fputc(']', out);
         }
         fputc(']', out);
+        uint32_t k = m->nstreams < SIM_STREAM_STATS_MAX ? m->nstreams : SIM_STREAM_STATS_MAX;
+        fputs(",\"sqinfo_samples\":[", out);
+        int first = 1;
+        for (size_t j = 0; j < ns; j++) {
+            if (!smp[j].sq_valid)
+                continue;
+            fprintf(out, "%s[%.6f,%u,%u", first ? "" : ",", (double)smp[j].t / 1e9,
+                    smp[j].sq_limit, smp[j].sq_total);
+            first = 0;
+            for (uint32_t q = 0; q < k; q++)
+                fprintf(out, ",%u", smp[j].sq_stream[q]);
+            fputc(']', out);
+        }
+        fputc(']', out);
+    }
+    if (m->nstreams > 1) {
+        uint32_t k = m->nstreams < SIM_STREAM_STATS_MAX ? m->nstreams : SIM_STREAM_STATS_MAX;
+        fputs(",\"streams\":[", out);
+        for (uint32_t q = 0; q < k; q++)
+            fprintf(out, "%s{\"bytes_delivered\":%" PRIu64 ",\"goodput_bps\":%.0f}",
+                    q ? "," : "", m->stream_bytes[q], m->stream_goodput_bps[q]);
+        fputc(']', out);
     }
 }
 
@@ -119,6 +141,9 @@ int sim_report_json(sim *s, FILE *out)
         fputs(",\"cmt\":", out);
         report_json_str(out, sim_cmt_name(m.cmt));
         fprintf(out, ",\"nr_sack\":%s", m.nr_sack ? "true" : "false");
+        fprintf(out, ",\"pathsel\":\"%s\",\"sqlimit\":%s",
+                m.path_select == MPSCTP_PATHSEL_STREAM ? "stream" : "rr",
+                m.sqlimit ? "true" : "false");
         fprintf(out, ",\"intact\":%s,\"send_failed\":%" PRIu64
                 ",\"send_failed_unsent\":%" PRIu64, m.intact ? "true" : "false",
                 m.send_failed, m.send_failed_unsent);
@@ -152,6 +177,20 @@ int sim_report_json(sim *s, FILE *out)
     return failed;
 }
 
+/* Prints the per-stream goodput line of a flow with several streams. */
+static void report_table_streams(const sim_flow_metrics *m, FILE *out)
+{
+    if (m->nstreams > 1) {
+        uint32_t k = m->nstreams < SIM_STREAM_STATS_MAX ? m->nstreams : SIM_STREAM_STATS_MAX;
+        fprintf(out, "  streams (pathsel %s%s), Mbit/s:",
+                m->path_select == MPSCTP_PATHSEL_STREAM ? "stream" : "rr",
+                m->sqlimit ? ", SQINFO-driven source" : "");
+        for (uint32_t q = 0; q < k; q++)
+            fprintf(out, " %u: %.3f", q, m->stream_goodput_bps[q] / 1e6);
+        fputc('\n', out);
+    }
+}
+
 /* Prints a multi-homed flow's per-path lines and its event log. */
 static void report_table_paths(sim *s, size_t i, const sim_flow_metrics *m, FILE *out)
 {
@@ -166,6 +205,7 @@ static void report_table_paths(sim *s, size_t i, const sim_flow_metrics *m, FILE
                 x->primary ? " primary" : "", x->data_path ? " data" : "",
                 x->active ? "" : " INACTIVE", x->pf ? " PF" : "");
     }
+    report_table_streams(m, out);
     if (m->send_failed)
         fprintf(out, "  send failures: %" PRIu64 " messages (%" PRIu64 " never sent)\n",
                 m->send_failed, m->send_failed_unsent);
@@ -201,6 +241,8 @@ int sim_report_table(sim *s, FILE *out)
             fprintf(out, "  %s: %s\n", m.name, m.error);
         if (m.npaths > 1 || m.send_failed)
             report_table_paths(s, i, &m, out);
+        else
+            report_table_streams(&m, out);
     }
     fprintf(out, "\n%-12s %-3s %10s %14s %8s %8s %8s %6s\n", "link", "dir", "packets",
             "bytes", "dropped", "lost", "down", "util");

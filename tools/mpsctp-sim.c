@@ -33,7 +33,8 @@ static void usage(FILE *out)
           "(links L0, L1, ...; the first is the primary). --set applies a scenario flow\n"
           "option: rto_min=, rto_max=, rto_initial=, hb= (ms), pmr=, amr=, pf=, sample=,\n"
           "cmt=, bufsplit=none|sender|receiver|both, nrsack=0|1, rtx=cwnd|ssthresh,\n"
-          "sackpath=data|primary|minrtt.\n"
+          "sackpath=data|primary|minrtt, pathsel=rr|stream, sqlimit=0|1 (--streams K: the\n"
+          "SQINFO-driven source).\n"
           "--trace prints every packet entering a link to stderr (chunk types).\n"
           "Exit status: 0 verified, 1 a flow failed verification, 2 bad usage or scenario.\n",
           out);

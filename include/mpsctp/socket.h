@@ -345,7 +345,7 @@ union sctp_notification {
 #define SCTP_EVENT 127
 #define SCTP_REMOTE_UDP_ENCAPS_PORT 132
 #define SCTP_PEER_ADDR_THLDS 31 /* RFC 7829 s7.2, struct sctp_paddrthlds */
-/* mpsctp extensions: 0x1300 and up (MPSCTP_CMT_BUFSPLIT ... MPSCTP_NR_SACK below). */
+/* mpsctp extensions: 0x1300 and up (MPSCTP_CMT_BUFSPLIT ... MPSCTP_PATH_SELECT below). */
 /* Per-path statistics (getsockopt only), struct mpsctp_pathstats. */
 #define MPSCTP_PATH_STATS 0x1300
 /* draft-dreibholz-tsvwg-sctpsocket-multipath (SPEC.md s3): Concurrent Multipath Transfer,
@@ -393,8 +393,29 @@ union sctp_notification {
  * its association are EINVAL. Get on an association: 1 when both ends negotiated it (0
  * until the handshake completes); else the socket default. */
 #define MPSCTP_NR_SACK 0x1304
-/* draft-dreibholz-tsvwg-sctpsocket-sqinfo (SPEC.md s4). Reserved: not implemented yet,
- * getsockopt/setsockopt answer ENOPROTOOPT. */
+/* Path selection for new data while CMT is on (SPEC.md s7 E6): round robin over the
+ * usable paths for every stream (default), or stream s only on usable path number
+ * (s mod n), n the usable paths in path order, so that a slow path holds up only its own
+ * streams; when a path fails, n shrinks and the streams are mapped again. With CMT off
+ * the value is kept but has no effect. */
+#define MPSCTP_PATH_SELECT 0x1305
+#define MPSCTP_PATH_SELECT_RR 0
+#define MPSCTP_PATH_SELECT_STREAM 1
+/* draft-dreibholz-tsvwg-sctpsocket-sqinfo (SPEC.md s4): sender queue information,
+ * struct sctp_sndqueueinfo below. getsockopt only (setsockopt: ENOPROTOOPT).
+ * - optlen must cover the header and one uint32_t per outgoing stream of the association;
+ *   else EINVAL and nothing is written (an optlen below the header is EINVAL too). On
+ *   success optlen is the bytes filled: the header plus sq_number_of_streams entries.
+ * - One-to-one socket: sq_assoc_id is ignored (the association's id is returned);
+ *   ENOTCONN without an association. One-to-many: sq_assoc_id names the association
+ *   (ENOENT when there is none); SCTP_FUTURE_ASSOC, SCTP_CURRENT_ASSOC, SCTP_ALL_ASSOC:
+ *   EINVAL.
+ * - "Queued" bytes are user-message bytes accepted by a send and not yet acknowledged
+ *   (waiting, in flight or to be retransmitted); they leave when cumulatively or
+ *   NR-acknowledged or abandoned. sq_queue_limit is the send buffer (SO_SNDBUF) a send
+ *   blocks on. The structure is one snapshot: sum of sq_queued_on_stream ==
+ *   sq_total_queued <= sq_queue_limit. The core API gives the same numbers
+ *   (mpsctp_assoc_sndqueue_info). */
 #define SCTP_SQINFO 0x1201
 
 struct sctp_rtoinfo {
@@ -533,7 +554,8 @@ struct sctp_assoc_ids {
     sctp_assoc_t gaids_assoc_id[];
 };
 
-/* SCTP_SQINFO (SPEC.md s4); reserved, see above. */
+/* SCTP_SQINFO (SPEC.md s4), see above. Size a buffer for n streams with
+ * sizeof(struct sctp_sndqueueinfo) + n * sizeof(uint32_t). */
 struct sctp_sndqueueinfo {
     sctp_assoc_t sq_assoc_id;
     uint32_t sq_queue_limit;

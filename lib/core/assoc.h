@@ -405,6 +405,12 @@ void cmt_sent(mpsctp_assoc *a, const txchunk *c, uint32_t tsn, uint32_t pi);
  * over the usable paths that have room for chunk c (cwnd, peer window, buffer
  * splitting), starting at a->cmt_rr; -1 when none has room. */
 int cmt_new_data_path(const mpsctp_assoc *a, const txchunk *c);
+/* Returns 1 when new data follows the stream-to-path mapping (CMT on, path_select
+ * MPSCTP_PATHSEL_STREAM). */
+int cmt_mapped(const mpsctp_assoc *a);
+/* Returns the path stream sid's new data goes to under the mapping: the (sid mod n)-th
+ * usable path in index order, n usable paths; the data path when none is usable. */
+int cmt_stream_path(const mpsctp_assoc *a, uint16_t sid);
 /* SPEC s5 buffer splitting: returns 1 when chunk c may join path pi's flight. */
 int cmt_bufsplit_ok(const mpsctp_assoc *a, uint32_t pi, const txchunk *c);
 /* SPEC s5: the retransmission destination with CMT: the usable path with the largest

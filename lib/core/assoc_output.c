@@ -17,11 +17,10 @@ static uint32_t max_payload(const mpsctp_assoc *a)
     return a->cfg.mtu - SCTP_COMMON_HDR_LEN - SCTP_DATA_HDR_LEN;
 }
 
-/* Splits the next scheduled message into chunks with TSNs (RFC 9260 s6.9). Returns 1 when
- * chunks were added, 0 when no message waits; aborts the association on NOMEM. */
-static int fragment_next(mpsctp_assoc *a)
+/* Splits message m (taken from the send queue) into chunks with TSNs (RFC 9260 s6.9).
+ * Returns 1 when chunks were added, 0 when m is NULL; aborts the association on NOMEM. */
+static int fragment_msg(mpsctp_assoc *a, smsg *m)
 {
-    smsg *m = sendq_pop(&a->sq);
     if (!m)
         return 0;
     uint32_t maxp = max_payload(a);
@@ -87,6 +86,55 @@ static void emit_chunk(mpsctp_assoc *a, wbuf *w, txchunk *c, uint32_t tsn, uint3
         p->t3_deadline = now + p->rto;
 }
 
+/* Splits the next scheduled message into chunks (see fragment_msg). */
+static int fragment_next(mpsctp_assoc *a)
+{
+    return fragment_msg(a, sendq_pop(&a->sq));
+}
+
+/* The first chunk of message m, as it would be cut (for the room checks before a message
+ * is taken from its stream). */
+static txchunk first_chunk_of(const mpsctp_assoc *a, const smsg *m)
+{
+    txchunk c;
+    memset(&c, 0, sizeof(c));
+    uint32_t maxp = max_payload(a);
+    c.len = (uint16_t)(m->len < maxp ? m->len : maxp);
+    return c;
+}
+
+typedef struct map_ctx {
+    const mpsctp_assoc *a;
+    uint32_t pi;
+} map_ctx;
+
+/* sendq_pop_if filter: the message's stream maps to the path and the path has room. */
+static int fits_path(void *ctx, const smsg *head)
+{
+    const map_ctx *x = ctx;
+    if (cmt_stream_path(x->a, head->sid) != (int)x->pi)
+        return 0;
+    txchunk c = first_chunk_of(x->a, head);
+    return assoc_new_data_room(x->a, x->pi, &c);
+}
+
+/* With CMT and stream mapping: makes sure an unsent chunk for path pi waits at the tail,
+ * taking the next message of a stream mapped to pi when there is none. Returns 1 when
+ * the oldest unsent chunk belongs to pi (and may go there if it has room). */
+static int mapped_new_data(mpsctp_assoc *a, uint32_t pi)
+{
+    rtxq *q = &a->rq;
+    if (!q->unsent) {
+        map_ctx x = {a, pi};
+        if (!fragment_msg(a, sendq_pop_if(&a->sq, fits_path, &x)))
+            return 0;
+        if (a->state == MPSCTP_CLOSED)
+            return 0;
+    }
+    const txchunk *c = rtxq_at(q, rtxq_first_unsent(q));
+    return cmt_stream_path(a, c->msg->sid) == (int)pi;
+}
+
 static int data_allowed(const mpsctp_assoc *a)
 {
     return a->state == MPSCTP_ESTABLISHED || a->state == MPSCTP_SHUTDOWN_PENDING ||
@@ -127,6 +175,33 @@ static int pick_destination(mpsctp_assoc *a, uint32_t dp, int *ndp)
          * the others carry new data meanwhile. */
         if (!a->cfg.cmt)
             goto sack_only;
+    }
+    if (cmt_mapped(a)) {
+        /* SPEC s7 E6: each stream only on its own path, paths in round robin. */
+        if (!a->burst)
+            goto sack_only;
+        if (q->unsent) {
+            /* The rest of a message already cut goes to its stream's path first. */
+            txchunk *c = rtxq_at(q, rtxq_first_unsent(q));
+            int pi = cmt_stream_path(a, c->msg->sid);
+            if (assoc_new_data_room(a, (uint32_t)pi, c)) {
+                *ndp = pi;
+                return pi;
+            }
+            goto sack_only;
+        }
+        for (uint32_t k = 0; k < a->npaths; k++) {
+            uint32_t pi = (a->cmt_rr + k) % a->npaths;
+            if (!assoc_path_usable(a, pi) || a->cc[pi].flight >= a->cc[pi].cwnd)
+                continue;
+            if (mapped_new_data(a, pi)) {
+                *ndp = (int)pi;
+                return (int)pi;
+            }
+            if (a->state == MPSCTP_CLOSED)
+                return -1;
+        }
+        goto sack_only;
     }
     if (!q->unsent && sendq_pending(&a->sq))
         fragment_next(a);
@@ -256,8 +331,9 @@ size_t assoc_output(mpsctp_assoc *a, uint8_t *buf, size_t cap, mpsctp_addr *loca
                 elapsed(now, p->last_send) > p->rto)
                 cmt_cc_event(a, pi, CMT_CC_IDLE, 0, 0, 0); /* RFC 9260 s7.2.1 */
             int added = 0;
+            int mapped = cmt_mapped(a);
             for (;;) {
-                if (!q->unsent && !fragment_next(a))
+                if (mapped ? !mapped_new_data(a, pi) : (!q->unsent && !fragment_next(a)))
                     break;
                 if (a->state == MPSCTP_CLOSED)
                     return 0;

@@ -260,6 +260,23 @@ int cmt_rtx_path(const mpsctp_assoc *a, uint32_t last, int timed_out)
     return best;
 }
 
+/* ---- stream-to-path mapping (issue 6, SPEC s7 E6) ------------------------------------- */
+
+int cmt_mapped(const mpsctp_assoc *a)
+{
+    return a->cfg.cmt != MPSCTP_CMT_OFF && a->cfg.path_select == MPSCTP_PATHSEL_STREAM;
+}
+
+int cmt_stream_path(const mpsctp_assoc *a, uint16_t sid)
+{
+    uint32_t u[MPSCTP_MAX_PATHS], n = 0;
+    for (uint32_t i = 0; i < a->npaths; i++)
+        if (assoc_path_usable(a, i))
+            u[n++] = i;
+    /* No usable path: every stream goes where data goes without CMT (RFC 7829 s3.2). */
+    return n ? (int)u[sid % n] : (int)assoc_data_path(a);
+}
+
 /* ---- congestion control over the paths that count (SPEC s6) ------------------------------- */
 
 void cmt_cc_event(mpsctp_assoc *a, uint32_t pi, cmt_cc_ev ev, uint32_t acked, int advanced,

@@ -89,9 +89,9 @@ static smsg *unlink_head(sendq *q, sstream *s)
     return m;
 }
 
-smsg *sendq_pop(sendq *q)
+smsg *sendq_pop_if(sendq *q, int (*ok)(void *ctx, const smsg *head), void *ctx)
 {
-    while (q->rr_count) {
+    for (uint32_t k = 0, n = q->rr_count; k < n; k++) {
         uint16_t sid = q->rr[q->rr_head];
         q->rr_head = (q->rr_head + 1) % q->nstreams;
         q->rr_count--;
@@ -99,12 +99,28 @@ smsg *sendq_pop(sendq *q)
         s->in_rr = 0;
         if (!s->head)
             continue;
+        if (!ok(ctx, s->head)) {
+            rr_add(q, sid); /* its turn comes again after the others */
+            continue;
+        }
         smsg *m = unlink_head(q, s);
         if (s->head)
             rr_add(q, sid);
         return m;
     }
     return NULL;
+}
+
+static int take_any(void *ctx, const smsg *head)
+{
+    (void)ctx;
+    (void)head;
+    return 1;
+}
+
+smsg *sendq_pop(sendq *q)
+{
+    return sendq_pop_if(q, take_any, NULL);
 }
 
 void sendq_release(sendq *q, uint16_t sid, uint32_t bytes)

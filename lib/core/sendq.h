@@ -56,6 +56,11 @@ int sendq_push(sendq *q, const void *data, size_t len, const mpsctp_sndinfo *inf
  * message's bytes stay counted until sendq_release. */
 smsg *sendq_pop(sendq *q);
 
+/* Takes the next message by the scheduler among the streams whose head message ok(ctx,
+ * head) accepts, or NULL when it accepts none. Streams passed over keep their turn
+ * order among themselves. */
+smsg *sendq_pop_if(sendq *q, int (*ok)(void *ctx, const smsg *head), void *ctx);
+
 /* Returns 1 when some stream has a queued message. */
 static inline int sendq_pending(const sendq *q)
 {

@@ -6,6 +6,8 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -145,6 +147,9 @@ _Static_assert(MPSCTP_CMT_BUFSPLIT_SENDER == MPSCTP_BUFSPLIT_SENDER &&
 _Static_assert(MPSCTP_CMT_RTX_CWND == MPSCTP_RTX_CWND &&
                    MPSCTP_CMT_RTX_SSTHRESH == MPSCTP_RTX_SSTHRESH,
                "MPSCTP_CMT_RTX_* values");
+_Static_assert(MPSCTP_PATH_SELECT_RR == MPSCTP_PATHSEL_RR &&
+                   MPSCTP_PATH_SELECT_STREAM == MPSCTP_PATHSEL_STREAM,
+               "MPSCTP_PATH_SELECT_* values");
 _Static_assert(MPSCTP_SACKPATH_DATA == MPSCTP_SACK_PATH_DATA &&
                    MPSCTP_SACKPATH_PRIMARY == MPSCTP_SACK_PATH_PRIMARY &&
                    MPSCTP_SACKPATH_MIN_RTT == MPSCTP_SACK_PATH_MIN_RTT,
@@ -172,6 +177,8 @@ static const cmt_opt cmt_opts[] = {
     {MPSCTP_SACK_PATH, MPSCTP_SACKPATH_MIN_RTT, offsetof(mpsctp_settings, sack_path),
      mpsctp_assoc_set_sack_path, NULL},
     {MPSCTP_NR_SACK, 1, offsetof(mpsctp_settings, nr_sack), NULL, mpsctp_assoc_nr_sack},
+    {MPSCTP_PATH_SELECT, MPSCTP_PATH_SELECT_STREAM, offsetof(mpsctp_settings, path_select),
+     mpsctp_assoc_set_path_select, NULL},
 };
 
 static const cmt_opt *cmt_opt_find(int name)
@@ -238,6 +245,59 @@ static int cmt_set(net_sock *s, const cmt_opt *o, const void *val, socklen_t len
     return 0;
 }
 
+/* ---- SCTP_SQINFO (SPEC.md s4) -------------------------------------------------------- */
+
+/* getsockopt SCTP_SQINFO: the header and one uint32_t per outgoing stream, from one core
+ * call under the stack lock (the caller holds it), so the numbers are one snapshot.
+ * Nothing is written unless the call succeeds. Returns 0 or an errno. */
+static int get_sqinfo(net_sock *s, void *val, socklen_t *len)
+{
+    struct sctp_sndqueueinfo sq;
+    if (*len < (socklen_t)sizeof(sq))
+        return EINVAL;
+    memcpy(&sq, val, sizeof(sq));
+    net_assoc *na;
+    if (s->type == SOCK_STREAM) {
+        na = s->assoc && s->assoc->a ? s->assoc : NULL;
+        if (!na)
+            return ENOTCONN;
+    } else {
+        target t;
+        if (sq.sq_assoc_id == SCTP_FUTURE_ASSOC)
+            return EINVAL;
+        int e = resolve(s, sq.sq_assoc_id, 0, &t);
+        if (e)
+            return e;
+        na = t.one;
+    }
+    uint32_t cap = (uint32_t)(((size_t)*len - sizeof(sq)) / sizeof(uint32_t)), n = 0;
+    /* The entries go straight into the caller's buffer when it is aligned for them. */
+    uint8_t *out = (uint8_t *)val + offsetof(struct sctp_sndqueueinfo, sq_queued_on_stream);
+    uint32_t *per = (uintptr_t)out % _Alignof(uint32_t) ? NULL : (uint32_t *)out;
+    if (!per) {
+        mpsctp_assoc_sndqueue_info(na->a, NULL, NULL, NULL, 0, &n);
+        if (cap < n)
+            return EINVAL;
+        per = malloc((n ? n : 1) * sizeof(uint32_t));
+        if (!per)
+            return ENOMEM;
+    }
+    int r = mpsctp_assoc_sndqueue_info(na->a, &sq.sq_queue_limit, &sq.sq_total_queued, per,
+                                       cap, &n);
+    if (per != (uint32_t *)out) {
+        if (r == 0)
+            memcpy(out, per, (size_t)n * sizeof(uint32_t));
+        free(per);
+    }
+    if (r)
+        return EINVAL; /* MPSCTP_ERR_NOBUFS: fewer entries than outgoing streams */
+    sq.sq_assoc_id = na->id;
+    sq.sq_number_of_streams = n;
+    memcpy(val, &sq, sizeof(sq));
+    *len = (socklen_t)(sizeof(sq) + (size_t)n * sizeof(uint32_t));
+    return 0;
+}
+
 /* ---- getsockopt ---------------------------------------------------------------------- */
 
 #define NEED(type)                                                                        \
@@ -289,6 +349,8 @@ int net_getsockopt(net_sock *s, int level, int name, void *val, socklen_t *len)
     const cmt_opt *co = cmt_opt_find(name);
     if (co)
         return cmt_get(s, co, val, len);
+    if (name == SCTP_SQINFO)
+        return get_sqinfo(s, val, len);
     target t;
     int e;
     switch (name) {
@@ -598,7 +660,7 @@ int net_getsockopt(net_sock *s, int level, int name, void *val, socklen_t *len)
         return 0;
     }
     default:
-        return ENOPROTOOPT; /* SCTP_SQINFO too: not implemented yet */
+        return ENOPROTOOPT;
     }
 }
 
@@ -958,8 +1020,9 @@ int net_setsockopt(net_sock *s, int level, int name, const void *val, socklen_t 
     case SCTP_GET_PEER_ADDR_INFO:
     case SCTP_GET_ASSOC_ID_LIST:
     case MPSCTP_PATH_STATS:
+    case SCTP_SQINFO:
         return ENOPROTOOPT; /* read-only */
     default:
-        return ENOPROTOOPT; /* SCTP_SQINFO too: not implemented yet */
+        return ENOPROTOOPT;
     }
 }

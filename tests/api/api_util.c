@@ -2,6 +2,7 @@
 
 #include <stdio.h>
 #include <time.h>
+#include <unistd.h>
 
 mpsctp_stack *ut_stack(int no_thread)
 {
@@ -119,6 +120,14 @@ int ut_wait_notification(int sd, uint16_t type, void *out, size_t cap)
     return -1;
 }
 
+sctp_assoc_t ut_wait_up(int sd)
+{
+    struct sctp_assoc_change ac;
+    assert_int_equal(ut_wait_notification(sd, SCTP_ASSOC_CHANGE, &ac, sizeof(ac)), 0);
+    assert_int_equal(ac.sac_state, SCTP_COMM_UP);
+    return ac.sac_assoc_id;
+}
+
 mpsctp_stack *ut_mh_stack(void (*trace)(void *user, int dir, const uint8_t *pkt, size_t len,
                                         const struct sockaddr *local,
                                         const struct sockaddr *remote),
@@ -183,6 +192,17 @@ struct mpsctp_pathstats ut_path_stats(int sd, sctp_assoc_t id, uint32_t ip)
     struct mpsctp_pathstats none;
     memset(&none, 0, sizeof(none));
     return none;
+}
+
+void ut_mh_wait_active(int sd)
+{
+    double until = ut_now() + 5;
+    while ((ut_path_stats(sd, 0, A1).ps_state != SCTP_ACTIVE ||
+            ut_path_stats(sd, 0, A2).ps_state != SCTP_ACTIVE) &&
+           ut_now() < until)
+        usleep(10000);
+    assert_int_equal(ut_path_stats(sd, 0, A1).ps_state, SCTP_ACTIVE);
+    assert_int_equal(ut_path_stats(sd, 0, A2).ps_state, SCTP_ACTIVE);
 }
 
 double ut_now(void)

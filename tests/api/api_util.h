@@ -50,6 +50,9 @@ void ut_event(int sd, uint16_t type);
 ssize_t ut_recv(int sd, void *buf, size_t cap, int *flags, struct sctp_rcvinfo *rcv);
 /* Receives until a notification of type arrives (data is skipped); returns 0 or -1. */
 int ut_wait_notification(int sd, uint16_t type, void *out, size_t cap);
+/* Waits for SCTP_COMM_UP on sd (ut_event(sd, SCTP_ASSOC_CHANGE) first); returns the
+ * association id. */
+sctp_assoc_t ut_wait_up(int sd);
 
 /* ---- multihoming: 127.0.0.1 and 127.0.0.2 (loopback has all of 127/8) ---- */
 
@@ -69,6 +72,9 @@ mpsctp_stack *ut_mh_stack(void (*trace)(void *user, int dir, const uint8_t *pkt,
 int ut_mh_socket(mpsctp_stack *st, int type, uint16_t port, mpsctp_stack *peer);
 /* connectx to 127.0.0.1 and 127.0.0.2 at port; returns the association id. */
 sctp_assoc_t ut_mh_connect(int sd, uint16_t port);
+/* Waits up to 5 s until both paths of the association on sd (one-to-one) to 127.0.0.1 and
+ * 127.0.0.2 are SCTP_ACTIVE; fails the test otherwise. */
+void ut_mh_wait_active(int sd);
 /* MPSCTP_PATH_STATS of the path of association id on sd whose peer address is ip (host
  * byte order); fails the test when there is none. */
 struct mpsctp_pathstats ut_path_stats(int sd, sctp_assoc_t id, uint32_t ip);

@@ -1,9 +1,9 @@
 /* SCTP_CMT_ON_OFF (SPEC.md s3) and the mpsctp CMT options MPSCTP_CMT_BUFSPLIT,
- * MPSCTP_CMT_RTX_POLICY, MPSCTP_SACK_PATH, MPSCTP_NR_SACK over the sockets API: every
- * error case on one-to-one and one-to-many sockets, the socket default and its
- * inheritance, SCTP_FUTURE/CURRENT/ALL_ASSOC with two associations, and a transfer over
- * two paths (127.0.0.1, 127.0.0.2) that runs through modes 0, 1, 2, 3, 4 and back to 0
- * while every byte must arrive exactly once and in order. */
+ * MPSCTP_CMT_RTX_POLICY, MPSCTP_SACK_PATH, MPSCTP_NR_SACK, MPSCTP_PATH_SELECT over the
+ * sockets API: every error case on one-to-one and one-to-many sockets, the socket
+ * default and its inheritance, SCTP_FUTURE/CURRENT/ALL_ASSOC with two associations, and
+ * a transfer over two paths (127.0.0.1, 127.0.0.2) that runs through modes 0, 1, 2, 3, 4
+ * and back to 0 while every byte must arrive exactly once and in order. */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +27,8 @@ static const av_opt live_opts[] = {
     {"MPSCTP_CMT_RTX_POLICY", MPSCTP_CMT_RTX_POLICY, MPSCTP_CMT_RTX_SSTHRESH,
      MPSCTP_CMT_RTX_CWND},
     {"MPSCTP_SACK_PATH", MPSCTP_SACK_PATH, MPSCTP_SACKPATH_MIN_RTT, MPSCTP_SACKPATH_DATA},
+    {"MPSCTP_PATH_SELECT", MPSCTP_PATH_SELECT, MPSCTP_PATH_SELECT_STREAM,
+     MPSCTP_PATH_SELECT_RR},
 };
 #define NOPTS (sizeof(live_opts) / sizeof(live_opts[0]))
 
@@ -87,15 +89,6 @@ static void expect_bad_values(int sd, const av_opt *o, sctp_assoc_t id)
     EXPECT_ERR(av_set(sd, o->opt, id, 0xffffffffu), EINVAL);
     EXPECT_ERR(av_set(sd, o->opt, id, 0x80000000u), EINVAL);
     assert_int_equal(av_val(sd, o->opt, id), before);
-}
-
-/* Waits for SCTP_COMM_UP on sd (ut_event(sd, SCTP_ASSOC_CHANGE) first); returns the id. */
-static sctp_assoc_t wait_up(int sd)
-{
-    struct sctp_assoc_change ac;
-    assert_int_equal(ut_wait_notification(sd, SCTP_ASSOC_CHANGE, &ac, sizeof(ac)), 0);
-    assert_int_equal(ac.sac_state, SCTP_COMM_UP);
-    return ac.sac_assoc_id;
 }
 
 static void connect_to(int sd, uint16_t port)
@@ -182,18 +175,18 @@ static void many_up(many *f, uint16_t port, const av_opt *o, uint32_t server_def
     assert_int_equal(av_set(f->m, o->opt, SCTP_FUTURE_ASSOC, server_default), 0);
     f->c1 = ut_client(f->a, SOCK_STREAM, f->b);
     connect_to(f->c1, port);
-    f->id1 = wait_up(f->m);
+    f->id1 = ut_wait_up(f->m);
     f->c2 = ut_client(f->a, SOCK_STREAM, f->b);
     connect_to(f->c2, port);
-    f->id2 = wait_up(f->m);
+    f->id2 = ut_wait_up(f->m);
     assert_true(f->id1 > SCTP_ALL_ASSOC && f->id2 > SCTP_ALL_ASSOC && f->id1 != f->id2);
     f->mc = ut_client(f->a, SOCK_SEQPACKET, f->b);
     ut_event(f->mc, SCTP_ASSOC_CHANGE);
     assert_int_equal(av_set(f->mc, o->opt, SCTP_FUTURE_ASSOC, client_default), 0);
     struct sockaddr_in sa = ut_sin(port);
     assert_int_equal(mpsctp_connectx(f->mc, (struct sockaddr *)&sa, 1, &f->mcid), 0);
-    assert_int_equal(wait_up(f->mc), f->mcid);
-    (void)wait_up(f->m); /* the server's third association */
+    assert_int_equal(ut_wait_up(f->mc), f->mcid);
+    (void)ut_wait_up(f->m); /* the server's third association */
 }
 
 static void many_down(many *f)
@@ -273,7 +266,7 @@ static void test_one_to_many(void **state)
         assert_int_equal(av_set(f.m, o->opt, SCTP_FUTURE_ASSOC, low), 0);
         int c3 = ut_client(f.a, SOCK_STREAM, f.b);
         connect_to(c3, (uint16_t)(7311 + i));
-        sctp_assoc_t id3 = wait_up(f.m);
+        sctp_assoc_t id3 = ut_wait_up(f.m);
         assert_int_equal(av_val(f.m, o->opt, id3), low);
         expect3(&f, o, top, top, low);
         mpsctp_close(c3);
@@ -318,7 +311,7 @@ static void test_nr_sack(void **state)
     ut_event(m, SCTP_ASSOC_CHANGE);
     int c2 = ut_client(a, SOCK_STREAM, b);
     connect_to(c2, 7322);
-    sctp_assoc_t id = wait_up(m);
+    sctp_assoc_t id = ut_wait_up(m);
     /* Both offer it (the default): negotiated, on both sides. */
     assert_int_equal(av_val(m, o.opt, id), 1);
     assert_int_equal(av_val(c2, o.opt, 0), 1);
@@ -339,7 +332,7 @@ static void test_nr_sack(void **state)
     /* The server no longer offers it: a later association has none. */
     int c3 = ut_client(a, SOCK_STREAM, b);
     connect_to(c3, 7322);
-    sctp_assoc_t id3 = wait_up(m);
+    sctp_assoc_t id3 = ut_wait_up(m);
     assert_int_equal(av_val(m, o.opt, id3), 0);
     assert_int_equal(av_val(c3, o.opt, 0), 0);
     const int sds[] = {c3, c2, m, s, c, ls};
@@ -425,13 +418,7 @@ static void test_mid_transfer_changes(void **state)
     ut_mh_connect(c, 7331);
     int s = mpsctp_accept(ls, NULL, NULL);
     assert_true(s >= 0);
-    /* Both paths active before data flows (the connectx addresses are confirmed). */
-    double until = ut_now() + 5;
-    while ((ut_path_stats(c, 0, A1).ps_state != SCTP_ACTIVE ||
-            ut_path_stats(c, 0, A2).ps_state != SCTP_ACTIVE) &&
-           ut_now() < until)
-        usleep(10000);
-    assert_int_equal(ut_path_stats(c, 0, A2).ps_state, SCTP_ACTIVE);
+    ut_mh_wait_active(c); /* both paths active before data flows */
     snap start[PHASES], end[PHASES];
     switch_mode(c, phase_mode[0], NULL, &start[0]);
     sender snd = {c, PHASES * PHASE_MSGS, 0};

@@ -90,16 +90,6 @@ static void test_socket_level(void **state)
     assert_int_equal(lg.l_linger, 5);
 }
 
-/* SCTP_SQINFO is not implemented yet (SCTP_CMT_ON_OFF: test_api_cmt.c). */
-static void test_reserved_sqinfo(void **state)
-{
-    fixture *f = *state;
-    uint8_t sq[sizeof(struct sctp_sndqueueinfo) + 64];
-    memset(sq, 0, sizeof(sq));
-    EXPECT_ERR(getopt_(f->c, SCTP_SQINFO, sq, sizeof(sq)), ENOPROTOOPT);
-    EXPECT_ERR(mpsctp_setsockopt(f->c, IPPROTO_SCTP, SCTP_SQINFO, sq, sizeof(sq)), ENOPROTOOPT);
-}
-
 static void test_int_options(void **state)
 {
     fixture *f = *state;
@@ -456,7 +446,6 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_socket_level, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_reserved_sqinfo, setup, teardown),
         cmocka_unit_test_setup_teardown(test_int_options, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rtoinfo, setup, teardown),
         cmocka_unit_test_setup_teardown(test_associnfo_initmsg, setup, teardown),

@@ -24,6 +24,7 @@ typedef struct cmt_rig {
     uint32_t first_tsn;          /* B's first DATA TSN */
     uint32_t ntsn;               /* TSNs seen so far (first transmissions) */
     int8_t path_of[MAX_TSNS];    /* which address each TSN first went to: 0 or 1 */
+    uint16_t sid_of[MAX_TSNS];   /* the stream of each TSN */
     uint32_t rtx_to[2];          /* retransmitted chunks seen per address */
     uint32_t rtx_tsn_to[2];      /* the last retransmitted TSN per address */
 } cmt_rig;
@@ -71,6 +72,7 @@ static void drain(cmt_rig *r)
             assert_true(idx < MAX_TSNS);
             if (idx >= r->ntsn) {
                 r->path_of[idx] = (int8_t)to;
+                r->sid_of[idx] = get16(c[k].value + 4);
                 r->ntsn = idx + 1;
             } else {
                 r->rtx_to[to]++;
@@ -560,6 +562,40 @@ static void test_nr_sack_not_negotiated(void **state)
     pair_free(&r.p);
 }
 
+/* Stream-to-path mapping (issue 6): with CMT and MPSCTP_PATHSEL_STREAM stream s goes
+ * only to usable path s mod 2; with round robin (three streams, so that stream and path
+ * turns do not line up) streams use both paths. */
+static void test_stream_mapping(void **state)
+{
+    (void)state;
+    for (uint8_t sel = MPSCTP_PATHSEL_RR; sel <= MPSCTP_PATHSEL_STREAM; sel++) {
+        mpsctp_settings s;
+        settings_cmt(&s, MPSCTP_CMT_BASE);
+        s.path_select = sel;
+        cmt_rig r;
+        rig_up(&r, &s);
+        for (unsigned i = 0; i < 40; i++)
+            assert_int_equal(pair_send_msg(&r.p, r.f.assoc, i, (uint16_t)(i % 3), 1000), 0);
+        drain(&r);
+        unsigned on[3][2] = {{0}};
+        for (uint32_t i = 0; i < r.ntsn; i++)
+            on[r.sid_of[i] % 3][r.path_of[i]]++;
+        print_message("policy %u: stream 0 %u/%u, 1 %u/%u, 2 %u/%u chunks on path 0/1\n", sel,
+                      on[0][0], on[0][1], on[1][0], on[1][1], on[2][0], on[2][1]);
+        unsigned mixed = 0;
+        for (int st = 0; st < 3; st++) {
+            assert_true(on[st][0] + on[st][1] > 0);
+            mixed += on[st][0] && on[st][1];
+            if (sel == MPSCTP_PATHSEL_STREAM)
+                assert_int_equal(on[st][1 - st % 2], 0);
+        }
+        if (sel == MPSCTP_PATHSEL_RR)
+            assert_true(mixed > 0);
+        assert_int_equal(mpsctp_assoc_set_path_select(r.f.assoc, 2), MPSCTP_ERR_INVAL);
+        pair_free(&r.p);
+    }
+}
+
 /* ---- NR-SACK between the real endpoints --------------------------------------------- */
 
 static int drop_tsn_hook(pair *p, pair_pkt *k)
@@ -627,6 +663,7 @@ int main(void)
         cmocka_unit_test(test_dac_receiver),
         cmocka_unit_test(test_dac_receiver_single_source),
         cmocka_unit_test(test_late_loss_other_path),
+        cmocka_unit_test(test_stream_mapping),
         cmocka_unit_test(test_renege_and_old_sack),
         cmocka_unit_test(test_t3_rtx_not_struck_by_older_data),
         cmocka_unit_test(test_switch_off_in_flight),

@@ -25,28 +25,14 @@
 
 #include "scenario.h"
 #include "sim.h"
+#include "test_sim_util.h"
 
 #ifndef MPSCTP_SCENARIO_DIR
 #define MPSCTP_SCENARIO_DIR "scenarios"
 #endif
 
-#define T_MS 1000000ull
-#define T_S 1000000000ull
 
 static const char *const mode_name[] = {"off", "cmt", "rpv1", "rpv2", "mptcp"};
-
-/* The seeds a case runs with: 1..n, or only MPSCTP_SIM_SEED. */
-static int seed_list(uint64_t *seeds, int n)
-{
-    const char *e = getenv("MPSCTP_SIM_SEED");
-    if (e && *e) {
-        seeds[0] = strtoull(e, NULL, 10);
-        return 1;
-    }
-    for (int i = 0; i < n; i++)
-        seeds[i] = (uint64_t)i + 1;
-    return n;
-}
 
 /* Loads a scenario file of the repository. */
 static void load(const char *file, sim_config *c)
@@ -144,7 +130,7 @@ typedef int (*exp_judge)(const exp_run *r);
 static void run_all(const char *file, const char *ref, const char *link, exp_judge judge)
 {
     uint64_t seeds[2];
-    int ns = seed_list(seeds, 2);
+    int ns = tsim_seed_list(seeds, 2);
     int bad = 0;
     for (uint32_t mode = MPSCTP_CMT_BASE; mode <= MPSCTP_CMT_MAX; mode++)
         for (int k = 0; k < ns; k++) {
@@ -233,7 +219,7 @@ static void test_mode_change(void **state)
                               "flow m paths=A,B cmt=cmt msg=1452 unordered sample=500ms\n"
                               "at 8s flow m set cmt=off\n";
     uint64_t seeds[2];
-    int ns = seed_list(seeds, 2);
+    int ns = tsim_seed_list(seeds, 2);
     for (int k = 0; k < ns; k++) {
         sim_config c;
         char err[256];

@@ -5,6 +5,7 @@
 
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "scenario.h"
@@ -14,6 +15,19 @@
 #define T_MS 1000000ull
 #define T_S 1000000000ull
 #define T_MIB (1024ull * 1024ull)
+
+/* The seeds a case runs with: 1..n, or only MPSCTP_SIM_SEED. */
+static inline int tsim_seed_list(uint64_t *seeds, int n)
+{
+    const char *e = getenv("MPSCTP_SIM_SEED");
+    if (e && *e) {
+        seeds[0] = strtoull(e, NULL, 10);
+        return 1;
+    }
+    for (int i = 0; i < n; i++)
+        seeds[i] = (uint64_t)i + 1;
+    return n;
+}
 
 /* Parameters of a single-link, single-flow run. */
 typedef struct tsim_params {
