@@ -60,13 +60,6 @@
 #include "perf_pattern.h"
 #include "perf_streams.h"
 
-/* The path selection policy for new data while CMT is on (SPEC.md s5, issue 6): struct
- * sctp_assoc_value, 0 round robin over the paths, 1 stream s only on usable path s mod n.
- * Defined here as the documented interface while the header lacks it. */
-#ifndef MPSCTP_PATH_SELECT
-#define MPSCTP_PATH_SELECT 0x1305
-#endif
-
 #define DEFAULT_SCTP_PORT 5001
 /* without --msg-size: the association's fragmentation point (one DATA chunk per
  * message), this when the stack does not say */
