@@ -399,7 +399,8 @@ void cmt_scan(mpsctp_assoc *a, sack_acc *acc);
 /* Returns 1 when path pi's fast recovery is over: nothing it carried at or below its exit
  * point is outstanding any more (acc from cmt_scan). */
 int cmt_fr_over(const mpsctp_assoc *a, const sack_acc *acc, uint32_t pi);
-/* Chunk c with TSN tsn is (re)transmitted on path pi: keeps the pseudo-cumacks current. */
+/* Chunk c with TSN tsn is (re)transmitted on path pi: keeps the pseudo-cumacks current
+ * while CMT is on. */
 void cmt_sent(mpsctp_assoc *a, const txchunk *c, uint32_t tsn, uint32_t pi);
 /* SPEC s5: returns the path the next packet of new data goes to with CMT: round robin
  * over the usable paths that have room for chunk c (cwnd, peer window, buffer

@@ -178,6 +178,9 @@ int cmt_fr_over(const mpsctp_assoc *a, const sack_acc *acc, uint32_t pi)
 
 void cmt_sent(mpsctp_assoc *a, const txchunk *c, uint32_t tsn, uint32_t pi)
 {
+    /* Without CMT nobody reads them; mpsctp_assoc_set_cmt rescans when CMT comes on. */
+    if (a->cfg.cmt == MPSCTP_CMT_OFF)
+        return;
     mpsctp_path *p = &a->paths[pi];
     if (c->tx_count == 1) {
         /* First transmissions go out in TSN order: the first one is the lowest. */
@@ -286,19 +289,28 @@ void cmt_cc_event(mpsctp_assoc *a, uint32_t pi, cmt_cc_ev ev, uint32_t acked, in
      * that may carry data count. An unconfirmed address that never answered, or a failed
      * path, would otherwise bend every share with a window it does not use. */
     cc_path tmp[MPSCTP_MAX_PATHS];
-    size_t n = 0, me = 0;
-    for (uint32_t k = 0; k < a->npaths; k++) {
-        if (k != pi && !assoc_path_usable(a, k))
-            continue;
-        if (k == pi)
-            me = n;
-        tmp[n++] = a->cc[k];
+    cc_path *all = a->cc;
+    size_t n = 0, me = pi;
+    for (uint32_t k = 0; k < a->npaths; k++)
+        n += k == pi || assoc_path_usable(a, k);
+    if (n < a->npaths) {
+        /* Some path does not count: hand the variant a compacted copy. */
+        all = tmp;
+        n = 0;
+        for (uint32_t k = 0; k < a->npaths; k++) {
+            if (k != pi && !assoc_path_usable(a, k))
+                continue;
+            if (k == pi)
+                me = n;
+            tmp[n++] = a->cc[k];
+        }
     }
     switch (ev) {
-    case CMT_CC_ACK: a->ccops->on_ack(tmp, n, me, acked, advanced, full); break;
-    case CMT_CC_FAST_RTX: a->ccops->on_fast_rtx(tmp, n, me); break;
-    case CMT_CC_TIMEOUT: a->ccops->on_timeout(tmp, n, me); break;
-    case CMT_CC_IDLE: a->ccops->on_idle(tmp, n, me); break;
+    case CMT_CC_ACK: a->ccops->on_ack(all, n, me, acked, advanced, full); break;
+    case CMT_CC_FAST_RTX: a->ccops->on_fast_rtx(all, n, me); break;
+    case CMT_CC_TIMEOUT: a->ccops->on_timeout(all, n, me); break;
+    case CMT_CC_IDLE: a->ccops->on_idle(all, n, me); break;
     }
-    a->cc[pi] = tmp[me];
+    if (all == tmp)
+        a->cc[pi] = tmp[me];
 }
