@@ -256,20 +256,13 @@ static int get_sqinfo(net_sock *s, void *val, socklen_t *len)
     if (*len < (socklen_t)sizeof(sq))
         return EINVAL;
     memcpy(&sq, val, sizeof(sq));
-    net_assoc *na;
-    if (s->type == SOCK_STREAM) {
-        na = s->assoc && s->assoc->a ? s->assoc : NULL;
-        if (!na)
-            return ENOTCONN;
-    } else {
-        target t;
-        if (sq.sq_assoc_id == SCTP_FUTURE_ASSOC)
-            return EINVAL;
-        int e = resolve(s, sq.sq_assoc_id, 0, &t);
-        if (e)
-            return e;
-        na = t.one;
-    }
+    target t;
+    int e = resolve(s, sq.sq_assoc_id, 0, &t);
+    if (e)
+        return e;
+    if (!t.one)
+        return s->type == SOCK_STREAM ? ENOTCONN : EINVAL;
+    net_assoc *na = t.one;
     uint32_t cap = (uint32_t)(((size_t)*len - sizeof(sq)) / sizeof(uint32_t)), n = 0;
     /* The entries go straight into the caller's buffer when it is aligned for them. */
     uint8_t *out = (uint8_t *)val + offsetof(struct sctp_sndqueueinfo, sq_queued_on_stream);
