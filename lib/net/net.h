@@ -124,6 +124,7 @@ struct mpsctp_stack {
     struct mpsctp_pcap *pcap;  /* packet trace (cfg.pcap_path or MPSCTP_PCAP), or NULL */
     int64_t pcap_clock_off;    /* CLOCK_REALTIME - CLOCK_MONOTONIC, ns, for timestamps */
     mpsctp_tstamp pcap_flushed; /* last periodic flush of the trace */
+    int log_level;             /* MPSCTP_LOG: core log lines up to it go to stderr; -1: none */
     /* send batch */
     int nout;
     struct {

@@ -63,17 +63,15 @@ static void stack_trace(void *user, int dir, const uint8_t *pkt, size_t len,
                   (struct sockaddr *)&r);
 }
 
-/* Core diagnostics on stderr, with the stack's clock in seconds. */
+/* Core diagnostics on stderr up to st->log_level, with the stack's clock in seconds. */
 static void stack_log(void *user, int level, const char *msg)
 {
-    (void)user;
-    const char *lv = getenv("MPSCTP_LOG");
-    if (!lv || level > atoi(lv))
+    mpsctp_stack *st = user;
+    if (level > st->log_level)
         return;
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    fprintf(stderr, "mpsctp[%d] %ld.%06ld L%d %s\n", (int)getpid(), (long)ts.tv_sec,
-            ts.tv_nsec / 1000, level, msg);
+    mpsctp_tstamp t = net_now();
+    fprintf(stderr, "mpsctp[%d] %ld.%06ld L%d %s\n", (int)getpid(),
+            (long)(t / MPSCTP_NS_PER_SEC), (long)(t % MPSCTP_NS_PER_SEC / 1000), level, msg);
 }
 
 void net_core_callbacks(mpsctp_stack *st, mpsctp_callbacks *cb)
@@ -83,9 +81,7 @@ void net_core_callbacks(mpsctp_stack *st, mpsctp_callbacks *cb)
     cb->random = stack_random;
     if (st->cfg.trace || st->pcap)
         cb->trace = stack_trace;
-    /* MPSCTP_LOG=LEVEL (0 errors .. 3 debug) prints the core's diagnostics. */
-    const char *lv = getenv("MPSCTP_LOG");
-    if (lv && *lv)
+    if (st->log_level >= 0)
         cb->log = stack_log;
 }
 
@@ -242,6 +238,9 @@ mpsctp_stack *mpsctp_stack_new(const mpsctp_stack_config *cfg)
     st->cfg = *cfg;
     st->mtu = cfg->mtu ? cfg->mtu : 1472;
     st->next_id = SCTP_ALL_ASSOC + 1;
+    /* MPSCTP_LOG=LEVEL (0 errors .. 3 debug) prints the core's diagnostics. */
+    const char *lv = getenv("MPSCTP_LOG");
+    st->log_level = lv && *lv ? atoi(lv) : -1;
     uint16_t r;
     stack_random(NULL, &r, sizeof(r));
     st->next_port = (uint16_t)(49152 + r % 16384);
