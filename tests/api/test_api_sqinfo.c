@@ -80,6 +80,30 @@ static void sq_sizes(int sd, sctp_assoc_t id, uint32_t n)
     }
 }
 
+/* The same through a buffer one byte off uint32_t alignment (the stack then fills the
+ * entries through a copy): equal to the aligned answer b; one entry short: EINVAL, and
+ * neither the buffer nor optlen changes. */
+static void sq_unaligned(int sd, sctp_assoc_t id, const sqbuf *b)
+{
+    static uint8_t raw[1 + sizeof(sqbuf)];
+    uint32_t n = b->q.sq_number_of_streams;
+    socklen_t want = HDR + n * ENTRY, len = (socklen_t)sizeof(sqbuf);
+    memset(raw, CANARY, sizeof(raw));
+    memcpy(raw + 1, &id, sizeof(id));
+    assert_int_equal(mpsctp_getsockopt(sd, IPPROTO_SCTP, SCTP_SQINFO, raw + 1, &len), 0);
+    assert_int_equal(len, want);
+    assert_memory_equal(raw + 1, b, want);
+    for (size_t k = 1 + want; k < sizeof(raw); k++)
+        assert_int_equal(raw[k], CANARY);
+    memset(raw, CANARY, sizeof(raw));
+    memcpy(raw + 1, &id, sizeof(id));
+    len = want - ENTRY;
+    EXPECT_ERR(mpsctp_getsockopt(sd, IPPROTO_SCTP, SCTP_SQINFO, raw + 1, &len), EINVAL);
+    assert_int_equal(len, want - ENTRY);
+    for (size_t k = 1 + sizeof(id); k < sizeof(raw); k++)
+        assert_int_equal(raw[k], CANARY);
+}
+
 static void sq_set_fails(int sd, sctp_assoc_t id)
 {
     sqbuf b;
@@ -172,8 +196,9 @@ static void test_one_to_one(void **state)
     assert_int_equal(q.sq_total_queued, want);
     for (uint16_t sid = 0; sid < 5; sid++)
         assert_int_equal(qb.q.sq_queued_on_stream[sid], sizes[sid]);
-    /* The buffer checks hold with data queued too. */
+    /* The buffer checks hold with data queued too, in an unaligned buffer as well. */
     sq_sizes(c, 0, 5);
+    sq_unaligned(c, 0, &qb);
     /* A smaller SO_SNDBUF is the new limit. */
     set_sndbuf(c, 60000);
     assert_int_equal(sq_ok(c, 0, &qb).sq_queue_limit, 60000);
