@@ -136,13 +136,12 @@ void sim_flow_note_data(sim *s, sim_flow *f, const sim_pkt *p)
                 f->max_tsn = tsn;
                 f->new_data[path] += bytes;
                 f->last_new[path] = s->now;
-                /* With CMT on, new data goes round the paths all the time: only the
-                 * moves of a single data path (CMT off) are logged. */
-                mpsctp_assoc *a = f->side[SIM_CLIENT].assoc;
-                int spread = a && mpsctp_assoc_get_cmt(a) > MPSCTP_CMT_OFF;
                 if (f->data_path != (int)path) {
                     f->data_path = (int)path;
-                    if (!spread)
+                    /* With CMT on, new data goes round the paths all the time: only
+                     * the moves of a single data path (CMT off) are logged. */
+                    mpsctp_assoc *a = f->side[SIM_CLIENT].assoc;
+                    if (!a || mpsctp_assoc_get_cmt(a) == MPSCTP_CMT_OFF)
                         sim_flow_log(s, f, SIM_CLIENT, SIM_FEV_DATA_PATH, path, path, 0);
                 }
             }
