@@ -430,8 +430,10 @@ static int scn_enum(const char *val, const char *const *names, size_t n)
 
 int sim_parse_cmt(const char *val, uint32_t *mode)
 {
-    static const char *const names[] = {"off", "cmt", "rpv1", "rpv2", "mptcp"};
-    int i = val ? scn_enum(val, names, 5) : -1;
+    const char *names[MPSCTP_CMT_MAX + 1];
+    for (uint32_t m = 0; m <= MPSCTP_CMT_MAX; m++)
+        names[m] = sim_cmt_name(m);
+    int i = val ? scn_enum(val, names, MPSCTP_CMT_MAX + 1) : -1;
     if (i < 0)
         return -1;
     *mode = (uint32_t)i;
