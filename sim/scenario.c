@@ -722,6 +722,19 @@ static int scn_event(scn_parser *ps, char **tok, int n)
     return 0;
 }
 
+/* KEYWORD T (duration, warmup): a time above 0 into *out; eg is the example the
+ * messages give. */
+static int scn_time_kw(scn_parser *ps, char **tok, int n, const char *eg, uint64_t *out)
+{
+    uint64_t v;
+    if (n != 2)
+        return scn_fail(ps, "%s takes one time: %s %s", tok[0], tok[0], eg);
+    if (sim_parse_time(tok[1], &v) < 0 || v == 0)
+        return scn_fail(ps, "bad %s '%s' (e.g. %s)", tok[0], tok[1], eg);
+    *out = v;
+    return 0;
+}
+
 static int scn_line(scn_parser *ps, char *line)
 {
     char *hash = strchr(line, '#');
@@ -746,24 +759,10 @@ static int scn_line(scn_parser *ps, char *line)
         ps->c->seed = v;
         return 0;
     }
-    if (!strcmp(tok[0], "duration")) {
-        uint64_t v;
-        if (n != 2)
-            return scn_fail(ps, "duration takes one time: duration 60s");
-        if (sim_parse_time(tok[1], &v) < 0 || v == 0)
-            return scn_fail(ps, "bad duration '%s' (e.g. 60s)", tok[1]);
-        ps->c->duration_ns = v;
-        return 0;
-    }
-    if (!strcmp(tok[0], "warmup")) {
-        uint64_t v;
-        if (n != 2)
-            return scn_fail(ps, "warmup takes one time: warmup 10s");
-        if (sim_parse_time(tok[1], &v) < 0 || v == 0)
-            return scn_fail(ps, "bad warmup '%s' (e.g. 10s)", tok[1]);
-        ps->c->warmup_ns = v;
-        return 0;
-    }
+    if (!strcmp(tok[0], "duration"))
+        return scn_time_kw(ps, tok, n, "60s", &ps->c->duration_ns);
+    if (!strcmp(tok[0], "warmup"))
+        return scn_time_kw(ps, tok, n, "10s", &ps->c->warmup_ns);
     if (!strcmp(tok[0], "link"))
         return scn_link(ps, tok, n);
     if (!strcmp(tok[0], "flow"))
