@@ -4,6 +4,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -430,18 +431,64 @@ static int scn_enum(const char *val, const char *const *names, size_t n)
 
 int sim_parse_cmt(const char *val, uint32_t *mode)
 {
-    static const char *const names[] = {"off", "cmt", "rpv1", "rpv2", "mptcp"};
-    int i = val ? scn_enum(val, names, 5) : -1;
+    const char *names[MPSCTP_CMT_MAX + 1];
+    for (uint32_t m = 0; m <= MPSCTP_CMT_MAX; m++)
+        names[m] = sim_cmt_name(m);
+    int i = val ? scn_enum(val, names, MPSCTP_CMT_MAX + 1) : -1;
     if (i < 0)
         return -1;
     *mode = (uint32_t)i;
     return 0;
 }
 
+/* Flow options that take one of a list of names (or its index, as scn_enum): the index
+ * goes to the uint8_t field at `off` in sim_flow_cfg, and `flag` is set. */
+typedef struct scn_enum_opt {
+    const char *key;
+    const char *names[4];
+    size_t n;
+    size_t off;
+    unsigned flag;
+} scn_enum_opt;
+
+static const scn_enum_opt scn_enum_opts[] = {
+    /* the MPSCTP_BUFSPLIT_* flag values 0..3 */
+    {"bufsplit", {"none", "sender", "receiver", "both"}, 4, offsetof(sim_flow_cfg, bufsplit),
+     SIM_FS_BUFSPLIT},
+    {"rtx", {"cwnd", "ssthresh"}, 2, offsetof(sim_flow_cfg, rtx_policy), SIM_FS_RTX},
+    {"sackpath", {"data", "primary", "minrtt"}, 3, offsetof(sim_flow_cfg, sack_path),
+     SIM_FS_SACKPATH},
+    /* the MPSCTP_PATHSEL_* values 0, 1 */
+    {"pathsel", {"rr", "stream"}, 2, offsetof(sim_flow_cfg, path_select), SIM_FS_PATHSEL},
+};
+
+static const scn_enum_opt *scn_enum_opt_find(const char *key)
+{
+    for (size_t i = 0; i < sizeof(scn_enum_opts) / sizeof(scn_enum_opts[0]); i++)
+        if (!strcmp(key, scn_enum_opts[i].key))
+            return &scn_enum_opts[i];
+    return NULL;
+}
+
+/* Writes "a, b or c" for the names of o. */
+static void scn_enum_list(const scn_enum_opt *o, char *buf, size_t len)
+{
+    size_t at = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < o->n && at < len; i++) {
+        int w = snprintf(buf + at, len - at, "%s%s", i == 0 ? "" : i + 1 == o->n ? " or " : ", ",
+                         o->names[i]);
+        if (w < 0)
+            break;
+        at += (size_t)w;
+    }
+}
+
 int sim_scenario_flow_opt(const sim_config *c, sim_flow_cfg *f, const char *key,
                           char *val, char *err, size_t errlen)
 {
     uint64_t v;
+    const scn_enum_opt *eo;
     if (!strcmp(key, "unordered") || !strcmp(key, "ordered")) {
         if (val)
             return scn_errf(err, errlen, "'%s' takes no value", key);
@@ -541,42 +588,20 @@ int sim_scenario_flow_opt(const sim_config *c, sim_flow_cfg *f, const char *key,
                             val);
         f->cmt = (uint8_t)m;
         f->set |= SIM_FS_CMT;
-    } else if (!strcmp(key, "bufsplit")) {
-        /* none, sender, receiver, both: the MPSCTP_BUFSPLIT_* flag values 0..3. */
-        static const char *const names[] = {"none", "sender", "receiver", "both"};
-        int i = scn_enum(val, names, 4);
-        if (i < 0)
-            return scn_errf(err, errlen, "bad bufsplit=%s (none, sender, receiver or both)",
-                            val);
-        f->bufsplit = (uint8_t)i;
-        f->set |= SIM_FS_BUFSPLIT;
     } else if (!strcmp(key, "nrsack")) {
         if (strcmp(val, "0") && strcmp(val, "1"))
             return scn_errf(err, errlen, "bad nrsack=%s (0 or 1)", val);
         f->nr_sack = (uint8_t)(val[0] - '0');
         f->set |= SIM_FS_NRSACK;
-    } else if (!strcmp(key, "rtx")) {
-        static const char *const names[] = {"cwnd", "ssthresh"};
-        int i = scn_enum(val, names, 2);
-        if (i < 0)
-            return scn_errf(err, errlen, "bad rtx=%s (cwnd or ssthresh)", val);
-        f->rtx_policy = (uint8_t)i;
-        f->set |= SIM_FS_RTX;
-    } else if (!strcmp(key, "sackpath")) {
-        static const char *const names[] = {"data", "primary", "minrtt"};
-        int i = scn_enum(val, names, 3);
-        if (i < 0)
-            return scn_errf(err, errlen, "bad sackpath=%s (data, primary or minrtt)", val);
-        f->sack_path = (uint8_t)i;
-        f->set |= SIM_FS_SACKPATH;
-    } else if (!strcmp(key, "pathsel")) {
-        /* rr, stream: the MPSCTP_PATHSEL_* values 0, 1. */
-        static const char *const names[] = {"rr", "stream"};
-        int i = scn_enum(val, names, 2);
-        if (i < 0)
-            return scn_errf(err, errlen, "bad pathsel=%s (rr or stream)", val);
-        f->path_select = (uint8_t)i;
-        f->set |= SIM_FS_PATHSEL;
+    } else if ((eo = scn_enum_opt_find(key)) != NULL) {
+        int i = scn_enum(val, eo->names, eo->n);
+        if (i < 0) {
+            char list[64];
+            scn_enum_list(eo, list, sizeof(list));
+            return scn_errf(err, errlen, "bad %s=%s (%s)", key, val, list);
+        }
+        *((uint8_t *)f + eo->off) = (uint8_t)i;
+        f->set |= eo->flag;
     } else {
         return scn_errf(err, errlen, "unknown option '%s'", key);
     }
@@ -697,6 +722,19 @@ static int scn_event(scn_parser *ps, char **tok, int n)
     return 0;
 }
 
+/* KEYWORD T (duration, warmup): a time above 0 into *out; eg is the example the
+ * messages give. */
+static int scn_time_kw(scn_parser *ps, char **tok, int n, const char *eg, uint64_t *out)
+{
+    uint64_t v;
+    if (n != 2)
+        return scn_fail(ps, "%s takes one time: %s %s", tok[0], tok[0], eg);
+    if (sim_parse_time(tok[1], &v) < 0 || v == 0)
+        return scn_fail(ps, "bad %s '%s' (e.g. %s)", tok[0], tok[1], eg);
+    *out = v;
+    return 0;
+}
+
 static int scn_line(scn_parser *ps, char *line)
 {
     char *hash = strchr(line, '#');
@@ -721,24 +759,10 @@ static int scn_line(scn_parser *ps, char *line)
         ps->c->seed = v;
         return 0;
     }
-    if (!strcmp(tok[0], "duration")) {
-        uint64_t v;
-        if (n != 2)
-            return scn_fail(ps, "duration takes one time: duration 60s");
-        if (sim_parse_time(tok[1], &v) < 0 || v == 0)
-            return scn_fail(ps, "bad duration '%s' (e.g. 60s)", tok[1]);
-        ps->c->duration_ns = v;
-        return 0;
-    }
-    if (!strcmp(tok[0], "warmup")) {
-        uint64_t v;
-        if (n != 2)
-            return scn_fail(ps, "warmup takes one time: warmup 10s");
-        if (sim_parse_time(tok[1], &v) < 0 || v == 0)
-            return scn_fail(ps, "bad warmup '%s' (e.g. 10s)", tok[1]);
-        ps->c->warmup_ns = v;
-        return 0;
-    }
+    if (!strcmp(tok[0], "duration"))
+        return scn_time_kw(ps, tok, n, "60s", &ps->c->duration_ns);
+    if (!strcmp(tok[0], "warmup"))
+        return scn_time_kw(ps, tok, n, "10s", &ps->c->warmup_ns);
     if (!strcmp(tok[0], "link"))
         return scn_link(ps, tok, n);
     if (!strcmp(tok[0], "flow"))

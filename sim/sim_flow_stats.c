@@ -136,13 +136,12 @@ void sim_flow_note_data(sim *s, sim_flow *f, const sim_pkt *p)
                 f->max_tsn = tsn;
                 f->new_data[path] += bytes;
                 f->last_new[path] = s->now;
-                /* With CMT on, new data goes round the paths all the time: only the
-                 * moves of a single data path (CMT off) are logged. */
-                mpsctp_assoc *a = f->side[SIM_CLIENT].assoc;
-                int spread = a && mpsctp_assoc_get_cmt(a) > MPSCTP_CMT_OFF;
                 if (f->data_path != (int)path) {
                     f->data_path = (int)path;
-                    if (!spread)
+                    /* With CMT on, new data goes round the paths all the time: only
+                     * the moves of a single data path (CMT off) are logged. */
+                    mpsctp_assoc *a = f->side[SIM_CLIENT].assoc;
+                    if (!a || mpsctp_assoc_get_cmt(a) == MPSCTP_CMT_OFF)
                         sim_flow_log(s, f, SIM_CLIENT, SIM_FEV_DATA_PATH, path, path, 0);
                 }
             }
@@ -228,7 +227,6 @@ void sim_flow_sample_ev(void *ctx, void *obj, uint64_t arg)
 
 void sim_flow_warmup(sim *s, sim_flow *f)
 {
-    f->warm_taken = 1;
     f->warm_delivered = f->bytes_delivered;
     for (uint32_t p = 0; p < f->cfg.npaths; p++)
         f->warm_new[p] = f->new_data[p];
@@ -280,22 +278,19 @@ int sim_flow_metrics_get(sim *s, size_t flow, sim_flow_metrics *m)
         snprintf(m->error, sizeof(m->error), "nothing delivered");
     }
     uint64_t endt = m->complete ? f->last_delivery : s->now;
-    uint64_t mfrom = f->cfg.start_ns;       /* start of the measured interval */
-    uint64_t base = 0;                    /* bytes delivered before `from` */
-    const uint64_t *pbase = NULL;         /* per path: new data sent before `from` */
-    /* With a warm-up, a saturated flow that started before its end counts from it. */
-    if (!f->cfg.bytes && f->warm_taken && s->cfg.warmup_ns > mfrom &&
-        s->now > s->cfg.warmup_ns) {
-        mfrom = s->cfg.warmup_ns;
-        base = f->warm_delivered;
-        pbase = f->warm_new;
-    }
+    /* With a warm-up, a saturated flow that started before its end counts from it: the
+     * interval starts there and what was done before it (warm_*) is taken off. */
+    int warm = !f->cfg.bytes && s->warm_taken && s->cfg.warmup_ns > f->cfg.start_ns &&
+               s->now > s->cfg.warmup_ns;
+    uint64_t mfrom = warm ? s->cfg.warmup_ns : f->cfg.start_ns;
     uint64_t dur = endt > mfrom ? endt - mfrom : 0;
     m->duration_s = (double)dur / 1e9;
-    m->goodput_bps = dur ? (double)(f->bytes_delivered - base) * 8.0 / m->duration_s : 0.0;
+    m->goodput_bps = dur ? (double)(f->bytes_delivered - (warm ? f->warm_delivered : 0)) *
+                               8.0 / m->duration_s
+                         : 0.0;
     for (uint32_t p = 0; dur && p < f->cfg.npaths; p++)
         m->paths[p].goodput_bps =
-            (double)(f->new_data[p] - (pbase ? pbase[p] : 0)) * 8.0 / m->duration_s;
+            (double)(f->new_data[p] - (warm ? f->warm_new[p] : 0)) * 8.0 / m->duration_s;
     m->path_select = (f->cfg.set & SIM_FS_PATHSEL) ? f->cfg.path_select : MPSCTP_PATHSEL_RR;
     m->sqlimit = f->cfg.sqlimit;
     m->nstreams = f->cfg.streams;
@@ -303,7 +298,7 @@ int sim_flow_metrics_get(sim *s, size_t flow, sim_flow_metrics *m)
         m->stream_bytes[k] = f->rs[k].bytes;
         if (dur)
             m->stream_goodput_bps[k] =
-                (double)(f->rs[k].bytes - (pbase ? f->rs[k].warm_bytes : 0)) * 8.0 /
+                (double)(f->rs[k].bytes - (warm ? f->rs[k].warm_bytes : 0)) * 8.0 /
                 m->duration_s;
     }
     uint64_t stall = f->max_stall;

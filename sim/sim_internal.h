@@ -96,8 +96,7 @@ struct sim_flow {
     size_t nev, ev_cap;
     sim_path_sample *smp;
     size_t nsmp, smp_cap;
-    /* at the end of the warm-up (sim_config.warmup_ns) */
-    int warm_taken;
+    /* at the end of the warm-up (sim_config.warmup_ns; taken when sim.warm_taken) */
     uint64_t warm_delivered;
     uint64_t warm_new[SIM_MAX_PATHS];
     int finished;          /* counted out of the active flows */

@@ -24,6 +24,17 @@ static const char *report_side(int side)
     return side == SIM_CLIENT ? "client" : "server";
 }
 
+/* The streams whose figures the metrics hold (the first SIM_STREAM_STATS_MAX). */
+static uint32_t report_nstreams(const sim_flow_metrics *m)
+{
+    return m->nstreams < SIM_STREAM_STATS_MAX ? m->nstreams : SIM_STREAM_STATS_MAX;
+}
+
+static const char *report_pathsel(uint32_t path_select)
+{
+    return path_select == MPSCTP_PATHSEL_STREAM ? "stream" : "rr";
+}
+
 /* Writes the "paths", "path_events", "assoc_events", "data_path_changes" (and
  * "samples") members of flow i. */
 static void report_json_paths(sim *s, size_t i, const sim_flow_metrics *m, FILE *out)
@@ -86,7 +97,7 @@ static void report_json_paths(sim *s, size_t i, const sim_flow_metrics *m, FILE 
             fputc(']', out);
         }
         fputc(']', out);
-        uint32_t k = m->nstreams < SIM_STREAM_STATS_MAX ? m->nstreams : SIM_STREAM_STATS_MAX;
+        uint32_t k = report_nstreams(m);
         fputs(",\"sqinfo_samples\":[", out);
         int first = 1;
         for (size_t j = 0; j < ns; j++) {
@@ -102,7 +113,7 @@ static void report_json_paths(sim *s, size_t i, const sim_flow_metrics *m, FILE 
         fputc(']', out);
     }
     if (m->nstreams > 1) {
-        uint32_t k = m->nstreams < SIM_STREAM_STATS_MAX ? m->nstreams : SIM_STREAM_STATS_MAX;
+        uint32_t k = report_nstreams(m);
         fputs(",\"streams\":[", out);
         for (uint32_t q = 0; q < k; q++)
             fprintf(out, "%s{\"bytes_delivered\":%" PRIu64 ",\"goodput_bps\":%.0f}",
@@ -142,7 +153,7 @@ int sim_report_json(sim *s, FILE *out)
         report_json_str(out, sim_cmt_name(m.cmt));
         fprintf(out, ",\"nr_sack\":%s", m.nr_sack ? "true" : "false");
         fprintf(out, ",\"pathsel\":\"%s\",\"sqlimit\":%s",
-                m.path_select == MPSCTP_PATHSEL_STREAM ? "stream" : "rr",
+                report_pathsel(m.path_select),
                 m.sqlimit ? "true" : "false");
         fprintf(out, ",\"intact\":%s,\"send_failed\":%" PRIu64
                 ",\"send_failed_unsent\":%" PRIu64, m.intact ? "true" : "false",
@@ -181,9 +192,9 @@ int sim_report_json(sim *s, FILE *out)
 static void report_table_streams(const sim_flow_metrics *m, FILE *out)
 {
     if (m->nstreams > 1) {
-        uint32_t k = m->nstreams < SIM_STREAM_STATS_MAX ? m->nstreams : SIM_STREAM_STATS_MAX;
+        uint32_t k = report_nstreams(m);
         fprintf(out, "  streams (pathsel %s%s), Mbit/s:",
-                m->path_select == MPSCTP_PATHSEL_STREAM ? "stream" : "rr",
+                report_pathsel(m->path_select),
                 m->sqlimit ? ", SQINFO-driven source" : "");
         for (uint32_t q = 0; q < k; q++)
             fprintf(out, " %u: %.3f", q, m->stream_goodput_bps[q] / 1e6);

@@ -117,13 +117,7 @@ static void fo_config(const fo_case *fc, sim_config *c)
         sim_config_add_link(c, &l);
     }
     sim_flow_cfg f;
-    sim_flow_cfg_default(&f);
-    snprintf(f.name, sizeof(f.name), "mh");
-    f.npaths = 2;
-    f.paths[0].nlinks = 1;
-    f.paths[0].links[0] = 0;
-    f.paths[1].nlinks = 1;
-    f.paths[1].links[0] = 1;
+    tsim_flow_per_link(&f, "mh", 2);
     f.bytes = fc->bytes;
     f.rto_min_ms = FO_RTO_MIN;
     f.rto_initial_ms = FO_RTO_INITIAL;

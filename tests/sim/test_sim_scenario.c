@@ -211,7 +211,7 @@ static void test_parse_cmt(void **state)
         "link B rate=5mbit delay=20ms\n"
         "flow m paths=A,B cmt=rpv2 bufsplit=receiver nrsack=0 rtx=ssthresh "
         "sackpath=minrtt\n"
-        "flow n paths=A,B cmt=4 bufsplit=none\n"
+        "flow n paths=A,B cmt=4 bufsplit=none pathsel=stream sqlimit streams=2\n"
         "flow o paths=A\n"
         "at 10s flow m set cmt=off\n"
         "event 12s flow n cmt=1\n";
@@ -237,6 +237,10 @@ static void test_parse_cmt(void **state)
     sim_flow_cfg_settings(&c.flows[1], &st);
     assert_int_equal(st.cmt, MPSCTP_CMT_MPTCP);
     assert_int_equal(st.cmt_bufsplit, 0);
+    assert_int_equal(st.path_select, MPSCTP_PATHSEL_STREAM);
+    assert_int_equal(c.flows[1].set, SIM_FS_CMT | SIM_FS_BUFSPLIT | SIM_FS_PATHSEL);
+    assert_int_equal(c.flows[1].sqlimit, 1);
+    assert_int_equal(m->sqlimit, 0);
     /* Keys not given keep the core's defaults. */
     mpsctp_settings def;
     mpsctp_settings_default(&def);
@@ -347,6 +351,9 @@ static void test_parse_errors(void **state)
         {"HDR\nflow a paths=L1 nrsack=2\n", 2, "bad nrsack=2"},
         {"HDR\nflow a paths=L1 rtx=rto\n", 2, "bad rtx=rto (cwnd or ssthresh)"},
         {"HDR\nflow a paths=L1 sackpath=fastest\n", 2, "bad sackpath=fastest"},
+        {"HDR\nflow a paths=L1 sackpath=3\n", 2, "bad sackpath=3 (data, primary or minrtt)"},
+        {"HDR\nflow a paths=L1 pathsel=2\n", 2, "bad pathsel=2 (rr or stream)"},
+        {"HDR\nflow a paths=L1 sqlimit=2\n", 2, "bad sqlimit=2 (0 or 1)"},
         {"HDR\nflow a paths=L1\nat 1s flow b set cmt=1\n", 3, "unknown flow 'b'"},
         {"HDR\nflow a paths=L1\nat 1s flow a set cmt=9\n", 3, "bad cmt=9"},
         {"HDR\nflow a paths=L1\nat 1s flow a set rtx=cwnd\n", 3,

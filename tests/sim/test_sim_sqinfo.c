@@ -102,13 +102,7 @@ static void sq_config(sim_config *c, uint64_t seed, int unordered, int mapping)
         sim_config_add_link(c, &l);
     }
     sim_flow_cfg f;
-    sim_flow_cfg_default(&f);
-    snprintf(f.name, sizeof(f.name), "m");
-    f.npaths = 2;
-    f.paths[0].nlinks = 1;
-    f.paths[0].links[0] = 0;
-    f.paths[1].nlinks = 1;
-    f.paths[1].links[0] = 1;
+    tsim_flow_per_link(&f, "m", 2);
     f.bytes = 16ull << 20;
     f.msg_size = 1000; /* messages that do not fill a packet: bundling, partial acks */
     f.unordered = unordered;

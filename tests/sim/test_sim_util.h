@@ -67,6 +67,18 @@ static inline void tsim_params_print(const tsim_params *p)
             p->rcvbuf);
 }
 
+/* Fills *f with the defaults, the name and npaths paths, path p over link p alone. */
+static inline void tsim_flow_per_link(sim_flow_cfg *f, const char *name, uint32_t npaths)
+{
+    sim_flow_cfg_default(f);
+    snprintf(f->name, sizeof(f->name), "%s", name);
+    f->npaths = npaths;
+    for (uint32_t p = 0; p < npaths; p++) {
+        f->paths[p].nlinks = 1;
+        f->paths[p].links[0] = p;
+    }
+}
+
 /* Builds a configuration with one link L and one flow f over it. */
 static inline void tsim_config(const tsim_params *p, sim_config *c)
 {
@@ -85,10 +97,7 @@ static inline void tsim_config(const tsim_params *p, sim_config *c)
     l.p.dup = p->dup;
     sim_config_add_link(c, &l);
     sim_flow_cfg f;
-    sim_flow_cfg_default(&f);
-    snprintf(f.name, sizeof(f.name), "f");
-    f.npaths = 1;
-    f.paths[0].nlinks = 1;
+    tsim_flow_per_link(&f, "f", 1);
     f.bytes = p->bytes;
     f.msg_size = p->msg;
     f.unordered = p->unordered;
