@@ -46,41 +46,14 @@ JSON=""
 PLOT=""
 NAME="e6t$$"
 
-usage() {
-    sed -n '2,/^set -euo/p' "$SELF" | sed -e '/^set -euo/d' -e 's/^# \{0,1\}//' >&2
-    exit 2
-}
+# die, usage, parse_opts, need_root_and, rate_bps
+source "$DIR/lib.sh"
+declare -A OPTS=([--rate1]=RATE1 [--rate2]=RATE2 [--bytes]=BYTES [--streams]=STREAMS
+    [--variants]=VARIANTS [--sndbuf]=SNDBUF [--rcvbuf]=RCVBUF [--queue]=QUEUE [--rto-min]=RTO_MIN
+    [--perf]=PERF [--results]=RESULTS [--json]=JSON [--plot]=PLOT [--name]=NAME)
 ARGS=("$@")
-while [ $# -gt 0 ]; do
-    [ $# -ge 2 ] || usage
-    case $1 in
-    --rate1) RATE1=$2 ;;
-    --rate2) RATE2=$2 ;;
-    --bytes) BYTES=$2 ;;
-    --streams) STREAMS=$2 ;;
-    --variants) VARIANTS=$2 ;;
-    --sndbuf) SNDBUF=$2 ;;
-    --rcvbuf) RCVBUF=$2 ;;
-    --queue) QUEUE=$2 ;;
-    --rto-min) RTO_MIN=$2 ;;
-    --perf) PERF=$2 ;;
-    --results) RESULTS=$2 ;;
-    --json) JSON=$2 ;;
-    --plot) PLOT=$2 ;;
-    --name) NAME=$2 ;;
-    *) usage ;;
-    esac
-    shift 2
-done
-
-die() {
-    echo "e6.sh: $*" >&2
-    exit 1
-}
-[ "$(id -u)" -eq 0 ] || die "needs root (it builds a testbed of network namespaces)"
-for c in ip tc nft jq awk; do
-    command -v "$c" > /dev/null || die "$c not found (scripts/install-deps.sh installs it)"
-done
+parse_opts "$@"
+need_root_and ip tc nft jq awk
 [ -x "$PERF" ] || die "no mpsctp-perf at $PERF (build first, or give --perf)"
 IFS=, read -r -a K_LIST <<< "$STREAMS"
 IFS=, read -r -a V_LIST <<< "$VARIANTS"
@@ -110,11 +83,7 @@ cleanup() {
     rm -rf "$TMP"
 }
 trap cleanup EXIT
-bits() { # tc rate -> bit/s
-    awk -v r="${1,,}" 'BEGIN { n = r + 0; u = r; sub(/^[0-9.]+/, "", u)
-        print n * (u == "gbit" ? 1e9 : u == "mbit" ? 1e6 : u == "kbit" ? 1e3 : 1) }'
-}
-SUM=$(($(bits "$RATE1") + $(bits "$RATE2")))
+SUM=$(($(rate_bps "$RATE1") + $(rate_bps "$RATE2")))
 COMMON=(--cmt cmt --sndbuf "$SNDBUF" --rcvbuf "$RCVBUF" --rto-min "$RTO_MIN")
 
 # one VARIANT K: a transfer; its result (a JSON object) goes to $TMP/runs
