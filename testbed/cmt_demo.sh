@@ -46,7 +46,7 @@ RESULTS=""
 PLOT=""
 NAME="cmtd$$"
 
-# die, usage, parse_opts, need_root_and, rate_bps
+# die, usage, parse_opts, need_root_and, rate_bps, server_wait_up, server_end
 source "$DIR/lib.sh"
 declare -A OPTS=([--rate1]=RATE1 [--rate2]=RATE2 [--bytes]=BYTES [--modes]=MODES [--queue]=QUEUE
     [--bufsplit]=BUFSPLIT [--rto-min]=RTO_MIN [--perf]=PERF [--results]=RESULTS [--plot]=PLOT
@@ -83,15 +83,11 @@ EXTRA=()
 
 # run_mode MODE: one transfer; appends its JSON result to $TMP/results
 run_mode() {
-    local mode=$1 i=0 src crc w1 w2 cl sl
+    local mode=$1 src crc w1 w2 cl sl
     on b "$PERF" server --once --json --bind "$B1,$B2" --cmt "$mode" "${EXTRA[@]}" \
         > "$TMP/server.out" 2> "$TMP/server.err" &
     SPID=$!
-    while [ -z "$(on b ss -Huln 'sport = :9899')" ]; do
-        i=$((i + 1))
-        kill -0 "$SPID" 2> /dev/null && [ $i -lt 100 ] || break
-        sleep 0.1
-    done
+    server_wait_up "$SPID" 100
     w1=$(tx_bytes 1)
     w2=$(tx_bytes 2)
     crc=0
@@ -100,14 +96,8 @@ run_mode() {
         > "$TMP/client.out" 2> "$TMP/client.err" || crc=$?
     w1=$(($(tx_bytes 1) - w1))
     w2=$(($(tx_bytes 2) - w2))
-    i=0
-    while kill -0 "$SPID" 2> /dev/null && [ $i -lt 100 ]; do
-        i=$((i + 1))
-        sleep 0.1
-    done
-    kill -KILL "$SPID" 2> /dev/null || true
     src=0
-    wait "$SPID" || src=$?
+    server_end "$SPID" 100 || src=$?
     SPID=""
     cl=$(jq -c 'select(.role == "client")' "$TMP/client.out" 2> /dev/null | tail -n 1)
     sl=$(jq -c 'select(.role == "server" and (.interval | not))' "$TMP/server.out" 2> /dev/null | tail -n 1)

@@ -46,7 +46,7 @@ JSON=""
 PLOT=""
 NAME="e6t$$"
 
-# die, usage, parse_opts, need_root_and, rate_bps
+# die, usage, parse_opts, need_root_and, rate_bps, server_wait_up, server_end
 source "$DIR/lib.sh"
 declare -A OPTS=([--rate1]=RATE1 [--rate2]=RATE2 [--bytes]=BYTES [--streams]=STREAMS
     [--variants]=VARIANTS [--sndbuf]=SNDBUF [--rcvbuf]=RCVBUF [--queue]=QUEUE [--rto-min]=RTO_MIN
@@ -88,7 +88,7 @@ COMMON=(--cmt cmt --sndbuf "$SNDBUF" --rcvbuf "$RCVBUF" --rto-min "$RTO_MIN")
 
 # one VARIANT K: a transfer; its result (a JSON object) goes to $TMP/runs
 one() {
-    local v=$1 k=$2 ps=rr extra=() crc=0 src=0 i=0
+    local v=$1 k=$2 ps=rr extra=() crc=0 src=0
     if [ "$v" = map ]; then
         ps=stream
         extra=(--sqinfo-limit)
@@ -96,22 +96,11 @@ one() {
     $B "$PERF" server --once --json --bind "$B1,$B2" --path-select $ps "${COMMON[@]}" \
         > "$TMP/s.out" 2> "$TMP/s.err" &
     SPID=$!
-    # the server is up when its UDP port is bound
-    until $B ss -Huln 'sport = :9899' | grep -q .; do
-        i=$((i + 1))
-        [ $i -lt 50 ] && kill -0 "$SPID" 2> /dev/null || break
-        sleep 0.1
-    done
+    server_wait_up "$SPID" 50
     timeout 120 $A "$PERF" client --json --bind "$A1,$A2" --connect "$B1,$B2" --bytes "$BYTES" \
         --streams "$k" --path-select $ps "${extra[@]}" "${COMMON[@]}" --interval 0.5 \
         > "$TMP/c.out" 2> "$TMP/c.err" || crc=$?
-    i=0
-    while kill -0 "$SPID" 2> /dev/null && [ $i -lt 50 ]; do
-        i=$((i + 1))
-        sleep 0.1
-    done
-    kill -KILL "$SPID" 2> /dev/null || true
-    wait "$SPID" || src=$?
+    server_end "$SPID" 50 || src=$?
     SPID=""
     local c s
     c=$(jq -c 'select(.role == "client" and (.interval | not))' "$TMP/c.out" 2> /dev/null | tail -n 1)

@@ -50,3 +50,27 @@ rate_bps() {
     *) die "bad rate unit in '$1'" ;;
     esac
 }
+
+# Inside "testbed.sh run" ($B): mpsctp-perf's server, started in the background on host B.
+# server_wait_up PID TENTHS: until B has a UDP socket on port 9899 (the server's), PID has
+# ended, or TENTHS tenths of a second have passed
+server_wait_up() {
+    local i=0
+    until $B ss -Huln 'sport = :9899' | grep -q .; do
+        i=$((i + 1))
+        [ $i -lt "$2" ] && kill -0 "$1" 2> /dev/null || break
+        sleep 0.1
+    done
+}
+
+# server_end PID TENTHS: returns the server's exit status once it has ended, waiting at
+# most TENTHS tenths of a second before it is killed
+server_end() {
+    local i=0
+    while kill -0 "$1" 2> /dev/null && [ $i -lt "$2" ]; do
+        i=$((i + 1))
+        sleep 0.1
+    done
+    kill -KILL "$1" 2> /dev/null || true
+    wait "$1"
+}
