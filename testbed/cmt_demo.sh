@@ -46,38 +46,13 @@ RESULTS=""
 PLOT=""
 NAME="cmtd$$"
 
-usage() {
-    sed -n '2,/^set -euo/p' "$SELF" | sed -e '/^set -euo/d' -e 's/^# \{0,1\}//' >&2
-    exit 2
-}
-
-while [ $# -gt 0 ]; do
-    [ $# -ge 2 ] || usage
-    case $1 in
-    --rate1) RATE1=$2 ;;
-    --rate2) RATE2=$2 ;;
-    --bytes) BYTES=$2 ;;
-    --modes) MODES=$2 ;;
-    --queue) QUEUE=$2 ;;
-    --bufsplit) BUFSPLIT=$2 ;;
-    --rto-min) RTO_MIN=$2 ;;
-    --perf) PERF=$2 ;;
-    --results) RESULTS=$2 ;;
-    --plot) PLOT=$2 ;;
-    --name) NAME=$2 ;;
-    *) usage ;;
-    esac
-    shift 2
-done
-
-die() {
-    echo "cmt_demo.sh: $*" >&2
-    exit 1
-}
-[ "$(id -u)" -eq 0 ] || die "needs root (it builds a testbed of network namespaces)"
-for c in ip tc nft jq ss awk; do
-    command -v "$c" > /dev/null || die "$c not found (scripts/install-deps.sh installs it)"
-done
+# die, usage, parse_opts, need_root_and, rate_bps, server_wait_up, server_end
+source "$DIR/lib.sh"
+declare -A OPTS=([--rate1]=RATE1 [--rate2]=RATE2 [--bytes]=BYTES [--modes]=MODES [--queue]=QUEUE
+    [--bufsplit]=BUFSPLIT [--rto-min]=RTO_MIN [--perf]=PERF [--results]=RESULTS [--plot]=PLOT
+    [--name]=NAME)
+parse_opts "$@"
+need_root_and ip tc nft jq ss awk
 [ -x "$PERF" ] || die "no mpsctp-perf at $PERF (build first, or give --perf)"
 IFS=, read -r -a MODE_LIST <<< "$MODES"
 for m in "${MODE_LIST[@]}"; do
@@ -108,15 +83,11 @@ EXTRA=()
 
 # run_mode MODE: one transfer; appends its JSON result to $TMP/results
 run_mode() {
-    local mode=$1 i=0 src crc w1 w2 cl sl
+    local mode=$1 src crc w1 w2 cl sl
     on b "$PERF" server --once --json --bind "$B1,$B2" --cmt "$mode" "${EXTRA[@]}" \
         > "$TMP/server.out" 2> "$TMP/server.err" &
     SPID=$!
-    while [ -z "$(on b ss -Huln 'sport = :9899')" ]; do
-        i=$((i + 1))
-        kill -0 "$SPID" 2> /dev/null && [ $i -lt 100 ] || break
-        sleep 0.1
-    done
+    server_wait_up "$SPID" 100
     w1=$(tx_bytes 1)
     w2=$(tx_bytes 2)
     crc=0
@@ -125,14 +96,8 @@ run_mode() {
         > "$TMP/client.out" 2> "$TMP/client.err" || crc=$?
     w1=$(($(tx_bytes 1) - w1))
     w2=$(($(tx_bytes 2) - w2))
-    i=0
-    while kill -0 "$SPID" 2> /dev/null && [ $i -lt 100 ]; do
-        i=$((i + 1))
-        sleep 0.1
-    done
-    kill -KILL "$SPID" 2> /dev/null || true
     src=0
-    wait "$SPID" || src=$?
+    server_end "$SPID" 100 || src=$?
     SPID=""
     cl=$(jq -c 'select(.role == "client")' "$TMP/client.out" 2> /dev/null | tail -n 1)
     sl=$(jq -c 'select(.role == "server" and (.interval | not))' "$TMP/server.out" 2> /dev/null | tail -n 1)
@@ -165,10 +130,8 @@ done
 [ -n "$RESULTS" ] && cp "$TMP/results" "$RESULTS"
 
 # the table
-RB1=$(awk -v r="${RATE1,,}" 'BEGIN { n = r + 0; u = r; sub(/^[0-9.]+/, "", u)
-    print n * (u == "gbit" ? 1e9 : u == "mbit" ? 1e6 : u == "kbit" ? 1e3 : 1) }')
-RB2=$(awk -v r="${RATE2,,}" 'BEGIN { n = r + 0; u = r; sub(/^[0-9.]+/, "", u)
-    print n * (u == "gbit" ? 1e9 : u == "mbit" ? 1e6 : u == "kbit" ? 1e3 : 1) }')
+RB1=$(rate_bps "$RATE1")
+RB2=$(rate_bps "$RATE2")
 echo
 echo "Mbit/s per path and in total; MB on the wire"
 printf '%-6s %-6s %8s %8s %8s %7s %7s %8s %8s %9s\n' mode cmt "path 1" "path 2" total \

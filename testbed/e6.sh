@@ -46,41 +46,14 @@ JSON=""
 PLOT=""
 NAME="e6t$$"
 
-usage() {
-    sed -n '2,/^set -euo/p' "$SELF" | sed -e '/^set -euo/d' -e 's/^# \{0,1\}//' >&2
-    exit 2
-}
+# die, usage, parse_opts, need_root_and, rate_bps, server_wait_up, server_end
+source "$DIR/lib.sh"
+declare -A OPTS=([--rate1]=RATE1 [--rate2]=RATE2 [--bytes]=BYTES [--streams]=STREAMS
+    [--variants]=VARIANTS [--sndbuf]=SNDBUF [--rcvbuf]=RCVBUF [--queue]=QUEUE [--rto-min]=RTO_MIN
+    [--perf]=PERF [--results]=RESULTS [--json]=JSON [--plot]=PLOT [--name]=NAME)
 ARGS=("$@")
-while [ $# -gt 0 ]; do
-    [ $# -ge 2 ] || usage
-    case $1 in
-    --rate1) RATE1=$2 ;;
-    --rate2) RATE2=$2 ;;
-    --bytes) BYTES=$2 ;;
-    --streams) STREAMS=$2 ;;
-    --variants) VARIANTS=$2 ;;
-    --sndbuf) SNDBUF=$2 ;;
-    --rcvbuf) RCVBUF=$2 ;;
-    --queue) QUEUE=$2 ;;
-    --rto-min) RTO_MIN=$2 ;;
-    --perf) PERF=$2 ;;
-    --results) RESULTS=$2 ;;
-    --json) JSON=$2 ;;
-    --plot) PLOT=$2 ;;
-    --name) NAME=$2 ;;
-    *) usage ;;
-    esac
-    shift 2
-done
-
-die() {
-    echo "e6.sh: $*" >&2
-    exit 1
-}
-[ "$(id -u)" -eq 0 ] || die "needs root (it builds a testbed of network namespaces)"
-for c in ip tc nft jq awk; do
-    command -v "$c" > /dev/null || die "$c not found (scripts/install-deps.sh installs it)"
-done
+parse_opts "$@"
+need_root_and ip tc nft jq awk
 [ -x "$PERF" ] || die "no mpsctp-perf at $PERF (build first, or give --perf)"
 IFS=, read -r -a K_LIST <<< "$STREAMS"
 IFS=, read -r -a V_LIST <<< "$VARIANTS"
@@ -110,16 +83,12 @@ cleanup() {
     rm -rf "$TMP"
 }
 trap cleanup EXIT
-bits() { # tc rate -> bit/s
-    awk -v r="${1,,}" 'BEGIN { n = r + 0; u = r; sub(/^[0-9.]+/, "", u)
-        print n * (u == "gbit" ? 1e9 : u == "mbit" ? 1e6 : u == "kbit" ? 1e3 : 1) }'
-}
-SUM=$(($(bits "$RATE1") + $(bits "$RATE2")))
+SUM=$(($(rate_bps "$RATE1") + $(rate_bps "$RATE2")))
 COMMON=(--cmt cmt --sndbuf "$SNDBUF" --rcvbuf "$RCVBUF" --rto-min "$RTO_MIN")
 
 # one VARIANT K: a transfer; its result (a JSON object) goes to $TMP/runs
 one() {
-    local v=$1 k=$2 ps=rr extra=() crc=0 src=0 i=0
+    local v=$1 k=$2 ps=rr extra=() crc=0 src=0
     if [ "$v" = map ]; then
         ps=stream
         extra=(--sqinfo-limit)
@@ -127,22 +96,11 @@ one() {
     $B "$PERF" server --once --json --bind "$B1,$B2" --path-select $ps "${COMMON[@]}" \
         > "$TMP/s.out" 2> "$TMP/s.err" &
     SPID=$!
-    # the server is up when its UDP port is bound
-    until $B ss -Huln 'sport = :9899' | grep -q .; do
-        i=$((i + 1))
-        [ $i -lt 50 ] && kill -0 "$SPID" 2> /dev/null || break
-        sleep 0.1
-    done
+    server_wait_up "$SPID" 50
     timeout 120 $A "$PERF" client --json --bind "$A1,$A2" --connect "$B1,$B2" --bytes "$BYTES" \
         --streams "$k" --path-select $ps "${extra[@]}" "${COMMON[@]}" --interval 0.5 \
         > "$TMP/c.out" 2> "$TMP/c.err" || crc=$?
-    i=0
-    while kill -0 "$SPID" 2> /dev/null && [ $i -lt 50 ]; do
-        i=$((i + 1))
-        sleep 0.1
-    done
-    kill -KILL "$SPID" 2> /dev/null || true
-    wait "$SPID" || src=$?
+    server_end "$SPID" 50 || src=$?
     SPID=""
     local c s
     c=$(jq -c 'select(.role == "client" and (.interval | not))' "$TMP/c.out" 2> /dev/null | tail -n 1)

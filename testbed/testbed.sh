@@ -29,21 +29,12 @@
 # (IPv6) and TESTBED (this script) to COMMAND. See docs/testbed.md.
 set -euo pipefail
 
-PROG=$(basename "$0")
 SELF=$(readlink -f "$0")
+# die, usage, rate_bps
+source "$(dirname "$SELF")/lib.sh"
 STATE_DIR=${TB_STATE_DIR:-/run/mpsctp-testbed}
 NFT_TABLE=mpsctp_testbed
 NPATHS=2
-
-die() {
-    echo "$PROG: $*" >&2
-    exit 1
-}
-
-usage() {
-    sed -n '2,/^set -euo/p' "$SELF" | sed -e '/^set -euo/d' -e 's/^# \{0,1\}//' >&2
-    exit 2
-}
 
 need_root() {
     [ "$(id -u)" -eq 0 ] || die "needs root (network namespaces, veth, tc, nftables)"
@@ -67,24 +58,6 @@ ns_of() { # ns_of NAME a|b
     esac
 }
 ns_exists() { ip netns list | awk '{print $1}' | grep -qx -- "$1"; }
-
-# rate_bps R: bit/s of a tc rate (bit, kbit, mbit, gbit; bps, kbps, mbps: bytes); 0 = none
-rate_bps() {
-    local r=${1,,} n u
-    [[ $r =~ ^([0-9]+)([a-z]*)$ ]] || die "bad rate '$1' (e.g. 20mbit, 500kbit, 0 = unshaped)"
-    n=${BASH_REMATCH[1]}
-    u=${BASH_REMATCH[2]}
-    case $u in
-    "" | bit) echo "$n" ;;
-    kbit) echo $((n * 1000)) ;;
-    mbit) echo $((n * 1000000)) ;;
-    gbit) echo $((n * 1000000000)) ;;
-    bps) echo $((n * 8)) ;;
-    kbps) echo $((n * 8000)) ;;
-    mbps) echo $((n * 8000000)) ;;
-    *) die "bad rate unit in '$1'" ;;
-    esac
-}
 
 # loss_ppm L: parts per million of a loss given as a fraction (0.01) or percent (1%)
 loss_ppm() {

@@ -153,16 +153,10 @@ int sq_log_add(sq_log *l, double t, const sq_snap *s)
     int rc = 0;
     if (l->n == l->cap) {
         size_t cap = l->cap ? l->cap * 2 : 64;
-        double *nt = realloc(l->t, cap * sizeof(*nt));
-        if (nt)
-            l->t = nt;
-        uint32_t *nl = nt ? realloc(l->limit, cap * sizeof(*nl)) : NULL;
-        if (nl)
-            l->limit = nl;
-        uint32_t *ntot = nl ? realloc(l->total, cap * sizeof(*ntot)) : NULL;
-        if (ntot)
-            l->total = ntot;
-        uint32_t *nq = ntot ? realloc(l->q, (cap * l->shown + 1) * sizeof(*nq)) : NULL;
+        sq_sample *ns = realloc(l->s, cap * sizeof(*ns));
+        if (ns)
+            l->s = ns;
+        uint32_t *nq = ns ? realloc(l->q, (cap * l->shown + 1) * sizeof(*nq)) : NULL;
         if (nq) {
             l->q = nq;
             l->cap = cap;
@@ -171,9 +165,7 @@ int sq_log_add(sq_log *l, double t, const sq_snap *s)
         }
     }
     if (rc == 0) {
-        l->t[l->n] = t;
-        l->limit[l->n] = s->limit;
-        l->total[l->n] = s->total;
+        l->s[l->n] = (sq_sample){t, s->limit, s->total};
         uint32_t *q = l->q + l->n * l->shown;
         for (uint32_t i = 0; i < l->shown; i++)
             q[i] = i < s->n ? s->q[i] : 0;
@@ -190,7 +182,7 @@ void sq_log_print(FILE *f, sq_log *l, const char *prefix, int json)
         fprintf(f, "\"sqinfo_samples\":[");
         for (size_t i = 0; i < l->n; i++) {
             fprintf(f, "%s{\"t\":%.3f,\"limit\":%" PRIu32 ",\"total\":%" PRIu32 ",\"queued\":[",
-                    i ? "," : "", l->t[i], l->limit[i], l->total[i]);
+                    i ? "," : "", l->s[i].t, l->s[i].limit, l->s[i].total);
             sq_entries(f, l->q + i * l->shown, l->shown, 1);
             fprintf(f, "]}");
         }
@@ -198,19 +190,17 @@ void sq_log_print(FILE *f, sq_log *l, const char *prefix, int json)
     } else if (l->n) {
         uint32_t max = 0;
         for (size_t i = 0; i < l->n; i++)
-            if (l->total[i] > max)
-                max = l->total[i];
+            if (l->s[i].total > max)
+                max = l->s[i].total;
         fprintf(f, "%ssqinfo: %zu samples, at most %" PRIu32 " of %" PRIu32 " bytes queued\n",
-                prefix, l->n, max, l->limit[l->n - 1]);
+                prefix, l->n, max, l->s[l->n - 1].limit);
     }
     pthread_mutex_unlock(&l->lock);
 }
 
 void sq_log_free(sq_log *l)
 {
-    free(l->t);
-    free(l->limit);
-    free(l->total);
+    free(l->s);
     free(l->q);
     pthread_mutex_destroy(&l->lock);
     memset(l, 0, sizeof(*l));

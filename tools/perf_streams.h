@@ -46,12 +46,16 @@ int sq_read(int sd, sq_snap *s);
 void sq_print(FILE *f, const sq_snap *s, uint32_t shown, int json);
 
 /* SQINFO samples over time (the --interval ticks), shared between threads. */
+typedef struct sq_sample {
+    double t; /* seconds since the transfer started */
+    uint32_t limit, total;
+} sq_sample;
+
 typedef struct sq_log {
     pthread_mutex_t lock;
-    double *t;        /* seconds since the transfer started */
-    uint32_t *limit, *total;
-    uint32_t *q;      /* shown entries per sample */
-    uint32_t shown;   /* streams kept per sample */
+    sq_sample *s;
+    uint32_t *q;    /* shown entries per sample */
+    uint32_t shown; /* streams kept per sample */
     size_t n, cap;
 } sq_log;
 

@@ -48,8 +48,8 @@ equal) RATES=(--rate1 20mbit --rate2 20mbit) MIN_SHARE=0.20 MIN_SHARE2=0.20 GAIN
 dissimilar) RATES=(--rate1 20mbit --rate2 5mbit) MIN_SHARE=0 MIN_SHARE2=0.08 GAIN=1.0 ;;
 *) echo "FAIL: unknown case $CASE"; exit 1 ;;
 esac
-[ "$(id -u)" -eq 0 ] || { echo "FAIL: the testbed tests need root; run the suite as root"; exit 1; }
-command -v jq > /dev/null || { echo "FAIL: jq not found (scripts/install-deps.sh installs it)"; exit 1; }
+# root, jq, bad, verdict
+source "$(dirname "$0")/checks.sh"
 
 RES=$(mktemp)
 trap 'rm -f "$RES"' EXIT
@@ -58,11 +58,6 @@ DRC=0
     --name "cmtt$$" || DRC=$?
 echo
 
-FAILED=()
-bad() {
-    echo "FAILED CHECK: $*"
-    FAILED+=("$*")
-}
 check() { awk "BEGIN { exit !($1) }"; }
 # share X Y: X / (X + Y), 0 when both are 0
 share() { awk -v x="$1" -v y="$2" 'BEGIN { printf "%.4f", (x + y > 0 ? x / (x + y) : 0) }'; }
@@ -102,8 +97,4 @@ for m in off cmt rpv1 rpv2 mptcp; do
         bad "$m: wire shares $(awk -v s="$ws2" 'BEGIN { printf "%.4f", 1 - s }') / $ws2 (need >= $MIN_SHARE / >= $MIN_SHARE2)"
     check "$r >= $GAIN" || bad "$m: goodput ${r}x that of mode off (need >= $GAIN)"
 done
-[ ${#FAILED[@]} -eq 0 ] || {
-    echo "FAIL: ${#FAILED[@]} check(s) failed: $(printf '%s; ' "${FAILED[@]}")"
-    exit 1
-}
-echo "PASS: $CASE"
+verdict "$CASE"

@@ -20,18 +20,13 @@
 set -euo pipefail
 PERF=${1:?usage: testbed_e6.sh mpsctp-perf e6.sh}
 E6=${2:?e6.sh}
-[ "$(id -u)" -eq 0 ] || { echo "FAIL: the testbed tests need root; run the suite as root"; exit 1; }
-command -v jq > /dev/null || { echo "FAIL: jq not found (scripts/install-deps.sh installs it)"; exit 1; }
+# root, jq, bad, verdict
+source "$(dirname "$0")/checks.sh"
 RES=$(mktemp)
 trap 'rm -f "$RES"' EXIT
 rc=0
 "$E6" --streams 2 --bytes 16M --perf "$PERF" --json "$RES" --name "e6t$$" || rc=$?
 echo
-FAILED=()
-bad() {
-    echo "FAILED CHECK: $*"
-    FAILED+=("$*")
-}
 get() { jq -r --arg v "$1" "select(.variant == \$v) | $2" "$RES"; }
 [ "$(jq -s length "$RES")" = 2 ] || bad "e6.sh ran $(jq -s length "$RES") of 2 transfers (exit status $rc)"
 for v in rr map; do
@@ -53,8 +48,4 @@ awk -v a="${s0:-0}" -v b="${s1:-0}" 'BEGIN { exit !(a > 12e6 && b <= 2.2e6 && b 
     bad "map: per-stream goodput $s0 / $s1 bit/s (stream 0 on the 20 Mbit/s path > 12e6, stream 1 on the 2 Mbit/s path <= 2.2e6)"
 [ "$(get map '.sqinfo_max_total != null and .sqinfo_max_total <= .sqinfo_limit')" = true ] ||
     bad "map: SQINFO samples $(get map '[.sqinfo_max_total, .sqinfo_limit]')"
-[ ${#FAILED[@]} -eq 0 ] || {
-    echo "FAIL: ${#FAILED[@]} check(s) failed: $(printf '%s; ' "${FAILED[@]}")"
-    exit 1
-}
-echo "PASS: e6"
+verdict "e6"
