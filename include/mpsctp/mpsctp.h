@@ -355,6 +355,19 @@ typedef struct mpsctp_assoc_status {
 /* Fills *st. Returns 0. */
 int mpsctp_assoc_status_get(const mpsctp_assoc *a, mpsctp_assoc_status *st);
 
+/* Memory an association holds because of what its peer sent, and the bounds it keeps to
+ * (docs/api.md, "Memory bounds"). */
+typedef struct mpsctp_assoc_mem {
+    uint64_t rx_held;     /* received data not yet read: payload plus per-chunk overhead,
+                             plus the receiver's bookkeeping (TSN map, reassembly index) */
+    uint64_t rx_bound;    /* the most rx_held can reach, whatever the peer sends */
+    uint64_t ctrl_queued; /* control chunks queued for sending (replies included) */
+    uint64_t ctrl_bound;  /* the most ctrl_queued can reach */
+} mpsctp_assoc_mem;
+
+/* Fills *m. Returns 0, or INVAL for a NULL argument. */
+int mpsctp_assoc_mem_get(const mpsctp_assoc *a, mpsctp_assoc_mem *m);
+
 typedef struct mpsctp_path_info {
     mpsctp_addr remote;
     mpsctp_addr local; /* source address used on this path; family 0 when the network

@@ -399,6 +399,19 @@ int mpsctp_assoc_status_get(const mpsctp_assoc *a, mpsctp_assoc_status *st)
     return 0;
 }
 
+int mpsctp_assoc_mem_get(const mpsctp_assoc *a, mpsctp_assoc_mem *m)
+{
+    if (!a || !m)
+        return MPSCTP_ERR_INVAL;
+    memset(m, 0, sizeof(*m));
+    m->rx_held = a->rx_ready ? reasm_held(&a->ra) : 0;
+    m->rx_bound = UINT64_MAX;
+    for (const ctrl_chunk *c = a->ctrl_head; c; c = c->next)
+        m->ctrl_queued += c->len;
+    m->ctrl_bound = UINT64_MAX;
+    return 0;
+}
+
 int mpsctp_assoc_sndqueue_info(const mpsctp_assoc *a, uint32_t *limit, uint32_t *total,
                                uint32_t *per_stream, uint32_t cap, uint32_t *nstreams)
 {
