@@ -71,6 +71,7 @@ typedef struct mpsctp_stack_stats {
     uint64_t dropped_malformed;      /* the core refused it as malformed */
     uint64_t dropped_checksum;       /* bad CRC32c */
     uint64_t dropped_not_ours;       /* matched no association or listener */
+    uint64_t waiting_calls;          /* blocking calls of the stack waiting right now */
 } mpsctp_stack_stats;
 
 /* Creates a stack: binds the UDP socket(s) and, unless cfg->no_thread, starts the I/O

@@ -29,7 +29,9 @@ typedef struct rq_item {
     uint8_t data[];
 } rq_item;
 
-/* An association as the sockets layer sees it. */
+/* An association as the sockets layer sees it. A blocking call that waits (the stack
+ * lock dropped) holds a reference, so the record outlives net_assoc_free: it is then
+ * marked dead (unlinked, core association gone) and freed by the last net_assoc_drop. */
 typedef struct net_assoc {
     struct net_assoc *next;   /* endpoint's list */
     mpsctp_assoc *a;          /* NULL once the core association is freed */
@@ -47,6 +49,8 @@ typedef struct net_assoc {
     uint32_t events;          /* SCTP_EVENT mask of this association */
     struct sctp_sndinfo snd;  /* SCTP_DEFAULT_SNDINFO of this association */
     struct net_assoc *acc_next; /* listener's accept queue */
+    int refs;                 /* callers holding the record across a wait */
+    int dead;                 /* net_assoc_free ran: unlinked, only refs keep it */
 } net_assoc;
 
 /* One core endpoint per bound SCTP port. */
@@ -151,8 +155,13 @@ int net_wait(mpsctp_stack *st, mpsctp_tstamp deadline);
 net_ep *net_ep_get(mpsctp_stack *st, uint16_t port, int exclusive);
 void net_ep_put(net_ep *e);
 net_assoc *net_assoc_new(net_ep *e, mpsctp_assoc *a);
-/* Detaches na from its socket and frees it (aborting the core association if live). */
+/* Detaches na from its socket and endpoint and frees it (aborting the core association
+ * if live). While references are held the record stays, marked dead and closed. */
 void net_assoc_free(net_assoc *na);
+/* Takes a reference on na before a wait that drops the stack lock. */
+void net_assoc_hold(net_assoc *na);
+/* Drops a reference taken by net_assoc_hold; frees a dead record at the last one. */
+void net_assoc_drop(net_assoc *na);
 net_assoc *net_assoc_by_core(net_ep *e, uint32_t core_id);
 /* Moves the association's readable data into its socket's queue (limit: respect
  * SO_RCVBUF). */

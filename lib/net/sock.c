@@ -565,12 +565,17 @@ int mpsctp_connectx(int sd, const struct sockaddr *addrs, int addrcnt, sctp_asso
     net_kick(s->st);
     if (sock_nonblock(s, 0))
         return sock_fail(s, EINPROGRESS);
+    /* The association may be freed while we wait (refused on a one-to-many socket, the
+     * socket closed by another thread): the reference keeps the record readable. */
+    net_assoc_hold(na);
     while (!na->up && !na->closed && !s->closing)
         net_wait(s->st, 0);
+    int up = na->up;
+    e = na->err ? na->err : ECONNREFUSED;
+    net_assoc_drop(na);
     if (s->closing)
         return sock_fail(s, EBADF);
-    if (!na->up) {
-        e = na->err ? na->err : ECONNREFUSED;
+    if (!up) {
         if (s->type == SOCK_STREAM)
             s->so_error = 0;
         return sock_fail(s, e);
@@ -610,6 +615,48 @@ static int err_from_core(int r)
     }
 }
 
+/* Queues one message on na, waiting for send-buffer room unless non-blocking. The
+ * association may die during the wait (peer ABORT, another thread's close): a reference
+ * keeps na readable until we are done. Returns 0 or an errno. */
+static int send_wait(net_sock *s, net_assoc *na, const uint8_t *buf, size_t len,
+                     const struct sctp_sndinfo *si, int flags)
+{
+    mpsctp_sndinfo ci = {.sid = si->snd_sid,
+                         .flags = (uint16_t)(si->snd_flags & SCTP_UNORDERED),
+                         .ppid = si->snd_ppid,
+                         .context = si->snd_context};
+    int e = 0;
+    net_assoc_hold(na);
+    for (;;) {
+        if (!na->a || na->closed) {
+            e = EPIPE;
+            break;
+        }
+        int r = mpsctp_assoc_send(na->a, buf, len, &ci, net_now());
+        if (r == 0) {
+            na->want = 1;
+            break;
+        }
+        if (r != MPSCTP_ERR_WOULDBLOCK) {
+            e = err_from_core(r);
+            break;
+        }
+        na->want = len;
+        if (sock_nonblock(s, flags)) { /* asked only now: it costs a syscall */
+            net_sock_ready(s);
+            e = EAGAIN;
+            break;
+        }
+        net_wait(s->st, 0);
+        if (s->closing) {
+            e = EBADF;
+            break;
+        }
+    }
+    net_assoc_drop(na);
+    return e;
+}
+
 /* Sends one message to association na (or applies EOF/ABORT). Returns bytes or -errno. */
 static ssize_t send_one(net_sock *s, net_assoc *na, const uint8_t *buf, size_t len,
                         const struct sctp_sndinfo *si, int flags)
@@ -632,29 +679,9 @@ static ssize_t send_one(net_sock *s, net_assoc *na, const uint8_t *buf, size_t l
     if (len == 0 && !(si->snd_flags & SCTP_EOF))
         return -EINVAL;
     if (len) {
-        mpsctp_sndinfo ci = {.sid = si->snd_sid,
-                             .flags = (uint16_t)(si->snd_flags & SCTP_UNORDERED),
-                             .ppid = si->snd_ppid,
-                             .context = si->snd_context};
-        for (;;) {
-            if (!na->a || na->closed)
-                return -EPIPE;
-            int r = mpsctp_assoc_send(na->a, buf, len, &ci, net_now());
-            if (r == 0) {
-                na->want = 1;
-                break;
-            }
-            if (r != MPSCTP_ERR_WOULDBLOCK)
-                return -err_from_core(r);
-            na->want = len;
-            if (sock_nonblock(s, flags)) { /* asked only now: it costs a syscall */
-                net_sock_ready(s);
-                return -EAGAIN;
-            }
-            net_wait(s->st, 0);
-            if (s->closing)
-                return -EBADF;
-        }
+        int e2 = send_wait(s, na, buf, len, si, flags);
+        if (e2)
+            return -e2;
     }
     if (si->snd_flags & SCTP_EOF) {
         mpsctp_assoc_shutdown(na->a, net_now());
@@ -699,6 +726,42 @@ static int sndinfo_from(net_sock *s, const void *info, socklen_t infolen, unsign
     }
 }
 
+/* SCTP_SENDALL (RFC 6458 s5.3.2): the message to every association of s that is live
+ * when the call starts. A send may wait and a send may end an association (SCTP_ABORT):
+ * the list can change under us, so take a referenced snapshot of it first. Returns len,
+ * or -errno of the last association that failed. */
+static ssize_t send_all(net_sock *s, const uint8_t *buf, size_t len, struct sctp_sndinfo *si,
+                        int flags)
+{
+    size_t n = 0, i = 0;
+    if (s->ep)
+        for (net_assoc *na = s->ep->assocs; na; na = na->next)
+            n += na->sock == s && !na->closed;
+    if (n == 0)
+        return (ssize_t)len;
+    net_assoc **all = malloc(n * sizeof(*all));
+    if (!all)
+        return -ENOMEM;
+    for (net_assoc *na = s->ep->assocs; na && i < n; na = na->next)
+        if (na->sock == s && !na->closed) {
+            net_assoc_hold(na);
+            all[i++] = na;
+        }
+    ssize_t r = (ssize_t)len;
+    for (i = 0; i < n; i++) {
+        net_assoc *na = all[i];
+        if (!na->dead && !na->closed && na->sock == s && !s->closing) {
+            ssize_t k = send_one(s, na, buf, len, si, flags);
+            if (k < 0)
+                r = k;
+        }
+    }
+    for (i = 0; i < n; i++)
+        net_assoc_drop(all[i]);
+    free(all);
+    return r;
+}
+
 static ssize_t do_send(net_sock *s, const struct iovec *iov, int iovcnt,
                        const struct sockaddr *addrs, int addrcnt, struct sctp_sndinfo *si,
                        int flags, int noinfo)
@@ -738,16 +801,7 @@ static ssize_t do_send(net_sock *s, const struct iovec *iov, int iovcnt,
             r = send_one(s, s->assoc, buf, len, si, flags);
         }
     } else if (si->snd_flags & SCTP_SENDALL) {
-        r = (ssize_t)len;
-        if (s->ep)
-            for (net_assoc *na = s->ep->assocs, *nn; na; na = nn) {
-                nn = na->next;
-                if (na->sock == s && !na->closed) {
-                    ssize_t k = send_one(s, na, buf, len, si, flags);
-                    if (k < 0)
-                        r = k;
-                }
-            }
+        r = send_all(s, buf, len, si, flags);
     } else {
         net_assoc *na = NULL;
         if (addrs) {

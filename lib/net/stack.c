@@ -410,19 +410,30 @@ void net_kick(mpsctp_stack *st)
     }
 }
 
+static int wait_once(mpsctp_stack *st, mpsctp_tstamp deadline);
+
 int net_wait(mpsctp_stack *st, mpsctp_tstamp deadline)
 {
     if (deadline && net_now() >= deadline)
         return ETIMEDOUT;
+    st->stats.waiting_calls++;
+    int r = wait_once(st, deadline);
+    st->stats.waiting_calls--;
+    return r;
+}
+
+/* One wait of net_wait: on the condition variable, or driving a thread-less stack. */
+static int wait_once(mpsctp_stack *st, mpsctp_tstamp deadline)
+{
     if (st->has_thread) {
         if (!deadline) {
             pthread_cond_wait(&st->cond, &st->lock);
         } else {
-            struct timespec now, ts;
-            clock_gettime(CLOCK_MONOTONIC, &now);
-            mpsctp_tstamp left = deadline - net_now();
-            (void)now;
-            struct timespec rt;
+            struct timespec ts, rt;
+            mpsctp_tstamp t0 = net_now();
+            if (t0 >= deadline)
+                return 0;
+            mpsctp_tstamp left = deadline - t0;
             clock_gettime(CLOCK_REALTIME, &rt);
             uint64_t ns = (uint64_t)rt.tv_nsec + left % MPSCTP_NS_PER_SEC;
             ts.tv_sec = rt.tv_sec + (time_t)(left / MPSCTP_NS_PER_SEC) +
@@ -567,8 +578,29 @@ void net_assoc_free(net_assoc *na)
         na->sock->assoc = NULL;
     if (na->a)
         mpsctp_assoc_free(na->a);
-    free(na);
+    if (na->refs > 0) {
+        /* A blocked call still looks at it: leave a closed, detached record. */
+        na->a = NULL;
+        na->next = NULL;
+        na->ep = NULL;
+        na->sock = NULL;
+        na->closed = 1;
+        na->dead = 1;
+    } else {
+        free(na);
+    }
     ep_maybe_free(e);
+}
+
+void net_assoc_hold(net_assoc *na)
+{
+    na->refs++;
+}
+
+void net_assoc_drop(net_assoc *na)
+{
+    if (--na->refs == 0 && na->dead)
+        free(na);
 }
 
 /* ---- receive queue and readiness --------------------------------------------------- */
