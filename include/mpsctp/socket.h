@@ -46,7 +46,8 @@ typedef struct mpsctp_stack_config {
     int no_thread;         /* 1: no I/O thread; drive the stack with mpsctp_stack_process */
     int no_ipv6;           /* 1: with naddrs 0, bind IPv4 only */
     uint16_t mtu;          /* SCTP packet size limit (no IP/UDP header); 0 = 1472
-                              (IPv4 MTU 1500 - 20 - 8) */
+                              (IPv4 MTU 1500 - 20 - 8); 508 .. 65507. Received packets
+                              may be larger (up to what UDP delivers) */
     /* Optional: every SCTP packet sent (dir 1) or received (dir 0), before/after UDP.
      * Addresses carry the UDP ports (local_udp is the stack's port). Called with the
      * stack locked: do not call back into the API. */

@@ -12,7 +12,12 @@
 
 #define NET_MAX_UDP 8
 #define NET_BATCH 32
-#define NET_PKT_CAP 2048
+/* Largest SCTP packet in a UDP datagram: the UDP payload limit over IPv4 (65535 - 20 -
+ * 8). The stack's mtu may go up to it. */
+#define NET_MTU_MAX 65507
+/* Receive slot per datagram: any UDP payload fits (IPv6 allows 65527), so nothing that
+ * the kernel delivers is truncated. */
+#define NET_RX_SLOT 65536
 #define NET_PULL_MAX (64 * 1024) /* largest receive-queue item */
 
 typedef struct net_sock net_sock;
@@ -132,10 +137,15 @@ struct mpsctp_stack {
     /* send batch */
     int nout;
     struct {
-        uint8_t buf[NET_PKT_CAP];
+        uint8_t *buf;         /* mtu bytes of outbuf */
         size_t len;
         mpsctp_addr local, remote;
     } out[NET_BATCH];
+    uint8_t *outbuf;           /* NET_BATCH packets of mtu bytes */
+    /* Receive batch: NET_BATCH slots of NET_RX_SLOT bytes, used under the lock. Only the
+     * pages that datagrams touch get memory, so a batch of small packets costs what it
+     * did with small slots; no allocation per packet. */
+    uint8_t *rxbuf;
 };
 
 /* ---- stack.c ---- */

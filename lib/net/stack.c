@@ -226,7 +226,7 @@ mpsctp_stack *mpsctp_stack_new(const mpsctp_stack_config *cfg)
         cfg = &def;
     }
     if (cfg->naddrs > MPSCTP_STACK_MAX_ADDRS || cfg->udp_port < -1 || cfg->udp_port > 65535 ||
-        (cfg->mtu && cfg->mtu < 508) || cfg->mtu > NET_PKT_CAP) {
+        (cfg->mtu && cfg->mtu < 508) || cfg->mtu > NET_MTU_MAX) {
         errno = EINVAL;
         return NULL;
     }
@@ -237,6 +237,17 @@ mpsctp_stack *mpsctp_stack_new(const mpsctp_stack_config *cfg)
     }
     st->cfg = *cfg;
     st->mtu = cfg->mtu ? cfg->mtu : 1472;
+    st->outbuf = malloc((size_t)NET_BATCH * st->mtu);
+    st->rxbuf = malloc((size_t)NET_BATCH * NET_RX_SLOT);
+    if (!st->outbuf || !st->rxbuf) {
+        free(st->outbuf);
+        free(st->rxbuf);
+        free(st);
+        errno = ENOMEM;
+        return NULL;
+    }
+    for (int i = 0; i < NET_BATCH; i++)
+        st->out[i].buf = st->outbuf + (size_t)i * st->mtu;
     st->next_id = SCTP_ALL_ASSOC + 1;
     /* MPSCTP_LOG=LEVEL (0 errors .. 3 debug) prints the core's diagnostics. */
     const char *lv = getenv("MPSCTP_LOG");
@@ -294,6 +305,8 @@ fail: {
         close(st->wakefd);
     pthread_mutex_destroy(&st->lock);
     pthread_cond_destroy(&st->cond);
+    free(st->outbuf);
+    free(st->rxbuf);
     free(st);
     errno = e;
     return NULL;
@@ -1071,7 +1084,7 @@ static void flush_ep(mpsctp_stack *st, mpsctp_endpoint *ep)
         if (st->nout == NET_BATCH)
             out_send(st);
         int k = st->nout;
-        ssize_t n = mpsctp_endpoint_send(ep, st->out[k].buf, sizeof(st->out[k].buf),
+        ssize_t n = mpsctp_endpoint_send(ep, st->out[k].buf, st->mtu,
                                          &st->out[k].local, &st->out[k].remote, now);
         if (n <= 0)
             break;
@@ -1142,7 +1155,6 @@ static void input(mpsctp_stack *st, const uint8_t *pkt, size_t len, const mpsctp
 
 static int udp_recv_batch(mpsctp_stack *st, int u, mpsctp_tstamp now)
 {
-    static __thread uint8_t bufs[NET_BATCH][NET_PKT_CAP + 1];
     struct mmsghdr mm[NET_BATCH];
     struct iovec iov[NET_BATCH];
     struct sockaddr_storage src[NET_BATCH];
@@ -1151,8 +1163,8 @@ static int udp_recv_batch(mpsctp_stack *st, int u, mpsctp_tstamp now)
         struct cmsghdr align;
     } cm[NET_BATCH];
     for (int i = 0; i < NET_BATCH; i++) {
-        iov[i].iov_base = bufs[i];
-        iov[i].iov_len = sizeof(bufs[i]);
+        iov[i].iov_base = st->rxbuf + (size_t)i * NET_RX_SLOT;
+        iov[i].iov_len = NET_RX_SLOT;
         memset(&mm[i], 0, sizeof(mm[i]));
         mm[i].msg_hdr.msg_name = &src[i];
         mm[i].msg_hdr.msg_namelen = sizeof(src[i]);
@@ -1186,13 +1198,7 @@ static int udp_recv_batch(mpsctp_stack *st, int u, mpsctp_tstamp now)
             }
         }
         local.udp_port = st->port;
-        size_t len = mm[i].msg_len;
-        if (len > NET_PKT_CAP) { /* truncated: larger than any packet we accept */
-            st->stats.udp_in++;
-            st->stats.dropped_malformed++;
-            continue;
-        }
-        input(st, bufs[i], len, &local, &remote, now);
+        input(st, st->rxbuf + (size_t)i * NET_RX_SLOT, mm[i].msg_len, &local, &remote, now);
     }
     return n;
 }
@@ -1279,5 +1285,7 @@ void mpsctp_stack_free(mpsctp_stack *st)
     mpsctp_pcap_close(st->pcap);
     pthread_mutex_destroy(&st->lock);
     pthread_cond_destroy(&st->cond);
+    free(st->outbuf);
+    free(st->rxbuf);
     free(st);
 }

@@ -4,7 +4,7 @@
 #include <time.h>
 #include <unistd.h>
 
-mpsctp_stack *ut_stack(int no_thread)
+mpsctp_stack_config ut_stack_config(void)
 {
     mpsctp_stack_config cfg;
     memset(&cfg, 0, sizeof(cfg));
@@ -13,6 +13,12 @@ mpsctp_stack *ut_stack(int no_thread)
     struct sockaddr_in *a = (struct sockaddr_in *)&cfg.addrs[0];
     a->sin_family = AF_INET;
     a->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    return cfg;
+}
+
+mpsctp_stack *ut_stack(int no_thread)
+{
+    mpsctp_stack_config cfg = ut_stack_config();
     cfg.no_thread = no_thread;
     mpsctp_stack *st = mpsctp_stack_new(&cfg);
     assert_non_null(st);

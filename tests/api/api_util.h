@@ -28,6 +28,8 @@ double ut_now(void);
 /* Closes the n sockets of sds, then frees stacks a and b. */
 void ut_down(mpsctp_stack *a, mpsctp_stack *b, const int *sds, size_t n);
 
+/* The configuration of ut_stack: 127.0.0.1, a kernel-chosen UDP port, own thread. */
+mpsctp_stack_config ut_stack_config(void);
 /* A stack on 127.0.0.1 with a kernel-chosen UDP port; own thread unless no_thread. */
 mpsctp_stack *ut_stack(int no_thread);
 /* 127.0.0.1:port */
