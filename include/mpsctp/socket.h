@@ -73,6 +73,7 @@ typedef struct mpsctp_stack_stats {
     uint64_t dropped_checksum;       /* bad CRC32c */
     uint64_t dropped_not_ours;       /* matched no association or listener */
     uint64_t waiting_calls;          /* blocking calls of the stack waiting right now */
+    uint64_t dropped_notifications;  /* notifications that found a receive queue full */
 } mpsctp_stack_stats;
 
 /* Creates a stack: binds the UDP socket(s) and, unless cfg->no_thread, starts the I/O
@@ -403,6 +404,10 @@ union sctp_notification {
 #define MPSCTP_PATH_SELECT 0x1305
 #define MPSCTP_PATH_SELECT_RR 0
 #define MPSCTP_PATH_SELECT_STREAM 1
+/* The socket's receive queue (getsockopt only; set: ENOPROTOOPT), struct
+ * mpsctp_rcvqueue: the memory its messages and notifications hold against SO_RCVBUF.
+ * Socket-wide: no association id. optlen below the structure: EINVAL. */
+#define MPSCTP_RCVQUEUE 0x1306
 /* draft-dreibholz-tsvwg-sctpsocket-sqinfo (SPEC.md s4): sender queue information,
  * struct sctp_sndqueueinfo below. getsockopt only (setsockopt: ENOPROTOOPT).
  * - optlen must cover the header and one uint32_t per outgoing stream of the association;
@@ -492,6 +497,19 @@ struct mpsctp_pathstats {
     uint64_t ps_bytes_received;      /* DATA payload bytes received from this address */
     uint64_t ps_retransmissions;
     uint64_t ps_heartbeats_sent, ps_heartbeat_acks;
+};
+
+/* MPSCTP_RCVQUEUE (getsockopt). rq_memory counts each queued item whole: its header,
+ * its data and the allocator's overhead, so tiny messages cannot hold more memory than
+ * SO_RCVBUF says. It stays below rq_limit plus one item of about 4 KiB, except that the
+ * data an association still holds when it ends (or its peer shuts down) moves to the
+ * queue whatever its size, so that it comes before the notification. */
+struct mpsctp_rcvqueue {
+    uint32_t rq_limit;               /* SO_RCVBUF */
+    uint32_t rq_memory;              /* bytes the queued items hold */
+    uint32_t rq_items;               /* messages (or pieces) and notifications queued */
+    uint32_t rq_reserved;
+    uint64_t rq_dropped_notifications; /* dropped because the queue was full */
 };
 
 struct sctp_prim {

@@ -19,6 +19,7 @@
  * the kernel delivers is truncated. */
 #define NET_RX_SLOT 65536
 #define NET_PULL_MAX (64 * 1024) /* largest receive-queue item */
+#define NET_PULL_MIN 4096        /* smallest item pulled when the queue is nearly full */
 
 typedef struct net_sock net_sock;
 typedef struct net_ep net_ep;
@@ -31,6 +32,7 @@ typedef struct rq_item {
     int eor;          /* the message ends with this item */
     mpsctp_rcvinfo info;
     size_t len, off;  /* bytes, bytes already read */
+    size_t mem;       /* memory it holds: header, data allocated, malloc's overhead */
     uint8_t data[];
 } rq_item;
 
@@ -98,7 +100,9 @@ struct net_sock {
     int was_connected;        /* one-to-one: an association existed */
     int eof_returned;         /* recv already reported end of file */
     rq_item *rq_head, *rq_tail;
-    size_t rq_bytes;
+    size_t rq_mem;            /* memory of the queue's items (rq_item.mem), vs SO_RCVBUF */
+    uint32_t rq_items;
+    uint64_t notif_dropped;   /* notifications dropped: queue beyond SO_RCVBUF */
     sock_opts o;
     int rd_on, wr_on;         /* readiness currently shown on fd */
     int refs;                 /* calls in progress */
@@ -178,8 +182,13 @@ net_assoc *net_assoc_by_core(net_ep *e, uint32_t core_id);
 void net_pull(net_assoc *na, int limit);
 /* Recomputes the fd readiness of s. */
 void net_sock_ready(net_sock *s);
-/* Appends a queue item. */
+/* Allocates a zeroed queue item with room for cap data bytes (mem set). NULL when
+ * memory runs out. */
+rq_item *net_rq_alloc(size_t cap);
+/* Appends a queue item, charging its memory to the socket. */
 void net_rq_push(net_sock *s, rq_item *it);
+/* Removes the queue's head item (uncharged) and returns it, or NULL when empty. */
+rq_item *net_rq_pop(net_sock *s);
 /* Converts addresses. */
 void net_to_sockaddr(const mpsctp_addr *a, uint16_t port, struct sockaddr_storage *ss,
                      socklen_t *len);

@@ -75,10 +75,9 @@ static void sock_free(net_sock *s)
             *pp = s->next;
             break;
         }
-    for (rq_item *it = s->rq_head, *n; it; it = n) {
-        n = it->next;
+    rq_item *it;
+    while ((it = net_rq_pop(s)) != NULL)
         free(it);
-    }
     close(s->fd);
     close(s->peer);
     net_ep *e = s->ep;
@@ -1009,21 +1008,12 @@ static ssize_t do_recv(net_sock *s, const struct iovec *iov, int iovlen, int fla
     }
     if (!peek) {
         /* Release consumed items. */
-        while (s->rq_head != cur) {
-            rq_item *d = s->rq_head;
-            s->rq_head = d->next;
-            s->rq_bytes -= d->len;
-            free(d);
-        }
-        if (coff == cur->len) {
-            s->rq_head = cur->next;
-            s->rq_bytes -= cur->len;
-            free(cur);
-        } else {
+        while (s->rq_head != cur)
+            free(net_rq_pop(s));
+        if (coff == cur->len)
+            free(net_rq_pop(s));
+        else
             cur->off = coff;
-        }
-        if (!s->rq_head)
-            s->rq_tail = NULL;
     }
     if (eor)
         ro->flags |= MSG_EOR;
@@ -1189,12 +1179,9 @@ int mpsctp_shutdown(int sd, int how)
         return sock_fail(s, ENOTCONN);
     if (how != SHUT_WR) {
         s->shut_rd = 1;
-        for (rq_item *it = s->rq_head, *n; it; it = n) {
-            n = it->next;
+        rq_item *it;
+        while ((it = net_rq_pop(s)) != NULL)
             free(it);
-        }
-        s->rq_head = s->rq_tail = NULL;
-        s->rq_bytes = 0;
     }
     if (how != SHUT_RD && !s->shut_wr) {
         s->shut_wr = 1;
@@ -1470,21 +1457,21 @@ int mpsctp_peeloff(int sd, sctp_assoc_t id)
     ns->was_connected = 1;
     na->sock = ns;
     /* The association's queued messages and notifications move along, in order. */
-    rq_item **pp = &s->rq_head;
-    s->rq_tail = NULL;
-    while (*pp) {
-        rq_item *it = *pp;
+    rq_item *keep = NULL, **tail = &keep, *it;
+    while ((it = net_rq_pop(s)) != NULL) {
         if (it->assoc_id == id) {
-            *pp = it->next;
-            s->rq_bytes -= it->len;
             net_rq_push(ns, it);
         } else {
-            s->rq_tail = it;
-            pp = &it->next;
+            *tail = it;
+            tail = &it->next;
         }
     }
+    while ((it = keep) != NULL) {
+        keep = it->next;
+        net_rq_push(s, it);
+    }
     na->partial = 0;
-    for (rq_item *it = ns->rq_head; it; it = it->next)
+    for (it = ns->rq_head; it; it = it->next)
         na->partial = !it->eor;
     int fd = ns->fd;
     net_sock_ready(ns);

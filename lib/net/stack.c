@@ -618,6 +618,20 @@ void net_assoc_drop(net_assoc *na)
 
 /* ---- receive queue and readiness --------------------------------------------------- */
 
+/* What malloc adds to each block (its chunk header, rounded to the alignment): counted
+ * with the item so that many tiny items cannot hide behind their payload size. */
+#define NET_MALLOC_OVERHEAD 16
+
+rq_item *net_rq_alloc(size_t cap)
+{
+    rq_item *it = malloc(sizeof(*it) + cap);
+    if (!it)
+        return NULL;
+    memset(it, 0, sizeof(*it));
+    it->mem = sizeof(*it) + cap + NET_MALLOC_OVERHEAD;
+    return it;
+}
+
 void net_rq_push(net_sock *s, rq_item *it)
 {
     it->next = NULL;
@@ -626,8 +640,23 @@ void net_rq_push(net_sock *s, rq_item *it)
     else
         s->rq_head = it;
     s->rq_tail = it;
-    s->rq_bytes += it->len;
+    s->rq_mem += it->mem;
+    s->rq_items++;
     s->st->changed = 1;
+}
+
+rq_item *net_rq_pop(net_sock *s)
+{
+    rq_item *it = s->rq_head;
+    if (!it)
+        return NULL;
+    s->rq_head = it->next;
+    if (!s->rq_head)
+        s->rq_tail = NULL;
+    s->rq_mem -= it->mem;
+    s->rq_items--;
+    it->next = NULL;
+    return it;
 }
 
 void net_pull(net_assoc *na, int limit)
@@ -651,8 +680,11 @@ void net_pull(net_assoc *na, int limit)
             if (o != na && o->sock == s && o->partial)
                 return;
     }
+    size_t rcvbuf = s->o.set.rcvbuf;
     for (;;) {
-        if (limit && s->rq_bytes >= s->o.set.rcvbuf)
+        /* The queue's memory (item headers and data, not only payload) stays within
+         * SO_RCVBUF plus one item of at most NET_PULL_MIN bytes beyond the room left. */
+        if (limit && s->rq_mem >= rcvbuf)
             break;
         size_t n = mpsctp_assoc_readable(na->a);
         if (!n)
@@ -662,10 +694,14 @@ void net_pull(net_assoc *na, int limit)
          * mremap when shrunk to the message and an munmap when read. */
         if (n > NET_PULL_MAX)
             n = NET_PULL_MAX;
-        rq_item *it = malloc(sizeof(*it) + n);
+        if (limit) {
+            size_t room = rcvbuf - s->rq_mem;
+            if (n > room)
+                n = room > NET_PULL_MIN ? room : NET_PULL_MIN;
+        }
+        rq_item *it = net_rq_alloc(n);
         if (!it)
             break;
-        memset(it, 0, sizeof(*it));
         int eor = 0;
         ssize_t r = mpsctp_assoc_recv(na->a, it->data, n, &it->info, &eor, now);
         if (r <= 0) {
@@ -674,8 +710,10 @@ void net_pull(net_assoc *na, int limit)
         }
         if ((size_t)r < n / 2 && (size_t)r < n - 4096) {
             rq_item *sm = realloc(it, sizeof(*it) + (size_t)r);
-            if (sm)
+            if (sm) {
                 it = sm;
+                it->mem = sizeof(*it) + (size_t)r + NET_MALLOC_OVERHEAD;
+            }
         }
         it->len = (size_t)r;
         it->eor = eor;
@@ -764,6 +802,12 @@ static int event_on(const net_assoc *na, uint16_t type)
            (na->events >> (type - SCTP_SN_TYPE_BASE)) & 1;
 }
 
+/* Queues notification n for s when its type is on. Each is charged to the receive
+ * queue like a message; once the queue's memory reaches SO_RCVBUF, notifications a peer
+ * can make us generate without bound (remote errors, address changes, send failures,
+ * sender dry) are dropped and counted, as kernel stacks drop what does not fit in the
+ * socket buffer. Association and shutdown changes, a few per association, always go
+ * in: an application must not miss the end of an association. */
 static void notify(net_sock *s, net_assoc *na, const void *n, size_t len)
 {
     if (!s || s->closing || s->shut_rd)
@@ -771,10 +815,15 @@ static void notify(net_sock *s, net_assoc *na, const void *n, size_t len)
     const struct sctp_tlv *h = n;
     if (!event_on(na, h->sn_type))
         return;
-    rq_item *it = malloc(sizeof(*it) + len);
+    if (h->sn_type != SCTP_ASSOC_CHANGE && h->sn_type != SCTP_SHUTDOWN_EVENT &&
+        s->rq_mem + sizeof(rq_item) + len + NET_MALLOC_OVERHEAD > s->o.set.rcvbuf) {
+        s->notif_dropped++;
+        s->st->stats.dropped_notifications++;
+        return;
+    }
+    rq_item *it = net_rq_alloc(len);
     if (!it)
         return;
-    memset(it, 0, sizeof(*it));
     memcpy(it->data, n, len);
     it->len = len;
     it->notification = 1;
@@ -895,7 +944,9 @@ static void dispatch_event(net_ep *e, const mpsctp_event *ev)
         n.sre_length = sizeof(n);
         n.sre_error = ev->error;
         n.sre_assoc_id = na->id;
-        net_pull(na, 0);
+        /* Data that came before goes first, within the queue's limit: when data is left
+         * in the association, the queue is full and the notification is dropped. */
+        net_pull(na, 1);
         notify(s, na, &n, sizeof(n));
         break;
     }
@@ -952,9 +1003,9 @@ static void dispatch(mpsctp_stack *st)
         for (net_assoc *na = e->assocs, *nn; na; na = nn) {
             nn = na->next;
             if (!na->closed && na->a && mpsctp_assoc_readable(na->a)) {
-                size_t before = na->sock ? na->sock->rq_bytes : 0;
+                size_t before = na->sock ? na->sock->rq_mem : 0;
                 net_pull(na, 1);
-                if (na->sock && na->sock->rq_bytes != before)
+                if (na->sock && na->sock->rq_mem != before)
                     st->changed = 1;
             }
             if (na->free_core) {

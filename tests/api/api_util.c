@@ -74,6 +74,28 @@ int ut_pair(mpsctp_stack *cst, mpsctp_stack *sst, uint16_t port, int *c, int *s)
     return ls;
 }
 
+void ut_set_int(int sd, int level, int name, int v)
+{
+    assert_int_equal(mpsctp_setsockopt(sd, level, name, &v, sizeof(v)), 0);
+}
+
+void ut_linger_abort(int sd)
+{
+    struct linger l = {1, 0};
+    assert_int_equal(mpsctp_setsockopt(sd, SOL_SOCKET, SO_LINGER, &l, sizeof(l)), 0);
+}
+
+int ut_listener_rcvbuf(mpsctp_stack *st, uint16_t port, int rcvbuf)
+{
+    int ls = mpsctp_socket_on(st, AF_INET, SOCK_STREAM, IPPROTO_SCTP);
+    assert_true(ls >= 0);
+    ut_set_int(ls, SOL_SOCKET, SO_RCVBUF, rcvbuf);
+    struct sockaddr_in a = ut_sin(port);
+    assert_int_equal(mpsctp_bind(ls, (struct sockaddr *)&a, sizeof(a)), 0);
+    assert_int_equal(mpsctp_listen(ls, 8), 0);
+    return ls;
+}
+
 int ut_poll(int fd, short events, int ms)
 {
     struct pollfd p = {.fd = fd, .events = events};

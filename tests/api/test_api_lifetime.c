@@ -25,17 +25,6 @@ static void wait_blocked(mpsctp_stack *st, uint64_t n)
              (unsigned long long)n);
 }
 
-static void set_int(int sd, int level, int name, int v)
-{
-    assert_int_equal(mpsctp_setsockopt(sd, level, name, &v, sizeof(v)), 0);
-}
-
-static void linger_abort(int sd)
-{
-    struct linger l = {1, 0};
-    assert_int_equal(mpsctp_setsockopt(sd, SOL_SOCKET, SO_LINGER, &l, sizeof(l)), 0);
-}
-
 /* A blocking call run on another thread; errno and result come back. */
 typedef struct call {
     pthread_t thr;
@@ -135,14 +124,10 @@ static void test_connect_refused_one_to_many(void **state)
 static int small_pair(mpsctp_stack *a, mpsctp_stack *b, int type, uint16_t port, int *c,
                       int *s, sctp_assoc_t *id)
 {
-    int ls = mpsctp_socket_on(b, AF_INET, SOCK_STREAM, IPPROTO_SCTP);
-    assert_true(ls >= 0);
-    set_int(ls, SOL_SOCKET, SO_RCVBUF, 4096);
+    int ls = ut_listener_rcvbuf(b, port, 4096);
     struct sockaddr_in sa = ut_sin(port);
-    assert_int_equal(mpsctp_bind(ls, (struct sockaddr *)&sa, sizeof(sa)), 0);
-    assert_int_equal(mpsctp_listen(ls, 8), 0);
     *c = ut_client(a, type, b);
-    set_int(*c, SOL_SOCKET, SO_SNDBUF, 4096);
+    ut_set_int(*c, SOL_SOCKET, SO_SNDBUF, 4096);
     *id = 0;
     assert_int_equal(mpsctp_connectx(*c, (struct sockaddr *)&sa, 1, id), 0);
     *s = mpsctp_accept(ls, NULL, NULL);
@@ -164,7 +149,7 @@ static void blocked_send_ends(int type, int close_client, int abort)
     wait_blocked(a, 1);
     int victim = close_client ? c : s;
     if (abort)
-        linger_abort(victim);
+        ut_linger_abort(victim);
     assert_int_equal(mpsctp_close(victim), 0);
     finish(&k);
     assert_int_equal(k.result, -1);
@@ -258,16 +243,13 @@ static void test_sendall_assoc_dies(void **state)
 {
     mpsctp_stack *a = ut_stack(0), *b = ut_stack(0);
     int c = ut_client(a, SOCK_SEQPACKET, b);
-    set_int(c, SOL_SOCKET, SO_SNDBUF, 4096);
+    ut_set_int(c, SOL_SOCKET, SO_SNDBUF, 4096);
     ut_event(c, SCTP_ASSOC_CHANGE);
     int ls[3], s[3];
     sctp_assoc_t id[3];
     for (int i = 0; i < 3; i++) {
-        ls[i] = mpsctp_socket_on(b, AF_INET, SOCK_STREAM, IPPROTO_SCTP);
-        set_int(ls[i], SOL_SOCKET, SO_RCVBUF, 4096);
+        ls[i] = ut_listener_rcvbuf(b, (uint16_t)(5110 + i), 4096);
         struct sockaddr_in sa = ut_sin((uint16_t)(5110 + i));
-        assert_int_equal(mpsctp_bind(ls[i], (struct sockaddr *)&sa, sizeof(sa)), 0);
-        assert_int_equal(mpsctp_listen(ls[i], 8), 0);
         assert_int_equal(mpsctp_connectx(c, (struct sockaddr *)&sa, 1, &id[i]), 0);
         s[i] = mpsctp_accept(ls[i], NULL, NULL);
         assert_true(s[i] >= 0);
@@ -278,7 +260,7 @@ static void test_sendall_assoc_dies(void **state)
     call k = {.sd = c, .sendall = 1};
     start(&k, send_thread);
     wait_blocked(a, 1);
-    linger_abort(s[1]);
+    ut_linger_abort(s[1]);
     assert_int_equal(mpsctp_close(s[1]), 0);
     struct sctp_assoc_change ac;
     do {
