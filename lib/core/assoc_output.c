@@ -246,8 +246,8 @@ size_t assoc_output(mpsctp_assoc *a, uint8_t *buf, size_t cap, mpsctp_addr *loca
             pp = &c->next;
             continue;
         }
-        if (c->type == SCTP_INIT && w.len > hdr)
-            break; /* INIT travels alone */
+        if ((c->type == SCTP_INIT || c->type == SCTP_SHUTDOWN_COMPLETE) && w.len > hdr)
+            break; /* RFC 9260 s6.10: INIT and SHUTDOWN COMPLETE travel alone */
         if (c->len > wbuf_room(&w))
             break;
         if (c->type == SCTP_INIT)
