@@ -275,6 +275,12 @@ size_t assoc_output(mpsctp_assoc *a, uint8_t *buf, size_t cap, mpsctp_addr *loca
         a->state == MPSCTP_COOKIE_ECHOED)
         goto done;
 
+    /* No SACK once we sent SHUTDOWN ACK (RFC 9260 s9.2): the peer sent its SHUTDOWN only
+     * with all its DATA acknowledged and sends no more, so a SACK (a window update after
+     * a read, a delayed one) tells it nothing; arriving after our SHUTDOWN ACK, it would
+     * find the peer closed, which answers an out-of-the-blue SACK with an ABORT (s8.4). */
+    if (a->state == MPSCTP_SHUTDOWN_ACK_SENT)
+        a->sack_due = a->sack_pending = 0;
     /* 2. A pending SACK rides along with anything we send. */
     int sending_data = data_allowed(a) && (a->rq.nrtx || a->rq.unsent || sendq_pending(&a->sq));
     /* Not on a probe of an unconfirmed or failing path (RFC 9260 s5.4): it could be lost
