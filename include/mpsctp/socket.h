@@ -61,7 +61,16 @@ typedef struct mpsctp_stack_config {
      * the stack's UDP port, so that several stacks or processes can trace at once.
      * mpsctp_stack_new fails (errno from fopen) when the file cannot be created. */
     const char *pcap_path;
+    /* mpsctp_stack_free: how long (ms) to wait for the graceful shutdowns of the
+     * associations of closed sockets before aborting what is left. 0: the default
+     * MPSCTP_STACK_LINGER_MS; negative: no wait (abort at once). */
+    int linger_ms;
 } mpsctp_stack_config;
+
+/* Default of mpsctp_stack_config.linger_ms: time for a few retransmissions of a
+ * SHUTDOWN at the default RTO (1 s, doubling), or for a closed socket's last megabytes
+ * to reach a peer on any ordinary path. */
+#define MPSCTP_STACK_LINGER_MS 10000
 
 /* Stack counters. */
 typedef struct mpsctp_stack_stats {
@@ -81,9 +90,19 @@ typedef struct mpsctp_stack_stats {
  * EINVAL, ENOMEM...). */
 mpsctp_stack *mpsctp_stack_new(const mpsctp_stack_config *cfg);
 
-/* Stops the I/O thread, closes every socket of the stack (aborting live associations)
- * and frees the stack. NULL is ignored. */
+/* Closes every socket of the stack that is still open (gracefully, as mpsctp_close),
+ * waits up to cfg.linger_ms (default MPSCTP_STACK_LINGER_MS) until every graceful
+ * shutdown in progress has completed, so that data a close promised to deliver is
+ * delivered, then aborts the associations still alive, stops the I/O thread and frees
+ * the stack. NULL is ignored. Other threads must not be inside calls on the stack. */
 void mpsctp_stack_free(mpsctp_stack *st);
+
+/* Waits until no association of the stack is in a graceful shutdown (a socket closed,
+ * shut down or sent SCTP_EOF and its data or SHUTDOWN exchange is still under way), at
+ * most timeout_ms (0: only check; negative: without limit, the shutdowns then end at the
+ * latest when their peer is declared unreachable). Returns 0 when none is pending, -1 with
+ * errno ETIMEDOUT when some still are, EINVAL for a NULL stack. */
+int mpsctp_stack_drain(mpsctp_stack *st, int timeout_ms);
 
 /* Returns the stack's UDP encapsulation port. */
 uint16_t mpsctp_stack_udp_port(const mpsctp_stack *st);
@@ -103,8 +122,11 @@ int mpsctp_stack_process(mpsctp_stack *st, int timeout_ms);
 /* Copies the stack counters into *out. */
 void mpsctp_stack_stats_get(mpsctp_stack *st, mpsctp_stack_stats *out);
 
-/* Returns the default stack (created with default settings on first use), or NULL with
- * errno when it cannot be created. mpsctp_socket() uses it. */
+/* Returns the default stack (created with default settings on first use; the
+ * environment variable MPSCTP_UDP_PORT, when set, gives its UDP port, -1 letting the
+ * kernel pick one), or NULL with errno when it cannot be created. mpsctp_socket() uses
+ * it. At process exit (exit() or a return from main) its open sockets are closed and
+ * its graceful shutdowns waited for as mpsctp_stack_free does; what is left is aborted. */
 mpsctp_stack *mpsctp_default_stack(void);
 
 /* ---- RFC 6458 types and constants ----------------------------------------------- */
@@ -655,8 +677,11 @@ ssize_t mpsctp_recv(int sd, void *buf, size_t len, int flags);
  * delivery. One-to-one only (EOPNOTSUPP on one-to-many), ENOTCONN when unconnected. */
 int mpsctp_shutdown(int sd, int how);
 
-/* close(2): graceful shutdown of every association (queued data is still delivered),
- * or ABORT with SO_LINGER {1, 0}; the descriptor is released at once. */
+/* close(2): graceful shutdown of every association (queued data is still delivered,
+ * also after mpsctp_stack_free or exit, see there), or ABORT with SO_LINGER {1, 0}. With
+ * SO_LINGER {1, t > 0} the call blocks until the shutdowns complete or t seconds pass;
+ * at the timeout it returns 0 and the shutdowns go on in the background (as on Linux).
+ * The descriptor is released at once. Never close an mpsctp socket with close(2). */
 int mpsctp_close(int sd);
 
 /* sctp_getpaddrs / sctp_getladdrs (RFC 6458 s9.3/9.5): allocate an array of the peer's

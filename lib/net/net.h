@@ -6,6 +6,7 @@
 
 #include <pthread.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "mpsctp/mpsctp.h"
 #include "mpsctp/socket.h"
@@ -107,6 +108,9 @@ struct net_sock {
     int rd_on, wr_on;         /* readiness currently shown on fd */
     int refs;                 /* calls in progress */
     int closing;              /* closed by the app; freed when refs drop to 0 */
+    dev_t fd_dev, peer_dev;   /* what fd and peer are (fstat), to tell them from files */
+    ino_t fd_ino, peer_ino;   /* that reuse their numbers after a plain close() */
+    int fd_lost;              /* fd is no longer ours: never read, write or close it */
     mpsctp_addr laddrs[MPSCTP_STACK_MAX_ADDRS]; /* bindx addresses (0: all of the stack) */
     int nladdrs;
 };
@@ -133,7 +137,7 @@ struct mpsctp_stack {
     int changed;               /* something waiters may care about happened */
     mpsctp_stack_stats stats;
     mpsctp_stack_config cfg;
-    int is_default;
+    int lost;                  /* a socket lost its descriptor: net_close_lost */
     struct mpsctp_pcap *pcap;  /* packet trace (cfg.pcap_path or MPSCTP_PCAP), or NULL */
     int64_t pcap_clock_off;    /* CLOCK_REALTIME - CLOCK_MONOTONIC, ns, for timestamps */
     mpsctp_tstamp pcap_flushed; /* last periodic flush of the trace */
@@ -198,12 +202,43 @@ void net_core_callbacks(mpsctp_stack *st, mpsctp_callbacks *cb);
 
 /* ---- sock.c ---- */
 net_sock *net_sock_new(mpsctp_stack *st, int family, int type);
-void net_sock_release(net_sock *s); /* frees when closing and unreferenced */
+/* Drops a reference to s; frees it when it is closing and that was the last one. */
+void net_sock_release(net_sock *s);
 /* Socket-level errno for the association na (0 when usable). */
 int net_assoc_errno(const net_assoc *na);
 net_assoc *net_sock_find_assoc(net_sock *s, sctp_assoc_t id);
 /* Applies the socket options in s->o to a (new) association. */
 void net_apply_opts(net_sock *s, net_assoc *na);
+
+/* Takes sd out of the registry (mpsctp_close) with a reference; NULL when unknown. */
+net_sock *net_reg_take(int sd);
+/* Removes the registry's entry for s->fd if it is s. */
+void net_reg_drop(net_sock *s);
+/* Takes a reference on s (net_sock_release drops it). */
+void net_sock_hold(net_sock *s);
+/* Unlinks and frees s: its queue, its descriptors (only those still ours), its
+ * endpoint reference. */
+void net_sock_free(net_sock *s);
+/* Whether s->fd is still the descriptor we created (fstat: same device and inode); marks
+ * s fd_lost otherwise. */
+int net_sock_fd_ours(net_sock *s);
+/* The live associations of s, each with a reference (net_assocs_drop); NULL with *n 0
+ * when there are none, NULL with *n > 0 when memory ran out. */
+net_assoc **net_sock_assocs_hold(net_sock *s, size_t *n);
+/* Drops the references of net_sock_assocs_hold and frees the array. */
+void net_assocs_drop(net_assoc **all, size_t n);
+
+/* ---- close.c ---- */
+/* Closes s (its associations shut down gracefully, or abort with SO_LINGER {1, 0}); the
+ * caller holds the lock and a reference, and has taken s out of the registry. */
+void net_sock_close(net_sock *s);
+/* Closes the sockets of st whose descriptor a plain close() took away (st->lost). */
+void net_close_lost(mpsctp_stack *st);
+/* Closes every socket of st the application left open, then waits for the graceful
+ * shutdowns for the stack's linger time (cfg.linger_ms). Called with the lock held. */
+void net_stack_close_all(mpsctp_stack *st);
+/* Forgets st as the default stack (it is being freed). */
+void net_default_forget(mpsctp_stack *st);
 
 /* ---- sockopt.c ---- */
 int net_getsockopt(net_sock *s, int level, int name, void *val, socklen_t *len);

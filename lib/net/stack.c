@@ -725,8 +725,8 @@ void net_pull(net_assoc *na, int limit)
 
 static void fd_set_readable(net_sock *s, int on)
 {
-    if (on == s->rd_on)
-        return;
+    if (on == s->rd_on || (!on && !net_sock_fd_ours(s)))
+        return; /* never read from a descriptor that is no longer ours */
     if (on) {
         char c = 1;
         if (send(s->peer, &c, 1, MSG_DONTWAIT | MSG_NOSIGNAL) == 1)
@@ -741,8 +741,8 @@ static void fd_set_readable(net_sock *s, int on)
 
 static void fd_set_writable(net_sock *s, int on)
 {
-    if (on == s->wr_on)
-        return;
+    if (on == s->wr_on || (!on && !net_sock_fd_ours(s)))
+        return; /* never write to a descriptor that is no longer ours */
     char buf[1024];
     if (on) {
         while (recv(s->peer, buf, sizeof(buf), MSG_DONTWAIT) > 0) {
@@ -1291,7 +1291,11 @@ void mpsctp_stack_free(mpsctp_stack *st)
 {
     if (!st)
         return;
+    net_default_forget(st);
     pthread_mutex_lock(&st->lock);
+    /* Close what the application left open and let the graceful shutdowns finish
+     * (bounded by the linger time); the rest is aborted below. */
+    net_stack_close_all(st);
     st->stop = 1;
     pthread_mutex_unlock(&st->lock);
     if (st->has_thread) {
@@ -1300,18 +1304,6 @@ void mpsctp_stack_free(mpsctp_stack *st)
             /* already signalled */
         }
         pthread_join(st->thr, NULL);
-    }
-    /* Close the sockets the application left open. */
-    for (;;) {
-        pthread_mutex_lock(&st->lock);
-        net_sock *s = st->socks;
-        while (s && s->closing)
-            s = s->next;
-        int fd = s ? s->fd : -1;
-        pthread_mutex_unlock(&st->lock);
-        if (fd < 0)
-            break;
-        mpsctp_close(fd);
     }
     pthread_mutex_lock(&st->lock);
     while (st->eps) {
