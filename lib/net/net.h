@@ -19,6 +19,9 @@
 /* Receive slot per datagram: any UDP payload fits (IPv6 allows 65527), so nothing that
  * the kernel delivers is truncated. */
 #define NET_RX_SLOT 65536
+/* Distance between receive slots: a little more than a slot, so that the starts of the
+ * slots (the headers read first) do not all fall into the same cache sets. */
+#define NET_RX_STRIDE (NET_RX_SLOT + 320)
 #define NET_PULL_MAX (64 * 1024) /* largest receive-queue item */
 #define NET_PULL_MIN 4096        /* smallest item pulled when the queue is nearly full */
 
@@ -150,9 +153,9 @@ struct mpsctp_stack {
         mpsctp_addr local, remote;
     } out[NET_BATCH];
     uint8_t *outbuf;           /* NET_BATCH packets of mtu bytes */
-    /* Receive batch: NET_BATCH slots of NET_RX_SLOT bytes, used under the lock. Only the
-     * pages that datagrams touch get memory, so a batch of small packets costs what it
-     * did with small slots; no allocation per packet. */
+    /* Receive batch: NET_BATCH slots of NET_RX_SLOT bytes (NET_RX_STRIDE apart), used
+     * under the lock. Only the pages that datagrams touch get memory, so a batch of small
+     * packets costs what it did with small slots; no allocation per packet. */
     uint8_t *rxbuf;
 };
 

@@ -238,7 +238,7 @@ mpsctp_stack *mpsctp_stack_new(const mpsctp_stack_config *cfg)
     st->cfg = *cfg;
     st->mtu = cfg->mtu ? cfg->mtu : 1472;
     st->outbuf = malloc((size_t)NET_BATCH * st->mtu);
-    st->rxbuf = malloc((size_t)NET_BATCH * NET_RX_SLOT);
+    st->rxbuf = malloc((size_t)NET_BATCH * NET_RX_STRIDE);
     if (!st->outbuf || !st->rxbuf) {
         free(st->outbuf);
         free(st->rxbuf);
@@ -1214,7 +1214,7 @@ static int udp_recv_batch(mpsctp_stack *st, int u, mpsctp_tstamp now)
         struct cmsghdr align;
     } cm[NET_BATCH];
     for (int i = 0; i < NET_BATCH; i++) {
-        iov[i].iov_base = st->rxbuf + (size_t)i * NET_RX_SLOT;
+        iov[i].iov_base = st->rxbuf + (size_t)i * NET_RX_STRIDE;
         iov[i].iov_len = NET_RX_SLOT;
         memset(&mm[i], 0, sizeof(mm[i]));
         mm[i].msg_hdr.msg_name = &src[i];
@@ -1249,7 +1249,8 @@ static int udp_recv_batch(mpsctp_stack *st, int u, mpsctp_tstamp now)
             }
         }
         local.udp_port = st->port;
-        input(st, st->rxbuf + (size_t)i * NET_RX_SLOT, mm[i].msg_len, &local, &remote, now);
+        input(st, st->rxbuf + (size_t)i * NET_RX_STRIDE, mm[i].msg_len, &local, &remote,
+              now);
     }
     return n;
 }
