@@ -106,6 +106,10 @@ typedef struct mpsctp_settings {
                                      when it is >= path_max_retrans (default 65535: off) */
     uint32_t hb_interval_ms;      /* HB.interval, 0 disables heartbeats (default 30000) */
     uint32_t valid_cookie_life_ms; /* Valid.Cookie.Life (default 60000) */
+    uint32_t secret_life_ms;      /* how long one cookie secret signs new cookies before a
+                                     fresh one replaces it (the previous one still
+                                     verifies cookies in flight); never shorter than
+                                     valid_cookie_life_ms (default 3600000: one hour) */
     uint32_t sack_delay_ms;       /* delayed SACK timer (default 200) */
     uint32_t sack_freq;           /* SACK at least every this many packets (default 2) */
     uint32_t max_burst;           /* Max.Burst (default 4) */
@@ -270,6 +274,8 @@ typedef struct mpsctp_endpoint_stats {
     uint64_t packets_in, packets_out;
     uint64_t dropped_malformed, dropped_checksum, dropped_ootb, dropped_vtag;
     uint64_t stale_cookies, bad_cookies;
+    uint64_t dropped_foreign_port; /* INIT / COOKIE ECHO for an association from another
+                                      UDP port: answered with ABORT, nothing else */
 } mpsctp_endpoint_stats;
 
 /* Copies the endpoint counters into *st. */

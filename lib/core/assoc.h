@@ -51,7 +51,10 @@ struct mpsctp_assoc {
     mpsctp_state state;
     uint16_t peer_port;
     uint32_t my_vtag, peer_vtag;
-    uint32_t tie_local, tie_peer; /* RFC 9260 s5.2.1/s5.2.2 tie tags */
+    /* RFC 9260 s1.3, s5.2.2: the tie-tags this association puts in cookies for INITs that
+     * meet it: random nonces (0 until first needed), never the real tags, so that an
+     * INIT ACK tells nobody how to address this association. */
+    uint32_t tie_local, tie_peer;
     uint32_t my_itsn;
     uint16_t os, is; /* negotiated outbound and inbound stream counts */
     mpsctp_settings cfg;
@@ -115,7 +118,12 @@ struct mpsctp_endpoint {
     mpsctp_settings cfg;
     mpsctp_callbacks cb;
     crc32c_fn crc;
-    uint8_t secret[MPSCTP_SECRET_LEN];
+    /* RFC 9260 s5.1.3: cookies are signed with secret[gen & 1]; the other one is the
+     * previous secret, still accepted for cookies made before the last change. */
+    uint8_t secret[2][MPSCTP_SECRET_LEN];
+    uint8_t secret_gen;          /* generation of the current secret (in every cookie) */
+    uint8_t secret_prev_valid;   /* the previous secret may still verify cookies */
+    mpsctp_tstamp secret_since;  /* when the current secret started signing; 0: unused */
     mpsctp_addr addrs[MPSCTP_MAX_LOCAL_ADDRS];
     uint32_t naddrs;
     int listening;
@@ -180,8 +188,13 @@ uint32_t ep_init_addrs(const sctp_init *in, const mpsctp_addr *src, mpsctp_addr 
 void ep_random(mpsctp_endpoint *ep, void *buf, size_t n);
 /* Returns a random nonzero 32-bit value. */
 uint32_t ep_random32(mpsctp_endpoint *ep);
-/* Computes HMAC-SHA256 with the endpoint secret. */
-void ep_hmac(mpsctp_endpoint *ep, const uint8_t *msg, size_t len, uint8_t out[32]);
+/* Computes HMAC-SHA256 over msg with the endpoint secret of generation gen. Returns 0, or
+ * -1 when that secret is no longer (or not yet) known. */
+int ep_hmac(mpsctp_endpoint *ep, uint8_t gen, const uint8_t *msg, size_t len, uint8_t out[32]);
+/* RFC 9260 s5.1.3: replaces the cookie secret when the current one has signed cookies for
+ * longer than its life (settings secret_life_ms, at least the cookie lifetime), keeping
+ * the previous one for cookies still in flight. */
+void ep_secret_maybe_rotate(mpsctp_endpoint *ep, mpsctp_tstamp now);
 /* Writes a debug log line (printf format) when a log callback is set. */
 void ep_log(mpsctp_endpoint *ep, int level, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -311,6 +324,12 @@ void assoc_recv_packet(mpsctp_assoc *a, const sctp_common *h, const uint8_t *chu
 mpsctp_assoc *assoc_cookie_existing(mpsctp_assoc *a, const cookie_data *cd,
                                     const mpsctp_addr *local, const mpsctp_addr *remote,
                                     mpsctp_tstamp now);
+/* RFC 6951 update for UDP encapsulation: an INIT or COOKIE ECHO from remote meets a with
+ * a UDP source port that is not the one a uses for that address. Answers it with ABORT
+ * (tag vtag, cause New Encapsulation Port) and returns 1; returns 0 when the ports agree
+ * or the address is not one of a's. */
+int assoc_foreign_port(mpsctp_assoc *a, const sctp_common *h, uint32_t vtag,
+                       const mpsctp_addr *local, const mpsctp_addr *remote);
 /* Builds and queues our INIT (COOKIE-WAIT) and arms T1-init. Returns 0 or NOMEM. */
 int assoc_send_init(mpsctp_assoc *a, mpsctp_tstamp now);
 /* Writes the ERROR chunk "Unrecognized Chunk Type" for chunk c into w. */

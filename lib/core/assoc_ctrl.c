@@ -229,20 +229,56 @@ static int init_adds_addresses(mpsctp_assoc *a, const sctp_common *h, const sctp
     return 1;
 }
 
+/* The tie-tags for an INIT ACK of this association (RFC 9260 s1.3): random nonces made
+ * the first time they are needed, so that the cookie shows nothing of the real tags. */
+static void tie_nonces(mpsctp_assoc *a)
+{
+    if (a->tie_local == 0) {
+        a->tie_local = ep_random32(a->ep);
+        a->tie_peer = ep_random32(a->ep);
+    }
+}
+
+/* An INIT (or COOKIE ECHO) meets association a from remote, whose UDP source port is not
+ * the one the association uses for that address: another process behind the same IP
+ * address (a NAT, a shared host), or the peer after its NAT rebound. Answering it would
+ * hand a stranger what it needs to restart the association, so it gets an ABORT with the
+ * "new encapsulation port" cause and tag vtag, and the association stays as it is (the
+ * rule of the RFC 6951 update for UDP encapsulation; usrsctp and Linux do the same).
+ * Returns 1 when so. */
+int assoc_foreign_port(mpsctp_assoc *a, const sctp_common *h, uint32_t vtag,
+                       const mpsctp_addr *local, const mpsctp_addr *remote)
+{
+    int pi = assoc_path_find(a, remote);
+    if (pi < 0 || a->paths[pi].remote.udp_port == remote->udp_port)
+        return 0;
+    uint8_t v[4];
+    put16(v, remote->udp_port);
+    put16(v + 2, a->paths[pi].remote.udp_port);
+    ep_send_abort(a->ep, h->dport, h->sport, vtag, 0, SCTP_CAUSE_NEW_ENCAPS_PORT, v, 4, local,
+                  remote);
+    a->ep->stats.dropped_foreign_port++;
+    return 1;
+}
+
 /* RFC 9260 s5.2.1, s5.2.2: INIT for an existing association. */
 static void recv_init_existing(mpsctp_assoc *a, const sctp_common *h, const sctp_tlv *c,
                                const mpsctp_addr *local, const mpsctp_addr *remote,
                                mpsctp_tstamp now)
 {
+    sctp_init in;
+    if (codec_init_decode(c, &in) || in.init_tag == 0)
+        return; /* s3.3.2: malformed or tag 0: discard */
+    if (assoc_foreign_port(a, h, in.init_tag, local, remote))
+        return;
     switch (a->state) {
     case MPSCTP_COOKIE_WAIT:
         /* s5.2.1: answer with our original tag and TSN; no tie tags yet. */
         ep_answer_init(a->ep, h, c, local, remote, a->my_vtag, a->my_itsn, 0, 0, now);
         break;
     case MPSCTP_COOKIE_ECHOED:
-        /* s5.2.1: same, and populate the tie tags in the TCB and the cookie. */
-        a->tie_local = a->my_vtag;
-        a->tie_peer = a->peer_vtag;
+        /* s5.2.1: same, with the tie-tags in the cookie. */
+        tie_nonces(a);
         ep_answer_init(a->ep, h, c, local, remote, a->my_vtag, a->my_itsn, a->tie_local,
                        a->tie_peer, now);
         break;
@@ -253,9 +289,11 @@ static void recv_init_existing(mpsctp_assoc *a, const sctp_common *h, const sctp
     default:
         if (init_adds_addresses(a, h, c, local, remote))
             break;
-        /* s5.2.2: a new random tag, the current tags as tie tags. */
+        /* s5.2.2: a new random tag; the tie-tags let a COOKIE ECHO with this cookie be
+         * recognised as a restart of this association (table 2, case A). */
+        tie_nonces(a);
         ep_answer_init(a->ep, h, c, local, remote, ep_random32(a->ep), ep_random32(a->ep),
-                       a->my_vtag, a->peer_vtag, now);
+                       a->tie_local, a->tie_peer, now);
         break;
     }
 }
@@ -266,7 +304,9 @@ mpsctp_assoc *assoc_cookie_existing(mpsctp_assoc *a, const cookie_data *cd,
 {
     int mt = cd->my_vtag == a->my_vtag;
     int pt = cd->peer_vtag == a->peer_vtag;
-    if (!mt && !pt && cd->tie_local == a->my_vtag && cd->tie_peer == a->peer_vtag) {
+    /* Case A needs the tie-tags this association handed out (nonzero nonces). */
+    int tie = a->tie_local != 0 && cd->tie_local == a->tie_local && cd->tie_peer == a->tie_peer;
+    if (!mt && !pt && tie) {
         /* Case A: the peer restarted. */
         if (a->state == MPSCTP_SHUTDOWN_ACK_SENT) {
             /* s5.2.4 A: refuse a restart while shutting down. */
@@ -286,7 +326,7 @@ mpsctp_assoc *assoc_cookie_existing(mpsctp_assoc *a, const cookie_data *cd,
         assoc_flush_ctrl(a);
         a->my_vtag = cd->my_vtag;
         a->peer_vtag = cd->peer_vtag;
-        a->tie_local = a->tie_peer = 0;
+        a->tie_local = a->tie_peer = 0; /* the new incarnation gets new nonces */
         rtxq_free(&a->rq);
         /* The restarted peer's addresses are those of its new INIT (s5.2.4 A: as if an
          * ABORT and a new COOKIE ECHO had arrived). */
