@@ -354,6 +354,7 @@ typedef struct mpsctp_assoc_status {
     uint64_t retransmissions, fast_retransmissions, t3_expirations;
     uint64_t duplicate_tsns_received, packets_sent, packets_received;
     uint64_t bytes_sent_user, bytes_received_user;
+    uint64_t reneged_tsns; /* TSNs received and then dropped to make room (RFC 9260 s6.2) */
     uint32_t cmt;     /* MPSCTP_CMT_* mode in use */
     uint32_t nr_sack; /* 1 when NR-SACK was negotiated */
 } mpsctp_assoc_status;

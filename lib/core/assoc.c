@@ -66,13 +66,15 @@ int assoc_setup_data(mpsctp_assoc *a, uint16_t os, uint16_t is, uint32_t my_itsn
      * the receive buffer in chunks: delivered (unordered) data holds no buffer, and a
      * CMT sender may run far ahead of a hole on a slow path; TSNs beyond the window would
      * be dropped. The bitmap grows only as far as TSNs actually arrive (8 KiB at most). */
-    uint32_t window = 65536;
+    uint32_t window = MPSCTP_TSN_WINDOW;
     if (tsnmap_init(&a->map, peer_itsn, window))
         return MPSCTP_ERR_NOMEM;
-    if (reasm_init(&a->ra, is, peer_itsn, a->cfg.pd_point)) {
+    if (reasm_init(&a->ra, is, a->cfg.pd_point)) {
         tsnmap_free(&a->map);
         return MPSCTP_ERR_NOMEM;
     }
+    /* The hash salt comes from our own secret tag, so the peer cannot aim collisions. */
+    reasm_attach(&a->ra, &a->map, a->cfg.rcvbuf, a->my_vtag * 0x2545F491u ^ a->my_itsn);
     a->rx_ready = 1;
     a->peer_rwnd = peer_rwnd;
     a->last_rwnd = a->cfg.rcvbuf;
@@ -396,6 +398,7 @@ int mpsctp_assoc_status_get(const mpsctp_assoc *a, mpsctp_assoc_status *st)
     st->packets_received = a->packets_received;
     st->bytes_sent_user = a->bytes_sent_user;
     st->bytes_received_user = a->bytes_received_user;
+    st->reneged_tsns = a->reneged;
     return 0;
 }
 
@@ -404,8 +407,17 @@ int mpsctp_assoc_mem_get(const mpsctp_assoc *a, mpsctp_assoc_mem *m)
     if (!a || !m)
         return MPSCTP_ERR_INVAL;
     memset(m, 0, sizeof(*m));
-    m->rx_held = a->rx_ready ? reasm_held(&a->ra) : 0;
-    m->rx_bound = UINT64_MAX;
+    /* Real memory: fragments with their headers, index tables, per-stream state, TSN map.
+     * The bound: the receive buffer (the fragments' charge, which covers their headers
+     * and index share), one chunk taken into an empty buffer, the tables' least size and
+     * the TSN map at its largest (two bitmaps over 65536 TSNs). */
+    if (a->rx_ready) {
+        m->rx_held = reasm_mem(&a->ra) + tsnmap_mem(&a->map);
+        m->rx_bound = (uint64_t)a->cfg.rcvbuf + reasm_cost(MPSCTP_MAX_CHUNK_DATA) +
+                      reasm_mem_fixed(&a->ra) + 2 * MPSCTP_TSN_WINDOW / 8;
+    } else {
+        m->rx_bound = 0;
+    }
     for (const ctrl_chunk *c = a->ctrl_head; c; c = c->next)
         m->ctrl_queued += c->len;
     m->ctrl_bound = UINT64_MAX;

@@ -19,6 +19,10 @@
 #define MPSCTP_MAX_LOCAL_ADDRS 8
 #define MPSCTP_SECRET_LEN 32
 #define NS_PER_MS MPSCTP_NS_PER_MS
+/* TSNs above the cumulative TSN the receiver tracks: as far as gap block offsets reach. */
+#define MPSCTP_TSN_WINDOW 65536u
+/* Largest user data a DATA chunk can carry (a 64 KiB chunk minus its header). */
+#define MPSCTP_MAX_CHUNK_DATA (65535u - SCTP_DATA_HDR_LEN)
 
 /* Time elapsed from then to now in ns, 0 when then is later: the sockets layer may hand
  * the core slightly older times from one thread than it just used from another. */
@@ -111,7 +115,7 @@ struct mpsctp_assoc {
     /* counters */
     uint64_t data_chunks_sent, data_chunks_received, retransmissions, fast_retransmissions,
         t3_expirations, dup_tsns, packets_sent, packets_received, bytes_sent_user,
-        bytes_received_user;
+        bytes_received_user, reneged;
 };
 
 struct mpsctp_endpoint {

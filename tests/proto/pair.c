@@ -578,6 +578,12 @@ int pair_fake_connect_addrs(pair *p, pair_fake *f, uint16_t os, uint16_t mis,
 int pair_fake_connect_from(pair *p, pair_fake *f, uint32_t ip, uint16_t os, uint16_t mis,
                            const mpsctp_addr *addrs, size_t naddrs)
 {
+    return pair_fake_connect_opts(p, f, ip, os, mis, addrs, naddrs, 0);
+}
+
+int pair_fake_connect_opts(pair *p, pair_fake *f, uint32_t ip, uint16_t os, uint16_t mis,
+                           const mpsctp_addr *addrs, size_t naddrs, int nr_sack)
+{
     memset(f, 0, sizeof(*f));
     mpsctp_addr_v4(&f->addr, ip, PAIR_UDP);
     f->port = PAIR_PORT_A;
@@ -595,6 +601,10 @@ int pair_fake_connect_from(pair *p, pair_fake *f, uint32_t ip, uint16_t os, uint
             codec_param_put(&w, SCTP_P_IPV4, addrs[i].ip, 4);
         else
             codec_param_put(&w, SCTP_P_IPV6, addrs[i].ip, 16);
+    }
+    if (nr_sack) {
+        uint8_t types[1] = {SCTP_NR_SACK};
+        codec_param_put(&w, SCTP_P_SUPPORTED_EXTENSIONS, types, 1);
     }
     codec_chunk_end(&w, off);
     if (pair_inject(p, PAIR_B, b, w.len, &f->addr) != 0)
