@@ -198,7 +198,6 @@ mpsctp_tstamp assoc_deadline(const mpsctp_assoc *a)
 
 void assoc_timeout(mpsctp_assoc *a, mpsctp_tstamp now)
 {
-    a->burst = a->cfg.max_burst;
     if (a->t1_deadline <= now) {
         a->t1_deadline = MPSCTP_TSTAMP_NEVER;
         /* RFC 9260 s5.1 T1-init/T1-cookie expiry: retransmit with backoff, give up after
@@ -276,10 +275,10 @@ int mpsctp_assoc_send(mpsctp_assoc *a, const void *data, size_t len,
     if (a->shutdown_requested)
         return MPSCTP_ERR_STATE;
     int e = sendq_push(&a->sq, data, len, info);
-    if (e == 0) {
+    /* A send opens no new burst (RFC 9260 s6.1 D): what goes out now is bounded by what
+     * is left of Max.Burst since the latest SACK. */
+    if (e == 0)
         a->dry_armed = 1;
-        a->burst = a->cfg.max_burst;
-    }
     return e;
 }
 

@@ -67,7 +67,11 @@ struct mpsctp_assoc {
     rtxq rq;
     uint32_t peer_rwnd;   /* RFC 9260 s6.2.1: peer's window as the sender sees it */
     uint32_t outstanding; /* bytes in flight over all paths (chunk bytes) */
-    uint32_t burst;       /* packets of new data still allowed in this round */
+    /* RFC 9260 s6.1 D Max.Burst, per path: packets of new data the path may still send
+     * before the next SACK: Max.Burst plus what the SACKs since the last round of output
+     * acknowledged (in full-size packets). Whatever is left when a round of output ends
+     * is cut back to Max.Burst. */
+    uint32_t burst[MPSCTP_MAX_PATHS];
     mpsctp_tstamp last_sack; /* when the latest SACK arrived */
     uint8_t dry_armed;    /* report SENDER_DRY the next time everything is acked */
     uint8_t nr_sack;      /* NR-SACK negotiated: both ends listed chunk 0x10 */
@@ -361,6 +365,8 @@ typedef struct sack_acc {
     uint32_t flight_before[MPSCTP_MAX_PATHS];
     uint32_t htna;                            /* highest TSN newly acknowledged */
     int have_htna;
+    uint32_t highest_reported;                /* highest TSN the SACK reports received */
+    uint8_t cum_adv;                          /* the SACK advanced the cumulative ack */
     uint32_t htna_path[MPSCTP_MAX_PATHS];     /* SFR: the same per path */
     uint8_t have_htna_path[MPSCTP_MAX_PATHS];
     uint32_t lowest_newack;                   /* DAC: lowest TSN newly acknowledged */

@@ -459,7 +459,6 @@ void assoc_recv_packet(mpsctp_assoc *a, const sctp_common *h, const uint8_t *chu
     int pi = assoc_path_find(a, remote);
     int had_data = 0;
     a->packets_received++;
-    a->burst = a->cfg.max_burst;
     if (pi >= 0 && a->paths[pi].local.family == 0)
         a->paths[pi].local = *local;
     /* RFC 6951 s5.4: the UDP source port of a packet that belongs to the association is

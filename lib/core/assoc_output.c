@@ -144,7 +144,7 @@ static int data_allowed(const mpsctp_assoc *a)
 int assoc_new_data_room(const mpsctp_assoc *a, uint32_t pi, const txchunk *c)
 {
     const cc_path *cc = &a->cc[pi];
-    if (cc->flight >= cc->cwnd)
+    if (cc->flight >= cc->cwnd || !a->burst[pi])
         return 0;
     /* RFC 9260 s6.1 A: respect the peer's window, but one chunk may always probe an
      * empty pipe. */
@@ -178,8 +178,6 @@ static int pick_destination(mpsctp_assoc *a, uint32_t dp, int *ndp)
     }
     if (cmt_mapped(a)) {
         /* SPEC s7 E6: each stream only on its own path, paths in round robin. */
-        if (!a->burst)
-            goto sack_only;
         if (q->unsent) {
             /* The rest of a message already cut goes to its stream's path first. */
             txchunk *c = rtxq_at(q, rtxq_first_unsent(q));
@@ -192,7 +190,8 @@ static int pick_destination(mpsctp_assoc *a, uint32_t dp, int *ndp)
         }
         for (uint32_t k = 0; k < a->npaths; k++) {
             uint32_t pi = (a->cmt_rr + k) % a->npaths;
-            if (!assoc_path_usable(a, pi) || a->cc[pi].flight >= a->cc[pi].cwnd)
+            if (!assoc_path_usable(a, pi) || a->cc[pi].flight >= a->cc[pi].cwnd ||
+                !a->burst[pi])
                 continue;
             if (mapped_new_data(a, pi)) {
                 *ndp = (int)pi;
@@ -207,7 +206,7 @@ static int pick_destination(mpsctp_assoc *a, uint32_t dp, int *ndp)
         fragment_next(a);
     if (a->state == MPSCTP_CLOSED)
         return -1;
-    if (q->unsent && a->burst) {
+    if (q->unsent) {
         txchunk *c = rtxq_at(q, rtxq_first_unsent(q));
         int p = a->cfg.cmt ? cmt_new_data_path(a, c)
                            : (assoc_new_data_room(a, dp, c) ? (int)dp : -1);
@@ -222,8 +221,9 @@ sack_only:
     return -1;
 }
 
-size_t assoc_output(mpsctp_assoc *a, uint8_t *buf, size_t cap, mpsctp_addr *local,
-                    mpsctp_addr *remote, mpsctp_tstamp now)
+/* Builds the next packet (see assoc_output). */
+static size_t output_packet(mpsctp_assoc *a, uint8_t *buf, size_t cap, mpsctp_addr *local,
+                            mpsctp_addr *remote, mpsctp_tstamp now)
 {
     uint32_t dp = assoc_data_path(a);
     int ndp;
@@ -325,7 +325,7 @@ size_t assoc_output(mpsctp_assoc *a, uint8_t *buf, size_t cap, mpsctp_addr *loca
          * chunks, this one while it is usable). */
         int new_here = a->cfg.cmt ? (dst == ndp || assoc_path_usable(a, pi))
                                   : (!q->nrtx && pi == dp);
-        if (new_here && !any_rtx && a->burst) {
+        if (new_here && !any_rtx && a->burst[pi]) {
             mpsctp_path *p = &a->paths[pi];
             if (a->cc[pi].flight == 0 && p->last_send &&
                 elapsed(now, p->last_send) > p->rto)
@@ -350,7 +350,7 @@ size_t assoc_output(mpsctp_assoc *a, uint8_t *buf, size_t cap, mpsctp_addr *loca
                 added = 1;
             }
             if (added) {
-                a->burst--;
+                a->burst[pi]--;
                 a->cmt_rr = (pi + 1) % a->npaths; /* SPEC s5: round robin over paths */
             }
         }
@@ -362,4 +362,19 @@ done:
     assoc_path_local(a, pi, local);
     a->packets_sent++;
     return w.len;
+}
+
+size_t assoc_output(mpsctp_assoc *a, uint8_t *buf, size_t cap, mpsctp_addr *local,
+                    mpsctp_addr *remote, mpsctp_tstamp now)
+{
+    size_t n = output_packet(a, buf, cap, local, remote, now);
+    if (!n) {
+        /* This round of output is over. RFC 9260 s6.1 D: what the acks allowed beyond
+         * Max.Burst was for this round only; a later send (or a packet that is no SACK)
+         * gets at most Max.Burst packets out before the next SACK. */
+        for (uint32_t i = 0; i < a->npaths; i++)
+            if (a->burst[i] > a->cfg.max_burst)
+                a->burst[i] = a->cfg.max_burst;
+    }
+    return n;
 }

@@ -38,6 +38,7 @@ int assoc_add_path(mpsctp_assoc *a, const mpsctp_addr *remote, int confirmed)
     p->hb_interval_ms = a->cfg.hb_interval_ms;
     p->pmr = a->cfg.path_max_retrans;
     p->pfmr = a->cfg.pf_max_retrans;
+    a->burst[i] = a->cfg.max_burst;
     a->npaths++;
     if (a->rx_ready) {
         /* Added after the data state was set up: its congestion state starts now. */

@@ -646,6 +646,38 @@ int pair_fake_data(pair *p, const pair_fake *f, uint32_t tsn, uint16_t sid, uint
     return pair_inject(p, PAIR_B, b, w.len, &f->addr);
 }
 
+int pair_fake_chunk(pair *p, const pair_fake *f, const mpsctp_addr *from, uint8_t type,
+                    uint8_t flags, const void *v, size_t vlen)
+{
+    uint8_t b[PAIR_BUF];
+    wbuf w;
+    wbuf_init(&w, b, sizeof(b));
+    codec_common_encode(&w, f->port, PAIR_PORT_B, f->peer_tag);
+    size_t off = codec_chunk_begin(&w, type, flags);
+    wbuf_put(&w, v, vlen);
+    codec_chunk_end(&w, off);
+    if (w.err)
+        return MPSCTP_ERR_INVAL;
+    return pair_inject(p, PAIR_B, b, w.len, from ? from : &f->addr);
+}
+
+int pair_fake_sack(pair *p, const pair_fake *f, uint32_t cum, uint32_t rwnd,
+                   const uint32_t (*gaps)[2], size_t ng)
+{
+    uint8_t v[12 + 4 * 64];
+    if (ng > 64)
+        return MPSCTP_ERR_INVAL;
+    put32(v, cum);
+    put32(v + 4, rwnd);
+    put16(v + 8, (uint16_t)ng);
+    put16(v + 10, 0);
+    for (size_t i = 0; i < ng; i++) {
+        put16(v + 12 + 4 * i, (uint16_t)(gaps[i][0] - cum));
+        put16(v + 14 + 4 * i, (uint16_t)(gaps[i][1] - cum));
+    }
+    return pair_fake_chunk(p, f, NULL, SCTP_SACK, 0, v, 12 + 4 * ng);
+}
+
 /* ---- data helpers ------------------------------------------------------------------ */
 
 int pair_send_msg(pair *p, mpsctp_assoc *a, uint32_t idx, uint16_t sid, size_t len)
