@@ -199,9 +199,10 @@ static int recv_init_ack(mpsctp_assoc *a, const sctp_tlv *c, const mpsctp_addr *
     return 0;
 }
 
-/* RFC 9260 s5.2.2: an unexpected INIT that would add addresses to the association is
- * answered with an ABORT (the INIT's tag, cause Restart of an Association with New
- * Addresses listing them); the association stays as it is. Returns 1 when so. */
+/* RFC 9260 s5.2.1, s5.2.2: an unexpected INIT that would add addresses to the association
+ * (in COOKIE-WAIT and COOKIE-ECHOED as in the established states) is answered with an
+ * ABORT (the INIT's tag, cause Restart of an Association with New Addresses listing
+ * them); the association stays as it is. Returns 1 when so. */
 static int init_adds_addresses(mpsctp_assoc *a, const sctp_common *h, const sctp_tlv *c,
                                const mpsctp_addr *local, const mpsctp_addr *remote)
 {
@@ -234,6 +235,8 @@ static void recv_init_existing(mpsctp_assoc *a, const sctp_common *h, const sctp
                                const mpsctp_addr *local, const mpsctp_addr *remote,
                                mpsctp_tstamp now)
 {
+    if (a->state != MPSCTP_SHUTDOWN_ACK_SENT && init_adds_addresses(a, h, c, local, remote))
+        return;
     switch (a->state) {
     case MPSCTP_COOKIE_WAIT:
         /* s5.2.1: answer with our original tag and TSN; no tie tags yet. */
@@ -251,8 +254,6 @@ static void recv_init_existing(mpsctp_assoc *a, const sctp_common *h, const sctp
         queue_simple(a, -1, SCTP_SHUTDOWN_ACK, 0, 0, 0);
         break;
     default:
-        if (init_adds_addresses(a, h, c, local, remote))
-            break;
         /* s5.2.2: a new random tag, the current tags as tie tags. */
         ep_answer_init(a->ep, h, c, local, remote, ep_random32(a->ep), ep_random32(a->ep),
                        a->my_vtag, a->peer_vtag, now);
@@ -440,6 +441,32 @@ static void recv_shutdown(mpsctp_assoc *a, const sctp_tlv *c, mpsctp_tstamp now)
     }
 }
 
+/* RFC 9260 s8.3: a HEARTBEAT (chunk c) from remote, path pi (-1: not a path of the
+ * association) is answered with a HEARTBEAT ACK echoing its info, sent to the
+ * HEARTBEAT's source address: through the path when remote is one, else in a packet of
+ * its own from local to remote (an address the peer uses but has not listed, which is
+ * no path of ours, still gets its answer there and not on the data path). */
+static void recv_heartbeat(mpsctp_assoc *a, const sctp_tlv *c, int pi, const mpsctp_addr *local,
+                           const mpsctp_addr *remote)
+{
+    if (c->vlen < 4 || c->vlen > 1024)
+        return;
+    uint8_t b[SCTP_COMMON_HDR_LEN + SCTP_CHUNK_HDR_LEN + 1024];
+    wbuf w;
+    wbuf_init(&w, b, sizeof(b));
+    if (pi < 0)
+        codec_common_encode(&w, a->ep->cfg.local_port, a->peer_port, a->peer_vtag);
+    size_t off = codec_chunk_begin(&w, SCTP_HEARTBEAT_ACK, 0);
+    wbuf_put(&w, c->value, c->vlen);
+    codec_chunk_end(&w, off);
+    if (w.err)
+        return;
+    if (pi >= 0)
+        assoc_queue_ctrl(a, pi, b, w.len);
+    else
+        ep_reply(a->ep, b, w.len, local, remote);
+}
+
 /* Returns 1 when chunk type may be accepted with the tag in h (RFC 9260 s8.5.1). */
 static int tag_ok(const mpsctp_assoc *a, const sctp_common *h, const sctp_tlv *c)
 {
@@ -515,20 +542,9 @@ void assoc_recv_packet(mpsctp_assoc *a, const sctp_common *h, const uint8_t *chu
                 established(a, now);
             }
             break;
-        case SCTP_HEARTBEAT: {
-            /* RFC 9260 s8.3: echo the info parameter back, to where it came from. */
-            if (c.vlen < 4 || c.vlen > 1024)
-                break;
-            uint8_t b[1040];
-            wbuf w;
-            wbuf_init(&w, b, sizeof(b));
-            size_t off = codec_chunk_begin(&w, SCTP_HEARTBEAT_ACK, 0);
-            wbuf_put(&w, c.value, c.vlen);
-            codec_chunk_end(&w, off);
-            if (!w.err)
-                assoc_queue_ctrl(a, pi, b, w.len);
+        case SCTP_HEARTBEAT:
+            recv_heartbeat(a, &c, pi, local, remote);
             break;
-        }
         case SCTP_HEARTBEAT_ACK: {
             const uint8_t *q = c.value, *qe = c.value + c.vlen;
             sctp_tlv info;
