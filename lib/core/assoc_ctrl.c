@@ -281,8 +281,13 @@ mpsctp_assoc *assoc_cookie_existing(mpsctp_assoc *a, const cookie_data *cd,
             assoc_queue_ctrl(a, -1, b, w.len);
             return NULL;
         }
-        /* Data in flight belonged to the old incarnation: it fails. Queued messages
-         * stay and go to the new one. */
+        /* RFC 9260 s5.2.4 A leaves queued data to the implementation. Every message
+         * the old incarnation held, in flight or not yet sent, fails with SEND_FAILED
+         * (data sent flag as usual), before the RESTART notification: the peer lost
+         * its state, so whether in-flight data reached its application is unknown, and
+         * messages still queued were written for a peer that is gone (the rest of a
+         * conversation whose beginning may be lost). The application learns which
+         * messages to send again, in the order it chooses. */
         assoc_drop_send_state(a, 1);
         assoc_flush_ctrl(a);
         a->my_vtag = cd->my_vtag;

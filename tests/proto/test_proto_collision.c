@@ -352,6 +352,63 @@ static void test_case_a_restart(void **state)
     }
 }
 
+/* B drops its DATA to A: what B sends stays in flight. */
+static int hook_drop_b_data(pair *p, pair_pkt *k)
+{
+    (void)p;
+    return k->from == PAIR_B && pair_find_chunk(k->data, k->len, SCTP_DATA, NULL) ? PAIR_DROP
+                                                                                  : PAIR_PASS;
+}
+
+/* Case A with data: B holds 20 messages for the old A (a few in flight, the rest not yet
+ * sent) when A restarts. Every one of them fails with SEND_FAILED (data sent flag for
+ * those in flight) before RESTART, and none reaches the new A. */
+static void test_case_a_restart_fails_queued_messages(void **state)
+{
+    (void)state;
+    pair p;
+    pair_init(&p, 43, NULL, NULL);
+    establish(&p);
+    mpsctp_assoc *b = p.s[PAIR_B].assoc;
+    p.hook = hook_drop_b_data;
+    for (uint32_t i = 0; i < 20; i++)
+        P_CHECK(&p, pair_send_msg(&p, b, i, 0, 1452) == 0, "send %u", i);
+    pair_flush(&p);
+    mpsctp_assoc_status st = pair_status(b);
+    uint32_t in_flight = st.unacked_chunks;
+    P_CHECK(&p, in_flight > 0 && st.pending_chunks > 0, "in flight %u, pending %u", in_flight,
+            st.pending_chunks);
+    pair_restart_endpoint(&p, PAIR_A);
+    p.hook = NULL;
+    pair_pump(&p, MS(1));
+    uint64_t t0 = p.now;
+    mpsctp_assoc *a2 = pair_connect(&p, PAIR_A);
+    P_CHECK(&p, a2 != NULL, "connect");
+    pair_pump(&p, SEC(3));
+    const pair_ev *r = pair_find_ev(&p, PAIR_B, MPSCTP_EV_ASSOC_CHANGE, MPSCTP_RESTART);
+    P_CHECK(&p, r != NULL && r->ev.assoc == b, "B reported no RESTART");
+    size_t failed = 0, sent = 0, before = 0;
+    const pair_side *sb = &p.s[PAIR_B];
+    for (size_t i = 0; i < sb->nev; i++) {
+        const mpsctp_event *e = &sb->ev[i].ev;
+        if (e->type != MPSCTP_EV_SEND_FAILED)
+            continue;
+        P_CHECK(&p, e->context == failed, "SEND_FAILED for message %u, expected %zu",
+                e->context, failed);
+        failed++;
+        sent += e->sent;
+        before += &sb->ev[i] < r;
+    }
+    P_CHECK(&p, failed == 20 && before == 20, "%zu SEND_FAILED, %zu before RESTART", failed,
+            before);
+    P_CHECK(&p, sent == in_flight, "%zu reported as sent, %u were in flight", sent, in_flight);
+    P_CHECK(&p, p.s[PAIR_A].nmsg == 0, "the new A read %zu old messages", p.s[PAIR_A].nmsg);
+    P_CHECK(&p, pair_count_ev_since(&p, PAIR_A, MPSCTP_EV_ASSOC_CHANGE, MPSCTP_COMM_UP, t0) == 1,
+            "new A not up");
+    check_data_flows(&p, a2, b, "after restart with queued data");
+    pair_free(&p);
+}
+
 /* Table 2 case B: COOKIE ECHO whose cookie has our tag but a new peer tag, met in
  * COOKIE-WAIT (the peer answered our INIT-less state with its own INIT, we sent INIT ACK,
  * it echoed the cookie): the association comes up with the peer's tag from the cookie. */
@@ -490,6 +547,7 @@ int main(void)
         cmocka_unit_test(test_init_new_address_in_cookie_wait),
         cmocka_unit_test(test_init_new_address_in_cookie_echoed),
         cmocka_unit_test(test_case_a_restart),
+        cmocka_unit_test(test_case_a_restart_fails_queued_messages),
         cmocka_unit_test(test_case_b_setup_collision),
         cmocka_unit_test(test_case_c_late_cookie),
         cmocka_unit_test(test_case_d_cookie_ack_lost),
