@@ -395,13 +395,18 @@ int mpsctp_assoc_path_info(const mpsctp_assoc *a, uint32_t idx, mpsctp_path_info
 
 /* Sender queue information (draft-dreibholz-tsvwg-sctpsocket-sqinfo): *limit the send
  * buffer limit, *total the user-message bytes accepted and not yet acknowledged, and
- * per_stream[0..n-1] the same per outgoing stream, as one consistent snapshot.
+ * per_stream[0..n-1] the same per outgoing stream, as one consistent snapshot;
+ * *limit >= *total always (after the limit was lowered below what is queued, *limit is
+ * what is queued until the queue has drained to the new limit).
  * *nstreams receives the number of outgoing streams. Returns 0, or NOBUFS (nothing
  * written to per_stream) when cap < number of outgoing streams. */
 int mpsctp_assoc_sndqueue_info(const mpsctp_assoc *a, uint32_t *limit, uint32_t *total,
                                uint32_t *per_stream, uint32_t cap, uint32_t *nstreams);
 
-/* Changes the send buffer limit (bytes). Returns 0 or INVAL (below 4 KiB). */
+/* Changes the send buffer limit (bytes). It applies to later sends: messages already
+ * queued stay, and while they hold more than the new limit, sends wait (WOULDBLOCK) and
+ * mpsctp_assoc_sndqueue_info reports the bytes queued as the limit. Returns 0 or INVAL
+ * (below 4 KiB). */
 int mpsctp_assoc_set_sndbuf(mpsctp_assoc *a, uint32_t bytes);
 
 /* ---- association options (used by the sockets layer) ---- */
