@@ -270,7 +270,25 @@ typedef struct mpsctp_endpoint_stats {
     uint64_t packets_in, packets_out;
     uint64_t dropped_malformed, dropped_checksum, dropped_ootb, dropped_vtag;
     uint64_t stale_cookies, bad_cookies;
+    /* Bounds against a peer that provokes replies faster than they drain (docs/api.md,
+     * "Memory bounds"): */
+    uint64_t ctrl_dropped;    /* control chunks not queued: an association's control queue
+                                 was at MPSCTP_CTRL_QUEUE_MAX (replies go first) */
+    uint64_t ctrl_oversize;   /* control chunks dropped: larger than any packet to their
+                                 destination (they are never fragmented) */
+    uint64_t replies_dropped; /* packets the endpoint sends without an association (INIT
+                                 ACK, ABORT, ...) not queued: MPSCTP_REPLY_QUEUE_MAX */
+    uint64_t events_dropped;  /* REMOTE_ERROR events not queued: MPSCTP_EVENT_QUEUE_MAX
+                                 events were waiting (no other event is ever dropped) */
 } mpsctp_endpoint_stats;
+
+/* Most bytes of control chunks an association queues for sending. */
+#define MPSCTP_CTRL_QUEUE_MAX 16384u
+/* Most bytes of packets the endpoint queues outside associations (replies to INITs and
+ * out-of-the-blue packets). */
+#define MPSCTP_REPLY_QUEUE_MAX 65536u
+/* Events queued past which REMOTE_ERROR events are dropped. */
+#define MPSCTP_EVENT_QUEUE_MAX 1024u
 
 /* Copies the endpoint counters into *st. */
 void mpsctp_endpoint_stats_get(const mpsctp_endpoint *ep, mpsctp_endpoint_stats *st);

@@ -30,7 +30,8 @@ static inline uint64_t elapsed(mpsctp_tstamp now, mpsctp_tstamp then)
 /* A control chunk waiting to be sent (already encoded), with its destination path. */
 typedef struct ctrl_chunk {
     struct ctrl_chunk *next;
-    int8_t path; /* path index, or -1: the path new data goes to */
+    int8_t path;   /* path index, or -1: the path new data goes to */
+    uint8_t reply; /* a reply the peer provoked (dropped first at the queue bound) */
     uint8_t type;
     uint16_t len;
     uint8_t data[];
@@ -93,6 +94,7 @@ struct mpsctp_assoc {
 
     /* control */
     ctrl_chunk *ctrl_head, *ctrl_tail;
+    uint32_t ctrl_bytes;   /* bytes of the chunks queued (at most MPSCTP_CTRL_QUEUE_MAX) */
     uint8_t *init_chunk;   /* our INIT (for T1-init retransmission) */
     size_t init_len;
     uint8_t *cookie;       /* cookie to echo (COOKIE-ECHOED) */
@@ -127,6 +129,7 @@ struct mpsctp_endpoint {
     mpsctp_assoc *send_cursor; /* round robin over associations in endpoint_send */
     uint32_t next_id;
     reply_pkt *replies, *replies_tail;
+    size_t reply_bytes; /* bytes of the packets queued in replies */
     mpsctp_event *evq;
     uint32_t ev_cap, ev_head, ev_count;
     mpsctp_endpoint_stats stats;
@@ -150,9 +153,11 @@ typedef struct cookie_data {
 
 /* ---- endpoint services (endpoint.c) ----------------------------------------------- */
 
-/* Queues an event; drops it when memory runs out. */
+/* Queues an event; drops it when memory runs out, and a REMOTE_ERROR event when
+ * MPSCTP_EVENT_QUEUE_MAX events wait (counted). */
 void ep_event(mpsctp_endpoint *ep, const mpsctp_event *ev);
-/* Queues a whole packet for sending (checksum added). Returns 0 or NOMEM. */
+/* Queues a whole packet for sending (checksum added), within MPSCTP_REPLY_QUEUE_MAX
+ * bytes of queued packets. Returns 0, NOBUFS (dropped at the bound, counted) or NOMEM. */
 int ep_reply(mpsctp_endpoint *ep, const uint8_t *pkt, size_t len, const mpsctp_addr *local,
              const mpsctp_addr *remote);
 /* Queues a packet from sport to dport with tag vtag holding an ABORT (T bit when tbit)
@@ -224,8 +229,17 @@ void assoc_set_state(mpsctp_assoc *a, mpsctp_state s);
 /* Moves to CLOSED and reports change (MPSCTP_COMM_LOST, SHUTDOWN_COMP, CANT_STR_ASSOC)
  * with cause; unsent and unacknowledged messages are reported as send failures. */
 void assoc_close(mpsctp_assoc *a, uint32_t change, uint16_t cause);
-/* Queues an encoded control chunk for path (-1: primary). Returns 0 or NOMEM. */
+/* Queues an encoded control chunk of the association's own for path (-1: the data path).
+ * Past MPSCTP_CTRL_QUEUE_MAX queued bytes, queued replies make room (oldest first); when
+ * they cannot, the chunk is not queued (counted; the timers that made it send it again).
+ * Returns 0, NOBUFS (not queued) or NOMEM. */
 int assoc_queue_ctrl(mpsctp_assoc *a, int path, const uint8_t *chunk, size_t len);
+/* Queues a control chunk the peer provoked (HEARTBEAT ACK, error reports, a repeated
+ * handshake or shutdown answer) for path: the first to go at the queue bound, and not
+ * queued (counted) when it would pass MPSCTP_CTRL_QUEUE_MAX. Returns 0, NOBUFS or NOMEM. */
+int assoc_queue_reply(mpsctp_assoc *a, int path, const uint8_t *chunk, size_t len);
+/* Takes the chunk *pp out of the control queue and frees it. */
+void assoc_ctrl_unlink(mpsctp_assoc *a, ctrl_chunk **pp);
 /* Drops every queued control chunk. */
 void assoc_flush_ctrl(mpsctp_assoc *a);
 /* Queues an ABORT with one error cause (code, value bytes) and closes. */

@@ -160,17 +160,11 @@ static int recv_init_ack(mpsctp_assoc *a, const sctp_tlv *c, const mpsctp_addr *
     a->cookie_len = w.len;
     /* Drop our INIT if it is still queued (a retransmission that lost the race). */
     for (ctrl_chunk **pp = &a->ctrl_head; *pp;) {
-        if ((*pp)->type == SCTP_INIT) {
-            ctrl_chunk *d = *pp;
-            *pp = d->next;
-            free(d);
-        } else {
+        if ((*pp)->type == SCTP_INIT)
+            assoc_ctrl_unlink(a, pp);
+        else
             pp = &(*pp)->next;
-        }
     }
-    a->ctrl_tail = NULL;
-    for (ctrl_chunk *k = a->ctrl_head; k; k = k->next)
-        a->ctrl_tail = k;
     assoc_queue_ctrl(a, (int)a->t1_path, echo, w.len);
     if (!rep.err && rep.len) {
         /* RFC 9260 s3.2.1: report unrecognised INIT ACK parameters in an ERROR bundled
@@ -249,10 +243,16 @@ static void recv_init_existing(mpsctp_assoc *a, const sctp_common *h, const sctp
         ep_answer_init(a->ep, h, c, local, remote, a->my_vtag, a->my_itsn, a->tie_local,
                        a->tie_peer, now);
         break;
-    case MPSCTP_SHUTDOWN_ACK_SENT:
-        /* s9.2: the SHUTDOWN COMPLETE was probably lost: resend SHUTDOWN ACK. */
-        queue_simple(a, -1, SCTP_SHUTDOWN_ACK, 0, 0, 0);
+    case MPSCTP_SHUTDOWN_ACK_SENT: {
+        /* s9.2: the SHUTDOWN COMPLETE was probably lost: resend SHUTDOWN ACK (a reply:
+         * a peer repeating INITs cannot make us hold more than the queue bound). */
+        uint8_t b[4];
+        wbuf w;
+        wbuf_init(&w, b, sizeof(b));
+        codec_empty_chunk(&w, SCTP_SHUTDOWN_ACK, 0);
+        assoc_queue_reply(a, -1, b, w.len);
         break;
+    }
     default:
         /* s5.2.2: a new random tag, the current tags as tie tags. */
         ep_answer_init(a->ep, h, c, local, remote, ep_random32(a->ep), ep_random32(a->ep),
@@ -467,7 +467,7 @@ static void recv_heartbeat(mpsctp_assoc *a, const sctp_tlv *c, int pi, const mps
     if (w.err)
         return;
     if (pi >= 0)
-        assoc_queue_ctrl(a, pi, b, w.len);
+        assoc_queue_reply(a, pi, b, w.len);
     else
         ep_reply(a->ep, b, w.len, local, remote);
 }
@@ -605,7 +605,7 @@ void assoc_recv_packet(mpsctp_assoc *a, const sctp_common *h, const uint8_t *chu
                 wbuf_init(&w, b, sizeof(b));
                 assoc_put_unrecognized(&w, &c);
                 if (!w.err)
-                    assoc_queue_ctrl(a, assoc_reply_path(a, pi), b, w.len);
+                    assoc_queue_reply(a, assoc_reply_path(a, pi), b, w.len);
             }
             if (act == CODEC_UNK_STOP || act == CODEC_UNK_STOP_REPORT)
                 p = end;

@@ -248,8 +248,18 @@ static size_t output_packet(mpsctp_assoc *a, uint8_t *buf, size_t cap, mpsctp_ad
         }
         if (c->type == SCTP_INIT && w.len > hdr)
             break; /* INIT travels alone */
-        if (c->len > wbuf_room(&w))
-            break;
+        if (c->len > wbuf_room(&w)) {
+            if (w.len > hdr)
+                break; /* the next packet */
+            /* Larger than any packet to its destination: control chunks are never
+             * fragmented (RFC 9260 s6.9 splits only user messages), so it cannot be
+             * sent; it must not hold up what is queued behind it. */
+            ep_log(a->ep, 1, "assoc %u: %u-byte control chunk (type %u) exceeds the %zu-byte "
+                   "packet to path %d: dropped", a->id, c->len, c->type, mtu, dst);
+            a->ep->stats.ctrl_oversize++;
+            assoc_ctrl_unlink(a, pp);
+            continue;
+        }
         if (c->type == SCTP_INIT)
             put32(buf + 4, 0); /* RFC 9260 s8.5.1: INIT carries tag 0 */
         if ((c->type == SCTP_ABORT || c->type == SCTP_SHUTDOWN_COMPLETE) && a->peer_vtag == 0) {
@@ -260,14 +270,8 @@ static size_t output_packet(mpsctp_assoc *a, uint8_t *buf, size_t cap, mpsctp_ad
         } else {
             wbuf_put(&w, c->data, c->len);
         }
-        *pp = c->next;
-        if (a->ctrl_tail == c) {
-            a->ctrl_tail = NULL;
-            for (ctrl_chunk *k = a->ctrl_head; k; k = k->next)
-                a->ctrl_tail = k;
-        }
         uint8_t type = c->type;
-        free(c);
+        assoc_ctrl_unlink(a, pp);
         if (type == SCTP_INIT || type == SCTP_ABORT || type == SCTP_SHUTDOWN_COMPLETE)
             goto done; /* nothing bundles after these */
     }
