@@ -91,8 +91,10 @@ typedef struct mpsctp_settings {
     uint16_t local_port;          /* SCTP port of the endpoint (nonzero) */
     uint16_t num_ostreams;        /* outbound streams requested in INIT (default 10) */
     uint16_t max_instreams;       /* inbound streams accepted (default 65535) */
-    uint16_t mtu;                 /* largest SCTP packet we send (common header and chunks,
-                                     no IP/UDP header), bytes (default 1480: IPv4 MTU 1500) */
+    uint16_t mtu;                 /* largest SCTP packet (common header and chunks, no
+                                     IP/UDP header) on an IPv4 path, bytes (default 1480:
+                                     link MTU 1500 less the IPv4 header); IPv6 paths use
+                                     20 bytes less (their header is 40 bytes) */
     uint32_t sndbuf;              /* send buffer limit, bytes of user data (default 1 MiB) */
     uint32_t rcvbuf;              /* receive buffer, bytes (default 1 MiB) */
     uint32_t rto_initial_ms;      /* RTO.Initial (default 1000) */

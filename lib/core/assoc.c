@@ -76,9 +76,8 @@ int assoc_setup_data(mpsctp_assoc *a, uint16_t os, uint16_t is, uint32_t my_itsn
     a->rx_ready = 1;
     a->peer_rwnd = peer_rwnd;
     a->last_rwnd = a->cfg.rcvbuf;
-    uint32_t mtu = a->cfg.mtu;
     for (uint32_t i = 0; i < a->npaths; i++) {
-        a->cc[i].mtu = mtu;
+        a->cc[i].mtu = assoc_path_mtu(a, i);
         a->cc[i].flight = 0;
         a->ccops->init(a->cc, a->npaths, i, peer_rwnd);
     }

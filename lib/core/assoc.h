@@ -274,6 +274,9 @@ int assoc_add_path(mpsctp_assoc *a, const mpsctp_addr *remote, int confirmed);
  * remote, the COOKIE ECHO's source (unconfirmed; local is where it arrived). */
 void assoc_paths_from_cookie(mpsctp_assoc *a, const cookie_data *cd,
                              const mpsctp_addr *local, const mpsctp_addr *remote);
+/* Returns the largest SCTP packet for path pi: the mtu setting on an IPv4 path, 20 bytes
+ * less on an IPv6 path (its IP header is 20 bytes longer). */
+uint32_t assoc_path_mtu(const mpsctp_assoc *a, uint32_t pi);
 /* Returns 1 when path pi may carry new data: confirmed, active, not potentially failed. */
 int assoc_path_usable(const mpsctp_assoc *a, uint32_t pi);
 /* RFC 9260 s6.4, RFC 7829 s3.2: returns the path new data goes to: the primary while it is

@@ -11,10 +11,15 @@ static inline uint32_t chunk_flight(const txchunk *c)
     return (uint32_t)c->len + SCTP_DATA_HDR_LEN;
 }
 
-/* Largest DATA payload that fits an otherwise empty packet on the association. */
+/* Largest DATA payload that fits an otherwise empty packet on every path of the
+ * association (a chunk may be retransmitted on any of them). */
 static uint32_t max_payload(const mpsctp_assoc *a)
 {
-    return a->cfg.mtu - SCTP_COMMON_HDR_LEN - SCTP_DATA_HDR_LEN;
+    uint32_t m = a->cfg.mtu;
+    for (uint32_t i = 0; i < a->npaths; i++)
+        if (assoc_path_mtu(a, i) < m)
+            m = assoc_path_mtu(a, i);
+    return m - SCTP_COMMON_HDR_LEN - SCTP_DATA_HDR_LEN;
 }
 
 /* Splits message m (taken from the send queue) into chunks with TSNs (RFC 9260 s6.9).
@@ -231,7 +236,9 @@ static size_t output_packet(mpsctp_assoc *a, uint8_t *buf, size_t cap, mpsctp_ad
     if (dst < 0)
         return 0;
     uint32_t pi = (uint32_t)dst;
-    size_t mtu = a->cfg.mtu < cap ? a->cfg.mtu : cap;
+    size_t mtu = assoc_path_mtu(a, pi);
+    if (mtu > cap)
+        mtu = cap;
     wbuf w;
     wbuf_init(&w, buf, mtu);
     codec_common_encode(&w, a->ep->cfg.local_port, a->peer_port, a->peer_vtag);

@@ -578,8 +578,16 @@ int pair_fake_connect_addrs(pair *p, pair_fake *f, uint16_t os, uint16_t mis,
 int pair_fake_connect_from(pair *p, pair_fake *f, uint32_t ip, uint16_t os, uint16_t mis,
                            const mpsctp_addr *addrs, size_t naddrs)
 {
+    mpsctp_addr from;
+    mpsctp_addr_v4(&from, ip, PAIR_UDP);
+    return pair_fake_connect_at(p, f, &from, os, mis, addrs, naddrs);
+}
+
+int pair_fake_connect_at(pair *p, pair_fake *f, const mpsctp_addr *from, uint16_t os,
+                         uint16_t mis, const mpsctp_addr *addrs, size_t naddrs)
+{
     memset(f, 0, sizeof(*f));
-    mpsctp_addr_v4(&f->addr, ip, PAIR_UDP);
+    f->addr = *from;
     f->port = PAIR_PORT_A;
     f->my_tag = 0x5a5a0000u ^ (uint32_t)(p->seed * 2654435761u) ^ 0x1234u;
     if (!f->my_tag)

@@ -190,6 +190,9 @@ int pair_fake_connect_addrs(pair *p, pair_fake *f, uint16_t os, uint16_t mis,
 /* The same from IPv4 address ip (host order) instead of 10.0.0.3. */
 int pair_fake_connect_from(pair *p, pair_fake *f, uint32_t ip, uint16_t os, uint16_t mis,
                            const mpsctp_addr *addrs, size_t naddrs);
+/* The same from address from (IPv4 or IPv6). */
+int pair_fake_connect_at(pair *p, pair_fake *f, const mpsctp_addr *from, uint16_t os,
+                         uint16_t mis, const mpsctp_addr *addrs, size_t naddrs);
 /* Builds a packet from the fake to B holding one DATA chunk (len may be 0) and injects
  * it. Returns what recv returned. */
 int pair_fake_data(pair *p, const pair_fake *f, uint32_t tsn, uint16_t sid, uint16_t ssn,
