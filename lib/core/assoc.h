@@ -34,7 +34,8 @@ static inline uint64_t elapsed(mpsctp_tstamp now, mpsctp_tstamp then)
 /* A control chunk waiting to be sent (already encoded), with its destination path. */
 typedef struct ctrl_chunk {
     struct ctrl_chunk *next;
-    int8_t path; /* path index, or -1: the path new data goes to */
+    int8_t path;   /* path index, or -1: the path new data goes to */
+    uint8_t reply; /* a reply the peer provoked (dropped first at the queue bound) */
     uint8_t type;
     uint16_t len;
     uint8_t data[];
@@ -74,7 +75,11 @@ struct mpsctp_assoc {
     rtxq rq;
     uint32_t peer_rwnd;   /* RFC 9260 s6.2.1: peer's window as the sender sees it */
     uint32_t outstanding; /* bytes in flight over all paths (chunk bytes) */
-    uint32_t burst;       /* packets of new data still allowed in this round */
+    /* RFC 9260 s6.1 D Max.Burst, per path: packets of new data the path may still send
+     * before the next SACK: Max.Burst plus what the SACKs since the last round of output
+     * acknowledged (in full-size packets). Whatever is left when a round of output ends
+     * is cut back to Max.Burst. */
+    uint32_t burst[MPSCTP_MAX_PATHS];
     mpsctp_tstamp last_sack; /* when the latest SACK arrived */
     uint8_t dry_armed;    /* report SENDER_DRY the next time everything is acked */
     uint8_t nr_sack;      /* NR-SACK negotiated: both ends listed chunk 0x10 */
@@ -96,6 +101,7 @@ struct mpsctp_assoc {
 
     /* control */
     ctrl_chunk *ctrl_head, *ctrl_tail;
+    uint32_t ctrl_bytes;   /* bytes of the chunks queued (at most MPSCTP_CTRL_QUEUE_MAX) */
     uint8_t *init_chunk;   /* our INIT (for T1-init retransmission) */
     size_t init_len;
     uint8_t *cookie;       /* cookie to echo (COOKIE-ECHOED) */
@@ -135,6 +141,7 @@ struct mpsctp_endpoint {
     mpsctp_assoc *send_cursor; /* round robin over associations in endpoint_send */
     uint32_t next_id;
     reply_pkt *replies, *replies_tail;
+    size_t reply_bytes; /* bytes of the packets queued in replies */
     mpsctp_event *evq;
     uint32_t ev_cap, ev_head, ev_count;
     mpsctp_endpoint_stats stats;
@@ -158,9 +165,11 @@ typedef struct cookie_data {
 
 /* ---- endpoint services (endpoint.c) ----------------------------------------------- */
 
-/* Queues an event; drops it when memory runs out. */
+/* Queues an event; drops it when memory runs out, and a REMOTE_ERROR event when
+ * MPSCTP_EVENT_QUEUE_MAX events wait (counted). */
 void ep_event(mpsctp_endpoint *ep, const mpsctp_event *ev);
-/* Queues a whole packet for sending (checksum added). Returns 0 or NOMEM. */
+/* Queues a whole packet for sending (checksum added), within MPSCTP_REPLY_QUEUE_MAX
+ * bytes of queued packets. Returns 0, NOBUFS (dropped at the bound, counted) or NOMEM. */
 int ep_reply(mpsctp_endpoint *ep, const uint8_t *pkt, size_t len, const mpsctp_addr *local,
              const mpsctp_addr *remote);
 /* Queues a packet from sport to dport with tag vtag holding an ABORT (T bit when tbit)
@@ -237,8 +246,17 @@ void assoc_set_state(mpsctp_assoc *a, mpsctp_state s);
 /* Moves to CLOSED and reports change (MPSCTP_COMM_LOST, SHUTDOWN_COMP, CANT_STR_ASSOC)
  * with cause; unsent and unacknowledged messages are reported as send failures. */
 void assoc_close(mpsctp_assoc *a, uint32_t change, uint16_t cause);
-/* Queues an encoded control chunk for path (-1: primary). Returns 0 or NOMEM. */
+/* Queues an encoded control chunk of the association's own for path (-1: the data path).
+ * Past MPSCTP_CTRL_QUEUE_MAX queued bytes, queued replies make room (oldest first); when
+ * they cannot, the chunk is not queued (counted; the timers that made it send it again).
+ * Returns 0, NOBUFS (not queued) or NOMEM. */
 int assoc_queue_ctrl(mpsctp_assoc *a, int path, const uint8_t *chunk, size_t len);
+/* Queues a control chunk the peer provoked (HEARTBEAT ACK, error reports, a repeated
+ * handshake or shutdown answer) for path: the first to go at the queue bound, and not
+ * queued (counted) when it would pass MPSCTP_CTRL_QUEUE_MAX. Returns 0, NOBUFS or NOMEM. */
+int assoc_queue_reply(mpsctp_assoc *a, int path, const uint8_t *chunk, size_t len);
+/* Takes the chunk *pp out of the control queue and frees it. */
+void assoc_ctrl_unlink(mpsctp_assoc *a, ctrl_chunk **pp);
 /* Drops every queued control chunk. */
 void assoc_flush_ctrl(mpsctp_assoc *a);
 /* Queues an ABORT with one error cause (code, value bytes) and closes. */
@@ -273,6 +291,9 @@ int assoc_add_path(mpsctp_assoc *a, const mpsctp_addr *remote, int confirmed);
  * remote, the COOKIE ECHO's source (unconfirmed; local is where it arrived). */
 void assoc_paths_from_cookie(mpsctp_assoc *a, const cookie_data *cd,
                              const mpsctp_addr *local, const mpsctp_addr *remote);
+/* Returns the largest SCTP packet for path pi: the mtu setting on an IPv4 path, 20 bytes
+ * less on an IPv6 path (its IP header is 20 bytes longer). */
+uint32_t assoc_path_mtu(const mpsctp_assoc *a, uint32_t pi);
 /* Returns 1 when path pi may carry new data: confirmed, active, not potentially failed. */
 int assoc_path_usable(const mpsctp_assoc *a, uint32_t pi);
 /* RFC 9260 s6.4, RFC 7829 s3.2: returns the path new data goes to: the primary while it is
@@ -384,6 +405,8 @@ typedef struct sack_acc {
     uint32_t flight_before[MPSCTP_MAX_PATHS];
     uint32_t htna;                            /* highest TSN newly acknowledged */
     int have_htna;
+    uint32_t highest_reported;                /* highest TSN the SACK reports received */
+    uint8_t cum_adv;                          /* the SACK advanced the cumulative ack */
     uint32_t htna_path[MPSCTP_MAX_PATHS];     /* SFR: the same per path */
     uint8_t have_htna_path[MPSCTP_MAX_PATHS];
     uint32_t lowest_newack;                   /* DAC: lowest TSN newly acknowledged */

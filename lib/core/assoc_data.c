@@ -290,22 +290,69 @@ static void cum_advance(mpsctp_assoc *a, uint32_t cum, sack_acc *acc, mpsctp_tst
     }
 }
 
-/* RFC 9260 s7.2.4: HTNA miss indications and fast retransmit marking; with CMT, split
- * fast retransmit and DAC decide which chunks get a miss (cmt_misses). */
+/* RFC 9260 s7.2.4: "If an endpoint is in Fast Recovery and a SACK arrives that advances
+ * the Cumulative TSN Ack Point, the miss indications are incremented for all TSNs
+ * reported missing in the SACK", not only those below the HTNA: a second loss in the
+ * window is then repaired by fast retransmit, not T3-rtx. Fast Recovery is per path
+ * here. With split fast retransmit (SPEC s5) the rule applies per path too: a chunk
+ * counts as reported missing only when a TSN above it that went out on its own path is
+ * reported received (gap-acked or NR-acked), so reordering across paths strikes
+ * nothing (and, as for the HTNA rule, a retransmission is not struck by acks of data
+ * sent before it). Fills top[pi] with that highest TSN per path (have[pi] when there is
+ * one) and returns 1 when the rule applies to some path. */
+static int fr_reported(const mpsctp_assoc *a, const sack_acc *acc, uint32_t *top,
+                       uint8_t *have)
+{
+    int in_fr = 0;
+    for (uint32_t i = 0; i < a->npaths; i++) {
+        in_fr |= a->cc[i].fast_recovery;
+        have[i] = 0;
+    }
+    if (!acc->cum_adv || !in_fr)
+        return 0;
+    const rtxq *q = &a->rq;
+    uint32_t sent = q->count - q->unsent;
+    for (uint32_t i = 0; i < sent; i++) {
+        uint32_t tsn = q->first_tsn + i;
+        if (tsn_gt(tsn, acc->highest_reported))
+            break;
+        const txchunk *c = rtxq_at(q, i);
+        if (c->state == TX_ACKED || c->state == TX_NRACKED) {
+            top[c->path] = tsn;
+            have[c->path] = 1;
+        }
+    }
+    return 1;
+}
+
+/* RFC 9260 s7.2.4: HTNA miss indications (and the Fast Recovery rule, fr_reported) and
+ * fast retransmit marking; with CMT, split fast retransmit and DAC decide which chunks
+ * below the HTNA get a miss (cmt_misses). */
 static void miss_indications(mpsctp_assoc *a, sack_acc *acc)
 {
     rtxq *q = &a->rq;
     uint32_t sent = q->count - q->unsent;
+    uint32_t top[MPSCTP_MAX_PATHS];
+    uint8_t have[MPSCTP_MAX_PATHS];
+    int fr = fr_reported(a, acc, top, have);
+    uint32_t limit = acc->htna;
+    if (fr && tsn_gt(acc->highest_reported, limit))
+        limit = acc->highest_reported;
     for (uint32_t i = 0; i < sent; i++) {
         uint32_t tsn = q->first_tsn + i;
-        if (tsn_ge(tsn, acc->htna))
+        if (tsn_ge(tsn, limit))
             break;
         txchunk *c = rtxq_at(q, i);
         if (c->state != TX_INFLIGHT)
             continue;
         /* Split fast retransmit while CMT is on, and while data sent under CMT is still
          * in flight on several paths after it was switched off. */
-        unsigned m = acc->sfr ? cmt_misses(a, c, tsn, acc) : 1;
+        unsigned m = 0;
+        if (tsn_lt(tsn, acc->htna))
+            m = acc->sfr ? cmt_misses(a, c, tsn, acc) : 1;
+        if (!m && fr && a->cc[c->path].fast_recovery)
+            m = acc->sfr ? c->tx_count == 1 && have[c->path] && tsn_lt(tsn, top[c->path])
+                         : 1;
         if (!m)
             continue;
         c->miss = (uint8_t)(c->miss + m > 255 ? 255 : c->miss + m);
@@ -369,11 +416,14 @@ static void after_ack(mpsctp_assoc *a, sack_acc *acc, int cum_advanced, uint32_t
             c->pba = 0;
     }
     /* Max.Burst (RFC 9260 s6.1 D) limits what goes out beyond the acknowledgement clock:
-     * what this SACK acknowledged may be replaced at once, plus Max.Burst packets. */
-    uint32_t acked_total = 0;
-    for (uint32_t i = 0; i < a->npaths; i++)
-        acked_total += acc->acked[i];
-    a->burst += acked_total / a->cfg.mtu;
+     * on each path, what this SACK acknowledged there may be replaced at once (counted
+     * in full-size packets, rounded up), plus Max.Burst packets. */
+    for (uint32_t i = 0; i < a->npaths; i++) {
+        uint32_t full = a->cc[i].mtu > SCTP_COMMON_HDR_LEN ? a->cc[i].mtu - SCTP_COMMON_HDR_LEN
+                                                          : 1;
+        uint32_t b = a->burst[i] > a->cfg.max_burst ? a->burst[i] : a->cfg.max_burst;
+        a->burst[i] = b + (acc->acked[i] + full - 1) / full;
+    }
     if (have_rwnd)
         a->peer_rwnd = a_rwnd > a->outstanding ? a_rwnd - a->outstanding : 0;
     if (assoc_all_acked(a) && a->dry_armed) {
@@ -475,6 +525,8 @@ int assoc_recv_sack(mpsctp_assoc *a, const sctp_tlv *ch, int nr, mpsctp_tstamp n
         }
     }
     renege_check(a, highest_reported, now);
+    acc.highest_reported = highest_reported;
+    acc.cum_adv = (uint8_t)cum_advanced;
     if (acc.have_htna && any_gap)
         miss_indications(a, &acc);
     if (s.a_rwnd == 0)
@@ -508,6 +560,9 @@ void assoc_t3_expired(mpsctp_assoc *a, int pi, mpsctp_tstamp now)
     a->cc[pi].fast_recovery = 0;
     path_backoff(p, assoc_rto_max(a));
     p->rtt_pending = 0;
+    /* Nothing stays in flight on the path: it may start again (Max.Burst, s6.1 D). */
+    if (a->burst[pi] < a->cfg.max_burst)
+        a->burst[pi] = a->cfg.max_burst;
     p->pcum_valid = p->rpcum_valid = 0; /* nothing stays in flight on the path */
     /* E3: everything in flight on this path is to be retransmitted. */
     rtxq *q = &a->rq;

@@ -144,6 +144,13 @@ void ep_log(mpsctp_endpoint *ep, int level, const char *fmt, ...)
 
 void ep_event(mpsctp_endpoint *ep, const mpsctp_event *ev)
 {
+    /* A peer can send ERROR chunks faster than the application reads: past the bound
+     * their reports are dropped (counted). Events that change state (association and
+     * path changes, send failures, shutdown, sender dry) are always kept. */
+    if (ev->type == MPSCTP_EV_REMOTE_ERROR && ep->ev_count >= MPSCTP_EVENT_QUEUE_MAX) {
+        ep->stats.events_dropped++;
+        return;
+    }
     if (ep->ev_count == ep->ev_cap) {
         uint32_t ncap = ep->ev_cap ? 2 * ep->ev_cap : 16;
         mpsctp_event *n = malloc(ncap * sizeof(*n));
@@ -170,9 +177,15 @@ int mpsctp_endpoint_next_event(mpsctp_endpoint *ep, mpsctp_event *ev)
     return 1;
 }
 
-int ep_reply(mpsctp_endpoint *ep, const uint8_t *pkt, size_t len, const mpsctp_addr *local,
-             const mpsctp_addr *remote)
+/* Queues a packet for sending outside associations; bounded: within
+ * MPSCTP_REPLY_QUEUE_MAX bytes, else dropped (counted). */
+static int reply_push(mpsctp_endpoint *ep, const uint8_t *pkt, size_t len,
+                      const mpsctp_addr *local, const mpsctp_addr *remote, int bounded)
 {
+    if (bounded && ep->reply_bytes + len > MPSCTP_REPLY_QUEUE_MAX) {
+        ep->stats.replies_dropped++;
+        return MPSCTP_ERR_NOBUFS;
+    }
     reply_pkt *r = malloc(sizeof(*r) + len);
     if (!r)
         return MPSCTP_ERR_NOMEM;
@@ -186,7 +199,16 @@ int ep_reply(mpsctp_endpoint *ep, const uint8_t *pkt, size_t len, const mpsctp_a
     else
         ep->replies = r;
     ep->replies_tail = r;
+    ep->reply_bytes += len;
     return 0;
+}
+
+int ep_reply(mpsctp_endpoint *ep, const uint8_t *pkt, size_t len, const mpsctp_addr *local,
+             const mpsctp_addr *remote)
+{
+    /* Replies to INITs and out-of-the-blue packets: a peer can provoke them faster than
+     * they drain, so they are held to MPSCTP_REPLY_QUEUE_MAX bytes; the peer retries. */
+    return reply_push(ep, pkt, len, local, remote, 1);
 }
 
 /* Queues a packet holding one ABORT chunk with an optional error cause. */
@@ -404,7 +426,7 @@ void mpsctp_assoc_free(mpsctp_assoc *a)
         mpsctp_addr l, r;
         size_t n;
         while (buf && (n = assoc_output(a, buf, a->cfg.mtu, &l, &r, 0)) > 0)
-            ep_reply(ep, buf, n, &l, &r);
+            reply_push(ep, buf, n, &l, &r, 0); /* the association's last word: kept */
         free(buf);
     }
     for (mpsctp_assoc **pp = &ep->assocs; *pp; pp = &(*pp)->next) {
@@ -813,6 +835,7 @@ ssize_t mpsctp_endpoint_send(mpsctp_endpoint *ep, uint8_t *buf, size_t cap,
     if (ep->replies) {
         reply_pkt *r = ep->replies;
         ep->replies = r->next;
+        ep->reply_bytes -= r->len;
         if (!ep->replies)
             ep->replies_tail = NULL;
         n = r->len <= cap ? r->len : 0;
