@@ -91,8 +91,10 @@ typedef struct mpsctp_settings {
     uint16_t local_port;          /* SCTP port of the endpoint (nonzero) */
     uint16_t num_ostreams;        /* outbound streams requested in INIT (default 10) */
     uint16_t max_instreams;       /* inbound streams accepted (default 65535) */
-    uint16_t mtu;                 /* largest SCTP packet we send (common header and chunks,
-                                     no IP/UDP header), bytes (default 1480: IPv4 MTU 1500) */
+    uint16_t mtu;                 /* largest SCTP packet (common header and chunks, no
+                                     IP/UDP header) on an IPv4 path, bytes (default 1480:
+                                     link MTU 1500 less the IPv4 header); IPv6 paths use
+                                     20 bytes less (their header is 40 bytes) */
     uint32_t sndbuf;              /* send buffer limit, bytes of user data (default 1 MiB) */
     uint32_t rcvbuf;              /* receive buffer, bytes (default 1 MiB) */
     uint32_t rto_initial_ms;      /* RTO.Initial (default 1000) */
@@ -106,6 +108,10 @@ typedef struct mpsctp_settings {
                                      when it is >= path_max_retrans (default 65535: off) */
     uint32_t hb_interval_ms;      /* HB.interval, 0 disables heartbeats (default 30000) */
     uint32_t valid_cookie_life_ms; /* Valid.Cookie.Life (default 60000) */
+    uint32_t secret_life_ms;      /* how long one cookie secret signs new cookies before a
+                                     fresh one replaces it (the previous one still
+                                     verifies cookies in flight); never shorter than
+                                     valid_cookie_life_ms (default 3600000: one hour) */
     uint32_t sack_delay_ms;       /* delayed SACK timer (default 200) */
     uint32_t sack_freq;           /* SACK at least every this many packets (default 2) */
     uint32_t max_burst;           /* Max.Burst (default 4) */
@@ -270,7 +276,27 @@ typedef struct mpsctp_endpoint_stats {
     uint64_t packets_in, packets_out;
     uint64_t dropped_malformed, dropped_checksum, dropped_ootb, dropped_vtag;
     uint64_t stale_cookies, bad_cookies;
+    uint64_t dropped_foreign_port; /* INIT / COOKIE ECHO for an association from another
+                                      UDP port: answered with ABORT, nothing else */
+    /* Bounds against a peer that provokes replies faster than they drain (docs/api.md,
+     * "Memory bounds"): */
+    uint64_t ctrl_dropped;    /* control chunks not queued: an association's control queue
+                                 was at MPSCTP_CTRL_QUEUE_MAX (replies go first) */
+    uint64_t ctrl_oversize;   /* control chunks dropped: larger than any packet to their
+                                 destination (they are never fragmented) */
+    uint64_t replies_dropped; /* packets the endpoint sends without an association (INIT
+                                 ACK, ABORT, ...) not queued: MPSCTP_REPLY_QUEUE_MAX */
+    uint64_t events_dropped;  /* REMOTE_ERROR events not queued: MPSCTP_EVENT_QUEUE_MAX
+                                 events were waiting (no other event is ever dropped) */
 } mpsctp_endpoint_stats;
+
+/* Most bytes of control chunks an association queues for sending. */
+#define MPSCTP_CTRL_QUEUE_MAX 16384u
+/* Most bytes of packets the endpoint queues outside associations (replies to INITs and
+ * out-of-the-blue packets). */
+#define MPSCTP_REPLY_QUEUE_MAX 65536u
+/* Events queued past which REMOTE_ERROR events are dropped. */
+#define MPSCTP_EVENT_QUEUE_MAX 1024u
 
 /* Copies the endpoint counters into *st. */
 void mpsctp_endpoint_stats_get(const mpsctp_endpoint *ep, mpsctp_endpoint_stats *st);
@@ -348,6 +374,7 @@ typedef struct mpsctp_assoc_status {
     uint64_t retransmissions, fast_retransmissions, t3_expirations;
     uint64_t duplicate_tsns_received, packets_sent, packets_received;
     uint64_t bytes_sent_user, bytes_received_user;
+    uint64_t reneged_tsns; /* TSNs received and then dropped to make room (RFC 9260 s6.2) */
     uint32_t cmt;     /* MPSCTP_CMT_* mode in use */
     uint32_t nr_sack; /* 1 when NR-SACK was negotiated */
 } mpsctp_assoc_status;
@@ -395,13 +422,18 @@ int mpsctp_assoc_path_info(const mpsctp_assoc *a, uint32_t idx, mpsctp_path_info
 
 /* Sender queue information (draft-dreibholz-tsvwg-sctpsocket-sqinfo): *limit the send
  * buffer limit, *total the user-message bytes accepted and not yet acknowledged, and
- * per_stream[0..n-1] the same per outgoing stream, as one consistent snapshot.
+ * per_stream[0..n-1] the same per outgoing stream, as one consistent snapshot;
+ * *limit >= *total always (after the limit was lowered below what is queued, *limit is
+ * what is queued until the queue has drained to the new limit).
  * *nstreams receives the number of outgoing streams. Returns 0, or NOBUFS (nothing
  * written to per_stream) when cap < number of outgoing streams. */
 int mpsctp_assoc_sndqueue_info(const mpsctp_assoc *a, uint32_t *limit, uint32_t *total,
                                uint32_t *per_stream, uint32_t cap, uint32_t *nstreams);
 
-/* Changes the send buffer limit (bytes). Returns 0 or INVAL (below 4 KiB). */
+/* Changes the send buffer limit (bytes). It applies to later sends: messages already
+ * queued stay, and while they hold more than the new limit, sends wait (WOULDBLOCK) and
+ * mpsctp_assoc_sndqueue_info reports the bytes queued as the limit. Returns 0 or INVAL
+ * (below 4 KiB). */
 int mpsctp_assoc_set_sndbuf(mpsctp_assoc *a, uint32_t bytes);
 
 /* ---- association options (used by the sockets layer) ---- */

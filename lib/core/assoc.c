@@ -66,19 +66,20 @@ int assoc_setup_data(mpsctp_assoc *a, uint16_t os, uint16_t is, uint32_t my_itsn
      * the receive buffer in chunks: delivered (unordered) data holds no buffer, and a
      * CMT sender may run far ahead of a hole on a slow path; TSNs beyond the window would
      * be dropped. The bitmap grows only as far as TSNs actually arrive (8 KiB at most). */
-    uint32_t window = 65536;
+    uint32_t window = MPSCTP_TSN_WINDOW;
     if (tsnmap_init(&a->map, peer_itsn, window))
         return MPSCTP_ERR_NOMEM;
-    if (reasm_init(&a->ra, is, peer_itsn, a->cfg.pd_point)) {
+    if (reasm_init(&a->ra, is, a->cfg.pd_point)) {
         tsnmap_free(&a->map);
         return MPSCTP_ERR_NOMEM;
     }
+    /* The hash salt comes from our own secret tag, so the peer cannot aim collisions. */
+    reasm_attach(&a->ra, &a->map, a->cfg.rcvbuf, a->my_vtag * 0x2545F491u ^ a->my_itsn);
     a->rx_ready = 1;
     a->peer_rwnd = peer_rwnd;
     a->last_rwnd = a->cfg.rcvbuf;
-    uint32_t mtu = a->cfg.mtu;
     for (uint32_t i = 0; i < a->npaths; i++) {
-        a->cc[i].mtu = mtu;
+        a->cc[i].mtu = assoc_path_mtu(a, i);
         a->cc[i].flight = 0;
         a->ccops->init(a->cc, a->npaths, i, peer_rwnd);
     }
@@ -130,13 +131,44 @@ void assoc_close(mpsctp_assoc *a, uint32_t change, uint16_t cause)
     assoc_drop_send_state(a, change != MPSCTP_SHUTDOWN_COMP);
 }
 
-int assoc_queue_ctrl(mpsctp_assoc *a, int path, const uint8_t *chunk, size_t len)
+void assoc_ctrl_unlink(mpsctp_assoc *a, ctrl_chunk **pp)
 {
+    ctrl_chunk *c = *pp;
+    *pp = c->next;
+    a->ctrl_bytes -= c->len;
+    if (a->ctrl_tail == c) {
+        a->ctrl_tail = NULL;
+        for (ctrl_chunk *k = a->ctrl_head; k; k = k->next)
+            a->ctrl_tail = k;
+    }
+    free(c);
+}
+
+/* Queues chunk (reply: provoked by the peer) within MPSCTP_CTRL_QUEUE_MAX. */
+static int queue_ctrl(mpsctp_assoc *a, int path, const uint8_t *chunk, size_t len, int reply)
+{
+    /* Every byte the peer can make us hold is bounded: queued replies give way to the
+     * association's own chunks; a chunk that still finds no room is counted and not
+     * queued. */
+    for (ctrl_chunk **pp = &a->ctrl_head; !reply && *pp && a->ctrl_bytes + len >
+                                                                 MPSCTP_CTRL_QUEUE_MAX;) {
+        if ((*pp)->reply) {
+            assoc_ctrl_unlink(a, pp);
+            a->ep->stats.ctrl_dropped++;
+        } else {
+            pp = &(*pp)->next;
+        }
+    }
+    if (a->ctrl_bytes + len > MPSCTP_CTRL_QUEUE_MAX) {
+        a->ep->stats.ctrl_dropped++;
+        return MPSCTP_ERR_NOBUFS;
+    }
     ctrl_chunk *c = malloc(sizeof(*c) + len);
     if (!c)
         return MPSCTP_ERR_NOMEM;
     c->next = NULL;
     c->path = (int8_t)path;
+    c->reply = (uint8_t)(reply != 0);
     c->type = chunk[0];
     c->len = (uint16_t)len;
     memcpy(c->data, chunk, len);
@@ -145,7 +177,18 @@ int assoc_queue_ctrl(mpsctp_assoc *a, int path, const uint8_t *chunk, size_t len
     else
         a->ctrl_head = c;
     a->ctrl_tail = c;
+    a->ctrl_bytes += c->len;
     return 0;
+}
+
+int assoc_queue_ctrl(mpsctp_assoc *a, int path, const uint8_t *chunk, size_t len)
+{
+    return queue_ctrl(a, path, chunk, len, 0);
+}
+
+int assoc_queue_reply(mpsctp_assoc *a, int path, const uint8_t *chunk, size_t len)
+{
+    return queue_ctrl(a, path, chunk, len, 1);
 }
 
 void assoc_flush_ctrl(mpsctp_assoc *a)
@@ -155,6 +198,7 @@ void assoc_flush_ctrl(mpsctp_assoc *a)
         free(c);
     }
     a->ctrl_head = a->ctrl_tail = NULL;
+    a->ctrl_bytes = 0;
 }
 
 void assoc_abort_with(mpsctp_assoc *a, uint16_t cause, const uint8_t *v, size_t vlen,
@@ -198,7 +242,6 @@ mpsctp_tstamp assoc_deadline(const mpsctp_assoc *a)
 
 void assoc_timeout(mpsctp_assoc *a, mpsctp_tstamp now)
 {
-    a->burst = a->cfg.max_burst;
     if (a->t1_deadline <= now) {
         a->t1_deadline = MPSCTP_TSTAMP_NEVER;
         /* RFC 9260 s5.1 T1-init/T1-cookie expiry: retransmit with backoff, give up after
@@ -276,10 +319,10 @@ int mpsctp_assoc_send(mpsctp_assoc *a, const void *data, size_t len,
     if (a->shutdown_requested)
         return MPSCTP_ERR_STATE;
     int e = sendq_push(&a->sq, data, len, info);
-    if (e == 0) {
+    /* A send opens no new burst (RFC 9260 s6.1 D): what goes out now is bounded by what
+     * is left of Max.Burst since the latest SACK. */
+    if (e == 0)
         a->dry_armed = 1;
-        a->burst = a->cfg.max_burst;
-    }
     return e;
 }
 
@@ -396,6 +439,7 @@ int mpsctp_assoc_status_get(const mpsctp_assoc *a, mpsctp_assoc_status *st)
     st->packets_received = a->packets_received;
     st->bytes_sent_user = a->bytes_sent_user;
     st->bytes_received_user = a->bytes_received_user;
+    st->reneged_tsns = a->reneged;
     return 0;
 }
 
@@ -404,11 +448,19 @@ int mpsctp_assoc_mem_get(const mpsctp_assoc *a, mpsctp_assoc_mem *m)
     if (!a || !m)
         return MPSCTP_ERR_INVAL;
     memset(m, 0, sizeof(*m));
-    m->rx_held = a->rx_ready ? reasm_held(&a->ra) : 0;
-    m->rx_bound = UINT64_MAX;
-    for (const ctrl_chunk *c = a->ctrl_head; c; c = c->next)
-        m->ctrl_queued += c->len;
-    m->ctrl_bound = UINT64_MAX;
+    /* Real memory: fragments with their headers, index tables, per-stream state, TSN map.
+     * The bound: the receive buffer (the fragments' charge, which covers their headers
+     * and index share), one chunk taken into an empty buffer, the tables' least size and
+     * the TSN map at its largest (two bitmaps over 65536 TSNs). */
+    if (a->rx_ready) {
+        m->rx_held = reasm_mem(&a->ra) + tsnmap_mem(&a->map);
+        m->rx_bound = (uint64_t)a->cfg.rcvbuf + reasm_cost(MPSCTP_MAX_CHUNK_DATA) +
+                      reasm_mem_fixed(&a->ra) + 2 * MPSCTP_TSN_WINDOW / 8;
+    } else {
+        m->rx_bound = 0;
+    }
+    m->ctrl_queued = a->ctrl_bytes;
+    m->ctrl_bound = MPSCTP_CTRL_QUEUE_MAX;
     return 0;
 }
 

@@ -19,6 +19,10 @@
 #define MPSCTP_MAX_LOCAL_ADDRS 8
 #define MPSCTP_SECRET_LEN 32
 #define NS_PER_MS MPSCTP_NS_PER_MS
+/* TSNs above the cumulative TSN the receiver tracks: as far as gap block offsets reach. */
+#define MPSCTP_TSN_WINDOW 65536u
+/* Largest user data a DATA chunk can carry (a 64 KiB chunk minus its header). */
+#define MPSCTP_MAX_CHUNK_DATA (65535u - SCTP_DATA_HDR_LEN)
 
 /* Time elapsed from then to now in ns, 0 when then is later: the sockets layer may hand
  * the core slightly older times from one thread than it just used from another. */
@@ -30,7 +34,8 @@ static inline uint64_t elapsed(mpsctp_tstamp now, mpsctp_tstamp then)
 /* A control chunk waiting to be sent (already encoded), with its destination path. */
 typedef struct ctrl_chunk {
     struct ctrl_chunk *next;
-    int8_t path; /* path index, or -1: the path new data goes to */
+    int8_t path;   /* path index, or -1: the path new data goes to */
+    uint8_t reply; /* a reply the peer provoked (dropped first at the queue bound) */
     uint8_t type;
     uint16_t len;
     uint8_t data[];
@@ -51,7 +56,10 @@ struct mpsctp_assoc {
     mpsctp_state state;
     uint16_t peer_port;
     uint32_t my_vtag, peer_vtag;
-    uint32_t tie_local, tie_peer; /* RFC 9260 s5.2.1/s5.2.2 tie tags */
+    /* RFC 9260 s1.3, s5.2.2: the tie-tags this association puts in cookies for INITs that
+     * meet it: random nonces (0 until first needed), never the real tags, so that an
+     * INIT ACK tells nobody how to address this association. */
+    uint32_t tie_local, tie_peer;
     uint32_t my_itsn;
     uint16_t os, is; /* negotiated outbound and inbound stream counts */
     mpsctp_settings cfg;
@@ -67,7 +75,11 @@ struct mpsctp_assoc {
     rtxq rq;
     uint32_t peer_rwnd;   /* RFC 9260 s6.2.1: peer's window as the sender sees it */
     uint32_t outstanding; /* bytes in flight over all paths (chunk bytes) */
-    uint32_t burst;       /* packets of new data still allowed in this round */
+    /* RFC 9260 s6.1 D Max.Burst, per path: packets of new data the path may still send
+     * before the next SACK: Max.Burst plus what the SACKs since the last round of output
+     * acknowledged (in full-size packets). Whatever is left when a round of output ends
+     * is cut back to Max.Burst. */
+    uint32_t burst[MPSCTP_MAX_PATHS];
     mpsctp_tstamp last_sack; /* when the latest SACK arrived */
     uint8_t dry_armed;    /* report SENDER_DRY the next time everything is acked */
     uint8_t nr_sack;      /* NR-SACK negotiated: both ends listed chunk 0x10 */
@@ -89,6 +101,7 @@ struct mpsctp_assoc {
 
     /* control */
     ctrl_chunk *ctrl_head, *ctrl_tail;
+    uint32_t ctrl_bytes;   /* bytes of the chunks queued (at most MPSCTP_CTRL_QUEUE_MAX) */
     uint8_t *init_chunk;   /* our INIT (for T1-init retransmission) */
     size_t init_len;
     uint8_t *cookie;       /* cookie to echo (COOKIE-ECHOED) */
@@ -108,14 +121,19 @@ struct mpsctp_assoc {
     /* counters */
     uint64_t data_chunks_sent, data_chunks_received, retransmissions, fast_retransmissions,
         t3_expirations, dup_tsns, packets_sent, packets_received, bytes_sent_user,
-        bytes_received_user;
+        bytes_received_user, reneged;
 };
 
 struct mpsctp_endpoint {
     mpsctp_settings cfg;
     mpsctp_callbacks cb;
     crc32c_fn crc;
-    uint8_t secret[MPSCTP_SECRET_LEN];
+    /* RFC 9260 s5.1.3: cookies are signed with secret[gen & 1]; the other one is the
+     * previous secret, still accepted for cookies made before the last change. */
+    uint8_t secret[2][MPSCTP_SECRET_LEN];
+    uint8_t secret_gen;          /* generation of the current secret (in every cookie) */
+    uint8_t secret_prev_valid;   /* the previous secret may still verify cookies */
+    mpsctp_tstamp secret_since;  /* when the current secret started signing; 0: unused */
     mpsctp_addr addrs[MPSCTP_MAX_LOCAL_ADDRS];
     uint32_t naddrs;
     int listening;
@@ -123,6 +141,7 @@ struct mpsctp_endpoint {
     mpsctp_assoc *send_cursor; /* round robin over associations in endpoint_send */
     uint32_t next_id;
     reply_pkt *replies, *replies_tail;
+    size_t reply_bytes; /* bytes of the packets queued in replies */
     mpsctp_event *evq;
     uint32_t ev_cap, ev_head, ev_count;
     mpsctp_endpoint_stats stats;
@@ -146,9 +165,11 @@ typedef struct cookie_data {
 
 /* ---- endpoint services (endpoint.c) ----------------------------------------------- */
 
-/* Queues an event; drops it when memory runs out. */
+/* Queues an event; drops it when memory runs out, and a REMOTE_ERROR event when
+ * MPSCTP_EVENT_QUEUE_MAX events wait (counted). */
 void ep_event(mpsctp_endpoint *ep, const mpsctp_event *ev);
-/* Queues a whole packet for sending (checksum added). Returns 0 or NOMEM. */
+/* Queues a whole packet for sending (checksum added), within MPSCTP_REPLY_QUEUE_MAX
+ * bytes of queued packets. Returns 0, NOBUFS (dropped at the bound, counted) or NOMEM. */
 int ep_reply(mpsctp_endpoint *ep, const uint8_t *pkt, size_t len, const mpsctp_addr *local,
              const mpsctp_addr *remote);
 /* Queues a packet from sport to dport with tag vtag holding an ABORT (T bit when tbit)
@@ -180,8 +201,13 @@ uint32_t ep_init_addrs(const sctp_init *in, const mpsctp_addr *src, mpsctp_addr 
 void ep_random(mpsctp_endpoint *ep, void *buf, size_t n);
 /* Returns a random nonzero 32-bit value. */
 uint32_t ep_random32(mpsctp_endpoint *ep);
-/* Computes HMAC-SHA256 with the endpoint secret. */
-void ep_hmac(mpsctp_endpoint *ep, const uint8_t *msg, size_t len, uint8_t out[32]);
+/* Computes HMAC-SHA256 over msg with the endpoint secret of generation gen. Returns 0, or
+ * -1 when that secret is no longer (or not yet) known. */
+int ep_hmac(mpsctp_endpoint *ep, uint8_t gen, const uint8_t *msg, size_t len, uint8_t out[32]);
+/* RFC 9260 s5.1.3: replaces the cookie secret when the current one has signed cookies for
+ * longer than its life (settings secret_life_ms, at least the cookie lifetime), keeping
+ * the previous one for cookies still in flight. */
+void ep_secret_maybe_rotate(mpsctp_endpoint *ep, mpsctp_tstamp now);
 /* Writes a debug log line (printf format) when a log callback is set. */
 void ep_log(mpsctp_endpoint *ep, int level, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -220,8 +246,17 @@ void assoc_set_state(mpsctp_assoc *a, mpsctp_state s);
 /* Moves to CLOSED and reports change (MPSCTP_COMM_LOST, SHUTDOWN_COMP, CANT_STR_ASSOC)
  * with cause; unsent and unacknowledged messages are reported as send failures. */
 void assoc_close(mpsctp_assoc *a, uint32_t change, uint16_t cause);
-/* Queues an encoded control chunk for path (-1: primary). Returns 0 or NOMEM. */
+/* Queues an encoded control chunk of the association's own for path (-1: the data path).
+ * Past MPSCTP_CTRL_QUEUE_MAX queued bytes, queued replies make room (oldest first); when
+ * they cannot, the chunk is not queued (counted; the timers that made it send it again).
+ * Returns 0, NOBUFS (not queued) or NOMEM. */
 int assoc_queue_ctrl(mpsctp_assoc *a, int path, const uint8_t *chunk, size_t len);
+/* Queues a control chunk the peer provoked (HEARTBEAT ACK, error reports, a repeated
+ * handshake or shutdown answer) for path: the first to go at the queue bound, and not
+ * queued (counted) when it would pass MPSCTP_CTRL_QUEUE_MAX. Returns 0, NOBUFS or NOMEM. */
+int assoc_queue_reply(mpsctp_assoc *a, int path, const uint8_t *chunk, size_t len);
+/* Takes the chunk *pp out of the control queue and frees it. */
+void assoc_ctrl_unlink(mpsctp_assoc *a, ctrl_chunk **pp);
 /* Drops every queued control chunk. */
 void assoc_flush_ctrl(mpsctp_assoc *a);
 /* Queues an ABORT with one error cause (code, value bytes) and closes. */
@@ -256,6 +291,9 @@ int assoc_add_path(mpsctp_assoc *a, const mpsctp_addr *remote, int confirmed);
  * remote, the COOKIE ECHO's source (unconfirmed; local is where it arrived). */
 void assoc_paths_from_cookie(mpsctp_assoc *a, const cookie_data *cd,
                              const mpsctp_addr *local, const mpsctp_addr *remote);
+/* Returns the largest SCTP packet for path pi: the mtu setting on an IPv4 path, 20 bytes
+ * less on an IPv6 path (its IP header is 20 bytes longer). */
+uint32_t assoc_path_mtu(const mpsctp_assoc *a, uint32_t pi);
 /* Returns 1 when path pi may carry new data: confirmed, active, not potentially failed. */
 int assoc_path_usable(const mpsctp_assoc *a, uint32_t pi);
 /* RFC 9260 s6.4, RFC 7829 s3.2: returns the path new data goes to: the primary while it is
@@ -311,6 +349,12 @@ void assoc_recv_packet(mpsctp_assoc *a, const sctp_common *h, const uint8_t *chu
 mpsctp_assoc *assoc_cookie_existing(mpsctp_assoc *a, const cookie_data *cd,
                                     const mpsctp_addr *local, const mpsctp_addr *remote,
                                     mpsctp_tstamp now);
+/* RFC 6951 update for UDP encapsulation: an INIT or COOKIE ECHO from remote meets a with
+ * a UDP source port that is not the one a uses for that address. Answers it with ABORT
+ * (tag vtag, cause New Encapsulation Port) and returns 1; returns 0 when the ports agree
+ * or the address is not one of a's. */
+int assoc_foreign_port(mpsctp_assoc *a, const sctp_common *h, uint32_t vtag,
+                       const mpsctp_addr *local, const mpsctp_addr *remote);
 /* Builds and queues our INIT (COOKIE-WAIT) and arms T1-init. Returns 0 or NOMEM. */
 int assoc_send_init(mpsctp_assoc *a, mpsctp_tstamp now);
 /* Writes the ERROR chunk "Unrecognized Chunk Type" for chunk c into w. */
@@ -361,6 +405,8 @@ typedef struct sack_acc {
     uint32_t flight_before[MPSCTP_MAX_PATHS];
     uint32_t htna;                            /* highest TSN newly acknowledged */
     int have_htna;
+    uint32_t highest_reported;                /* highest TSN the SACK reports received */
+    uint8_t cum_adv;                          /* the SACK advanced the cumulative ack */
     uint32_t htna_path[MPSCTP_MAX_PATHS];     /* SFR: the same per path */
     uint8_t have_htna_path[MPSCTP_MAX_PATHS];
     uint32_t lowest_newack;                   /* DAC: lowest TSN newly acknowledged */

@@ -160,17 +160,11 @@ static int recv_init_ack(mpsctp_assoc *a, const sctp_tlv *c, const mpsctp_addr *
     a->cookie_len = w.len;
     /* Drop our INIT if it is still queued (a retransmission that lost the race). */
     for (ctrl_chunk **pp = &a->ctrl_head; *pp;) {
-        if ((*pp)->type == SCTP_INIT) {
-            ctrl_chunk *d = *pp;
-            *pp = d->next;
-            free(d);
-        } else {
+        if ((*pp)->type == SCTP_INIT)
+            assoc_ctrl_unlink(a, pp);
+        else
             pp = &(*pp)->next;
-        }
     }
-    a->ctrl_tail = NULL;
-    for (ctrl_chunk *k = a->ctrl_head; k; k = k->next)
-        a->ctrl_tail = k;
     assoc_queue_ctrl(a, (int)a->t1_path, echo, w.len);
     if (!rep.err && rep.len) {
         /* RFC 9260 s3.2.1: report unrecognised INIT ACK parameters in an ERROR bundled
@@ -199,9 +193,10 @@ static int recv_init_ack(mpsctp_assoc *a, const sctp_tlv *c, const mpsctp_addr *
     return 0;
 }
 
-/* RFC 9260 s5.2.2: an unexpected INIT that would add addresses to the association is
- * answered with an ABORT (the INIT's tag, cause Restart of an Association with New
- * Addresses listing them); the association stays as it is. Returns 1 when so. */
+/* RFC 9260 s5.2.1, s5.2.2: an unexpected INIT that would add addresses to the association
+ * (in COOKIE-WAIT and COOKIE-ECHOED as in the established states) is answered with an
+ * ABORT (the INIT's tag, cause Restart of an Association with New Addresses listing
+ * them); the association stays as it is. Returns 1 when so. */
 static int init_adds_addresses(mpsctp_assoc *a, const sctp_common *h, const sctp_tlv *c,
                                const mpsctp_addr *local, const mpsctp_addr *remote)
 {
@@ -229,33 +224,77 @@ static int init_adds_addresses(mpsctp_assoc *a, const sctp_common *h, const sctp
     return 1;
 }
 
+/* The tie-tags for an INIT ACK of this association (RFC 9260 s1.3): random nonces made
+ * the first time they are needed, so that the cookie shows nothing of the real tags. */
+static void tie_nonces(mpsctp_assoc *a)
+{
+    if (a->tie_local == 0) {
+        a->tie_local = ep_random32(a->ep);
+        a->tie_peer = ep_random32(a->ep);
+    }
+}
+
+/* An INIT (or COOKIE ECHO) meets association a from remote, whose UDP source port is not
+ * the one the association uses for that address: another process behind the same IP
+ * address (a NAT, a shared host), or the peer after its NAT rebound. Answering it would
+ * hand a stranger what it needs to restart the association, so it gets an ABORT with the
+ * "new encapsulation port" cause and tag vtag, and the association stays as it is (the
+ * rule of the RFC 6951 update for UDP encapsulation; usrsctp and Linux do the same).
+ * Returns 1 when so. */
+int assoc_foreign_port(mpsctp_assoc *a, const sctp_common *h, uint32_t vtag,
+                       const mpsctp_addr *local, const mpsctp_addr *remote)
+{
+    int pi = assoc_path_find(a, remote);
+    if (pi < 0 || a->paths[pi].remote.udp_port == remote->udp_port)
+        return 0;
+    uint8_t v[4];
+    put16(v, remote->udp_port);
+    put16(v + 2, a->paths[pi].remote.udp_port);
+    ep_send_abort(a->ep, h->dport, h->sport, vtag, 0, SCTP_CAUSE_NEW_ENCAPS_PORT, v, 4, local,
+                  remote);
+    a->ep->stats.dropped_foreign_port++;
+    return 1;
+}
+
 /* RFC 9260 s5.2.1, s5.2.2: INIT for an existing association. */
 static void recv_init_existing(mpsctp_assoc *a, const sctp_common *h, const sctp_tlv *c,
                                const mpsctp_addr *local, const mpsctp_addr *remote,
                                mpsctp_tstamp now)
 {
+    sctp_init in;
+    if (codec_init_decode(c, &in) || in.init_tag == 0)
+        return; /* s3.3.2: malformed or tag 0: discard */
+    if (assoc_foreign_port(a, h, in.init_tag, local, remote))
+        return;
+    if (a->state != MPSCTP_SHUTDOWN_ACK_SENT && init_adds_addresses(a, h, c, local, remote))
+        return;
     switch (a->state) {
     case MPSCTP_COOKIE_WAIT:
         /* s5.2.1: answer with our original tag and TSN; no tie tags yet. */
         ep_answer_init(a->ep, h, c, local, remote, a->my_vtag, a->my_itsn, 0, 0, now);
         break;
     case MPSCTP_COOKIE_ECHOED:
-        /* s5.2.1: same, and populate the tie tags in the TCB and the cookie. */
-        a->tie_local = a->my_vtag;
-        a->tie_peer = a->peer_vtag;
+        /* s5.2.1: same, with the tie-tags in the cookie. */
+        tie_nonces(a);
         ep_answer_init(a->ep, h, c, local, remote, a->my_vtag, a->my_itsn, a->tie_local,
                        a->tie_peer, now);
         break;
-    case MPSCTP_SHUTDOWN_ACK_SENT:
-        /* s9.2: the SHUTDOWN COMPLETE was probably lost: resend SHUTDOWN ACK. */
-        queue_simple(a, -1, SCTP_SHUTDOWN_ACK, 0, 0, 0);
+    case MPSCTP_SHUTDOWN_ACK_SENT: {
+        /* s9.2: the SHUTDOWN COMPLETE was probably lost: resend SHUTDOWN ACK (a reply:
+         * a peer repeating INITs cannot make us hold more than the queue bound). */
+        uint8_t b[4];
+        wbuf w;
+        wbuf_init(&w, b, sizeof(b));
+        codec_empty_chunk(&w, SCTP_SHUTDOWN_ACK, 0);
+        assoc_queue_reply(a, -1, b, w.len);
         break;
+    }
     default:
-        if (init_adds_addresses(a, h, c, local, remote))
-            break;
-        /* s5.2.2: a new random tag, the current tags as tie tags. */
+        /* s5.2.2: a new random tag; the tie-tags let a COOKIE ECHO with this cookie be
+         * recognised as a restart of this association (table 2, case A). */
+        tie_nonces(a);
         ep_answer_init(a->ep, h, c, local, remote, ep_random32(a->ep), ep_random32(a->ep),
-                       a->my_vtag, a->peer_vtag, now);
+                       a->tie_local, a->tie_peer, now);
         break;
     }
 }
@@ -266,7 +305,9 @@ mpsctp_assoc *assoc_cookie_existing(mpsctp_assoc *a, const cookie_data *cd,
 {
     int mt = cd->my_vtag == a->my_vtag;
     int pt = cd->peer_vtag == a->peer_vtag;
-    if (!mt && !pt && cd->tie_local == a->my_vtag && cd->tie_peer == a->peer_vtag) {
+    /* Case A needs the tie-tags this association handed out (nonzero nonces). */
+    int tie = a->tie_local != 0 && cd->tie_local == a->tie_local && cd->tie_peer == a->tie_peer;
+    if (!mt && !pt && tie) {
         /* Case A: the peer restarted. */
         if (a->state == MPSCTP_SHUTDOWN_ACK_SENT) {
             /* s5.2.4 A: refuse a restart while shutting down. */
@@ -280,13 +321,18 @@ mpsctp_assoc *assoc_cookie_existing(mpsctp_assoc *a, const cookie_data *cd,
             assoc_queue_ctrl(a, -1, b, w.len);
             return NULL;
         }
-        /* Data in flight belonged to the old incarnation: it fails. Queued messages
-         * stay and go to the new one. */
+        /* RFC 9260 s5.2.4 A leaves queued data to the implementation. Every message
+         * the old incarnation held, in flight or not yet sent, fails with SEND_FAILED
+         * (data sent flag as usual), before the RESTART notification: the peer lost
+         * its state, so whether in-flight data reached its application is unknown, and
+         * messages still queued were written for a peer that is gone (the rest of a
+         * conversation whose beginning may be lost). The application learns which
+         * messages to send again, in the order it chooses. */
         assoc_drop_send_state(a, 1);
         assoc_flush_ctrl(a);
         a->my_vtag = cd->my_vtag;
         a->peer_vtag = cd->peer_vtag;
-        a->tie_local = a->tie_peer = 0;
+        a->tie_local = a->tie_peer = 0; /* the new incarnation gets new nonces */
         rtxq_free(&a->rq);
         /* The restarted peer's addresses are those of its new INIT (s5.2.4 A: as if an
          * ABORT and a new COOKIE ECHO had arrived). */
@@ -440,6 +486,32 @@ static void recv_shutdown(mpsctp_assoc *a, const sctp_tlv *c, mpsctp_tstamp now)
     }
 }
 
+/* RFC 9260 s8.3: a HEARTBEAT (chunk c) from remote, path pi (-1: not a path of the
+ * association) is answered with a HEARTBEAT ACK echoing its info, sent to the
+ * HEARTBEAT's source address: through the path when remote is one, else in a packet of
+ * its own from local to remote (an address the peer uses but has not listed, which is
+ * no path of ours, still gets its answer there and not on the data path). */
+static void recv_heartbeat(mpsctp_assoc *a, const sctp_tlv *c, int pi, const mpsctp_addr *local,
+                           const mpsctp_addr *remote)
+{
+    if (c->vlen < 4 || c->vlen > 1024)
+        return;
+    uint8_t b[SCTP_COMMON_HDR_LEN + SCTP_CHUNK_HDR_LEN + 1024];
+    wbuf w;
+    wbuf_init(&w, b, sizeof(b));
+    if (pi < 0)
+        codec_common_encode(&w, a->ep->cfg.local_port, a->peer_port, a->peer_vtag);
+    size_t off = codec_chunk_begin(&w, SCTP_HEARTBEAT_ACK, 0);
+    wbuf_put(&w, c->value, c->vlen);
+    codec_chunk_end(&w, off);
+    if (w.err)
+        return;
+    if (pi >= 0)
+        assoc_queue_reply(a, pi, b, w.len);
+    else
+        ep_reply(a->ep, b, w.len, local, remote);
+}
+
 /* Returns 1 when chunk type may be accepted with the tag in h (RFC 9260 s8.5.1). */
 static int tag_ok(const mpsctp_assoc *a, const sctp_common *h, const sctp_tlv *c)
 {
@@ -459,7 +531,6 @@ void assoc_recv_packet(mpsctp_assoc *a, const sctp_common *h, const uint8_t *chu
     int pi = assoc_path_find(a, remote);
     int had_data = 0;
     a->packets_received++;
-    a->burst = a->cfg.max_burst;
     if (pi >= 0 && a->paths[pi].local.family == 0)
         a->paths[pi].local = *local;
     /* RFC 6951 s5.4: the UDP source port of a packet that belongs to the association is
@@ -516,20 +587,9 @@ void assoc_recv_packet(mpsctp_assoc *a, const sctp_common *h, const uint8_t *chu
                 established(a, now);
             }
             break;
-        case SCTP_HEARTBEAT: {
-            /* RFC 9260 s8.3: echo the info parameter back, to where it came from. */
-            if (c.vlen < 4 || c.vlen > 1024)
-                break;
-            uint8_t b[1040];
-            wbuf w;
-            wbuf_init(&w, b, sizeof(b));
-            size_t off = codec_chunk_begin(&w, SCTP_HEARTBEAT_ACK, 0);
-            wbuf_put(&w, c.value, c.vlen);
-            codec_chunk_end(&w, off);
-            if (!w.err)
-                assoc_queue_ctrl(a, pi, b, w.len);
+        case SCTP_HEARTBEAT:
+            recv_heartbeat(a, &c, pi, local, remote);
             break;
-        }
         case SCTP_HEARTBEAT_ACK: {
             const uint8_t *q = c.value, *qe = c.value + c.vlen;
             sctp_tlv info;
@@ -585,7 +645,7 @@ void assoc_recv_packet(mpsctp_assoc *a, const sctp_common *h, const uint8_t *chu
                 wbuf_init(&w, b, sizeof(b));
                 assoc_put_unrecognized(&w, &c);
                 if (!w.err)
-                    assoc_queue_ctrl(a, assoc_reply_path(a, pi), b, w.len);
+                    assoc_queue_reply(a, assoc_reply_path(a, pi), b, w.len);
             }
             if (act == CODEC_UNK_STOP || act == CODEC_UNK_STOP_REPORT)
                 p = end;

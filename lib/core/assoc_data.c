@@ -23,6 +23,13 @@ uint32_t assoc_local_rwnd(const mpsctp_assoc *a)
     return held >= a->cfg.rcvbuf ? 0 : (uint32_t)(a->cfg.rcvbuf - held);
 }
 
+/* Whether a chunk costing need receive-buffer bytes fits (an empty buffer takes one). */
+static int rx_room(const mpsctp_assoc *a, uint64_t need)
+{
+    uint64_t held = reasm_held(&a->ra);
+    return held == 0 || held + need <= a->cfg.rcvbuf;
+}
+
 int assoc_all_acked(const mpsctp_assoc *a)
 {
     return a->rq.count == 0 && !sendq_pending(&a->sq);
@@ -78,16 +85,11 @@ int assoc_recv_data(mpsctp_assoc *a, const sctp_tlv *c, int pi, mpsctp_tstamp no
         a->sack_due = 1; /* far beyond the window: drop, let the SACK say where we are */
         return 0;
     }
-    /* RFC 9260 s6.2: without room, drop new TSNs beyond the highest received; TSNs that
-     * fill holes are always taken, so that the window can open again. */
-    if (assoc_local_rwnd(a) < d.len + REASM_CHUNK_OVERHEAD && tsn_gt(d.tsn, a->map.highest)) {
-        a->sack_due = 1;
-        return 0;
-    }
-    int had_gaps = tsnmap_has_gaps(&a->map);
-    tsnmap_mark(&a->map, d.tsn);
     if (d.sid >= a->is) {
-        /* RFC 9260 s6.5: acknowledge the TSN, drop the data, report Invalid Stream. */
+        /* RFC 9260 s6.5: acknowledge the TSN, drop the data, report Invalid Stream. The TSN
+         * holds nothing, so it is never reneged. */
+        tsnmap_mark(&a->map, d.tsn);
+        tsnmap_set_nr(&a->map, d.tsn);
         uint8_t b[16];
         wbuf w;
         wbuf_init(&w, b, sizeof(b));
@@ -101,7 +103,37 @@ int assoc_recv_data(mpsctp_assoc *a, const sctp_tlv *c, int pi, mpsctp_tstamp no
         a->sack_due = 1;
         return 0;
     }
-    if (reasm_add(&a->ra, &d, a->map.cum)) {
+    /* RFC 9260 s6.2: the receive buffer bounds what the peer can make us hold. Without
+     * room, a TSN beyond the highest received is dropped; one that fills a hole makes
+     * room by dropping the largest TSNs held for reordering (not yet delivered), or is
+     * dropped itself when that is not enough; either way a SACK goes out at once. One
+     * chunk is always taken into an empty buffer, so a chunk larger than the buffer
+     * cannot stall the association. */
+    uint64_t need = reasm_cost(d.len);
+    if (!rx_room(a, need)) {
+        a->sack_due = 1;
+        if (tsn_gt(d.tsn, a->map.highest))
+            return 0;
+        a->reneged += reasm_renege(&a->ra, d.tsn, need);
+        if (!rx_room(a, need))
+            return 0;
+    }
+    int had_gaps = tsnmap_has_gaps(&a->map);
+    if (tsnmap_mark(&a->map, d.tsn) != 1) {
+        a->sack_due = 1; /* the map could not grow: as if lost */
+        return 0;
+    }
+    int e = reasm_add(&a->ra, &d, a->map.cum);
+    if (e == MPSCTP_ERR_MALFORMED) {
+        /* RFC 9260 s6.9: fragments that cannot form a message (a continuation after an end,
+         * a beginning inside an unfinished message, two messages with one stream sequence
+         * number): a protocol violation. */
+        static const char why[] = "DATA fragments do not form a message";
+        assoc_abort_with(a, SCTP_CAUSE_PROTOCOL_VIOLATION, (const uint8_t *)why,
+                         sizeof(why) - 1, MPSCTP_COMM_LOST);
+        return 1;
+    }
+    if (e) {
         assoc_abort_with(a, SCTP_CAUSE_OUT_OF_RESOURCE, NULL, 0, MPSCTP_COMM_LOST);
         return 1;
     }
@@ -131,18 +163,24 @@ void assoc_data_packet_done(mpsctp_assoc *a, mpsctp_tstamp now)
 int assoc_put_sack(mpsctp_assoc *a, wbuf *w)
 {
     size_t room = wbuf_room(w);
-    if (room < 16)
-        return 0;
-    uint16_t gaps[256][2];
     size_t fixed = a->nr_sack ? 20 : 16;
     if (room < fixed)
         return 0;
+    uint16_t gaps[256][2], nrgaps[256][2];
     size_t maxg = (room - fixed) / 4;
     if (maxg > 256)
         maxg = 256;
-    size_t ng = tsnmap_gaps(&a->map, gaps, maxg);
+    size_t ng, nnr = 0;
+    if (a->nr_sack) {
+        /* NR-SACK: gap blocks report what arrived and may still be reneged (held for
+         * reassembly or ordering); NR gap blocks what was delivered and never will be. */
+        ng = tsnmap_gaps_kind(&a->map, gaps, maxg, TSNMAP_RENEGABLE);
+        nnr = tsnmap_gaps_kind(&a->map, nrgaps, maxg - ng, TSNMAP_NR);
+    } else {
+        ng = tsnmap_gaps(&a->map, gaps, maxg);
+    }
     uint32_t dups[TSNMAP_MAX_DUPS];
-    size_t maxd = (room - fixed - 4 * ng) / 4;
+    size_t maxd = (room - fixed - 4 * (ng + nnr)) / 4;
     size_t nd = tsnmap_take_dups(&a->map, dups, maxd < TSNMAP_MAX_DUPS ? maxd : TSNMAP_MAX_DUPS);
     uint32_t rwnd = assoc_local_rwnd(a);
     /* SPEC s5 DAC: with CMT the two top flag bits say how many DATA packets (1 or 2) this
@@ -153,20 +191,19 @@ int assoc_put_sack(mpsctp_assoc *a, wbuf *w)
     size_t off = codec_chunk_begin(w, a->nr_sack ? SCTP_NR_SACK : SCTP_SACK, flags);
     wbuf_put32(w, a->map.cum);
     wbuf_put32(w, rwnd);
-    if (a->nr_sack) {
-        /* NR-SACK: we never renege (data accepted is kept until read), so every block
-         * is non-renegable and the renegable list stays empty. */
+    wbuf_put16(w, (uint16_t)ng);
+    if (a->nr_sack)
+        wbuf_put16(w, (uint16_t)nnr);
+    wbuf_put16(w, (uint16_t)nd);
+    if (a->nr_sack)
         wbuf_put16(w, 0);
-        wbuf_put16(w, (uint16_t)ng);
-        wbuf_put16(w, (uint16_t)nd);
-        wbuf_put16(w, 0);
-    } else {
-        wbuf_put16(w, (uint16_t)ng);
-        wbuf_put16(w, (uint16_t)nd);
-    }
     for (size_t i = 0; i < ng; i++) {
         wbuf_put16(w, gaps[i][0]);
         wbuf_put16(w, gaps[i][1]);
+    }
+    for (size_t i = 0; i < nnr; i++) {
+        wbuf_put16(w, nrgaps[i][0]);
+        wbuf_put16(w, nrgaps[i][1]);
     }
     for (size_t i = 0; i < nd; i++)
         wbuf_put32(w, dups[i]);
@@ -253,22 +290,69 @@ static void cum_advance(mpsctp_assoc *a, uint32_t cum, sack_acc *acc, mpsctp_tst
     }
 }
 
-/* RFC 9260 s7.2.4: HTNA miss indications and fast retransmit marking; with CMT, split
- * fast retransmit and DAC decide which chunks get a miss (cmt_misses). */
+/* RFC 9260 s7.2.4: "If an endpoint is in Fast Recovery and a SACK arrives that advances
+ * the Cumulative TSN Ack Point, the miss indications are incremented for all TSNs
+ * reported missing in the SACK", not only those below the HTNA: a second loss in the
+ * window is then repaired by fast retransmit, not T3-rtx. Fast Recovery is per path
+ * here. With split fast retransmit (SPEC s5) the rule applies per path too: a chunk
+ * counts as reported missing only when a TSN above it that went out on its own path is
+ * reported received (gap-acked or NR-acked), so reordering across paths strikes
+ * nothing (and, as for the HTNA rule, a retransmission is not struck by acks of data
+ * sent before it). Fills top[pi] with that highest TSN per path (have[pi] when there is
+ * one) and returns 1 when the rule applies to some path. */
+static int fr_reported(const mpsctp_assoc *a, const sack_acc *acc, uint32_t *top,
+                       uint8_t *have)
+{
+    int in_fr = 0;
+    for (uint32_t i = 0; i < a->npaths; i++) {
+        in_fr |= a->cc[i].fast_recovery;
+        have[i] = 0;
+    }
+    if (!acc->cum_adv || !in_fr)
+        return 0;
+    const rtxq *q = &a->rq;
+    uint32_t sent = q->count - q->unsent;
+    for (uint32_t i = 0; i < sent; i++) {
+        uint32_t tsn = q->first_tsn + i;
+        if (tsn_gt(tsn, acc->highest_reported))
+            break;
+        const txchunk *c = rtxq_at(q, i);
+        if (c->state == TX_ACKED || c->state == TX_NRACKED) {
+            top[c->path] = tsn;
+            have[c->path] = 1;
+        }
+    }
+    return 1;
+}
+
+/* RFC 9260 s7.2.4: HTNA miss indications (and the Fast Recovery rule, fr_reported) and
+ * fast retransmit marking; with CMT, split fast retransmit and DAC decide which chunks
+ * below the HTNA get a miss (cmt_misses). */
 static void miss_indications(mpsctp_assoc *a, sack_acc *acc)
 {
     rtxq *q = &a->rq;
     uint32_t sent = q->count - q->unsent;
+    uint32_t top[MPSCTP_MAX_PATHS];
+    uint8_t have[MPSCTP_MAX_PATHS];
+    int fr = fr_reported(a, acc, top, have);
+    uint32_t limit = acc->htna;
+    if (fr && tsn_gt(acc->highest_reported, limit))
+        limit = acc->highest_reported;
     for (uint32_t i = 0; i < sent; i++) {
         uint32_t tsn = q->first_tsn + i;
-        if (tsn_ge(tsn, acc->htna))
+        if (tsn_ge(tsn, limit))
             break;
         txchunk *c = rtxq_at(q, i);
         if (c->state != TX_INFLIGHT)
             continue;
         /* Split fast retransmit while CMT is on, and while data sent under CMT is still
          * in flight on several paths after it was switched off. */
-        unsigned m = acc->sfr ? cmt_misses(a, c, tsn, acc) : 1;
+        unsigned m = 0;
+        if (tsn_lt(tsn, acc->htna))
+            m = acc->sfr ? cmt_misses(a, c, tsn, acc) : 1;
+        if (!m && fr && a->cc[c->path].fast_recovery)
+            m = acc->sfr ? c->tx_count == 1 && have[c->path] && tsn_lt(tsn, top[c->path])
+                         : 1;
         if (!m)
             continue;
         c->miss = (uint8_t)(c->miss + m > 255 ? 255 : c->miss + m);
@@ -332,11 +416,14 @@ static void after_ack(mpsctp_assoc *a, sack_acc *acc, int cum_advanced, uint32_t
             c->pba = 0;
     }
     /* Max.Burst (RFC 9260 s6.1 D) limits what goes out beyond the acknowledgement clock:
-     * what this SACK acknowledged may be replaced at once, plus Max.Burst packets. */
-    uint32_t acked_total = 0;
-    for (uint32_t i = 0; i < a->npaths; i++)
-        acked_total += acc->acked[i];
-    a->burst += acked_total / a->cfg.mtu;
+     * on each path, what this SACK acknowledged there may be replaced at once (counted
+     * in full-size packets, rounded up), plus Max.Burst packets. */
+    for (uint32_t i = 0; i < a->npaths; i++) {
+        uint32_t full = a->cc[i].mtu > SCTP_COMMON_HDR_LEN ? a->cc[i].mtu - SCTP_COMMON_HDR_LEN
+                                                          : 1;
+        uint32_t b = a->burst[i] > a->cfg.max_burst ? a->burst[i] : a->cfg.max_burst;
+        a->burst[i] = b + (acc->acked[i] + full - 1) / full;
+    }
     if (have_rwnd)
         a->peer_rwnd = a_rwnd > a->outstanding ? a_rwnd - a->outstanding : 0;
     if (assoc_all_acked(a) && a->dry_armed) {
@@ -438,6 +525,8 @@ int assoc_recv_sack(mpsctp_assoc *a, const sctp_tlv *ch, int nr, mpsctp_tstamp n
         }
     }
     renege_check(a, highest_reported, now);
+    acc.highest_reported = highest_reported;
+    acc.cum_adv = (uint8_t)cum_advanced;
     if (acc.have_htna && any_gap)
         miss_indications(a, &acc);
     if (s.a_rwnd == 0)
@@ -471,6 +560,9 @@ void assoc_t3_expired(mpsctp_assoc *a, int pi, mpsctp_tstamp now)
     a->cc[pi].fast_recovery = 0;
     path_backoff(p, assoc_rto_max(a));
     p->rtt_pending = 0;
+    /* Nothing stays in flight on the path: it may start again (Max.Burst, s6.1 D). */
+    if (a->burst[pi] < a->cfg.max_burst)
+        a->burst[pi] = a->cfg.max_burst;
     p->pcum_valid = p->rpcum_valid = 0; /* nothing stays in flight on the path */
     /* E3: everything in flight on this path is to be retransmitted. */
     rtxq *q = &a->rq;

@@ -11,10 +11,15 @@ static inline uint32_t chunk_flight(const txchunk *c)
     return (uint32_t)c->len + SCTP_DATA_HDR_LEN;
 }
 
-/* Largest DATA payload that fits an otherwise empty packet on the association. */
+/* Largest DATA payload that fits an otherwise empty packet on every path of the
+ * association (a chunk may be retransmitted on any of them). */
 static uint32_t max_payload(const mpsctp_assoc *a)
 {
-    return a->cfg.mtu - SCTP_COMMON_HDR_LEN - SCTP_DATA_HDR_LEN;
+    uint32_t m = a->cfg.mtu;
+    for (uint32_t i = 0; i < a->npaths; i++)
+        if (assoc_path_mtu(a, i) < m)
+            m = assoc_path_mtu(a, i);
+    return m - SCTP_COMMON_HDR_LEN - SCTP_DATA_HDR_LEN;
 }
 
 /* Splits message m (taken from the send queue) into chunks with TSNs (RFC 9260 s6.9).
@@ -144,7 +149,7 @@ static int data_allowed(const mpsctp_assoc *a)
 int assoc_new_data_room(const mpsctp_assoc *a, uint32_t pi, const txchunk *c)
 {
     const cc_path *cc = &a->cc[pi];
-    if (cc->flight >= cc->cwnd)
+    if (cc->flight >= cc->cwnd || !a->burst[pi])
         return 0;
     /* RFC 9260 s6.1 A: respect the peer's window, but one chunk may always probe an
      * empty pipe. */
@@ -178,8 +183,6 @@ static int pick_destination(mpsctp_assoc *a, uint32_t dp, int *ndp)
     }
     if (cmt_mapped(a)) {
         /* SPEC s7 E6: each stream only on its own path, paths in round robin. */
-        if (!a->burst)
-            goto sack_only;
         if (q->unsent) {
             /* The rest of a message already cut goes to its stream's path first. */
             txchunk *c = rtxq_at(q, rtxq_first_unsent(q));
@@ -192,7 +195,8 @@ static int pick_destination(mpsctp_assoc *a, uint32_t dp, int *ndp)
         }
         for (uint32_t k = 0; k < a->npaths; k++) {
             uint32_t pi = (a->cmt_rr + k) % a->npaths;
-            if (!assoc_path_usable(a, pi) || a->cc[pi].flight >= a->cc[pi].cwnd)
+            if (!assoc_path_usable(a, pi) || a->cc[pi].flight >= a->cc[pi].cwnd ||
+                !a->burst[pi])
                 continue;
             if (mapped_new_data(a, pi)) {
                 *ndp = (int)pi;
@@ -207,7 +211,7 @@ static int pick_destination(mpsctp_assoc *a, uint32_t dp, int *ndp)
         fragment_next(a);
     if (a->state == MPSCTP_CLOSED)
         return -1;
-    if (q->unsent && a->burst) {
+    if (q->unsent) {
         txchunk *c = rtxq_at(q, rtxq_first_unsent(q));
         int p = a->cfg.cmt ? cmt_new_data_path(a, c)
                            : (assoc_new_data_room(a, dp, c) ? (int)dp : -1);
@@ -222,8 +226,9 @@ sack_only:
     return -1;
 }
 
-size_t assoc_output(mpsctp_assoc *a, uint8_t *buf, size_t cap, mpsctp_addr *local,
-                    mpsctp_addr *remote, mpsctp_tstamp now)
+/* Builds the next packet (see assoc_output). */
+static size_t output_packet(mpsctp_assoc *a, uint8_t *buf, size_t cap, mpsctp_addr *local,
+                            mpsctp_addr *remote, mpsctp_tstamp now)
 {
     uint32_t dp = assoc_data_path(a);
     int ndp;
@@ -231,7 +236,9 @@ size_t assoc_output(mpsctp_assoc *a, uint8_t *buf, size_t cap, mpsctp_addr *loca
     if (dst < 0)
         return 0;
     uint32_t pi = (uint32_t)dst;
-    size_t mtu = a->cfg.mtu < cap ? a->cfg.mtu : cap;
+    size_t mtu = assoc_path_mtu(a, pi);
+    if (mtu > cap)
+        mtu = cap;
     wbuf w;
     wbuf_init(&w, buf, mtu);
     codec_common_encode(&w, a->ep->cfg.local_port, a->peer_port, a->peer_vtag);
@@ -248,8 +255,18 @@ size_t assoc_output(mpsctp_assoc *a, uint8_t *buf, size_t cap, mpsctp_addr *loca
         }
         if ((c->type == SCTP_INIT || c->type == SCTP_SHUTDOWN_COMPLETE) && w.len > hdr)
             break; /* RFC 9260 s6.10: INIT and SHUTDOWN COMPLETE travel alone */
-        if (c->len > wbuf_room(&w))
-            break;
+        if (c->len > wbuf_room(&w)) {
+            if (w.len > hdr)
+                break; /* the next packet */
+            /* Larger than any packet to its destination: control chunks are never
+             * fragmented (RFC 9260 s6.9 splits only user messages), so it cannot be
+             * sent; it must not hold up what is queued behind it. */
+            ep_log(a->ep, 1, "assoc %u: %u-byte control chunk (type %u) exceeds the %zu-byte "
+                   "packet to path %d: dropped", a->id, c->len, c->type, mtu, dst);
+            a->ep->stats.ctrl_oversize++;
+            assoc_ctrl_unlink(a, pp);
+            continue;
+        }
         if (c->type == SCTP_INIT)
             put32(buf + 4, 0); /* RFC 9260 s8.5.1: INIT carries tag 0 */
         if ((c->type == SCTP_ABORT || c->type == SCTP_SHUTDOWN_COMPLETE) && a->peer_vtag == 0) {
@@ -260,14 +277,8 @@ size_t assoc_output(mpsctp_assoc *a, uint8_t *buf, size_t cap, mpsctp_addr *loca
         } else {
             wbuf_put(&w, c->data, c->len);
         }
-        *pp = c->next;
-        if (a->ctrl_tail == c) {
-            a->ctrl_tail = NULL;
-            for (ctrl_chunk *k = a->ctrl_head; k; k = k->next)
-                a->ctrl_tail = k;
-        }
         uint8_t type = c->type;
-        free(c);
+        assoc_ctrl_unlink(a, pp);
         if (type == SCTP_INIT || type == SCTP_ABORT || type == SCTP_SHUTDOWN_COMPLETE)
             goto done; /* nothing bundles after these */
     }
@@ -331,7 +342,7 @@ size_t assoc_output(mpsctp_assoc *a, uint8_t *buf, size_t cap, mpsctp_addr *loca
          * chunks, this one while it is usable). */
         int new_here = a->cfg.cmt ? (dst == ndp || assoc_path_usable(a, pi))
                                   : (!q->nrtx && pi == dp);
-        if (new_here && !any_rtx && a->burst) {
+        if (new_here && !any_rtx && a->burst[pi]) {
             mpsctp_path *p = &a->paths[pi];
             if (a->cc[pi].flight == 0 && p->last_send &&
                 elapsed(now, p->last_send) > p->rto)
@@ -356,7 +367,7 @@ size_t assoc_output(mpsctp_assoc *a, uint8_t *buf, size_t cap, mpsctp_addr *loca
                 added = 1;
             }
             if (added) {
-                a->burst--;
+                a->burst[pi]--;
                 a->cmt_rr = (pi + 1) % a->npaths; /* SPEC s5: round robin over paths */
             }
         }
@@ -368,4 +379,19 @@ done:
     assoc_path_local(a, pi, local);
     a->packets_sent++;
     return w.len;
+}
+
+size_t assoc_output(mpsctp_assoc *a, uint8_t *buf, size_t cap, mpsctp_addr *local,
+                    mpsctp_addr *remote, mpsctp_tstamp now)
+{
+    size_t n = output_packet(a, buf, cap, local, remote, now);
+    if (!n) {
+        /* This round of output is over. RFC 9260 s6.1 D: what the acks allowed beyond
+         * Max.Burst was for this round only; a later send (or a packet that is no SACK)
+         * gets at most Max.Burst packets out before the next SACK. */
+        for (uint32_t i = 0; i < a->npaths; i++)
+            if (a->burst[i] > a->cfg.max_burst)
+                a->burst[i] = a->cfg.max_burst;
+    }
+    return n;
 }

@@ -11,6 +11,14 @@ static int usable(const mpsctp_path *p)
     return p->confirmed && p->active && !p->pf;
 }
 
+uint32_t assoc_path_mtu(const mpsctp_assoc *a, uint32_t pi)
+{
+    /* The setting is the packet size under an IPv4 header (20 bytes) and, over UDP, a UDP
+     * header; an IPv6 header takes 40, so the same link carries 20 bytes less. */
+    uint32_t m = a->cfg.mtu;
+    return a->paths[pi].remote.family == MPSCTP_AF_INET6 ? m - 20 : m;
+}
+
 int assoc_path_usable(const mpsctp_assoc *a, uint32_t pi)
 {
     return pi < a->npaths && usable(&a->paths[pi]);
@@ -38,11 +46,12 @@ int assoc_add_path(mpsctp_assoc *a, const mpsctp_addr *remote, int confirmed)
     p->hb_interval_ms = a->cfg.hb_interval_ms;
     p->pmr = a->cfg.path_max_retrans;
     p->pfmr = a->cfg.pf_max_retrans;
+    a->burst[i] = a->cfg.max_burst;
     a->npaths++;
     if (a->rx_ready) {
         /* Added after the data state was set up: its congestion state starts now. */
         memset(&a->cc[i], 0, sizeof(a->cc[i]));
-        a->cc[i].mtu = a->cfg.mtu;
+        a->cc[i].mtu = assoc_path_mtu(a, i);
         a->ccops->init(a->cc, a->npaths, i, a->peer_rwnd);
     }
     return (int)i;

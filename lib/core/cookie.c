@@ -1,6 +1,6 @@
 /* State cookie (RFC 9260 s5.1.3): everything needed to build the TCB from a COOKIE ECHO,
  * authenticated with HMAC-SHA256 over an endpoint secret. Layout (our own, private):
- * version(1) flags(1: bit 0 NR-SACK) pad(2) created(8) lifetime_ms(4) my_vtag peer_vtag tie_local tie_peer
+ * version(1) flags(1: bit 0 NR-SACK) secret generation(1) pad(1) created(8) lifetime_ms(4) my_vtag peer_vtag tie_local tie_peer
  * my_itsn peer_itsn peer_rwnd (4 each) os is my_port peer_port (2 each) local remote
  * (20 each: family, 0, udp port, ip[16]) naddrs(1) pad(3) naddrs further peer addresses
  * (20 each) mac(32). */
@@ -8,7 +8,7 @@
 
 #include "assoc.h"
 
-#define COOKIE_VERSION 2
+#define COOKIE_VERSION 3
 #define COOKIE_FIXED_LEN (4 + 8 + 4 + 7 * 4 + 4 * 2 + 2 * 20 + 4)
 #define COOKIE_MAX_LEN (COOKIE_FIXED_LEN + (MPSCTP_MAX_PATHS - 1) * 20 + 32)
 
@@ -37,6 +37,7 @@ void cookie_encode(mpsctp_endpoint *ep, wbuf *w, const cookie_data *d)
     memset(b, 0, sizeof(b));
     p[0] = COOKIE_VERSION;
     p[1] = d->nr_sack ? 1 : 0;
+    p[2] = ep->secret_gen; /* which secret signed it (RFC 9260 s5.1.3: secrets change) */
     p += 4;
     put32(p, (uint32_t)(d->created >> 32));
     put32(p + 4, (uint32_t)d->created);
@@ -59,7 +60,7 @@ void cookie_encode(mpsctp_endpoint *ep, wbuf *w, const cookie_data *d)
     p += 4;
     for (uint32_t i = 0; i < naddrs; i++, p += 20)
         put_addr(p, &d->addrs[i]);
-    ep_hmac(ep, b, body, b + body);
+    ep_hmac(ep, ep->secret_gen, b, body, b + body);
     wbuf_put(w, b, body + 32);
 }
 
@@ -81,8 +82,7 @@ int cookie_decode(mpsctp_endpoint *ep, const uint8_t *b, size_t len, cookie_data
     if (naddrs > MPSCTP_MAX_PATHS - 1 || len != body + 32)
         return MPSCTP_ERR_MALFORMED;
     uint8_t mac[32];
-    ep_hmac(ep, b, body, mac);
-    if (!mac_equal(mac, b + body))
+    if (ep_hmac(ep, b[2], b, body, mac) || !mac_equal(mac, b + body))
         return MPSCTP_ERR_MALFORMED;
     d->nr_sack = b[1] & 1;
     const uint8_t *p = b + 4;

@@ -28,6 +28,7 @@ void mpsctp_settings_default(mpsctp_settings *s)
     s->pf_max_retrans = 65535; /* RFC 7829: PF off unless asked for */
     s->hb_interval_ms = 30000;
     s->valid_cookie_life_ms = 60000;
+    s->secret_life_ms = 3600000;
     s->sack_delay_ms = 200;
     s->sack_freq = 2;
     s->max_burst = 4;
@@ -97,12 +98,36 @@ uint32_t ep_random32(mpsctp_endpoint *ep)
     return v;
 }
 
-void ep_hmac(mpsctp_endpoint *ep, const uint8_t *msg, size_t len, uint8_t out[32])
+int ep_hmac(mpsctp_endpoint *ep, uint8_t gen, const uint8_t *msg, size_t len, uint8_t out[32])
 {
+    if (gen != ep->secret_gen && !(ep->secret_prev_valid && gen == (uint8_t)(ep->secret_gen - 1)))
+        return -1;
+    const uint8_t *key = ep->secret[gen & 1];
     if (ep->cb.hmac_sha256)
-        ep->cb.hmac_sha256(ep->cb.user, ep->secret, sizeof(ep->secret), msg, len, out);
+        ep->cb.hmac_sha256(ep->cb.user, key, MPSCTP_SECRET_LEN, msg, len, out);
     else
-        hmac_sha256(ep->secret, sizeof(ep->secret), msg, len, out);
+        hmac_sha256(key, MPSCTP_SECRET_LEN, msg, len, out);
+    return 0;
+}
+
+void ep_secret_maybe_rotate(mpsctp_endpoint *ep, mpsctp_tstamp now)
+{
+    if (ep->secret_since == 0) {
+        ep->secret_since = now ? now : 1;
+        return;
+    }
+    /* A secret signs for at least a cookie's lifetime, so that a cookie is never
+     * rejected for its key while it is still fresh: it was made with the current or the
+     * previous secret. */
+    uint64_t life = ep->cfg.secret_life_ms > ep->cfg.valid_cookie_life_ms
+                        ? ep->cfg.secret_life_ms
+                        : ep->cfg.valid_cookie_life_ms;
+    if (elapsed(now, ep->secret_since) < life * NS_PER_MS)
+        return;
+    ep->secret_gen++;
+    ep_random(ep, ep->secret[ep->secret_gen & 1], MPSCTP_SECRET_LEN);
+    ep->secret_prev_valid = 1;
+    ep->secret_since = now;
 }
 
 void ep_log(mpsctp_endpoint *ep, int level, const char *fmt, ...)
@@ -119,6 +144,13 @@ void ep_log(mpsctp_endpoint *ep, int level, const char *fmt, ...)
 
 void ep_event(mpsctp_endpoint *ep, const mpsctp_event *ev)
 {
+    /* A peer can send ERROR chunks faster than the application reads: past the bound
+     * their reports are dropped (counted). Events that change state (association and
+     * path changes, send failures, shutdown, sender dry) are always kept. */
+    if (ev->type == MPSCTP_EV_REMOTE_ERROR && ep->ev_count >= MPSCTP_EVENT_QUEUE_MAX) {
+        ep->stats.events_dropped++;
+        return;
+    }
     if (ep->ev_count == ep->ev_cap) {
         uint32_t ncap = ep->ev_cap ? 2 * ep->ev_cap : 16;
         mpsctp_event *n = malloc(ncap * sizeof(*n));
@@ -145,9 +177,15 @@ int mpsctp_endpoint_next_event(mpsctp_endpoint *ep, mpsctp_event *ev)
     return 1;
 }
 
-int ep_reply(mpsctp_endpoint *ep, const uint8_t *pkt, size_t len, const mpsctp_addr *local,
-             const mpsctp_addr *remote)
+/* Queues a packet for sending outside associations; bounded: within
+ * MPSCTP_REPLY_QUEUE_MAX bytes, else dropped (counted). */
+static int reply_push(mpsctp_endpoint *ep, const uint8_t *pkt, size_t len,
+                      const mpsctp_addr *local, const mpsctp_addr *remote, int bounded)
 {
+    if (bounded && ep->reply_bytes + len > MPSCTP_REPLY_QUEUE_MAX) {
+        ep->stats.replies_dropped++;
+        return MPSCTP_ERR_NOBUFS;
+    }
     reply_pkt *r = malloc(sizeof(*r) + len);
     if (!r)
         return MPSCTP_ERR_NOMEM;
@@ -161,7 +199,16 @@ int ep_reply(mpsctp_endpoint *ep, const uint8_t *pkt, size_t len, const mpsctp_a
     else
         ep->replies = r;
     ep->replies_tail = r;
+    ep->reply_bytes += len;
     return 0;
+}
+
+int ep_reply(mpsctp_endpoint *ep, const uint8_t *pkt, size_t len, const mpsctp_addr *local,
+             const mpsctp_addr *remote)
+{
+    /* Replies to INITs and out-of-the-blue packets: a peer can provoke them faster than
+     * they drain, so they are held to MPSCTP_REPLY_QUEUE_MAX bytes; the peer retries. */
+    return reply_push(ep, pkt, len, local, remote, 1);
 }
 
 /* Queues a packet holding one ABORT chunk with an optional error cause. */
@@ -278,6 +325,8 @@ int ep_settings_apply(mpsctp_endpoint *ep, const mpsctp_settings *s)
         s->nr_sack > 1 || s->path_select > MPSCTP_PATHSEL_STREAM)
         return MPSCTP_ERR_INVAL;
     ep->cfg = *s;
+    if (ep->cfg.secret_life_ms == 0)
+        ep->cfg.secret_life_ms = 3600000;
     if (ep->cfg.pd_point == 0 || ep->cfg.pd_point > ep->cfg.rcvbuf)
         ep->cfg.pd_point = ep->cfg.rcvbuf / 4;
     if (ep->cfg.rto_initial_ms < ep->cfg.rto_min_ms)
@@ -303,7 +352,7 @@ mpsctp_endpoint *mpsctp_endpoint_new(const mpsctp_settings *s, const mpsctp_call
     ep->cb = *cb;
     ep->crc = crc32c_select();
     ep->next_id = 1;
-    ep_random(ep, ep->secret, sizeof(ep->secret));
+    ep_random(ep, ep->secret[0], MPSCTP_SECRET_LEN);
     return ep;
 }
 
@@ -377,7 +426,7 @@ void mpsctp_assoc_free(mpsctp_assoc *a)
         mpsctp_addr l, r;
         size_t n;
         while (buf && (n = assoc_output(a, buf, a->cfg.mtu, &l, &r, 0)) > 0)
-            ep_reply(ep, buf, n, &l, &r);
+            reply_push(ep, buf, n, &l, &r, 0); /* the association's last word: kept */
         free(buf);
     }
     for (mpsctp_assoc **pp = &ep->assocs; *pp; pp = &(*pp)->next) {
@@ -544,6 +593,7 @@ int ep_answer_init(mpsctp_endpoint *ep, const sctp_common *h, const sctp_tlv *c,
     };
     cd.naddrs = ep_init_addrs(&in, remote, cd.addrs, MPSCTP_MAX_PATHS - 1);
     cd.nr_sack = ep->cfg.nr_sack && ep_init_lists_chunk(&in, SCTP_NR_SACK);
+    ep_secret_maybe_rotate(ep, now);
     uint8_t b[1500];
     wbuf w;
     wbuf_init(&w, b, sizeof(b));
@@ -600,6 +650,10 @@ mpsctp_assoc *ep_cookie_echo(mpsctp_endpoint *ep, mpsctp_assoc *hint, const sctp
     /* Step 3: lifetime. RFC 9260 s5.2.4 step 3: a cookie whose tags both match the
      * existing association is valid even when its lifespan is exceeded. */
     int tags_match = a && a->my_vtag == cd.my_vtag && a->peer_vtag == cd.peer_vtag;
+    /* A cookie for an existing association from another UDP port than the association's
+     * (only a stranger behind the peer's address could hold it without the tags). */
+    if (a && !tags_match && assoc_foreign_port(a, h, cd.peer_vtag, local, remote))
+        return NULL;
     if (now > cd.created + (mpsctp_tstamp)cd.lifetime_ms * NS_PER_MS && !tags_match) {
         ep->stats.stale_cookies++;
         send_stale_cookie(ep, h, &cd, now, local, remote);
@@ -781,6 +835,7 @@ ssize_t mpsctp_endpoint_send(mpsctp_endpoint *ep, uint8_t *buf, size_t cap,
     if (ep->replies) {
         reply_pkt *r = ep->replies;
         ep->replies = r->next;
+        ep->reply_bytes -= r->len;
         if (!ep->replies)
             ep->replies_tail = NULL;
         n = r->len <= cap ? r->len : 0;

@@ -1,337 +1,470 @@
-/* Receiver-side reassembly, ordering, read queue and partial delivery. */
+/* Receiver-side reassembly, ordering, read queue, partial delivery and renege. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "reasm.h"
 #include "wire.h"
 
-int reasm_init(reasm *r, uint16_t nstreams, uint32_t initial_tsn, uint32_t pd_point)
+/* Smallest index tables; a table grows past two entries per slot and shrinks below one
+ * per two slots, so it never takes more than 16 bytes per entry beyond its minimum. */
+#define TIDX_MIN 64u
+#define SIDX_MIN 64u
+/* What an allocation costs beyond what was asked for (allocator header and rounding). */
+#define ALLOC_OVERHEAD 24u
+
+/* ---- hashing ------------------------------------------------------------------------ */
+
+static inline uint32_t hash32(uint32_t k, uint32_t salt)
+{
+    k ^= salt;
+    k *= 0x9E3779B1u;
+    k ^= k >> 15;
+    k *= 0x85EBCA77u;
+    k ^= k >> 13;
+    return k;
+}
+
+static inline uint32_t skey(uint16_t sid, uint16_t ssn)
+{
+    return (uint32_t)sid << 16 | ssn;
+}
+
+/* Re-places every entry of a chained table into a new one of ncap slots (a power of two);
+ * the table stays as it is when memory runs out. */
+static void rehash(rfrag ***tab, uint32_t *cap, uint32_t ncap, int by_ssn, uint32_t salt)
+{
+    rfrag **nt = calloc(ncap, sizeof(*nt));
+    if (!nt) return;
+    for (uint32_t i = 0; i < *cap; i++) {
+        for (rfrag *f = (*tab)[i], *n; f; f = n) {
+            n = by_ssn ? f->snext : f->hnext;
+            uint32_t h = hash32(by_ssn ? skey(f->sid, f->ssn) : f->tsn, salt) & (ncap - 1);
+            if (by_ssn) {
+                f->snext = nt[h];
+            } else {
+                f->hnext = nt[h];
+            }
+            nt[h] = f;
+        }
+    }
+    free(*tab);
+    *tab = nt;
+    *cap = ncap;
+}
+
+static rfrag *tidx_find(reasm *r, uint32_t tsn)
+{
+    for (rfrag *f = r->tidx[hash32(tsn, r->salt) & (r->tcap - 1)]; f; f = f->hnext) {
+        r->probes++;
+        if (f->tsn == tsn) return f;
+    }
+    return NULL;
+}
+
+static void tidx_put(reasm *r, rfrag *f)
+{
+    if (r->tcount + 1 > 2 * r->tcap) rehash(&r->tidx, &r->tcap, 2 * r->tcap, 0, r->salt);
+    uint32_t h = hash32(f->tsn, r->salt) & (r->tcap - 1);
+    f->hnext = r->tidx[h];
+    r->tidx[h] = f;
+    r->tcount++;
+}
+
+static void tidx_del(reasm *r, rfrag *f)
+{
+    rfrag **pp = &r->tidx[hash32(f->tsn, r->salt) & (r->tcap - 1)];
+    while (*pp != f) {
+        r->probes++;
+        pp = &(*pp)->hnext;
+    }
+    *pp = f->hnext;
+    f->hnext = NULL;
+    r->tcount--;
+    if (r->tcap > TIDX_MIN && r->tcount < r->tcap / 2)
+        rehash(&r->tidx, &r->tcap, r->tcap / 2, 0, r->salt);
+}
+
+static rfrag *sidx_find(reasm *r, uint16_t sid, uint16_t ssn)
+{
+    uint32_t k = skey(sid, ssn);
+    for (rfrag *f = r->sidx[hash32(k, r->salt) & (r->scap - 1)]; f; f = f->snext) {
+        r->probes++;
+        if (skey(f->sid, f->ssn) == k) return f;
+    }
+    return NULL;
+}
+
+static void sidx_put(reasm *r, rfrag *f)
+{
+    if (r->scount + 1 > 2 * r->scap) rehash(&r->sidx, &r->scap, 2 * r->scap, 1, r->salt);
+    uint32_t h = hash32(skey(f->sid, f->ssn), r->salt) & (r->scap - 1);
+    f->snext = r->sidx[h];
+    r->sidx[h] = f;
+    r->scount++;
+}
+
+static void sidx_del(reasm *r, rfrag *f)
+{
+    rfrag **pp = &r->sidx[hash32(skey(f->sid, f->ssn), r->salt) & (r->scap - 1)];
+    while (*pp && *pp != f) {
+        r->probes++;
+        pp = &(*pp)->snext;
+    }
+    if (!*pp) return;
+    *pp = f->snext;
+    f->snext = NULL;
+    r->scount--;
+    if (r->scap > SIDX_MIN && r->scount < r->scap / 2)
+        rehash(&r->sidx, &r->scap, r->scap / 2, 1, r->salt);
+}
+
+/* ---- lifecycle ------------------------------------------------------------------------ */
+
+int reasm_init(reasm *r, uint16_t nstreams, uint32_t pd_point)
 {
     memset(r, 0, sizeof(*r));
-    r->cap = 256;
-    r->base = initial_tsn;
     r->pd_point = pd_point ? pd_point : 1;
     r->nstreams = nstreams;
-    r->ring = calloc(r->cap, sizeof(*r->ring));
-    r->streams = calloc(nstreams ? nstreams : 1, sizeof(*r->streams));
-    if (!r->ring || !r->streams) {
+    r->tcap = TIDX_MIN;
+    r->scap = SIDX_MIN;
+    r->tidx = calloc(r->tcap, sizeof(*r->tidx));
+    r->sidx = calloc(r->scap, sizeof(*r->sidx));
+    r->next_ssn = calloc(nstreams ? nstreams : 1, sizeof(*r->next_ssn));
+    if (!r->tidx || !r->sidx || !r->next_ssn) {
         reasm_free(r);
         return MPSCTP_ERR_NOMEM;
     }
     return 0;
 }
 
-static void msg_free(reasm *r, rmsg *m)
+void reasm_attach(reasm *r, tsnmap *map, uint64_t limit, uint32_t salt)
 {
-    for (rfrag *f = m->head, *n; f; f = n) {
-        n = f->next;
-        r->held -= f->len + REASM_CHUNK_OVERHEAD;
-        free(f);
+    r->map = map;
+    r->limit = limit;
+    if (salt != r->salt) {
+        /* Only an empty state is re-keyed (the association does it right after init). */
+        r->salt = salt;
     }
-    free(m);
+}
+
+static void frag_free(reasm *r, rfrag *f)
+{
+    r->held -= reasm_cost(f->len);
+    r->nfrags--;
+    free(f);
 }
 
 void reasm_free(reasm *r)
 {
-    if (r->ring) {
-        for (uint32_t i = 0; i < r->cap; i++) {
-            free(r->ring[i]);
+    for (uint32_t i = 0; r->tidx && i < r->tcap; i++)
+        for (rfrag *f = r->tidx[i], *n; f; f = n) {
+            n = f->hnext;
+            free(f);
         }
+    for (rfrag *f = r->rq_head, *n; f; f = n) {
+        n = f->next;
+        free(f);
     }
-    if (r->streams) {
-        for (uint16_t s = 0; s < r->nstreams; s++) {
-            for (rmsg *m = r->streams[s].hold, *n; m; m = n) {
-                n = m->next;
-                msg_free(r, m);
-            }
-        }
-    }
-    for (rmsg *m = r->rq_head, *n; m; m = n) {
-        n = m->next;
-        msg_free(r, m);
-    }
-    free(r->ring);
-    free(r->streams);
+    free(r->tidx);
+    free(r->sidx);
+    free(r->next_ssn);
     memset(r, 0, sizeof(*r));
 }
 
-static inline rfrag **slot(reasm *r, uint32_t tsn)
+uint64_t reasm_mem(const reasm *r)
 {
-    return &r->ring[tsn & (r->cap - 1)];
+    uint64_t payload = r->held - (uint64_t)r->nfrags * REASM_CHUNK_OVERHEAD;
+    return payload + (uint64_t)r->nfrags * (sizeof(rfrag) + ALLOC_OVERHEAD) +
+           ((uint64_t)r->tcap + r->scap) * sizeof(rfrag *) + (uint64_t)r->nstreams * 2;
 }
 
-static inline rfrag *at(reasm *r, uint32_t tsn)
+uint64_t reasm_mem_fixed(const reasm *r)
 {
-    if (tsn_lt(tsn, r->base) || tsn - r->base >= r->cap)
-        return NULL;
-    return *slot(r, tsn);
+    return ((uint64_t)TIDX_MIN + SIDX_MIN) * sizeof(rfrag *) + (uint64_t)r->nstreams * 2;
 }
 
-static int grow(reasm *r, uint32_t need)
+/* ---- delivery --------------------------------------------------------------------------- */
+
+static inline int is_ordered(const rfrag *f)
 {
-    uint32_t n = r->cap;
-    while (n <= need)
-        n <<= 1;
-    rfrag **nr = calloc(n, sizeof(*nr));
-    if (!nr)
-        return MPSCTP_ERR_NOMEM;
-    for (uint32_t i = 0; i < r->cap; i++) {
-        rfrag *f = r->ring[i];
-        if (f)
-            nr[f->tsn & (n - 1)] = f;
+    return !(f->flags & SCTP_DATA_U);
+}
+
+/* Close to the receive buffer limit: a next-in-line message starts partial delivery
+ * whatever its size, or nothing could ever make room for the rest of it. */
+static int pressure(const reasm *r)
+{
+    return r->limit && r->held + r->limit / 8 >= r->limit;
+}
+
+/* Takes the run first..first->end out of the index and puts it into the read queue after
+ * `after` (NULL: at the tail). Its TSNs become non-renegable. */
+static void take_run(reasm *r, rfrag *first, rfrag *after)
+{
+    rfrag *last = first->end;
+    if (is_ordered(first) && (first->flags & SCTP_DATA_B)) sidx_del(r, first);
+    r->rq_bytes += first->off;
+    for (rfrag *f = first;; f = f->next) {
+        tidx_del(r, f);
+        f->end = NULL;
+        f->off = 0;
+        if (r->map) tsnmap_set_nr(r->map, f->tsn);
+        if (f == last) break;
     }
-    free(r->ring);
-    r->ring = nr;
-    r->cap = n;
-    return 0;
+    if (!after) after = r->rq_tail;
+    if (after) {
+        last->next = after->next;
+        after->next = first;
+    } else {
+        last->next = NULL;
+        r->rq_head = first;
+    }
+    if (!last->next) r->rq_tail = last;
 }
 
-/* Keeps base <= every held TSN. Slots are indexed by (tsn & (cap-1)), so base moves
- * without re-placing anything; the ring covers TSNs base .. base+cap-1. */
-static void advance_base(reasm *r, uint32_t cum)
+/* Delivers the run starting at first (B): whole when complete, else as the start of a
+ * partial delivery when it is large enough or the buffer is nearly full. Returns 1 when
+ * it was delivered. */
+static int deliver_or_start(reasm *r, rfrag *first)
 {
-    while (tsn_le(r->base, cum) && !at(r, r->base) &&
-           !(r->pd && r->base == r->pd_next_tsn))
-        r->base++;
+    rfrag *last = first->end;
+    if (last->flags & SCTP_DATA_E) {
+        take_run(r, first, NULL);
+        return 1;
+    }
+    if (r->pd_tail || (first->off < r->pd_point && !pressure(r))) return 0;
+    take_run(r, first, NULL);
+    r->pd_tail = last;
+    r->pd_next_tsn = last->tsn + 1;
+    return 1;
 }
 
-static void rq_append(reasm *r, rmsg *m)
+/* Delivers stream sid's messages in SSN order as far as they are there. */
+static void deliver_ordered(reasm *r, uint16_t sid)
 {
-    m->next = NULL;
-    if (r->rq_tail)
-        r->rq_tail->next = m;
-    else
-        r->rq_head = m;
-    r->rq_tail = m;
-    for (rfrag *f = m->head; f; f = f->next)
-        r->rq_bytes += f->len - f->off;
+    for (;;) {
+        rfrag *first = sidx_find(r, sid, r->next_ssn[sid]);
+        if (!first || !deliver_or_start(r, first)) return;
+        r->next_ssn[sid]++;
+    }
 }
 
-/* RFC 9260 s6.6: unordered messages go to the reader at once; ordered ones in SSN order. */
-static void deliver(reasm *r, rmsg *m)
+/* The run starting at first continues the message under partial delivery. */
+static void pd_append(reasm *r, rfrag *first)
 {
-    if (m->flags & MPSCTP_UNORDERED) {
-        rq_append(r, m);
+    rfrag *last = first->end;
+    take_run(r, first, r->pd_tail);
+    r->pd_next_tsn = last->tsn + 1;
+    r->pd_tail = (last->flags & SCTP_DATA_E) ? NULL : last;
+}
+
+/* A complete ordered message waits for an earlier one. Made while the buffer is at most
+ * three quarters full, it is never taken back: NR-SACK says so and the sender frees it at
+ * once. One made in the last quarter stays renegable until delivered: that quarter is the
+ * room that lets a missing chunk in when a sender counts the window more loosely than we
+ * do. Unfinished messages stay renegable too. */
+static void commit_waiting(reasm *r, rfrag *first)
+{
+    if (!r->map || r->held + r->limit / 4 > r->limit) return;
+    for (rfrag *f = first;; f = f->next) {
+        tsnmap_set_nr(r->map, f->tsn);
+        if (f == first->end) break;
+    }
+}
+
+/* A run whose first fragment is `first` changed: deliver what can be delivered. */
+static void run_changed(reasm *r, rfrag *first)
+{
+    if (r->pd_tail && first->tsn == r->pd_next_tsn) {
+        pd_append(r, first);
         return;
     }
-    rstream *s = &r->streams[m->sid];
-    if (m->ssn != s->next_ssn) {
-        rmsg **pp = &s->hold;
-        while (*pp && ssn_lt((*pp)->ssn, m->ssn))
-            pp = &(*pp)->next;
-        m->next = *pp;
-        *pp = m;
+    if (!(first->flags & SCTP_DATA_B)) return;
+    if (!is_ordered(first)) {
+        deliver_or_start(r, first);
         return;
     }
-    rq_append(r, m);
-    s->next_ssn++;
-    while (s->hold && s->hold->ssn == s->next_ssn) {
-        rmsg *h = s->hold;
-        s->hold = h->next;
-        rq_append(r, h);
-        s->next_ssn++;
-    }
+    if (first->ssn == r->next_ssn[first->sid]) deliver_ordered(r, first->sid);
+    if (first->end && (first->end->flags & SCTP_DATA_E)) commit_waiting(r, first);
 }
 
-/* Moves the fragments first..last out of the ring into message m (appending). */
-static void take_run(reasm *r, rmsg *m, uint32_t first, uint32_t last)
+/* The message that spans the cumulative TSN (its rest can only come next) is delivered
+ * partially when it is next in line and large, or the buffer is nearly full: checked
+ * after every change, since a partial delivery that just ended, or the buffer filling up
+ * with other data, may be what lets it start. */
+static void relieve(reasm *r, uint32_t cum)
 {
-    for (uint32_t t = first;; t++) {
-        rfrag **sp = slot(r, t);
-        rfrag *f = *sp;
-        *sp = NULL;
-        r->ring_bytes -= f->len;
-        f->next = NULL;
-        if (m->tail)
-            m->tail->next = f;
-        else
-            m->head = f;
-        m->tail = f;
-        if (f->flags & SCTP_DATA_E)
-            m->complete = 1;
-        if (t == last)
-            break;
-    }
+    if (r->pd_tail) return;
+    rfrag *c = tidx_find(r, cum);
+    if (!c || !c->end) return;
+    rfrag *first = c->end; /* c is the last of its run: cum + 1 has not arrived */
+    if (!(first->flags & SCTP_DATA_B)) return;
+    if (!is_ordered(first))
+        deliver_or_start(r, first);
+    else if (first->ssn == r->next_ssn[first->sid])
+        deliver_ordered(r, first->sid);
 }
 
-static rmsg *msg_new(const rfrag *first)
+/* ---- adding ----------------------------------------------------------------------------- */
+
+/* Whether tsn arrived before (at or below the cumulative TSN, or marked in the map). */
+static int arrived(const reasm *r, uint32_t tsn)
 {
-    rmsg *m = calloc(1, sizeof(*m));
-    if (!m)
-        return NULL;
-    m->tsn = first->tsn;
-    m->ppid = first->ppid;
-    m->sid = first->sid;
-    m->ssn = first->ssn;
-    m->flags = (first->flags & SCTP_DATA_U) ? MPSCTP_UNORDERED : 0;
-    return m;
+    return r->map && tsnmap_check(r->map, tsn) == 0;
 }
 
-/* If the fragment at tsn now closes a B..E run, builds the message and delivers it. */
-static int try_complete(reasm *r, uint32_t tsn)
+/* Whether b may continue a (same stream, ordering and, ordered, SSN). */
+static int same_message(const rfrag *a, const rfrag *b)
 {
-    rfrag *f = at(r, tsn);
-    /* A run can only end in E if this fragment is E or its successor is present. */
-    if (!(f->flags & SCTP_DATA_E) && !at(r, tsn + 1))
-        return 0;
-    uint32_t first = tsn, last = tsn;
-    while (!(at(r, first)->flags & SCTP_DATA_B)) {
-        if (!at(r, first - 1) || first == r->base)
-            return 0;
-        first--;
-    }
-    while (!(at(r, last)->flags & SCTP_DATA_E)) {
-        rfrag *n = at(r, last + 1);
-        if (!n || (n->flags & SCTP_DATA_B))
-            return 0;
-        last++;
-    }
-    rmsg *m = msg_new(at(r, first));
-    if (!m)
-        return MPSCTP_ERR_NOMEM;
-    take_run(r, m, first, last);
-    deliver(r, m);
-    return 0;
+    return a->sid == b->sid && (a->flags & SCTP_DATA_U) == (b->flags & SCTP_DATA_U) &&
+           (!is_ordered(a) || a->ssn == b->ssn);
 }
 
-/* Appends the fragments that continue the message under partial delivery. */
-static void pd_extend(reasm *r)
+/* RFC 9260 s6.9: checks fragment f against its neighbours. left/right: the fragments
+ * at tsn - 1 and tsn + 1 still waiting (NULL if none). Returns 0 when f fits. */
+static int check_neighbours(const reasm *r, const rfrag *f, const rfrag *left,
+                            const rfrag *right)
 {
-    rmsg *m = r->pd;
-    uint32_t last = r->pd_next_tsn;
-    rfrag *f = at(r, last);
-    if (!f || (f->flags & SCTP_DATA_B))
-        return;
-    while (!(f->flags & SCTP_DATA_E)) {
-        rfrag *n = at(r, last + 1);
-        if (!n || (n->flags & SCTP_DATA_B))
-            break;
-        f = n;
-        last++;
+    int b = (f->flags & SCTP_DATA_B) != 0, e = (f->flags & SCTP_DATA_E) != 0;
+    if (left) {
+        /* An unfinished fragment must be continued; a finished one must not be. */
+        if ((left->flags & SCTP_DATA_E) ? !b : (b || !same_message(left, f))) return -1;
+    } else if (r->pd_tail && f->tsn == r->pd_next_tsn) {
+        if (b || !same_message(r->pd_tail, f)) return -1;
+    } else if (arrived(r, f->tsn - 1) && !b) {
+        return -1; /* the fragment before was delivered: it ended its message */
     }
-    uint32_t first = r->pd_next_tsn;
-    rfrag *old_tail = m->tail;
-    take_run(r, m, first, last);
-    for (rfrag *g = old_tail ? old_tail->next : m->head; g; g = g->next)
-        r->rq_bytes += g->len;
-    r->pd_next_tsn = last + 1;
-    if (m->complete)
-        r->pd = NULL;
-}
-
-/* Starts partial delivery of the oldest message when the ring holds pd_point bytes or
- * more and that message is next in line for its stream. */
-static int pd_try(reasm *r)
-{
-    if (r->pd || r->ring_bytes < r->pd_point)
-        return 0;
-    rfrag *f = at(r, r->base);
-    if (!f || !(f->flags & SCTP_DATA_B))
-        return 0;
-    if (!(f->flags & SCTP_DATA_U) && f->ssn != r->streams[f->sid].next_ssn)
-        return 0;
-    uint32_t last = r->base;
-    while (!(at(r, last)->flags & SCTP_DATA_E)) {
-        rfrag *n = at(r, last + 1);
-        if (!n || (n->flags & SCTP_DATA_B))
-            break;
-        last++;
+    if (right) {
+        if (e ? !(right->flags & SCTP_DATA_B)
+              : ((right->flags & SCTP_DATA_B) || !same_message(f, right)))
+            return -1;
+    } else if (arrived(r, f->tsn + 1) && !e) {
+        return -1; /* the fragment after was delivered: it began a message */
     }
-    rmsg *m = msg_new(f);
-    if (!m)
-        return MPSCTP_ERR_NOMEM;
-    take_run(r, m, r->base, last);
-    if (!m->complete) {
-        r->pd = m;
-        r->pd_next_tsn = last + 1;
-    }
-    deliver(r, m);
     return 0;
 }
 
 int reasm_add(reasm *r, const sctp_data *d, uint32_t cum)
 {
-    if (tsn_lt(d->tsn, r->base))
-        return 0; /* already consumed: cannot happen for a new TSN */
-    uint32_t off = d->tsn - r->base;
-    if (off >= r->cap) {
-        int e = grow(r, off);
-        if (e)
-            return e;
-    }
+    rfrag *left = tidx_find(r, d->tsn - 1), *right = tidx_find(r, d->tsn + 1);
     rfrag *f = malloc(sizeof(*f) + d->len);
-    if (!f)
-        return MPSCTP_ERR_NOMEM;
-    f->next = NULL;
+    if (!f) return MPSCTP_ERR_NOMEM;
+    memset(f, 0, sizeof(*f));
     f->tsn = d->tsn;
     f->ppid = d->ppid;
     f->len = (uint32_t)d->len;
-    f->off = 0;
     f->sid = d->sid;
     f->ssn = d->ssn;
-    f->flags = d->flags;
+    f->flags = d->flags & (SCTP_DATA_B | SCTP_DATA_E | SCTP_DATA_U);
     memcpy(f->data, d->payload, d->len);
-    rfrag **sp = slot(r, d->tsn);
-    free(*sp); /* defensive: the caller never passes a TSN twice */
-    *sp = f;
-    r->ring_bytes += f->len;
-    r->held += f->len + REASM_CHUNK_OVERHEAD;
-
-    int e;
-    if (r->pd && d->tsn == r->pd_next_tsn) {
-        pd_extend(r);
-        e = 0;
-    } else {
-        e = try_complete(r, d->tsn);
+    int starts = (f->flags & SCTP_DATA_B) && is_ordered(f);
+    if (check_neighbours(r, f, left, right) ||
+        (starts && sidx_find(r, f->sid, f->ssn) != NULL)) {
+        free(f);
+        return MPSCTP_ERR_MALFORMED;
     }
-    if (!e)
-        e = pd_try(r);
-    advance_base(r, cum);
-    return e;
+    tidx_put(r, f);
+    r->held += reasm_cost(f->len);
+    r->nfrags++;
+    if (starts) sidx_put(r, f);
+    /* Link into runs: [left's run] f [right's run]. */
+    rfrag *first = f;
+    f->end = f;
+    f->off = f->len;
+    if (left && !(left->flags & SCTP_DATA_E)) {
+        first = left->end;
+        if (left != first) left->end = NULL;
+        left->next = f;
+        first->off += f->len;
+        first->end = f;
+        f->end = first;
+    }
+    if (right && !(f->flags & SCTP_DATA_E)) {
+        rfrag *last = right->end;
+        first->off += right->off;
+        if (right != last) right->end = NULL;
+        if (f != first) f->end = NULL;
+        f->next = right;
+        first->end = last;
+        last->end = first;
+    }
+    run_changed(r, first);
+    relieve(r, cum);
+    return 0;
 }
+
+/* ---- renege ------------------------------------------------------------------------------ */
+
+uint32_t reasm_renege(reasm *r, uint32_t above, uint64_t need)
+{
+    uint32_t n = 0;
+    while (r->map && r->held + need > r->limit) {
+        uint32_t t;
+        if (!tsnmap_highest_renegable(r->map, above, &t)) break;
+        rfrag *f = tidx_find(r, t);
+        if (!f || !f->end) {
+            /* Arrived and renegable but not waiting here: nothing to free; never again
+             * a candidate. */
+            tsnmap_set_nr(r->map, t);
+            continue;
+        }
+        /* f is the last of its run: a fragment above it in the same run would be
+         * renegable too (only complete runs are committed), and higher. */
+        rfrag *first = f->end;
+        if (first == f) {
+            if (is_ordered(f) && (f->flags & SCTP_DATA_B)) sidx_del(r, f);
+        } else {
+            rfrag *prev = tidx_find(r, t - 1);
+            prev->next = NULL;
+            if (prev != first) prev->end = first;
+            first->end = prev;
+            first->off -= f->len;
+        }
+        tidx_del(r, f);
+        tsnmap_unmark(r->map, t);
+        frag_free(r, f);
+        n++;
+    }
+    return n;
+}
+
+/* ---- reading ----------------------------------------------------------------------------- */
 
 ssize_t reasm_read(reasm *r, void *buf, size_t cap, mpsctp_rcvinfo *info, int *eor)
 {
-    rmsg *m = r->rq_head;
+    rfrag *f = r->rq_head;
     *eor = 0;
-    if (!m || !m->head || (m->head->off == m->head->len && !m->head->next && !m->complete))
-        return MPSCTP_ERR_WOULDBLOCK;
+    if (!f || (f->off == f->len && f == r->pd_tail)) return MPSCTP_ERR_WOULDBLOCK;
+    if (f->flags & SCTP_DATA_B)
+        r->rd_tsn = f->tsn; /* a message's TSN is its first fragment's */
     if (info) {
-        info->sid = m->sid;
-        info->ssn = m->ssn;
-        info->flags = m->flags;
-        info->ppid = m->ppid;
-        info->tsn = m->tsn;
+        info->sid = f->sid;
+        info->ssn = f->ssn;
+        info->flags = (f->flags & SCTP_DATA_U) ? MPSCTP_UNORDERED : 0;
+        info->ppid = f->ppid;
+        info->tsn = r->rd_tsn;
     }
     size_t n = 0;
     uint8_t *out = buf;
-    while (n < cap && m->head) {
-        rfrag *f = m->head;
+    while (n < cap && f) {
         size_t k = f->len - f->off;
-        if (k > cap - n)
-            k = cap - n;
+        if (k > cap - n) k = cap - n;
         memcpy(out + n, f->data + f->off, k);
         f->off += (uint32_t)k;
         n += k;
         r->rq_bytes -= k;
-        if (f->off < f->len)
+        if (f->off < f->len || f == r->pd_tail)
+            break; /* the last fragment so far of a partial message stays as its anchor */
+        int end = (f->flags & SCTP_DATA_E) != 0;
+        r->rq_head = f->next;
+        if (!r->rq_head) r->rq_tail = NULL;
+        frag_free(r, f);
+        if (end) {
+            *eor = 1;
             break;
-        if (!f->next && !m->complete)
-            break; /* keep the last fragment of a partial message as the tail */
-        m->head = f->next;
-        if (!m->head)
-            m->tail = NULL;
-        r->held -= f->len + REASM_CHUNK_OVERHEAD;
-        free(f);
+        }
+        f = r->rq_head;
     }
-    if (!m->head && m->complete) {
-        *eor = 1;
-        r->rq_head = m->next;
-        if (!r->rq_head)
-            r->rq_tail = NULL;
-        free(m);
-    }
-    if (n == 0)
-        return MPSCTP_ERR_WOULDBLOCK;
+    if (n == 0 && !*eor) return MPSCTP_ERR_WOULDBLOCK;
     return (ssize_t)n;
 }

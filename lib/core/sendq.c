@@ -150,8 +150,11 @@ int sendq_info(const sendq *q, uint32_t *limit, uint32_t *total, uint32_t *per_s
 {
     if (nstreams)
         *nstreams = q->nstreams;
+    /* The limit applies to new messages; lowered below what is queued already, it is
+     * reported as what is queued until the queue has drained to it, so that total <= limit
+     * holds in every snapshot (SCTP_SQINFO). */
     if (limit)
-        *limit = q->limit;
+        *limit = q->total > q->limit ? (uint32_t)q->total : q->limit;
     if (total)
         *total = (uint32_t)q->total;
     if (per_stream) {

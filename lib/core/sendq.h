@@ -75,7 +75,9 @@ void sendq_release(sendq *q, uint16_t sid, uint32_t bytes);
 smsg *sendq_drain(sendq *q);
 
 /* Writes a consistent snapshot: limit, total and per-stream counts (cap entries at least
- * nstreams). Returns 0 or MPSCTP_ERR_NOBUFS without writing per_stream. */
+ * nstreams). The limit written is never below the total: a limit lowered below what is
+ * queued reads as the total until the queue has drained to it. Returns 0 or
+ * MPSCTP_ERR_NOBUFS without writing per_stream. */
 int sendq_info(const sendq *q, uint32_t *limit, uint32_t *total, uint32_t *per_stream,
                uint32_t cap, uint32_t *nstreams);
 

@@ -65,6 +65,9 @@ enum {
     SCTP_CAUSE_RESTART_NEW_ADDRS = 11,
     SCTP_CAUSE_USER_ABORT = 12,
     SCTP_CAUSE_PROTOCOL_VIOLATION = 13,
+    /* UDP encapsulation (the RFC 6951 update on INITs for an existing association from
+     * another UDP port): value = the packet's UDP source port, the association's. */
+    SCTP_CAUSE_NEW_ENCAPS_PORT = 14,
 };
 
 #define SCTP_COMMON_HDR_LEN 12

@@ -224,6 +224,67 @@ static void test_one_to_one(void **state)
     ut_down(a, b, sds, 2);
 }
 
+/* SO_SNDBUF lowered below what is queued: the new limit applies to new sends (EAGAIN
+ * until the queue has drained to it, EMSGSIZE above it); nothing queued is dropped; every
+ * SQINFO snapshot keeps total <= limit, the limit reading as the bytes queued until they
+ * have drained below the new SO_SNDBUF, then as SO_SNDBUF. */
+static void test_sndbuf_lowered_mid_transfer(void **state)
+{
+    (void)state;
+    mpsctp_stack *a = ut_stack(1), *b = ut_stack(0);
+    int ls = ut_listener(b, SOCK_STREAM, 7402);
+    int c = ut_client(a, SOCK_STREAM, b);
+    set_sndbuf(c, 100000);
+    struct sockaddr_in sa = ut_sin(7402);
+    assert_int_equal(mpsctp_connect(c, (struct sockaddr *)&sa, sizeof(sa)), 0);
+    int s = mpsctp_accept(ls, NULL, NULL);
+    assert_true(s >= 0);
+    send_on(c, 0, 40000);
+    send_on(c, 1, 40000);
+    set_sndbuf(c, 30000);
+    int v = 0;
+    socklen_t vl = sizeof(v);
+    assert_int_equal(mpsctp_getsockopt(c, SOL_SOCKET, SO_SNDBUF, &v, &vl), 0);
+    assert_int_equal(v, 30000);
+    sqbuf qb;
+    struct sctp_sndqueueinfo q = sq_ok(c, 0, &qb);
+    printf("# SO_SNDBUF 30000 with %u queued: sq_queue_limit %u\n", q.sq_total_queued,
+           q.sq_queue_limit);
+    assert_int_equal(q.sq_total_queued, 80000);
+    assert_int_equal(q.sq_queue_limit, 80000);
+    static uint8_t buf[40000];
+    struct iovec iov = {buf, 1000};
+    EXPECT_ERR(mpsctp_sendv(c, &iov, 1, NULL, 0, NULL, 0, SCTP_SENDV_NOINFO, MSG_DONTWAIT),
+               EAGAIN);
+    iov.iov_len = 30001;
+    EXPECT_ERR(mpsctp_sendv(c, &iov, 1, NULL, 0, NULL, 0, SCTP_SENDV_NOINFO, MSG_DONTWAIT),
+               EMSGSIZE);
+    /* Drive the sender: every sample keeps the invariant (sq_ok) and reads the limit as
+     * the larger of SO_SNDBUF and what is queued. */
+    double until = ut_now() + 5;
+    unsigned samples = 0;
+    while ((q = sq_ok(c, 0, &qb)).sq_total_queued && ut_now() < until) {
+        uint32_t want = q.sq_total_queued > 30000 ? q.sq_total_queued : 30000;
+        assert_int_equal(q.sq_queue_limit, want);
+        samples++;
+        mpsctp_stack_process(a, 1);
+    }
+    assert_int_equal(q.sq_total_queued, 0);
+    assert_int_equal(q.sq_queue_limit, 30000);
+    assert_true(samples > 1);
+    /* Now the new limit holds for new sends. */
+    iov.iov_len = 20000;
+    assert_int_equal(
+        mpsctp_sendv(c, &iov, 1, NULL, 0, NULL, 0, SCTP_SENDV_NOINFO, MSG_DONTWAIT), 20000);
+    iov.iov_len = 10001;
+    EXPECT_ERR(mpsctp_sendv(c, &iov, 1, NULL, 0, NULL, 0, SCTP_SENDV_NOINFO, MSG_DONTWAIT),
+               EAGAIN);
+    q = sq_ok(c, 0, &qb);
+    assert_int_equal(q.sq_queue_limit, 30000);
+    const int sds[] = {s, c, ls};
+    ut_down(a, b, sds, 3);
+}
+
 /* ---- one-to-many ----------------------------------------------------------------------- */
 
 /* A one-to-many server with two associations of different stream counts (clients that
@@ -585,6 +646,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_one_to_one),
+        cmocka_unit_test(test_sndbuf_lowered_mid_transfer),
         cmocka_unit_test(test_one_to_many),
         cmocka_unit_test(test_snapshot_during_transfer),
         cmocka_unit_test(test_path_select),

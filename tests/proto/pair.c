@@ -575,11 +575,36 @@ int pair_fake_connect_addrs(pair *p, pair_fake *f, uint16_t os, uint16_t mis,
     return pair_fake_connect_from(p, f, PAIR_IP_FAKE, os, mis, addrs, naddrs);
 }
 
+static int fake_connect(pair *p, pair_fake *f, const mpsctp_addr *from, uint16_t os,
+                        uint16_t mis, const mpsctp_addr *addrs, size_t naddrs, int nr_sack);
+
 int pair_fake_connect_from(pair *p, pair_fake *f, uint32_t ip, uint16_t os, uint16_t mis,
                            const mpsctp_addr *addrs, size_t naddrs)
 {
+    mpsctp_addr from;
+    mpsctp_addr_v4(&from, ip, PAIR_UDP);
+    return pair_fake_connect_at(p, f, &from, os, mis, addrs, naddrs);
+}
+
+int pair_fake_connect_opts(pair *p, pair_fake *f, uint32_t ip, uint16_t os, uint16_t mis,
+                           const mpsctp_addr *addrs, size_t naddrs, int nr_sack)
+{
+    mpsctp_addr from;
+    mpsctp_addr_v4(&from, ip, PAIR_UDP);
+    return fake_connect(p, f, &from, os, mis, addrs, naddrs, nr_sack);
+}
+
+int pair_fake_connect_at(pair *p, pair_fake *f, const mpsctp_addr *from, uint16_t os,
+                         uint16_t mis, const mpsctp_addr *addrs, size_t naddrs)
+{
+    return fake_connect(p, f, from, os, mis, addrs, naddrs, 0);
+}
+
+static int fake_connect(pair *p, pair_fake *f, const mpsctp_addr *from, uint16_t os,
+                        uint16_t mis, const mpsctp_addr *addrs, size_t naddrs, int nr_sack)
+{
     memset(f, 0, sizeof(*f));
-    mpsctp_addr_v4(&f->addr, ip, PAIR_UDP);
+    f->addr = *from;
     f->port = PAIR_PORT_A;
     f->my_tag = 0x5a5a0000u ^ (uint32_t)(p->seed * 2654435761u) ^ 0x1234u;
     if (!f->my_tag)
@@ -595,6 +620,10 @@ int pair_fake_connect_from(pair *p, pair_fake *f, uint32_t ip, uint16_t os, uint
             codec_param_put(&w, SCTP_P_IPV4, addrs[i].ip, 4);
         else
             codec_param_put(&w, SCTP_P_IPV6, addrs[i].ip, 16);
+    }
+    if (nr_sack) {
+        uint8_t types[1] = {SCTP_NR_SACK};
+        codec_param_put(&w, SCTP_P_SUPPORTED_EXTENSIONS, types, 1);
     }
     codec_chunk_end(&w, off);
     if (pair_inject(p, PAIR_B, b, w.len, &f->addr) != 0)
@@ -644,6 +673,38 @@ int pair_fake_data(pair *p, const pair_fake *f, uint32_t tsn, uint16_t sid, uint
     if (w.err)
         return MPSCTP_ERR_INVAL;
     return pair_inject(p, PAIR_B, b, w.len, &f->addr);
+}
+
+int pair_fake_chunk(pair *p, const pair_fake *f, const mpsctp_addr *from, uint8_t type,
+                    uint8_t flags, const void *v, size_t vlen)
+{
+    uint8_t b[PAIR_BUF];
+    wbuf w;
+    wbuf_init(&w, b, sizeof(b));
+    codec_common_encode(&w, f->port, PAIR_PORT_B, f->peer_tag);
+    size_t off = codec_chunk_begin(&w, type, flags);
+    wbuf_put(&w, v, vlen);
+    codec_chunk_end(&w, off);
+    if (w.err)
+        return MPSCTP_ERR_INVAL;
+    return pair_inject(p, PAIR_B, b, w.len, from ? from : &f->addr);
+}
+
+int pair_fake_sack(pair *p, const pair_fake *f, uint32_t cum, uint32_t rwnd,
+                   const uint32_t (*gaps)[2], size_t ng)
+{
+    uint8_t v[12 + 4 * 64];
+    if (ng > 64)
+        return MPSCTP_ERR_INVAL;
+    put32(v, cum);
+    put32(v + 4, rwnd);
+    put16(v + 8, (uint16_t)ng);
+    put16(v + 10, 0);
+    for (size_t i = 0; i < ng; i++) {
+        put16(v + 12 + 4 * i, (uint16_t)(gaps[i][0] - cum));
+        put16(v + 14 + 4 * i, (uint16_t)(gaps[i][1] - cum));
+    }
+    return pair_fake_chunk(p, f, NULL, SCTP_SACK, 0, v, 12 + 4 * ng);
 }
 
 /* ---- data helpers ------------------------------------------------------------------ */

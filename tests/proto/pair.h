@@ -190,10 +190,27 @@ int pair_fake_connect_addrs(pair *p, pair_fake *f, uint16_t os, uint16_t mis,
 /* The same from IPv4 address ip (host order) instead of 10.0.0.3. */
 int pair_fake_connect_from(pair *p, pair_fake *f, uint32_t ip, uint16_t os, uint16_t mis,
                            const mpsctp_addr *addrs, size_t naddrs);
+/* The same, the INIT also offering NR-SACK when nr_sack is set. */
+int pair_fake_connect_opts(pair *p, pair_fake *f, uint32_t ip, uint16_t os, uint16_t mis,
+                           const mpsctp_addr *addrs, size_t naddrs, int nr_sack);
+/* The same from address from (IPv4 or IPv6). */
+int pair_fake_connect_at(pair *p, pair_fake *f, const mpsctp_addr *from, uint16_t os,
+                         uint16_t mis, const mpsctp_addr *addrs, size_t naddrs);
 /* Builds a packet from the fake to B holding one DATA chunk (len may be 0) and injects
  * it. Returns what recv returned. */
 int pair_fake_data(pair *p, const pair_fake *f, uint32_t tsn, uint16_t sid, uint16_t ssn,
                    const void *payload, size_t len);
+
+/* Builds a packet from the fake to B (the fake's ports and B's tag) holding one chunk of
+ * type with flags and value v[0..vlen-1], and injects it from address from (NULL: the
+ * fake's own address). Returns what recv returned. */
+int pair_fake_chunk(pair *p, const pair_fake *f, const mpsctp_addr *from, uint8_t type,
+                    uint8_t flags, const void *v, size_t vlen);
+/* Injects a SACK from the fake: cumulative ack cum, window rwnd and ng gap blocks given
+ * as absolute TSN ranges gaps[i][0]..gaps[i][1] (at most 64). Returns what recv
+ * returned. */
+int pair_fake_sack(pair *p, const pair_fake *f, uint32_t cum, uint32_t rwnd,
+                   const uint32_t (*gaps)[2], size_t ng);
 
 /* Assoc status shortcut. */
 mpsctp_assoc_status pair_status(const mpsctp_assoc *a);

@@ -255,6 +255,68 @@ static void test_init_in_established(void **state)
     pair_free(&p);
 }
 
+/* RFC 9260 s5.2.1: an INIT in COOKIE-WAIT or COOKIE-ECHOED that adds an address to the
+ * association is answered with an ABORT carrying the INIT's tag and the cause Restart of
+ * an Association with New Addresses listing that address; our association stays in its
+ * state and completes its handshake afterwards. */
+static void init_new_address_during_setup(uint64_t seed, int drop_type, mpsctp_state want)
+{
+    pair p;
+    ctl c;
+    ctl_init(&c);
+    c.drop_from = PAIR_A;
+    c.drop_type = drop_type;
+    pair_init(&p, seed, NULL, NULL);
+    p.hook = hook_ctl;
+    p.user = &c;
+    mpsctp_assoc *a = pair_connect(&p, PAIR_A);
+    pair_pump(&p, MS(100));
+    P_CHECK(&p, mpsctp_assoc_state(a) == want, "A in %s",
+            mpsctp_state_name(mpsctp_assoc_state(a)));
+    uint8_t b[256];
+    wbuf w;
+    wbuf_init(&w, b, sizeof(b));
+    codec_common_encode(&w, PAIR_PORT_B, PAIR_PORT_A, 0);
+    size_t off = codec_init_begin(&w, SCTP_INIT, 0x44444444u, 65536, 10, 10, 4242);
+    uint8_t mine[4] = {10, 0, 0, 2}, extra[4] = {10, 0, 0, 7};
+    codec_param_put(&w, SCTP_P_IPV4, mine, 4);
+    codec_param_put(&w, SCTP_P_IPV4, extra, 4);
+    codec_chunk_end(&w, off);
+    P_CHECK(&p, pair_inject(&p, PAIR_A, b, w.len, NULL) == 0, "INIT refused");
+    pair_pkt *out[4];
+    size_t no = pair_take(&p, PAIR_A, out, 4);
+    sctp_tlv ch, cause;
+    P_CHECK(&p, no == 1 && pair_find_chunk(out[0]->data, out[0]->len, SCTP_ABORT, &ch),
+            "%s: no ABORT for an INIT adding an address (%zu packets, INIT ACK: %d)",
+            mpsctp_state_name(want), no,
+            no ? pair_find_chunk(out[0]->data, out[0]->len, SCTP_INIT_ACK, NULL) : 0);
+    P_CHECK(&p, pair_pkt_vtag(out[0]) == 0x44444444u && !(ch.flags & SCTP_FLAG_T),
+            "ABORT tag %08x", pair_pkt_vtag(out[0]));
+    P_CHECK(&p, pair_find_param(&ch, 0, SCTP_CAUSE_RESTART_NEW_ADDRS, &cause) &&
+                    cause.vlen == 8 && memcmp(cause.value + 4, extra, 4) == 0,
+            "ABORT cause does not list the new address");
+    P_CHECK(&p, mpsctp_assoc_state(a) == want && pair_status(a).num_paths == 1,
+            "association changed: %s, %u paths", mpsctp_state_name(mpsctp_assoc_state(a)),
+            pair_status(a).num_paths);
+    c.drop_from = -1;
+    P_CHECK(&p, pair_pump_until(&p, SEC(10), pair_cond_up, NULL), "no COMM_UP");
+    P_CHECK(&p, pair_count_ev(&p, PAIR_A, MPSCTP_EV_ASSOC_CHANGE, -1) == 1, "A changes");
+    ctl_free(&c);
+    pair_free(&p);
+}
+
+static void test_init_new_address_in_cookie_wait(void **state)
+{
+    (void)state;
+    init_new_address_during_setup(34, -1, MPSCTP_COOKIE_WAIT);
+}
+
+static void test_init_new_address_in_cookie_echoed(void **state)
+{
+    (void)state;
+    init_new_address_during_setup(35, SCTP_COOKIE_ECHO, MPSCTP_COOKIE_ECHOED);
+}
+
 /* Table 2 case A: the peer restarted. A new endpoint on A's address and port connects to B
  * while B still holds the old association. */
 static void test_case_a_restart(void **state)
@@ -288,6 +350,63 @@ static void test_case_a_restart(void **state)
         check_data_flows(&p, a2, b, "after restart");
         pair_free(&p);
     }
+}
+
+/* B drops its DATA to A: what B sends stays in flight. */
+static int hook_drop_b_data(pair *p, pair_pkt *k)
+{
+    (void)p;
+    return k->from == PAIR_B && pair_find_chunk(k->data, k->len, SCTP_DATA, NULL) ? PAIR_DROP
+                                                                                  : PAIR_PASS;
+}
+
+/* Case A with data: B holds 20 messages for the old A (a few in flight, the rest not yet
+ * sent) when A restarts. Every one of them fails with SEND_FAILED (data sent flag for
+ * those in flight) before RESTART, and none reaches the new A. */
+static void test_case_a_restart_fails_queued_messages(void **state)
+{
+    (void)state;
+    pair p;
+    pair_init(&p, 43, NULL, NULL);
+    establish(&p);
+    mpsctp_assoc *b = p.s[PAIR_B].assoc;
+    p.hook = hook_drop_b_data;
+    for (uint32_t i = 0; i < 20; i++)
+        P_CHECK(&p, pair_send_msg(&p, b, i, 0, 1452) == 0, "send %u", i);
+    pair_flush(&p);
+    mpsctp_assoc_status st = pair_status(b);
+    uint32_t in_flight = st.unacked_chunks;
+    P_CHECK(&p, in_flight > 0 && st.pending_chunks > 0, "in flight %u, pending %u", in_flight,
+            st.pending_chunks);
+    pair_restart_endpoint(&p, PAIR_A);
+    p.hook = NULL;
+    pair_pump(&p, MS(1));
+    uint64_t t0 = p.now;
+    mpsctp_assoc *a2 = pair_connect(&p, PAIR_A);
+    P_CHECK(&p, a2 != NULL, "connect");
+    pair_pump(&p, SEC(3));
+    const pair_ev *r = pair_find_ev(&p, PAIR_B, MPSCTP_EV_ASSOC_CHANGE, MPSCTP_RESTART);
+    P_CHECK(&p, r != NULL && r->ev.assoc == b, "B reported no RESTART");
+    size_t failed = 0, sent = 0, before = 0;
+    const pair_side *sb = &p.s[PAIR_B];
+    for (size_t i = 0; i < sb->nev; i++) {
+        const mpsctp_event *e = &sb->ev[i].ev;
+        if (e->type != MPSCTP_EV_SEND_FAILED)
+            continue;
+        P_CHECK(&p, e->context == failed, "SEND_FAILED for message %u, expected %zu",
+                e->context, failed);
+        failed++;
+        sent += e->sent;
+        before += &sb->ev[i] < r;
+    }
+    P_CHECK(&p, failed == 20 && before == 20, "%zu SEND_FAILED, %zu before RESTART", failed,
+            before);
+    P_CHECK(&p, sent == in_flight, "%zu reported as sent, %u were in flight", sent, in_flight);
+    P_CHECK(&p, p.s[PAIR_A].nmsg == 0, "the new A read %zu old messages", p.s[PAIR_A].nmsg);
+    P_CHECK(&p, pair_count_ev_since(&p, PAIR_A, MPSCTP_EV_ASSOC_CHANGE, MPSCTP_COMM_UP, t0) == 1,
+            "new A not up");
+    check_data_flows(&p, a2, b, "after restart with queued data");
+    pair_free(&p);
 }
 
 /* Table 2 case B: COOKIE ECHO whose cookie has our tag but a new peer tag, met in
@@ -425,7 +544,10 @@ int main(void)
         cmocka_unit_test(test_init_in_cookie_wait),
         cmocka_unit_test(test_init_in_cookie_echoed),
         cmocka_unit_test(test_init_in_established),
+        cmocka_unit_test(test_init_new_address_in_cookie_wait),
+        cmocka_unit_test(test_init_new_address_in_cookie_echoed),
         cmocka_unit_test(test_case_a_restart),
+        cmocka_unit_test(test_case_a_restart_fails_queued_messages),
         cmocka_unit_test(test_case_b_setup_collision),
         cmocka_unit_test(test_case_c_late_cookie),
         cmocka_unit_test(test_case_d_cookie_ack_lost),

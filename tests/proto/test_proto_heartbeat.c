@@ -112,10 +112,65 @@ static void test_heartbeat_hour_then_silence(void **state)
     run_heartbeat(112);
 }
 
+/* Sends the fake's HEARTBEAT with an 8-byte info from address from and returns the one
+ * packet B answers with (its HEARTBEAT ACK checked: tag and info echoed). */
+static pair_pkt *heartbeat_from(pair *p, const pair_fake *f, const mpsctp_addr *from,
+                                uint8_t mark)
+{
+    uint8_t info[12] = {0, SCTP_P_HEARTBEAT_INFO, 0, 12, mark, 2, 3, 4, 5, 6, 7, 8};
+    P_CHECK(p, pair_fake_chunk(p, f, from, SCTP_HEARTBEAT, 0, info, sizeof(info)) == 0,
+            "HEARTBEAT refused");
+    pair_pkt *k[4];
+    size_t n = pair_take(p, PAIR_B, k, 4);
+    sctp_tlv c;
+    P_CHECK(p, n == 1 && pair_find_chunk(k[0]->data, k[0]->len, SCTP_HEARTBEAT_ACK, &c),
+            "%zu packets, no HEARTBEAT ACK", n);
+    P_CHECK(p, pair_pkt_vtag(k[0]) == f->my_tag, "HEARTBEAT ACK tag %08x", pair_pkt_vtag(k[0]));
+    P_CHECK(p, c.vlen == sizeof(info) && memcmp(c.value, info, sizeof(info)) == 0,
+            "HEARTBEAT ACK does not echo the info");
+    return k[0];
+}
+
+/* RFC 9260 s8.3: the HEARTBEAT ACK goes to the source address of the HEARTBEAT: an
+ * address that is no path of the association, and an unconfirmed path, get it there,
+ * not on the confirmed data path. */
+static void test_heartbeat_ack_to_source(void **state)
+{
+    (void)state;
+    pair p;
+    pair_init(&p, 113, NULL, NULL);
+    pair_fake f;
+    mpsctp_addr listed[2], stranger;
+    mpsctp_addr_v4(&listed[0], PAIR_IP_FAKE, PAIR_UDP);
+    mpsctp_addr_v4(&listed[1], 0x0a000009u, PAIR_UDP);
+    mpsctp_addr_v4(&stranger, 0x0a00004du, 4711);
+    P_CHECK(&p, pair_fake_connect_addrs(&p, &f, 10, 10, listed, 2) == 0, "handshake");
+    pair_take(&p, PAIR_B, NULL, 0); /* B's probe of the unconfirmed address */
+    mpsctp_path_info pi;
+    P_CHECK(&p, mpsctp_assoc_path_info(f.assoc, 1, &pi) == 0 && !pi.confirmed,
+            "second path confirmed");
+
+    pair_pkt *k = heartbeat_from(&p, &f, &stranger, 1);
+    P_CHECK(&p, mpsctp_addr_equal(&k->dst, &stranger),
+            "HEARTBEAT ACK for an unknown source went to %u.%u.%u.%u port %u", k->dst.ip[0],
+            k->dst.ip[1], k->dst.ip[2], k->dst.ip[3], k->dst.udp_port);
+    P_CHECK(&p, mpsctp_addr_equal(&k->src, &p.s[PAIR_B].addr), "HEARTBEAT ACK source");
+    k = heartbeat_from(&p, &f, &listed[1], 2);
+    P_CHECK(&p, mpsctp_addr_equal(&k->dst, &listed[1]),
+            "HEARTBEAT ACK for the unconfirmed path went to %u.%u.%u.%u", k->dst.ip[0],
+            k->dst.ip[1], k->dst.ip[2], k->dst.ip[3]);
+    k = heartbeat_from(&p, &f, NULL, 3);
+    P_CHECK(&p, mpsctp_addr_equal(&k->dst, &f.addr), "HEARTBEAT ACK on the primary path");
+    /* The stranger did not become a path. */
+    P_CHECK(&p, pair_status(f.assoc).num_paths == 2, "%u paths", pair_status(f.assoc).num_paths);
+    pair_free(&p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_heartbeat_hour_then_silence),
+        cmocka_unit_test(test_heartbeat_ack_to_source),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,7 +1,8 @@
 /* Unit tests for the state cookie (RFC 9260 s5.1.3): cookie_encode/cookie_decode round
  * trip every field; the MAC rejects any single changed byte, a wrong length and a cookie
  * made by an endpoint with a different secret. Endpoints get their secret from a
- * deterministic random callback. */
+ * deterministic random callback; the secret changes over time and the previous one keeps
+ * verifying cookies made before the change. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -236,6 +237,55 @@ static void test_other_endpoint_fails(void **state)
     mpsctp_endpoint_free(b);
 }
 
+/* RFC 9260 s5.1.3: the secret changes. A cookie made before one change still verifies
+ * (the previous secret is kept); after a second change it no longer does. Each secret signs
+ * for at least the cookie lifetime, so a cookie never loses its key while it is fresh. */
+static void test_secret_rotation(void **state)
+{
+    (void)state;
+    uint64_t seed = 5;
+    mpsctp_settings s;
+    mpsctp_settings_default(&s);
+    s.local_port = 5001;
+    s.secret_life_ms = 1000;
+    s.valid_cookie_life_ms = 2000; /* secrets then change every 2 s, not every 1 s */
+    mpsctp_callbacks cb;
+    memset(&cb, 0, sizeof(cb));
+    cb.user = &seed;
+    cb.random = det_random;
+    mpsctp_endpoint *ep = mpsctp_endpoint_new(&s, &cb);
+    assert_non_null(ep);
+    const uint64_t t0 = 5 * MPSCTP_NS_PER_SEC;
+    cookie_data d, out;
+    sample(&d);
+    uint8_t c0[512], c1[512], c2[512];
+    ep_secret_maybe_rotate(ep, t0);
+    size_t n0 = encode(ep, &d, c0, sizeof(c0));
+    /* 1.5 s later: shorter than the cookie life, no change yet. */
+    ep_secret_maybe_rotate(ep, t0 + 1500 * MPSCTP_NS_PER_MS);
+    size_t n1 = encode(ep, &d, c1, sizeof(c1));
+    assert_memory_equal(c0, c1, n0);
+    /* 2 s: a new secret signs; the old cookie still verifies. */
+    ep_secret_maybe_rotate(ep, t0 + 2 * MPSCTP_NS_PER_SEC);
+    size_t n2 = encode(ep, &d, c2, sizeof(c2));
+    assert_int_equal(n1, n2);
+    assert_memory_not_equal(c0 + n0 - 32, c2 + n2 - 32, 32); /* another key, another MAC */
+    assert_int_equal(cookie_decode(ep, c0, n0, &out), 0);
+    expect_same(&d, &out);
+    assert_int_equal(cookie_decode(ep, c2, n2, &out), 0);
+    /* 4 s: the first secret is gone. */
+    ep_secret_maybe_rotate(ep, t0 + 4 * MPSCTP_NS_PER_SEC);
+    assert_int_equal(cookie_decode(ep, c0, n0, &out), MPSCTP_ERR_MALFORMED);
+    assert_int_equal(cookie_decode(ep, c2, n2, &out), 0);
+    /* A cookie naming a secret generation never used is refused, not checked with
+     * whatever key sits in that slot. */
+    uint8_t forged[512];
+    memcpy(forged, c2, n2);
+    forged[2] = (uint8_t)(forged[2] + 2);
+    assert_int_equal(cookie_decode(ep, forged, n2, &out), MPSCTP_ERR_MALFORMED);
+    mpsctp_endpoint_free(ep);
+}
+
 static void test_encode_overflow(void **state)
 {
     (void)state;
@@ -263,7 +313,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_roundtrip),          cmocka_unit_test(test_every_byte_flip_fails),
         cmocka_unit_test(test_wrong_length_fails), cmocka_unit_test(test_other_endpoint_fails),
-        cmocka_unit_test(test_encode_overflow),
+        cmocka_unit_test(test_encode_overflow),    cmocka_unit_test(test_secret_rotation),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -156,6 +156,40 @@ static void test_limit_and_errors(void **state)
     sendq_free(&q);
 }
 
+/* A limit lowered below what is queued applies to new messages (WOULDBLOCK until the
+ * queue has drained to it, MSGSIZE above it); the snapshot reports the queued bytes as
+ * the limit until then, so total <= limit always holds. */
+static void test_limit_lowered_below_queued(void **state)
+{
+    (void)state;
+    sendq q;
+    assert_int_equal(sendq_init(&q, 2, 10000), 0);
+    assert_int_equal(push(&q, 0, 6000, 1), 0);
+    assert_int_equal(push(&q, 1, 3000, 2), 0);
+    q.limit = 4000;
+    const uint32_t all[2] = {6000, 3000};
+    expect_counts(&q, 9000, all, 2);
+    assert_int_equal(push(&q, 1, 4001, 3), MPSCTP_ERR_MSGSIZE);
+    assert_int_equal(push(&q, 1, 1, 3), MPSCTP_ERR_WOULDBLOCK);
+    smsg *m = sendq_pop(&q);
+    assert_int_equal(m->len, 6000);
+    sendq_release(&q, m->sid, 5000); /* part of it acknowledged */
+    const uint32_t part[2] = {1000, 3000};
+    expect_counts(&q, 4000, part, 2);
+    assert_int_equal(push(&q, 1, 1, 3), MPSCTP_ERR_WOULDBLOCK);
+    sendq_release(&q, m->sid, 1000);
+    free(m);
+    const uint32_t rest[2] = {0, 3000};
+    expect_counts(&q, 4000, rest, 2);
+    assert_int_equal(push(&q, 0, 1000, 4), 0);
+    assert_int_equal(push(&q, 0, 1, 5), MPSCTP_ERR_WOULDBLOCK);
+    while ((m = sendq_pop(&q))) {
+        sendq_release(&q, m->sid, m->len);
+        free(m);
+    }
+    sendq_free(&q);
+}
+
 static void test_round_robin(void **state)
 {
     (void)state;
@@ -372,6 +406,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_push_pop_release_counts),
         cmocka_unit_test(test_limit_and_errors),
+        cmocka_unit_test(test_limit_lowered_below_queued),
         cmocka_unit_test(test_round_robin),
         cmocka_unit_test(test_round_robin_fairness_many),
         cmocka_unit_test(test_info_nobufs),
