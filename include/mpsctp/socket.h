@@ -46,7 +46,8 @@ typedef struct mpsctp_stack_config {
     int no_thread;         /* 1: no I/O thread; drive the stack with mpsctp_stack_process */
     int no_ipv6;           /* 1: with naddrs 0, bind IPv4 only */
     uint16_t mtu;          /* SCTP packet size limit (no IP/UDP header); 0 = 1472
-                              (IPv4 MTU 1500 - 20 - 8) */
+                              (IPv4 MTU 1500 - 20 - 8); 508 .. 65507. Received packets
+                              may be larger (up to what UDP delivers) */
     /* Optional: every SCTP packet sent (dir 1) or received (dir 0), before/after UDP.
      * Addresses carry the UDP ports (local_udp is the stack's port). Called with the
      * stack locked: do not call back into the API. */
@@ -60,7 +61,16 @@ typedef struct mpsctp_stack_config {
      * the stack's UDP port, so that several stacks or processes can trace at once.
      * mpsctp_stack_new fails (errno from fopen) when the file cannot be created. */
     const char *pcap_path;
+    /* mpsctp_stack_free: how long (ms) to wait for the graceful shutdowns of the
+     * associations of closed sockets before aborting what is left. 0: the default
+     * MPSCTP_STACK_LINGER_MS; negative: no wait (abort at once). */
+    int linger_ms;
 } mpsctp_stack_config;
+
+/* Default of mpsctp_stack_config.linger_ms: time for a few retransmissions of a
+ * SHUTDOWN at the default RTO (1 s, doubling), or for a closed socket's last megabytes
+ * to reach a peer on any ordinary path. */
+#define MPSCTP_STACK_LINGER_MS 10000
 
 /* Stack counters. */
 typedef struct mpsctp_stack_stats {
@@ -71,6 +81,8 @@ typedef struct mpsctp_stack_stats {
     uint64_t dropped_malformed;      /* the core refused it as malformed */
     uint64_t dropped_checksum;       /* bad CRC32c */
     uint64_t dropped_not_ours;       /* matched no association or listener */
+    uint64_t waiting_calls;          /* blocking calls of the stack waiting right now */
+    uint64_t dropped_notifications;  /* notifications that found a receive queue full */
 } mpsctp_stack_stats;
 
 /* Creates a stack: binds the UDP socket(s) and, unless cfg->no_thread, starts the I/O
@@ -78,9 +90,19 @@ typedef struct mpsctp_stack_stats {
  * EINVAL, ENOMEM...). */
 mpsctp_stack *mpsctp_stack_new(const mpsctp_stack_config *cfg);
 
-/* Stops the I/O thread, closes every socket of the stack (aborting live associations)
- * and frees the stack. NULL is ignored. */
+/* Closes every socket of the stack that is still open (gracefully, as mpsctp_close),
+ * waits up to cfg.linger_ms (default MPSCTP_STACK_LINGER_MS) until every graceful
+ * shutdown in progress has completed, so that data a close promised to deliver is
+ * delivered, then aborts the associations still alive, stops the I/O thread and frees
+ * the stack. NULL is ignored. Other threads must not be inside calls on the stack. */
 void mpsctp_stack_free(mpsctp_stack *st);
+
+/* Waits until no association of the stack is in a graceful shutdown (a socket closed,
+ * shut down or sent SCTP_EOF and its data or SHUTDOWN exchange is still under way), at
+ * most timeout_ms (0: only check; negative: without limit, the shutdowns then end at the
+ * latest when their peer is declared unreachable). Returns 0 when none is pending, -1 with
+ * errno ETIMEDOUT when some still are, EINVAL for a NULL stack. */
+int mpsctp_stack_drain(mpsctp_stack *st, int timeout_ms);
 
 /* Returns the stack's UDP encapsulation port. */
 uint16_t mpsctp_stack_udp_port(const mpsctp_stack *st);
@@ -100,8 +122,11 @@ int mpsctp_stack_process(mpsctp_stack *st, int timeout_ms);
 /* Copies the stack counters into *out. */
 void mpsctp_stack_stats_get(mpsctp_stack *st, mpsctp_stack_stats *out);
 
-/* Returns the default stack (created with default settings on first use), or NULL with
- * errno when it cannot be created. mpsctp_socket() uses it. */
+/* Returns the default stack (created with default settings on first use; the
+ * environment variable MPSCTP_UDP_PORT, when set, gives its UDP port, -1 letting the
+ * kernel pick one), or NULL with errno when it cannot be created. mpsctp_socket() uses
+ * it. At process exit (exit() or a return from main) its open sockets are closed and
+ * its graceful shutdowns waited for as mpsctp_stack_free does; what is left is aborted. */
 mpsctp_stack *mpsctp_default_stack(void);
 
 /* ---- RFC 6458 types and constants ----------------------------------------------- */
@@ -401,6 +426,10 @@ union sctp_notification {
 #define MPSCTP_PATH_SELECT 0x1305
 #define MPSCTP_PATH_SELECT_RR 0
 #define MPSCTP_PATH_SELECT_STREAM 1
+/* The socket's receive queue (getsockopt only; set: ENOPROTOOPT), struct
+ * mpsctp_rcvqueue: the memory its messages and notifications hold against SO_RCVBUF.
+ * Socket-wide: no association id. optlen below the structure: EINVAL. */
+#define MPSCTP_RCVQUEUE 0x1306
 /* draft-dreibholz-tsvwg-sctpsocket-sqinfo (SPEC.md s4): sender queue information,
  * struct sctp_sndqueueinfo below. getsockopt only (setsockopt: ENOPROTOOPT).
  * - optlen must cover the header and one uint32_t per outgoing stream of the association;
@@ -490,6 +519,19 @@ struct mpsctp_pathstats {
     uint64_t ps_bytes_received;      /* DATA payload bytes received from this address */
     uint64_t ps_retransmissions;
     uint64_t ps_heartbeats_sent, ps_heartbeat_acks;
+};
+
+/* MPSCTP_RCVQUEUE (getsockopt). rq_memory counts each queued item whole: its header,
+ * its data and the allocator's overhead, so tiny messages cannot hold more memory than
+ * SO_RCVBUF says. It stays below rq_limit plus one item of about 4 KiB, except that the
+ * data an association still holds when it ends (or its peer shuts down) moves to the
+ * queue whatever its size, so that it comes before the notification. */
+struct mpsctp_rcvqueue {
+    uint32_t rq_limit;               /* SO_RCVBUF */
+    uint32_t rq_memory;              /* bytes the queued items hold */
+    uint32_t rq_items;               /* messages (or pieces) and notifications queued */
+    uint32_t rq_reserved;
+    uint64_t rq_dropped_notifications; /* dropped because the queue was full */
 };
 
 struct sctp_prim {
@@ -635,8 +677,11 @@ ssize_t mpsctp_recv(int sd, void *buf, size_t len, int flags);
  * delivery. One-to-one only (EOPNOTSUPP on one-to-many), ENOTCONN when unconnected. */
 int mpsctp_shutdown(int sd, int how);
 
-/* close(2): graceful shutdown of every association (queued data is still delivered),
- * or ABORT with SO_LINGER {1, 0}; the descriptor is released at once. */
+/* close(2): graceful shutdown of every association (queued data is still delivered,
+ * also after mpsctp_stack_free or exit, see there), or ABORT with SO_LINGER {1, 0}. With
+ * SO_LINGER {1, t > 0} the call blocks until the shutdowns complete or t seconds pass;
+ * at the timeout it returns 0 and the shutdowns go on in the background (as on Linux).
+ * The descriptor is released at once. Never close an mpsctp socket with close(2). */
 int mpsctp_close(int sd);
 
 /* sctp_getpaddrs / sctp_getladdrs (RFC 6458 s9.3/9.5): allocate an array of the peer's

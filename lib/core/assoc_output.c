@@ -253,8 +253,8 @@ static size_t output_packet(mpsctp_assoc *a, uint8_t *buf, size_t cap, mpsctp_ad
             pp = &c->next;
             continue;
         }
-        if (c->type == SCTP_INIT && w.len > hdr)
-            break; /* INIT travels alone */
+        if ((c->type == SCTP_INIT || c->type == SCTP_SHUTDOWN_COMPLETE) && w.len > hdr)
+            break; /* RFC 9260 s6.10: INIT and SHUTDOWN COMPLETE travel alone */
         if (c->len > wbuf_room(&w)) {
             if (w.len > hdr)
                 break; /* the next packet */
@@ -286,6 +286,12 @@ static size_t output_packet(mpsctp_assoc *a, uint8_t *buf, size_t cap, mpsctp_ad
         a->state == MPSCTP_COOKIE_ECHOED)
         goto done;
 
+    /* No SACK once we sent SHUTDOWN ACK (RFC 9260 s9.2): the peer sent its SHUTDOWN only
+     * with all its DATA acknowledged and sends no more, so a SACK (a window update after
+     * a read, a delayed one) tells it nothing; arriving after our SHUTDOWN ACK, it would
+     * find the peer closed, which answers an out-of-the-blue SACK with an ABORT (s8.4). */
+    if (a->state == MPSCTP_SHUTDOWN_ACK_SENT)
+        a->sack_due = a->sack_pending = 0;
     /* 2. A pending SACK rides along with anything we send. */
     int sending_data = data_allowed(a) && (a->rq.nrtx || a->rq.unsent || sendq_pending(&a->sq));
     /* Not on a probe of an unconfirmed or failing path (RFC 9260 s5.4): it could be lost

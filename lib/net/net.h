@@ -6,14 +6,24 @@
 
 #include <pthread.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "mpsctp/mpsctp.h"
 #include "mpsctp/socket.h"
 
 #define NET_MAX_UDP 8
 #define NET_BATCH 32
-#define NET_PKT_CAP 2048
+/* Largest SCTP packet in a UDP datagram: the UDP payload limit over IPv4 (65535 - 20 -
+ * 8). The stack's mtu may go up to it. */
+#define NET_MTU_MAX 65507
+/* Receive slot per datagram: any UDP payload fits (IPv6 allows 65527), so nothing that
+ * the kernel delivers is truncated. */
+#define NET_RX_SLOT 65536
+/* Distance between receive slots: a little more than a slot, so that the starts of the
+ * slots (the headers read first) do not all fall into the same cache sets. */
+#define NET_RX_STRIDE (NET_RX_SLOT + 320)
 #define NET_PULL_MAX (64 * 1024) /* largest receive-queue item */
+#define NET_PULL_MIN 4096        /* smallest item pulled when the queue is nearly full */
 
 typedef struct net_sock net_sock;
 typedef struct net_ep net_ep;
@@ -26,10 +36,13 @@ typedef struct rq_item {
     int eor;          /* the message ends with this item */
     mpsctp_rcvinfo info;
     size_t len, off;  /* bytes, bytes already read */
+    size_t mem;       /* memory it holds: header, data allocated, malloc's overhead */
     uint8_t data[];
 } rq_item;
 
-/* An association as the sockets layer sees it. */
+/* An association as the sockets layer sees it. A blocking call that waits (the stack
+ * lock dropped) holds a reference, so the record outlives net_assoc_free: it is then
+ * marked dead (unlinked, core association gone) and freed by the last net_assoc_drop. */
 typedef struct net_assoc {
     struct net_assoc *next;   /* endpoint's list */
     mpsctp_assoc *a;          /* NULL once the core association is freed */
@@ -47,6 +60,8 @@ typedef struct net_assoc {
     uint32_t events;          /* SCTP_EVENT mask of this association */
     struct sctp_sndinfo snd;  /* SCTP_DEFAULT_SNDINFO of this association */
     struct net_assoc *acc_next; /* listener's accept queue */
+    int refs;                 /* callers holding the record across a wait */
+    int dead;                 /* net_assoc_free ran: unlinked, only refs keep it */
 } net_assoc;
 
 /* One core endpoint per bound SCTP port. */
@@ -89,11 +104,16 @@ struct net_sock {
     int was_connected;        /* one-to-one: an association existed */
     int eof_returned;         /* recv already reported end of file */
     rq_item *rq_head, *rq_tail;
-    size_t rq_bytes;
+    size_t rq_mem;            /* memory of the queue's items (rq_item.mem), vs SO_RCVBUF */
+    uint32_t rq_items;
+    uint64_t notif_dropped;   /* notifications dropped: queue beyond SO_RCVBUF */
     sock_opts o;
     int rd_on, wr_on;         /* readiness currently shown on fd */
     int refs;                 /* calls in progress */
     int closing;              /* closed by the app; freed when refs drop to 0 */
+    dev_t fd_dev, peer_dev;   /* what fd and peer are (fstat), to tell them from files */
+    ino_t fd_ino, peer_ino;   /* that reuse their numbers after a plain close() */
+    int fd_lost;              /* fd is no longer ours: never read, write or close it */
     mpsctp_addr laddrs[MPSCTP_STACK_MAX_ADDRS]; /* bindx addresses (0: all of the stack) */
     int nladdrs;
 };
@@ -120,7 +140,7 @@ struct mpsctp_stack {
     int changed;               /* something waiters may care about happened */
     mpsctp_stack_stats stats;
     mpsctp_stack_config cfg;
-    int is_default;
+    int lost;                  /* a socket lost its descriptor: net_close_lost */
     struct mpsctp_pcap *pcap;  /* packet trace (cfg.pcap_path or MPSCTP_PCAP), or NULL */
     int64_t pcap_clock_off;    /* CLOCK_REALTIME - CLOCK_MONOTONIC, ns, for timestamps */
     mpsctp_tstamp pcap_flushed; /* last periodic flush of the trace */
@@ -128,10 +148,15 @@ struct mpsctp_stack {
     /* send batch */
     int nout;
     struct {
-        uint8_t buf[NET_PKT_CAP];
+        uint8_t *buf;         /* mtu bytes of outbuf */
         size_t len;
         mpsctp_addr local, remote;
     } out[NET_BATCH];
+    uint8_t *outbuf;           /* NET_BATCH packets of mtu bytes */
+    /* Receive batch: NET_BATCH slots of NET_RX_SLOT bytes (NET_RX_STRIDE apart), used
+     * under the lock. Only the pages that datagrams touch get memory, so a batch of small
+     * packets costs what it did with small slots; no allocation per packet. */
+    uint8_t *rxbuf;
 };
 
 /* ---- stack.c ---- */
@@ -151,16 +176,26 @@ int net_wait(mpsctp_stack *st, mpsctp_tstamp deadline);
 net_ep *net_ep_get(mpsctp_stack *st, uint16_t port, int exclusive);
 void net_ep_put(net_ep *e);
 net_assoc *net_assoc_new(net_ep *e, mpsctp_assoc *a);
-/* Detaches na from its socket and frees it (aborting the core association if live). */
+/* Detaches na from its socket and endpoint and frees it (aborting the core association
+ * if live). While references are held the record stays, marked dead and closed. */
 void net_assoc_free(net_assoc *na);
+/* Takes a reference on na before a wait that drops the stack lock. */
+void net_assoc_hold(net_assoc *na);
+/* Drops a reference taken by net_assoc_hold; frees a dead record at the last one. */
+void net_assoc_drop(net_assoc *na);
 net_assoc *net_assoc_by_core(net_ep *e, uint32_t core_id);
 /* Moves the association's readable data into its socket's queue (limit: respect
  * SO_RCVBUF). */
 void net_pull(net_assoc *na, int limit);
 /* Recomputes the fd readiness of s. */
 void net_sock_ready(net_sock *s);
-/* Appends a queue item. */
+/* Allocates a zeroed queue item with room for cap data bytes (mem set). NULL when
+ * memory runs out. */
+rq_item *net_rq_alloc(size_t cap);
+/* Appends a queue item, charging its memory to the socket. */
 void net_rq_push(net_sock *s, rq_item *it);
+/* Removes the queue's head item (uncharged) and returns it, or NULL when empty. */
+rq_item *net_rq_pop(net_sock *s);
 /* Converts addresses. */
 void net_to_sockaddr(const mpsctp_addr *a, uint16_t port, struct sockaddr_storage *ss,
                      socklen_t *len);
@@ -170,12 +205,43 @@ void net_core_callbacks(mpsctp_stack *st, mpsctp_callbacks *cb);
 
 /* ---- sock.c ---- */
 net_sock *net_sock_new(mpsctp_stack *st, int family, int type);
-void net_sock_release(net_sock *s); /* frees when closing and unreferenced */
+/* Drops a reference to s; frees it when it is closing and that was the last one. */
+void net_sock_release(net_sock *s);
 /* Socket-level errno for the association na (0 when usable). */
 int net_assoc_errno(const net_assoc *na);
 net_assoc *net_sock_find_assoc(net_sock *s, sctp_assoc_t id);
 /* Applies the socket options in s->o to a (new) association. */
 void net_apply_opts(net_sock *s, net_assoc *na);
+
+/* Takes sd out of the registry (mpsctp_close) with a reference; NULL when unknown. */
+net_sock *net_reg_take(int sd);
+/* Removes the registry's entry for s->fd if it is s. */
+void net_reg_drop(net_sock *s);
+/* Takes a reference on s (net_sock_release drops it). */
+void net_sock_hold(net_sock *s);
+/* Unlinks and frees s: its queue, its descriptors (only those still ours), its
+ * endpoint reference. */
+void net_sock_free(net_sock *s);
+/* Whether s->fd is still the descriptor we created (fstat: same device and inode); marks
+ * s fd_lost otherwise. */
+int net_sock_fd_ours(net_sock *s);
+/* The live associations of s, each with a reference (net_assocs_drop); NULL with *n 0
+ * when there are none, NULL with *n > 0 when memory ran out. */
+net_assoc **net_sock_assocs_hold(net_sock *s, size_t *n);
+/* Drops the references of net_sock_assocs_hold and frees the array. */
+void net_assocs_drop(net_assoc **all, size_t n);
+
+/* ---- close.c ---- */
+/* Closes s (its associations shut down gracefully, or abort with SO_LINGER {1, 0}); the
+ * caller holds the lock and a reference, and has taken s out of the registry. */
+void net_sock_close(net_sock *s);
+/* Closes the sockets of st whose descriptor a plain close() took away (st->lost). */
+void net_close_lost(mpsctp_stack *st);
+/* Closes every socket of st the application left open, then waits for the graceful
+ * shutdowns for the stack's linger time (cfg.linger_ms). Called with the lock held. */
+void net_stack_close_all(mpsctp_stack *st);
+/* Forgets st as the default stack (it is being freed). */
+void net_default_forget(mpsctp_stack *st);
 
 /* ---- sockopt.c ---- */
 int net_getsockopt(net_sock *s, int level, int name, void *val, socklen_t *len);

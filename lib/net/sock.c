@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "net.h"
@@ -16,20 +17,13 @@
 static pthread_mutex_t g_reg = PTHREAD_MUTEX_INITIALIZER;
 static net_sock **g_socks;
 static int g_cap;
-static mpsctp_stack *g_default;
 
-mpsctp_stack *mpsctp_default_stack(void)
+/* Maps fd to s. A live socket that the registry still maps fd to has lost its descriptor:
+ * the application closed it with close() and the kernel gave the number to s. That one is
+ * marked fd_lost (its number is never used again) and returned in *lost. */
+static int reg_put(int fd, net_sock *s, net_sock **lost)
 {
-    pthread_mutex_lock(&g_reg);
-    if (!g_default)
-        g_default = mpsctp_stack_new(NULL);
-    mpsctp_stack *st = g_default;
-    pthread_mutex_unlock(&g_reg);
-    return st;
-}
-
-static int reg_put(int fd, net_sock *s)
-{
+    *lost = NULL;
     pthread_mutex_lock(&g_reg);
     if (fd >= g_cap) {
         int ncap = g_cap ? g_cap : 64;
@@ -44,9 +38,55 @@ static int reg_put(int fd, net_sock *s)
         g_socks = n;
         g_cap = ncap;
     }
+    if (g_socks[fd]) {
+        g_socks[fd]->fd_lost = 1;
+        *lost = g_socks[fd];
+    }
     g_socks[fd] = s;
     pthread_mutex_unlock(&g_reg);
     return 0;
+}
+
+net_sock *net_reg_take(int sd)
+{
+    net_sock *s = NULL;
+    pthread_mutex_lock(&g_reg);
+    if (sd >= 0 && sd < g_cap && g_socks[sd]) {
+        s = g_socks[sd];
+        g_socks[sd] = NULL;
+        s->refs++;
+    }
+    pthread_mutex_unlock(&g_reg);
+    return s;
+}
+
+void net_reg_drop(net_sock *s)
+{
+    pthread_mutex_lock(&g_reg);
+    if (s->fd >= 0 && s->fd < g_cap && g_socks[s->fd] == s)
+        g_socks[s->fd] = NULL;
+    pthread_mutex_unlock(&g_reg);
+}
+
+void net_sock_hold(net_sock *s)
+{
+    pthread_mutex_lock(&g_reg);
+    s->refs++;
+    pthread_mutex_unlock(&g_reg);
+}
+
+/* Whether descriptor fd is still the file (device, inode) recorded for it. */
+static int fd_is(int fd, dev_t dev, ino_t ino)
+{
+    struct stat sb;
+    return fstat(fd, &sb) == 0 && sb.st_dev == dev && sb.st_ino == ino;
+}
+
+int net_sock_fd_ours(net_sock *s)
+{
+    if (!s->fd_lost && !fd_is(s->fd, s->fd_dev, s->fd_ino))
+        s->fd_lost = 1; /* closed behind our back: the number may be someone else's now */
+    return !s->fd_lost;
 }
 
 /* Looks sd up and takes a reference; then locks the stack. NULL (EBADF) when unknown. */
@@ -67,7 +107,7 @@ static net_sock *sock_enter(int sd)
     return s;
 }
 
-static void sock_free(net_sock *s)
+void net_sock_free(net_sock *s)
 {
     mpsctp_stack *st = s->st;
     for (net_sock **pp = &st->socks; *pp; pp = &(*pp)->next)
@@ -75,12 +115,15 @@ static void sock_free(net_sock *s)
             *pp = s->next;
             break;
         }
-    for (rq_item *it = s->rq_head, *n; it; it = n) {
-        n = it->next;
+    rq_item *it;
+    while ((it = net_rq_pop(s)) != NULL)
         free(it);
-    }
-    close(s->fd);
-    close(s->peer);
+    /* Never close a descriptor that is no longer ours (the application closed it and the
+     * number went to another file). */
+    if (net_sock_fd_ours(s))
+        close(s->fd);
+    if (fd_is(s->peer, s->peer_dev, s->peer_ino))
+        close(s->peer);
     net_ep *e = s->ep;
     free(s);
     if (e)
@@ -93,7 +136,7 @@ void net_sock_release(net_sock *s)
     int r = --s->refs;
     pthread_mutex_unlock(&g_reg);
     if (r == 0 && s->closing)
-        sock_free(s);
+        net_sock_free(s);
 }
 
 static void sock_leave(net_sock *s)
@@ -117,14 +160,21 @@ net_sock *net_sock_new(mpsctp_stack *st, int family, int type)
         return NULL;
     int small = 1; /* the kernel rounds up to its minimum */
     setsockopt(sv[0], SOL_SOCKET, SO_SNDBUF, &small, sizeof(small));
-    net_sock *s = calloc(1, sizeof(*s));
-    if (!s || reg_put(sv[0], s) < 0) {
+    net_sock *s = calloc(1, sizeof(*s)), *lost = NULL;
+    struct stat fs, ps;
+    if (!s || fstat(sv[0], &fs) < 0 || fstat(sv[1], &ps) < 0 || reg_put(sv[0], s, &lost) < 0) {
         free(s);
         close(sv[0]);
         close(sv[1]);
         errno = ENOMEM;
         return NULL;
     }
+    s->fd_dev = fs.st_dev;
+    s->fd_ino = fs.st_ino;
+    s->peer_dev = ps.st_dev;
+    s->peer_ino = ps.st_ino;
+    if (lost && lost->st == st)
+        st->lost = 1; /* closed at the next API call: net_close_lost */
     s->st = st;
     s->fd = sv[0];
     s->peer = sv[1];
@@ -170,6 +220,7 @@ int mpsctp_socket_on(mpsctp_stack *st, int domain, int type, int protocol)
     int fd = s ? s->fd : -1;
     if (s)
         net_sock_ready(s);
+    net_close_lost(st);
     pthread_mutex_unlock(&st->lock);
     if (fd >= 0 && (flags & SOCK_NONBLOCK))
         fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
@@ -230,6 +281,41 @@ void net_apply_opts(net_sock *s, net_assoc *na)
     mpsctp_assoc_set_path_params(na->a, MPSCTP_ALL_PATHS, &pp, net_now());
     mpsctp_assoc_set_sack_delay(na->a, o->sack_delay_ms);
     mpsctp_assoc_set_sndbuf(na->a, o->sndbuf);
+}
+
+net_assoc **net_sock_assocs_hold(net_sock *s, size_t *n)
+{
+    *n = 0;
+    if (s->type == SOCK_STREAM) {
+        if (s->assoc && !s->assoc->closed)
+            *n = 1;
+    } else if (s->ep) {
+        for (net_assoc *na = s->ep->assocs; na; na = na->next)
+            *n += na->sock == s && !na->closed;
+    }
+    if (*n == 0)
+        return NULL;
+    net_assoc **all = malloc(*n * sizeof(*all));
+    if (!all)
+        return NULL;
+    size_t i = 0;
+    if (s->type == SOCK_STREAM)
+        all[i++] = s->assoc;
+    else
+        for (net_assoc *na = s->ep->assocs; na && i < *n; na = na->next)
+            if (na->sock == s && !na->closed)
+                all[i++] = na;
+    for (size_t k = 0; k < i; k++)
+        net_assoc_hold(all[k]);
+    *n = i;
+    return all;
+}
+
+void net_assocs_drop(net_assoc **all, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        net_assoc_drop(all[i]);
+    free(all);
 }
 
 int net_assoc_errno(const net_assoc *na)
@@ -470,6 +556,7 @@ int mpsctp_accept(int sd, struct sockaddr *addr, socklen_t *len)
     int fd = ns->fd;
     net_sock_ready(ns);
     net_sock_ready(s);
+    net_close_lost(s->st);
     sock_leave(s);
     return fd;
 }
@@ -565,12 +652,17 @@ int mpsctp_connectx(int sd, const struct sockaddr *addrs, int addrcnt, sctp_asso
     net_kick(s->st);
     if (sock_nonblock(s, 0))
         return sock_fail(s, EINPROGRESS);
+    /* The association may be freed while we wait (refused on a one-to-many socket, the
+     * socket closed by another thread): the reference keeps the record readable. */
+    net_assoc_hold(na);
     while (!na->up && !na->closed && !s->closing)
         net_wait(s->st, 0);
+    int up = na->up;
+    e = na->err ? na->err : ECONNREFUSED;
+    net_assoc_drop(na);
     if (s->closing)
         return sock_fail(s, EBADF);
-    if (!na->up) {
-        e = na->err ? na->err : ECONNREFUSED;
+    if (!up) {
         if (s->type == SOCK_STREAM)
             s->so_error = 0;
         return sock_fail(s, e);
@@ -610,6 +702,48 @@ static int err_from_core(int r)
     }
 }
 
+/* Queues one message on na, waiting for send-buffer room unless non-blocking. The
+ * association may die during the wait (peer ABORT, another thread's close): a reference
+ * keeps na readable until we are done. Returns 0 or an errno. */
+static int send_wait(net_sock *s, net_assoc *na, const uint8_t *buf, size_t len,
+                     const struct sctp_sndinfo *si, int flags)
+{
+    mpsctp_sndinfo ci = {.sid = si->snd_sid,
+                         .flags = (uint16_t)(si->snd_flags & SCTP_UNORDERED),
+                         .ppid = si->snd_ppid,
+                         .context = si->snd_context};
+    int e = 0;
+    net_assoc_hold(na);
+    for (;;) {
+        if (!na->a || na->closed) {
+            e = EPIPE;
+            break;
+        }
+        int r = mpsctp_assoc_send(na->a, buf, len, &ci, net_now());
+        if (r == 0) {
+            na->want = 1;
+            break;
+        }
+        if (r != MPSCTP_ERR_WOULDBLOCK) {
+            e = err_from_core(r);
+            break;
+        }
+        na->want = len;
+        if (sock_nonblock(s, flags)) { /* asked only now: it costs a syscall */
+            net_sock_ready(s);
+            e = EAGAIN;
+            break;
+        }
+        net_wait(s->st, 0);
+        if (s->closing) {
+            e = EBADF;
+            break;
+        }
+    }
+    net_assoc_drop(na);
+    return e;
+}
+
 /* Sends one message to association na (or applies EOF/ABORT). Returns bytes or -errno. */
 static ssize_t send_one(net_sock *s, net_assoc *na, const uint8_t *buf, size_t len,
                         const struct sctp_sndinfo *si, int flags)
@@ -632,29 +766,9 @@ static ssize_t send_one(net_sock *s, net_assoc *na, const uint8_t *buf, size_t l
     if (len == 0 && !(si->snd_flags & SCTP_EOF))
         return -EINVAL;
     if (len) {
-        mpsctp_sndinfo ci = {.sid = si->snd_sid,
-                             .flags = (uint16_t)(si->snd_flags & SCTP_UNORDERED),
-                             .ppid = si->snd_ppid,
-                             .context = si->snd_context};
-        for (;;) {
-            if (!na->a || na->closed)
-                return -EPIPE;
-            int r = mpsctp_assoc_send(na->a, buf, len, &ci, net_now());
-            if (r == 0) {
-                na->want = 1;
-                break;
-            }
-            if (r != MPSCTP_ERR_WOULDBLOCK)
-                return -err_from_core(r);
-            na->want = len;
-            if (sock_nonblock(s, flags)) { /* asked only now: it costs a syscall */
-                net_sock_ready(s);
-                return -EAGAIN;
-            }
-            net_wait(s->st, 0);
-            if (s->closing)
-                return -EBADF;
-        }
+        int e2 = send_wait(s, na, buf, len, si, flags);
+        if (e2)
+            return -e2;
     }
     if (si->snd_flags & SCTP_EOF) {
         mpsctp_assoc_shutdown(na->a, net_now());
@@ -699,6 +813,30 @@ static int sndinfo_from(net_sock *s, const void *info, socklen_t infolen, unsign
     }
 }
 
+/* SCTP_SENDALL (RFC 6458 s5.3.2): the message to every association of s that is live
+ * when the call starts. A send may wait and a send may end an association (SCTP_ABORT):
+ * the list can change under us, so take a referenced snapshot of it first. Returns len,
+ * or -errno of the last association that failed. */
+static ssize_t send_all(net_sock *s, const uint8_t *buf, size_t len, struct sctp_sndinfo *si,
+                        int flags)
+{
+    size_t n = 0;
+    net_assoc **all = net_sock_assocs_hold(s, &n);
+    if (!all)
+        return n ? -ENOMEM : (ssize_t)len;
+    ssize_t r = (ssize_t)len;
+    for (size_t i = 0; i < n; i++) {
+        net_assoc *na = all[i];
+        if (!na->dead && !na->closed && na->sock == s && !s->closing) {
+            ssize_t k = send_one(s, na, buf, len, si, flags);
+            if (k < 0)
+                r = k;
+        }
+    }
+    net_assocs_drop(all, n);
+    return r;
+}
+
 static ssize_t do_send(net_sock *s, const struct iovec *iov, int iovcnt,
                        const struct sockaddr *addrs, int addrcnt, struct sctp_sndinfo *si,
                        int flags, int noinfo)
@@ -738,16 +876,7 @@ static ssize_t do_send(net_sock *s, const struct iovec *iov, int iovcnt,
             r = send_one(s, s->assoc, buf, len, si, flags);
         }
     } else if (si->snd_flags & SCTP_SENDALL) {
-        r = (ssize_t)len;
-        if (s->ep)
-            for (net_assoc *na = s->ep->assocs, *nn; na; na = nn) {
-                nn = na->next;
-                if (na->sock == s && !na->closed) {
-                    ssize_t k = send_one(s, na, buf, len, si, flags);
-                    if (k < 0)
-                        r = k;
-                }
-            }
+        r = send_all(s, buf, len, si, flags);
     } else {
         net_assoc *na = NULL;
         if (addrs) {
@@ -955,21 +1084,12 @@ static ssize_t do_recv(net_sock *s, const struct iovec *iov, int iovlen, int fla
     }
     if (!peek) {
         /* Release consumed items. */
-        while (s->rq_head != cur) {
-            rq_item *d = s->rq_head;
-            s->rq_head = d->next;
-            s->rq_bytes -= d->len;
-            free(d);
-        }
-        if (coff == cur->len) {
-            s->rq_head = cur->next;
-            s->rq_bytes -= cur->len;
-            free(cur);
-        } else {
+        while (s->rq_head != cur)
+            free(net_rq_pop(s));
+        if (coff == cur->len)
+            free(net_rq_pop(s));
+        else
             cur->off = coff;
-        }
-        if (!s->rq_head)
-            s->rq_tail = NULL;
     }
     if (eor)
         ro->flags |= MSG_EOR;
@@ -1120,7 +1240,7 @@ ssize_t mpsctp_recv(int sd, void *buf, size_t len, int flags)
     return mpsctp_recvmsg(sd, &m, flags);
 }
 
-/* ---- shutdown, close --------------------------------------------------------------- */
+/* ---- shutdown ----------------------------------------------------------------------- */
 
 int mpsctp_shutdown(int sd, int how)
 {
@@ -1135,12 +1255,9 @@ int mpsctp_shutdown(int sd, int how)
         return sock_fail(s, ENOTCONN);
     if (how != SHUT_WR) {
         s->shut_rd = 1;
-        for (rq_item *it = s->rq_head, *n; it; it = n) {
-            n = it->next;
+        rq_item *it;
+        while ((it = net_rq_pop(s)) != NULL)
             free(it);
-        }
-        s->rq_head = s->rq_tail = NULL;
-        s->rq_bytes = 0;
     }
     if (how != SHUT_RD && !s->shut_wr) {
         s->shut_wr = 1;
@@ -1148,100 +1265,6 @@ int mpsctp_shutdown(int sd, int how)
     }
     net_kick(s->st);
     sock_leave(s);
-    return 0;
-}
-
-/* Ends an association of a closing socket: graceful (it lives on, orphaned, until the
- * shutdown completes) or, with SO_LINGER {1, 0}, an ABORT. */
-static void close_assoc(net_sock *s, net_assoc *na)
-{
-    if (na->sock == s)
-        na->sock = NULL;
-    if (s->assoc == na)
-        s->assoc = NULL;
-    if (!na->a || na->closed || (s->o.linger_on && s->o.linger_sec == 0)) {
-        net_assoc_free(na);
-        return;
-    }
-    mpsctp_state stt = mpsctp_assoc_state(na->a);
-    if (stt == MPSCTP_COOKIE_WAIT || stt == MPSCTP_COOKIE_ECHOED ||
-        mpsctp_assoc_shutdown(na->a, net_now()) != 0) {
-        if (stt != MPSCTP_SHUTDOWN_SENT && stt != MPSCTP_SHUTDOWN_ACK_SENT &&
-            stt != MPSCTP_SHUTDOWN_PENDING && stt != MPSCTP_SHUTDOWN_RECEIVED) {
-            net_assoc_free(na);
-            return;
-        }
-    }
-    net_pull(na, 0); /* discards */
-}
-
-static void close_locked(net_sock *s)
-{
-    mpsctp_stack *st = s->st;
-    s->closing = 1;
-    /* Associations waiting for accept die with the listener. */
-    while (s->acc_head) {
-        net_assoc *na = s->acc_head;
-        s->acc_head = na->acc_next;
-        net_sock *ns = na->sock;
-        ns->closing = 1;
-        pthread_mutex_lock(&g_reg);
-        if (g_socks[ns->fd] == ns)
-            g_socks[ns->fd] = NULL;
-        pthread_mutex_unlock(&g_reg);
-        na->sock = NULL;
-        ns->assoc = NULL;
-        net_assoc_free(na);
-        if (ns->refs == 0)
-            sock_free(ns);
-    }
-    s->acc_tail = NULL;
-    s->acc_count = 0;
-    if (s->type == SOCK_STREAM) {
-        if (s->assoc)
-            close_assoc(s, s->assoc);
-    } else if (s->ep) {
-        for (net_assoc *na = s->ep->assocs, *nn; na; na = nn) {
-            nn = na->next;
-            if (na->sock == s) {
-                /* close_assoc may free the endpoint's other entries only via na. */
-                close_assoc(s, na);
-            }
-        }
-    }
-    if (s->ep && s->ep->owner == s) {
-        s->ep->owner = NULL;
-        mpsctp_endpoint_listen(s->ep->ep, 0);
-    }
-    net_kick(st);
-    pthread_cond_broadcast(&st->cond);
-}
-
-int mpsctp_close(int sd)
-{
-    net_sock *s = NULL;
-    pthread_mutex_lock(&g_reg);
-    if (sd >= 0 && sd < g_cap && g_socks[sd]) {
-        s = g_socks[sd];
-        g_socks[sd] = NULL;
-        s->refs++;
-    }
-    pthread_mutex_unlock(&g_reg);
-    if (!s) {
-        errno = EBADF;
-        return -1;
-    }
-    mpsctp_stack *st = s->st;
-    pthread_mutex_lock(&st->lock);
-    /* The endpoint must outlive orphaned associations: hold it while closing. */
-    net_ep *e = s->ep;
-    if (e)
-        e->refs++;
-    close_locked(s);
-    net_sock_release(s);
-    if (e)
-        net_ep_put(e);
-    pthread_mutex_unlock(&st->lock);
     return 0;
 }
 
@@ -1416,21 +1439,21 @@ int mpsctp_peeloff(int sd, sctp_assoc_t id)
     ns->was_connected = 1;
     na->sock = ns;
     /* The association's queued messages and notifications move along, in order. */
-    rq_item **pp = &s->rq_head;
-    s->rq_tail = NULL;
-    while (*pp) {
-        rq_item *it = *pp;
+    rq_item *keep = NULL, **tail = &keep, *it;
+    while ((it = net_rq_pop(s)) != NULL) {
         if (it->assoc_id == id) {
-            *pp = it->next;
-            s->rq_bytes -= it->len;
             net_rq_push(ns, it);
         } else {
-            s->rq_tail = it;
-            pp = &it->next;
+            *tail = it;
+            tail = &it->next;
         }
     }
+    while ((it = keep) != NULL) {
+        keep = it->next;
+        net_rq_push(s, it);
+    }
     na->partial = 0;
-    for (rq_item *it = ns->rq_head; it; it = it->next)
+    for (it = ns->rq_head; it; it = it->next)
         na->partial = !it->eor;
     int fd = ns->fd;
     net_sock_ready(ns);

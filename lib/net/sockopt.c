@@ -344,6 +344,15 @@ int net_getsockopt(net_sock *s, int level, int name, void *val, socklen_t *len)
         return cmt_get(s, co, val, len);
     if (name == SCTP_SQINFO)
         return get_sqinfo(s, val, len);
+    if (name == MPSCTP_RCVQUEUE) {
+        NEED(struct mpsctp_rcvqueue);
+        struct mpsctp_rcvqueue q = {
+            .rq_limit = s->o.set.rcvbuf,
+            .rq_memory = s->rq_mem > UINT32_MAX ? UINT32_MAX : (uint32_t)s->rq_mem,
+            .rq_items = s->rq_items,
+            .rq_dropped_notifications = s->notif_dropped};
+        return put_opt(val, len, &q, sizeof(q));
+    }
     target t;
     int e;
     switch (name) {
@@ -1014,6 +1023,7 @@ int net_setsockopt(net_sock *s, int level, int name, const void *val, socklen_t 
     case SCTP_GET_ASSOC_ID_LIST:
     case MPSCTP_PATH_STATS:
     case SCTP_SQINFO:
+    case MPSCTP_RCVQUEUE:
         return ENOPROTOOPT; /* read-only */
     default:
         return ENOPROTOOPT;

@@ -226,7 +226,7 @@ mpsctp_stack *mpsctp_stack_new(const mpsctp_stack_config *cfg)
         cfg = &def;
     }
     if (cfg->naddrs > MPSCTP_STACK_MAX_ADDRS || cfg->udp_port < -1 || cfg->udp_port > 65535 ||
-        (cfg->mtu && cfg->mtu < 508) || cfg->mtu > NET_PKT_CAP) {
+        (cfg->mtu && cfg->mtu < 508) || cfg->mtu > NET_MTU_MAX) {
         errno = EINVAL;
         return NULL;
     }
@@ -237,6 +237,17 @@ mpsctp_stack *mpsctp_stack_new(const mpsctp_stack_config *cfg)
     }
     st->cfg = *cfg;
     st->mtu = cfg->mtu ? cfg->mtu : 1472;
+    st->outbuf = malloc((size_t)NET_BATCH * st->mtu);
+    st->rxbuf = malloc((size_t)NET_BATCH * NET_RX_STRIDE);
+    if (!st->outbuf || !st->rxbuf) {
+        free(st->outbuf);
+        free(st->rxbuf);
+        free(st);
+        errno = ENOMEM;
+        return NULL;
+    }
+    for (int i = 0; i < NET_BATCH; i++)
+        st->out[i].buf = st->outbuf + (size_t)i * st->mtu;
     st->next_id = SCTP_ALL_ASSOC + 1;
     /* MPSCTP_LOG=LEVEL (0 errors .. 3 debug) prints the core's diagnostics. */
     const char *lv = getenv("MPSCTP_LOG");
@@ -294,6 +305,8 @@ fail: {
         close(st->wakefd);
     pthread_mutex_destroy(&st->lock);
     pthread_cond_destroy(&st->cond);
+    free(st->outbuf);
+    free(st->rxbuf);
     free(st);
     errno = e;
     return NULL;
@@ -410,19 +423,30 @@ void net_kick(mpsctp_stack *st)
     }
 }
 
+static int wait_once(mpsctp_stack *st, mpsctp_tstamp deadline);
+
 int net_wait(mpsctp_stack *st, mpsctp_tstamp deadline)
 {
     if (deadline && net_now() >= deadline)
         return ETIMEDOUT;
+    st->stats.waiting_calls++;
+    int r = wait_once(st, deadline);
+    st->stats.waiting_calls--;
+    return r;
+}
+
+/* One wait of net_wait: on the condition variable, or driving a thread-less stack. */
+static int wait_once(mpsctp_stack *st, mpsctp_tstamp deadline)
+{
     if (st->has_thread) {
         if (!deadline) {
             pthread_cond_wait(&st->cond, &st->lock);
         } else {
-            struct timespec now, ts;
-            clock_gettime(CLOCK_MONOTONIC, &now);
-            mpsctp_tstamp left = deadline - net_now();
-            (void)now;
-            struct timespec rt;
+            struct timespec ts, rt;
+            mpsctp_tstamp t0 = net_now();
+            if (t0 >= deadline)
+                return 0;
+            mpsctp_tstamp left = deadline - t0;
             clock_gettime(CLOCK_REALTIME, &rt);
             uint64_t ns = (uint64_t)rt.tv_nsec + left % MPSCTP_NS_PER_SEC;
             ts.tv_sec = rt.tv_sec + (time_t)(left / MPSCTP_NS_PER_SEC) +
@@ -567,11 +591,46 @@ void net_assoc_free(net_assoc *na)
         na->sock->assoc = NULL;
     if (na->a)
         mpsctp_assoc_free(na->a);
-    free(na);
+    if (na->refs > 0) {
+        /* A blocked call still looks at it: leave a closed, detached record. */
+        na->a = NULL;
+        na->next = NULL;
+        na->ep = NULL;
+        na->sock = NULL;
+        na->closed = 1;
+        na->dead = 1;
+    } else {
+        free(na);
+    }
     ep_maybe_free(e);
 }
 
+void net_assoc_hold(net_assoc *na)
+{
+    na->refs++;
+}
+
+void net_assoc_drop(net_assoc *na)
+{
+    if (--na->refs == 0 && na->dead)
+        free(na);
+}
+
 /* ---- receive queue and readiness --------------------------------------------------- */
+
+/* What malloc adds to each block (its chunk header, rounded to the alignment): counted
+ * with the item so that many tiny items cannot hide behind their payload size. */
+#define NET_MALLOC_OVERHEAD 16
+
+rq_item *net_rq_alloc(size_t cap)
+{
+    rq_item *it = malloc(sizeof(*it) + cap);
+    if (!it)
+        return NULL;
+    memset(it, 0, sizeof(*it));
+    it->mem = sizeof(*it) + cap + NET_MALLOC_OVERHEAD;
+    return it;
+}
 
 void net_rq_push(net_sock *s, rq_item *it)
 {
@@ -581,8 +640,23 @@ void net_rq_push(net_sock *s, rq_item *it)
     else
         s->rq_head = it;
     s->rq_tail = it;
-    s->rq_bytes += it->len;
+    s->rq_mem += it->mem;
+    s->rq_items++;
     s->st->changed = 1;
+}
+
+rq_item *net_rq_pop(net_sock *s)
+{
+    rq_item *it = s->rq_head;
+    if (!it)
+        return NULL;
+    s->rq_head = it->next;
+    if (!s->rq_head)
+        s->rq_tail = NULL;
+    s->rq_mem -= it->mem;
+    s->rq_items--;
+    it->next = NULL;
+    return it;
 }
 
 void net_pull(net_assoc *na, int limit)
@@ -606,8 +680,11 @@ void net_pull(net_assoc *na, int limit)
             if (o != na && o->sock == s && o->partial)
                 return;
     }
+    size_t rcvbuf = s->o.set.rcvbuf;
     for (;;) {
-        if (limit && s->rq_bytes >= s->o.set.rcvbuf)
+        /* The queue's memory (item headers and data, not only payload) stays within
+         * SO_RCVBUF plus one item of at most NET_PULL_MIN bytes beyond the room left. */
+        if (limit && s->rq_mem >= rcvbuf)
             break;
         size_t n = mpsctp_assoc_readable(na->a);
         if (!n)
@@ -617,10 +694,14 @@ void net_pull(net_assoc *na, int limit)
          * mremap when shrunk to the message and an munmap when read. */
         if (n > NET_PULL_MAX)
             n = NET_PULL_MAX;
-        rq_item *it = malloc(sizeof(*it) + n);
+        if (limit) {
+            size_t room = rcvbuf - s->rq_mem;
+            if (n > room)
+                n = room > NET_PULL_MIN ? room : NET_PULL_MIN;
+        }
+        rq_item *it = net_rq_alloc(n);
         if (!it)
             break;
-        memset(it, 0, sizeof(*it));
         int eor = 0;
         ssize_t r = mpsctp_assoc_recv(na->a, it->data, n, &it->info, &eor, now);
         if (r <= 0) {
@@ -629,8 +710,10 @@ void net_pull(net_assoc *na, int limit)
         }
         if ((size_t)r < n / 2 && (size_t)r < n - 4096) {
             rq_item *sm = realloc(it, sizeof(*it) + (size_t)r);
-            if (sm)
+            if (sm) {
                 it = sm;
+                it->mem = sizeof(*it) + (size_t)r + NET_MALLOC_OVERHEAD;
+            }
         }
         it->len = (size_t)r;
         it->eor = eor;
@@ -642,8 +725,8 @@ void net_pull(net_assoc *na, int limit)
 
 static void fd_set_readable(net_sock *s, int on)
 {
-    if (on == s->rd_on)
-        return;
+    if (on == s->rd_on || (!on && !net_sock_fd_ours(s)))
+        return; /* never read from a descriptor that is no longer ours */
     if (on) {
         char c = 1;
         if (send(s->peer, &c, 1, MSG_DONTWAIT | MSG_NOSIGNAL) == 1)
@@ -658,8 +741,8 @@ static void fd_set_readable(net_sock *s, int on)
 
 static void fd_set_writable(net_sock *s, int on)
 {
-    if (on == s->wr_on)
-        return;
+    if (on == s->wr_on || (!on && !net_sock_fd_ours(s)))
+        return; /* never write to a descriptor that is no longer ours */
     char buf[1024];
     if (on) {
         while (recv(s->peer, buf, sizeof(buf), MSG_DONTWAIT) > 0) {
@@ -719,6 +802,12 @@ static int event_on(const net_assoc *na, uint16_t type)
            (na->events >> (type - SCTP_SN_TYPE_BASE)) & 1;
 }
 
+/* Queues notification n for s when its type is on. Each is charged to the receive
+ * queue like a message; once the queue's memory reaches SO_RCVBUF, notifications a peer
+ * can make us generate without bound (remote errors, address changes, send failures,
+ * sender dry) are dropped and counted, as kernel stacks drop what does not fit in the
+ * socket buffer. Association and shutdown changes, a few per association, always go
+ * in: an application must not miss the end of an association. */
 static void notify(net_sock *s, net_assoc *na, const void *n, size_t len)
 {
     if (!s || s->closing || s->shut_rd)
@@ -726,10 +815,15 @@ static void notify(net_sock *s, net_assoc *na, const void *n, size_t len)
     const struct sctp_tlv *h = n;
     if (!event_on(na, h->sn_type))
         return;
-    rq_item *it = malloc(sizeof(*it) + len);
+    if (h->sn_type != SCTP_ASSOC_CHANGE && h->sn_type != SCTP_SHUTDOWN_EVENT &&
+        s->rq_mem + sizeof(rq_item) + len + NET_MALLOC_OVERHEAD > s->o.set.rcvbuf) {
+        s->notif_dropped++;
+        s->st->stats.dropped_notifications++;
+        return;
+    }
+    rq_item *it = net_rq_alloc(len);
     if (!it)
         return;
-    memset(it, 0, sizeof(*it));
     memcpy(it->data, n, len);
     it->len = len;
     it->notification = 1;
@@ -850,7 +944,9 @@ static void dispatch_event(net_ep *e, const mpsctp_event *ev)
         n.sre_length = sizeof(n);
         n.sre_error = ev->error;
         n.sre_assoc_id = na->id;
-        net_pull(na, 0);
+        /* Data that came before goes first, within the queue's limit: when data is left
+         * in the association, the queue is full and the notification is dropped. */
+        net_pull(na, 1);
         notify(s, na, &n, sizeof(n));
         break;
     }
@@ -907,9 +1003,9 @@ static void dispatch(mpsctp_stack *st)
         for (net_assoc *na = e->assocs, *nn; na; na = nn) {
             nn = na->next;
             if (!na->closed && na->a && mpsctp_assoc_readable(na->a)) {
-                size_t before = na->sock ? na->sock->rq_bytes : 0;
+                size_t before = na->sock ? na->sock->rq_mem : 0;
                 net_pull(na, 1);
-                if (na->sock && na->sock->rq_bytes != before)
+                if (na->sock && na->sock->rq_mem != before)
                     st->changed = 1;
             }
             if (na->free_core) {
@@ -1039,7 +1135,7 @@ static void flush_ep(mpsctp_stack *st, mpsctp_endpoint *ep)
         if (st->nout == NET_BATCH)
             out_send(st);
         int k = st->nout;
-        ssize_t n = mpsctp_endpoint_send(ep, st->out[k].buf, sizeof(st->out[k].buf),
+        ssize_t n = mpsctp_endpoint_send(ep, st->out[k].buf, st->mtu,
                                          &st->out[k].local, &st->out[k].remote, now);
         if (n <= 0)
             break;
@@ -1110,7 +1206,6 @@ static void input(mpsctp_stack *st, const uint8_t *pkt, size_t len, const mpsctp
 
 static int udp_recv_batch(mpsctp_stack *st, int u, mpsctp_tstamp now)
 {
-    static __thread uint8_t bufs[NET_BATCH][NET_PKT_CAP + 1];
     struct mmsghdr mm[NET_BATCH];
     struct iovec iov[NET_BATCH];
     struct sockaddr_storage src[NET_BATCH];
@@ -1119,8 +1214,8 @@ static int udp_recv_batch(mpsctp_stack *st, int u, mpsctp_tstamp now)
         struct cmsghdr align;
     } cm[NET_BATCH];
     for (int i = 0; i < NET_BATCH; i++) {
-        iov[i].iov_base = bufs[i];
-        iov[i].iov_len = sizeof(bufs[i]);
+        iov[i].iov_base = st->rxbuf + (size_t)i * NET_RX_STRIDE;
+        iov[i].iov_len = NET_RX_SLOT;
         memset(&mm[i], 0, sizeof(mm[i]));
         mm[i].msg_hdr.msg_name = &src[i];
         mm[i].msg_hdr.msg_namelen = sizeof(src[i]);
@@ -1154,13 +1249,8 @@ static int udp_recv_batch(mpsctp_stack *st, int u, mpsctp_tstamp now)
             }
         }
         local.udp_port = st->port;
-        size_t len = mm[i].msg_len;
-        if (len > NET_PKT_CAP) { /* truncated: larger than any packet we accept */
-            st->stats.udp_in++;
-            st->stats.dropped_malformed++;
-            continue;
-        }
-        input(st, bufs[i], len, &local, &remote, now);
+        input(st, st->rxbuf + (size_t)i * NET_RX_STRIDE, mm[i].msg_len, &local, &remote,
+              now);
     }
     return n;
 }
@@ -1202,7 +1292,11 @@ void mpsctp_stack_free(mpsctp_stack *st)
 {
     if (!st)
         return;
+    net_default_forget(st);
     pthread_mutex_lock(&st->lock);
+    /* Close what the application left open and let the graceful shutdowns finish
+     * (bounded by the linger time); the rest is aborted below. */
+    net_stack_close_all(st);
     st->stop = 1;
     pthread_mutex_unlock(&st->lock);
     if (st->has_thread) {
@@ -1211,18 +1305,6 @@ void mpsctp_stack_free(mpsctp_stack *st)
             /* already signalled */
         }
         pthread_join(st->thr, NULL);
-    }
-    /* Close the sockets the application left open. */
-    for (;;) {
-        pthread_mutex_lock(&st->lock);
-        net_sock *s = st->socks;
-        while (s && s->closing)
-            s = s->next;
-        int fd = s ? s->fd : -1;
-        pthread_mutex_unlock(&st->lock);
-        if (fd < 0)
-            break;
-        mpsctp_close(fd);
     }
     pthread_mutex_lock(&st->lock);
     while (st->eps) {
@@ -1247,5 +1329,7 @@ void mpsctp_stack_free(mpsctp_stack *st)
     mpsctp_pcap_close(st->pcap);
     pthread_mutex_destroy(&st->lock);
     pthread_cond_destroy(&st->cond);
+    free(st->outbuf);
+    free(st->rxbuf);
     free(st);
 }

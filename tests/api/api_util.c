@@ -4,7 +4,7 @@
 #include <time.h>
 #include <unistd.h>
 
-mpsctp_stack *ut_stack(int no_thread)
+mpsctp_stack_config ut_stack_config(void)
 {
     mpsctp_stack_config cfg;
     memset(&cfg, 0, sizeof(cfg));
@@ -13,6 +13,12 @@ mpsctp_stack *ut_stack(int no_thread)
     struct sockaddr_in *a = (struct sockaddr_in *)&cfg.addrs[0];
     a->sin_family = AF_INET;
     a->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    return cfg;
+}
+
+mpsctp_stack *ut_stack(int no_thread)
+{
+    mpsctp_stack_config cfg = ut_stack_config();
     cfg.no_thread = no_thread;
     mpsctp_stack *st = mpsctp_stack_new(&cfg);
     assert_non_null(st);
@@ -65,6 +71,28 @@ int ut_pair(mpsctp_stack *cst, mpsctp_stack *sst, uint16_t port, int *c, int *s)
     assert_int_equal(mpsctp_connect(*c, (struct sockaddr *)&a, sizeof(a)), 0);
     *s = mpsctp_accept(ls, NULL, NULL);
     assert_true(*s >= 0);
+    return ls;
+}
+
+void ut_set_int(int sd, int level, int name, int v)
+{
+    assert_int_equal(mpsctp_setsockopt(sd, level, name, &v, sizeof(v)), 0);
+}
+
+void ut_linger_abort(int sd)
+{
+    struct linger l = {1, 0};
+    assert_int_equal(mpsctp_setsockopt(sd, SOL_SOCKET, SO_LINGER, &l, sizeof(l)), 0);
+}
+
+int ut_listener_rcvbuf(mpsctp_stack *st, uint16_t port, int rcvbuf)
+{
+    int ls = mpsctp_socket_on(st, AF_INET, SOCK_STREAM, IPPROTO_SCTP);
+    assert_true(ls >= 0);
+    ut_set_int(ls, SOL_SOCKET, SO_RCVBUF, rcvbuf);
+    struct sockaddr_in a = ut_sin(port);
+    assert_int_equal(mpsctp_bind(ls, (struct sockaddr *)&a, sizeof(a)), 0);
+    assert_int_equal(mpsctp_listen(ls, 8), 0);
     return ls;
 }
 

@@ -28,6 +28,8 @@ double ut_now(void);
 /* Closes the n sockets of sds, then frees stacks a and b. */
 void ut_down(mpsctp_stack *a, mpsctp_stack *b, const int *sds, size_t n);
 
+/* The configuration of ut_stack: 127.0.0.1, a kernel-chosen UDP port, own thread. */
+mpsctp_stack_config ut_stack_config(void);
 /* A stack on 127.0.0.1 with a kernel-chosen UDP port; own thread unless no_thread. */
 mpsctp_stack *ut_stack(int no_thread);
 /* 127.0.0.1:port */
@@ -41,6 +43,13 @@ int ut_client(mpsctp_stack *st, int type, mpsctp_stack *peer);
 /* A connected one-to-one pair: *c on cst connected to a listener on sst (port), *s the
  * accepted socket; the listener is returned. */
 int ut_pair(mpsctp_stack *cst, mpsctp_stack *sst, uint16_t port, int *c, int *s);
+/* setsockopt of an int option; fails the test when refused. */
+void ut_set_int(int sd, int level, int name, int v);
+/* SO_LINGER {1, 0}: mpsctp_close(sd) then aborts. */
+void ut_linger_abort(int sd);
+/* A one-to-one listener on st at 127.0.0.1:port whose accepted sockets (and their
+ * associations' receive windows) get SO_RCVBUF rcvbuf. */
+int ut_listener_rcvbuf(mpsctp_stack *st, uint16_t port, int rcvbuf);
 /* poll() for events on fd; returns revents (0 on timeout). */
 int ut_poll(int fd, short events, int ms);
 /* Enables notification type on sd (SCTP_FUTURE_ASSOC). */

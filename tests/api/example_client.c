@@ -45,7 +45,7 @@ int main(int argc, char **argv)
         return 1;
     }
     printf("echo: %.*s\n", (int)n, buf);
-    mpsctp_close(sd);
-    mpsctp_stack_free(st);
+    mpsctp_close(sd);      /* graceful: what is queued still goes, then SHUTDOWN */
+    mpsctp_stack_free(st); /* waits for that shutdown (at most cfg.linger_ms) */
     return 0;
 }
