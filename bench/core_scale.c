@@ -93,11 +93,13 @@ static uint64_t insn_stop(void)
 
 /* ---- the world ---------------------------------------------------------------------- */
 
-static mpsctp_endpoint *make_ep(uint16_t port, const mpsctp_addr *addr, uint64_t *rng)
+static mpsctp_endpoint *make_ep(uint16_t port, const mpsctp_addr *addr, uint64_t *rng,
+                                uint32_t max_assocs)
 {
     mpsctp_settings s;
     mpsctp_settings_default(&s);
     s.local_port = port;
+    s.max_assocs = max_assocs;
     s.hb_interval_ms = 0;
     mpsctp_callbacks cb;
     memset(&cb, 0, sizeof(cb));
@@ -173,7 +175,7 @@ static void world_init(world *w, uint32_t n)
     w->now = 1000000000ull;
     w->srv_rng = 99;
     mpsctp_addr_v4(&w->srv_addr, 0x0a000002u, 9899);
-    w->srv = make_ep(SRV_PORT, &w->srv_addr, &w->srv_rng);
+    w->srv = make_ep(SRV_PORT, &w->srv_addr, &w->srv_rng, 0);
     mpsctp_endpoint_listen(w->srv, 1);
     w->c = calloc(n, sizeof(*w->c));
     w->by_id = calloc(n + 1, sizeof(*w->by_id));
@@ -185,7 +187,7 @@ static void world_init(world *w, uint32_t n)
         c->rng = 1000 + i;
         c->port = (uint16_t)(1000 + i % 2);
         mpsctp_addr_v4(&c->addr, 0x0a010000u + i / 2, 9899);
-        c->ep = make_ep(c->port, &c->addr, &c->rng);
+        c->ep = make_ep(c->port, &c->addr, &c->rng, 0);
         if (mpsctp_endpoint_connect(c->ep, &w->srv_addr, 1, SRV_PORT, w->now, &c->a)) {
             fprintf(stderr, "core_scale: connect failed\n");
             exit(1);

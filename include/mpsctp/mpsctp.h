@@ -112,6 +112,10 @@ typedef struct mpsctp_settings {
     uint32_t pd_point;            /* partial delivery point, bytes (default rcvbuf / 4) */
     uint32_t max_init_timeo_ms;   /* largest T1-init/T1-cookie timeout (RFC 6458
                                      sinit_max_init_timeo); 0: RTO.Max */
+    uint32_t max_assocs;          /* most associations open at once (not CLOSED, those this
+                                     endpoint started included); a peer's new association
+                                     beyond it is refused at its COOKIE ECHO with an ABORT
+                                     (Out of Resource); 0: no limit (default 1024) */
     /* Concurrent Multipath Transfer (SPEC s3, s5); every one of these may be changed on a
      * running association (mpsctp_assoc_set_cmt and friends). */
     uint8_t cmt;                  /* MPSCTP_CMT_*: SCTP_CMT_ON_OFF value (default OFF) */
@@ -270,6 +274,7 @@ typedef struct mpsctp_endpoint_stats {
     uint64_t packets_in, packets_out;
     uint64_t dropped_malformed, dropped_checksum, dropped_ootb, dropped_vtag;
     uint64_t stale_cookies, bad_cookies;
+    uint64_t refused_assocs; /* new associations refused: max_assocs reached */
 } mpsctp_endpoint_stats;
 
 /* Copies the endpoint counters into *st. */

@@ -126,7 +126,7 @@ struct mpsctp_endpoint {
     int listening;
     mpsctp_assoc *assocs;
     uint32_t nassocs;          /* associations in the list */
-    uint32_t nopen;            /* of them, those not CLOSED */
+    uint32_t nopen;            /* of them, those not CLOSED (the max_assocs limit) */
     assoc_index index;         /* demultiplexing (ep_index_assoc) */
     mpsctp_assoc *last_found;  /* the association the latest tag lookup found */
     mpsctp_assoc *send_cursor; /* round robin over associations in endpoint_send */

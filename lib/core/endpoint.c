@@ -26,6 +26,7 @@ void mpsctp_settings_default(mpsctp_settings *s)
     s->assoc_max_retrans = 10;
     s->path_max_retrans = 5;
     s->pf_max_retrans = 65535; /* RFC 7829: PF off unless asked for */
+    s->max_assocs = 1024;
     s->hb_interval_ms = 30000;
     s->valid_cookie_life_ms = 60000;
     s->sack_delay_ms = 200;
@@ -721,6 +722,20 @@ static void send_stale_cookie(mpsctp_endpoint *ep, const sctp_common *h, const c
     ep_reply(ep, b, w.len, local, remote);
 }
 
+/* Refuses a new association when the endpoint has max_assocs open (RFC 9260 s3.3.10.4:
+ * an ABORT with Out of Resource, to the tag of the peer's INIT, which it expects in
+ * COOKIE-ECHOED). Returns 1 when refused. */
+static int ep_refuse_new(mpsctp_endpoint *ep, const sctp_common *h, const cookie_data *cd,
+                         const mpsctp_addr *local, const mpsctp_addr *remote)
+{
+    if (!ep->cfg.max_assocs || ep->nopen < ep->cfg.max_assocs)
+        return 0;
+    ep->stats.refused_assocs++;
+    ep_send_abort(ep, h->dport, h->sport, cd->peer_vtag, 0, SCTP_CAUSE_OUT_OF_RESOURCE, NULL, 0,
+                  local, remote);
+    return 1;
+}
+
 mpsctp_assoc *ep_cookie_echo(mpsctp_endpoint *ep, mpsctp_assoc *hint, const sctp_common *h,
                              const sctp_tlv *c, const mpsctp_addr *local,
                              const mpsctp_addr *remote, mpsctp_tstamp now)
@@ -746,7 +761,7 @@ mpsctp_assoc *ep_cookie_echo(mpsctp_endpoint *ep, mpsctp_assoc *hint, const sctp
     }
     if (a)
         return assoc_cookie_existing(a, &cd, local, remote, now);
-    if (!ep->listening)
+    if (!ep->listening || ep_refuse_new(ep, h, &cd, local, remote))
         return NULL;
     a = assoc_new(ep, &cd.remote, h->sport);
     if (!a)

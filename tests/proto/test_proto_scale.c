@@ -4,7 +4,8 @@
  * gets exactly its own packets: DATA by verification tag, T-bit ABORT by the peer's tag,
  * wrong-tag packets by confirmed address (discarded, not answered as out of the blue),
  * a restart (new tags) and the confirmation of a second address that move the keys.
- */
+ * Then the association limit (max_assocs): the peer beyond it is refused at its COOKIE
+ * ECHO with an ABORT carrying Out of Resource, and accepted once one has closed. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -68,7 +69,7 @@ static void rnd(void *user, void *buf, size_t len)
     }
 }
 
-static void srv_init(srv *s)
+static void srv_init(srv *s, uint32_t max_assocs)
 {
     memset(s, 0, sizeof(*s));
     s->rng = 7;
@@ -77,6 +78,7 @@ static void srv_init(srv *s)
     mpsctp_settings set;
     mpsctp_settings_default(&set);
     set.local_port = SRV_PORT;
+    set.max_assocs = max_assocs;
     mpsctp_callbacks cb;
     memset(&cb, 0, sizeof(cb));
     cb.user = &s->rng;
@@ -123,7 +125,7 @@ static void drain(srv *s)
         s->init_acks += c.type == SCTP_INIT_ACK;
         s->cookie_acks += c.type == SCTP_COOKIE_ACK;
         s->heartbeats += c.type == SCTP_HEARTBEAT;
-        if (c.type == SCTP_ABORT && (c.flags & SCTP_FLAG_T))
+        if ((c.type == SCTP_ABORT && (c.flags & SCTP_FLAG_T)) || h.dport == FAR_PORT)
             continue;
         fake *f = fake_at(&r, h.dport);
         assert_non_null(f);
@@ -297,7 +299,7 @@ static void test_many_associations(void **state)
     (void)state;
     enum { N = 5000 };
     srv s;
-    srv_init(&s);
+    srv_init(&s, N);
     make_fakes(N);
     connect_all(&s);
     assert_int_equal(s.ep->nopen, N);
@@ -438,10 +440,90 @@ static void test_many_associations(void **state)
     free(fakes);
 }
 
+/* max_assocs: the association beyond the limit is refused at its COOKIE ECHO (the INIT
+ * is still answered: it costs nothing) with an ABORT carrying Out of Resource to the
+ * peer's tag; once one association has closed a new one is accepted. Associations the
+ * endpoint starts count too. */
+static void test_limit(void **state)
+{
+    (void)state;
+    srv s;
+    srv_init(&s, 3);
+    make_fakes(6);
+    for (unsigned i = 0; i < 3; i++) {
+        send_init(&s, &fakes[i]);
+        assert_int_equal(send_cookie_echo(&s, &fakes[i]), 1);
+        events(&s, NULL, NULL);
+    }
+    fake *f = &fakes[3];
+    send_init(&s, f);
+    assert_int_equal(send_cookie_echo(&s, f), 0);
+    /* The ABORT: the peer's tag, no T bit, one cause: Out of Resource. */
+    const uint8_t *p = s.last, *end = s.last + s.last_len;
+    sctp_common h;
+    sctp_tlv c, cause;
+    assert_int_equal(codec_common_decode(&p, end, &h), 0);
+    assert_int_equal(h.vtag, f->tag);
+    assert_int_equal(codec_chunk_decode(&p, end, &c), 0);
+    assert_int_equal(c.type, SCTP_ABORT);
+    assert_int_equal(c.flags & SCTP_FLAG_T, 0);
+    const uint8_t *q = c.value;
+    assert_int_equal(codec_param_decode(&q, c.value + c.vlen, &cause), 0);
+    assert_int_equal(cause.type, SCTP_CAUSE_OUT_OF_RESOURCE);
+    events(&s, NULL, NULL);
+    assert_null(f->a);
+    mpsctp_endpoint_stats st;
+    mpsctp_endpoint_stats_get(s.ep, &st);
+    assert_int_equal(st.refused_assocs, 1);
+    assert_int_equal(s.ep->nopen, 3);
+    assert_int_equal(s.ep->nassocs, 3);
+
+    /* One association closes (the peer aborts it): the next attempt gets in. */
+    int closed = 0;
+    mpsctp_assoc *ca = NULL;
+    send_chunk(&s, &fakes[1], &fakes[1].addr, fakes[1].srv_tag, SCTP_ABORT, 0, 0);
+    events(&s, &closed, &ca);
+    assert_int_equal(closed, 1);
+    assert_int_equal(s.ep->nopen, 2);
+    send_init(&s, f);
+    assert_int_equal(send_cookie_echo(&s, f), 1);
+    events(&s, NULL, NULL);
+    assert_non_null(f->a);
+
+    /* At the limit again; an association the endpoint starts itself is not refused but
+     * counts, so after the application frees one the limit still holds. */
+    mpsctp_addr far;
+    mpsctp_addr_v4(&far, 0x0a090909u, UDP);
+    mpsctp_assoc *mine;
+    assert_int_equal(mpsctp_endpoint_connect(s.ep, &far, 1, FAR_PORT, s.now, &mine), 0);
+    assert_int_equal(s.ep->nopen, 4);
+    mpsctp_assoc_free(fakes[0].a);
+    fakes[0].a = NULL;
+    drain(&s);
+    assert_int_equal(s.ep->nopen, 3);
+    send_init(&s, &fakes[4]);
+    assert_int_equal(send_cookie_echo(&s, &fakes[4]), 0);
+    /* No limit: 0. */
+    mpsctp_settings set;
+    mpsctp_endpoint_get_settings(s.ep, &set);
+    set.max_assocs = 0;
+    assert_int_equal(mpsctp_endpoint_set_settings(s.ep, &set), 0);
+    send_init(&s, &fakes[4]);
+    assert_int_equal(send_cookie_echo(&s, &fakes[4]), 1);
+    events(&s, NULL, NULL);
+    assert_int_equal(s.ep->nopen, 4);
+    mpsctp_endpoint_stats_get(s.ep, &st);
+    assert_int_equal(st.refused_assocs, 2);
+    assert_int_equal(ep_index_verify(s.ep), 0);
+    mpsctp_endpoint_free(s.ep);
+    free(fakes);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_many_associations),
+        cmocka_unit_test(test_limit),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
