@@ -4,7 +4,8 @@
 #
 # Environment:
 #   FUZZ_SECONDS    run time per harness, seconds (default 60)
-#   FUZZ_HARNESSES  space-separated subset (default: fuzz_codec fuzz_endpoint fuzz_assoc)
+#   FUZZ_HARNESSES  space-separated subset (default: fuzz_codec fuzz_endpoint fuzz_assoc
+#                   fuzz_mem)
 #   FUZZ_PARALLEL   1: run the harnesses at the same time instead of one after another
 #   FUZZ_BUILD      build directory (default build-fuzz)
 #   CC              compiler (default clang-14)
@@ -18,7 +19,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
 
 SECONDS_PER=${FUZZ_SECONDS:-60}
-HARNESSES=${FUZZ_HARNESSES:-"fuzz_codec fuzz_endpoint fuzz_assoc"}
+HARNESSES=${FUZZ_HARNESSES:-"fuzz_codec fuzz_endpoint fuzz_assoc fuzz_mem"}
 BUILD=${FUZZ_BUILD:-build-fuzz}
 export CC=${CC:-clang-14}
 

@@ -2,8 +2,8 @@
  * deterministic random callback, checksum fix-up, a client/server pair of endpoints
  * connected in memory and the packet pump between them.
  *
- * Every input starts from endpoints in the same state: built afresh, or (fuzz_assoc)
- * restored from a copy saved before any input ran (fuzz_arena.h); nothing
+ * Every input starts from endpoints in the same state: built afresh, or (fuzz_assoc,
+ * fuzz_mem) restored from a copy saved before any input ran (fuzz_arena.h); nothing
  * input-dependent survives from one input to the next. The random callback is a
  * counter-based generator seeded from a constant, so the same input always produces the
  * same run. */
