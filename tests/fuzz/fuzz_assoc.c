@@ -572,6 +572,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         default:
             break;
         }
+        fz_check_index(&r->c);
+        fz_check_index(&r->s);
     }
     finish(r);
     if (r->c.as && (prof & 0x80))

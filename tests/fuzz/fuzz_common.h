@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "assoc.h"
 #include "codec.h"
 #include "crc32c.h"
 #include "mpsctp/mpsctp.h"
@@ -285,6 +286,14 @@ static inline int fz_peer_init(fz_peer *pe, uint32_t ip, uint16_t port, unsigned
         return -1;
     FZ_CHECK(mpsctp_endpoint_add_addr(pe->ep, &pe->addr) == 0);
     return 0;
+}
+
+/* Checks the endpoint's demultiplexing index against its associations (a stale entry
+ * would hide an association from its own packets). */
+static inline void fz_check_index(const fz_peer *pe)
+{
+    if (pe->ep)
+        FZ_CHECK(ep_index_verify(pe->ep) == 0 && "association index out of date");
 }
 
 /* Frees the endpoint and everything attached to it. */

@@ -360,6 +360,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             break;
         }
         check_bounds(r, "an operation");
+        fz_check_index(&r->s);
     }
     fz_peer_free(&r->s);
     fz_arena_check_empty("the endpoint was freed");
