@@ -507,6 +507,14 @@ int mpsctp_assoc_nr_sack(const mpsctp_assoc *a);
 /* Returns the peer's SCTP port (1..65535), or INVAL for a NULL association. */
 int mpsctp_assoc_peer_port(const mpsctp_assoc *a);
 
+/* Keeps an opaque pointer of the caller's with association a (a sockets layer finds its
+ * own record of the association from an event that way, whatever the number of
+ * associations). Returns 0, or INVAL for a NULL association. */
+int mpsctp_assoc_set_user(mpsctp_assoc *a, void *user);
+
+/* Returns the pointer given to mpsctp_assoc_set_user (NULL before, or for NULL a). */
+void *mpsctp_assoc_user(const mpsctp_assoc *a);
+
 /* Removes a local address added with mpsctp_endpoint_add_addr (compared by family and
  * ip); associations set up later no longer list it. Returns 0, NOENT or INVAL. */
 int mpsctp_endpoint_remove_addr(mpsctp_endpoint *ep, const mpsctp_addr *a);

@@ -435,3 +435,15 @@ int mpsctp_assoc_set_sndbuf(mpsctp_assoc *a, uint32_t bytes)
     return 0;
 }
 
+int mpsctp_assoc_set_user(mpsctp_assoc *a, void *user)
+{
+    if (!a)
+        return MPSCTP_ERR_INVAL;
+    a->user = user;
+    return 0;
+}
+
+void *mpsctp_assoc_user(const mpsctp_assoc *a)
+{
+    return a ? a->user : NULL;
+}

@@ -52,6 +52,7 @@ struct mpsctp_assoc {
      * paths */
     aidx_link ix_tag, ix_ptag, ix_addr[MPSCTP_MAX_PATHS];
     uint8_t ix_addr_top; /* ix_addr[i] filed only for i below it */
+    void *user;          /* mpsctp_assoc_set_user */
     uint32_t id;
     mpsctp_state state;
     uint16_t peer_port;

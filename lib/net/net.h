@@ -153,7 +153,9 @@ void net_ep_put(net_ep *e);
 net_assoc *net_assoc_new(net_ep *e, mpsctp_assoc *a);
 /* Detaches na from its socket and frees it (aborting the core association if live). */
 void net_assoc_free(net_assoc *na);
-net_assoc *net_assoc_by_core(net_ep *e, uint32_t core_id);
+/* The association record of core association a (NULL for none, or a NULL a: the core
+ * clears the pointer of queued events whose association was freed). */
+net_assoc *net_assoc_by_core(net_ep *e, const mpsctp_assoc *a);
 /* Moves the association's readable data into its socket's queue (limit: respect
  * SO_RCVBUF). */
 void net_pull(net_assoc *na, int limit);
