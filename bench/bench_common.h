@@ -97,6 +97,20 @@ static inline const uint8_t *bench_at(const uint8_t *table, uint64_t off)
     return table + off % BENCH_PERIOD;
 }
 
+/* mpsctp_callbacks.random for the benchmarks: xorshift64 over the uint64_t state in user
+ * (deterministic, not for real use). */
+static inline void bench_random(void *user, void *buf, size_t len)
+{
+    uint64_t *s = user;
+    uint8_t *b = buf;
+    for (size_t i = 0; i < len; i++) {
+        *s ^= *s << 13;
+        *s ^= *s >> 7;
+        *s ^= *s << 17;
+        b[i] = (uint8_t)(*s >> 11);
+    }
+}
+
 static inline double bench_clock(void)
 {
     struct timespec ts;

@@ -27,18 +27,6 @@ typedef struct side {
     int done;
 } side;
 
-static void rnd(void *user, void *buf, size_t len)
-{
-    uint64_t *s = user;
-    uint8_t *b = buf;
-    for (size_t i = 0; i < len; i++) {
-        *s ^= *s << 13;
-        *s ^= *s >> 7;
-        *s ^= *s << 17;
-        b[i] = (uint8_t)(*s >> 11);
-    }
-}
-
 /* Moves every packet side `from` has to send into side `to`. Returns the count. */
 static uint64_t pump(side *from, side *to, uint8_t *pkt, uint64_t now, uint8_t *last,
                      size_t *lastlen)
@@ -100,7 +88,7 @@ int main(int argc, char **argv)
         s.num_ostreams = 1;
         sd[i].rng = 0x1234567ull + (uint64_t)i;
         cb.user = &sd[i].rng;
-        cb.random = rnd;
+        cb.random = bench_random;
         sd[i].ep = mpsctp_endpoint_new(&s, &cb);
         mpsctp_addr_v4(&addr[i], 0x0a000001u + (uint32_t)i, 9899);
         if (!sd[i].ep || mpsctp_endpoint_add_addr(sd[i].ep, &addr[i]) != 0) {

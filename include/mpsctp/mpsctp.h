@@ -118,6 +118,10 @@ typedef struct mpsctp_settings {
     uint32_t pd_point;            /* partial delivery point, bytes (default rcvbuf / 4) */
     uint32_t max_init_timeo_ms;   /* largest T1-init/T1-cookie timeout (RFC 6458
                                      sinit_max_init_timeo); 0: RTO.Max */
+    uint32_t max_assocs;          /* most associations open at once (not CLOSED, those this
+                                     endpoint started included); a peer's new association
+                                     beyond it is refused at its COOKIE ECHO with an ABORT
+                                     (Out of Resource); 0: no limit (default 1024) */
     /* Concurrent Multipath Transfer (SPEC s3, s5); every one of these may be changed on a
      * running association (mpsctp_assoc_set_cmt and friends). */
     uint8_t cmt;                  /* MPSCTP_CMT_*: SCTP_CMT_ON_OFF value (default OFF) */
@@ -288,6 +292,7 @@ typedef struct mpsctp_endpoint_stats {
                                  ACK, ABORT, ...) not queued: MPSCTP_REPLY_QUEUE_MAX */
     uint64_t events_dropped;  /* REMOTE_ERROR events not queued: MPSCTP_EVENT_QUEUE_MAX
                                  events were waiting (no other event is ever dropped) */
+    uint64_t refused_assocs; /* new associations refused: max_assocs reached */
 } mpsctp_endpoint_stats;
 
 /* Most bytes of control chunks an association queues for sending. */
@@ -533,6 +538,14 @@ int mpsctp_assoc_nr_sack(const mpsctp_assoc *a);
 
 /* Returns the peer's SCTP port (1..65535), or INVAL for a NULL association. */
 int mpsctp_assoc_peer_port(const mpsctp_assoc *a);
+
+/* Keeps an opaque pointer of the caller's with association a (a sockets layer finds its
+ * own record of the association from an event that way, whatever the number of
+ * associations). Returns 0, or INVAL for a NULL association. */
+int mpsctp_assoc_set_user(mpsctp_assoc *a, void *user);
+
+/* Returns the pointer given to mpsctp_assoc_set_user (NULL before, or for NULL a). */
+void *mpsctp_assoc_user(const mpsctp_assoc *a);
 
 /* Removes a local address added with mpsctp_endpoint_add_addr (compared by family and
  * ip); associations set up later no longer list it. Returns 0, NOENT or INVAL. */

@@ -430,6 +430,17 @@ union sctp_notification {
  * mpsctp_rcvqueue: the memory its messages and notifications hold against SO_RCVBUF.
  * Socket-wide: no association id. optlen below the structure: EINVAL. */
 #define MPSCTP_RCVQUEUE 0x1306
+/* The most associations the socket's endpoint keeps open at once, a uint32_t (set and
+ * get; optlen below sizeof(uint32_t): EINVAL). It counts every association of the
+ * endpoint that is not closed: those a listening or one-to-many socket accepted and
+ * those it started. A peer's new association beyond it is refused when its COOKIE ECHO
+ * arrives, with an ABORT carrying the Out of Resource cause: the peer's connect fails
+ * with ECONNREFUSED and its SCTP_ASSOC_CHANGE notification says SCTP_CANT_STR_ASSOC with
+ * sac_error 4. Associations this socket starts are not refused. 0: no limit; default
+ * 1024. It applies to the endpoint the socket owns (a bound socket; an accepted
+ * one-to-one socket shares its listener's endpoint and only stores the value); lowering
+ * it closes nothing. */
+#define MPSCTP_MAX_ASSOCS 0x1307
 /* draft-dreibholz-tsvwg-sctpsocket-sqinfo (SPEC.md s4): sender queue information,
  * struct sctp_sndqueueinfo below. getsockopt only (setsockopt: ENOPROTOOPT).
  * - optlen must cover the header and one uint32_t per outgoing stream of the association;

@@ -39,7 +39,10 @@ mpsctp_assoc *assoc_new(mpsctp_endpoint *ep, const mpsctp_addr *remote, uint16_t
         return NULL;
     }
     a->next = ep->assocs;
+    if (a->next)
+        a->next->prev = a;
     ep->assocs = a;
+    ep->nassocs++;
     return a;
 }
 
@@ -111,6 +114,10 @@ void assoc_set_state(mpsctp_assoc *a, mpsctp_state s)
 {
     ep_log(a->ep, 3, "assoc %u: %s -> %s", a->id, mpsctp_state_name(a->state),
            mpsctp_state_name(s));
+    if (a->state == MPSCTP_CLOSED && s != MPSCTP_CLOSED)
+        a->ep->nopen++;
+    else if (a->state != MPSCTP_CLOSED && s == MPSCTP_CLOSED)
+        a->ep->nopen--;
     a->state = s;
 }
 
@@ -480,3 +487,15 @@ int mpsctp_assoc_set_sndbuf(mpsctp_assoc *a, uint32_t bytes)
     return 0;
 }
 
+int mpsctp_assoc_set_user(mpsctp_assoc *a, void *user)
+{
+    if (!a)
+        return MPSCTP_ERR_INVAL;
+    a->user = user;
+    return 0;
+}
+
+void *mpsctp_assoc_user(const mpsctp_assoc *a)
+{
+    return a ? a->user : NULL;
+}

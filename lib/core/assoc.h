@@ -5,6 +5,7 @@
 #define MPSCTP_ASSOC_H
 
 #include "addr.h"
+#include "assoc_index.h"
 #include "cc.h"
 #include "codec.h"
 #include "crc32c.h"
@@ -51,7 +52,12 @@ typedef struct reply_pkt {
 
 struct mpsctp_assoc {
     mpsctp_endpoint *ep;
-    struct mpsctp_assoc *next; /* endpoint's list */
+    struct mpsctp_assoc *next, *prev; /* endpoint's list */
+    /* the endpoint's index entries (ep_index_assoc): own tag, peer's tag, confirmed
+     * paths */
+    aidx_link ix_tag, ix_ptag, ix_addr[MPSCTP_MAX_PATHS];
+    uint8_t ix_addr_top; /* ix_addr[i] filed only for i below it */
+    void *user;          /* mpsctp_assoc_set_user */
     uint32_t id;
     mpsctp_state state;
     uint16_t peer_port;
@@ -138,6 +144,10 @@ struct mpsctp_endpoint {
     uint32_t naddrs;
     int listening;
     mpsctp_assoc *assocs;
+    uint32_t nassocs;          /* associations in the list */
+    uint32_t nopen;            /* of them, those not CLOSED (the max_assocs limit) */
+    assoc_index index;         /* demultiplexing (ep_index_assoc) */
+    mpsctp_assoc *last_found;  /* the association the latest tag lookup found */
     mpsctp_assoc *send_cursor; /* round robin over associations in endpoint_send */
     uint32_t next_id;
     reply_pkt *replies, *replies_tail;
@@ -197,6 +207,16 @@ int ep_init_lists_chunk(const sctp_init *in, uint8_t type);
  * out[0..cap-1] without duplicates. Returns how many were stored. */
 uint32_t ep_init_addrs(const sctp_init *in, const mpsctp_addr *src, mpsctp_addr *out,
                        uint32_t cap);
+/* Brings the endpoint's index entries of a up to date with its current tags, peer port,
+ * paths and state: its own tag and the peer's (when known), and each confirmed path's
+ * address, all with the peer's SCTP port; a CLOSED association has no entries. Call it
+ * after anything that may change those (the endpoint does after every packet, timer and
+ * connect it handles). */
+void ep_index_assoc(mpsctp_assoc *a);
+/* Checks the index against the association list: every open association is found by
+ * each of its keys and nothing else is filed. Returns 0, or -1 when they disagree (for
+ * tests and fuzz harnesses). */
+int ep_index_verify(const mpsctp_endpoint *ep);
 /* Fills buf with n random bytes. */
 void ep_random(mpsctp_endpoint *ep, void *buf, size_t n);
 /* Returns a random nonzero 32-bit value. */

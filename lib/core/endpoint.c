@@ -26,6 +26,7 @@ void mpsctp_settings_default(mpsctp_settings *s)
     s->assoc_max_retrans = 10;
     s->path_max_retrans = 5;
     s->pf_max_retrans = 65535; /* RFC 7829: PF off unless asked for */
+    s->max_assocs = 1024;
     s->hb_interval_ms = 30000;
     s->valid_cookie_life_ms = 60000;
     s->secret_life_ms = 3600000;
@@ -353,10 +354,13 @@ mpsctp_endpoint *mpsctp_endpoint_new(const mpsctp_settings *s, const mpsctp_call
     ep->crc = crc32c_select();
     ep->next_id = 1;
     ep_random(ep, ep->secret[0], MPSCTP_SECRET_LEN);
+    /* The index key comes from the first secret and stays when the secret changes. */
+    assoc_index_init(&ep->index, ep->secret[0], MPSCTP_SECRET_LEN);
     return ep;
 }
 
 static void assoc_destroy(mpsctp_assoc *a);
+static void ep_index_remove(mpsctp_assoc *a);
 
 void mpsctp_endpoint_free(mpsctp_endpoint *ep)
 {
@@ -371,6 +375,7 @@ void mpsctp_endpoint_free(mpsctp_endpoint *ep)
         n = r->next;
         free(r);
     }
+    assoc_index_free(&ep->index);
     free(ep->evq);
     free(ep);
 }
@@ -429,14 +434,18 @@ void mpsctp_assoc_free(mpsctp_assoc *a)
             reply_push(ep, buf, n, &l, &r, 0); /* the association's last word: kept */
         free(buf);
     }
-    for (mpsctp_assoc **pp = &ep->assocs; *pp; pp = &(*pp)->next) {
-        if (*pp == a) {
-            *pp = a->next;
-            break;
-        }
-    }
+    ep_index_remove(a);
+    if (a->prev)
+        a->prev->next = a->next;
+    else
+        ep->assocs = a->next;
+    if (a->next)
+        a->next->prev = a->prev;
+    ep->nassocs--;
     if (ep->send_cursor == a)
         ep->send_cursor = NULL;
+    if (ep->last_found == a)
+        ep->last_found = NULL;
     /* Events still queued must not point at freed memory. */
     for (uint32_t i = 0; i < ep->ev_count; i++) {
         mpsctp_event *ev = &ep->evq[(ep->ev_head + i) % ep->ev_cap];
@@ -469,17 +478,94 @@ int mpsctp_endpoint_connect(mpsctp_endpoint *ep, const mpsctp_addr *remotes, siz
         mpsctp_assoc_free(a);
         return e;
     }
+    ep_index_assoc(a);
     *out = a;
     return 0;
 }
 
 /* ---- demultiplexing --------------------------------------------------------------- */
 
+/* The index is an accelerator only: every lookup checks the association's fields
+ * again, so an entry that is out of date can hide an association but never pick a
+ * wrong one (ep_index_verify finds such entries in tests). */
+
+/* Returns 1 when path pi of a is filed under an address (confirmed, a real path). */
+static int path_indexed(const mpsctp_assoc *a, uint32_t pi)
+{
+    return pi < a->npaths && a->paths[pi].confirmed;
+}
+
+/* Files link l of a under tag (our tag or the peer's, by kind), or takes it out when
+ * want is 0. Costs two comparisons when nothing changed (every packet). */
+static void index_tag(mpsctp_assoc *a, aidx_link *l, uint8_t kind, uint32_t tag, int want)
+{
+    assoc_index *x = &a->ep->index;
+    if (!want) {
+        assoc_index_del(x, l);
+        return;
+    }
+    if (assoc_index_filed(l) && l->key.tag == tag && l->key.port == a->peer_port)
+        return;
+    aidx_key k;
+    assoc_index_tag_key(&k, kind, tag, a->peer_port);
+    assoc_index_put(x, l, a, &k);
+}
+
+void ep_index_assoc(mpsctp_assoc *a)
+{
+    assoc_index *x = &a->ep->index;
+    int open = a->state != MPSCTP_CLOSED;
+    index_tag(a, &a->ix_tag, AIDX_TAG, a->my_vtag, open && a->my_vtag);
+    index_tag(a, &a->ix_ptag, AIDX_PEER_TAG, a->peer_vtag, open && a->peer_vtag);
+    uint32_t i = 0;
+    for (; i < a->npaths && i < MPSCTP_MAX_PATHS; i++) {
+        aidx_link *l = &a->ix_addr[i];
+        const mpsctp_addr *r = &a->paths[i].remote;
+        if (!open || !a->paths[i].confirmed) {
+            if (assoc_index_filed(l))
+                assoc_index_del(x, l);
+        } else if (!assoc_index_filed(l) || l->key.port != a->peer_port ||
+                   l->key.family != r->family ||
+                   memcmp(l->key.ip, r->ip, r->family == MPSCTP_AF_INET ? 4 : 16)) {
+            aidx_key k;
+            assoc_index_addr_key(&k, r, a->peer_port);
+            assoc_index_put(x, l, a, &k);
+        }
+    }
+    /* Paths beyond npaths (the table was replaced by a shorter one) leave. */
+    for (; i < a->ix_addr_top; i++)
+        if (assoc_index_filed(&a->ix_addr[i]))
+            assoc_index_del(x, &a->ix_addr[i]);
+    a->ix_addr_top = (uint8_t)(a->npaths < MPSCTP_MAX_PATHS ? a->npaths : MPSCTP_MAX_PATHS);
+}
+
+/* Takes every index entry of a out (it is being freed). */
+static void ep_index_remove(mpsctp_assoc *a)
+{
+    assoc_index *x = &a->ep->index;
+    assoc_index_del(x, &a->ix_tag);
+    assoc_index_del(x, &a->ix_ptag);
+    for (uint32_t i = 0; i < MPSCTP_MAX_PATHS; i++)
+        assoc_index_del(x, &a->ix_addr[i]);
+}
+
+/* RFC 9260 s8.5: the association whose tag the packet carries. */
 static mpsctp_assoc *find_by_vtag(mpsctp_endpoint *ep, uint32_t vtag, uint16_t peer_port)
 {
-    for (mpsctp_assoc *a = ep->assocs; a; a = a->next)
-        if (a->state != MPSCTP_CLOSED && a->my_vtag == vtag && a->peer_port == peer_port)
+    /* Packets come in runs for one association (and a client has only one): the last
+     * one found is tried first. */
+    mpsctp_assoc *a = ep->last_found;
+    if (a && a->state != MPSCTP_CLOSED && a->my_vtag == vtag && a->peer_port == peer_port)
+        return a;
+    aidx_key k;
+    assoc_index_tag_key(&k, AIDX_TAG, vtag, peer_port);
+    for (aidx_link *l = NULL; (l = assoc_index_next(&ep->index, &k, l));) {
+        a = l->owner;
+        if (a->state != MPSCTP_CLOSED && a->my_vtag == vtag && a->peer_port == peer_port) {
+            ep->last_found = a;
             return a;
+        }
+    }
     return NULL;
 }
 
@@ -488,7 +574,10 @@ static mpsctp_assoc *find_by_addr(mpsctp_endpoint *ep, const mpsctp_addr *remote
 {
     /* Only confirmed addresses identify an association: a peer could list somebody
      * else's address in its INIT (RFC 9260 s5.4). */
-    for (mpsctp_assoc *a = ep->assocs; a; a = a->next) {
+    aidx_key k;
+    assoc_index_addr_key(&k, remote, peer_port);
+    for (aidx_link *l = NULL; (l = assoc_index_next(&ep->index, &k, l));) {
+        mpsctp_assoc *a = l->owner;
         if (a->state == MPSCTP_CLOSED || a->peer_port != peer_port)
             continue;
         int pi = assoc_path_find(a, remote);
@@ -496,6 +585,57 @@ static mpsctp_assoc *find_by_addr(mpsctp_endpoint *ep, const mpsctp_addr *remote
             return a;
     }
     return NULL;
+}
+
+/* Returns 1 when link l is filed under key k where lookups find it. */
+static int filed_under(const assoc_index *x, const aidx_link *l, const mpsctp_assoc *a,
+                       const aidx_key *k)
+{
+    if (!assoc_index_filed(l) || l->owner != a)
+        return 0;
+    for (const aidx_link *f = NULL; (f = assoc_index_next(x, k, f));)
+        if (f == l)
+            return 1;
+    return 0;
+}
+
+int ep_index_verify(const mpsctp_endpoint *ep)
+{
+    const assoc_index *x = &ep->index;
+    uint32_t filed = 0, n = 0;
+    for (const mpsctp_assoc *a = ep->assocs; a; a = a->next) {
+        const aidx_link *links[2 + MPSCTP_MAX_PATHS] = {&a->ix_tag, &a->ix_ptag};
+        for (uint32_t i = 0; i < MPSCTP_MAX_PATHS; i++)
+            links[2 + i] = &a->ix_addr[i];
+        for (uint32_t i = 0; i < 2 + MPSCTP_MAX_PATHS; i++)
+            filed += (uint32_t)assoc_index_filed(links[i]);
+        if (n++ > ep->nassocs)
+            return -1;
+        /* A closed association may keep entries until it is indexed again: lookups
+         * skip it. */
+        if (a->state == MPSCTP_CLOSED)
+            continue;
+        aidx_key k;
+        assoc_index_tag_key(&k, AIDX_TAG, a->my_vtag, a->peer_port);
+        if ((a->my_vtag != 0) != (assoc_index_filed(&a->ix_tag) != 0) ||
+            (a->my_vtag && !filed_under(x, &a->ix_tag, a, &k)))
+            return -1;
+        assoc_index_tag_key(&k, AIDX_PEER_TAG, a->peer_vtag, a->peer_port);
+        if ((a->peer_vtag != 0) != (assoc_index_filed(&a->ix_ptag) != 0) ||
+            (a->peer_vtag && !filed_under(x, &a->ix_ptag, a, &k)))
+            return -1;
+        for (uint32_t i = 0; i < MPSCTP_MAX_PATHS; i++) {
+            int want = path_indexed(a, i);
+            if (want != assoc_index_filed(&a->ix_addr[i]))
+                return -1;
+            if (!want)
+                continue;
+            assoc_index_addr_key(&k, &a->paths[i].remote, a->peer_port);
+            if (!filed_under(x, &a->ix_addr[i], a, &k))
+                return -1;
+        }
+    }
+    return n == ep->nassocs && filed == x->n ? 0 : -1;
 }
 
 uint16_t ep_check_init_params(const sctp_init *in, wbuf *rep, sctp_tlv *bad,
@@ -632,6 +772,20 @@ static void send_stale_cookie(mpsctp_endpoint *ep, const sctp_common *h, const c
     ep_reply(ep, b, w.len, local, remote);
 }
 
+/* Refuses a new association when the endpoint has max_assocs open (RFC 9260 s3.3.10.4:
+ * an ABORT with Out of Resource, to the tag of the peer's INIT, which it expects in
+ * COOKIE-ECHOED). Returns 1 when refused. */
+static int ep_refuse_new(mpsctp_endpoint *ep, const sctp_common *h, const cookie_data *cd,
+                         const mpsctp_addr *local, const mpsctp_addr *remote)
+{
+    if (!ep->cfg.max_assocs || ep->nopen < ep->cfg.max_assocs)
+        return 0;
+    ep->stats.refused_assocs++;
+    ep_send_abort(ep, h->dport, h->sport, cd->peer_vtag, 0, SCTP_CAUSE_OUT_OF_RESOURCE, NULL, 0,
+                  local, remote);
+    return 1;
+}
+
 mpsctp_assoc *ep_cookie_echo(mpsctp_endpoint *ep, mpsctp_assoc *hint, const sctp_common *h,
                              const sctp_tlv *c, const mpsctp_addr *local,
                              const mpsctp_addr *remote, mpsctp_tstamp now)
@@ -661,7 +815,7 @@ mpsctp_assoc *ep_cookie_echo(mpsctp_endpoint *ep, mpsctp_assoc *hint, const sctp
     }
     if (a)
         return assoc_cookie_existing(a, &cd, local, remote, now);
-    if (!ep->listening)
+    if (!ep->listening || ep_refuse_new(ep, h, &cd, local, remote))
         return NULL;
     a = assoc_new(ep, &cd.remote, h->sport);
     if (!a)
@@ -727,10 +881,14 @@ static mpsctp_assoc *find_reflected(mpsctp_endpoint *ep, const sctp_common *h,
         return NULL;
     if (first->type != SCTP_ABORT && first->type != SCTP_SHUTDOWN_COMPLETE)
         return NULL;
-    for (mpsctp_assoc *a = ep->assocs; a; a = a->next)
+    aidx_key k;
+    assoc_index_tag_key(&k, AIDX_PEER_TAG, h->vtag, h->sport);
+    for (aidx_link *l = NULL; (l = assoc_index_next(&ep->index, &k, l));) {
+        mpsctp_assoc *a = l->owner;
         if (a->state != MPSCTP_CLOSED && a->peer_vtag == h->vtag &&
             a->peer_port == h->sport && assoc_path_find(a, remote) >= 0)
             return a;
+    }
     return NULL;
 }
 
@@ -787,6 +945,7 @@ int mpsctp_endpoint_recv(mpsctp_endpoint *ep, const uint8_t *pkt, size_t len,
         a = find_by_addr(ep, remote, h.sport);
         if (a) {
             assoc_recv_packet(a, &h, chunks, end, local, remote, now);
+            ep_index_assoc(a);
         } else if (ep->listening) {
             ep_answer_init(ep, &h, &first, local, remote, ep_random32(ep), ep_random32(ep), 0,
                            0, now);
@@ -802,6 +961,7 @@ int mpsctp_endpoint_recv(mpsctp_endpoint *ep, const uint8_t *pkt, size_t len,
         a = find_reflected(ep, &h, &first, remote);
     if (a) {
         assoc_recv_packet(a, &h, chunks, end, local, remote, now);
+        ep_index_assoc(a);
         return 0;
     }
     if (first.type == SCTP_COOKIE_ECHO) {
@@ -810,6 +970,7 @@ int mpsctp_endpoint_recv(mpsctp_endpoint *ep, const uint8_t *pkt, size_t len,
             const uint8_t *rest = chunks + pad4(first.len);
             if (rest < end)
                 assoc_recv_packet(a, &h, rest, end, local, remote, now);
+            ep_index_assoc(a);
             return 0;
         }
         return MPSCTP_ERR_NOT_OURS;
@@ -881,7 +1042,10 @@ mpsctp_tstamp mpsctp_endpoint_deadline(const mpsctp_endpoint *ep)
 
 void mpsctp_endpoint_timeout(mpsctp_endpoint *ep, mpsctp_tstamp now)
 {
-    for (mpsctp_assoc *a = ep->assocs; a; a = a->next)
-        if (a->state != MPSCTP_CLOSED && assoc_deadline(a) <= now)
+    for (mpsctp_assoc *a = ep->assocs; a; a = a->next) {
+        if (a->state != MPSCTP_CLOSED && assoc_deadline(a) <= now) {
             assoc_timeout(a, now);
+            ep_index_assoc(a);
+        }
+    }
 }

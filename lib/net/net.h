@@ -183,7 +183,9 @@ void net_assoc_free(net_assoc *na);
 void net_assoc_hold(net_assoc *na);
 /* Drops a reference taken by net_assoc_hold; frees a dead record at the last one. */
 void net_assoc_drop(net_assoc *na);
-net_assoc *net_assoc_by_core(net_ep *e, uint32_t core_id);
+/* The association record of core association a (NULL for none, or a NULL a: the core
+ * clears the pointer of queued events whose association was freed). */
+net_assoc *net_assoc_by_core(net_ep *e, const mpsctp_assoc *a);
 /* Moves the association's readable data into its socket's queue (limit: respect
  * SO_RCVBUF). */
 void net_pull(net_assoc *na, int limit);

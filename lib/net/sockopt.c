@@ -403,6 +403,11 @@ int net_getsockopt(net_sock *s, int level, int name, void *val, socklen_t *len)
         };
         return put_opt(val, len, &m, sizeof(m));
     }
+    case MPSCTP_MAX_ASSOCS: {
+        NEED(uint32_t);
+        uint32_t v = s->o.set.max_assocs;
+        return put_opt(val, len, &v, sizeof(v));
+    }
     case SCTP_NODELAY:
     case SCTP_RECVRCVINFO:
     case SCTP_RECVNXTINFO: {
@@ -789,6 +794,12 @@ int net_setsockopt(net_sock *s, int level, int name, const void *val, socklen_t 
         }
         return 0;
     }
+    case MPSCTP_MAX_ASSOCS:
+        /* A setting of the endpoint: the caller hands it to the endpoint this socket
+         * owns (now, or when it binds). */
+        NEEDS(uint32_t);
+        memcpy(&s->o.set.max_assocs, val, sizeof(uint32_t));
+        return 0;
     case SCTP_NODELAY:
     case SCTP_RECVRCVINFO:
     case SCTP_RECVNXTINFO: {

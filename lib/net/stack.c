@@ -566,17 +566,16 @@ net_assoc *net_assoc_new(net_ep *e, mpsctp_assoc *a)
     if (e->st->next_id <= SCTP_ALL_ASSOC)
         e->st->next_id = SCTP_ALL_ASSOC + 1;
     na->want = 1;
+    mpsctp_assoc_set_user(a, na);
     na->next = e->assocs;
     e->assocs = na;
     return na;
 }
 
-net_assoc *net_assoc_by_core(net_ep *e, uint32_t core_id)
+net_assoc *net_assoc_by_core(net_ep *e, const mpsctp_assoc *a)
 {
-    for (net_assoc *na = e->assocs; na; na = na->next)
-        if (na->core_id == core_id && na->a)
-            return na;
-    return NULL;
+    net_assoc *na = mpsctp_assoc_user(a);
+    return na && na->ep == e && na->a == a ? na : NULL;
 }
 
 void net_assoc_free(net_assoc *na)
@@ -886,7 +885,7 @@ static net_assoc *assoc_incoming(net_ep *e, mpsctp_assoc *a)
 
 static void dispatch_event(net_ep *e, const mpsctp_event *ev)
 {
-    net_assoc *na = net_assoc_by_core(e, ev->assoc_id);
+    net_assoc *na = net_assoc_by_core(e, ev->assoc);
     if (!na) {
         if (ev->type == MPSCTP_EV_ASSOC_CHANGE && ev->state == MPSCTP_COMM_UP && ev->assoc)
             na = assoc_incoming(e, ev->assoc);

@@ -1,7 +1,12 @@
 /* libFuzzer harness: packets into an established association.
  *
- * For every input a client (port 5000) and a server (port 5001) complete a handshake in
- * memory and exchange a message each way. The input then drives a list of operations:
+ * Every input starts from a client (port 5000) and a server (port 5001) that completed a
+ * handshake in memory and exchanged a message each way. That pair is built once per
+ * settings profile and saved (the core runs on the fuzzing arena, fuzz_arena.h); each
+ * input restores it, which is byte for byte the state a fresh build reaches
+ * (FUZZ_CHECK_SNAPSHOT=1 builds it again for every input and compares; FUZZ_NO_SNAPSHOT=1
+ * builds it for every input, as a reference for speed). The input then drives a list of
+ * operations:
  * chunks injected into either side with correct ports and the association's verification
  * tag (so DATA, SACK, SHUTDOWN, HEARTBEAT, ERROR, ABORT and unknown chunk handlers are
  * reached), real traffic with losses and duplicates, sends, reads, shutdown, abort and
@@ -20,7 +25,7 @@
  *   6     clock: t:1 (0: next deadline) x 5 ms, bit 4: x 100 ms; timers run
  *   7     graceful shutdown (bit 4: server)     8  abort (bit 4: server)
  *   9     application frees its association (bit 4: server)
- *   10    client opens a second association to the server
+ *   10    client opens a second association to the server (at most 8 per input)
  *   11    status, path and send queue queries; set_sndbuf(arg:1 KiB) (bit 4: server)
  *   12    replay recently exchanged packet idx:1 unchanged (a network duplicate)
  *   13    replay packet idx:1 with (pos:1, xor:1) mutations count:1
@@ -29,11 +34,14 @@
  * lost silently: as long as nothing forged reached an endpoint, received messages are
  * intact, in order per stream and never duplicated, and after a graceful shutdown of both
  * sides every accepted message was delivered (when nothing was aborted or freed early). */
+#define FZ_FAST_MAC /* see fz_mac */
+#include "fuzz_arena.h"
 #include "fuzz_common.h"
 
 #define MAXMSG 2048
 #define NSID 32
 #define RING 8
+#define MAX_EXTRA 8 /* second associations an input may open (operation 10) */
 
 enum { M_RECEIVED = 1, M_FAILED = 2 };
 
@@ -70,8 +78,10 @@ typedef struct run {
     uint8_t mask;
     int dup_mode;
     unsigned mask_idx;
+    unsigned extra_assocs; /* operation 10 so far */
     ring_pkt ring[RING];
     unsigned ring_n;
+    /* Scratch from here on: not part of a snapshot. */
     uint8_t pkt[FZ_PKT_CAP];
     uint8_t msg[80 * 1024];
     uint8_t rbuf[80 * 1024];
@@ -107,13 +117,24 @@ static void on_event(fz_peer *pe, const mpsctp_event *ev, void *user)
         CHECK_CLEAN(r, 0 && "SEND_FAILED for a message never sent");
 }
 
-/* Payload of message seq: seq, length, then a pattern. */
+/* Byte i of every message's pattern is (seq * 13 + i) mod 256: a window into this ramp,
+ * so that writing and checking a message are one memcpy and one memcmp (a loop per byte
+ * would cost a traced comparison per byte in the fuzzing build). */
+static const uint8_t *ramp(void)
+{
+    static uint8_t r[256 + sizeof(((run *)0)->msg)];
+    if (!r[1])
+        for (size_t i = 0; i < sizeof(r); i++)
+            r[i] = (uint8_t)i;
+    return r;
+}
+
+/* Payload of message seq: seq, length, then the pattern. */
 static void fill_msg(uint8_t *m, size_t len, uint32_t seq)
 {
     put32(m, seq);
     put32(m + 4, (uint32_t)len);
-    for (size_t i = 8; i < len; i++)
-        m[i] = (uint8_t)(seq * 13u + i);
+    memcpy(m + 8, ramp() + ((seq * 13u + 8) & 255), len - 8);
 }
 
 static void do_send(run *r, int server, size_t len, uint8_t sidb)
@@ -160,11 +181,9 @@ static void got_msg(run *r, dir_acct *d, uint16_t sid, uint16_t flags, uint32_t 
     CHECK_CLEAN(r, seq < d->nsent && get32(m + 4) == len && ppid == seq);
     if (seq >= d->nsent || get32(m + 4) != len)
         return;
-    for (size_t i = 8; i < len; i++) {
-        if (m[i] != (uint8_t)(seq * 13u + i)) {
-            CHECK_CLEAN(r, 0 && "message content corrupted");
-            return;
-        }
+    if (len > sizeof(r->msg) || memcmp(m + 8, ramp() + ((seq * 13u + 8) & 255), len - 8)) {
+        CHECK_CLEAN(r, 0 && "message content corrupted");
+        return;
     }
     CHECK_CLEAN(r, d->sid[seq] == sid);
     CHECK_CLEAN(r, d->unordered[seq] == ((flags & MPSCTP_UNORDERED) != 0));
@@ -405,26 +424,17 @@ static void finish(run *r)
     }
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+/* The state a snapshot keeps: everything in run before the scratch buffers. */
+#define RUN_STATE offsetof(run, pkt)
+
+/* Builds the pair of settings profiles cprof and sprof into the empty arena and r (whose
+ * state part is zero): handshake, then a message each way. */
+static void setup(run *r, unsigned cprof, unsigned sprof)
 {
-    if (size > 32 * 1024)
-        return 0;
-    fz_in in = {data, data + size};
-    uint8_t prof = fz_u8(&in);
-    run *r = calloc(1, sizeof(*r));
-    if (!r)
-        return 0;
     for (int dir = 0; dir < 2; dir++)
         for (int k = 0; k < NSID; k++)
             r->d[dir].last_ordered[k] = -1;
     r->now = FZ_T0;
-    unsigned cprof = prof & 3, sprof = (prof & 4) ? (prof >> 3) & 3 : cprof;
-    if (prof & 0x20) {
-        /* CMT options for both sides (fz_settings bits 8-12). */
-        unsigned x = (unsigned)fz_u8(&in) << 8;
-        cprof |= x;
-        sprof |= x;
-    }
     if (fz_pair_start(&r->c, &r->s, cprof, sprof, r->now))
         abort();
     r->c.on_event = r->s.on_event = on_event;
@@ -438,6 +448,41 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     pump(r, 0, 0);
     do_read(r, 0, 0);
     do_read(r, 1, 0);
+    /* Nothing of the harness's own heap may be in a snapshot. */
+    for (int dir = 0; dir < 2; dir++)
+        for (int k = 0; k < NSID; k++) {
+            FZ_CHECK(r->d[dir].acc_len[k] == 0);
+            free(r->d[dir].acc[k]);
+            r->d[dir].acc[k] = NULL;
+            r->d[dir].acc_cap[k] = 0;
+        }
+}
+
+/* fz_build_fn for fz_prepare: profile p holds cprof (bits 0-12) and sprof (16-28). */
+static void build(void *state, unsigned p)
+{
+    setup(state, p & 0xffff, p >> 16);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    static void *state;
+    if (size > 32 * 1024)
+        return 0;
+    run *r = fz_run_state(&state, sizeof(*r));
+    fz_in in = {data, data + size};
+    uint8_t prof = fz_u8(&in);
+    unsigned cprof = prof & 3, sprof = (prof & 4) ? (prof >> 3) & 3 : cprof;
+    if (prof & 0x20) {
+        /* CMT options for both sides (fz_settings bits 8-12). */
+        unsigned x = (unsigned)fz_u8(&in) << 8;
+        cprof |= x;
+        sprof |= x;
+    }
+    /* One saved pair per combination: both profiles (2 bits each), the CMT bits. */
+    static fz_snap *snaps[512];
+    unsigned key = (cprof & 3) | (sprof & 3) << 2 | ((cprof >> 8) & 0x1f) << 4;
+    fz_prepare(&snaps[key], r, RUN_STATE, build, cprof | sprof << 16);
 
     for (int ops = 0; ops < 512 && fz_left(&in); ops++) {
         uint8_t op = fz_u8(&in);
@@ -508,7 +553,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             break;
         }
         case 10: {
+            /* At most MAX_EXTRA more: hundreds of them reach no new code, and their
+             * handshakes made the slowest inputs. */
             mpsctp_assoc *a2;
+            if (r->extra_assocs >= MAX_EXTRA)
+                break;
+            r->extra_assocs++;
             r->lossy = 1;
             mpsctp_endpoint_connect(r->c.ep, &r->s.addr, 1, FZ_SERVER_PORT, r->now, &a2);
             break;
@@ -529,15 +579,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         default:
             break;
         }
+        fz_check_index(&r->c);
+        fz_check_index(&r->s);
     }
     finish(r);
     if (r->c.as && (prof & 0x80))
         mpsctp_assoc_free(r->c.as); /* the application's way out, then the endpoint's */
     fz_peer_free(&r->c);
     fz_peer_free(&r->s);
+    /* Freeing the endpoints frees everything the core holds (LeakSanitizer does not see
+     * into the arena). */
+    fz_arena_check_empty("both endpoints were freed");
     for (int dir = 0; dir < 2; dir++)
-        for (int k = 0; k < NSID; k++)
+        for (int k = 0; k < NSID; k++) {
             free(r->d[dir].acc[k]);
-    free(r);
+            r->d[dir].acc[k] = NULL;
+        }
     return 0;
 }

@@ -2,9 +2,11 @@
  * deterministic random callback, checksum fix-up, a client/server pair of endpoints
  * connected in memory and the packet pump between them.
  *
- * Every harness builds fresh endpoints for each input; nothing input-dependent survives
- * from one input to the next. The random callback is a counter-based generator seeded
- * from a constant, so the same input always produces the same run. */
+ * Every input starts from endpoints in the same state: built afresh, or (fuzz_assoc,
+ * fuzz_mem) restored from a copy saved before any input ran (fuzz_arena.h); nothing
+ * input-dependent survives from one input to the next. The random callback is a
+ * counter-based generator seeded from a constant, so the same input always produces the
+ * same run. */
 #ifndef MPSCTP_FUZZ_COMMON_H
 #define MPSCTP_FUZZ_COMMON_H
 
@@ -13,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "assoc.h"
 #include "codec.h"
 #include "crc32c.h"
 #include "mpsctp/mpsctp.h"
@@ -73,6 +76,17 @@ static inline const uint8_t *fz_take(fz_in *in, size_t want, size_t *got)
     return p;
 }
 
+/* Returns the harness's run state: n zeroed bytes allocated by the first call and kept
+ * for the whole process (the core's callbacks point into it, so it must not move). */
+static inline void *fz_run_state(void **slot, size_t n)
+{
+    if (!*slot) {
+        *slot = calloc(1, n);
+        FZ_CHECK(*slot != NULL);
+    }
+    return *slot;
+}
+
 /* ---- deterministic random callback -------------------------------------------------- */
 
 typedef struct fz_rng {
@@ -100,6 +114,53 @@ static inline void fz_random(void *user, void *buf, size_t len)
         b += n;
         len -= n;
     }
+}
+
+/* ---- a fast MAC for state cookies ----------------------------------------------------- */
+
+/* mpsctp_callbacks.hmac_sha256 for harnesses that define FZ_FAST_MAC before including this
+ * file: a keyed mix of the message into 32 bytes, not a cryptographic MAC. A harness
+ * needs cookies that any changed byte invalidates and that no mutation can forge without
+ * the key; it does not need HMAC-SHA256, whose compression rounds were most of the cost
+ * of an input that sets up associations (the real HMAC is tested on its own, and
+ * fuzz_endpoint keeps it). */
+#if defined(__clang__)
+#define FZ_NO_COVERAGE __attribute__((no_sanitize("coverage"))) /* no fuzzing signal */
+#else
+#define FZ_NO_COVERAGE
+#endif
+FZ_NO_COVERAGE static inline uint64_t fz_mix(uint64_t h, uint64_t m)
+{
+    h = (h ^ m) * 0x9e3779b97f4a7c15ull;
+    return h ^ (h >> 29);
+}
+
+FZ_NO_COVERAGE static inline void fz_mac(void *user, const uint8_t *key, size_t keylen,
+                                         const uint8_t *msg, size_t len, uint8_t out[32])
+{
+    (void)user;
+    uint64_t h[4] = {0x243f6a8885a308d3ull, 0x13198a2e03707344ull, 0xa4093822299f31d0ull,
+                     0x082efa98ec4e6c89ull};
+    uint64_t k[4] = {0, 0, 0, 0};
+    memcpy(k, key, keylen < sizeof(k) ? keylen : sizeof(k));
+    for (int j = 0; j < 4; j++)
+        h[j] = fz_mix(h[j], k[j] ^ keylen);
+    uint64_t n = len;
+    while (len) {
+        uint64_t m = 0;
+        size_t c = len < 8 ? len : 8;
+        memcpy(&m, msg, c);
+        msg += c;
+        len -= c;
+        h[0] = fz_mix(h[0], m);
+        h[1] = fz_mix(h[1], m << 13 | m >> 51);
+        h[2] = fz_mix(h[2], m << 26 | m >> 38);
+        h[3] = fz_mix(h[3], m << 39 | m >> 25);
+    }
+    for (int r = 0; r < 2; r++)
+        for (int j = 0; j < 4; j++)
+            h[j] = fz_mix(h[j], h[(j + 1) & 3] + n);
+    memcpy(out, h, 32);
 }
 
 /* ---- checksum ----------------------------------------------------------------------- */
@@ -215,6 +276,9 @@ static inline int fz_peer_init(fz_peer *pe, uint32_t ip, uint16_t port, unsigned
     memset(&cb, 0, sizeof(cb));
     cb.user = &pe->rng;
     cb.random = fz_random;
+#ifdef FZ_FAST_MAC
+    cb.hmac_sha256 = fz_mac;
+#endif
     if (fz_verbose())
         cb.log = fz_log;
     pe->ep = mpsctp_endpoint_new(&s, &cb);
@@ -222,6 +286,17 @@ static inline int fz_peer_init(fz_peer *pe, uint32_t ip, uint16_t port, unsigned
         return -1;
     FZ_CHECK(mpsctp_endpoint_add_addr(pe->ep, &pe->addr) == 0);
     return 0;
+}
+
+/* Checks the endpoint's demultiplexing index against its associations (a stale entry
+ * would hide an association from its own packets). The check costs a lookup per key of
+ * every association: with many associations (an input that opened hundreds) it runs at
+ * every 16th call only, or it would be most of the run. */
+static inline void fz_check_index(const fz_peer *pe)
+{
+    static unsigned calls;
+    if (pe->ep && (pe->ep->nassocs <= 8 || (++calls & 15) == 0))
+        FZ_CHECK(ep_index_verify(pe->ep) == 0 && "association index out of date");
 }
 
 /* Frees the endpoint and everything attached to it. */

@@ -251,6 +251,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
         if (!r->live)
             fz_drain(&r->s, r->now);
+        if (r->live)
+            fz_check_index(&r->c);
+        fz_check_index(&r->s);
     }
     /* Wind down: let the timers run a few times at their deadlines. */
     for (int i = 0; i < 3; i++) {

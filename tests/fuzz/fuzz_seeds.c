@@ -1,8 +1,9 @@
 /* Seed corpus generator for the fuzz harnesses. Writes small valid inputs for each of them
- * into <outdir>/fuzz_codec, <outdir>/fuzz_endpoint and <outdir>/fuzz_assoc (the directories
- * must exist): real packets of the reference exchange (INIT, INIT ACK, COOKIE ECHO,
- * COOKIE ACK, DATA, SACK with a gap, HEARTBEAT, SHUTDOWN...) plus hand-built ABORT, ERROR,
- * NR-SACK and parameter-rich INIT chunks, wrapped in each harness's input format.
+ * into <outdir>/fuzz_codec, <outdir>/fuzz_endpoint, <outdir>/fuzz_assoc and
+ * <outdir>/fuzz_mem (the directories must exist): real packets of the reference exchange
+ * (INIT, INIT ACK, COOKIE ECHO, COOKIE ACK, DATA, SACK with a gap, HEARTBEAT, SHUTDOWN...)
+ * plus hand-built ABORT, ERROR, NR-SACK and parameter-rich INIT chunks, and the operation
+ * lists of a hostile peer, wrapped in each harness's input format.
  *
  * Usage: fuzz_seeds <outdir>       (tests/fuzz/corpus holds the committed output) */
 #include "fuzz_ref.h"
@@ -501,6 +502,91 @@ static void seeds_assoc(void)
     save("fuzz_assoc", "big_abort_restart", &s);
 }
 
+/* ---- fuzz_mem: a hostile peer's operation lists --------------------------------------- */
+
+/* Operation 0: one DATA chunk at offset off from the receiver's cumulative TSN. */
+static void mem_data(bytes *s, uint16_t off, uint8_t fl, uint8_t sid, uint8_t ssn, uint8_t len)
+{
+    b_u8(s, 0);
+    b_u16(s, off);
+    b_put(s, (uint8_t[]){fl, sid, ssn, len}, 4);
+}
+
+/* Operation 1: count + 1 one-byte chunks from offset base on, TSN step, SSN from ssn. */
+static void mem_tiny_run(bytes *s, uint16_t base, uint8_t count, uint8_t fl, uint8_t sid,
+                         uint8_t step, uint8_t ssn)
+{
+    b_u8(s, 1);
+    b_u16(s, base);
+    b_put(s, (uint8_t[]){count, fl, sid, step, ssn}, 5);
+}
+
+static void seeds_mem(void)
+{
+    bytes s;
+    /* Holes filled with fragments that never complete (no B, no E) behind a TSN far
+     * ahead, in an 8 KiB receive buffer: held data grows unless the receiver bounds it. */
+    s.n = 0;
+    b_u8(&s, 0x01);
+    mem_data(&s, 60000, 0, 0, 0, 1);
+    for (unsigned k = 0; k < 8; k++)
+        mem_tiny_run(&s, (uint16_t)(k * 256), 255, 0, 0, 1, 0);
+    save("fuzz_mem", "hole_fill", &s);
+    /* Complete messages whose SSNs start at 1: all wait for SSN 0 on their stream. */
+    s.n = 0;
+    b_u8(&s, 0x01);
+    for (unsigned k = 0; k < 4; k++)
+        mem_tiny_run(&s, (uint16_t)(k * 256), 255, SCTP_DATA_B | SCTP_DATA_E, 1, 1,
+                     (uint8_t)(1 + k));
+    b_put(&s, (uint8_t[]){6, 0, 0, 0}, 4); /* the application reads what it can */
+    save("fuzz_mem", "ssn_hold", &s);
+    /* 2048 streams, messages on many of them out of order, far apart, fragmented */
+    s.n = 0;
+    b_u8(&s, 0x12);
+    b_u8(&s, 0xf0);
+    for (unsigned k = 0; k < 16; k++) {
+        b_u16(&s, (uint16_t)(k * 4000 + 7));
+        b_put(&s,
+              (uint8_t[]){
+                  (uint8_t)((k & 1 ? SCTP_DATA_B : SCTP_DATA_E) | 0x80 | (k & 4 ? 0x20 : 0)),
+                  (uint8_t)(k * 13), (uint8_t)(k + 3), 40},
+              4);
+    }
+    mem_data(&s, 1, SCTP_DATA_B | SCTP_DATA_U, 9, 0, 200);
+    b_put(&s, (uint8_t[]){7, 0, 5}, 3);
+    save("fuzz_mem", "streams_ooo", &s);
+    /* ERROR chunks with many causes, one packet full of them */
+    s.n = 0;
+    b_u8(&s, 0x00);
+    b_put(&s, (uint8_t[]){2, 255, 0, 1, 0, 0x12, 255, 0xff, 0xff, 4}, 10);
+    b_put(&s, (uint8_t[]){9, 5}, 2);
+    save("fuzz_mem", "error_causes", &s);
+    /* HEARTBEATs while nobody takes the server's output (the acks queue up) */
+    s.n = 0;
+    b_u8(&s, 0x00);
+    for (unsigned k = 0; k < 8; k++)
+        b_put(&s, (uint8_t[]){3, 255, 200}, 3);
+    b_put(&s, (uint8_t[]){5}, 1);
+    save("fuzz_mem", "heartbeat_flood", &s);
+    /* Unknown chunk types: "skip and report" (an ERROR each) and "stop and report" */
+    s.n = 0;
+    b_u8(&s, 0x00);
+    for (unsigned k = 0; k < 4; k++)
+        b_put(&s, (uint8_t[]){4, 255, 0xff, 8, 4, 10, 0x7f, 0}, 8);
+    save("fuzz_mem", "unknown_report", &s);
+    /* Duplicates below the cumulative TSN and a partly delivered large message read in
+     * small pieces (partial delivery point 1 byte) */
+    s.n = 0;
+    b_u8(&s, 0x0c);
+    mem_data(&s, 0, SCTP_DATA_B, 0, 0, 255);
+    mem_data(&s, 1, 0x80, 0, 0, 255);
+    mem_data(&s, 0, 0x40 | SCTP_DATA_B | SCTP_DATA_E, 0, 0, 10);
+    mem_data(&s, 5, 0x40 | SCTP_DATA_B | SCTP_DATA_E, 0, 0, 10);
+    b_put(&s, (uint8_t[]){6, 3, 0, 7, 7, 0, 6, 0, 0, 0}, 10);
+    mem_data(&s, 0, SCTP_DATA_E, 0, 0, 10);
+    save("fuzz_mem", "dup_partial", &s);
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 2) {
@@ -515,5 +601,6 @@ int main(int argc, char **argv)
     seeds_codec();
     seeds_endpoint();
     seeds_assoc();
+    seeds_mem();
     return 0;
 }
