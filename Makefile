@@ -28,7 +28,8 @@ build-asan: deps
 demo: build
 	BUILD=$(BUILD) TESTBED=$(TESTBED) scripts/demo.sh
 
-# SPEC.md s7 E1-E5 over several seeds: docs/results/ (a few minutes).
+# The CMT experiments E1-E6 (docs/results/README.md) over several seeds: docs/results/
+# (a few minutes).
 experiments: build
 	BUILD=$(BUILD) REBUILD=0 scripts/experiments.sh
 

@@ -1,7 +1,8 @@
 #!/bin/sh
-# Runs the SPEC.md s7 experiments E1-E5 in the simulator (scenarios/e*.scn) over several
-# seeds and writes docs/results/: eN.csv per run, results.md (mean and 95% confidence
-# interval per variant and point) and gnuplot PNG plots. Builds mpsctp-sim first.
+# Runs the CMT experiments E1-E6 (docs/results/README.md) in the simulator
+# (scenarios/e*.scn) over several seeds and writes docs/results/: eN.csv per run,
+# results.md (mean and 95% confidence interval per variant and point) and gnuplot PNG
+# plots. Builds mpsctp-sim first.
 # Arguments go to scripts/experiments.py (--seeds N, --only e1,e2, --jobs N, --out DIR).
 set -eu
 cd "$(dirname "$0")/.."

@@ -75,7 +75,7 @@ enum {
     SIM_FS_AMR = 1u << 4,  /* Association.Max.Retrans */
     SIM_FS_PF = 1u << 5,   /* PotentiallyFailed.Max.Retrans (RFC 7829); unset: PF off */
     SIM_FS_HB = 1u << 6,   /* HB.interval */
-    SIM_FS_CMT = 1u << 7,      /* cmt: SCTP_CMT_ON_OFF mode (SPEC s3) */
+    SIM_FS_CMT = 1u << 7,      /* cmt: SCTP_CMT_ON_OFF mode (docs/cmt.md) */
     SIM_FS_BUFSPLIT = 1u << 8, /* bufsplit: MPSCTP_BUFSPLIT_* flags */
     SIM_FS_NRSACK = 1u << 9,   /* nrsack: offer NR-SACK */
     SIM_FS_RTX = 1u << 10,     /* rtx: CMT retransmission policy (MPSCTP_RTX_*) */
@@ -95,7 +95,7 @@ typedef struct sim_flow_cfg {
     uint32_t msg_size;           /* bytes per message (default SIM_DEFAULT_MSG) */
     int unordered;               /* 1: messages sent unordered */
     uint16_t streams;            /* messages spread round robin over this many streams */
-    int sqlimit;                 /* 1: SQINFO-driven source (issue 6, SPEC s7 E6): writes
+    int sqlimit;                 /* 1: SQINFO-driven source (experiment E6): writes
                                     to stream s only while the client's
                                     sq_queued_on_stream[s] < sq_queue_limit / streams,
                                     taking the streams with room in turn; 0: messages

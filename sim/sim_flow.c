@@ -362,9 +362,10 @@ static int flow_queue_msg(sim *s, sim_flow *f, mpsctp_assoc *a, uint64_t i)
     return 0;
 }
 
-/* The SQINFO-driven source (issue 6; SPEC s4, s7 E6): a message goes to stream s only
- * while the client's sq_queued_on_stream[s] < sq_queue_limit / streams, read afresh
- * before every send; the streams with room take turns, one message each. */
+/* The SQINFO-driven source of experiment E6 (docs/results/README.md), on the numbers of
+ * SCTP_SQINFO: a message goes to stream s only while the client's
+ * sq_queued_on_stream[s] < sq_queue_limit / streams, read afresh before every send; the
+ * streams with room take turns, one message each. */
 static void side_refill_sqlimit(sim *s, sim_flow *f, mpsctp_assoc *a)
 {
     uint32_t k = f->cfg.streams;
@@ -688,7 +689,7 @@ int sim_flow_set_cmt(sim *s, size_t flow, uint32_t mode)
     sim_side *sv = &f->side[SIM_SERVER];
     if (sv->assoc && !sv->closed)
         (void)mpsctp_assoc_set_cmt(sv->assoc, mode);
-    /* SPEC s3: the change applies at the next transmission decision. */
+    /* The change applies at the next transmission decision (docs/cmt.md, Modes). */
     side_service(s, c);
     return 0;
 }

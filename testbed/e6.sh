@@ -1,11 +1,11 @@
 #!/bin/bash
-# e6.sh: experiment E6 (SPEC.md s7) on the namespace testbed: ordered delivery over two
-# dissimilar paths with CMT on, K saturated streams, round robin over the paths (plain
-# sender: message g on stream g mod K, blocking sends) against the stream-to-path mapping
-# (MPSCTP_PATH_SELECT stream: stream s only on path s mod 2) with the SQINFO-driven sender
-# (mpsctp-perf --sqinfo-limit: stream s only while SCTP_SQINFO says it holds less than
-# sq_queue_limit / K). Needs root; brings up its own testbed (testbed.sh) and removes it
-# on every exit path, Ctrl-C included.
+# e6.sh: experiment E6 (docs/results/README.md) on the namespace testbed: ordered
+# delivery over two dissimilar paths with CMT on, K saturated streams, round robin over
+# the paths (plain sender: message g on stream g mod K, blocking sends) against the
+# stream-to-path mapping (MPSCTP_PATH_SELECT stream: stream s only on path s mod 2) with
+# the SQINFO-driven sender (mpsctp-perf --sqinfo-limit: stream s only while SCTP_SQINFO
+# says it holds less than sq_queue_limit / K). Needs root; brings up its own testbed
+# (testbed.sh) and removes it on every exit path, Ctrl-C included.
 #
 #   testbed/e6.sh [--rate1 R] [--rate2 R] [--bytes N] [--streams K,K..] [--variants V,V..]
 #                 [--sndbuf B] [--rcvbuf B] [--queue PKTS] [--rto-min MS] [--perf PATH]

@@ -1,17 +1,19 @@
 #!/usr/bin/env python3
-"""Reference model of SPEC.md section 6 (congestion control per CMT variant) that prints
-the golden vectors of tests/unit/test_cc_variants.c as C initialisers.
+"""Reference model of the congestion control per CMT variant (the formulas table of
+docs/cc.md) that prints the golden vectors of tests/unit/test_cc_variants.c as C
+initialisers.
 
-It is written from the SPEC table with exact rationals (fractions.Fraction), not from the
+It is written from that table with exact rationals (fractions.Fraction), not from the
 C code. The rounding rules are those of docs/cc.md:
-  - increases are rounded up (ceil), as the SPEC writes them;
+  - increases are rounded up (ceil), as the table writes them;
   - a decreased window (cwnd_i - cwnd_T/2, cwnd_i - max(...)) is rounded down, so that one
     path gives RFC 9260's cwnd/2 rounded down;
   - RPv2 and MPTCP-like use b_j = cwnd_j/srtt_j and cwnd_j/srtt_j^2 rounded down to
     multiples of 2^-16 / m and 2^-16 / m^2 (m = the smallest srtt); everything after that
     is exact. For each vector the model also computes the value with the exact b_j and
-    checks that the two differ by at most one byte (the SPEC's tolerance); vectors where
-    they differ say so in a comment.
+    checks that the two differ by at most one byte (the tolerance docs/cc.md allows
+    against the exact real-valued formulas); vectors where they differ say so in a
+    comment.
   - srtt 0 on any path (not measured yet): every path counts as having the same RTT;
     srtt above 2^32-1 us counts as 2^32-1 us.
 
@@ -60,7 +62,7 @@ def initial_cwnd(mtu):
     return min(4 * mtu, max(2 * mtu, 4380))
 
 
-# ---- the terms of SPEC s6 ---------------------------------------------------------------
+# ---- the terms of the formulas (docs/cc.md) ---------------------------------------------
 
 def srtts(paths):
     """Per-path RTT after the srtt rules: all equal when one is unknown, clamped."""
@@ -302,7 +304,7 @@ def cases():
         vn = v.c_name[5:].lower()
         for sname, base in list(SETS.items()) + list(SPECIAL.items()):
             if sname == "2p-saturated" and type(v) is Standard:
-                continue  # cc_standard does not saturate at 2^32 (not part of SPEC s6)
+                continue  # cc_standard does not saturate at 2^32 (only the coupled ones do)
             n = len(base)
             special = sname in SPECIAL
             for i in ((0, n - 1) if special else range(n)):

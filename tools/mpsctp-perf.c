@@ -23,7 +23,7 @@
  * packet trace and SCTP_GET_PEER_ADDR_INFO where that option is missing) at the end and
  * every --interval seconds, and log each SCTP_PEER_ADDR_CHANGE with its time.
  *
- * Concurrent Multipath Transfer: --cmt MODE sets SCTP_CMT_ON_OFF (SPEC.md s3) on the
+ * Concurrent Multipath Transfer: --cmt MODE sets SCTP_CMT_ON_OFF (docs/api.md) on the
  * socket before connect/listen, so the association inherits it; --bufsplit sets
  * MPSCTP_CMT_BUFSPLIT. The reports name the association's mode and each path's share of
  * the bytes sent and received. --path-select sets MPSCTP_PATH_SELECT (round robin, or
@@ -529,7 +529,7 @@ static int set_common(int sd)
         if (mpsctp_setsockopt(sd, IPPROTO_SCTP, SCTP_PEER_ADDR_THLDS, &t, sizeof(t)) < 0)
             return -1;
     }
-    /* CMT (SPEC.md s3): the socket's value, which the association inherits */
+    /* CMT (docs/api.md, CMT options): the socket's value, which the association inherits */
     if (o.cmt >= 0 && set_assoc_value(sd, SCTP_CMT_ON_OFF, (uint32_t)o.cmt, "--cmt") < 0)
         return -1;
     if (o.bufsplit >= 0 &&
@@ -1364,8 +1364,8 @@ static int run_client(void)
         }
         uint32_t s;
         if (o.sqinfo_limit) {
-            /* the application behaviour of SPEC.md s7 E6: stream s only while its queue
-             * is below sq_queue_limit / K */
+            /* the application behaviour of experiment E6 (docs/results/README.md):
+             * stream s only while its queue is below sq_queue_limit / K */
             int r = sq_sched_pick(&sched, sd, 200, client_time_up);
             if (r == -2)
                 break;

@@ -1,5 +1,5 @@
 /* mpsctp-perf's per-stream side: bytes and messages per stream, the sender queue as
- * SCTP_SQINFO reports it (SPEC.md s4), the log of SQINFO samples taken at every --interval
+ * SCTP_SQINFO reports it (docs/api.md), the log of SQINFO samples taken at every --interval
  * tick, and the stream choice of the SQINFO-driven sender (--sqinfo-limit: a message goes
  * to stream s only while sq_queued_on_stream[s] < sq_queue_limit / K). Output formats:
  * docs/perf.md. */

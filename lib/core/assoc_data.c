@@ -40,8 +40,8 @@ int assoc_all_acked(const mpsctp_assoc *a)
 /* How long DATA from a second path keeps the receiver's DAC on. */
 #define DAC_MULTIPATH_NS (1000 * NS_PER_MS)
 
-/* SPEC s5 DAC, receiver side: with CMT on, while the peer's DATA came over more than one
- * of its addresses in the last second. */
+/* CMT DAC (docs/cmt.md), receiver side: with CMT on, while the peer's DATA came over more
+ * than one of its addresses in the last second. */
 static int dac_active(const mpsctp_assoc *a, mpsctp_tstamp now)
 {
     return a->cfg.cmt && a->rx_multipath && elapsed(now, a->rx_multipath_at) < DAC_MULTIPATH_NS;
@@ -138,7 +138,7 @@ int assoc_recv_data(mpsctp_assoc *a, const sctp_tlv *c, int pi, mpsctp_tstamp no
         return 1;
     }
     if (tsnmap_has_gaps(&a->map)) {
-        /* RFC 9260 s6.7: out of order: SACK at once. SPEC s5 DAC: with CMT, while the
+        /* RFC 9260 s6.7: out of order: SACK at once. CMT DAC (docs/cmt.md): while the
          * peer's DATA comes over more than one path, reordering across paths is
          * expected; the SACK keeps to the every-second-packet rule and tells the sender
          * how many packets it covers. A peer sending on one path gets the RFC rule. */
@@ -183,8 +183,8 @@ int assoc_put_sack(mpsctp_assoc *a, wbuf *w)
     size_t maxd = (room - fixed - 4 * (ng + nnr)) / 4;
     size_t nd = tsnmap_take_dups(&a->map, dups, maxd < TSNMAP_MAX_DUPS ? maxd : TSNMAP_MAX_DUPS);
     uint32_t rwnd = assoc_local_rwnd(a);
-    /* SPEC s5 DAC: with CMT the two top flag bits say how many DATA packets (1 or 2) this
-     * SACK covers. */
+    /* CMT DAC (docs/cmt.md): with CMT the two top flag bits say how many DATA packets (1 or
+     * 2) this SACK covers. */
     uint8_t flags = 0;
     if (a->cfg.cmt && a->pkts_unacked)
         flags = (uint8_t)((a->pkts_unacked >= 2 ? 2u : 1u) << SCTP_SACK_DAC_SHIFT);
@@ -294,7 +294,7 @@ static void cum_advance(mpsctp_assoc *a, uint32_t cum, sack_acc *acc, mpsctp_tst
  * the Cumulative TSN Ack Point, the miss indications are incremented for all TSNs
  * reported missing in the SACK", not only those below the HTNA: a second loss in the
  * window is then repaired by fast retransmit, not T3-rtx. Fast Recovery is per path
- * here. With split fast retransmit (SPEC s5) the rule applies per path too: a chunk
+ * here. With split fast retransmit (docs/cmt.md) the rule applies per path too: a chunk
  * counts as reported missing only when a TSN above it that went out on its own path is
  * reported received (gap-acked or NR-acked), so reordering across paths strikes
  * nothing (and, as for the HTNA rule, a retransmission is not struck by acks of data
@@ -397,7 +397,7 @@ static void after_ack(mpsctp_assoc *a, sack_acc *acc, int cum_advanced, uint32_t
          * point is outstanding any more, whatever the other paths still hold. */
         if (cmt && c->fast_recovery && cmt_fr_over(a, acc, i))
             c->fast_recovery = 0;
-        /* SPEC s5 CUCv2: with CMT a path's window grows when its (rtx-)pseudo-cumack
+        /* CMT CUCv2 (docs/cmt.md): with CMT a path's window grows when its (rtx-)pseudo-cumack
          * advances; without, when the association's cum ack does (RFC 9260 s7.2.1). */
         int advanced = cmt ? acc->pseudo_adv[i] : cum_advanced;
         if (acc->acked[i]) {
@@ -407,7 +407,7 @@ static void after_ack(mpsctp_assoc *a, sack_acc *acc, int cum_advanced, uint32_t
         }
         /* RFC 9260 s6.3.2 R2/R3: stop T3 when nothing is outstanding on the path, restart
          * it when the earliest outstanding TSN was acknowledged (with CMT: the path's
-         * pseudo-cumack, SPEC s5). */
+         * own earliest, the lower of its two pseudo-cumacks; docs/cmt.md). */
         if (c->flight == 0)
             p->t3_deadline = MPSCTP_TSTAMP_NEVER;
         else if (acc->cum_acked[i] || (cmt && acc->t3_adv[i]))

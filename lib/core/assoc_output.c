@@ -182,7 +182,8 @@ static int pick_destination(mpsctp_assoc *a, uint32_t dp, int *ndp)
             goto sack_only;
     }
     if (cmt_mapped(a)) {
-        /* SPEC s7 E6: each stream only on its own path, paths in round robin. */
+        /* CMT stream-to-path mapping (docs/cmt.md): each stream only on its own path,
+         * paths in round robin. */
         if (q->unsent) {
             /* The rest of a message already cut goes to its stream's path first. */
             txchunk *c = rtxq_at(q, rtxq_first_unsent(q));
@@ -368,7 +369,7 @@ static size_t output_packet(mpsctp_assoc *a, uint8_t *buf, size_t cap, mpsctp_ad
             }
             if (added) {
                 a->burst[pi]--;
-                a->cmt_rr = (pi + 1) % a->npaths; /* SPEC s5: round robin over paths */
+                a->cmt_rr = (pi + 1) % a->npaths; /* CMT: round robin over paths */
             }
         }
     }

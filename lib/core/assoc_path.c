@@ -503,7 +503,7 @@ int mpsctp_assoc_path_info(const mpsctp_assoc *a, uint32_t idx, mpsctp_path_info
     pi->confirmed = p->confirmed;
     pi->pf = p->pf;
     pi->primary = idx == a->primary;
-    /* With CMT every usable path carries new data (SPEC s5). */
+    /* With CMT every usable path carries new data (docs/cmt.md). */
     pi->data_path = a->cfg.cmt ? assoc_path_usable(a, idx) : idx == assoc_data_path(a);
     pi->hb_interval_ms = p->hb_interval_ms;
     pi->path_max_retrans = p->pmr;

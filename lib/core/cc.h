@@ -36,14 +36,14 @@ typedef struct cc_ops {
 
 /* RFC 9260 s7.2: standard per-path congestion control (SCTP_CMT_ON_OFF 0 and 1). */
 extern const cc_ops cc_standard;
-/* SPEC s6: CMT/RPv1 (SCTP_CMT_ON_OFF 2), increases shared by ssthresh_i/ssthresh_T
- * (lib/core/cc_rpv1.c; formulas and rounding in docs/cc.md). */
+/* CMT/RPv1 (SCTP_CMT_ON_OFF 2), increases shared by ssthresh_i/ssthresh_T
+ * (lib/core/cc_rpv1.c; formulas, rounding and sources in docs/cc.md). */
 extern const cc_ops cc_rpv1;
-/* SPEC s6: CMT/RPv2 (SCTP_CMT_ON_OFF 3), increases shared by bandwidth b_i/b_T
- * (lib/core/cc_rpv2.c). */
+/* CMT/RPv2 (SCTP_CMT_ON_OFF 3), increases shared by bandwidth b_i/b_T
+ * (lib/core/cc_rpv2.c; docs/cc.md). */
 extern const cc_ops cc_rpv2;
-/* SPEC s6 / RFC 6356: MPTCP-like linked increases (SCTP_CMT_ON_OFF 4)
- * (lib/core/cc_mptcp.c). */
+/* RFC 6356: MPTCP-like linked increases (SCTP_CMT_ON_OFF 4)
+ * (lib/core/cc_mptcp.c; docs/cc.md). */
 extern const cc_ops cc_mptcp;
 
 /* RFC 9260 s7.2.1: initial cwnd = min(4*MTU, max(2*MTU, 4380 bytes)). */
@@ -84,14 +84,14 @@ static inline uint64_t cc_cwnd_sum(const cc_path *all, size_t n)
     return t;
 }
 
-/* RFC 9260 s7.2.1: the idle rule of cc_standard, for the variants that keep it (SPEC s6
- * has no other). */
+/* RFC 9260 s7.2.1: the idle rule of cc_standard, for the variants that keep it (none of
+ * the coupled variants' sources gives another, docs/cc.md). */
 static inline void cc_idle_standard(cc_path *all, size_t n, size_t i)
 {
     cc_standard.on_idle(all, n, i);
 }
 
-/* RFC 9260 s7.2.3 / SPEC s6: after a loss path p takes the new ssthresh, cwnd = ssthresh
+/* RFC 9260 s7.2.3 (docs/cc.md): after a loss path p takes the new ssthresh, cwnd = ssthresh
  * (fast retransmit) or MTU (timeout), and pba = 0. */
 static inline void cc_after_loss(cc_path *p, uint32_t ssthresh, int timeout)
 {
@@ -100,7 +100,7 @@ static inline void cc_after_loss(cc_path *p, uint32_t ssthresh, int timeout)
     p->pba = 0;
 }
 
-/* SPEC s6: RPv1 and RPv2 start path i at the RFC 9260 s7.2.1 initial cwnd divided by the
+/* CMT/RPv1, RPv2 (docs/cc.md): path i starts at the RFC 9260 s7.2.1 initial cwnd divided by the
  * number of paths n (rounded down), at least MTU_i; ssthresh and pba as cc_standard. */
 static inline void cc_init_split(cc_path *all, size_t n, size_t i, uint32_t peer_rwnd)
 {
@@ -110,7 +110,7 @@ static inline void cc_init_split(cc_path *all, size_t n, size_t i, uint32_t peer
     p->cwnd = c > p->mtu ? c : p->mtu;
 }
 
-/* Bandwidth terms of RPv2 and LIA (SPEC s6, b_j = cwnd_j / srtt_j), in units that keep the
+/* Bandwidth terms of RPv2 and LIA (docs/cc.md, b_j = cwnd_j / srtt_j), in units that keep the
  * arithmetic in 128 bits: with m = min_j srtt_j,
  *   w_j = floor(2^16 cwnd_j m / srtt_j)      so b_j ~ w_j / (2^16 m)
  *   v_j = floor(2^16 cwnd_j m^2 / srtt_j^2)  so cwnd_j / srtt_j^2 ~ v_j / (2^16 m^2). */
@@ -168,7 +168,7 @@ static inline void cc_bw_compute(const cc_path *all, size_t n, size_t i, cc_bw *
  * x = MTU_i. */
 typedef uint32_t (*cc_inc_fn)(const cc_path *all, size_t n, size_t i, uint32_t x, int ss);
 
-/* RFC 9260 s7.2.1/s7.2.2 with the increase of a coupled variant (SPEC s6): the same
+/* RFC 9260 s7.2.1/s7.2.2 with the increase of a coupled variant (docs/cc.md): the same
  * slow start conditions and partial_bytes_acked handling as cc_standard, cwnd += inc()
  * (saturated at UINT32_MAX) where cc_standard adds min(acked, MTU) or MTU. */
 static inline void cc_on_ack_coupled(cc_path *all, size_t n, size_t i, uint32_t acked,

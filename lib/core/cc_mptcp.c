@@ -1,10 +1,10 @@
-/* SPEC s6 / RFC 6356: MPTCP-like coupled congestion control (SCTP_CMT_ON_OFF 4), the
+/* RFC 6356: MPTCP-like coupled congestion control (SCTP_CMT_ON_OFF 4), the
  * Linked Increases Algorithm. Increases are the standard ones scaled by alpha MTU_i /
  * cwnd_T and capped at the standard increase; initial window, fast retransmit, timeout and
  * idle are cc_standard's. Formulas and rounding: docs/cc.md. */
 #include "cc.h"
 
-/* SPEC s6 / RFC 6356 s3, alpha = cwnd_T max_j(cwnd_j / srtt_j^2) / (sum_j cwnd_j / srtt_j)^2;
+/* RFC 6356 s3, alpha = cwnd_T max_j(cwnd_j / srtt_j^2) / (sum_j cwnd_j / srtt_j)^2;
  *   slow start:            += min(ceil(alpha x MTU_i / cwnd_T), x), x = min(acked, MTU_i)
  *   congestion avoidance:  += min(ceil(alpha MTU_i cwnd_i / cwnd_T), MTU_i), x = MTU_i.
  * cwnd_T cancels: alpha / cwnd_T = 2^16 V / W^2 with V, W of cc_bw_compute, so the increase
@@ -29,19 +29,19 @@ static void mptcp_on_ack(cc_path *all, size_t n, size_t i, uint32_t acked, int c
     cc_on_ack_coupled(all, n, i, acked, cum_advanced, full, mptcp_inc);
 }
 
-/* SPEC s6: initial window as RFC 9260 s7.2.1 (not divided among the paths). */
+/* RFC 9260 s7.2.1: initial window as standard SCTP (not divided among the paths). */
 static void mptcp_init(cc_path *all, size_t n, size_t i, uint32_t peer_rwnd)
 {
     cc_standard.init(all, n, i, peer_rwnd);
 }
 
-/* SPEC s6 / RFC 6356 s3: fast retransmit as standard SCTP. */
+/* RFC 6356 s3: fast retransmit as standard SCTP. */
 static void mptcp_on_fast_rtx(cc_path *all, size_t n, size_t i)
 {
     cc_standard.on_fast_rtx(all, n, i);
 }
 
-/* SPEC s6 / RFC 6356 s3: T3 timeout as standard SCTP. */
+/* RFC 6356 s3: T3 timeout as standard SCTP. */
 static void mptcp_on_timeout(cc_path *all, size_t n, size_t i)
 {
     cc_standard.on_timeout(all, n, i);

@@ -1,4 +1,4 @@
-/* SPEC s6: CMT/RPv1 (SCTP_CMT_ON_OFF 2), resource pooling by ssthresh shares. Path i's
+/* CMT/RPv1 (SCTP_CMT_ON_OFF 2), resource pooling by ssthresh shares. Path i's
  * increases are the standard ones scaled by ssthresh_i / ssthresh_T and rounded up; a loss
  * takes half of the association's window cwnd_T from path i, down to its share of 4 MTU.
  * Formulas and rounding: docs/cc.md. */
@@ -13,7 +13,7 @@ static uint64_t rpv1_ssthresh_sum(const cc_path *all, size_t n)
     return t;
 }
 
-/* SPEC s6 RPv1: ceil(x * ssthresh_i / ssthresh_T); x itself when ssthresh_T is 0. */
+/* CMT/RPv1 (docs/cc.md): ceil(x * ssthresh_i / ssthresh_T); x itself when ssthresh_T is 0. */
 static cc_u128 rpv1_share(const cc_path *all, size_t n, size_t i, uint64_t x)
 {
     uint64_t t = rpv1_ssthresh_sum(all, n);
@@ -22,8 +22,8 @@ static cc_u128 rpv1_share(const cc_path *all, size_t n, size_t i, uint64_t x)
     return cc_div_ceil((cc_u128)x * all[i].ssthresh, t);
 }
 
-/* SPEC s6 RPv1: slow start += ceil(min(acked, MTU_i) ssthresh_i / ssthresh_T), congestion
- * avoidance += ceil(MTU_i ssthresh_i / ssthresh_T); both <= x. */
+/* CMT/RPv1 (docs/cc.md): slow start += ceil(min(acked, MTU_i) ssthresh_i / ssthresh_T),
+ * congestion avoidance += ceil(MTU_i ssthresh_i / ssthresh_T); both <= x. */
 static uint32_t rpv1_inc(const cc_path *all, size_t n, size_t i, uint32_t x, int ss)
 {
     return (uint32_t)rpv1_share(all, n, i, x);
@@ -35,8 +35,9 @@ static void rpv1_on_ack(cc_path *all, size_t n, size_t i, uint32_t acked, int cu
     cc_on_ack_coupled(all, n, i, acked, cum_advanced, full, rpv1_inc);
 }
 
-/* SPEC s6 RPv1: ssthresh_i = max(cwnd_i - cwnd_T/2, ceil(4 MTU_i ssthresh_i / ssthresh_T),
- * MTU_i) with the old ssthresh values; cwnd_i - cwnd_T/2 is rounded down (so one path gives
+/* CMT/RPv1 (docs/cc.md): ssthresh_i = max(cwnd_i - cwnd_T/2,
+ * ceil(4 MTU_i ssthresh_i / ssthresh_T), MTU_i) with the old ssthresh values (the 4-MTU
+ * share is FreeBSD's floor); cwnd_i - cwnd_T/2 is rounded down (so one path gives
  * cc_standard's cwnd/2). Returns the new ssthresh_i, at most UINT32_MAX. */
 static uint32_t rpv1_loss_ssthresh(const cc_path *all, size_t n, size_t i)
 {

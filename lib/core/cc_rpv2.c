@@ -1,12 +1,13 @@
-/* SPEC s6: CMT/RPv2 (SCTP_CMT_ON_OFF 3), resource pooling by bandwidth shares. Path i's
+/* CMT/RPv2 (SCTP_CMT_ON_OFF 3), resource pooling by bandwidth shares. Path i's
  * increases are the standard ones scaled by b_i / b_T (b_j = cwnd_j / srtt_j) and rounded
  * up; a loss takes from path i half the association's bandwidth expressed in its own RTT,
  * and at least half its own window (Dreibholz 2012, the INET model). Formulas and
  * rounding: docs/cc.md. */
 #include "cc.h"
 
-/* SPEC s6 RPv2: slow start += ceil(min(acked, MTU_i) b_i / b_T), congestion avoidance
- * += ceil(MTU_i b_i / b_T), with b_i / b_T = w_i / W of cc_bw_compute; x when W is 0. */
+/* CMT/RPv2 (docs/cc.md): slow start += ceil(min(acked, MTU_i) b_i / b_T), congestion
+ * avoidance += ceil(MTU_i b_i / b_T), with b_i / b_T = w_i / W of cc_bw_compute; x when
+ * W is 0. */
 static uint32_t rpv2_inc(const cc_path *all, size_t n, size_t i, uint32_t x, int ss)
 {
     cc_bw bw;
@@ -23,7 +24,7 @@ static void rpv2_on_ack(cc_path *all, size_t n, size_t i, uint32_t acked, int cu
     cc_on_ack_coupled(all, n, i, acked, cum_advanced, full, rpv2_inc);
 }
 
-/* SPEC s6 RPv2: ssthresh_i = max(cwnd_i - max(cwnd_i/2, srtt_i b_T / 2), MTU_i), with
+/* CMT/RPv2 (docs/cc.md): ssthresh_i = max(cwnd_i - max(cwnd_i/2, srtt_i b_T / 2), MTU_i), with
  * srtt_i b_T / 2 = srtt_i W / (2^17 m). The decrease is rounded up (the new window down), so
  * one path gives cwnd/2 rounded down as cc_standard does. Returns the new ssthresh_i. */
 static uint32_t rpv2_loss_ssthresh(const cc_path *all, size_t n, size_t i)

@@ -1,5 +1,6 @@
-/* Concurrent Multipath Transfer (SPEC s3, s5): the mode switch and its options. The
- * mechanisms live behind the seam declared in assoc.h under "CMT". */
+/* Concurrent Multipath Transfer (docs/cmt.md): the SCTP_CMT_ON_OFF mode switch
+ * (draft-dreibholz-tsvwg-sctpsocket-multipath) and its options, and the mechanisms of
+ * draft-tuexen-tsvwg-sctp-multipath behind the seam declared in assoc.h under "CMT". */
 #include "assoc.h"
 
 const cc_ops *cmt_cc_ops(uint32_t mode)
@@ -16,7 +17,8 @@ int mpsctp_assoc_set_cmt(mpsctp_assoc *a, uint32_t mode)
 {
     if (!a || mode > MPSCTP_CMT_MAX)
         return MPSCTP_ERR_INVAL;
-    /* SPEC s3: effective at the next transmission decision; cwnd and ssthresh stay. */
+    /* CMT mode (docs/cmt.md): effective at the next transmission decision; cwnd and
+     * ssthresh stay. */
     int was_off = a->cfg.cmt == MPSCTP_CMT_OFF;
     a->cfg.cmt = (uint8_t)mode;
     a->ccops = cmt_cc_ops(mode);
@@ -70,7 +72,7 @@ int mpsctp_assoc_nr_sack(const mpsctp_assoc *a)
     return a ? a->nr_sack : MPSCTP_ERR_INVAL;
 }
 
-/* ---- SACK processing: SFR, DAC, CUCv2 (SPEC s5) ------------------------------------------ */
+/* ---- SACK processing: SFR, DAC, CUCv2 (docs/cmt.md) -------------------------------------- */
 
 void cmt_newly_acked(mpsctp_assoc *a, const txchunk *c, uint32_t tsn, sack_acc *acc)
 {
@@ -194,7 +196,7 @@ void cmt_sent(mpsctp_assoc *a, const txchunk *c, uint32_t tsn, uint32_t pi)
     }
 }
 
-/* ---- sender: where data goes (SPEC s5) -------------------------------------------------- */
+/* ---- sender: where data goes (docs/cmt.md) ---------------------------------------------- */
 
 /* Returns the number of paths that may carry new data (at least 1). */
 static uint32_t usable_paths(const mpsctp_assoc *a)
@@ -263,7 +265,7 @@ int cmt_rtx_path(const mpsctp_assoc *a, uint32_t last, int timed_out)
     return best;
 }
 
-/* ---- stream-to-path mapping (issue 6, SPEC s7 E6) ------------------------------------- */
+/* ---- stream-to-path mapping (docs/cmt.md) ---------------------------------------------- */
 
 int cmt_mapped(const mpsctp_assoc *a)
 {
@@ -280,7 +282,7 @@ int cmt_stream_path(const mpsctp_assoc *a, uint16_t sid)
     return n ? (int)u[sid % n] : (int)assoc_data_path(a);
 }
 
-/* ---- congestion control over the paths that count (SPEC s6) ------------------------------- */
+/* ---- congestion control over the paths that count (docs/cc.md) -------------------------- */
 
 void cmt_cc_event(mpsctp_assoc *a, uint32_t pi, cmt_cc_ev ev, uint32_t acked, int advanced,
                   int full)

@@ -26,7 +26,7 @@ typedef struct mpsctp_path {
     mpsctp_tstamp hb_sent_at;   /* last HEARTBEAT sent */
     mpsctp_tstamp last_error;   /* last error counted (T3, heartbeat, T2) */
     uint64_t hb_nonce;
-    /* CMT (SPEC s5, CUCv2): lowest TSN in flight on this path among first transmissions
+    /* CMT CUCv2 (docs/cmt.md): lowest TSN in flight on this path among first transmissions
      * (pseudo-cumack) and among retransmissions (rtx-pseudo-cumack); valid flags. */
     uint32_t pcum, rpcum;
     uint8_t pcum_valid, rpcum_valid;

@@ -32,7 +32,8 @@ enum {
 #define SCTP_DATA_U 0x04u
 #define SCTP_DATA_I 0x08u
 #define SCTP_FLAG_T 0x01u /* ABORT, SHUTDOWN COMPLETE: tag reflected */
-/* SPEC s5 DAC: SACK/NR-SACK flag bits 6-7 carry the DATA packets (1 or 2) a SACK covers. */
+/* CMT DAC (docs/cmt.md): SACK/NR-SACK flag bits 6-7 carry the DATA packets (1 or 2) a
+ * SACK covers. */
 #define SCTP_SACK_DAC_SHIFT 6
 
 /* RFC 9260 s3.3.2.1: INIT/INIT ACK parameter types, s3.3.3.1: HEARTBEAT info. */

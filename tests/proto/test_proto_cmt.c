@@ -1,4 +1,4 @@
-/* CMT mechanisms in the core (SPEC s5), checked chunk by chunk against a scripted
+/* CMT mechanisms in the core (docs/cmt.md), checked chunk by chunk against a scripted
  * receiver: B is the sender, with two confirmed paths to the scripted peer (10.0.0.3, the
  * primary, and 10.0.0.9, confirmed by answering B's heartbeat). The peer's SACKs are
  * crafted, so each rule is seen in isolation: new data on both paths, split fast
@@ -183,7 +183,7 @@ static void test_new_data_on_both_paths(void **state)
             assert_true(count_on(&r, 0) > 0);
         } else {
             /* Round robin: both paths get their initial window at once (RPv1 and RPv2
-             * start each path at the initial cwnd / 2, SPEC s6). */
+             * start each path at the initial cwnd / 2, docs/cc.md). */
             unsigned n0 = count_on(&r, 0), n1 = count_on(&r, 1);
             assert_true(n0 >= 4 && n1 >= 4);
             assert_true(n0 <= n1 + 4 && n1 <= n0 + 4);
@@ -562,9 +562,9 @@ static void test_nr_sack_not_negotiated(void **state)
     pair_free(&r.p);
 }
 
-/* Stream-to-path mapping (issue 6): with CMT and MPSCTP_PATHSEL_STREAM stream s goes
- * only to usable path s mod 2; with round robin (three streams, so that stream and path
- * turns do not line up) streams use both paths. */
+/* Stream-to-path mapping (MPSCTP_PATH_SELECT, docs/cmt.md): with CMT and
+ * MPSCTP_PATHSEL_STREAM stream s goes only to usable path s mod 2; with round robin (three
+ * streams, so that stream and path turns do not line up) streams use both paths. */
 static void test_stream_mapping(void **state)
 {
     (void)state;

@@ -1,7 +1,7 @@
 /* Send buffer limits and sender queue accounting (mpsctp.h mpsctp_assoc_send and
- * mpsctp_assoc_sndqueue_info; SPEC.md s4): WOULDBLOCK only when the message does not fit,
- * every accepted byte arrives, MSGSIZE and STREAM errors, exact per-stream numbers after
- * every step, SENDER_DRY once everything is acknowledged. */
+ * mpsctp_assoc_sndqueue_info; docs/api.md, SCTP_SQINFO): WOULDBLOCK only when the message
+ * does not fit, every accepted byte arrives, MSGSIZE and STREAM errors, exact per-stream
+ * numbers after every step, SENDER_DRY once everything is acknowledged. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>

@@ -1,8 +1,9 @@
-/* CMT in the simulator against the "Done when" figures of issue 5 (SPEC.md s7), on the
- * experiment scenarios themselves (scenarios/e1-disjoint.scn, e2-shared.scn):
+/* CMT in the simulator against the published figures of experiments E1 and E2
+ * (docs/results/README.md) and our own targets, on the experiment scenarios themselves
+ * (scenarios/e1-disjoint.scn, e2-shared.scn):
  *  - E1: on 2 x 10 Mbit/s disjoint paths plain CMT gets >= 1.9x the single-path
- *    association beside it, and every CMT mode >= 85% of the sum of the paths (the
- *    issue's "every mode, no cross traffic: at least 85% of the sum"; RPv2's coupled
+ *    association beside it, and every CMT mode >= 85% of the sum of the paths (our
+ *    target: every mode, without cross traffic, at least 85% of the sum; RPv2's coupled
  *    decrease gives up a whole path's window per loss on two equal paths, docs/results);
  *  - E2: one bottleneck shared by both paths of a CMT association and a single-path
  *    reference: plain CMT : reference in [1.6, 2.4]; RPv1, RPv2, MPTCP-like in
@@ -11,8 +12,8 @@
  *  - a mid-transfer mode change (at T flow m set cmt=...) loses and duplicates nothing
  *    and changes where new data goes.
  * Fewer seeds than scripts/experiments.sh. Every run prints its seed and figures;
- * MPSCTP_SIM_SEED=N runs each case once with seed N. The figures are the spec's, not
- * whatever the core gives today. */
+ * MPSCTP_SIM_SEED=N runs each case once with seed N. The figures are the published ones
+ * and our targets, not whatever the core gives today. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -207,9 +208,10 @@ static void test_e2_shared(void **state)
     run_all("e2-shared.scn", "r", "B", e2_judge);
 }
 
-/* Mid-transfer changes (SPEC s3): plain CMT for 8 s, then off; on two disjoint paths.
- * Before the change both paths carry new data; from an RTT after it on, new data goes
- * to the primary only; the mode reads back as set; nothing is lost or duplicated. */
+/* Mid-transfer changes (docs/cmt.md, Modes): plain CMT for 8 s, then off; on two
+ * disjoint paths. Before the change both paths carry new data; from an RTT after it on,
+ * new data goes to the primary only; the mode reads back as set; nothing is lost or
+ * duplicated. */
 static void test_mode_change(void **state)
 {
     (void)state;

@@ -1,4 +1,4 @@
-/* SCTP_SQINFO in the simulator (issue 6, SPEC.md s4 and s7 E6):
+/* SCTP_SQINFO in the simulator (docs/api.md; experiment E6 of docs/results/README.md):
  *  - the accounting property: during long CMT transfers over two lossy paths (4 streams,
  *    ordered and unordered, round robin with the plain source and the stream-to-path
  *    mapping with the SQINFO-driven source, a path down at 2 s and back at 5 s), the
@@ -6,7 +6,7 @@
  *    limit after EVERY simulator event (sim_set_step_hook); from the moment the client
  *    is in SHUTDOWN-SENT or later (all its data acknowledged, RFC 9260 s9.2) and at the
  *    end every count is 0; every transfer arrives verified;
- *  - the E6 figure of the issue on scenarios/e6-bandwidth.scn (10 vs 1 Mbit/s, ordered,
+ *  - the E6 target on scenarios/e6-bandwidth.scn (10 vs 1 Mbit/s, ordered,
  *    2 streams): the mapping with the SQINFO-driven source gets at least 85% of the sum
  *    of the two paths (11 Mbit/s) and at least 1.5x what round robin with the plain
  *    source gets (the "clear margin"; the experiment's means: 10.59 against 5.96).

@@ -1,11 +1,11 @@
-/* Unit tests for the congestion control variants of SPEC s6 (lib/core/cc_rpv1.c,
+/* Unit tests for the congestion control variants of docs/cc.md (lib/core/cc_rpv1.c,
  * cc_rpv2.c, cc_mptcp.c) and cc_standard through the cc_ops tables:
- *  - golden vectors from tools/cc_reference.py (an independent model of SPEC s6 with exact
+ *  - golden vectors from tools/cc_reference.py (an independent model of docs/cc.md with exact
  *    rationals): fixed per-path states in, exact cwnd, ssthresh and pba of the path out, for
  *    the initial window, slow start, congestion avoidance, fast retransmit, T3 timeout and
  *    idle, with 1, 2 and 4 asymmetric paths; the other paths must stay untouched;
  *  - properties over pseudo-random states: with one path the variants are cc_standard
- *    where SPEC s6's formulas say so, coupled increases never exceed the standard ones,
+ *    where docs/cc.md's formulas say so, coupled increases never exceed the standard ones,
  *    cwnd never below MTU, ssthresh never 0, no overflow near 2^31 or with srtt 1 us/10 s.
  * Regenerate the vectors: tools/cc_reference.py --write tests/unit/test_cc_variants.c */
 #include <stdarg.h>
@@ -2810,8 +2810,9 @@ static void test_one_path_reduces_to_standard(void **state)
         } else {
             assert_memory_equal(&r2, &s, sizeof(s));
         }
-        /* MPTCP-like: alpha = 1, so congestion avoidance adds MTU as standard; SPEC s6's
-         * slow start adds min(ceil(a MTU / cwnd), a) instead of a. Decreases are standard. */
+        /* MPTCP-like: alpha = 1, so congestion avoidance adds MTU as standard; its coupled
+         * slow start (docs/cc.md) adds min(ceil(a MTU / cwnd), a) instead of a. Decreases
+         * are standard. */
         if (ev == EV_ACK && base.cwnd <= base.ssthresh) {
             cc_path want = base;
             if (cum && full && !base.fast_recovery) {
