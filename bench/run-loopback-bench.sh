@@ -18,7 +18,7 @@
 #    verifies every byte (a run that is not verified stops the benchmark). The figure is
 #    the client's goodput: payload bits over the time from connect to SHUTDOWN COMPLETE.
 # 4. Prints every run, the median per stack and size (Mbit/s, 10^6 bit/s) and the ratios
-#    mpsctp/usrsctp. Goal (issue 3): at least 2x usrsctp with 16 KiB messages.
+#    mpsctp/usrsctp. Goal: at least 2x usrsctp with 16 KiB messages.
 set -eu
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)

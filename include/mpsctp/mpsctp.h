@@ -122,7 +122,7 @@ typedef struct mpsctp_settings {
                                      endpoint started included); a peer's new association
                                      beyond it is refused at its COOKIE ECHO with an ABORT
                                      (Out of Resource); 0: no limit (default 1024) */
-    /* Concurrent Multipath Transfer (SPEC s3, s5); every one of these may be changed on a
+    /* Concurrent Multipath Transfer (docs/cmt.md); every one of these may be changed on a
      * running association (mpsctp_assoc_set_cmt and friends). */
     uint8_t cmt;                  /* MPSCTP_CMT_*: SCTP_CMT_ON_OFF value (default OFF) */
     uint8_t cmt_bufsplit;         /* MPSCTP_BUFSPLIT_* flags, applied while CMT is on
@@ -134,22 +134,23 @@ typedef struct mpsctp_settings {
                                      take while CMT is on (default RR) */
 } mpsctp_settings;
 
-/* SCTP_CMT_ON_OFF values (SPEC s3; the FreeBSD/usrsctp numbers). */
+/* SCTP_CMT_ON_OFF values (draft-dreibholz-tsvwg-sctpsocket-multipath; the FreeBSD/usrsctp
+ * numbers). */
 #define MPSCTP_CMT_OFF 0   /* standard SCTP: new data on the primary path only */
 #define MPSCTP_CMT_BASE 1  /* CMT, each path with its own standard congestion control */
 #define MPSCTP_CMT_RPV1 2  /* CMT/RPv1 resource pooling */
 #define MPSCTP_CMT_RPV2 3  /* CMT/RPv2 resource pooling */
 #define MPSCTP_CMT_MPTCP 4 /* MPTCP-like resource pooling (LIA, RFC 6356) */
 #define MPSCTP_CMT_MAX 4
-/* Buffer splitting (SPEC s5) while CMT is on: a path may hold at most sndbuf/n bytes in
+/* Buffer splitting (docs/cmt.md) while CMT is on: a path may hold at most sndbuf/n bytes in
  * flight (SENDER) and at most (peer rwnd + outstanding)/n (RECEIVER); n = usable paths. */
 #define MPSCTP_BUFSPLIT_SENDER 0x1u
 #define MPSCTP_BUFSPLIT_RECEIVER 0x2u
-/* CMT retransmission destination (SPEC s5): the usable path with the largest cwnd, or
+/* CMT retransmission destination (docs/cmt.md): the usable path with the largest cwnd, or
  * with the largest ssthresh. With CMT off, RFC 9260 s6.4 applies (mpsctp_assoc_set_primary). */
 #define MPSCTP_RTX_CWND 0
 #define MPSCTP_RTX_SSTHRESH 1
-/* Path selection for new data while CMT is on (issue 6, SPEC s7 E6): round robin over
+/* Path selection for new data while CMT is on (stream-to-path mapping): round robin over
  * the usable paths for every stream, or stream s only on the usable path number
  * (s mod n), n = usable paths (in path-index order), so that a slow path holds up only
  * its own streams. When a path fails, n shrinks and the streams are mapped again. */
@@ -508,7 +509,7 @@ int mpsctp_assoc_timed_out(const mpsctp_assoc *a);
  * yet). Returns 0, NOENT or INVAL. */
 int mpsctp_assoc_local_addr(const mpsctp_assoc *a, uint32_t idx, mpsctp_addr *out);
 
-/* ---- Concurrent Multipath Transfer (SPEC s3, s5, s6) ---- */
+/* ---- Concurrent Multipath Transfer (docs/cmt.md, docs/cc.md) ---- */
 
 /* Sets the association's CMT mode (MPSCTP_CMT_*, SCTP_CMT_ON_OFF). It takes effect at the
  * next transmission decision: nothing queued or in flight is lost or sent twice, and the

@@ -373,7 +373,7 @@ union sctp_notification {
 /* mpsctp extensions: 0x1300 and up (MPSCTP_CMT_BUFSPLIT ... MPSCTP_PATH_SELECT below). */
 /* Per-path statistics (getsockopt only), struct mpsctp_pathstats. */
 #define MPSCTP_PATH_STATS 0x1300
-/* draft-dreibholz-tsvwg-sctpsocket-multipath (SPEC.md s3): Concurrent Multipath Transfer,
+/* draft-dreibholz-tsvwg-sctpsocket-multipath: Concurrent Multipath Transfer,
  * struct sctp_assoc_value, set and get. assoc_value is the mode below; values above
  * SCTP_CMT_MPTCP are EINVAL and change nothing. One-to-one sockets ignore assoc_id: before
  * the association exists the value is the socket default it inherits, afterwards it
@@ -391,7 +391,7 @@ union sctp_notification {
 #define SCTP_CMT_RPV1 2  /* CMT/RPv1 resource pooling */
 #define SCTP_CMT_RPV2 3  /* CMT/RPv2 resource pooling */
 #define SCTP_CMT_MPTCP 4 /* MPTCP-like resource pooling (LIA, RFC 6356) */
-/* mpsctp extensions that tune CMT (SPEC.md s5), with the assoc_id rules, errors and
+/* mpsctp extensions that tune CMT (docs/cmt.md), with the assoc_id rules, errors and
  * set/get behaviour of SCTP_CMT_ON_OFF; a value outside the listed ones is EINVAL. */
 /* Buffer splitting while CMT is on: a path may hold at most send buffer / n bytes in
  * flight (sender side) and at most (peer rwnd + outstanding) / n (receiver side), n the
@@ -418,7 +418,7 @@ union sctp_notification {
  * its association are EINVAL. Get on an association: 1 when both ends negotiated it (0
  * until the handshake completes); else the socket default. */
 #define MPSCTP_NR_SACK 0x1304
-/* Path selection for new data while CMT is on (SPEC.md s7 E6): round robin over the
+/* Path selection for new data while CMT is on (stream-to-path mapping, docs/api.md): round robin over the
  * usable paths for every stream (default), or stream s only on usable path number
  * (s mod n), n the usable paths in path order, so that a slow path holds up only its own
  * streams; when a path fails, n shrinks and the streams are mapped again. With CMT off
@@ -441,7 +441,7 @@ union sctp_notification {
  * one-to-one socket shares its listener's endpoint and only stores the value); lowering
  * it closes nothing. */
 #define MPSCTP_MAX_ASSOCS 0x1307
-/* draft-dreibholz-tsvwg-sctpsocket-sqinfo (SPEC.md s4): sender queue information,
+/* draft-dreibholz-tsvwg-sctpsocket-sqinfo: sender queue information,
  * struct sctp_sndqueueinfo below. getsockopt only (setsockopt: ENOPROTOOPT).
  * - optlen must cover the header and one uint32_t per outgoing stream of the association;
  *   else EINVAL and nothing is written (an optlen below the header is EINVAL too). On
@@ -607,7 +607,7 @@ struct sctp_assoc_ids {
     sctp_assoc_t gaids_assoc_id[];
 };
 
-/* SCTP_SQINFO (SPEC.md s4), see above. Size a buffer for n streams with
+/* SCTP_SQINFO, see above. Size a buffer for n streams with
  * sizeof(struct sctp_sndqueueinfo) + n * sizeof(uint32_t). */
 struct sctp_sndqueueinfo {
     sctp_assoc_t sq_assoc_id;

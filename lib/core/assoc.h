@@ -443,19 +443,19 @@ typedef struct sack_acc {
     uint8_t have_low_out[MPSCTP_MAX_PATHS];
 } sack_acc;
 
-/* Returns the congestion control of CMT mode mode (SPEC s6). */
+/* Returns the congestion control of CMT mode mode (docs/cc.md). */
 const cc_ops *cmt_cc_ops(uint32_t mode);
 typedef enum cmt_cc_ev { CMT_CC_ACK, CMT_CC_FAST_RTX, CMT_CC_TIMEOUT, CMT_CC_IDLE } cmt_cc_ev;
 /* Runs the association's congestion control for event ev on path pi, over pi and the
  * usable paths (the sums of the coupled variants leave out paths that carry no data; the
- * initial window is still split over every path known at set-up, SPEC s6): ACK takes
+ * initial window is still split over every path known at set-up, docs/cc.md): ACK takes
  * acked bytes, advanced (cum ack or pseudo-cumack moved) and full (window in full use). */
 void cmt_cc_event(mpsctp_assoc *a, uint32_t pi, cmt_cc_ev ev, uint32_t acked, int advanced,
                   int full);
 /* Chunk c (TSN tsn, last sent on c->path) was newly acknowledged: records the per-path
- * facts SFR, DAC and CUCv2 need (SPEC s5). */
+ * facts SFR, DAC and CUCv2 need (docs/cmt.md). */
 void cmt_newly_acked(mpsctp_assoc *a, const txchunk *c, uint32_t tsn, sack_acc *acc);
-/* SPEC s5 SFR and DAC: returns how many miss indications (0, 1 or 2) the SACK described
+/* CMT SFR and DAC (docs/cmt.md): returns how many miss indications (0, 1 or 2) the SACK described
  * by acc gives in-flight chunk c (TSN tsn, below the HTNA). */
 unsigned cmt_misses(const mpsctp_assoc *a, const txchunk *c, uint32_t tsn,
                     const sack_acc *acc);
@@ -468,7 +468,7 @@ int cmt_fr_over(const mpsctp_assoc *a, const sack_acc *acc, uint32_t pi);
 /* Chunk c with TSN tsn is (re)transmitted on path pi: keeps the pseudo-cumacks current
  * while CMT is on. */
 void cmt_sent(mpsctp_assoc *a, const txchunk *c, uint32_t tsn, uint32_t pi);
-/* SPEC s5: returns the path the next packet of new data goes to with CMT: round robin
+/* CMT (docs/cmt.md): returns the path the next packet of new data goes to with CMT: round robin
  * over the usable paths that have room for chunk c (cwnd, peer window, buffer
  * splitting), starting at a->cmt_rr; -1 when none has room. */
 int cmt_new_data_path(const mpsctp_assoc *a, const txchunk *c);
@@ -478,9 +478,9 @@ int cmt_mapped(const mpsctp_assoc *a);
 /* Returns the path stream sid's new data goes to under the mapping: the (sid mod n)-th
  * usable path in index order, n usable paths; the data path when none is usable. */
 int cmt_stream_path(const mpsctp_assoc *a, uint16_t sid);
-/* SPEC s5 buffer splitting: returns 1 when chunk c may join path pi's flight. */
+/* CMT buffer splitting (docs/cmt.md): returns 1 when chunk c may join path pi's flight. */
 int cmt_bufsplit_ok(const mpsctp_assoc *a, uint32_t pi, const txchunk *c);
-/* SPEC s5: the retransmission destination with CMT: the usable path with the largest
+/* CMT (docs/cmt.md): the retransmission destination: the usable path with the largest
  * cwnd (or ssthresh, by policy); ties keep last unless it timed out. -1 when no path is
  * usable (the rules without CMT apply). */
 int cmt_rtx_path(const mpsctp_assoc *a, uint32_t last, int timed_out);

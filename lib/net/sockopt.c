@@ -133,7 +133,7 @@ static void fill_paddrinfo(net_assoc *na, uint32_t idx, struct sctp_paddrinfo *p
     pi->spinfo_mtu = p.mtu;
 }
 
-/* ---- CMT options (SPEC.md s3, s5) --------------------------------------------------- */
+/* ---- CMT options (docs/api.md, docs/cmt.md) --------------------------------------------------- */
 
 /* The socket constants are the core's numbers. */
 _Static_assert(SCTP_CMT_OFF == MPSCTP_CMT_OFF && SCTP_CMT_BASE == MPSCTP_CMT_BASE &&
@@ -245,7 +245,7 @@ static int cmt_set(net_sock *s, const cmt_opt *o, const void *val, socklen_t len
     return 0;
 }
 
-/* ---- SCTP_SQINFO (SPEC.md s4) -------------------------------------------------------- */
+/* ---- SCTP_SQINFO (draft-dreibholz-tsvwg-sctpsocket-sqinfo) -------------------------------------------------------- */
 
 /* getsockopt SCTP_SQINFO: the header and one uint32_t per outgoing stream, from one core
  * call under the stack lock (the caller holds it), so the numbers are one snapshot.

@@ -1,5 +1,5 @@
 /* SCTP_SQINFO example from docs/api.md and the README: a sender that keeps every stream's
- * queue short (SPEC.md s7 E6). It writes to stream s only while sq_queued_on_stream[s]
+ * queue short (experiment E6, docs/results/README.md). It writes to stream s only while sq_queued_on_stream[s]
  * is below sq_queue_limit / STREAMS, and prints the sender queue now and then. A
  * receiver on the same stack (127.0.0.1, port 5002) reads everything. Exit status 0
  * when every message arrived.

@@ -1,4 +1,4 @@
-/* SCTP_CMT_ON_OFF (SPEC.md s3) and the mpsctp CMT options MPSCTP_CMT_BUFSPLIT,
+/* SCTP_CMT_ON_OFF (draft-dreibholz-tsvwg-sctpsocket-multipath) and the mpsctp CMT options MPSCTP_CMT_BUFSPLIT,
  * MPSCTP_CMT_RTX_POLICY, MPSCTP_SACK_PATH, MPSCTP_NR_SACK, MPSCTP_PATH_SELECT over the
  * sockets API: every error case on one-to-one and one-to-many sockets, the socket
  * default and its inheritance, SCTP_FUTURE/CURRENT/ALL_ASSOC with two associations, and

@@ -1,4 +1,4 @@
-/* SCTP_SQINFO (SPEC.md s4) and MPSCTP_PATH_SELECT over the sockets API: every SQINFO
+/* SCTP_SQINFO (draft-dreibholz-tsvwg-sctpsocket-sqinfo) and MPSCTP_PATH_SELECT over the sockets API: every SQINFO
  * error case on one-to-one and one-to-many sockets (short buffer, optlen below the
  * header, a larger buffer, SCTP_FUTURE/CURRENT/ALL_ASSOC, unknown ids, no association,
  * setsockopt); exact per-stream numbers while a caller-driven sender holds its data; the
