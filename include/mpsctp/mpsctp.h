@@ -272,7 +272,9 @@ int mpsctp_endpoint_next_event(mpsctp_endpoint *ep, mpsctp_event *ev);
 
 /* Starts an association to the peer at remotes[0..n-1] (the first is the primary path)
  * and SCTP port peer_port. *out receives the association (in COOKIE_WAIT). Returns 0,
- * INVAL or NOMEM. */
+ * INVAL, NOMEM, or STATE when the endpoint already has an association (not closed) with
+ * one of those addresses at that port: two endpoints share at most one association
+ * (RFC 9260 s1.5.2), and a second INIT would reach the peer as a restart of the first. */
 int mpsctp_endpoint_connect(mpsctp_endpoint *ep, const mpsctp_addr *remotes, size_t n,
                             uint16_t peer_port, mpsctp_tstamp now, mpsctp_assoc **out);
 

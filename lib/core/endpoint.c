@@ -455,6 +455,9 @@ void mpsctp_assoc_free(mpsctp_assoc *a)
     assoc_destroy(a);
 }
 
+static mpsctp_assoc *find_by_addr(mpsctp_endpoint *ep, const mpsctp_addr *remote,
+                                  uint16_t peer_port);
+
 int mpsctp_endpoint_connect(mpsctp_endpoint *ep, const mpsctp_addr *remotes, size_t n,
                             uint16_t peer_port, mpsctp_tstamp now, mpsctp_assoc **out)
 {
@@ -463,6 +466,11 @@ int mpsctp_endpoint_connect(mpsctp_endpoint *ep, const mpsctp_addr *remotes, siz
     for (size_t i = 0; i < n; i++)
         if (remotes[i].family != MPSCTP_AF_INET && remotes[i].family != MPSCTP_AF_INET6)
             return MPSCTP_ERR_INVAL;
+    /* RFC 9260 s1.5.2: at most one association between two endpoints; a second one to a
+     * peer we have one with would meet the first at the peer (a restart). */
+    for (size_t i = 0; i < n; i++)
+        if (find_by_addr(ep, &remotes[i], peer_port))
+            return MPSCTP_ERR_STATE;
     mpsctp_assoc *a = assoc_new(ep, &remotes[0], peer_port);
     if (!a)
         return MPSCTP_ERR_NOMEM;

@@ -200,6 +200,38 @@ static void test_init_unknown_params(void **state)
     }
 }
 
+/* RFC 9260 s1.5.2: two endpoints share at most one association. A second connect to a
+ * peer address the endpoint already has an association with is refused (it would reach
+ * the peer as a restart of the first and tear it down); once the first is gone it works. */
+static void test_second_association_refused(void **state)
+{
+    (void)state;
+    pair p;
+    pair_init(&p, 3, NULL, NULL);
+    mpsctp_assoc *a = pair_connect(&p, PAIR_A);
+    assert_true(pair_pump_until(&p, SEC(5), pair_cond_up, NULL));
+    mpsctp_addr b;
+    mpsctp_addr_v4(&b, PAIR_IP_B, PAIR_UDP);
+    mpsctp_assoc *second = NULL;
+    assert_int_equal(mpsctp_endpoint_connect(p.s[PAIR_A].ep, &b, 1, PAIR_PORT_B, p.now, &second),
+                     MPSCTP_ERR_STATE);
+    assert_null(second);
+    /* Another address list that includes B's address: refused too. */
+    mpsctp_addr two[2];
+    mpsctp_addr_v4(&two[0], 0x0a000009u, PAIR_UDP);
+    two[1] = b;
+    assert_int_equal(mpsctp_endpoint_connect(p.s[PAIR_A].ep, two, 2, PAIR_PORT_B, p.now, &second),
+                     MPSCTP_ERR_STATE);
+    pair_pump(&p, SEC(1));
+    assert_int_equal(pair_status(a).state, MPSCTP_ESTABLISHED);
+    assert_int_equal(pair_status(p.s[PAIR_B].assoc).state, MPSCTP_ESTABLISHED);
+    assert_int_equal(pair_count_ev(&p, PAIR_B, MPSCTP_EV_ASSOC_CHANGE, MPSCTP_RESTART), 0);
+    /* Another SCTP port of the same host is another endpoint: allowed. */
+    assert_int_equal(mpsctp_endpoint_connect(p.s[PAIR_A].ep, &b, 1, 7777, p.now, &second), 0);
+    mpsctp_assoc_free(second);
+    pair_free(&p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -208,6 +240,7 @@ int main(void)
         cmocka_unit_test(test_init_zero_streams_existing),
         cmocka_unit_test(test_init_host_name),
         cmocka_unit_test(test_init_unknown_params),
+        cmocka_unit_test(test_second_association_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
