@@ -9,7 +9,7 @@
  *  - the E6 target on scenarios/e6-bandwidth.scn (10 vs 1 Mbit/s, ordered,
  *    2 streams): the mapping with the SQINFO-driven source gets at least 85% of the sum
  *    of the two paths (11 Mbit/s) and at least 1.5x what round robin with the plain
- *    source gets (the "clear margin"; the experiment's means: 10.59 against 5.96).
+ *    source gets (the "clear margin"; the experiment's means: 10.59 against 5.17).
  * Each run prints its seed and the number of checks made; a violation prints the virtual
  * time of the event after which it was seen. MPSCTP_SIM_SEED=N runs every case once with
  * seed N. */
