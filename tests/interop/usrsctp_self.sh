@@ -74,6 +74,9 @@ run "client aborts after 1 MiB of 8 MiB" 0 0 \
 run "server (receiver) aborts after 1 MiB of 8 MiB" 0 0 \
     "--bytes 8M --abort-after 1M" "--bytes 8M --expect-abort" \
     "s:$A" "c:$A"
+run "server (receiver) aborts a client sending at 4 MB/s (between two sends)" 0 0 \
+    "--bytes 8M --abort-after 1M" "--bytes 8M --expect-abort --rate 4M" \
+    "s:$A" "c:$A"
 run "an unexpected abort fails the receiver" 1 0 \
     "--bytes 8M" "--bytes 8M --abort-after 1M" \
     "s:$A"
