@@ -17,6 +17,7 @@ run() {
     name=$1; src=$2; crc=$3; sargs=$4; cargs=$5; shift 5
     N=$((N + 1))
     sport=$((5200 + N)); sudp=$((47100 + 2 * N)); cudp=$((sudp + 1))
+    t0=$(date +%s.%N)
     # shellcheck disable=SC2086
     "$PEER" --server $sport --udp-port $sudp --timeout 120 $sargs > "$TMP/s.$N" 2> "$TMP/se.$N" &
     spid=$!
@@ -27,6 +28,7 @@ run() {
     c=$?
     wait $spid
     s=$?
+    secs=$(echo "$t0 $(date +%s.%N)" | awk '{printf "%.1f", $2 - $1}')
     ok=1
     [ "$s" -eq "$src" ] || { echo "  server exit $s, expected $src"; ok=0; }
     [ "$c" -eq "$crc" ] || { echo "  client exit $c, expected $crc"; ok=0; }
@@ -36,9 +38,9 @@ run() {
         grep -Eq -- "${chk#?:}" "$f" || { echo "  ${chk%%:*} output lacks ${chk#?:}"; ok=0; }
     done
     if [ $ok -eq 1 ]; then
-        echo "ok   $name"
+        echo "ok   $name (${secs}s)"
     else
-        echo "FAIL $name"
+        echo "FAIL $name (${secs}s)"
         echo "  server $sargs: $(cat "$TMP/s.$N") $(head -c 500 "$TMP/se.$N")"
         echo "  client $cargs: $(cat "$TMP/c.$N") $(head -c 500 "$TMP/ce.$N")"
         FAILS=$((FAILS + 1))
