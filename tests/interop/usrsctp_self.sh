@@ -54,9 +54,16 @@ NA='"aborted":false'
 run "ordered, 1 stream, 8 MiB of 1452-byte messages" 0 0 \
     "--bytes 8M" "--bytes 8M" \
     "s:\"bytes\":8388608,.*$V.*$NA" "c:\"bytes\":8388608,.*$NA"
-run "sweep 1 B..1 MiB, 4 streams, unordered, 20 MiB" 0 0 \
-    "--bytes 20M --msg-sizes 1..1M --streams 4 --unordered" \
-    "--bytes 20M --msg-sizes 1..1M --streams 4 --unordered" \
+# Unordered messages only up to 64 KiB, usrsctp's partial delivery point: usrsctp 0.9.5
+# delivers a larger unordered message (DATA chunks) in parts, and when a message of the
+# same stream sent before it is lost and retransmitted meanwhile, it aborts the
+# association (Protocol Violation "Reass 30000004"); such runs also ended in heap
+# corruption or a hang of the receiver. On loopback, where the only losses are overflows
+# of the receiver's UDP socket buffer, 1 B..1 MiB failed 5 of 80 runs. Ordered messages up
+# to 1 MiB follow (usrsctp's partial delivery of ordered messages works).
+run "sweep 1 B..64 KiB, 4 streams, unordered, 20 MiB" 0 0 \
+    "--bytes 20M --msg-sizes 1..64k --streams 4 --unordered" \
+    "--bytes 20M --msg-sizes 1..64k --streams 4 --unordered" \
     "s:\"bytes\":20971520,.*$V" "c:\"bytes\":20971520"
 run "sweep 1 B..1 MiB, 3 streams, ordered, 8 MiB" 0 0 \
     "--bytes 8M --msg-sizes 1..1048576 --streams 3" "--bytes 8M --msg-sizes 1..1048576 --streams 3" \
