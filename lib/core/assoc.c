@@ -344,24 +344,23 @@ ssize_t mpsctp_assoc_recv(mpsctp_assoc *a, void *buf, size_t cap, mpsctp_rcvinfo
     *eor = 0;
     if (!a->rx_ready)
         return a->state == MPSCTP_CLOSED ? MPSCTP_ERR_CLOSED : MPSCTP_ERR_WOULDBLOCK;
+    /* Nothing more can arrive once closed or the peer has shut down. */
+    int peer_done = a->state == MPSCTP_CLOSED || a->state == MPSCTP_SHUTDOWN_RECEIVED ||
+                    a->state == MPSCTP_SHUTDOWN_ACK_SENT;
     ssize_t n = reasm_read(&a->ra, buf, cap, info, eor);
-    if (n < 0) {
-        /* Nothing more can arrive once closed or the peer has shut down. */
-        if (a->state == MPSCTP_CLOSED || a->state == MPSCTP_SHUTDOWN_RECEIVED ||
-            a->state == MPSCTP_SHUTDOWN_ACK_SENT)
-            return MPSCTP_ERR_CLOSED;
-        return n;
-    }
+    if (n < 0) return peer_done ? MPSCTP_ERR_CLOSED : n;
     if (info) {
         info->cumtsn = a->map.cum;
         info->assoc_id = a->id;
     }
     a->bytes_received_user += (uint64_t)n;
     /* Window update (RFC 9260 s6.2): once reading has opened the window by a quarter of
-     * the buffer beyond what the last SACK advertised, tell the peer. */
+     * the buffer beyond what the last SACK advertised, tell the peer. Not once the peer
+     * has shut down: it sends no more DATA (RFC 9260 s9.2), and a SACK after our SHUTDOWN
+     * ACK can reach it after it has closed, where it is out of the blue and answered with
+     * an ABORT (RFC 9260 s8.4): a clean shutdown would end as COMM_LOST here. */
     uint32_t rwnd = assoc_local_rwnd(a);
-    if (a->state != MPSCTP_CLOSED && rwnd >= a->last_rwnd + a->cfg.rcvbuf / 4)
-        a->sack_due = 1;
+    if (!peer_done && rwnd >= a->last_rwnd + a->cfg.rcvbuf / 4) a->sack_due = 1;
     return n;
 }
 

@@ -191,6 +191,15 @@ abort)
         "c:$A" "s:$A" "s:$(S ABORT $SOME)"
     run "an unexpected abort by usrsctp fails the mpsctp receiver" "u>m" 1 0 \
         "--bytes 8M" "--bytes 8M --abort-after 1M" "s:$A.*$LOST"
+    # The same aborts with a paced sender (--rate): the ABORT then arrives between two
+    # sends, not during one, and the sender learns of it at its next send (as on a busy
+    # machine, where a sender is often not blocked in a send when the ABORT comes).
+    run "mpsctp (server, receiver) aborts a paced usrsctp sender" "u>m" 0 0 \
+        "--bytes 8M --abort-after 1M" "--bytes 8M --expect-abort --rate 4M" \
+        "c:$A" "s:$A" "s:$(S ABORT $SOME)"
+    run "usrsctp (server, receiver) aborts a paced mpsctp sender" "m>u" 0 0 \
+        "--bytes 8M --abort-after 1M" "--bytes 8M --expect-abort --rate 4M" \
+        "s:$A" "c:$A.*$LOST" "c:$(R ABORT $SOME)"
     ;;
 heartbeat)
     # Heartbeat interval 200 ms on both sides; the association idles 4.5 s before the

@@ -258,11 +258,86 @@ static void receive(struct socket *sock, result *r, struct socket *echo_sock,
     free(chunk);
 }
 
+/* ---- the loss of the association, as the socket reports it ------------------------ */
+
+static pthread_mutex_t upcall_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t upcall_cond = PTHREAD_COND_INITIALIZER;
+static unsigned upcall_seq; /* upcalls so far: the socket may have something to read */
+
+static void on_upcall(struct socket *sock, void *arg, int flags)
+{
+    (void)sock;
+    (void)arg;
+    (void)flags;
+    pthread_mutex_lock(&upcall_lock);
+    upcall_seq++;
+    pthread_cond_broadcast(&upcall_cond);
+    pthread_mutex_unlock(&upcall_lock);
+}
+
+/* After a failed send: returns 1 when the socket reports the loss of its association
+ * (SCTP_COMM_LOST, or ECONNRESET from a receive) within wait_s seconds, else 0. usrsctp
+ * reports the peer's ABORT to a send in three ways: -1 and ECONNRESET, or 0 and no
+ * errno, when the send was under way; -1 and ENOENT when the association was already
+ * freed before the call (a one-to-one socket then has no association to send on).
+ * None of these proves an abort; the notification does. usrsctp queues it while it
+ * processes the ABORT, which may end a waiting send a moment before: reads without
+ * blocking and waits for the stack's upcall in between. Only the thread that reads the
+ * socket may call it. */
+static int loss_reported(struct socket *sock, double wait_s)
+{
+    rx *x = calloc(1, sizeof(*x));
+    uint8_t *buf = malloc(CHUNK);
+    struct timespec until;
+    int lost = 0;
+
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += (time_t)wait_s;
+    if (!x || !buf || usrsctp_set_non_blocking(sock, 1) != 0 ||
+        usrsctp_set_upcall(sock, on_upcall, NULL) != 0) {
+        free(x);
+        free(buf);
+        return 0;
+    }
+    while (!lost) {
+        struct sctp_rcvinfo info;
+        socklen_t infolen = sizeof(info);
+        unsigned int infotype = 0, seq;
+        int flags = 0, timed_out = 0;
+        ssize_t n;
+
+        pthread_mutex_lock(&upcall_lock);
+        seq = upcall_seq;
+        pthread_mutex_unlock(&upcall_lock);
+        n = usrsctp_recvv(sock, buf, CHUNK, NULL, NULL, &info, &infolen, &infotype, &flags);
+        if (n > 0) {
+            if (flags & MSG_NOTIFICATION) rx_notification(x, buf, (size_t)n);
+            lost = x->lost;
+            continue;
+        }
+        if (n < 0 && errno == ECONNRESET) {
+            lost = 1;
+            break;
+        }
+        if (n == 0 || (errno != EWOULDBLOCK && errno != EAGAIN && errno != EINTR))
+            break; /* the end of the association, but not by an abort */
+        pthread_mutex_lock(&upcall_lock);
+        while (upcall_seq == seq && !timed_out)
+            timed_out = pthread_cond_timedwait(&upcall_cond, &upcall_lock, &until) != 0;
+        pthread_mutex_unlock(&upcall_lock);
+        if (timed_out) break;
+    }
+    free(x);
+    free(buf);
+    return lost;
+}
+
 /* ---- sending ---------------------------------------------------------------------- */
 
 /* Sends the whole transfer (or up to --abort-after). Returns 0, or -1 when a send
- * failed (r->aborted when the association went away). */
-static int send_all(struct socket *sock, result *r)
+ * failed, with what it returned in why[cap] (the caller finds out whether the
+ * association was lost: loss_reported). */
+static int send_all(struct socket *sock, result *r, char *why, size_t cap)
 {
     uint8_t *buf = malloc(MAX_MSG);
     uint64_t sent = 0;
@@ -280,11 +355,8 @@ static int send_all(struct socket *sock, result *r)
         interop_fill(buf, len, s, m, 0);
         ssize_t n = usrsctp_sendv(sock, buf, len, NULL, 0, &si, sizeof(si), SCTP_SENDV_SNDINFO, 0);
         if (n != (ssize_t)len) {
-            if (n < 0 && (errno == ECONNRESET || errno == EPIPE || errno == ENOTCONN))
-                r->aborted = 1;
-            else
-                snprintf(r->error, sizeof(r->error), "send of message %" PRIu64 " returned %zd (errno %d)",
-                         g, n, errno);
+            snprintf(why, cap, "send of message %" PRIu64 " returned %zd (errno %d)", g, n,
+                     n < 0 ? errno : 0);
             free(buf);
             return -1;
         }
@@ -522,7 +594,8 @@ int main(int argc, char **argv)
             pthread_create(&th, NULL, echo_reader_main, &er);
         if (early_tail)
             pthread_create(&th, NULL, tail_reader_main, &tr);
-        int rc = send_all(s, &r);
+        char why[160];
+        int rc = send_all(s, &r, why, sizeof(why));
         if (o.local_addrs)
             paddr_snapshot(s, r.paddrs_end, sizeof(r.paddrs_end));
         if (o.echo)
@@ -548,11 +621,16 @@ int main(int argc, char **argv)
                 receive(s, &tail, NULL, 0, 1);
                 if (tail.aborted)
                     r.aborted = 1;
+            } else if (!o.echo && loss_reported(s, 10)) {
+                r.aborted = 1;
             }
             usrsctp_close(s);
         }
         if (o.echo)
             peer_merge_echo(&r, &er.r);
+        /* A send that failed because the association was lost is the abort (seen by a
+         * reader of the socket); any other failed send is an error. */
+        if (rc != 0 && !r.aborted && !r.error[0]) snprintf(r.error, sizeof(r.error), "%s", why);
     } else {
         receive(s, &r, NULL, 0, 0);
         if (o.abort_after && !r.aborted && r.bytes >= o.abort_after && !r.error[0] &&

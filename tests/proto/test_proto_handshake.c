@@ -357,6 +357,57 @@ static void test_shutdown_complete_lost(void **state)
     pair_free(&p);
 }
 
+static int cond_b_shutdown_ack_sent(pair *p, void *arg)
+{
+    (void)arg;
+    return mpsctp_assoc_state(p->s[PAIR_B].assoc) == MPSCTP_SHUTDOWN_ACK_SENT;
+}
+
+/* B's application reads what it held back only after B has answered A's SHUTDOWN. The
+ * window it opens is no news to A, which sends nothing more (RFC 9260 s9.2): B must not
+ * send a window-update SACK then. If it did, the SACK could reach A after A closed the
+ * association on the SHUTDOWN ACK; A would take it for out of the blue and answer with an
+ * ABORT (RFC 9260 s8.4), and a clean shutdown would end in COMM_LOST at B. */
+static void test_no_sack_after_shutdown_ack(void **state)
+{
+    (void)state;
+    pair p;
+    mpsctp_settings sb;
+    pair_settings(&sb, PAIR_B);
+    sb.rcvbuf = 64 * 1024;
+    pair_init(&p, 16, NULL, &sb);
+    p.s[PAIR_B].auto_read = 0;
+    establish(&p);
+    mpsctp_assoc *a = p.s[PAIR_A].assoc, *b = p.s[PAIR_B].assoc;
+    for (uint32_t i = 0; i < 30; i++) /* 30 000 bytes: B's window shrinks to 34 KiB */
+        P_CHECK(&p, pair_send_msg(&p, a, i, 0, 1000) == 0, "A send %u", i);
+    P_CHECK(&p, mpsctp_assoc_shutdown(a, p.now) == 0, "shutdown refused");
+    P_CHECK(&p, pair_pump_until(&p, SEC(10), cond_b_shutdown_ack_sent, NULL),
+            "B did not answer the SHUTDOWN");
+    uint64_t t_ack = p.now;
+    uint8_t buf[2048];
+    size_t got = 0;
+    for (;;) {
+        ssize_t n = mpsctp_assoc_recv(b, buf, sizeof(buf), NULL, NULL, p.now);
+        if (n <= 0) break;
+        got += (size_t)n;
+    }
+    P_CHECK(&p, got == 30000, "B read %zu bytes, expected 30000", got);
+    P_CHECK(&p, pair_pump_until(&p, SEC(10), cond_both_closed, NULL), "shutdown incomplete");
+    pair_pump(&p, SEC(2));
+    size_t sacks = pair_wire_count(&p, PAIR_B, SCTP_SACK, t_ack) +
+                   pair_wire_count(&p, PAIR_B, SCTP_NR_SACK, t_ack);
+    P_CHECK(&p, sacks == 0, "B sent %zu SACKs after its SHUTDOWN ACK", sacks);
+    P_CHECK(&p, pair_wire_count(&p, -1, SCTP_ABORT, 0) == 0, "an ABORT went out");
+    P_CHECK(&p,
+            pair_count_ev(&p, PAIR_A, MPSCTP_EV_ASSOC_CHANGE, MPSCTP_SHUTDOWN_COMP) == 1 &&
+                pair_count_ev(&p, PAIR_B, MPSCTP_EV_ASSOC_CHANGE, MPSCTP_SHUTDOWN_COMP) == 1,
+            "SHUTDOWN_COMP not once on each side");
+    P_CHECK(&p, pair_count_ev(&p, PAIR_B, MPSCTP_EV_ASSOC_CHANGE, MPSCTP_COMM_LOST) == 0,
+            "B: COMM_LOST after a graceful shutdown");
+    pair_free(&p);
+}
+
 static void test_t5_guard(void **state)
 {
     (void)state;
@@ -410,6 +461,7 @@ int main(void)
         cmocka_unit_test(test_t1_cookie_lost),
         cmocka_unit_test(test_t2_shutdown_lost),
         cmocka_unit_test(test_shutdown_complete_lost),
+        cmocka_unit_test(test_no_sack_after_shutdown_ack),
         cmocka_unit_test(test_t5_guard),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

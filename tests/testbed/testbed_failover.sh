@@ -204,20 +204,24 @@ failover | failover6 | pf)
     t_down=$(now)
     ok "path 1 down at $(calc "$t_down - $t_down0") s after the command started"
     sleep "$DOWN_S"
+    t_up0=$(now)
     "$TESTBED" path --name "$NAME" 1 up
     t_up=$(now)
-    ok "path 1 up again after $(calc "$t_up - $t_down") s"
+    ok "path 1 up again after $(calc "$t_up - $t_down") s ($(calc "$t_up - $t_up0") s for the command)"
     check_both "$TOTAL"
     cl=$(final_line "$TMP/client.out")
 
-    # path events of path 1: UNREACHABLE after the link went down, AVAILABLE after it came back
+    # path events of path 1: UNREACHABLE after the link went down, AVAILABLE after it came back.
+    # The link went down (up) at some instant while its command ran, between t_down0 and
+    # t_down (t_up0 and t_up); on a busy machine the command takes a while, so each check
+    # takes the end of that interval that is fair to the stack.
     t_unr=$(jq -r --arg a "$B1" --argjson t "$t_down0" \
         '[.path_events[] | select(.addr == $a and .state == "UNREACHABLE" and .wall >= $t)][0].wall // empty' <<< "$cl")
     [ -n "$t_unr" ] || fail "no UNREACHABLE event for $B1 after the link went down"
     t_avail=$(jq -r --arg a "$B1" --argjson t "$t_unr" \
         '[.path_events[] | select(.addr == $a and .state == "AVAILABLE" and .wall > $t)][0].wall // empty' <<< "$cl")
     [ -n "$t_avail" ] || fail "no AVAILABLE event for $B1 after the UNREACHABLE one"
-    check "$t_avail >= $t_up" || fail "$B1 AVAILABLE at $(calc "$t_avail - $t_down") s, before the link came back"
+    check "$t_avail >= $t_up0" || fail "$B1 AVAILABLE at $(calc "$t_avail - $t_down") s, before the link came back"
     ok "path 1 ($B1) UNREACHABLE $(calc "$t_unr - $t_down") s after the link went down, AVAILABLE $(calc "$t_avail - $t_up") s after it came back"
     if jq -e --arg a "$B2" '[.path_events[] | select(.addr == $a and .state == "UNREACHABLE")] | length > 0' <<< "$cl" > /dev/null; then
         bad "path 2 ($B2), whose link stayed up, was reported UNREACHABLE"
@@ -228,16 +232,18 @@ failover | failover6 | pf)
     [ "$R" -ge "$RTO_MIN" ] 2> /dev/null || R=$RTO_MIN
     RULE=$(awk -v r="$R" -v m="$RTO_MAX" -v n="$PMR" 'BEGIN {
         for (k = 0; k <= n; k++) { x = r * 2 ^ k; s += (x > m ? m : x) } printf "%.3f", s / 1000 }')
-    FO=$(calc "$t_unr - $t_down")
+    FO=$(calc "$t_unr - $t_down")     # the shortest it can have been
+    FO_MAX=$(calc "$t_unr - $t_down0") # the longest
     LO=$(calc "$RULE - $R / 1000 - 0.05")
     HI=$(calc "$RULE + $R / 1000 + 0.3")
-    echo "failover time: $FO s (link down -> UNREACHABLE); rule: Path.Max.Retrans + 1 = $((PMR + 1))" \
+    echo "failover time: $FO s (link down -> UNREACHABLE; at most $FO_MAX s from the start of" \
+         "the command); rule: Path.Max.Retrans + 1 = $((PMR + 1))" \
          "T3 expiries from RTO $R ms doubling (max $RTO_MAX ms) = $RULE s, plus up to one RTO:" \
          "accepted $LO .. $HI s"
-    if check "$FO >= $LO && $FO <= $HI"; then
+    if check "$FO_MAX >= $LO && $FO <= $HI"; then
         ok "failover time within the rule"
     else
-        bad "failover time $FO s outside $LO .. $HI s"
+        bad "failover time $FO .. $FO_MAX s outside $LO .. $HI s"
     fi
 
     if [ "$CASE" = pf ]; then
