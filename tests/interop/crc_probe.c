@@ -1,5 +1,5 @@
 /*
- * crc_probe: checks that a usrsctp peer verifies CRC32c on loopback (SPEC.md s8: with
+ * crc_probe: checks that a usrsctp peer verifies CRC32c on loopback (with
  * sctp_no_csum_on_loopback left at 1, usrsctp skips the check for packets between
  * equal or loopback addresses, and an interop test would not notice a bad checksum).
  *

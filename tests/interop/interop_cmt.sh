@@ -20,8 +20,8 @@
 # after the other took 43-49 s).
 #
 # What cannot be shown per path: the receiver's view by source address in u>m. usrsctp
-# sends every UDP-encapsulated packet from one source address (it has no IP_PKTINFO,
-# SPEC.md s8): packets to mpsctp's 127.0.0.1 and to its 127.0.0.2 both come from
+# sends every UDP-encapsulated packet from one source address (its UDP
+# encapsulation does not use IP_PKTINFO): packets to mpsctp's 127.0.0.1 and to its 127.0.0.2 both come from
 # usrsctp's 127.0.0.1, so mpsctp counts all received DATA against the peer address
 # 127.0.0.1 (its bytes_received per path are printed, not checked). Which path a packet
 # took is its destination address, which the counters see.

@@ -19,11 +19,11 @@
  * UDP ports: --udp-port is this process's encapsulation port (default: 9899 for a
  * server, 9900 for a client, so both fit on one host), --remote-udp-port the peer's
  * (default 9899; a server learns it from the INIT). usrsctp skips CRC32c checks on
- * loopback unless sctp_no_csum_on_loopback is 0: it is set to 0 here (SPEC.md s8).
+ * loopback unless sctp_no_csum_on_loopback is 0: it is set to 0 here.
  *
  * --cmt N: Concurrent Multipath Transfer in mode N (0..4). usrsctp refuses the socket
- * option SCTP_CMT_ON_OFF unless its process-wide sysctl sctp_cmt_on_off is non-zero
- * (SPEC.md s3, s8): the sysctl is set to 1 first, then the option on the socket before
+ * option SCTP_CMT_ON_OFF unless its process-wide sysctl sctp_cmt_on_off is non-zero:
+ * the sysctl is set to 1 first, then the option on the socket before
  * listen/connect; the JSON line gets "cmt" (the association's value, read back).
  *
  * Output: one JSON line
@@ -555,7 +555,7 @@ int main(int argc, char **argv)
     peer_result_init(&o, &r);
 
     usrsctp_init(o.udp_port, NULL, NULL);
-    usrsctp_sysctl_set_sctp_no_csum_on_loopback(0); /* SPEC.md s8: check CRC32c always */
+    usrsctp_sysctl_set_sctp_no_csum_on_loopback(0); /* check CRC32c on loopback too */
     if (o.cmt >= 0)
         usrsctp_sysctl_set_sctp_cmt_on_off(1); /* else SCTP_CMT_ON_OFF is ENOPROTOOPT */
 

@@ -292,7 +292,7 @@ cmt)
     wait_server 0
     ;;
 sqinfo)
-    # SCTP_SQINFO and MPSCTP_PATH_SELECT through mpsctp-perf (issue 6): the flags' parsing,
+    # SCTP_SQINFO and MPSCTP_PATH_SELECT through mpsctp-perf: the flags' parsing,
     # the SQINFO-driven sender, per-stream counts and the SQINFO samples.
     command -v jq > /dev/null || fail "jq not found (scripts/install-deps.sh installs it)"
     for bad in "--path-select 2" "--path-select mapped" "--path-select"; do

@@ -25,14 +25,14 @@
 #   the primary) and less than 2% of the bytes on the wire.
 # - cmt, rpv1, rpv2, mptcp, equal paths: each path carries at least 20% of the payload
 #   (an even split is 50%), and goodput is at least 1.5 times the goodput of mode off in
-#   the same run. Why 1.5: two equal paths allow twice one path (SPEC.md s7 E1 asks
-#   1.9x over long simulated runs; on this testbed MPTCP gets 94% of the sum, E7); a run
-#   of a few seconds pays for the handshake and each path's slow start, so 3/4 of the
+#   the same run. Why 1.5: two equal paths allow twice one path (the simulator's E1
+#   asks 1.9x over long runs, docs/results/README.md; on this testbed kernel MPTCP gets
+#   94% of the sum); a run of a few seconds pays for the handshake and each path's slow start, so 3/4 of the
 #   doubling is required. An association that leaves one path idle or lets it block the
 #   other gets about 1.0x, well below.
 # - the same modes, dissimilar paths: the 5 Mbit/s path carries at least 8% of the
 #   payload (its share of the capacity is 20%), and goodput is at least that of mode off
-#   (SPEC.md s7 E7: never below the best single path; usrsctp's CMT falls to 54-58% of
+#   (CMT must never fall below the best single path; usrsctp's CMT falls to 54-58% of
 #   the sum there, about 0.7x its single path). The ideal is 1.25x; single-path runs of
 #   this size vary by about 6% here, so asking more would test the noise; the share
 #   check is what tells a run that used one path.

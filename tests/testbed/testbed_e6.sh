@@ -1,5 +1,5 @@
 #!/bin/bash
-# Experiment E6 (SPEC.md s7) on the namespace testbed, through testbed/e6.sh: two paths of
+# Experiment E6 (docs/results/README.md) on the namespace testbed, through testbed/e6.sh: two paths of
 # 20 and 2 Mbit/s, CMT on (cmt), ordered delivery, 2 saturated streams, 16 MiB per run,
 # SO_SNDBUF = SO_RCVBUF = 128 KiB on both sides (docs/testbed.md, E6: why these):
 #   rr:  MPSCTP_PATH_SELECT round robin, the plain sender (blocking sends, stream g mod 2)
