@@ -14,15 +14,21 @@
 # carry data: nftables counters of the UDP bytes sent to each of the receiver's two
 # addresses (its encapsulation port), each at least 5% of the total. In m>u the mpsctp
 # sender's own per-path bytes (MPSCTP_PATH_STATS) must show the same split (each path at
-# least 5%). A sender on one path gives 0%; on loopback (no bottleneck) usrsctp's
-# split varied from 20/80 to 50/50 over runs, hence the low bar. And the transfer takes
-# at most 10 s (it takes 0.2 to 0.5 s; a run that waits on retransmission timeouts one
+# least 5%; 1% for an mpsctp sender in rpv2, see below). A sender on one path gives 0%
+# (its initial window alone would be under 0.1%); on loopback (no bottleneck) usrsctp's
+# split varied from 20/80 to 50/50 over runs, hence the low bar. RPv2's decrease takes
+# from a path that loses half the association's bandwidth in that path's RTT
+# (docs/cc.md), so a path that loses while the other carries most of the data falls to
+# one MTU and stays small through a transfer of a quarter second; on loopback the losses
+# are overflows of the receiver's socket buffer, and mpsctp's rpv2 sender split ranged
+# from 3.9/96.1 to 50/50 (32 runs: one at 3.9%, three at 6.0-6.6%). And the transfer
+# takes at most 10 s (it takes 0.2 to 0.5 s; a run that waits on retransmission timeouts one
 # after the other took 43-49 s).
 #
 # What cannot be shown per path: the receiver's view by source address in u>m. usrsctp
-# sends every UDP-encapsulated packet from one source address (its UDP
-# encapsulation does not use IP_PKTINFO): packets to mpsctp's 127.0.0.1 and to its 127.0.0.2 both come from
-# usrsctp's 127.0.0.1, so mpsctp counts all received DATA against the peer address
+# sends every UDP-encapsulated packet from one source address (its UDP encapsulation
+# does not use IP_PKTINFO): packets to mpsctp's 127.0.0.1 and to its 127.0.0.2 both
+# come from usrsctp's 127.0.0.1, so mpsctp counts all received DATA against the peer address
 # 127.0.0.1 (its bytes_received per path are printed, not checked). Which path a packet
 # took is its destination address, which the counters see.
 set -u
@@ -114,14 +120,15 @@ run() {
     w1=$(counter to1); w2=$(counter to2)
     s1=$(share "$w1" "$w2"); s2=$(share "$w2" "$w1")
     echo "  UDP bytes to the receiver's 127.0.0.1 / 127.0.0.2: $w1 / $w2 (shares $s1 / $s2)"
-    atleast "$s1" 0.05 && atleast "$s2" 0.05 || { echo "  a path carried less than 5%"; ok=0; }
+    bar=0.05; [ "$dir $mname" = "m>u rpv2" ] && bar=0.01
+    atleast "$s1" $bar && atleast "$s2" $bar || { echo "  a path carried less than $bar of the bytes"; ok=0; }
     mp=$cl; [ "$dir" = "u>m" ] && mp=$sl
     echo "  mpsctp per peer address: $(printf '%s' "$mp" | jq -c '[.paths[]? | {addr, bytes_sent, bytes_received, retransmissions}]')"
     if [ "$dir" = "m>u" ]; then
         p1=$(printf '%s' "$cl" | jq '[.paths[]? | select(.addr == "127.0.0.1") | .bytes_sent][0] // 0')
         p2=$(printf '%s' "$cl" | jq '[.paths[]? | select(.addr == "127.0.0.2") | .bytes_sent][0] // 0')
-        atleast "$(share "$p1" "$p2")" 0.05 && atleast "$(share "$p2" "$p1")" 0.05 ||
-            { echo "  mpsctp's own per-path bytes: a path carried less than 5% ($p1 / $p2)"; ok=0; }
+        atleast "$(share "$p1" "$p2")" $bar && atleast "$(share "$p2" "$p1")" $bar ||
+            { echo "  mpsctp's own per-path bytes: a path carried less than $bar ($p1 / $p2)"; ok=0; }
     fi
     g=$(printf '%s' "$cl" | jq -r '.goodput_bps // 0')
     secs=$(printf '%s' "$cl" | jq -r '.seconds // 0')
