@@ -39,7 +39,16 @@ static inline int out_path_uses(const sim_flow_cfg *f, uint32_t p, uint32_t li)
  * min(R * 2^k, RTO.Max) (R: its RTO at the failure); a path that came back is found
  * within HB.interval + 1.5 RTO.Initial + one round trip; the data then needs one more
  * round trip to arrive. */
+static inline void out_run_nr(const char *name, uint8_t cmt, uint64_t seed, int nr_sack,
+                              out_result *r);
 static inline void out_run(const char *name, uint8_t cmt, uint64_t seed, out_result *r)
+{
+    out_run_nr(name, cmt, seed, -1, r);
+}
+
+/* As out_run, with NR-SACK offered (nr_sack 1) or not (0); -1: as the scenario says. */
+static inline void out_run_nr(const char *name, uint8_t cmt, uint64_t seed, int nr_sack,
+                              out_result *r)
 {
     memset(r, 0, sizeof(*r));
     char err[512];
@@ -50,6 +59,10 @@ static inline void out_run(const char *name, uint8_t cmt, uint64_t seed, out_res
     sim_flow_cfg *f = &c.flows[0];
     f->cmt = cmt;
     f->set |= SIM_FS_CMT;
+    if (nr_sack >= 0) {
+        f->nr_sack = (uint8_t)nr_sack;
+        f->set |= SIM_FS_NRSACK;
+    }
     mpsctp_settings st;
     mpsctp_settings_default(&st);
     sim_flow_cfg_settings(f, &st);
