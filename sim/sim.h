@@ -373,6 +373,7 @@ typedef struct sim_flow_metrics {
     int nr_sack;                /* NR-SACK negotiated (client's view) */
     uint64_t retransmissions, fast_retransmissions, t3_expirations;
     double max_stall_s;         /* longest time without delivery while data was out */
+    double max_stall_at_s;      /* when that stall began */
     mpsctp_state client_state, server_state;
     uint32_t npaths;
     sim_path_metrics paths[SIM_MAX_PATHS];

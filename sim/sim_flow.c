@@ -277,8 +277,10 @@ static void flow_piece(sim *s, sim_flow *f, const mpsctp_rcvinfo *info, const ui
     if (n > 0) {
         uint64_t from = f->last_delivery > f->outstanding_since ? f->last_delivery
                                                                  : f->outstanding_since;
-        if (s->now - from > f->max_stall)
+        if (s->now - from > f->max_stall) {
             f->max_stall = s->now - from;
+            f->max_stall_from = from;
+        }
         if (f->bytes_delivered == 0)
             f->first_delivery = s->now;
         f->last_delivery = s->now;

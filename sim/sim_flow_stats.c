@@ -301,14 +301,17 @@ int sim_flow_metrics_get(sim *s, size_t flow, sim_flow_metrics *m)
                 (double)(f->rs[k].bytes - (warm ? f->rs[k].warm_bytes : 0)) * 8.0 /
                 m->duration_s;
     }
-    uint64_t stall = f->max_stall;
+    uint64_t stall = f->max_stall, stall_from = f->max_stall_from;
     if (f->bytes_queued > f->bytes_delivered) {
         uint64_t from = f->last_delivery > f->outstanding_since ? f->last_delivery
                                                                  : f->outstanding_since;
-        if (s->now > from && s->now - from > stall)
+        if (s->now > from && s->now - from > stall) {
             stall = s->now - from;
+            stall_from = from;
+        }
     }
     m->max_stall_s = (double)stall / 1e9;
+    m->max_stall_at_s = (double)stall_from / 1e9;
     mpsctp_assoc *a = f->side[SIM_CLIENT].assoc;
     mpsctp_assoc *b = f->side[SIM_SERVER].assoc;
     m->client_state = a ? mpsctp_assoc_state(a) : MPSCTP_CLOSED;

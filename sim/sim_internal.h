@@ -76,7 +76,7 @@ struct sim_flow {
     uint64_t bytes_delivered;
     uint64_t first_delivery, last_delivery;
     uint64_t outstanding_since;
-    uint64_t max_stall;
+    uint64_t max_stall, max_stall_from;
     int bad;               /* verification failed */
     int corrupt;           /* a delivered byte, message or order was wrong */
     char err[192];

@@ -135,10 +135,10 @@ int sim_report_json(sim *s, FILE *out)
                 ",\"bytes_delivered\":%" PRIu64 ",\"verified\":%s,\"duration_s\":%.6f"
                 ",\"goodput_bps\":%.0f,\"retransmissions\":%" PRIu64
                 ",\"fast_retransmissions\":%" PRIu64 ",\"t3_expirations\":%" PRIu64
-                ",\"max_stall_s\":%.6f,\"messages_delivered\":%" PRIu64,
-                m.bytes_delivered, m.verified ? "true" : "false", m.duration_s,
-                m.goodput_bps, m.retransmissions, m.fast_retransmissions, m.t3_expirations,
-                m.max_stall_s, m.messages_delivered);
+                ",\"max_stall_s\":%.6f,\"max_stall_at_s\":%.6f,\"messages_delivered\":%" PRIu64,
+                m.bytes_delivered, m.verified ? "true" : "false", m.duration_s, m.goodput_bps,
+                m.retransmissions, m.fast_retransmissions, m.t3_expirations, m.max_stall_s,
+                m.max_stall_at_s, m.messages_delivered);
         if (m.bytes_expected)
             fprintf(out, ",\"bytes_expected\":%" PRIu64, m.bytes_expected);
         fputs(",\"state\":", out);

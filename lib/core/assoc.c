@@ -283,12 +283,13 @@ void assoc_timeout(mpsctp_assoc *a, mpsctp_tstamp now)
         return;
     }
     if (a->t2_deadline <= now) {
-        a->t2_deadline = MPSCTP_TSTAMP_NEVER;
         /* RFC 9260 s9.2, s6.4: T2 expiry is an error on the path the chunk went to; the
          * next one goes to another active path when there is one. */
         uint32_t last = a->t2_path < a->npaths ? a->t2_path : 0;
+        mpsctp_tstamp sent = a->t2_deadline - a->paths[last].rto; /* T2 ran one RTO */
+        a->t2_deadline = MPSCTP_TSTAMP_NEVER;
         path_backoff(&a->paths[last], assoc_rto_max(a));
-        if (assoc_path_error(a, last, now))
+        if (assoc_path_error(a, last, sent, 0, now))
             return;
         if (a->state == MPSCTP_SHUTDOWN_SENT || a->state == MPSCTP_SHUTDOWN_ACK_SENT)
             assoc_t2_send(a, assoc_rtx_path(a, last, 1), now);

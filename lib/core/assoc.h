@@ -122,6 +122,7 @@ struct mpsctp_assoc {
     mpsctp_tstamp t5_deadline;    /* T5-shutdown-guard */
     uint8_t shutdown_requested;   /* user asked for graceful shutdown */
     uint32_t error_count;         /* association error counter */
+    mpsctp_tstamp alive_at;       /* the peer last answered (the counter was cleared) */
     uint32_t cookie_preserve_ms;  /* RFC 9260 s5.2.6: lifespan to ask for in a new INIT */
 
     /* counters */
@@ -291,9 +292,6 @@ void assoc_event(mpsctp_assoc *a, mpsctp_event_type type, uint32_t state, uint16
 /* Reports an event about a that concerns path index path. */
 void assoc_event_path(mpsctp_assoc *a, mpsctp_event_type type, uint32_t state,
                       uint16_t error, uint32_t path);
-/* Increments the association error counter; aborts (COMM_LOST) past
- * Association.Max.Retrans. Returns 1 when the association was closed. */
-int assoc_error(mpsctp_assoc *a);
 /* Returns the RTO bounds (ns). */
 uint64_t assoc_rto_min(const mpsctp_assoc *a);
 uint64_t assoc_rto_max(const mpsctp_assoc *a);
@@ -325,7 +323,8 @@ uint32_t assoc_data_path(const mpsctp_assoc *a);
 int assoc_reply_path(const mpsctp_assoc *a, int pi);
 /* Returns the path for retransmitting a chunk last sent on path last: a fast
  * retransmission stays there while the path is usable; a chunk that timed out (or whose
- * path failed) goes to a usable path other than last when there is one (RFC 9260 s6.4). */
+ * path failed) goes to a usable path other than last when there is one (RFC 9260 s6.4),
+ * one without errors first. */
 uint32_t assoc_rtx_path(const mpsctp_assoc *a, uint32_t last, int timed_out);
 /* Fills *out with the source address for path pi: the one learned from the peer's
  * packets, else the endpoint address that shares the longest prefix with the
@@ -334,15 +333,25 @@ uint32_t assoc_rtx_path(const mpsctp_assoc *a, uint32_t last, int timed_out);
 void assoc_path_local(const mpsctp_assoc *a, uint32_t pi, mpsctp_addr *out);
 /* Reports a path state change (MPSCTP_ADDR_*) for path pi. */
 void assoc_path_event(mpsctp_assoc *a, uint32_t pi, uint32_t state);
-/* RFC 9260 s8.2, RFC 7829: counts an error on path pi: potentially failed past its PF
- * threshold, inactive past Path.Max.Retrans (with events); a confirmed path's error also
- * counts on the association. Returns 1 when the association was closed. */
-int assoc_path_error(mpsctp_assoc *a, uint32_t pi, mpsctp_tstamp now);
-/* Data sent on path pi at sent_at was acknowledged: the association's error counter
- * clears; when sent after the path's latest error, the path's does too and the path is
- * active again (RFC 9260 s8.1, s8.2; RFC 7829 s3.2 step 4). sent_at 0: the ack proves
- * nothing about the path. */
-void assoc_path_acked(mpsctp_assoc *a, uint32_t pi, mpsctp_tstamp sent_at);
+/* RFC 9260 s8.2, RFC 7829: counts an error on path pi, whose unanswered probe (the
+ * latest chunk that timed out, the HEARTBEAT or the SHUTDOWN) went out at sent_at:
+ * potentially failed past its PF threshold, inactive past Path.Max.Retrans (with
+ * events). A confirmed path's error also counts on the association (s8.1), except an
+ * unanswered HEARTBEAT (heartbeat != 0) on a path that does not carry data. When every
+ * active path is failing, the paths not tried since the peer last answered are probed
+ * at once; the association is lost (COMM_LOST) once its counter is past
+ * Association.Max.Retrans and every confirmed path has been tried (docs/api.md, Path
+ * management). Returns 1 when the association was closed. */
+int assoc_path_error(mpsctp_assoc *a, uint32_t pi, mpsctp_tstamp sent_at, int heartbeat,
+                     mpsctp_tstamp now);
+/* The peer answered at now (a SACK, a HEARTBEAT ACK): the association error counter
+ * clears (RFC 9260 s8.1). */
+void assoc_peer_alive(mpsctp_assoc *a, mpsctp_tstamp now);
+/* Data sent on path pi at sent_at was acknowledged at now: the association's error
+ * counter clears; when sent after the path's latest error, the path's does too and the
+ * path is active again (RFC 9260 s8.1, s8.2; RFC 7829 s3.2 step 4). sent_at 0: the ack
+ * proves nothing about the path. */
+void assoc_path_acked(mpsctp_assoc *a, uint32_t pi, mpsctp_tstamp sent_at, mpsctp_tstamp now);
 /* Arms the heartbeat timers: unconfirmed paths are probed at once (RFC 9260 s5.4). */
 void assoc_start_heartbeats(mpsctp_assoc *a, mpsctp_tstamp now);
 /* The heartbeat timer of path pi expired: counts an unanswered heartbeat and sends the

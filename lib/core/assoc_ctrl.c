@@ -87,7 +87,7 @@ static void established(mpsctp_assoc *a, mpsctp_tstamp now)
     a->t1_deadline = MPSCTP_TSTAMP_NEVER;
     a->init_retries = 0;
     a->stale_restarts = 0;
-    a->error_count = 0;
+    assoc_peer_alive(a, now);
     assoc_set_state(a, MPSCTP_ESTABLISHED);
     assoc_start_heartbeats(a, now);
     free(a->cookie);

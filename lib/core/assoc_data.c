@@ -265,7 +265,7 @@ static void newly_acked(mpsctp_assoc *a, txchunk *c, uint32_t tsn, sack_acc *acc
          * a failing path back, RFC 7829 s3.2 step 4). The ack of a retransmitted chunk may
          * be for an earlier copy sent on another path (the ambiguity Karn's rule avoids
          * for RTT samples), so only a chunk sent once vouches for its path. */
-        assoc_path_acked(a, c->path, c->tx_count == 1 ? c->sent_at : 0);
+        assoc_path_acked(a, c->path, c->tx_count == 1 ? c->sent_at : 0, now);
         cmt_newly_acked(a, c, tsn, acc);
     }
     leave_flight(a, c);
@@ -530,7 +530,7 @@ int assoc_recv_sack(mpsctp_assoc *a, const sctp_tlv *ch, int nr, mpsctp_tstamp n
     if (acc.have_htna && any_gap)
         miss_indications(a, &acc);
     if (s.a_rwnd == 0)
-        a->error_count = 0; /* the peer answers: it is alive, its window is closed */
+        assoc_peer_alive(a, now); /* the peer answers: it is alive, its window is closed */
     after_ack(a, &acc, cum_advanced, s.a_rwnd, 1, now);
     return 0;
 }
@@ -553,6 +553,8 @@ void assoc_cum_ack(mpsctp_assoc *a, uint32_t cum, mpsctp_tstamp now)
 void assoc_t3_expired(mpsctp_assoc *a, int pi, mpsctp_tstamp now)
 {
     mpsctp_path *p = &a->paths[pi];
+    /* The timer ran one RTO: what it timed went out no later than its start. */
+    mpsctp_tstamp started = p->t3_deadline - p->rto;
     p->t3_deadline = MPSCTP_TSTAMP_NEVER;
     a->t3_expirations++;
     /* E1: congestion control; E2: back off the RTO. */
@@ -587,7 +589,7 @@ void assoc_t3_expired(mpsctp_assoc *a, int pi, mpsctp_tstamp now)
      * window is closed, is no sign of a failure (s6.1 A). */
     if (only_probes && a->peer_rwnd == 0 && a->last_sack > probe_sent)
         return;
-    assoc_path_error(a, (uint32_t)pi, now);
+    assoc_path_error(a, (uint32_t)pi, started, 0, now);
 }
 
 /* ---- teardown --------------------------------------------------------------------------- */

@@ -154,14 +154,18 @@ uint32_t assoc_rtx_path(const mpsctp_assoc *a, uint32_t last, int timed_out)
     if (!timed_out && usable(&a->paths[last]) && a->paths[last].error_count == 0)
         return last;
     /* RFC 9260 s6.4: a chunk that timed out goes to an active destination other than
-     * the one it was last sent to, when there is one; the data path first. */
+     * the one it was last sent to, when there is one; the data path first. Paths without
+     * errors come before failing ones: a chunk sent to a path that is failing too waits
+     * for its backed-off T3, and may bounce between failing paths while one works. */
     uint32_t d = assoc_data_path(a);
-    if (d != last && usable(&a->paths[d]))
-        return d;
-    for (uint32_t k = 1; k < a->npaths; k++) {
-        uint32_t i = (last + k) % a->npaths;
-        if (usable(&a->paths[i]))
-            return i;
+    for (int clean = 1; clean >= 0; clean--) {
+        if (d != last && usable(&a->paths[d]) && (!clean || !a->paths[d].error_count))
+            return d;
+        for (uint32_t k = 1; k < a->npaths; k++) {
+            uint32_t i = (last + k) % a->npaths;
+            if (usable(&a->paths[i]) && (!clean || !a->paths[i].error_count))
+                return i;
+        }
     }
     return d;
 }
@@ -225,8 +229,25 @@ void assoc_path_local(const mpsctp_assoc *a, uint32_t pi, mpsctp_addr *out)
 
 /* ---- heartbeats (RFC 9260 s8.3) ------------------------------------------------------ */
 
+/* Returns the RTO that paces the probes of path p (ns). RFC 9260 s8.3 backs the RTO off
+ * with every unanswered HEARTBEAT, up to RTO.Max; we depart from it on purpose for an
+ * inactive path: its RTO is taken as at most RTO.Initial, so that a path that comes back
+ * is found within HB.interval + 1.5 RTO.Initial + one round trip instead of up to
+ * HB.interval + 1.5 RTO.Max (90 s with the defaults). An inactive path carries one
+ * HEARTBEAT per period and nothing else, so backing off protects nobody, and its old RTT
+ * says little about the path that comes back: RTO.Initial is what s6.3.1 C1 uses for a
+ * path without a measurement. The same cap applies to every probe once the association
+ * error counter is past Association.Max.Retrans, so that giving up takes a bounded time. The
+ * path's own RTO still backs off (s6.3.3 E2) and is what T3 uses. */
+static uint64_t probe_rto(const mpsctp_assoc *a, const mpsctp_path *p)
+{
+    uint64_t cap = (uint64_t)a->cfg.rto_initial_ms * NS_PER_MS;
+    int capped = !p->active || a->error_count > a->cfg.assoc_max_retrans;
+    return capped && p->rto > cap ? cap : p->rto;
+}
+
 /* Arms the heartbeat of a confirmed path that is not potentially failed: HB.interval +
- * RTO, jittered by +-50% of the RTO; never when the path's interval is 0. */
+ * RTO, jittered by +-50% of the RTO (probe_rto); never when the path's interval is 0. */
 static void hb_arm(mpsctp_assoc *a, uint32_t pi, mpsctp_tstamp now)
 {
     mpsctp_path *p = &a->paths[pi];
@@ -239,10 +260,10 @@ static void hb_arm(mpsctp_assoc *a, uint32_t pi, mpsctp_tstamp now)
         p->hb_deadline = MPSCTP_TSTAMP_NEVER;
         return;
     }
-    uint64_t r;
+    uint64_t r, rto = probe_rto(a, p);
     ep_random(a->ep, &r, sizeof(r));
-    uint64_t jitter = p->rto ? r % p->rto : 0; /* 0 .. RTO */
-    p->hb_deadline = now + iv + p->rto / 2 + jitter;
+    uint64_t jitter = rto ? r % rto : 0; /* 0 .. RTO */
+    p->hb_deadline = now + iv + rto / 2 + jitter;
 }
 
 /* Sends a HEARTBEAT on path pi carrying our private info (path index and a
@@ -262,23 +283,76 @@ static void send_heartbeat(mpsctp_assoc *a, uint32_t pi, mpsctp_tstamp now)
     codec_chunk_end(&w, off);
     assoc_queue_ctrl(a, (int)pi, b, w.len);
     p->hb_outstanding = 1;
+    p->hb_answerable = 1;
+    p->probe_now = 0;
     p->hb_sent_at = now;
     p->hb_sent++;
+}
+
+/* Returns 1 when path p has failed a probe sent since the peer last answered: it is
+ * known not to work now. */
+static int path_tried(const mpsctp_assoc *a, const mpsctp_path *p)
+{
+    return p->failed && p->fail_sent >= a->alive_at;
+}
+
+/* Returns 1 when the association is about to run out of ways to the peer: its error
+ * counter is past Association.Max.Retrans, or no active path is free of errors. */
+static int last_resort(const mpsctp_assoc *a)
+{
+    if (a->error_count > a->cfg.assoc_max_retrans)
+        return 1;
+    for (uint32_t i = 0; i < a->npaths; i++) {
+        const mpsctp_path *p = &a->paths[i];
+        if (p->confirmed && p->active && p->error_count == 0)
+            return 0;
+    }
+    return 1;
+}
+
+/* Returns 1 when confirmed path p must be probed at once: the association is at its last
+ * resort and p may work (not tried since the peer last answered). */
+static int probe_due(const mpsctp_assoc *a, const mpsctp_path *p)
+{
+    if (!p->confirmed || path_tried(a, p))
+        return 0;
+    /* An active path with errors is being probed by its own T3 or heartbeats; past
+     * Association.Max.Retrans every path that may work is probed before giving up. */
+    return a->error_count > a->cfg.assoc_max_retrans || (!p->active && last_resort(a));
+}
+
+/* At the last resort, every confirmed path that may work gets a HEARTBEAT now, unless
+ * one sent since the peer last answered is still out: one sent before is stale (it may
+ * have been lost while the path was down) and the new one replaces it. */
+static void probe_untried(mpsctp_assoc *a, mpsctp_tstamp now)
+{
+    if (!last_resort(a))
+        return;
+    for (uint32_t i = 0; i < a->npaths; i++) {
+        mpsctp_path *p = &a->paths[i];
+        if (probe_due(a, p) && (!p->hb_outstanding || p->hb_sent_at < a->alive_at)) {
+            p->probe_now = 1;
+            p->hb_deadline = now;
+        }
+    }
 }
 
 void assoc_hb_timeout(mpsctp_assoc *a, uint32_t pi, mpsctp_tstamp now)
 {
     mpsctp_path *p = &a->paths[pi];
-    if (p->hb_outstanding) {
+    if (p->probe_now) {
+        /* The last resort: a fresh probe at once (an outstanding one was stale). */
+        p->probe_now = 0;
+    } else if (p->hb_outstanding) {
         /* RFC 9260 s8.3: an unanswered heartbeat is an error on the path (and on the
-         * association for a confirmed path); the RTO backs off. */
+         * association for a path that carries data, s8.1); the RTO backs off. */
         p->hb_outstanding = 0;
         path_backoff(p, assoc_rto_max(a));
-        if (assoc_path_error(a, pi, now))
+        if (assoc_path_error(a, pi, p->hb_sent_at, 1, now))
             return;
-        if (!p->active) {
-            /* An inactive path, confirmed or not, is probed once per HB.interval + RTO,
-             * counted from the last probe (RFC 9260 s5.4, s8.3). */
+        if (!p->active && !probe_due(a, p)) {
+            /* An inactive path, confirmed or not, is probed once per HB.interval + RTO
+             * (probe_rto), counted from the last probe (RFC 9260 s5.4, s8.3). */
             hb_arm(a, pi, p->hb_sent_at);
             if (p->hb_deadline < now)
                 p->hb_deadline = now;
@@ -295,7 +369,7 @@ void assoc_hb_timeout(mpsctp_assoc *a, uint32_t pi, mpsctp_tstamp now)
     }
     send_heartbeat(a, pi, now);
     /* Check for the answer after one RTO; the HEARTBEAT ACK re-arms the interval. */
-    p->hb_deadline = now + p->rto;
+    p->hb_deadline = now + probe_rto(a, p);
 }
 
 void assoc_start_heartbeats(mpsctp_assoc *a, mpsctp_tstamp now)
@@ -311,16 +385,22 @@ void assoc_start_heartbeats(mpsctp_assoc *a, mpsctp_tstamp now)
     }
 }
 
-/* The path answered (a HEARTBEAT ACK, or data sent on it acknowledged): errors clear and
- * a potentially failed or inactive path is active again. */
-static void path_answered(mpsctp_assoc *a, uint32_t pi)
+void assoc_peer_alive(mpsctp_assoc *a, mpsctp_tstamp now)
+{
+    a->error_count = 0;
+    a->alive_at = now;
+}
+
+/* The path answered at now (a HEARTBEAT ACK, or data sent on it acknowledged): errors
+ * clear and a potentially failed or inactive path is active again. */
+static void path_answered(mpsctp_assoc *a, uint32_t pi, mpsctp_tstamp now)
 {
     mpsctp_path *p = &a->paths[pi];
     if (p->error_count)
         ep_log(a->ep, 3, "assoc %u: path %u answered, %u errors cleared", a->id, pi,
                p->error_count);
     p->error_count = 0;
-    a->error_count = 0;
+    assoc_peer_alive(a, now);
     if (p->confirmed && (!p->active || p->pf)) {
         p->active = 1;
         p->pf = 0;
@@ -328,14 +408,14 @@ static void path_answered(mpsctp_assoc *a, uint32_t pi)
     }
 }
 
-void assoc_path_acked(mpsctp_assoc *a, uint32_t pi, mpsctp_tstamp sent_at)
+void assoc_path_acked(mpsctp_assoc *a, uint32_t pi, mpsctp_tstamp sent_at, mpsctp_tstamp now)
 {
     /* The peer is alive. The path is only known to work again when the chunk went out
      * after its latest error: an ack that arrives late over another path for data sent
      * before the failure says nothing about it. */
-    a->error_count = 0;
+    assoc_peer_alive(a, now);
     if (sent_at > a->paths[pi].last_error)
-        path_answered(a, pi);
+        path_answered(a, pi, now);
 }
 
 void assoc_heartbeat_ack(mpsctp_assoc *a, const uint8_t *info, size_t len, mpsctp_tstamp now)
@@ -348,13 +428,16 @@ void assoc_heartbeat_ack(mpsctp_assoc *a, const uint8_t *info, size_t len, mpsct
     mpsctp_path *p = &a->paths[pi];
     uint64_t nonce;
     memcpy(&nonce, info + 4, 8);
-    /* RFC 9260 s8.3: only an answer to our latest heartbeat counts. */
-    if (!p->hb_outstanding || nonce != p->hb_nonce)
+    /* RFC 9260 s8.3: only an answer to our latest heartbeat counts, once. It still
+     * counts after its timer expired (the path is slower than the RTO the probe waited,
+     * at most RTO.Initial on an inactive path), until the next probe replaces it. */
+    if (!p->hb_answerable || nonce != p->hb_nonce)
         return;
     /* The RTT counts from our own record of the send: the echoed time is not covered by
      * the nonce. */
     path_rtt_sample(p, elapsed(now, p->hb_sent_at), assoc_rto_min(a), assoc_rto_max(a));
     p->hb_outstanding = 0;
+    p->hb_answerable = 0;
     p->hb_acked++;
     if (!p->confirmed) {
         /* RFC 9260 s5.4: the nonce came back: the address is confirmed. */
@@ -365,30 +448,49 @@ void assoc_heartbeat_ack(mpsctp_assoc *a, const uint8_t *info, size_t len, mpsct
             assoc_path_event(a, pi, MPSCTP_ADDR_AVAILABLE);
         }
     }
-    path_answered(a, pi);
+    path_answered(a, pi, now);
     hb_arm(a, pi, now);
 }
 
 /* ---- errors (RFC 9260 s8.1, s8.2; RFC 7829 s3.2) -------------------------------------- */
 
-int assoc_error(mpsctp_assoc *a)
+/* Returns 1 when path pi carries data now: the path new data goes to, or with CMT any
+ * usable path (RFC 9260 s8.1 "the path currently used for data transfer"). */
+static int carries_data(const mpsctp_assoc *a, uint32_t pi)
 {
-    a->error_count++;
-    if (a->error_count > a->cfg.assoc_max_retrans) {
-        /* RFC 9260 s8.1: the peer is unreachable. */
-        assoc_abort_with(a, 0, NULL, 0, MPSCTP_COMM_LOST);
-        return 1;
-    }
-    return 0;
+    return (a->cfg.cmt && usable(&a->paths[pi])) || pi == assoc_data_path(a);
 }
 
-int assoc_path_error(mpsctp_assoc *a, uint32_t pi, mpsctp_tstamp now)
+/* RFC 9260 s8.1: past Association.Max.Retrans the peer is unreachable. We depart from
+ * the letter on purpose: while a confirmed path has not been tried since the peer last
+ * answered (it was inactive, or idle), it may still work, and it is probed first; the
+ * association is lost when that probe fails too. Returns 1 when it was closed. */
+static int assoc_lost_check(mpsctp_assoc *a, mpsctp_tstamp now)
+{
+    if (a->error_count <= a->cfg.assoc_max_retrans)
+        return 0;
+    for (uint32_t i = 0; i < a->npaths; i++) {
+        if (probe_due(a, &a->paths[i])) {
+            probe_untried(a, now);
+            return 0;
+        }
+    }
+    assoc_abort_with(a, 0, NULL, 0, MPSCTP_COMM_LOST);
+    return 1;
+}
+
+int assoc_path_error(mpsctp_assoc *a, uint32_t pi, mpsctp_tstamp sent_at, int heartbeat,
+                     mpsctp_tstamp now)
 {
     mpsctp_path *p = &a->paths[pi];
+    /* RFC 9260 s8.1: an unanswered HEARTBEAT counts on the association only on the path
+     * currently used for data transfer; on another one (an idle alternate, an inactive
+     * path) it could end the association while the data path works. */
+    int counts = p->confirmed && (!heartbeat || carries_data(a, pi));
     p->error_count++;
     p->last_error = now;
     ep_log(a->ep, 3, "assoc %u: path %u error %u (PMR %u, PF %u), association %u", a->id, pi,
-           p->error_count, p->pmr, p->pfmr, a->error_count + (p->confirmed ? 1 : 0));
+           p->error_count, p->pmr, p->pfmr, a->error_count + (counts ? 1 : 0));
     if (!p->confirmed) {
         /* Probes of an unconfirmed address do not count against the association: a peer
          * may list an address we cannot reach. Past Path.Max.Retrans it is inactive and
@@ -399,6 +501,8 @@ int assoc_path_error(mpsctp_assoc *a, uint32_t pi, mpsctp_tstamp now)
         }
         return 0;
     }
+    p->failed = 1;
+    p->fail_sent = sent_at;
     if (p->error_count > p->pmr) {
         /* RFC 9260 s8.2: past Path.Max.Retrans the destination is inactive. */
         if (p->active) {
@@ -415,7 +519,14 @@ int assoc_path_error(mpsctp_assoc *a, uint32_t pi, mpsctp_tstamp now)
         if (!p->hb_outstanding)
             p->hb_deadline = now;
     }
-    return assoc_error(a);
+    if (counts)
+        a->error_count++;
+    if (assoc_lost_check(a, now))
+        return 1;
+    /* The last active paths are failing: every path that may work is probed now, so a
+     * path that came back is found before the association gives up. */
+    probe_untried(a, now);
+    return 0;
 }
 
 /* ---- public per-path API --------------------------------------------------------------- */

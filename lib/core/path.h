@@ -25,6 +25,10 @@ typedef struct mpsctp_path {
     mpsctp_tstamp last_send;    /* last DATA sent on this path */
     mpsctp_tstamp hb_sent_at;   /* last HEARTBEAT sent */
     mpsctp_tstamp last_error;   /* last error counted (T3, heartbeat, T2) */
+    mpsctp_tstamp fail_sent;    /* when the probe behind the latest error was sent */
+    uint8_t failed;             /* an error was ever counted (fail_sent is valid) */
+    uint8_t hb_answerable;      /* the latest HEARTBEAT (hb_nonce) is not answered yet */
+    uint8_t probe_now;          /* send a HEARTBEAT at once (the association's last resort) */
     uint64_t hb_nonce;
     /* CMT CUCv2 (docs/cmt.md): lowest TSN in flight on this path among first transmissions
      * (pseudo-cumack) and among retransmissions (rtx-pseudo-cumack); valid flags. */

@@ -142,6 +142,18 @@ static inline int tsim_run(const tsim_params *p, sim_flow_metrics *m)
     return 0;
 }
 
+/* Loads scenario file name from directory dir into *c. Returns 0, or -1 with the parser's
+ * message printed. */
+static inline int tsim_load_scenario(const char *dir, const char *name, sim_config *c)
+{
+    char path[512], err[512];
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    int rc = sim_scenario_load(path, c, err, sizeof(err));
+    if (rc)
+        fprintf(stderr, "%s\n", err);
+    return rc;
+}
+
 /* Prints a flow's metrics line. */
 static inline void tsim_metrics_print(const sim_flow_metrics *m)
 {
