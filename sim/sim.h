@@ -294,6 +294,7 @@ typedef struct sim_path_metrics {
                                  share of the flow's goodput */
     uint64_t retransmissions;
     uint64_t heartbeats_sent, heartbeat_acks;
+    uint64_t t3_expirations;  /* T3-rtx expiries on the path (client) */
     uint32_t cwnd, ssthresh, srtt_ms, rto_ms, error_count, state_changes;
     int active, confirmed, pf, primary, data_path; /* client's view at the end */
 } sim_path_metrics;
@@ -372,6 +373,7 @@ typedef struct sim_flow_metrics {
     uint32_t cmt;               /* client's MPSCTP_CMT_* mode (at the end) */
     int nr_sack;                /* NR-SACK negotiated (client's view) */
     uint64_t retransmissions, fast_retransmissions, t3_expirations;
+    uint64_t t3_lost_rtx;       /* T3 expiries that found a retransmission in flight */
     double max_stall_s;         /* longest time without delivery while data was out */
     double max_stall_at_s;      /* when that stall began */
     mpsctp_state client_state, server_state;

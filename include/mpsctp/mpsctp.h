@@ -383,6 +383,8 @@ typedef struct mpsctp_assoc_status {
     uint64_t duplicate_tsns_received, packets_sent, packets_received;
     uint64_t bytes_sent_user, bytes_received_user;
     uint64_t reneged_tsns; /* TSNs received and then dropped to make room (RFC 9260 s6.2) */
+    uint64_t t3_lost_rtx;  /* T3-rtx expiries on a path that held a retransmission in
+                              flight (a retransmitted chunk lost again, or its SACKs) */
     uint32_t cmt;     /* MPSCTP_CMT_* mode in use */
     uint32_t nr_sack; /* 1 when NR-SACK was negotiated */
 } mpsctp_assoc_status;
@@ -423,6 +425,7 @@ typedef struct mpsctp_path_info {
     uint64_t bytes_received;  /* DATA payload bytes received from this address
                                  (duplicates included) */
     uint64_t heartbeats_sent, heartbeat_acks_received;
+    uint64_t t3_expirations;  /* T3-rtx expiries on this path */
 } mpsctp_path_info;
 
 /* Fills *pi for path index idx (0..num_paths-1). Returns 0 or NOENT. */

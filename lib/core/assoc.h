@@ -129,6 +129,7 @@ struct mpsctp_assoc {
     uint64_t data_chunks_sent, data_chunks_received, retransmissions, fast_retransmissions,
         t3_expirations, dup_tsns, packets_sent, packets_received, bytes_sent_user,
         bytes_received_user, reneged;
+    uint64_t t3_lost_rtx; /* T3 expiries on a path holding a retransmission in flight */
 };
 
 struct mpsctp_endpoint {

@@ -557,6 +557,7 @@ void assoc_t3_expired(mpsctp_assoc *a, int pi, mpsctp_tstamp now)
     mpsctp_tstamp started = p->t3_deadline - p->rto;
     p->t3_deadline = MPSCTP_TSTAMP_NEVER;
     a->t3_expirations++;
+    p->t3_expirations++;
     /* E1: congestion control; E2: back off the RTO. */
     cmt_cc_event(a, (uint32_t)pi, CMT_CC_TIMEOUT, 0, 0, 0);
     a->cc[pi].fast_recovery = 0;
@@ -569,12 +570,13 @@ void assoc_t3_expired(mpsctp_assoc *a, int pi, mpsctp_tstamp now)
     /* E3: everything in flight on this path is to be retransmitted. */
     rtxq *q = &a->rq;
     uint32_t sent = q->count - q->unsent;
-    int only_probes = 1;
+    int only_probes = 1, rtx_lost = 0;
     mpsctp_tstamp probe_sent = 0;
     for (uint32_t i = 0; i < sent; i++) {
         txchunk *c = rtxq_at(q, i);
         if (c->state == TX_INFLIGHT && c->path == pi) {
             only_probes &= c->zwp;
+            rtx_lost |= c->tx_count > 1;
             if (c->sent_at > probe_sent)
                 probe_sent = c->sent_at;
             leave_flight(a, c);
@@ -584,6 +586,7 @@ void assoc_t3_expired(mpsctp_assoc *a, int pi, mpsctp_tstamp now)
             c->miss = 0;
         }
     }
+    a->t3_lost_rtx += rtx_lost != 0;
     /* RFC 9260 s8.2, s8.1: errors on the path and the association; but a zero window
      * probe the receiver had no room for, answered by a SACK that still says the
      * window is closed, is no sign of a failure (s6.1 A). */

@@ -41,6 +41,7 @@ typedef struct mpsctp_path {
     /* counters */
     uint64_t bytes_sent, data_chunks_sent, retransmissions, bytes_received;
     uint64_t hb_sent, hb_acked;
+    uint64_t t3_expirations;
     uint32_t state_changes;
 } mpsctp_path;
 
