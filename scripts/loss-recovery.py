@@ -3,11 +3,11 @@
 (scenarios/loss1.scn, loss3one, delay10, equal, dissimilar) with flow m in each CMT mode
 over several seeds and prints a markdown table of medians: goodput of m and of the
 one-path references ra/rb, T3 expiries, those that found a retransmission in flight,
-fast retransmissions, lost retransmissions found before T3 and loss probes.
+fast retransmissions and lost retransmissions found before T3.
 
 usage: scripts/loss-recovery.py [--sim build/bin/mpsctp-sim] [--seeds 5]
        [--only loss1,delay10] [--modes cmt,rpv2] [--set KEY=VALUE]...
---set adds a flow option to every flow (e.g. --set rto_min=200).
+--set adds a flow option to every flow (e.g. --set lossrec=0 for the old behaviour).
 """
 import argparse
 import json
@@ -52,16 +52,15 @@ def main():
     args = ap.parse_args()
     extra = " ".join(args.set)
     print("| scenario | mode | m Mbit/s (min-max) | ra | rb | T3 m | T3 lost rtx m | FR m "
-          "| rtx lost found m | probes m | T3 ra+rb | SACKs lost m |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+          "| rtx lost found m | T3 ra+rb | SACKs lost m |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     for scn in args.only.split(","):
         base = open(os.path.join(ROOT, "scenarios", scn + ".scn")).read()
         for mode in args.modes.split(","):
             text = re.sub(r"cmt=cmt", "cmt=" + mode, base)
             if extra:
                 text = re.sub(r"^(flow .*)$", r"\1 " + extra, text, flags=re.M)
-            acc = {k: [] for k in ("m", "ra", "rb", "t3", "t3l", "fr", "rl", "tlp", "t3r",
-                                   "sl")}
+            acc = {k: [] for k in ("m", "ra", "rb", "t3", "t3l", "fr", "rl", "t3r", "sl")}
             for seed in range(1, args.seeds + 1):
                 fl, ln = run(args.sim, text, seed)
                 m = fl["m"]
@@ -74,13 +73,12 @@ def main():
                 acc["t3l"].append(m.get("t3_lost_rtx", 0))
                 acc["fr"].append(m["fast_retransmissions"])
                 acc["rl"].append(m.get("rtx_lost", 0))
-                acc["tlp"].append(m.get("loss_probes", 0))
                 acc["t3r"].append(fl["ra"]["t3_expirations"] + fl["rb"]["t3_expirations"])
                 acc["sl"].append(ln["A"]["reverse"]["lost"] + ln["B"]["reverse"]["lost"])
             print(f"| {scn} | {mode} | {med(acc['m']):.1f} ({min(acc['m']):.1f}-"
                   f"{max(acc['m']):.1f}) | {med(acc['ra']):.1f} | {med(acc['rb']):.1f} | "
                   f"{med(acc['t3'])} | {med(acc['t3l'])} | {med(acc['fr'])} | "
-                  f"{med(acc['rl'])} | {med(acc['tlp'])} | {med(acc['t3r'])} | "
+                  f"{med(acc['rl'])} | {med(acc['t3r'])} | "
                   f"{med(acc['sl'])} |", flush=True)
 
 

@@ -332,6 +332,7 @@ int sim_flow_metrics_get(sim *s, size_t flow, sim_flow_metrics *m)
             m->fast_retransmissions = st.fast_retransmissions;
             m->t3_expirations = st.t3_expirations;
             m->t3_lost_rtx = st.t3_lost_rtx;
+            m->rtx_lost = st.rtx_lost;
         }
         for (uint32_t p = 0; p < f->cfg.npaths; p++) {
             mpsctp_path_info pi;

@@ -159,7 +159,8 @@ int sim_report_json(sim *s, FILE *out)
         fprintf(out, ",\"intact\":%s,\"send_failed\":%" PRIu64
                 ",\"send_failed_unsent\":%" PRIu64, m.intact ? "true" : "false",
                 m.send_failed, m.send_failed_unsent);
-        fprintf(out, ",\"t3_lost_rtx\":%" PRIu64, m.t3_lost_rtx);
+        fprintf(out, ",\"t3_lost_rtx\":%" PRIu64 ",\"rtx_lost\":%" PRIu64, m.t3_lost_rtx,
+                m.rtx_lost);
         report_json_paths(s, i, &m, out);
         fputs("}\n", out);
     }
