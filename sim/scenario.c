@@ -588,6 +588,14 @@ int sim_scenario_flow_opt(const sim_config *c, sim_flow_cfg *f, const char *key,
                             val);
         f->cmt = (uint8_t)m;
         f->set |= SIM_FS_CMT;
+    } else if (!strcmp(key, "lossrec")) {
+        /* MPSCTP_LOSSREC_* flags (docs/loss-recovery.md): 0 off, 1 lost retransmissions */
+        char *end;
+        unsigned long lr = strtoul(val, &end, 10);
+        if (!*val || *end || lr > MPSCTP_LOSSREC_ALL)
+            return scn_errf(err, errlen, "bad lossrec=%s (0..%u)", val, MPSCTP_LOSSREC_ALL);
+        f->loss_recovery = (uint8_t)lr;
+        f->set |= SIM_FS_LOSSREC;
     } else if (!strcmp(key, "nrsack")) {
         if (strcmp(val, "0") && strcmp(val, "1"))
             return scn_errf(err, errlen, "bad nrsack=%s (0 or 1)", val);

@@ -42,6 +42,8 @@ void sim_flow_cfg_settings(const sim_flow_cfg *f, mpsctp_settings *st)
         st->sack_path = f->sack_path;
     if (f->set & SIM_FS_PATHSEL)
         st->path_select = f->path_select;
+    if (f->set & SIM_FS_LOSSREC)
+        st->loss_recovery = f->loss_recovery;
 }
 
 const char *sim_cmt_name(uint32_t mode)

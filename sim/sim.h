@@ -81,6 +81,7 @@ enum {
     SIM_FS_RTX = 1u << 10,     /* rtx: CMT retransmission policy (MPSCTP_RTX_*) */
     SIM_FS_SACKPATH = 1u << 11, /* sackpath: where SACKs go (MPSCTP_SACK_PATH_*) */
     SIM_FS_PATHSEL = 1u << 12,  /* pathsel: path selection for new data (MPSCTP_PATHSEL_*) */
+    SIM_FS_LOSSREC = 1u << 13,  /* lossrec: loss recovery flags (MPSCTP_LOSSREC_*) */
 };
 
 /* Streams whose figures (goodput, SQINFO samples) the metrics keep: the first ones. */
@@ -112,6 +113,7 @@ typedef struct sim_flow_cfg {
     uint8_t rtx_policy;          /* MPSCTP_RTX_* (SIM_FS_RTX) */
     uint8_t sack_path;           /* MPSCTP_SACK_PATH_* (SIM_FS_SACKPATH) */
     uint8_t path_select;         /* MPSCTP_PATHSEL_* (SIM_FS_PATHSEL) */
+    uint8_t loss_recovery;       /* MPSCTP_LOSSREC_* flags (SIM_FS_LOSSREC) */
     uint64_t sample_ns;          /* per-path byte and SQINFO samples every this long
                                     (0: none) */
 } sim_flow_cfg;
@@ -294,6 +296,7 @@ typedef struct sim_path_metrics {
                                  share of the flow's goodput */
     uint64_t retransmissions;
     uint64_t heartbeats_sent, heartbeat_acks;
+    uint64_t t3_expirations;  /* T3-rtx expiries on the path (client) */
     uint32_t cwnd, ssthresh, srtt_ms, rto_ms, error_count, state_changes;
     int active, confirmed, pf, primary, data_path; /* client's view at the end */
 } sim_path_metrics;
@@ -372,6 +375,8 @@ typedef struct sim_flow_metrics {
     uint32_t cmt;               /* client's MPSCTP_CMT_* mode (at the end) */
     int nr_sack;                /* NR-SACK negotiated (client's view) */
     uint64_t retransmissions, fast_retransmissions, t3_expirations;
+    uint64_t t3_lost_rtx;       /* T3 expiries that found a retransmission in flight */
+    uint64_t rtx_lost;          /* retransmissions found lost again before T3 */
     double max_stall_s;         /* longest time without delivery while data was out */
     double max_stall_at_s;      /* when that stall began */
     mpsctp_state client_state, server_state;

@@ -331,6 +331,8 @@ int sim_flow_metrics_get(sim *s, size_t flow, sim_flow_metrics *m)
             m->retransmissions = st.retransmissions;
             m->fast_retransmissions = st.fast_retransmissions;
             m->t3_expirations = st.t3_expirations;
+            m->t3_lost_rtx = st.t3_lost_rtx;
+            m->rtx_lost = st.rtx_lost;
         }
         for (uint32_t p = 0; p < f->cfg.npaths; p++) {
             mpsctp_path_info pi;
@@ -339,6 +341,7 @@ int sim_flow_metrics_get(sim *s, size_t flow, sim_flow_metrics *m)
             sim_path_metrics *x = &m->paths[p];
             x->bytes_sent = pi.bytes_sent;
             x->retransmissions = pi.retransmissions;
+            x->t3_expirations = pi.t3_expirations;
             x->heartbeats_sent = pi.heartbeats_sent;
             x->heartbeat_acks = pi.heartbeat_acks_received;
             x->cwnd = pi.cwnd;

@@ -48,13 +48,14 @@ static void report_json_paths(sim *s, size_t i, const sim_flow_metrics *m, FILE 
                 ",\"heartbeat_acks\":%" PRIu64 ",\"cwnd\":%u,\"ssthresh\":%u,\"srtt_ms\":%u,\"rto_ms\":%u"
                 ",\"error_count\":%u,\"state_changes\":%u,\"active\":%s,\"confirmed\":%s"
                 ",\"pf\":%s,\"primary\":%s,\"data_path\":%s,\"goodput_bps\":%.0f"
-                ",\"last_new_data_s\":%.6f}",
+                ",\"last_new_data_s\":%.6f,\"t3_expirations\":%" PRIu64 "}",
                 p ? "," : "", x->bytes_sent, x->bytes_received, x->wire_data_bytes,
                 x->new_data_bytes, x->retransmissions, x->heartbeats_sent, x->heartbeat_acks,
                 x->cwnd, x->ssthresh, x->srtt_ms, x->rto_ms, x->error_count, x->state_changes,
                 x->active ? "true" : "false", x->confirmed ? "true" : "false",
                 x->pf ? "true" : "false", x->primary ? "true" : "false",
-                x->data_path ? "true" : "false", x->goodput_bps, x->last_new_data_s);
+                x->data_path ? "true" : "false", x->goodput_bps, x->last_new_data_s,
+                x->t3_expirations);
     }
     fputc(']', out);
     const sim_flow_event *ev;
@@ -158,6 +159,8 @@ int sim_report_json(sim *s, FILE *out)
         fprintf(out, ",\"intact\":%s,\"send_failed\":%" PRIu64
                 ",\"send_failed_unsent\":%" PRIu64, m.intact ? "true" : "false",
                 m.send_failed, m.send_failed_unsent);
+        fprintf(out, ",\"t3_lost_rtx\":%" PRIu64 ",\"rtx_lost\":%" PRIu64, m.t3_lost_rtx,
+                m.rtx_lost);
         report_json_paths(s, i, &m, out);
         fputs("}\n", out);
     }

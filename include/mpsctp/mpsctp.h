@@ -132,6 +132,8 @@ typedef struct mpsctp_settings {
     uint8_t nr_sack;              /* 1: offer NR-SACK in INIT/INIT ACK (default 1) */
     uint8_t path_select;          /* MPSCTP_PATHSEL_*: which path new data of a stream may
                                      take while CMT is on (default RR) */
+    uint8_t loss_recovery;        /* MPSCTP_LOSSREC_* flags: loss recovery beyond RFC 9260
+                                     (docs/loss-recovery.md; default MPSCTP_LOSSREC_ALL) */
 } mpsctp_settings;
 
 /* SCTP_CMT_ON_OFF values (draft-dreibholz-tsvwg-sctpsocket-multipath; the FreeBSD/usrsctp
@@ -161,6 +163,14 @@ typedef struct mpsctp_settings {
 #define MPSCTP_SACK_PATH_DATA 0
 #define MPSCTP_SACK_PATH_PRIMARY 1
 #define MPSCTP_SACK_PATH_MIN_RTT 2
+
+/* Loss recovery beyond RFC 9260 (docs/loss-recovery.md), on by default:
+ * RTX: a retransmitted chunk is found lost again once data sent on its path a quarter of
+ * the path's smallest RTT after it is acknowledged (time-based, after RFC 8985), and is
+ * sent again without waiting for T3-rtx; the path's window is cut once more (RFC 5681
+ * s4.3), at most once per window. */
+#define MPSCTP_LOSSREC_RTX 0x1u
+#define MPSCTP_LOSSREC_ALL MPSCTP_LOSSREC_RTX
 
 /* Fills *s with the defaults named above (local_port 0: the caller must set it). */
 void mpsctp_settings_default(mpsctp_settings *s);
@@ -383,6 +393,10 @@ typedef struct mpsctp_assoc_status {
     uint64_t duplicate_tsns_received, packets_sent, packets_received;
     uint64_t bytes_sent_user, bytes_received_user;
     uint64_t reneged_tsns; /* TSNs received and then dropped to make room (RFC 9260 s6.2) */
+    uint64_t rtx_lost;     /* retransmissions found lost again and resent before T3-rtx
+                              (MPSCTP_LOSSREC_RTX) */
+    uint64_t t3_lost_rtx;  /* T3-rtx expiries on a path that held a retransmission in
+                              flight (a retransmitted chunk lost again, or its SACKs) */
     uint32_t cmt;     /* MPSCTP_CMT_* mode in use */
     uint32_t nr_sack; /* 1 when NR-SACK was negotiated */
 } mpsctp_assoc_status;
@@ -423,6 +437,7 @@ typedef struct mpsctp_path_info {
     uint64_t bytes_received;  /* DATA payload bytes received from this address
                                  (duplicates included) */
     uint64_t heartbeats_sent, heartbeat_acks_received;
+    uint64_t t3_expirations;  /* T3-rtx expiries on this path */
 } mpsctp_path_info;
 
 /* Fills *pi for path index idx (0..num_paths-1). Returns 0 or NOENT. */

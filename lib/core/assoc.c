@@ -447,6 +447,8 @@ int mpsctp_assoc_status_get(const mpsctp_assoc *a, mpsctp_assoc_status *st)
     st->bytes_sent_user = a->bytes_sent_user;
     st->bytes_received_user = a->bytes_received_user;
     st->reneged_tsns = a->reneged;
+    st->t3_lost_rtx = a->t3_lost_rtx;
+    st->rtx_lost = a->rtx_lost;
     return 0;
 }
 

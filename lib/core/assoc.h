@@ -129,6 +129,8 @@ struct mpsctp_assoc {
     uint64_t data_chunks_sent, data_chunks_received, retransmissions, fast_retransmissions,
         t3_expirations, dup_tsns, packets_sent, packets_received, bytes_sent_user,
         bytes_received_user, reneged;
+    uint64_t rtx_lost;    /* retransmissions found lost again (MPSCTP_LOSSREC_RTX) */
+    uint64_t t3_lost_rtx; /* T3 expiries on a path holding a retransmission in flight */
 };
 
 struct mpsctp_endpoint {
@@ -431,6 +433,8 @@ typedef struct sack_acc {
     uint8_t t3_adv[MPSCTP_MAX_PATHS];         /* the path's oldest TSN in flight was
                                                  acknowledged (T3 restarts) */
     uint8_t fr[MPSCTP_MAX_PATHS];             /* fast retransmit marked chunks of this path */
+    uint8_t rtx_lost[MPSCTP_MAX_PATHS];       /* a retransmission sent on this path was
+                                                 found lost again (MPSCTP_LOSSREC_RTX) */
     uint32_t flight_before[MPSCTP_MAX_PATHS];
     uint32_t htna;                            /* highest TSN newly acknowledged */
     int have_htna;

@@ -266,6 +266,13 @@ static void newly_acked(mpsctp_assoc *a, txchunk *c, uint32_t tsn, sack_acc *acc
          * be for an earlier copy sent on another path (the ambiguity Karn's rule avoids
          * for RTT samples), so only a chunk sent once vouches for its path. */
         assoc_path_acked(a, c->path, c->tx_count == 1 ? c->sent_at : 0, now);
+        /* Lost retransmissions: when the path last delivered. An ack of a retransmission
+         * sooner than the path's smallest RTT after it is for an earlier copy (RFC 8985
+         * s6.2 step 2) and says nothing about this one. */
+        if (c->sent_at > p->acked_sent &&
+            (c->tx_count == 1 ||
+             (p->rtt_measured && elapsed(now, c->sent_at) >= p->min_rtt)))
+            p->acked_sent = c->sent_at;
         cmt_newly_acked(a, c, tsn, acc);
     }
     leave_flight(a, c);
@@ -325,6 +332,35 @@ static int fr_reported(const mpsctp_assoc *a, const sack_acc *acc, uint32_t *top
     return 1;
 }
 
+/* Lost retransmission (MPSCTP_LOSSREC_RTX, docs/loss-recovery.md): retransmitted chunk
+ * c, in flight, is lost again when a chunk sent on the same path at least a reordering
+ * window after it has been acknowledged (acked_sent, kept by newly_acked). This is RFC
+ * 8985's time rule (RACK) per path, in its sent-time form: a chunk sent w later arrived,
+ * so c had its RTT plus w; the window w is a quarter of the path's smallest RTT (RFC 8985
+ * s6.2). RFC 9260 fast retransmits a TSN once, so without this only T3-rtx, RTO.Min or
+ * more later, finds the loss. */
+static int rtx_lost(const mpsctp_assoc *a, const txchunk *c)
+{
+    const mpsctp_path *p = &a->paths[c->path];
+    if (!(a->cfg.loss_recovery & MPSCTP_LOSSREC_RTX) || c->tx_count < 2)
+        return 0;
+    uint64_t w = p->rtt_measured ? p->min_rtt / 4 : 0;
+    return p->acked_sent > c->sent_at && p->acked_sent - c->sent_at >= w;
+}
+
+/* Marks in-flight chunk i (TSN tsn) for fast retransmission. */
+static void mark_fast_rtx(mpsctp_assoc *a, uint32_t i, uint32_t tsn)
+{
+    txchunk *c = rtxq_at(&a->rq, i);
+    leave_flight(a, c);
+    rtxq_mark_rtx(&a->rq, i);
+    c->fast_rtx = 1;
+    c->fr_done = 1;
+    c->miss = 0;
+    if (a->paths[c->path].rtt_pending && a->paths[c->path].rtt_tsn == tsn)
+        a->paths[c->path].rtt_pending = 0;
+}
+
 /* RFC 9260 s7.2.4: HTNA miss indications (and the Fast Recovery rule, fr_reported) and
  * fast retransmit marking; with CMT, split fast retransmit and DAC decide which chunks
  * below the HTNA get a miss (cmt_misses). */
@@ -345,6 +381,12 @@ static void miss_indications(mpsctp_assoc *a, sack_acc *acc)
         txchunk *c = rtxq_at(q, i);
         if (c->state != TX_INFLIGHT)
             continue;
+        if (rtx_lost(a, c)) {
+            acc->rtx_lost[c->path] = 1;
+            a->rtx_lost++;
+            mark_fast_rtx(a, i, tsn);
+            continue;
+        }
         /* Split fast retransmit while CMT is on, and while data sent under CMT is still
          * in flight on several paths after it was switched off. */
         unsigned m = 0;
@@ -359,14 +401,8 @@ static void miss_indications(mpsctp_assoc *a, sack_acc *acc)
         if (c->miss < 3 || c->fr_done)
             continue;
         /* Third miss: mark for fast retransmission (once per TSN). */
-        leave_flight(a, c);
-        rtxq_mark_rtx(q, i);
-        c->fast_rtx = 1;
-        c->fr_done = 1;
-        c->miss = 0;
         acc->fr[c->path] = 1;
-        if (a->paths[c->path].rtt_pending && a->paths[c->path].rtt_tsn == tsn)
-            a->paths[c->path].rtt_pending = 0;
+        mark_fast_rtx(a, i, tsn);
     }
 }
 
@@ -385,6 +421,15 @@ static void after_ack(mpsctp_assoc *a, sack_acc *acc, int cum_advanced, uint32_t
     for (uint32_t i = 0; i < a->npaths; i++) {
         cc_path *c = &a->cc[i];
         mpsctp_path *p = &a->paths[i];
+        if (acc->rtx_lost[i] && !(c->fast_recovery && p->rtx_lost_cut)) {
+            /* RFC 5681 s4.3: the loss of a retransmission lowers the window again; once
+             * per window: the path's fast recovery restarts with a new exit point, and
+             * further losses found before it ends (retransmissions or not) cut nothing. */
+            cmt_cc_event(a, i, CMT_CC_FAST_RTX, 0, 0, 0);
+            c->fast_recovery = 1;
+            p->rtx_lost_cut = 1;
+            p->fr_exit_tsn = highest_sent;
+        }
         if (acc->fr[i] && !c->fast_recovery) {
             /* RFC 9260 s7.2.4 step 2: enter fast recovery once, adjust cwnd. */
             cmt_cc_event(a, i, CMT_CC_FAST_RTX, 0, 0, 0);
@@ -397,6 +442,8 @@ static void after_ack(mpsctp_assoc *a, sack_acc *acc, int cum_advanced, uint32_t
          * point is outstanding any more, whatever the other paths still hold. */
         if (cmt && c->fast_recovery && cmt_fr_over(a, acc, i))
             c->fast_recovery = 0;
+        if (!c->fast_recovery)
+            p->rtx_lost_cut = 0;
         /* CMT CUCv2 (docs/cmt.md): with CMT a path's window grows when its (rtx-)pseudo-cumack
          * advances; without, when the association's cum ack does (RFC 9260 s7.2.1). */
         int advanced = cmt ? acc->pseudo_adv[i] : cum_advanced;
@@ -557,6 +604,7 @@ void assoc_t3_expired(mpsctp_assoc *a, int pi, mpsctp_tstamp now)
     mpsctp_tstamp started = p->t3_deadline - p->rto;
     p->t3_deadline = MPSCTP_TSTAMP_NEVER;
     a->t3_expirations++;
+    p->t3_expirations++;
     /* E1: congestion control; E2: back off the RTO. */
     cmt_cc_event(a, (uint32_t)pi, CMT_CC_TIMEOUT, 0, 0, 0);
     a->cc[pi].fast_recovery = 0;
@@ -569,12 +617,13 @@ void assoc_t3_expired(mpsctp_assoc *a, int pi, mpsctp_tstamp now)
     /* E3: everything in flight on this path is to be retransmitted. */
     rtxq *q = &a->rq;
     uint32_t sent = q->count - q->unsent;
-    int only_probes = 1;
+    int only_probes = 1, rtx_lost = 0;
     mpsctp_tstamp probe_sent = 0;
     for (uint32_t i = 0; i < sent; i++) {
         txchunk *c = rtxq_at(q, i);
         if (c->state == TX_INFLIGHT && c->path == pi) {
             only_probes &= c->zwp;
+            rtx_lost |= c->tx_count > 1;
             if (c->sent_at > probe_sent)
                 probe_sent = c->sent_at;
             leave_flight(a, c);
@@ -584,6 +633,7 @@ void assoc_t3_expired(mpsctp_assoc *a, int pi, mpsctp_tstamp now)
             c->miss = 0;
         }
     }
+    a->t3_lost_rtx += rtx_lost != 0;
     /* RFC 9260 s8.2, s8.1: errors on the path and the association; but a zero window
      * probe the receiver had no room for, answered by a SACK that still says the
      * window is closed, is no sign of a failure (s6.1 A). */

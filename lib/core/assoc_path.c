@@ -632,6 +632,7 @@ int mpsctp_assoc_path_info(const mpsctp_assoc *a, uint32_t idx, mpsctp_path_info
     pi->bytes_sent = p->bytes_sent;
     pi->data_chunks_sent = p->data_chunks_sent;
     pi->retransmissions = p->retransmissions;
+    pi->t3_expirations = p->t3_expirations;
     pi->bytes_received = p->bytes_received;
     pi->heartbeats_sent = p->hb_sent;
     pi->heartbeat_acks_received = p->hb_acked;

@@ -27,12 +27,15 @@ void path_rtt_sample(mpsctp_path *p, uint64_t r, uint64_t rto_min, uint64_t rto_
         /* C2: first measurement. */
         p->srtt = r;
         p->rttvar = r / 2;
+        p->min_rtt = r;
         p->rtt_measured = 1;
     } else {
         /* C3: RTO.Beta = 1/4, RTO.Alpha = 1/8; RTTVAR uses the old SRTT. */
         uint64_t diff = p->srtt > r ? p->srtt - r : r - p->srtt;
         p->rttvar = p->rttvar - p->rttvar / 4 + diff / 4;
         p->srtt = p->srtt - p->srtt / 8 + r / 8;
+        if (r < p->min_rtt)
+            p->min_rtt = r;
     }
     uint64_t var4 = 4 * p->rttvar;
     p->rto = clamp(p->srtt + (var4 > PATH_CLOCK_GRANULARITY ? var4 : PATH_CLOCK_GRANULARITY),

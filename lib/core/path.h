@@ -18,8 +18,13 @@ typedef struct mpsctp_path {
     uint8_t hb_outstanding;
     uint32_t rtt_tsn;
     uint64_t srtt, rttvar, rto; /* nanoseconds */
+    uint64_t min_rtt;           /* smallest RTT sample (ns; valid with rtt_measured) */
     uint32_t error_count;
     uint32_t fr_exit_tsn;    /* RFC 9260 s7.2.4: fast recovery exit point */
+    uint8_t rtx_lost_cut;    /* the window was cut for a lost retransmission in this fast
+                                recovery (at most once per window) */
+    mpsctp_tstamp acked_sent; /* latest send time of a first transmission on this path
+                                 that was acknowledged (lost retransmissions) */
     mpsctp_tstamp t3_deadline;  /* T3-rtx, NEVER when stopped */
     mpsctp_tstamp hb_deadline;  /* next heartbeat, NEVER when off */
     mpsctp_tstamp last_send;    /* last DATA sent on this path */
@@ -41,6 +46,7 @@ typedef struct mpsctp_path {
     /* counters */
     uint64_t bytes_sent, data_chunks_sent, retransmissions, bytes_received;
     uint64_t hb_sent, hb_acked;
+    uint64_t t3_expirations;
     uint32_t state_changes;
 } mpsctp_path;
 
