@@ -2,7 +2,7 @@
 # testbed.sh: two multi-homed hosts A and B in network namespaces of their own, joined
 # by two disjoint paths (one veth pair and one subnet per path), each path shaped to a
 # rate (htb or tbf on the egress of both ends) and optionally given random loss
-# (nftables, both directions) and a fixed delay (nfq_delay, both directions). Needs
+# (nftables) and a fixed delay (nfq_delay), both on arrival at each end. Needs
 # root, iproute2 and nftables (a delay: iptables and nfq_delay too); no netem.
 #
 #   testbed.sh run [UP-OPTIONS] -- COMMAND [ARGS..]   up, run COMMAND, tear down
@@ -102,7 +102,10 @@ shape() {
     esac
 }
 
-# set_loss NS P PPM: the drop rule of path P's egress on this host
+# set_loss NS P PPM: the drop rule for the packets that arrive at this host over path P.
+# On arrival, not on departure: a packet dropped in the sender's output hook is a failed
+# send to the sending kernel, which TCP sends again as if nothing was lost (213 drops of
+# 1% loss in 5 s: 1 retransmission, no slowdown)
 set_loss() {
     local ns=$1 p=$2 ppm=$3
     ip netns exec "$ns" nft flush chain inet "$NFT_TABLE" "path$p"
@@ -201,10 +204,10 @@ table inet $NFT_TABLE {
     }
     chain path2 {
     }
-    chain output {
-        type filter hook output priority 0; policy accept;
-        oifname "veth1" jump path1
-        oifname "veth2" jump path2
+    chain arrive {
+        type filter hook prerouting priority 0; policy accept;
+        iifname "veth1" jump path1
+        iifname "veth2" jump path2
     }
 }
 EOF
@@ -219,6 +222,10 @@ EOF
             ip netns exec "$ns" sysctl -qw "net.ipv4.conf.veth$p.rp_filter=$STRICT"
             ip -n "$ns" addr add "$addr/24" dev "veth$p"
             ip -n "$ns" addr add "fd00:201:$p::$host/64" dev "veth$p" nodad
+            # one packet per buffer: a TCP send of many segments in one buffer (GSO)
+            # would meet the loss rule (and the delay) as one packet, so a loss of 1%
+            # of the buffers would hit about 0.03% of the segments, in bursts
+            ip -n "$ns" link set "veth$p" gso_max_segs 1
             ip -n "$ns" link set "veth$p" up
         done
         rv="RATE$p"
