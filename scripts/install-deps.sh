@@ -2,7 +2,10 @@
 # Install the Debian 12 packages mpsctp needs to build and test. Idempotent and
 # non-interactive: packages already present are not touched; run as root.
 set -eu
-PKGS="build-essential cmake pkg-config clang-14 libclang-rt-14-dev libcmocka-dev libssl-dev valgrind libusrsctp-dev tshark iproute2 nftables jq python3 gnuplot-nox"
+# second line: the testbed's path delay (nfq_delay, iptables), its ping check, and the
+# comparison with kernel TCP and MPTCP (testbed/compare.sh)
+PKGS="build-essential cmake pkg-config clang-14 libclang-rt-14-dev libcmocka-dev libssl-dev valgrind libusrsctp-dev tshark iproute2 nftables jq python3 gnuplot-nox
+libnetfilter-queue-dev iptables iputils-ping iperf3 mptcpize"
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

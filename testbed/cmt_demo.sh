@@ -46,7 +46,7 @@ RESULTS=""
 PLOT=""
 NAME="cmtd$$"
 
-# die, usage, parse_opts, need_root_and, rate_bps, server_wait_up, server_end
+# die, usage, parse_opts, need_root_and, rate_bps, server_wait_up, server_end, perf_results
 source "$DIR/lib.sh"
 declare -A OPTS=([--rate1]=RATE1 [--rate2]=RATE2 [--bytes]=BYTES [--modes]=MODES [--queue]=QUEUE
     [--bufsplit]=BUFSPLIT [--rto-min]=RTO_MIN [--perf]=PERF [--results]=RESULTS [--plot]=PLOT
@@ -99,10 +99,7 @@ run_mode() {
     src=0
     server_end "$SPID" 100 || src=$?
     SPID=""
-    cl=$(jq -c 'select(.role == "client")' "$TMP/client.out" 2> /dev/null | tail -n 1)
-    sl=$(jq -c 'select(.role == "server" and (.interval | not))' "$TMP/server.out" 2> /dev/null | tail -n 1)
-    [ -n "$cl" ] || cl='{}'
-    [ -n "$sl" ] || sl='{}'
+    { read -r cl; read -r sl; } < <(perf_results "$TMP/client.out" "$TMP/server.out")
     jq -cn --arg mode "$mode" --argjson crc "$crc" --argjson src "$src" --argjson c "$cl" \
         --argjson s "$sl" --arg b1 "$B1" --arg b2 "$B2" --argjson w1 "$w1" --argjson w2 "$w2" \
         --arg cerr "$(head -c 300 "$TMP/client.err")" --arg serr "$(head -c 300 "$TMP/server.err")" '

@@ -74,3 +74,13 @@ server_end() {
     kill -KILL "$1" 2> /dev/null || true
     wait "$1"
 }
+
+# perf_results CLIENT_OUT SERVER_OUT: the final JSON lines of mpsctp-perf's client and
+# server (--json output files; the server's last association), one per line in that
+# order, '{}' for a side that printed none
+perf_results() {
+    local c s
+    c=$(jq -c 'select(.role == "client")' "$1" 2> /dev/null | tail -n 1)
+    s=$(jq -c 'select(.role == "server" and (.interval | not))' "$2" 2> /dev/null | tail -n 1)
+    printf '%s\n%s\n' "${c:-"{}"}" "${s:-"{}"}"
+}

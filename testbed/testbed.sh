@@ -2,7 +2,8 @@
 # testbed.sh: two multi-homed hosts A and B in network namespaces of their own, joined
 # by two disjoint paths (one veth pair and one subnet per path), each path shaped to a
 # rate (htb or tbf on the egress of both ends) and optionally given random loss
-# (nftables, both directions). Needs root, iproute2 and nftables; no netem.
+# (nftables) and a fixed delay (nfq_delay), both on arrival at each end. Needs
+# root, iproute2 and nftables (a delay: iptables and nfq_delay too); no netem.
 #
 #   testbed.sh run [UP-OPTIONS] -- COMMAND [ARGS..]   up, run COMMAND, tear down
 #   testbed.sh up [UP-OPTIONS]                        up; prints the testbed name
@@ -10,6 +11,7 @@
 #   testbed.sh path [--name N] P down|up [a|b]        take path P's link down / up
 #   testbed.sh path [--name N] P loss L               random loss L on path P (0 = none)
 #   testbed.sh path [--name N] P rate R               reshape path P (0 = unshaped)
+#   testbed.sh path [--name N] P delay MS             delay each way on path P (0 = none)
 #   testbed.sh show [--name N]                        addresses, links, qdiscs, loss
 #   testbed.sh list                                   the testbeds on this machine
 #   testbed.sh down [--name N | --all]                remove testbed N, or (no name)
@@ -19,7 +21,9 @@
 # unshaped), --loss1 L, --loss2 L (fraction 0.01 or percent 1%), --queue PKTS (queue
 # limit of each shaped egress, default 100), --qdisc htb|tbf (default htb), --strict
 # (reverse-path filter on: a packet only enters a host over the path of its source
-# address), --owner PID (the process whose end makes the testbed a leftover; default:
+# address), --delay1 MS, --delay2 MS (a fixed delay each way, nfq_delay; default 0),
+# --delay-limit PKTS (packets a delay holds at most per direction, default 1000),
+# --owner PID (the process whose end makes the testbed a leftover; default:
 # the caller, or the run command itself).
 # --name defaults to $TB_NAME for every command but up and run.
 #
@@ -35,6 +39,8 @@ source "$(dirname "$SELF")/lib.sh"
 STATE_DIR=${TB_STATE_DIR:-/run/mpsctp-testbed}
 NFT_TABLE=mpsctp_testbed
 NPATHS=2
+# the delay program (testbed/nfq_delay.c), needed only for a delay
+NFQ_DELAY=${MPSCTP_NFQ_DELAY:-$(dirname "$SELF")/../build/bin/nfq_delay}
 
 need_root() {
     [ "$(id -u)" -eq 0 ] || die "needs root (network namespaces, veth, tc, nftables)"
@@ -96,7 +102,10 @@ shape() {
     esac
 }
 
-# set_loss NS P PPM: the drop rule of path P's egress on this host
+# set_loss NS P PPM: the drop rule for the packets that arrive at this host over path P.
+# On arrival, not on departure: a packet dropped in the sender's output hook is a failed
+# send to the sending kernel, which TCP sends again as if nothing was lost (213 drops of
+# 1% loss in 5 s: 1 retransmission, no slowdown)
 set_loss() {
     local ns=$1 p=$2 ppm=$3
     ip netns exec "$ns" nft flush chain inet "$NFT_TABLE" "path$p"
@@ -106,6 +115,55 @@ set_loss() {
         ip netns exec "$ns" nft add rule inet "$NFT_TABLE" "path$p" \
             numgen random mod 1000000 "<" "$ppm" counter drop
     fi
+}
+
+# set_delay NAME SIDE P MS: MS milliseconds of delay for the packets that arrive at host
+# SIDE over path P: nfq_delay holds the packets of NFQUEUE P of that namespace; an
+# iptables rule (IPv4 and IPv6, INPUT -i vethP) sends them there. nftables' own queue
+# statement needs a kernel module this kernel lacks; the xtables NFQUEUE target is built
+# in. On arrival, not on departure: a packet held on the sender's egress still belongs
+# to its socket, and TCP small queues then let a flow keep only about 1 ms of its data
+# below the socket (10 ms of delay held TCP to 4.6 of 50 Mbit/s); an arriving packet
+# belongs to no socket. A delay already running there is replaced; 0 removes it.
+delay_rule() { # delay_rule NS -A|-D P: add or delete the NFQUEUE rule of path P
+    local c
+    for c in iptables ip6tables; do
+        ip netns exec "$1" "$c" -w "$2" INPUT -i "veth$3" -j NFQUEUE --queue-num "$3"
+    done
+}
+set_delay() {
+    local name=$1 side=$2 p=$3 ms=$4 ns pid log i
+    ns=$(ns_of "$name" "$side")
+    delay_rule "$ns" -D "$p" 2> /dev/null || true
+    pid=$(sed -n "s/^DELAYPID$p$side=//p" "$(state_file "$name")" 2> /dev/null || true)
+    if [ -n "$pid" ] && ip netns pids "$ns" | grep -qx "$pid"; then
+        kill -TERM "$pid" 2> /dev/null || true
+        for i in $(seq 1 20); do
+            kill -0 "$pid" 2> /dev/null || break
+            sleep 0.05
+        done
+    fi
+    save_state "$name" "DELAYPID$p$side" ""
+    [ "$ms" -eq 0 ] && return 0
+    command -v iptables > /dev/null || die "iptables not found (a delay needs it; scripts/install-deps.sh installs it)"
+    [ -x "$NFQ_DELAY" ] || die "no nfq_delay at $NFQ_DELAY (build it: libnetfilter-queue-dev; or set MPSCTP_NFQ_DELAY)"
+    log="$STATE_DIR/$name.delay$p$side.log"
+    # real-time priority (it needs little CPU): the load of other programs must not add
+    # to the delay
+    ip netns exec "$ns" chrt -f 10 "$NFQ_DELAY" --queue "$p" --delay "$ms" --limit "$DELAY_LIMIT" \
+        < /dev/null > /dev/null 2>> "$log" &
+    pid=$!
+    save_state "$name" "DELAYPID$p$side" "$pid"
+    # the rule only once the queue is bound: an unbound queue drops everything
+    i=0
+    until ip netns exec "$ns" awk -v q="$p" '$1 == q { f = 1 } END { exit !f }' \
+        /proc/net/netfilter/nfnetlink_queue 2> /dev/null; do
+        kill -0 "$pid" 2> /dev/null || die "nfq_delay on path $p ($side) failed: $(tail -n 1 "$log")"
+        i=$((i + 1))
+        [ "$i" -lt 100 ] || die "nfq_delay on path $p ($side) did not bind its queue in 5 s"
+        sleep 0.05
+    done
+    delay_rule "$ns" -A "$p"
 }
 
 # save_state NAME KEY VALUE: record a setting for show
@@ -124,13 +182,13 @@ tb_free() { # tb_free NAME: fails when testbed NAME exists
 }
 
 tb_up() { # tb_up NAME OWNER (tb_free first)
-    local name=$1 owner=$2 nsa nsb p side ns addr host rate loss rv lv
+    local name=$1 owner=$2 nsa nsb p side ns addr host rate loss rv lv dv
     nsa=$(ns_a "$name")
     nsb=$(ns_b "$name")
     mkdir -p "$STATE_DIR"
     {
         printf 'OWNER=%q\n' "$owner"
-        printf 'QDISC=%q\nQUEUE=%q\nSTRICT=%q\n' "$QDISC" "$QUEUE" "$STRICT"
+        printf 'QDISC=%q\nQUEUE=%q\nSTRICT=%q\nDELAY_LIMIT=%q\n' "$QDISC" "$QUEUE" "$STRICT" "$DELAY_LIMIT"
     } > "$(state_file "$name")"
     ip netns add "$nsa"
     ip netns add "$nsb"
@@ -146,10 +204,10 @@ table inet $NFT_TABLE {
     }
     chain path2 {
     }
-    chain output {
-        type filter hook output priority 0; policy accept;
-        oifname "veth1" jump path1
-        oifname "veth2" jump path2
+    chain arrive {
+        type filter hook prerouting priority 0; policy accept;
+        iifname "veth1" jump path1
+        iifname "veth2" jump path2
     }
 }
 EOF
@@ -164,6 +222,10 @@ EOF
             ip netns exec "$ns" sysctl -qw "net.ipv4.conf.veth$p.rp_filter=$STRICT"
             ip -n "$ns" addr add "$addr/24" dev "veth$p"
             ip -n "$ns" addr add "fd00:201:$p::$host/64" dev "veth$p" nodad
+            # one packet per buffer: a TCP send of many segments in one buffer (GSO)
+            # would meet the loss rule (and the delay) as one packet, so a loss of 1%
+            # of the buffers would hit about 0.03% of the segments, in bursts
+            ip -n "$ns" link set "veth$p" gso_max_segs 1
             ip -n "$ns" link set "veth$p" up
         done
         rv="RATE$p"
@@ -176,6 +238,10 @@ EOF
         set_loss "$nsb" "$p" "$(loss_ppm "$loss")"
         save_state "$name" "RATE$p" "$rate"
         save_state "$name" "LOSS$p" "$loss"
+        dv="DELAY$p"
+        set_delay "$name" a "$p" "${!dv}"
+        set_delay "$name" b "$p" "${!dv}"
+        save_state "$name" "DELAY$p" "${!dv}"
     done
 }
 
@@ -203,7 +269,7 @@ tb_down() { # tb_down NAME: remove everything of testbed NAME (quietly: parts ma
         ip netns exec "$ns" nft delete table inet "$NFT_TABLE" 2> /dev/null || true
         ip netns del "$ns" 2> /dev/null || true
     done
-    rm -f "$(state_file "$name")" "$(state_file "$name").tmp"
+    rm -f "$(state_file "$name")" "$(state_file "$name").tmp" "$STATE_DIR/$name".delay*.log
 }
 
 # testbed names on this machine: state files and namespace pairs named <name>a/<name>b
@@ -253,6 +319,7 @@ parse_up() { # UP-OPTIONS into globals; what follows "--" into CMD
     NAME="mpt$$"
     OWNER=""
     RATE1=10mbit RATE2=10mbit LOSS1=0 LOSS2=0 QUEUE=100 QDISC=htb STRICT=0
+    DELAY1=0 DELAY2=0 DELAY_LIMIT=1000
     CMD=()
     while [ $# -gt 0 ]; do
         case $1 in
@@ -263,6 +330,9 @@ parse_up() { # UP-OPTIONS into globals; what follows "--" into CMD
         --rate) RATE1=${2:?}; RATE2=$2; shift ;;
         --loss1) LOSS1=${2:?}; shift ;;
         --loss2) LOSS2=${2:?}; shift ;;
+        --delay1) DELAY1=${2:?}; shift ;;
+        --delay2) DELAY2=${2:?}; shift ;;
+        --delay-limit) DELAY_LIMIT=${2:?}; shift ;;
         --queue) QUEUE=${2:?}; shift ;;
         --qdisc) QDISC=${2:?}; shift ;;
         --strict) STRICT=1 ;;
@@ -273,6 +343,8 @@ parse_up() { # UP-OPTIONS into globals; what follows "--" into CMD
     done
     valid_name "$NAME"
     [[ $QUEUE =~ ^[1-9][0-9]*$ ]] || die "--queue takes a packet count"
+    [[ $DELAY1 =~ ^[0-9]+$ && $DELAY2 =~ ^[0-9]+$ ]] || die "--delay1/--delay2 take milliseconds"
+    [[ $DELAY_LIMIT =~ ^[1-9][0-9]*$ ]] || die "--delay-limit takes a packet count"
     [[ -z $OWNER || $OWNER =~ ^[1-9][0-9]*$ ]] || die "--owner takes a PID"
     case $QDISC in htb | tbf) ;; *) die "--qdisc must be htb or tbf" ;; esac
     # check values before anything is created
@@ -291,6 +363,22 @@ export_env() { # the variables COMMAND of run (and eval "$(testbed.sh env)") get
     echo "export TESTBED=$SELF"
 }
 
+# delay_stats NAME SIDE: for each delay running on host SIDE, its counts so far (nfq_delay
+# prints them at SIGUSR1) and the kernel's drops of its queue
+delay_stats() {
+    local p pid ns log
+    ns=$(ns_of "$1" "$2")
+    for p in $(seq 1 "$NPATHS"); do
+        pid=$(sed -n "s/^DELAYPID$p$2=//p" "$(state_file "$1")" 2> /dev/null || true)
+        [ -n "$pid" ] || continue
+        log="$STATE_DIR/$1.delay$p$2.log"
+        kill -USR1 "$pid" 2> /dev/null && sleep 0.2
+        echo "  $(tail -n 1 "$log" 2> /dev/null)"
+        ip netns exec "$ns" awk -v q="$p" '$1 == q { printf "  kernel: queue %s: %s dropped (kernel queue full), %s dropped (socket full)\n", q, $6, $7 }' \
+            /proc/net/netfilter/nfnetlink_queue
+    done
+}
+
 cmd_show() {
     local ns side f
     f=$(state_file "$NAME")
@@ -302,6 +390,8 @@ cmd_show() {
         ip -n "$ns" -br addr show | sed 's/^/  /'
         ip netns exec "$ns" tc -s qdisc show | grep -v '^ *$' | sed 's/^/  /'
         ip netns exec "$ns" nft list table inet "$NFT_TABLE" | grep -E 'chain path|drop' | sed 's/^/  /'
+        ip netns exec "$ns" iptables -w -S INPUT 2> /dev/null | grep NFQUEUE | sed 's/^/  /' || true
+        delay_stats "$NAME" "$side"
     done
 }
 
@@ -313,8 +403,10 @@ cmd_path() {
     fi
     QDISC=$(sed -n 's/^QDISC=//p' "$(state_file "$NAME")" 2> /dev/null || true)
     QUEUE=$(sed -n 's/^QUEUE=//p' "$(state_file "$NAME")" 2> /dev/null || true)
+    DELAY_LIMIT=$(sed -n 's/^DELAY_LIMIT=//p' "$(state_file "$NAME")" 2> /dev/null || true)
     QDISC=${QDISC:-htb}
     QUEUE=${QUEUE:-100}
+    DELAY_LIMIT=${DELAY_LIMIT:-1000}
     case $what in
     down | up)
         # both ends by default: a cut link, seen by both hosts
@@ -339,6 +431,12 @@ cmd_path() {
         shape "$(ns_a "$NAME")" "veth$p" "$arg"
         shape "$(ns_b "$NAME")" "veth$p" "$arg"
         save_state "$NAME" "RATE$p" "$arg"
+        ;;
+    delay)
+        [[ $arg =~ ^[0-9]+$ ]] || die "delay takes milliseconds (0: none)"
+        set_delay "$NAME" a "$p" "$arg"
+        set_delay "$NAME" b "$p" "$arg"
+        save_state "$NAME" "DELAY$p" "$arg"
         ;;
     *) usage ;;
     esac

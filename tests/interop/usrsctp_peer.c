@@ -28,7 +28,10 @@
  *
  * Output: one JSON line
  *   {"role":"client","impl":"usrsctp","bytes":N,"messages":M,"seconds":S,
- *    "goodput_bps":G,"verified":true|false|null,"aborted":false}
+ *    "goodput_bps":G,"verified":true|false|null,"aborted":false,"data_chunks_sent":D,
+ *    "retransmissions":R,"fast_retransmissions":F,"t3_timeouts":T}
+ * (the last four: usrsctp's own counters, usrsctp_get_stat: DATA chunks sent, chunks
+ * retransmitted (all, then fast retransmissions among them) and T3-rtx expiries)
  * and exit status 0 on success, 1 on failure (refused, aborted unexpectedly, wrong
  * data, wrong size), 2 on bad usage, 3 on timeout.
  */
@@ -121,9 +124,24 @@ static void wait_confirmed(struct socket *s, result *r)
         usleep(20000);
 }
 
+/* The fields after the common ones: the stack's counters (usrsctp_get_stat: process-wide,
+ * and this process serves one association). */
+static void print_extra(const result *r, void *user)
+{
+    struct sctpstat st;
+    (void)r;
+    (void)user;
+    memset(&st, 0, sizeof(st));
+    usrsctp_get_stat(&st);
+    printf(",\"data_chunks_sent\":%" PRIu32 ",\"retransmissions\":%" PRIu32
+           ",\"fast_retransmissions\":%" PRIu32 ",\"t3_timeouts\":%" PRIu32,
+           st.sctps_senddata, st.sctps_sendretransdata, st.sctps_sendfastretrans,
+           st.sctps_timodata);
+}
+
 static void print_result(const result *r)
 {
-    peer_print_result(&o, "usrsctp", r, NULL, NULL);
+    peer_print_result(&o, "usrsctp", r, print_extra, NULL);
 }
 
 /* ---- receiving -------------------------------------------------------------------- */
