@@ -198,7 +198,10 @@ static void flow_linger_ev(void *ctx, void *obj, uint64_t arg)
     sim_flow_finish(ctx, obj);
 }
 
-/* A transfer is over when all arrived and both ends closed, or when it cannot go on. */
+/* A transfer is over when all arrived and both ends closed, or when it cannot go on: the
+ * client's association is gone, or verification failed for another reason than the
+ * server's association ending (then the client still runs until it gives up too, so that
+ * it reports what it could not deliver). */
 static void flow_check_done(sim *s, sim_flow *f)
 {
     if (!f->cfg.bytes || f->finished)
@@ -206,7 +209,8 @@ static void flow_check_done(sim *s, sim_flow *f)
     int complete = f->msgs_delivered == f->total_msgs;
     if (complete && f->side[SIM_CLIENT].closed && f->side[SIM_SERVER].closed)
         sim_flow_finish(s, f);
-    else if (!complete && (f->side[SIM_CLIENT].closed || f->bad))
+    else if (!complete && (f->side[SIM_CLIENT].closed ||
+                           (f->bad && !f->side[SIM_SERVER].closed)))
         sim_flow_finish(s, f);
 }
 

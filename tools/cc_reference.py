@@ -153,7 +153,7 @@ class RPv2(Standard):
 
 
 class Mptcp(Standard):
-    """4 MPTCP-like: RFC 6356 LIA increases, standard decreases."""
+    """4 MPTCP-like: RFC 6356 LIA increases in congestion avoidance, otherwise standard."""
     c_name = "CC_V_MPTCP"
 
     def alpha(self, paths, exact):
@@ -161,11 +161,8 @@ class Mptcp(Standard):
         b_t = sum(bandwidths(paths, exact))
         return cwnd_t * max_cwnd_over_srtt2(paths, exact) / (b_t * b_t)
 
-    def ss_inc(self, paths, i, a, exact):
-        cwnd_t = sum(p.cwnd for p in paths)
-        if sum(bandwidths(paths, exact)) == 0:
-            return a
-        return min(ceil(self.alpha(paths, exact) * a * paths[i].mtu / cwnd_t), a)
+    # RFC 6356 s3 couples congestion avoidance only: slow start is the standard one
+    # (Standard.ss_inc).
 
     def ca_inc(self, paths, i, exact):
         p = paths[i]

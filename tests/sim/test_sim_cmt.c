@@ -6,15 +6,17 @@
  *    target: every mode, without cross traffic, at least 85% of the sum; RPv2's coupled
  *    decrease gives up a whole path's window per loss on two equal paths, docs/results);
  *  - E2: one bottleneck shared by both paths of a CMT association and a single-path
- *    reference: plain CMT : reference in [1.6, 2.5] (single 60 s runs spread from about
- *    1.75 to 2.45 around 2.1 over 16 start phases); RPv1, RPv2, MPTCP-like in
- *    [0.8, 1.25] with Jain's index >= 0.95; the bottleneck used >= 90%;
+ *    reference, judged on the mean of 5 seeds: plain CMT : reference in [1.6, 2.5]
+ *    (single 60 s runs spread from about 1.75 to 2.45 around 2.1 over 16 start phases);
+ *    RPv1, RPv2, MPTCP-like in [0.8, 1.25] with Jain's index >= 0.95 (single runs spread
+ *    by about +-0.15); every run uses the bottleneck >= 90%;
  *  - every flow verified (every byte, no duplicate) and both paths carrying new data;
  *  - a mid-transfer mode change (at T flow m set cmt=...) loses and duplicates nothing
  *    and changes where new data goes.
  * Fewer seeds than scripts/experiments.sh. Every run prints its seed and figures;
  * MPSCTP_SIM_SEED=N runs each case once with seed N. The figures are the published ones
  * and our targets, not whatever the core gives today. */
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -126,15 +128,23 @@ typedef struct exp_run {
 /* Prints a run's figures and returns 1 when they meet the experiment's targets. */
 typedef int (*exp_judge)(const exp_run *r);
 
-/* Runs scenario file in every CMT mode with each seed; every run is verified, flow m
- * runs in the mode asked for, and judge decides on the figures. Fails after all runs
- * when any judge said no. */
-static void run_all(const char *file, const char *ref, const char *link, exp_judge judge)
+/* Prints the figures of one mode's runs and returns 1 when their means meet the
+ * experiment's targets. */
+typedef int (*exp_mode_judge)(const exp_run *runs, int n);
+
+#define EXP_SEEDS_MAX 8
+
+/* Runs scenario file in every CMT mode with nseeds seeds; every run is verified, flow m
+ * runs in the mode asked for, judge decides on each run's figures and mode_judge (when
+ * given) on the runs of a mode together. Fails after all runs when any judge said no. */
+static void run_seeds(const char *file, const char *ref, const char *link, int nseeds,
+                      exp_judge judge, exp_mode_judge mode_judge)
 {
-    uint64_t seeds[2];
-    int ns = tsim_seed_list(seeds, 2);
+    uint64_t seeds[EXP_SEEDS_MAX];
+    int ns = tsim_seed_list(seeds, nseeds < EXP_SEEDS_MAX ? nseeds : EXP_SEEDS_MAX);
     int bad = 0;
-    for (uint32_t mode = MPSCTP_CMT_BASE; mode <= MPSCTP_CMT_MAX; mode++)
+    for (uint32_t mode = MPSCTP_CMT_BASE; mode <= MPSCTP_CMT_MAX; mode++) {
+        exp_run runs[EXP_SEEDS_MAX];
         for (int k = 0; k < ns; k++) {
             exp_run r;
             memset(&r, 0, sizeof(r));
@@ -158,8 +168,18 @@ static void run_all(const char *file, const char *ref, const char *link, exp_jud
                 ok = 0;
             }
             bad += !ok;
+            runs[k] = r;
         }
+        if (mode_judge)
+            bad += !mode_judge(runs, ns);
+    }
     assert_int_equal(bad, 0);
+}
+
+/* run_seeds with two seeds and no judge over a mode's runs. */
+static void run_all(const char *file, const char *ref, const char *link, exp_judge judge)
+{
+    run_seeds(file, ref, link, 2, judge, NULL);
 }
 
 static int e1_judge(const exp_run *r)
@@ -183,6 +203,7 @@ static void test_e1_disjoint(void **state)
     run_all("e1-disjoint.scn", "s", NULL, e1_judge);
 }
 
+/* E2, one run: the bottleneck is full and both flows cross it. */
 static int e2_judge(const exp_run *r)
 {
     double ratio = r->ref.goodput_bps > 0 ? r->m.goodput_bps / r->ref.goodput_bps : 0;
@@ -192,21 +213,44 @@ static int e2_judge(const exp_run *r)
             mode_name[r->mode], (unsigned long long)r->seed, r->m.goodput_bps / 1e6,
             r->m.paths[0].goodput_bps / 1e6, r->m.paths[1].goodput_bps / 1e6,
             r->ref.goodput_bps / 1e6, ratio, r->jain, r->jain_flows, use * 100);
-    int ok = use >= 0.90 && r->jain_flows == 2;
-    if (r->mode == MPSCTP_CMT_BASE)
-        ok = ok && ratio >= 1.6 && ratio <= 2.5;
-    else
-        ok = ok && ratio >= 0.8 && ratio <= 1.25 && r->jain >= 0.95;
+    if (use >= 0.90 && r->jain_flows == 2)
+        return 1;
+    fprintf(stderr, "  FAIL: want use >= 90%% with 2 flows\n");
+    return 0;
+}
+
+/* E2, a mode's runs: the share is judged on the mean over the seeds, as the reference
+ * experiments are (single runs of one minute with RED spread by about +-0.15 around it):
+ * plain CMT takes about two thirds (ratio 1.6..2.5), the coupled modes about half (ratio
+ * 0.8..1.25, Jain >= 0.95). */
+static int e2_mode_judge(const exp_run *runs, int n)
+{
+    double sum = 0, sum2 = 0, jain = 0;
+    for (int k = 0; k < n; k++) {
+        const exp_run *r = &runs[k];
+        double ratio = r->ref.goodput_bps > 0 ? r->m.goodput_bps / r->ref.goodput_bps : 0;
+        sum += ratio;
+        sum2 += ratio * ratio;
+        jain += r->jain;
+    }
+    double mean = sum / n, var = n > 1 ? (sum2 - sum * sum / n) / (n - 1) : 0;
+    double ci = n > 1 ? 1.96 * sqrt(var > 0 ? var : 0) / sqrt((double)n) : 0;
+    jain /= n;
+    uint32_t mode = runs[0].mode;
+    fprintf(stderr, "E2 mode %s: mean ratio %.2f +- %.2f (95%% CI), mean Jain %.3f over %d "
+            "seeds\n", mode_name[mode], mean, ci, jain, n);
+    int ok = mode == MPSCTP_CMT_BASE ? mean >= 1.6 && mean <= 2.5
+                                     : mean >= 0.8 && mean <= 1.25 && jain >= 0.95;
     if (!ok)
-        fprintf(stderr, "  FAIL: want %s and use >= 90%%\n",
-                r->mode == MPSCTP_CMT_BASE ? "ratio 1.6..2.5" : "ratio 0.8..1.25, Jain >= 0.95");
+        fprintf(stderr, "  FAIL: want mean %s\n",
+                mode == MPSCTP_CMT_BASE ? "ratio 1.6..2.5" : "ratio 0.8..1.25, Jain >= 0.95");
     return ok;
 }
 
 static void test_e2_shared(void **state)
 {
     (void)state;
-    run_all("e2-shared.scn", "r", "B", e2_judge);
+    run_seeds("e2-shared.scn", "r", "B", 5, e2_judge, e2_mode_judge);
 }
 
 /* Mid-transfer changes (docs/cmt.md, Modes): plain CMT for 8 s, then off; on two
