@@ -275,7 +275,8 @@ run_mpsctp() { # run_mpsctp TOOL REP: mpsctp-perf client in A, server in B
         {goodput_bps: ($c.goodput_bps // 0), seconds: ($c.seconds // 0), bytes: ($c.bytes // 0),
          verified: $s.verified,
          retransmissions: ([($c.paths // [])[] | .retransmissions // 0] | add),
-         rtx_unit: "chunks", timeouts: null, cmt: $c.cmt,
+         rtx_unit: "chunks", timeouts: ([($c.paths // [])[] | .t3_expirations // 0] | add),
+         cmt: $c.cmt,
          stack_split: [sent($b1), sent($b2)],
          ok: ($crc == 0 and $src == 0 and $c.verified == true and $s.verified == true and
               $s.bytes == $c.bytes),

@@ -71,8 +71,8 @@ cat << 'EOF'
 median, range: goodput (payload delivered per second) over the repetitions; % sum: the
 median against the sum of the two path rates; rtx: retransmissions (median; TCP and
 MPTCP: segments, host A's kernel counter; SCTP stacks: DATA chunks, the stack's own
-count); T3/RTO: retransmission timeouts (TCP: RTO expiries; usrsctp: expiries of its
-T3-rtx timers; "-": the stack does not report them); path 1/2 %: the bytes that left
+count); T3/RTO: retransmission timeouts (TCP: RTO expiries; SCTP stacks: expiries of
+their T3-rtx timers; "-": the stack does not report them); path 1/2 %: the bytes that left
 host A on each path's interface (nftables counters, headers and retransmissions
 included).
 EOF

@@ -215,8 +215,9 @@ void paths_print(FILE *f, path_snap *s, const char *prefix, int json)
                     path_state_name(p->ps_state), p->ps_bytes_sent, p->ps_bytes_received,
                     p->ps_srtt_ms, p->ps_rto_ms, p->ps_cwnd);
             if (s->p[i].full)
-                fprintf(f, ", %" PRIu64 " retransmitted, heartbeats %" PRIu64 " sent %" PRIu64
-                        " acked, %u state changes%s", p->ps_retransmissions,
+                fprintf(f, ", %" PRIu64 " retransmitted, %" PRIu64 " T3 expiries, heartbeats %"
+                        PRIu64 " sent %" PRIu64 " acked, %u state changes%s",
+                        p->ps_retransmissions, p->ps_t3_expirations,
                         p->ps_heartbeats_sent, p->ps_heartbeat_acks, p->ps_state_changes,
                         p->ps_data_path ? ", data path" : "");
             if (tot_sent)
@@ -236,10 +237,11 @@ void paths_print(FILE *f, path_snap *s, const char *prefix, int json)
                 tot_sent ? (double)p->ps_bytes_sent / (double)tot_sent : 0.0,
                 tot_recv ? (double)p->ps_bytes_received / (double)tot_recv : 0.0);
         if (s->p[i].full)
-            fprintf(f, ",\"data_path\":%s,\"retransmissions\":%" PRIu64 ",\"heartbeats_sent\":%"
-                    PRIu64 ",\"heartbeat_acks\":%" PRIu64 ",\"ssthresh\":%u,\"flight\":%u,"
-                    "\"error_count\":%u,\"state_changes\":%u",
+            fprintf(f, ",\"data_path\":%s,\"retransmissions\":%" PRIu64 ",\"t3_expirations\":%"
+                    PRIu64 ",\"heartbeats_sent\":%" PRIu64 ",\"heartbeat_acks\":%" PRIu64
+                    ",\"ssthresh\":%u,\"flight\":%u,\"error_count\":%u,\"state_changes\":%u",
                     p->ps_data_path ? "true" : "false", p->ps_retransmissions,
+                    p->ps_t3_expirations,
                     p->ps_heartbeats_sent, p->ps_heartbeat_acks, p->ps_ssthresh, p->ps_flight,
                     p->ps_error_count, p->ps_state_changes);
         fputc('}', f);

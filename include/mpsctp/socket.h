@@ -530,6 +530,7 @@ struct mpsctp_pathstats {
     uint64_t ps_bytes_received;      /* DATA payload bytes received from this address */
     uint64_t ps_retransmissions;
     uint64_t ps_heartbeats_sent, ps_heartbeat_acks;
+    uint64_t ps_t3_expirations;      /* T3-rtx timer expiries on this path */
 };
 
 /* MPSCTP_RCVQUEUE (getsockopt). rq_memory counts each queued item whole: its header,

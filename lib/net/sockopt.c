@@ -510,6 +510,7 @@ int net_getsockopt(net_sock *s, int level, int name, void *val, socklen_t *len)
         ps.ps_retransmissions = pi.retransmissions;
         ps.ps_heartbeats_sent = pi.heartbeats_sent;
         ps.ps_heartbeat_acks = pi.heartbeat_acks_received;
+        ps.ps_t3_expirations = pi.t3_expirations;
         return put_opt(val, len, &ps, sizeof(ps));
     }
     case SCTP_DEFAULT_SNDINFO: {

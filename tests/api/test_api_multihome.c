@@ -877,13 +877,16 @@ static void run_failover(int pf_threshold)
            t_unr < 0 ? -1 : (t_unr - t_drop) * 1000, rd.max_gap * 1000, gap_before * 1000,
            t_avail < 0 ? -1 : (t_avail - t_up) * 1000);
     printf("# messages: %u sent, %lu received, %lu bad; path .1 bytes_sent %lu -> %lu during "
-           "the outage; .2 errors %u, data path %u\n",
+           "the outage; .2 errors %u, T3 expiries %lu, data path %u\n",
            g, (unsigned long)rd.msgs, (unsigned long)rd.bad, (unsigned long)s1.ps_bytes_sent,
-           (unsigned long)e1.ps_bytes_sent, s2.ps_error_count, s2.ps_data_path);
+           (unsigned long)e1.ps_bytes_sent, s2.ps_error_count,
+           (unsigned long)s2.ps_t3_expirations, s2.ps_data_path);
     assert_true(t_unr >= 0);
     if (pf_threshold >= 0)
         assert_true(t_pf >= 0 && t_pf <= t_unr);
     assert_int_equal(st2, SCTP_INACTIVE);
+    /* The data outstanding on 127.0.0.2 waited for its T3-rtx timer at least once. */
+    assert_true(s2.ps_t3_expirations >= 1);
     assert_true(e1.ps_bytes_sent > s1.ps_bytes_sent); /* data went on over 127.0.0.1 */
     assert_int_equal(data_on_1, 1);
     assert_int_equal(ut_path_stats(p.c, 0, A1).ps_data_path, 0);
