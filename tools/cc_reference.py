@@ -43,6 +43,7 @@ class Path:
     mtu: int = 1480
     srtt: int = 0  # microseconds, 0 = not measured
     fr: int = 0  # in fast recovery
+    lost: int = 0  # a fast retransmit or timeout cut the window since init
 
 
 def ceil(x):
@@ -161,8 +162,15 @@ class Mptcp(Standard):
         b_t = sum(bandwidths(paths, exact))
         return cwnd_t * max_cwnd_over_srtt2(paths, exact) / (b_t * b_t)
 
-    # RFC 6356 s3 couples congestion avoidance only: slow start is the standard one
-    # (Standard.ss_inc).
+    def ss_inc(self, paths, i, a, exact):
+        # A path's first slow start is the standard one (RFC 6356 s3); after a loss slow
+        # start is coupled as congestion avoidance is.
+        if not paths[i].lost:
+            return a
+        cwnd_t = sum(p.cwnd for p in paths)
+        if sum(bandwidths(paths, exact)) == 0:
+            return a
+        return min(ceil(self.alpha(paths, exact) * a * paths[i].mtu / cwnd_t), a)
 
     def ca_inc(self, paths, i, exact):
         p = paths[i]
@@ -182,7 +190,7 @@ def ev_init(v, paths, i, rwnd, exact):
     cwnd = initial_cwnd(p.mtu)
     if v.split_init:
         cwnd = max(cwnd // len(paths), p.mtu)
-    return replace(p, cwnd=cwnd, ssthresh=rwnd if rwnd else U32, pba=0)
+    return replace(p, cwnd=cwnd, ssthresh=rwnd if rwnd else U32, pba=0, lost=0)
 
 
 def ev_ack(v, paths, i, acked, cum, full, exact):
@@ -203,12 +211,12 @@ def ev_ack(v, paths, i, acked, cum, full, exact):
 
 def ev_fast_rtx(v, paths, i, exact):
     s = sat(v.loss_ssthresh(paths, i, exact))
-    return replace(paths[i], ssthresh=s, cwnd=s, pba=0)
+    return replace(paths[i], ssthresh=s, cwnd=s, pba=0, lost=1)
 
 
 def ev_timeout(v, paths, i, exact):
     s = sat(v.loss_ssthresh(paths, i, exact))
-    return replace(paths[i], ssthresh=s, cwnd=paths[i].mtu, pba=0)
+    return replace(paths[i], ssthresh=s, cwnd=paths[i].mtu, pba=0, lost=1)
 
 
 def ev_idle(v, paths, i, exact):
@@ -244,8 +252,8 @@ class Vec:
 
 # ---- the cases -----------------------------------------------------------------------------
 
-def P(cwnd, ssthresh, mtu, srtt, pba=0, fr=0):
-    return Path(cwnd=cwnd, ssthresh=ssthresh, pba=pba, mtu=mtu, srtt=srtt, fr=fr)
+def P(cwnd, ssthresh, mtu, srtt, pba=0, fr=0, lost=0):
+    return Path(cwnd=cwnd, ssthresh=ssthresh, pba=pba, mtu=mtu, srtt=srtt, fr=fr, lost=lost)
 
 
 # Asymmetric path sets: different MTU, srtt, cwnd and ssthresh.
@@ -286,6 +294,13 @@ def in_ss(paths, i):
     return ps
 
 
+def after_loss(paths, i):
+    """The set with path i marked as having had a loss."""
+    ps = list(paths)
+    ps[i] = replace(ps[i], lost=1)
+    return ps
+
+
 def in_ca(paths, i, pba):
     """The set with path i in congestion avoidance (ssthresh below cwnd) and the given pba."""
     p = paths[i]
@@ -313,6 +328,8 @@ def cases():
                     out.append(Vec(f"{tag} {what}", v, ev, ps, i, arg, cum, full))
 
                 add("ss acked>mtu", "EV_ACK", in_ss(base, i), 3 * mtu + 17)
+                add("ss after a loss acked>mtu", "EV_ACK", after_loss(in_ss(base, i), i),
+                    3 * mtu + 17)
                 add("ca pba crosses cwnd", "EV_ACK", in_ca(base, i, cw - 500), mtu)
                 add("fast rtx", "EV_FR", base)
                 add("timeout", "EV_T3", base)
@@ -328,6 +345,8 @@ def cases():
                     fr = list(in_ss(base, i))
                     fr[i] = replace(fr[i], fr=1)
                     add("ss in fast recovery", "EV_ACK", fr, mtu)
+                    add("ss after a loss acked<mtu", "EV_ACK", after_loss(in_ss(base, i), i),
+                        mtu - 480)
                     add("ca not full, pba capped", "EV_ACK", in_ca(base, i, cw - 10), 4000,
                         1, 0)
                     add("ca gap acks only", "EV_ACK", in_ca(base, i, cw - 10), 10, 0, 1)
@@ -344,7 +363,8 @@ def cases():
 # ---- output --------------------------------------------------------------------------------
 
 def c_path(p):
-    return "{%d, %d, %d, %d, %d, %d}" % (p.cwnd, p.ssthresh, p.pba, p.mtu, p.srtt, p.fr)
+    return "{%d, %d, %d, %d, %d, %d, %d}" % (p.cwnd, p.ssthresh, p.pba, p.mtu, p.srtt, p.fr,
+                                             p.lost)
 
 
 def block():

@@ -15,6 +15,8 @@ typedef struct cc_path {
     uint32_t mtu;        /* usable bytes per packet on this path */
     uint64_t srtt_us;    /* smoothed RTT, 0 before the first measurement */
     uint8_t fast_recovery;
+    uint8_t lost;        /* a fast retransmit or T3 timeout has cut this path's window since
+                            init (the MPTCP-like variant couples slow start only then) */
 } cc_path;
 
 typedef struct cc_ops {
@@ -92,9 +94,10 @@ static inline void cc_idle_standard(cc_path *all, size_t n, size_t i)
 }
 
 /* RFC 9260 s7.2.3 (docs/cc.md): after a loss path p takes the new ssthresh, cwnd = ssthresh
- * (fast retransmit) or MTU (timeout), and pba = 0. */
+ * (fast retransmit) or MTU (timeout), and pba = 0; it is marked lost. */
 static inline void cc_after_loss(cc_path *p, uint32_t ssthresh, int timeout)
 {
+    p->lost = 1;
     p->ssthresh = ssthresh;
     p->cwnd = timeout ? p->mtu : ssthresh;
     p->pba = 0;

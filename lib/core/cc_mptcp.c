@@ -1,25 +1,27 @@
 /* RFC 6356: MPTCP-like coupled congestion control (SCTP_CMT_ON_OFF 4), the
- * Linked Increases Algorithm. The congestion-avoidance increase is the standard one scaled
- * by alpha MTU_i / cwnd_T and capped at the standard increase; slow start, initial window,
- * fast retransmit, timeout and idle are cc_standard's (RFC 6356 s3 couples only the
- * increase of congestion avoidance). Formulas and rounding: docs/cc.md. */
+ * Linked Increases Algorithm. Increases are the standard ones scaled by alpha MTU_i /
+ * cwnd_T and capped at the standard increase, in congestion avoidance always and in slow
+ * start once the path has had a loss; a path's first slow start is the standard one (RFC
+ * 6356 s3 leaves slow start standard). Initial window, fast retransmit, timeout and idle
+ * are cc_standard's. Formulas, rounding and the reasons: docs/cc.md. */
 #include "cc.h"
 
 /* RFC 6356 s3, alpha = cwnd_T max_j(cwnd_j / srtt_j^2) / (sum_j cwnd_j / srtt_j)^2;
- *   slow start:            += x, x = min(acked, MTU_i) (standard)
+ *   first slow start:      += x, x = min(acked, MTU_i) (standard)
+ *   later slow start:      += min(ceil(alpha x MTU_i / cwnd_T), x)
  *   congestion avoidance:  += min(ceil(alpha MTU_i cwnd_i / cwnd_T), MTU_i), x = MTU_i.
  * cwnd_T cancels: alpha / cwnd_T = 2^16 V / W^2 with V, W of cc_bw_compute, so the increase
- * is ceil(cwnd_i MTU_i 2^16 V / W^2), computed exactly; x when W is 0. */
+ * is ceil(y MTU_i 2^16 V / W^2), y = x or cwnd_i, computed exactly; x when W is 0. */
 static uint32_t mptcp_inc(const cc_path *all, size_t n, size_t i, uint32_t x, int ss)
 {
-    if (ss)
+    const cc_path *p = &all[i];
+    if (ss && !p->lost)
         return x;
     cc_bw bw;
     cc_bw_compute(all, n, i, &bw);
     if (bw.w_sum == 0)
         return x;
-    const cc_path *p = &all[i];
-    uint64_t y = p->cwnd;
+    uint64_t y = ss ? x : p->cwnd;
     /* y MTU_i < 2^64 and 2^16 V < 2^64; W < 8 2^48 for n <= 8, so W^2 < 2^102. */
     cc_u128 num = (cc_u128)(y * (uint64_t)p->mtu) * (bw.v_max << CC_BW_SHIFT);
     cc_u128 inc = cc_div_ceil(num, bw.w_sum * bw.w_sum);

@@ -8,6 +8,7 @@ static void std_init(cc_path *all, size_t n, size_t i, uint32_t peer_rwnd)
     /* RFC 9260 s7.2.1: initial ssthresh MAY be arbitrarily high; use the peer's window. */
     p->ssthresh = peer_rwnd ? peer_rwnd : 0xffffffffu;
     p->pba = 0;
+    p->lost = 0;
 }
 
 static void std_on_ack(cc_path *all, size_t n, size_t i, uint32_t acked, int cum_advanced,
@@ -32,9 +33,10 @@ static void std_on_ack(cc_path *all, size_t n, size_t i, uint32_t acked, int cum
     }
 }
 
-/* RFC 9260 s7.2.3: ssthresh = max(cwnd/2, 4*MTU) after a loss. */
+/* RFC 9260 s7.2.3: ssthresh = max(cwnd/2, 4*MTU) after a loss; the path is marked lost. */
 static void std_loss_ssthresh(cc_path *p)
 {
+    p->lost = 1;
     uint32_t half = p->cwnd / 2;
     p->ssthresh = half > 4 * p->mtu ? half : 4 * p->mtu;
     p->pba = 0;
