@@ -359,6 +359,9 @@ void assoc_start_heartbeats(mpsctp_assoc *a, mpsctp_tstamp now);
 /* The heartbeat timer of path pi expired: counts an unanswered heartbeat and sends the
  * next one when the path is idle, failing or unconfirmed (RFC 9260 s8.3). */
 void assoc_hb_timeout(mpsctp_assoc *a, uint32_t pi, mpsctp_tstamp now);
+/* DATA arrived from path pi: when pi is confirmed and inactive, it may work again, and a
+ * HEARTBEAT probes it at once (or as soon as the one already out times out). */
+void assoc_path_heard(mpsctp_assoc *a, uint32_t pi, mpsctp_tstamp now);
 /* Handles a HEARTBEAT ACK's info: RTT sample, confirmation, error counters cleared, path
  * active again, next heartbeat. */
 void assoc_heartbeat_ack(mpsctp_assoc *a, const uint8_t *info, size_t len, mpsctp_tstamp now);

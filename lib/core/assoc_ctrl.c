@@ -612,8 +612,11 @@ void assoc_recv_packet(mpsctp_assoc *a, const sctp_common *h, const uint8_t *chu
             break;
         case SCTP_SHUTDOWN_ACK:
             if (a->state == MPSCTP_SHUTDOWN_SENT || a->state == MPSCTP_SHUTDOWN_ACK_SENT) {
-                /* s9.2: SHUTDOWN COMPLETE and close. */
-                queue_simple(a, -1, SCTP_SHUTDOWN_COMPLETE, 0, 0, 0);
+                /* s9.2: SHUTDOWN COMPLETE and close; s6.4: to where the SHUTDOWN ACK came
+                 * from when that path is usable (the data path may be one that failed
+                 * while no data used it), else to the data path (the peer's packets may
+                 * reach us over a path ours cannot take). */
+                queue_simple(a, assoc_reply_path(a, pi), SCTP_SHUTDOWN_COMPLETE, 0, 0, 0);
                 assoc_close(a, MPSCTP_SHUTDOWN_COMP, 0);
                 return;
             }

@@ -71,6 +71,7 @@ int assoc_recv_data(mpsctp_assoc *a, const sctp_tlv *c, int pi, mpsctp_tstamp no
         }
         a->last_data_path = (int8_t)pi;
         a->paths[pi].bytes_received += d.len;
+        assoc_path_heard(a, (uint32_t)pi, now);
     }
     a->sack_pending = 1;
     int chk = tsnmap_check(&a->map, d.tsn);
@@ -85,6 +86,13 @@ int assoc_recv_data(mpsctp_assoc *a, const sctp_tlv *c, int pi, mpsctp_tstamp no
         a->sack_due = 1; /* far beyond the window: drop, let the SACK say where we are */
         return 0;
     }
+    /* A new TSN from the peer (its verification tag checked) proves it alive. We depart
+     * from RFC 9260 s8.1, which clears the association's error counter only on an ack of
+     * our DATA or a HEARTBEAT ACK: an endpoint that only receives would otherwise count
+     * its probes of a failed path up to Association.Max.Retrans and end an association
+     * whose data keeps arriving. The sender still finds a dead way back by its own
+     * T3-rtx expiries. */
+    assoc_peer_alive(a, now);
     if (d.sid >= a->is) {
         /* RFC 9260 s6.5: acknowledge the TSN, drop the data, report Invalid Stream. The TSN
          * holds nothing, so it is never reneged. */
@@ -452,10 +460,17 @@ static void after_ack(mpsctp_assoc *a, sack_acc *acc, int cum_advanced, uint32_t
             int full = acc->flight_before[i] >= c->cwnd;
             cmt_cc_event(a, i, CMT_CC_ACK, acc->acked[i], advanced, full);
         }
-        /* RFC 9260 s6.3.2 R2/R3: stop T3 when nothing is outstanding on the path, restart
-         * it when the earliest outstanding TSN was acknowledged (with CMT: the path's
-         * own earliest, the lower of its two pseudo-cumacks; docs/cmt.md). */
-        if (c->flight == 0)
+        if (acc->acked[i])
+            p->ack_at = now;
+        /* RFC 9260 s6.3.2 R2/R3: stop T3 when everything sent on the path has been
+         * acknowledged, restart it when the earliest outstanding TSN was acknowledged
+         * (with CMT: the path's own earliest, the lower of its two pseudo-cumacks;
+         * docs/cmt.md). A path whose data all left its flight to be retransmitted
+         * elsewhere, with no ack for it since the timer started, keeps the timer: its
+         * expiry counts the error a path that delivers nothing must count; otherwise a
+         * dead path that CMT keeps feeding would never be found. */
+        if (c->flight == 0 && !(p->t3_deadline != MPSCTP_TSTAMP_NEVER &&
+                                (p->ack_at == 0 || p->ack_at + p->rto < p->t3_deadline)))
             p->t3_deadline = MPSCTP_TSTAMP_NEVER;
         else if (acc->cum_acked[i] || (cmt && acc->t3_adv[i]))
             p->t3_deadline = now + p->rto;

@@ -285,6 +285,7 @@ static void send_heartbeat(mpsctp_assoc *a, uint32_t pi, mpsctp_tstamp now)
     p->hb_outstanding = 1;
     p->hb_answerable = 1;
     p->probe_now = 0;
+    p->heard = 0;
     p->hb_sent_at = now;
     p->hb_sent++;
 }
@@ -350,9 +351,10 @@ void assoc_hb_timeout(mpsctp_assoc *a, uint32_t pi, mpsctp_tstamp now)
         path_backoff(p, assoc_rto_max(a));
         if (assoc_path_error(a, pi, p->hb_sent_at, 1, now))
             return;
-        if (!p->active && !probe_due(a, p)) {
+        if (!p->active && !probe_due(a, p) && !p->heard) {
             /* An inactive path, confirmed or not, is probed once per HB.interval + RTO
-             * (probe_rto), counted from the last probe (RFC 9260 s5.4, s8.3). */
+             * (probe_rto), counted from the last probe (RFC 9260 s5.4, s8.3); at once
+             * when DATA came from it since that probe went out (assoc_path_heard). */
             hb_arm(a, pi, p->hb_sent_at);
             if (p->hb_deadline < now)
                 p->hb_deadline = now;
@@ -370,6 +372,23 @@ void assoc_hb_timeout(mpsctp_assoc *a, uint32_t pi, mpsctp_tstamp now)
     send_heartbeat(a, pi, now);
     /* Check for the answer after one RTO; the HEARTBEAT ACK re-arms the interval. */
     p->hb_deadline = now + probe_rto(a, p);
+}
+
+void assoc_path_heard(mpsctp_assoc *a, uint32_t pi, mpsctp_tstamp now)
+{
+    mpsctp_path *p = &a->paths[pi];
+    if (p->active || !p->confirmed)
+        return;
+    /* The peer reaches us on this address again, but our replies avoid an inactive path
+     * (assoc_reply_path) until a HEARTBEAT ACK makes it active: probe it now, so that the
+     * way back is known within a round trip, not one HB.interval later; if the last
+     * association path fails meanwhile, SACKs can take this one. At most one probe per
+     * probe_rto: with one out, its timeout sends the next at once. */
+    p->heard = 1;
+    if (!p->hb_outstanding) {
+        p->probe_now = 1;
+        p->hb_deadline = now;
+    }
 }
 
 void assoc_start_heartbeats(mpsctp_assoc *a, mpsctp_tstamp now)
@@ -455,10 +474,16 @@ void assoc_heartbeat_ack(mpsctp_assoc *a, const uint8_t *info, size_t len, mpsct
 /* ---- errors (RFC 9260 s8.1, s8.2; RFC 7829 s3.2) -------------------------------------- */
 
 /* Returns 1 when path pi carries data now: the path new data goes to, or with CMT any
- * usable path (RFC 9260 s8.1 "the path currently used for data transfer"). */
+ * usable path with data in flight (RFC 9260 s8.1 "the path currently used for data
+ * transfer"). */
 static int carries_data(const mpsctp_assoc *a, uint32_t pi)
 {
-    return (a->cfg.cmt && usable(&a->paths[pi])) || pi == assoc_data_path(a);
+    /* With CMT every usable path may carry data, but only one with data in flight does:
+     * an endpoint that only receives (or an idle alternate) would otherwise count the
+     * probes of a path that is down on the association, which then ends at the first
+     * lost heartbeat on the path that works. */
+    return (a->cfg.cmt && usable(&a->paths[pi]) && a->cc[pi].flight > 0) ||
+           pi == assoc_data_path(a);
 }
 
 /* RFC 9260 s8.1: past Association.Max.Retrans the peer is unreachable. We depart from

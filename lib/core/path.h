@@ -26,6 +26,7 @@ typedef struct mpsctp_path {
     mpsctp_tstamp acked_sent; /* latest send time of a first transmission on this path
                                  that was acknowledged (lost retransmissions) */
     mpsctp_tstamp t3_deadline;  /* T3-rtx, NEVER when stopped */
+    mpsctp_tstamp ack_at;       /* last SACK that newly acknowledged data sent on this path */
     mpsctp_tstamp hb_deadline;  /* next heartbeat, NEVER when off */
     mpsctp_tstamp last_send;    /* last DATA sent on this path */
     mpsctp_tstamp hb_sent_at;   /* last HEARTBEAT sent */
@@ -33,7 +34,10 @@ typedef struct mpsctp_path {
     mpsctp_tstamp fail_sent;    /* when the probe behind the latest error was sent */
     uint8_t failed;             /* an error was ever counted (fail_sent is valid) */
     uint8_t hb_answerable;      /* the latest HEARTBEAT (hb_nonce) is not answered yet */
-    uint8_t probe_now;          /* send a HEARTBEAT at once (the association's last resort) */
+    uint8_t probe_now;          /* send a HEARTBEAT at once (the association's last resort,
+                                   or DATA arrived while the path was inactive) */
+    uint8_t heard;              /* DATA arrived from this inactive path since its latest
+                                   HEARTBEAT was sent */
     uint64_t hb_nonce;
     /* CMT CUCv2 (docs/cmt.md): lowest TSN in flight on this path among first transmissions
      * (pseudo-cumack) and among retransmissions (rtx-pseudo-cumack); valid flags. */

@@ -3,7 +3,10 @@
  * than the one the INIT ACK went to stay unconfirmed and carry no data until a HEARTBEAT
  * with the right nonce comes back; probes that fail mark the path unreachable without
  * counting against the association; a confirmed path can become the primary and then
- * carries the data. B is the server; a scripted peer (10.0.0.3) lists its addresses. */
+ * carries the data; DATA arriving on an inactive path gets it probed at once; new DATA
+ * keeps an endpoint that only receives alive while its heartbeats fail; SHUTDOWN
+ * COMPLETE answers over the SHUTDOWN ACK's path. B is the server; a scripted peer
+ * (10.0.0.3) lists its addresses. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -377,6 +380,147 @@ static void test_udp_port_follows_the_peer(void **state)
     pair_free(&p);
 }
 
+/* Injects a DATA chunk (TSN tsn, 3 bytes) from the scripted peer's address `from`. */
+static void data_from(pair *p, const pair_fake *f, uint32_t tsn, const mpsctp_addr *from)
+{
+    uint8_t b[128];
+    wbuf w;
+    wbuf_init(&w, b, sizeof(b));
+    codec_common_encode(&w, f->port, PAIR_PORT_B, f->peer_tag);
+    codec_data_encode(&w, SCTP_DATA_B | SCTP_DATA_E | SCTP_DATA_U, tsn, 0, 0, 0,
+                      (const uint8_t *)"abc", 3);
+    pair_inject(p, PAIR_B, b, w.len, from);
+}
+
+/* Counts B's HEARTBEATs to `to` sent at or after since. */
+static size_t heartbeats_to(const pair *p, const mpsctp_addr *to, uint64_t since)
+{
+    size_t c = 0;
+    for (size_t n = 0;; n++) {
+        pair_pkt *k = pair_wire_nth(p, PAIR_B, SCTP_HEARTBEAT, since, n);
+        if (!k)
+            return c;
+        c += mpsctp_addr_equal(&k->dst, to);
+    }
+}
+
+/* Connects the scripted peer with 10.0.0.9 as its second address, confirms that path
+ * (path 1) and makes it the primary, with B's heartbeats off. */
+static void connect_two_confirmed(pair *p, pair_fake *f, mpsctp_settings *sb)
+{
+    pair_init(p, 8, NULL, sb);
+    mpsctp_addr list[2] = {v4(PAIR_IP_FAKE), v4(IP_OTHER)};
+    assert_int_equal(pair_fake_connect_addrs(p, f, 10, 10, list, 2), 0);
+    assert_non_null(f->assoc);
+    pair_pump(p, MS(10));
+    mpsctp_addr other = v4(IP_OTHER);
+    answer_heartbeat(p, f, &other, 0);
+    assert_true(path_of(f->assoc, 1).confirmed);
+}
+
+/* A path we hold inactive that the peer sends DATA over again is probed at once (our
+ * SACKs avoid it until it answers), not at the next periodic probe (here: RTO.Max, with
+ * heartbeats off); its answer makes it active again. */
+static void test_data_on_inactive_path_probes_it(void **state)
+{
+    (void)state;
+    mpsctp_settings sb;
+    pair_settings(&sb, PAIR_B);
+    sb.hb_interval_ms = 0;
+    sb.path_max_retrans = 0;
+    pair p;
+    pair_fake f;
+    connect_two_confirmed(&p, &f, &sb);
+    mpsctp_addr other = v4(IP_OTHER);
+    /* Path 1 carries B's data and nobody acknowledges it there: with Path.Max.Retrans 0
+     * the first T3 expiry makes it inactive. */
+    assert_int_equal(mpsctp_assoc_set_primary(f.assoc, 1), 0);
+    mpsctp_sndinfo si = {0};
+    assert_int_equal(mpsctp_assoc_send(f.assoc, "hello", 5, &si, p.now), 0);
+    for (int i = 0; i < 500 && path_of(f.assoc, 1).active; i++)
+        pair_pump(&p, MS(10));
+    assert_false(path_of(f.assoc, 1).active);
+    assert_int_equal(pair_count_ev(&p, PAIR_B, MPSCTP_EV_PEER_ADDR_CHANGE,
+                                   MPSCTP_ADDR_UNREACHABLE), 1);
+    /* The retransmission went to path 0: acknowledge it at once. */
+    assert_int_equal(pair_fake_sack(&p, &f, pair_status(f.assoc).next_tsn - 1, 65536, NULL, 0),
+                     0);
+    assert_true(path_of(f.assoc, 0).active);
+    pair_pump(&p, SEC(1));
+    uint64_t t0 = p.now;
+    size_t before = heartbeats_to(&p, &other, t0);
+    data_from(&p, &f, f.next_tsn, &other);
+    pair_pump(&p, MS(10));
+    P_CHECK(&p, heartbeats_to(&p, &other, t0) == before + 1,
+            "%zu HEARTBEATs to 10.0.0.9 within 10 ms of its DATA (want 1)",
+            heartbeats_to(&p, &other, t0) - before);
+    answer_heartbeat(&p, &f, &other, 0);
+    assert_true(path_of(f.assoc, 1).active);
+    assert_int_equal(pair_count_ev(&p, PAIR_B, MPSCTP_EV_PEER_ADDR_CHANGE,
+                                   MPSCTP_ADDR_AVAILABLE), 1);
+    assert_int_equal(pair_status(f.assoc).state, MPSCTP_ESTABLISHED);
+    pair_free(&p);
+}
+
+/* An endpoint that only receives counts its unanswered heartbeats on the data path;
+ * new DATA from the peer proves it alive and clears the association's count, so the
+ * association lives while the data comes (Association.Max.Retrans 2, a heartbeat every
+ * 500 ms, none answered, 60 s of DATA), and ends within a bounded time after it stops. */
+static void test_new_data_keeps_receiver_alive(void **state)
+{
+    (void)state;
+    mpsctp_settings sb;
+    pair_settings(&sb, PAIR_B);
+    sb.hb_interval_ms = 500;
+    sb.assoc_max_retrans = 2;
+    pair p;
+    pair_init(&p, 9, NULL, &sb);
+    pair_fake f;
+    assert_int_equal(pair_fake_connect(&p, &f, 10, 10), 0);
+    assert_non_null(f.assoc);
+    uint32_t tsn = f.next_tsn;
+    for (int i = 0; i < 120; i++) {
+        data_from(&p, &f, tsn++, &f.addr);
+        pair_pump(&p, MS(500));
+    }
+    P_CHECK(&p, pair_count_ev(&p, PAIR_B, MPSCTP_EV_ASSOC_CHANGE, MPSCTP_COMM_LOST) == 0,
+            "the receiver gave up while the peer's data kept coming");
+    assert_true(path_of(f.assoc, 0).heartbeats_sent >= 3); /* the probes did fail */
+    uint64_t stop = p.now;
+    pair_pump(&p, SEC(120));
+    const pair_ev *e = pair_find_ev(&p, PAIR_B, MPSCTP_EV_ASSOC_CHANGE, MPSCTP_COMM_LOST);
+    assert_non_null(e);
+    /* At most Association.Max.Retrans + 1 probes, each HB.interval + 1.5 RTO.Max apart. */
+    assert_true(e->t - stop <= 3 * (MS(500) + SEC(90)));
+    pair_free(&p);
+}
+
+/* RFC 9260 s6.4: SHUTDOWN COMPLETE answers over the path the SHUTDOWN ACK came from (when
+ * it is usable), not over the data path. */
+static void test_shutdown_complete_follows_shutdown_ack(void **state)
+{
+    (void)state;
+    mpsctp_settings sb;
+    pair_settings(&sb, PAIR_B);
+    sb.hb_interval_ms = 0;
+    pair p;
+    pair_fake f;
+    connect_two_confirmed(&p, &f, &sb);
+    assert_true(path_of(f.assoc, 0).primary);
+    assert_int_equal(mpsctp_assoc_shutdown(f.assoc, p.now), 0);
+    pair_pump(&p, MS(10));
+    assert_int_equal(pair_wire_count(&p, PAIR_B, SCTP_SHUTDOWN, 0), 1);
+    mpsctp_addr other = v4(IP_OTHER);
+    uint64_t t0 = p.now;
+    pair_fake_chunk(&p, &f, &other, SCTP_SHUTDOWN_ACK, 0, NULL, 0);
+    pair_pump(&p, MS(10));
+    pair_pkt *k = pair_wire_nth(&p, PAIR_B, SCTP_SHUTDOWN_COMPLETE, t0, 0);
+    assert_non_null(k);
+    P_CHECK(&p, mpsctp_addr_equal(&k->dst, &other), "SHUTDOWN COMPLETE went to the data path");
+    assert_non_null(pair_find_ev(&p, PAIR_B, MPSCTP_EV_ASSOC_CHANGE, MPSCTP_SHUTDOWN_COMP));
+    pair_free(&p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -388,6 +532,9 @@ int main(void)
         cmocka_unit_test(test_init_adding_an_address_is_refused),
         cmocka_unit_test(test_no_sack_to_unconfirmed_address),
         cmocka_unit_test(test_udp_port_follows_the_peer),
+        cmocka_unit_test(test_data_on_inactive_path_probes_it),
+        cmocka_unit_test(test_new_data_keeps_receiver_alive),
+        cmocka_unit_test(test_shutdown_complete_follows_shutdown_ack),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
