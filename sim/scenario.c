@@ -589,7 +589,8 @@ int sim_scenario_flow_opt(const sim_config *c, sim_flow_cfg *f, const char *key,
         f->cmt = (uint8_t)m;
         f->set |= SIM_FS_CMT;
     } else if (!strcmp(key, "lossrec")) {
-        /* MPSCTP_LOSSREC_* flags (docs/loss-recovery.md): 0 off, 1 lost retransmissions */
+        /* MPSCTP_LOSSREC_* flags (docs/loss-recovery.md): 0 off, 1 lost retransmissions,
+         * 2 tail loss probe, 3 both */
         char *end;
         unsigned long lr = strtoul(val, &end, 10);
         if (!*val || *end || lr > MPSCTP_LOSSREC_ALL)

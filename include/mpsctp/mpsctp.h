@@ -170,7 +170,13 @@ typedef struct mpsctp_settings {
  * sent again without waiting for T3-rtx; the path's window is cut once more (RFC 5681
  * s4.3), at most once per window. */
 #define MPSCTP_LOSSREC_RTX 0x1u
-#define MPSCTP_LOSSREC_ALL MPSCTP_LOSSREC_RTX
+/* TLP: a tail loss probe (after RFC 8985 s7): when nothing new is left to send and a path's
+ * data has gone unacknowledged for two smoothed RTTs (plus 200 ms for a delayed SACK when
+ * one packet is out), its highest TSN is sent again at once instead of waiting for
+ * T3-rtx; when the probe repaired a loss (its ack reports no duplicate), the path's window
+ * is cut as for a fast retransmit. */
+#define MPSCTP_LOSSREC_TLP 0x2u
+#define MPSCTP_LOSSREC_ALL (MPSCTP_LOSSREC_RTX | MPSCTP_LOSSREC_TLP)
 
 /* Fills *s with the defaults named above (local_port 0: the caller must set it). */
 void mpsctp_settings_default(mpsctp_settings *s);
@@ -397,6 +403,8 @@ typedef struct mpsctp_assoc_status {
                               (MPSCTP_LOSSREC_RTX) */
     uint64_t t3_lost_rtx;  /* T3-rtx expiries on a path that held a retransmission in
                               flight (a retransmitted chunk lost again, or its SACKs) */
+    uint64_t tlp_probes;   /* tail loss probes sent (MPSCTP_LOSSREC_TLP) */
+    uint64_t tlp_repairs;  /* of them, probes that repaired a loss (acked, no duplicate) */
     uint32_t cmt;     /* MPSCTP_CMT_* mode in use */
     uint32_t nr_sack; /* 1 when NR-SACK was negotiated */
 } mpsctp_assoc_status;

@@ -243,6 +243,9 @@ mpsctp_tstamp assoc_deadline(const mpsctp_assoc *a)
             d = a->paths[i].t3_deadline;
         if (a->paths[i].hb_deadline < d)
             d = a->paths[i].hb_deadline;
+        mpsctp_tstamp t = assoc_tlp_deadline(a, i);
+        if (t < d)
+            d = t;
     }
     return d;
 }
@@ -302,6 +305,8 @@ void assoc_timeout(mpsctp_assoc *a, mpsctp_tstamp now)
     for (uint32_t i = 0; i < a->npaths && a->state != MPSCTP_CLOSED; i++) {
         if (a->paths[i].t3_deadline <= now)
             assoc_t3_expired(a, (int)i, now);
+        else if (assoc_tlp_deadline(a, i) <= now)
+            assoc_tlp_fire(a, i, now);
         if (a->state != MPSCTP_CLOSED && a->paths[i].hb_deadline <= now)
             assoc_hb_timeout(a, i, now);
     }
@@ -449,6 +454,8 @@ int mpsctp_assoc_status_get(const mpsctp_assoc *a, mpsctp_assoc_status *st)
     st->reneged_tsns = a->reneged;
     st->t3_lost_rtx = a->t3_lost_rtx;
     st->rtx_lost = a->rtx_lost;
+    st->tlp_probes = a->tlp_probes;
+    st->tlp_repairs = a->tlp_repairs;
     return 0;
 }
 

@@ -131,6 +131,11 @@ struct mpsctp_assoc {
         bytes_received_user, reneged;
     uint64_t rtx_lost;    /* retransmissions found lost again (MPSCTP_LOSSREC_RTX) */
     uint64_t t3_lost_rtx; /* T3 expiries on a path holding a retransmission in flight */
+    /* Tail loss probe (MPSCTP_LOSSREC_TLP): one out at a time, its TSN and the path it
+     * probed. */
+    uint8_t tlp_pending, tlp_path;
+    uint32_t tlp_tsn;
+    uint64_t tlp_probes, tlp_repairs;
 };
 
 struct mpsctp_endpoint {
@@ -411,6 +416,10 @@ int assoc_put_sack(mpsctp_assoc *a, wbuf *w);
 uint32_t assoc_local_rwnd(const mpsctp_assoc *a);
 /* RFC 9260 s6.3.3: T3-rtx expiry on path pi. */
 void assoc_t3_expired(mpsctp_assoc *a, int pi, mpsctp_tstamp now);
+/* Tail loss probe (MPSCTP_LOSSREC_TLP): when path pi's probe is due (NEVER: none), and
+ * sending it (the path's highest TSN in flight, again). */
+mpsctp_tstamp assoc_tlp_deadline(const mpsctp_assoc *a, uint32_t pi);
+void assoc_tlp_fire(mpsctp_assoc *a, uint32_t pi, mpsctp_tstamp now);
 /* Returns 1 when every queued message has been acknowledged. */
 int assoc_all_acked(const mpsctp_assoc *a);
 /* Reports MPSCTP_EV_SEND_FAILED for message m; sent: some of it was transmitted. */
@@ -438,6 +447,7 @@ typedef struct sack_acc {
     uint8_t fr[MPSCTP_MAX_PATHS];             /* fast retransmit marked chunks of this path */
     uint8_t rtx_lost[MPSCTP_MAX_PATHS];       /* a retransmission sent on this path was
                                                  found lost again (MPSCTP_LOSSREC_RTX) */
+    uint8_t tlp_acked;                        /* the tail loss probe's TSN was acked */
     uint32_t flight_before[MPSCTP_MAX_PATHS];
     uint32_t htna;                            /* highest TSN newly acknowledged */
     int have_htna;

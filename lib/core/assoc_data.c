@@ -145,6 +145,9 @@ int assoc_recv_data(mpsctp_assoc *a, const sctp_tlv *c, int pi, mpsctp_tstamp no
         assoc_abort_with(a, SCTP_CAUSE_OUT_OF_RESOURCE, NULL, 0, MPSCTP_COMM_LOST);
         return 1;
     }
+    /* RFC 7053 s4.2: the sender asks for a SACK at once (it has nothing more to send). */
+    if (d.flags & SCTP_DATA_I)
+        a->sack_due = 1;
     if (tsnmap_has_gaps(&a->map)) {
         /* RFC 9260 s6.7: out of order: SACK at once. CMT DAC (docs/cmt.md): while the
          * peer's DATA comes over more than one path, reordering across paths is
@@ -282,6 +285,8 @@ static void newly_acked(mpsctp_assoc *a, txchunk *c, uint32_t tsn, sack_acc *acc
              (p->rtt_measured && elapsed(now, c->sent_at) >= p->min_rtt)))
             p->acked_sent = c->sent_at;
         cmt_newly_acked(a, c, tsn, acc);
+        if (a->tlp_pending && tsn == a->tlp_tsn)
+            acc->tlp_acked = 1;
     }
     leave_flight(a, c);
     if (!acc->have_htna || tsn_gt(tsn, acc->htna)) {
@@ -531,6 +536,65 @@ static void renege_check(mpsctp_assoc *a, uint32_t highest_reported, mpsctp_tsta
     }
 }
 
+/* The tail loss probe's TSN was acknowledged by SACK s. RFC 8985 s7.4: when the SACK
+ * reports it as a duplicate, the original had arrived and nothing was lost; otherwise the
+ * probe repaired a loss, and the probed path reacts as to a fast retransmit (its window
+ * is cut once, entering fast recovery, in after_ack). */
+static void tlp_answered(mpsctp_assoc *a, const sctp_sack *s, sack_acc *acc)
+{
+    a->tlp_pending = 0;
+    for (unsigned k = 0; k < s->ndups; k++)
+        if (get32(s->dups + 4 * k) == a->tlp_tsn)
+            return;
+    a->tlp_repairs++;
+    if (a->tlp_path < a->npaths)
+        acc->fr[a->tlp_path] = 1;
+}
+
+mpsctp_tstamp assoc_tlp_deadline(const mpsctp_assoc *a, uint32_t pi)
+{
+    const mpsctp_path *p = &a->paths[pi];
+    const cc_path *c = &a->cc[pi];
+    /* Only at the tail: nothing new or marked waits to go (with more to send, later chunks
+     * reveal a loss by their acks), data in flight on the path, its RTT known, no probe
+     * out, T3 running. */
+    if (!(a->cfg.loss_recovery & MPSCTP_LOSSREC_TLP) || a->tlp_pending || c->flight == 0 ||
+        !p->rtt_measured || p->t3_deadline == MPSCTP_TSTAMP_NEVER || a->rq.unsent ||
+        a->rq.nrtx || sendq_pending(&a->sq))
+        return MPSCTP_TSTAMP_NEVER;
+    /* RFC 8985 s7.2: PTO = 2 SRTT, plus the peer's SACK delay when one packet is out (it
+     * may wait for a second one); at least 10 ms; from the latest send or ack on the path. */
+    uint64_t pto = 2 * p->srtt;
+    if (c->flight <= c->mtu)
+        pto += 200 * NS_PER_MS;
+    if (pto < 10 * NS_PER_MS)
+        pto = 10 * NS_PER_MS;
+    mpsctp_tstamp base = p->last_send > p->ack_at ? p->last_send : p->ack_at;
+    mpsctp_tstamp at = base + pto;
+    return at < p->t3_deadline ? at : MPSCTP_TSTAMP_NEVER;
+}
+
+void assoc_tlp_fire(mpsctp_assoc *a, uint32_t pi, mpsctp_tstamp now)
+{
+    (void)now;
+    rtxq *q = &a->rq;
+    uint32_t sent = q->count - q->unsent;
+    for (uint32_t k = sent; k-- > 0;) {
+        txchunk *c = rtxq_at(q, k);
+        if (c->state != TX_INFLIGHT || c->path != pi)
+            continue;
+        /* RFC 8985 s7.3: the highest TSN sent on the path goes again, as one packet that
+         * may exceed cwnd (a fast retransmission's rule); no window change yet. */
+        uint32_t tsn = q->first_tsn + k;
+        mark_fast_rtx(a, k, tsn);
+        a->tlp_pending = 1;
+        a->tlp_path = (uint8_t)pi;
+        a->tlp_tsn = tsn;
+        a->tlp_probes++;
+        return;
+    }
+}
+
 int assoc_recv_sack(mpsctp_assoc *a, const sctp_tlv *ch, int nr, mpsctp_tstamp now)
 {
     sctp_sack s;
@@ -587,6 +651,8 @@ int assoc_recv_sack(mpsctp_assoc *a, const sctp_tlv *ch, int nr, mpsctp_tstamp n
         }
     }
     renege_check(a, highest_reported, now);
+    if (acc.tlp_acked)
+        tlp_answered(a, &s, &acc);
     acc.highest_reported = highest_reported;
     acc.cum_adv = (uint8_t)cum_advanced;
     if (acc.have_htna && any_gap)
@@ -620,6 +686,7 @@ void assoc_t3_expired(mpsctp_assoc *a, int pi, mpsctp_tstamp now)
     p->t3_deadline = MPSCTP_TSTAMP_NEVER;
     a->t3_expirations++;
     p->t3_expirations++;
+    a->tlp_pending = 0; /* T3 takes over from a probe still out */
     /* E1: congestion control; E2: back off the RTO. */
     cmt_cc_event(a, (uint32_t)pi, CMT_CC_TIMEOUT, 0, 0, 0);
     a->cc[pi].fast_recovery = 0;

@@ -56,7 +56,14 @@ static int fragment_msg(mpsctp_assoc *a, smsg *m)
 static void emit_chunk(mpsctp_assoc *a, wbuf *w, txchunk *c, uint32_t tsn, uint32_t pi,
                        mpsctp_tstamp now)
 {
-    codec_data_encode(w, c->dflags, tsn, c->msg->sid, c->ssn, c->msg->ppid,
+    /* RFC 7053 s4.1: the last chunk the sender has (nothing new or marked left after it)
+     * asks the receiver to SACK at once instead of after its delayed-SACK time: the
+     * sender's next step waits for that SACK (the end of a transfer, an application that
+     * sends in bursts, a tail loss probe). */
+    uint8_t flags = c->dflags;
+    if (!a->rq.unsent && !a->rq.nrtx && !sendq_pending(&a->sq))
+        flags |= SCTP_DATA_I;
+    codec_data_encode(w, flags, tsn, c->msg->sid, c->ssn, c->msg->ppid,
                       c->msg->data + c->off, c->len);
     mpsctp_path *p = &a->paths[pi];
     cc_path *cc = &a->cc[pi];

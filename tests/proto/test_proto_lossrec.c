@@ -325,6 +325,111 @@ static void test_reordering_window_from_min_rtt(void **state)
     pair_free(&r.p);
 }
 
+/* ---- tail loss probe (MPSCTP_LOSSREC_TLP) ------------------------------------------------ */
+
+/* The hook drops the first transmission of every DATA chunk from A with a TSN at or above
+ * `from` (the last ones of a burst). */
+typedef struct tail_drop {
+    uint32_t from;
+    uint8_t dropped[16];
+} tail_drop;
+
+static int drop_tail(pair *p, pair_pkt *k)
+{
+    tail_drop *t = p->user;
+    sctp_tlv c;
+    if (k->from != PAIR_A || !pair_find_chunk(k->data, k->len, SCTP_DATA, &c))
+        return PAIR_PASS;
+    uint32_t off = get32(c.value) - t->from;
+    if (off >= sizeof(t->dropped) || t->dropped[off])
+        return PAIR_PASS;
+    t->dropped[off] = 1;
+    return PAIR_DROP;
+}
+
+/* A sends 10 messages of 1000 bytes after a warm-up (SRTT 20 ms, RTO.Min 1 s) and the
+ * last `lost` of them are lost: returns when B had them all, *probes the probes sent. */
+static uint64_t tail_run(uint8_t lossrec, int lost, uint64_t *probes, uint64_t *repairs)
+{
+    mpsctp_settings sa;
+    pair_settings(&sa, PAIR_A);
+    sa.loss_recovery = lossrec;
+    pair p;
+    pair_init(&p, 21, &sa, NULL);
+    P_CHECK(&p, pair_connect(&p, PAIR_A) != NULL, "connect");
+    P_CHECK(&p, pair_pump_until(&p, SEC(5), pair_cond_up, NULL), "no handshake");
+    mpsctp_assoc *a = p.s[PAIR_A].assoc;
+    for (uint32_t i = 0; i < 20; i++)
+        assert_int_equal(pair_send_msg(&p, a, i, 0, 1000), 0);
+    pair_pump(&p, SEC(3));
+    assert_int_equal(p.s[PAIR_B].rxlen, 20 * 1000);
+    tail_drop t;
+    memset(&t, 0, sizeof(t));
+    t.from = pair_status(a).next_tsn + 10 - (uint32_t)lost;
+    p.user = &t;
+    p.hook = drop_tail;
+    uint64_t t0 = p.now;
+    for (uint32_t i = 20; i < 30; i++)
+        assert_int_equal(pair_send_msg(&p, a, i, 0, 1000), 0);
+    while (p.s[PAIR_B].rxlen < 30 * 1000 && p.now - t0 < SEC(10))
+        pair_pump(&p, MS(1));
+    P_CHECK(&p, p.s[PAIR_B].rxlen == 30 * 1000, "B has %zu bytes", p.s[PAIR_B].rxlen);
+    for (size_t k = 0; k < p.s[PAIR_B].rxlen; k++)
+        assert_int_equal(p.s[PAIR_B].rx[k], pair_pattern((uint32_t)(k / 1000), 0, k % 1000));
+    uint64_t done = p.now - t0;
+    pair_pump(&p, MS(100)); /* the SACK for the last chunk reaches A */
+    mpsctp_assoc_status st = pair_status(a);
+    *probes = st.tlp_probes;
+    *repairs = st.tlp_repairs;
+    fprintf(stderr, "  lossrec %u, last %d lost: all there after %.3f s, %llu probes (%llu "
+            "repaired), %llu T3 expiries\n", lossrec, lost, (double)done / 1e9,
+            (unsigned long long)st.tlp_probes, (unsigned long long)st.tlp_repairs,
+            (unsigned long long)st.t3_expirations);
+    pair_free(&p);
+    return done;
+}
+
+/* The last chunks of a burst are lost: nothing sent after them reveals it, and without a
+ * probe only T3-rtx (RTO.Min 1 s) does. The tail loss probe resends the highest TSN two
+ * SRTTs after the last ack (plus 200 ms for a delayed SACK when one packet is left), and
+ * the data is all there in a fraction of the RTO; each repaired loss counts. */
+static void test_tail_loss_probe(void **state)
+{
+    (void)state;
+    for (int lost = 1; lost <= 2; lost++) {
+        uint64_t probes, repairs, p0, r0;
+        uint64_t with = tail_run(MPSCTP_LOSSREC_ALL, lost, &probes, &repairs);
+        uint64_t without = tail_run(MPSCTP_LOSSREC_RTX, lost, &p0, &r0);
+        assert_true(without >= SEC(1));
+        assert_int_equal(p0, 0);
+        assert_true(with < MS(600));
+        assert_true(probes >= 1 && repairs >= 1);
+    }
+}
+
+/* No loss: the end of every burst is acknowledged in time (the last chunk asks for a SACK
+ * at once, RFC 7053), and no probe goes out. */
+static void test_no_probe_without_loss(void **state)
+{
+    (void)state;
+    mpsctp_settings sa;
+    pair_settings(&sa, PAIR_A);
+    pair p;
+    pair_init(&p, 22, &sa, NULL);
+    P_CHECK(&p, pair_connect(&p, PAIR_A) != NULL, "connect");
+    P_CHECK(&p, pair_pump_until(&p, SEC(5), pair_cond_up, NULL), "no handshake");
+    mpsctp_assoc *a = p.s[PAIR_A].assoc;
+    for (uint32_t b = 0; b < 50; b++) {
+        for (uint32_t i = 0; i < 3; i++)
+            assert_int_equal(pair_send_msg(&p, a, 3 * b + i, 0, 1000), 0);
+        pair_pump(&p, MS(300));
+    }
+    assert_int_equal(p.s[PAIR_B].rxlen, 150 * 1000);
+    assert_int_equal(pair_status(a).tlp_probes, 0);
+    assert_int_equal(pair_status(a).t3_expirations, 0);
+    pair_free(&p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -333,6 +438,8 @@ int main(void)
         cmocka_unit_test(test_lost_retransmissions_cut_once),
         cmocka_unit_test(test_lost_retransmission_found_by_retransmission_acks),
         cmocka_unit_test(test_reordering_window_from_min_rtt),
+        cmocka_unit_test(test_tail_loss_probe),
+        cmocka_unit_test(test_no_probe_without_loss),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
