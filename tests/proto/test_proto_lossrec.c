@@ -430,6 +430,64 @@ static void test_no_probe_without_loss(void **state)
     pair_free(&p);
 }
 
+/* The hook holds back B's first SACK that acknowledges TSN `last` by 400 ms. */
+typedef struct late_sack {
+    uint32_t last;
+    int held;
+} late_sack;
+
+static int hold_sack(pair *p, pair_pkt *k)
+{
+    late_sack *t = p->user;
+    sctp_tlv c;
+    if (k->from != PAIR_B || t->held ||
+        !(pair_find_chunk(k->data, k->len, SCTP_SACK, &c) ||
+          pair_find_chunk(k->data, k->len, SCTP_NR_SACK, &c)))
+        return PAIR_PASS;
+    if (get32(c.value) != t->last)
+        return PAIR_PASS;
+    t->held = 1;
+    k->arrive += MS(400);
+    return PAIR_PASS;
+}
+
+/* Nothing lost, but the SACK for the last chunk of a burst comes 400 ms late: the probe
+ * goes out, B reports it as a duplicate, and A counts no repair and keeps its window. */
+static void test_spurious_probe_changes_nothing(void **state)
+{
+    (void)state;
+    pair p;
+    pair_init(&p, 23, NULL, NULL);
+    P_CHECK(&p, pair_connect(&p, PAIR_A) != NULL, "connect");
+    P_CHECK(&p, pair_pump_until(&p, SEC(5), pair_cond_up, NULL), "no handshake");
+    mpsctp_assoc *a = p.s[PAIR_A].assoc;
+    for (uint32_t i = 0; i < 20; i++)
+        assert_int_equal(pair_send_msg(&p, a, i, 0, 1000), 0);
+    pair_pump(&p, SEC(3));
+    late_sack t = {.last = pair_status(a).next_tsn, .held = 0};
+    p.user = &t;
+    p.hook = hold_sack;
+    assert_int_equal(pair_send_msg(&p, a, 20, 0, 1000), 0);
+    pair_pump(&p, MS(1)); /* sent (after 3 s idle the window was halved, RFC 9260 s7.2.1) */
+    mpsctp_path_info before;
+    assert_int_equal(mpsctp_assoc_path_info(a, 0, &before), 0);
+    pair_pump(&p, SEC(1));
+    assert_true(t.held);
+    mpsctp_assoc_status st = pair_status(a);
+    mpsctp_path_info after;
+    assert_int_equal(mpsctp_assoc_path_info(a, 0, &after), 0);
+    fprintf(stderr, "  probes %llu, repairs %llu, T3 %llu, cwnd %u -> %u\n",
+            (unsigned long long)st.tlp_probes, (unsigned long long)st.tlp_repairs,
+            (unsigned long long)st.t3_expirations, before.cwnd, after.cwnd);
+    assert_int_equal(st.tlp_probes, 1);
+    assert_int_equal(st.tlp_repairs, 0);
+    assert_int_equal(st.t3_expirations, 0);
+    assert_true(after.cwnd >= before.cwnd);
+    char why[128];
+    assert_int_equal(pair_verify_rx(&p, PAIR_B, 21, why, sizeof(why)), 0);
+    pair_free(&p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -440,6 +498,7 @@ int main(void)
         cmocka_unit_test(test_reordering_window_from_min_rtt),
         cmocka_unit_test(test_tail_loss_probe),
         cmocka_unit_test(test_no_probe_without_loss),
+        cmocka_unit_test(test_spurious_probe_changes_nothing),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
