@@ -306,7 +306,7 @@ void assoc_timeout(mpsctp_assoc *a, mpsctp_tstamp now)
         if (a->paths[i].t3_deadline <= now)
             assoc_t3_expired(a, (int)i, now);
         else if (assoc_tlp_deadline(a, i) <= now)
-            assoc_tlp_fire(a, i, now);
+            assoc_tlp_fire(a, i);
         if (a->state != MPSCTP_CLOSED && a->paths[i].hb_deadline <= now)
             assoc_hb_timeout(a, i, now);
     }

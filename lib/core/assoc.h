@@ -419,7 +419,7 @@ void assoc_t3_expired(mpsctp_assoc *a, int pi, mpsctp_tstamp now);
 /* Tail loss probe (MPSCTP_LOSSREC_TLP): when path pi's probe is due (NEVER: none), and
  * sending it (the path's highest TSN in flight, again). */
 mpsctp_tstamp assoc_tlp_deadline(const mpsctp_assoc *a, uint32_t pi);
-void assoc_tlp_fire(mpsctp_assoc *a, uint32_t pi, mpsctp_tstamp now);
+void assoc_tlp_fire(mpsctp_assoc *a, uint32_t pi);
 /* Returns 1 when every queued message has been acknowledged. */
 int assoc_all_acked(const mpsctp_assoc *a);
 /* Reports MPSCTP_EV_SEND_FAILED for message m; sent: some of it was transmitted. */

@@ -419,6 +419,13 @@ static void miss_indications(mpsctp_assoc *a, sack_acc *acc)
     }
 }
 
+/* Returns 1 when something sent on path p was acknowledged since its running T3 timer
+ * started (one RTO before its deadline). */
+static int acked_since_t3(const mpsctp_path *p)
+{
+    return p->ack_at && p->ack_at + p->rto >= p->t3_deadline;
+}
+
 /* Common tail of SACK and SHUTDOWN processing: congestion control, timers, window. */
 static void after_ack(mpsctp_assoc *a, sack_acc *acc, int cum_advanced, uint32_t a_rwnd,
                       int have_rwnd, mpsctp_tstamp now)
@@ -474,8 +481,8 @@ static void after_ack(mpsctp_assoc *a, sack_acc *acc, int cum_advanced, uint32_t
          * elsewhere, with no ack for it since the timer started, keeps the timer: its
          * expiry counts the error a path that delivers nothing must count; otherwise a
          * dead path that CMT keeps feeding would never be found. */
-        if (c->flight == 0 && !(p->t3_deadline != MPSCTP_TSTAMP_NEVER &&
-                                (p->ack_at == 0 || p->ack_at + p->rto < p->t3_deadline)))
+        if (c->flight == 0 &&
+            (p->t3_deadline == MPSCTP_TSTAMP_NEVER || acked_since_t3(p)))
             p->t3_deadline = MPSCTP_TSTAMP_NEVER;
         else if (acc->cum_acked[i] || (cmt && acc->t3_adv[i]))
             p->t3_deadline = now + p->rto;
@@ -574,9 +581,8 @@ mpsctp_tstamp assoc_tlp_deadline(const mpsctp_assoc *a, uint32_t pi)
     return at < p->t3_deadline ? at : MPSCTP_TSTAMP_NEVER;
 }
 
-void assoc_tlp_fire(mpsctp_assoc *a, uint32_t pi, mpsctp_tstamp now)
+void assoc_tlp_fire(mpsctp_assoc *a, uint32_t pi)
 {
-    (void)now;
     rtxq *q = &a->rq;
     uint32_t sent = q->count - q->unsent;
     for (uint32_t k = sent; k-- > 0;) {
