@@ -290,11 +290,12 @@ static void send_heartbeat(mpsctp_assoc *a, uint32_t pi, mpsctp_tstamp now)
     p->hb_sent++;
 }
 
-/* Returns 1 when path p has failed a probe sent since the peer last answered: it is
- * known not to work now. */
+/* Returns 1 when path p has failed two probes sent since the peer last answered: it is
+ * known not to work now. One unanswered probe is not enough: on a path that works but
+ * loses a packet now and then, the probe or its answer may be the one lost. */
 static int path_tried(const mpsctp_assoc *a, const mpsctp_path *p)
 {
-    return p->failed && p->fail_sent >= a->alive_at;
+    return p->failed >= 2 && p->fail_prev >= a->alive_at;
 }
 
 /* Returns 1 when the association is about to run out of ways to the peer: its error
@@ -526,7 +527,9 @@ int assoc_path_error(mpsctp_assoc *a, uint32_t pi, mpsctp_tstamp sent_at, int he
         }
         return 0;
     }
-    p->failed = 1;
+    if (p->failed)
+        p->fail_prev = p->fail_sent;
+    p->failed = p->failed < 2 ? (uint8_t)(p->failed + 1) : 2;
     p->fail_sent = sent_at;
     if (p->error_count > p->pmr) {
         /* RFC 9260 s8.2: past Path.Max.Retrans the destination is inactive. */

@@ -32,7 +32,9 @@ typedef struct mpsctp_path {
     mpsctp_tstamp hb_sent_at;   /* last HEARTBEAT sent */
     mpsctp_tstamp last_error;   /* last error counted (T3, heartbeat, T2) */
     mpsctp_tstamp fail_sent;    /* when the probe behind the latest error was sent */
-    uint8_t failed;             /* an error was ever counted (fail_sent is valid) */
+    mpsctp_tstamp fail_prev;    /* ... behind the error before it */
+    uint8_t failed;             /* errors ever counted, up to 2 (fail_sent, then fail_prev
+                                   valid) */
     uint8_t hb_answerable;      /* the latest HEARTBEAT (hb_nonce) is not answered yet */
     uint8_t probe_now;          /* send a HEARTBEAT at once (the association's last resort,
                                    or DATA arrived while the path was inactive) */
