@@ -106,26 +106,35 @@ void cmt_newly_acked(mpsctp_assoc *a, const txchunk *c, uint32_t tsn, sack_acc *
         acc->t3_adv[pi] = 1;
 }
 
-/* The longest way back a SACK can take: the largest smallest-RTT of the paths (each
- * path's return delay is within its smallest round trip). */
-static uint64_t longest_return(const mpsctp_assoc *a)
+/* How much later a SACK can come back over one path than over another: the spread of
+ * the paths' smallest RTTs (each path's return delay is within its smallest round trip,
+ * and the shortest return delay is part of every RTT sample). */
+static uint64_t return_spread(const mpsctp_assoc *a)
 {
-    uint64_t m = 0;
-    for (uint32_t i = 0; i < a->npaths; i++)
-        if (a->paths[i].rtt_measured && a->paths[i].min_rtt > m)
-            m = a->paths[i].min_rtt;
-    return m;
+    uint64_t lo = UINT64_MAX, hi = 0;
+    for (uint32_t i = 0; i < a->npaths; i++) {
+        const mpsctp_path *p = &a->paths[i];
+        if (!p->rtt_measured)
+            continue;
+        if (p->min_rtt < lo)
+            lo = p->min_rtt;
+        if (p->min_rtt > hi)
+            hi = p->min_rtt;
+    }
+    return hi > lo ? hi - lo : 0;
 }
 
 /* Evidence without an ack on the chunk's own path: a chunk sent after it (on any path)
  * was newly acknowledged, and it has been out longer than its path's SRTT + 4 RTTVAR
- * (the RTO before the RTO.Min clamp) plus the longest way back a SACK can take, so
+ * (the RTO before the RTO.Min clamp) plus the spread of the paths' return delays, so
  * reordering across paths no longer explains its absence (the idea of RACK, RFC 8985,
  * with the path's own RTT). The allowance is needed because SACKs come back on any
  * path: the path's RTT samples mix its forward delay with the return delays of all
  * paths, and one taken with a SACK over a short path says little about a SACK over a
- * long one (without it, the long path of two with 0.2 and 20 ms RTT had a third of its
- * chunks retransmitted although they had arrived). Without the rule, a loss on a path
+ * long one (without it, the long path of two with 0.2 and 20 ms RTT had most of its
+ * retransmissions sent for chunks that had arrived). On paths of equal delay it is
+ * nothing, and losses on a path whose window is too small for fast retransmit are
+ * found as early as before. Without the rule, a loss on a path
  * that sends nothing after it (a window cut to one MTU, the last chunks before a
  * pause) waits for T3, which RTO.Min makes seconds long. */
 static unsigned late_miss(const mpsctp_assoc *a, const txchunk *c, const sack_acc *acc)
@@ -133,7 +142,7 @@ static unsigned late_miss(const mpsctp_assoc *a, const txchunk *c, const sack_ac
     const mpsctp_path *p = &a->paths[c->path];
     if (!p->rtt_measured || acc->newest_sent_any <= c->sent_at)
         return 0;
-    return elapsed(acc->now, c->sent_at) > p->srtt + 4 * p->rttvar + longest_return(a);
+    return elapsed(acc->now, c->sent_at) > p->srtt + 4 * p->rttvar + return_spread(a);
 }
 
 unsigned cmt_misses(const mpsctp_assoc *a, const txchunk *c, uint32_t tsn,
