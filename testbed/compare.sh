@@ -28,8 +28,13 @@
 # messages, verified byte by byte by the receiver, with RTO.Min --rto-min (default 200
 # ms, the minimum RTO of Linux TCP) on both sides. mpsctp-perf runs for --time seconds;
 # usrsctp_peer has no time limit, so it sends what the run's path rates carry in --time
-# seconds at 90%. --perf, --upeer: mpsctp-perf and usrsctp_peer (default: build/bin of
-# this repository). --out: where runs.jsonl (one JSON object per run), summary.csv,
+# seconds at 90%. Goodput: TCP and MPTCP, iperf3's receiver figure (bytes received in the
+# test / its seconds: data still in the sender's buffers at the end is not counted);
+# mpsctp, the same measure: the bytes the server had read --time seconds into the
+# association / those seconds (its interval reports; the whole transfer, with the drain
+# of the send buffer and the SHUTDOWN, is goodput_total_bps in runs.jsonl); usrsctp,
+# bytes / time of its fixed transfer. --perf, --upeer: mpsctp-perf and usrsctp_peer
+# (default: build/bin of this repository). --out: where runs.jsonl (one JSON object per run), summary.csv,
 # summary.json and compare.png go (default compare-out).
 #
 # Exit status: 0 when every run succeeded (and every verified byte was right), 1
@@ -250,14 +255,14 @@ run_usrsctp() { # run_usrsctp TOOL REP: usrsctp_peer client in A, server in B
 }
 
 run_mpsctp() { # run_mpsctp TOOL REP: mpsctp-perf client in A, server in B
-    local tool=$1 rep=$2 mode baddr laddr crc=0 src=0 cl sl j
+    local tool=$1 rep=$2 mode baddr laddr crc=0 src=0 cl sl wl j
     if [ "$tool" = mpsctp-path1 ]; then
         mode=off baddr=$B1 laddr=$A1
     else
         mode=${tool#mpsctp-} baddr=$B1,$B2 laddr=$A1,$A2
     fi
-    $B "$PERF" server --once --json --bind "$baddr" --cmt "$mode" --rto-min "$RTO_MIN" \
-        > "$TMP/s.out" 2> "$TMP/s.err" &
+    $B "$PERF" server --once --json --interval 0.5 --bind "$baddr" --cmt "$mode" \
+        --rto-min "$RTO_MIN" > "$TMP/s.out" 2> "$TMP/s.err" &
     SPID=$!
     server_wait_up "$SPID" 100
     counters_reset
@@ -269,10 +274,19 @@ run_mpsctp() { # run_mpsctp TOOL REP: mpsctp-perf client in A, server in B
     server_end "$SPID" 100 || src=$?
     SPID=""
     { read -r cl; read -r sl; } < <(perf_results "$TMP/c.out" "$TMP/s.out")
-    j=$(jq -cn --argjson c "$cl" --argjson s "$sl" --argjson crc "$crc" --argjson src "$src" \
+    # The window: what the server had read TIME seconds into the association (its last
+    # interval report by then), as iperf3's receiver figure counts the test's seconds.
+    wl=$(jq -c --argjson t "$TIME" 'select(.role == "server" and .interval == true and
+        .seconds <= $t + 0.05)' "$TMP/s.out" 2> /dev/null | tail -n 1)
+    j=$(jq -cn --argjson c "$cl" --argjson s "$sl" --argjson w "${wl:-"{}"}" \
+        --argjson crc "$crc" --argjson src "$src" \
         --arg b1 "$B1" --arg b2 "$B2" --arg err "$(cat "$TMP/c.err" "$TMP/s.err" | head -c 300)" '
         def sent($a): ([($c.paths // [])[] | select(.addr == $a) | .bytes_sent] | add) // 0;
-        {goodput_bps: ($c.goodput_bps // 0), seconds: ($c.seconds // 0), bytes: ($c.bytes // 0),
+        ($w.seconds // 0) as $ws |
+        {goodput_bps: (if $ws > 0 then $w.bytes * 8 / $ws else ($c.goodput_bps // 0) end),
+         window_seconds: $ws, window_bytes: ($w.bytes // 0),
+         goodput_total_bps: ($c.goodput_bps // 0), seconds: ($c.seconds // 0),
+         bytes: ($c.bytes // 0),
          verified: $s.verified,
          retransmissions: ([($c.paths // [])[] | .retransmissions // 0] | add),
          rtx_unit: "chunks", timeouts: ([($c.paths // [])[] | .t3_expirations // 0] | add),

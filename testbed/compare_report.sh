@@ -68,8 +68,10 @@ jq -r '.[] | [.scenario, .tool, (.goodput_median_bps / 1e6 * 10 | round / 10),
     awk -F '\t' '{ if ($1 != last && NR > 1) print ""; last = $1
                    printf "%-10s %-14s %7s %13s %5s%% %7s %6s %11s %4s\n", $1, $2, $3, $4, $5, $6, $7, $8, $9 }'
 cat << 'EOF'
-median, range: goodput (payload delivered per second) over the repetitions; % sum: the
-median against the sum of the two path rates; rtx: retransmissions (median; TCP and
+median, range: goodput (payload delivered per second) over the repetitions, for TCP,
+MPTCP and mpsctp over the run's first --time seconds at the receiver (iperf3's receiver
+figure; mpsctp: the server's interval report), for usrsctp over its whole fixed
+transfer; % sum: the median against the sum of the two path rates; rtx: retransmissions (median; TCP and
 MPTCP: segments, host A's kernel counter; SCTP stacks: DATA chunks, the stack's own
 count); T3/RTO: retransmission timeouts (TCP: RTO expiries; SCTP stacks: expiries of
 their T3-rtx timers; "-": the stack does not report them); path 1/2 %: the bytes that left
