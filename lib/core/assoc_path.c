@@ -295,7 +295,7 @@ static void send_heartbeat(mpsctp_assoc *a, uint32_t pi, mpsctp_tstamp now)
  * loses a packet now and then, the probe or its answer may be the one lost. */
 static int path_tried(const mpsctp_assoc *a, const mpsctp_path *p)
 {
-    return p->failed >= 2 && p->fail_prev >= a->alive_at;
+    return p->failed >= 2 && p->fail_prev >= a->alive_at && p->fail_sent >= a->alive_at;
 }
 
 /* Returns 1 when the association is about to run out of ways to the peer: its error

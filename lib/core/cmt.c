@@ -128,15 +128,14 @@ static uint64_t return_spread(const mpsctp_assoc *a)
  * was newly acknowledged, and it has been out longer than its path's SRTT + 4 RTTVAR
  * (the RTO before the RTO.Min clamp) plus the spread of the paths' return delays, so
  * reordering across paths no longer explains its absence (the idea of RACK, RFC 8985,
- * with the path's own RTT). The allowance is needed because SACKs come back on any
+ * with the path's own RTT). Without the rule, a loss on a path that sends nothing after
+ * it (a window cut to one MTU, the last chunks before a pause) waits for T3, which
+ * RTO.Min makes seconds long. The allowance is needed because SACKs come back on any
  * path: the path's RTT samples mix its forward delay with the return delays of all
  * paths, and one taken with a SACK over a short path says little about a SACK over a
  * long one (without it, the long path of two with 0.2 and 20 ms RTT had most of its
  * retransmissions sent for chunks that had arrived). On paths of equal delay it is
- * nothing, and losses on a path whose window is too small for fast retransmit are
- * found as early as before. Without the rule, a loss on a path
- * that sends nothing after it (a window cut to one MTU, the last chunks before a
- * pause) waits for T3, which RTO.Min makes seconds long. */
+ * nothing. */
 static unsigned late_miss(const mpsctp_assoc *a, const txchunk *c, const sack_acc *acc)
 {
     const mpsctp_path *p = &a->paths[c->path];
