@@ -462,6 +462,8 @@ typedef struct sack_acc {
     mpsctp_tstamp newest_sent[MPSCTP_MAX_PATHS]; /* latest send time of a chunk newly
                                                     acknowledged on each path */
     mpsctp_tstamp newest_sent_any; /* the same over all paths */
+    uint64_t return_spread;        /* SFR: how much later a SACK may come back over one
+                                      path than another (cmt_misses_prepare) */
     mpsctp_tstamp now;             /* when the SACK arrived */
     uint32_t newack_paths;                    /* bit per path with a new ack */
     uint32_t low_out[MPSCTP_MAX_PATHS];       /* after the SACK: lowest TSN still
@@ -481,6 +483,8 @@ void cmt_cc_event(mpsctp_assoc *a, uint32_t pi, cmt_cc_ev ev, uint32_t acked, in
 /* Chunk c (TSN tsn, last sent on c->path) was newly acknowledged: records the per-path
  * facts SFR, DAC and CUCv2 need (docs/cmt.md). */
 void cmt_newly_acked(mpsctp_assoc *a, const txchunk *c, uint32_t tsn, sack_acc *acc);
+/* Before the cmt_misses calls of one SACK: the facts they share (acc->return_spread). */
+void cmt_misses_prepare(const mpsctp_assoc *a, sack_acc *acc);
 /* CMT SFR and DAC (docs/cmt.md): returns how many miss indications (0, 1 or 2) the SACK described
  * by acc gives in-flight chunk c (TSN tsn, below the HTNA). */
 unsigned cmt_misses(const mpsctp_assoc *a, const txchunk *c, uint32_t tsn,

@@ -384,6 +384,8 @@ static void miss_indications(mpsctp_assoc *a, sack_acc *acc)
     uint32_t top[MPSCTP_MAX_PATHS];
     uint8_t have[MPSCTP_MAX_PATHS];
     int fr = fr_reported(a, acc, top, have);
+    if (acc->sfr)
+        cmt_misses_prepare(a, acc);
     uint32_t limit = acc->htna;
     if (fr && tsn_gt(acc->highest_reported, limit))
         limit = acc->highest_reported;

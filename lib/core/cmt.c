@@ -108,8 +108,9 @@ void cmt_newly_acked(mpsctp_assoc *a, const txchunk *c, uint32_t tsn, sack_acc *
 
 /* How much later a SACK can come back over one path than over another: the spread of
  * the paths' smallest RTTs (each path's return delay is within its smallest round trip,
- * and the shortest return delay is part of every RTT sample). */
-static uint64_t return_spread(const mpsctp_assoc *a)
+ * and the shortest return delay is part of every RTT sample). Once per SACK, not per
+ * chunk. */
+void cmt_misses_prepare(const mpsctp_assoc *a, sack_acc *acc)
 {
     uint64_t lo = UINT64_MAX, hi = 0;
     for (uint32_t i = 0; i < a->npaths; i++) {
@@ -121,7 +122,7 @@ static uint64_t return_spread(const mpsctp_assoc *a)
         if (p->min_rtt > hi)
             hi = p->min_rtt;
     }
-    return hi > lo ? hi - lo : 0;
+    acc->return_spread = hi > lo ? hi - lo : 0;
 }
 
 /* Evidence without an ack on the chunk's own path: a chunk sent after it (on any path)
@@ -141,7 +142,7 @@ static unsigned late_miss(const mpsctp_assoc *a, const txchunk *c, const sack_ac
     const mpsctp_path *p = &a->paths[c->path];
     if (!p->rtt_measured || acc->newest_sent_any <= c->sent_at)
         return 0;
-    return elapsed(acc->now, c->sent_at) > p->srtt + 4 * p->rttvar + return_spread(a);
+    return elapsed(acc->now, c->sent_at) > p->srtt + 4 * p->rttvar + acc->return_spread;
 }
 
 unsigned cmt_misses(const mpsctp_assoc *a, const txchunk *c, uint32_t tsn,
