@@ -266,24 +266,17 @@ static void test_delay10_plain_cmt(void **state)
     uint64_t seeds[3];
     int ns = tsim_seed_list(seeds, 3), bad = 0;
     for (int k = 0; k < ns; k++) {
-        sim_config c;
-        load("delay10.scn", &c);
-        prepare(&c, seeds[k], MPSCTP_CMT_BASE);
-        size_t fm = flow_index(&c, "m"), fa = flow_index(&c, "ra"), fb = flow_index(&c, "rb");
-        size_t la = link_index(&c, "A"), lb = link_index(&c, "B");
-        char err[256];
-        sim *s = sim_new(&c, err, sizeof(err));
-        sim_config_free(&c);
-        assert_non_null(s);
-        assert_int_equal(sim_run(s), 0);
         sim_flow_metrics m, ra, rb;
         sim_link_metrics a, b;
-        sim_flow_metrics_get(s, fm, &m);
-        sim_flow_metrics_get(s, fa, &ra);
-        sim_flow_metrics_get(s, fb, &rb);
+        size_t la;
+        sim *s = run_exp("delay10.scn", seeds[k], MPSCTP_CMT_BASE, "ra", &m, &ra, "A", &la);
+        /* rb and B follow ra and A in the scenario file. */
+        sim_flow_metrics_get(s, 2, &rb);
         sim_link_metrics_get(s, la, &a);
-        sim_link_metrics_get(s, lb, &b);
+        sim_link_metrics_get(s, la + 1, &b);
         sim_free(s);
+        assert_string_equal(rb.name, "rb");
+        assert_string_equal(b.name, "B");
         check_verified(&m, "delay10", seeds[k]);
         uint64_t drops = a.dir[0].dropped_queue + b.dir[0].dropped_queue;
         double ref = (ra.goodput_bps + rb.goodput_bps) / 1e6, g = m.goodput_bps / 1e6;
