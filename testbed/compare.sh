@@ -34,8 +34,8 @@
 # association / those seconds (its interval reports; the whole transfer, with the drain
 # of the send buffer and the SHUTDOWN, is goodput_total_bps in runs.jsonl); usrsctp,
 # bytes / time of its fixed transfer. --perf, --upeer: mpsctp-perf and usrsctp_peer
-# (default: build/bin of this repository). --out: where runs.jsonl (one JSON object per run), summary.csv,
-# summary.json and compare.png go (default compare-out).
+# (default: build/bin of this repository). --out: where runs.jsonl (one JSON object per
+# run), summary.csv, summary.json and compare.png go (default compare-out).
 #
 # Exit status: 0 when every run succeeded (and every verified byte was right), 1
 # otherwise, 2 on bad usage. The table goes to stdout; docs/testbed.md explains it.

@@ -71,12 +71,12 @@ cat << 'EOF'
 median, range: goodput (payload delivered per second) over the repetitions, for TCP,
 MPTCP and mpsctp over the run's first --time seconds at the receiver (iperf3's receiver
 figure; mpsctp: the server's interval report), for usrsctp over its whole fixed
-transfer; % sum: the median against the sum of the two path rates; rtx: retransmissions (median; TCP and
-MPTCP: segments, host A's kernel counter; SCTP stacks: DATA chunks, the stack's own
-count); T3/RTO: retransmission timeouts (TCP: RTO expiries; SCTP stacks: expiries of
-their T3-rtx timers; "-": the stack does not report them); path 1/2 %: the bytes that left
-host A on each path's interface (nftables counters, headers and retransmissions
-included).
+transfer; % sum: the median against the sum of the two path rates; rtx:
+retransmissions (median; TCP and MPTCP: segments, host A's kernel counter; SCTP stacks:
+DATA chunks, the stack's own count); T3/RTO: retransmission timeouts (TCP: RTO
+expiries; SCTP stacks: expiries of their T3-rtx timers; "-": the stack does not report
+them); path 1/2 %: the bytes that left host A on each path's interface (nftables
+counters, headers and retransmissions included).
 EOF
 jq -r '.[] | select(.tool == "mptcp") |
        "mptcp in \(.scenario): at least \(.mptcp_joins) MP_JOIN subflow(s) per run (iperf3 opens two connections, data and control: one each expected)"' \
