@@ -65,6 +65,11 @@ typedef struct mpsctp_stack_config {
      * associations of closed sockets before aborting what is left. 0: the default
      * MPSCTP_STACK_LINGER_MS; negative: no wait (abort at once). */
     int linger_ms;
+    /* 1: no UDP segmentation offload (GSO trains on send, GRO on receive): one datagram
+     * per message slot of sendmmsg/recvmmsg, as on kernels without them. The
+     * environment variable MPSCTP_NO_OFFLOAD=1 does the same. The datagrams on the wire
+     * are the same either way. */
+    int no_offload;
 } mpsctp_stack_config;
 
 /* Default of mpsctp_stack_config.linger_ms: time for a few retransmissions of a
@@ -83,6 +88,11 @@ typedef struct mpsctp_stack_stats {
     uint64_t dropped_not_ours;       /* matched no association or listener */
     uint64_t waiting_calls;          /* blocking calls of the stack waiting right now */
     uint64_t dropped_notifications;  /* notifications that found a receive queue full */
+    uint64_t udp_out_calls;          /* send system calls (sendmmsg, sendmsg) */
+    uint64_t udp_in_calls;           /* recvmmsg calls that returned datagrams */
+    uint64_t gso_trains;             /* messages of several datagrams sent (UDP GSO) */
+    uint64_t gro_trains;             /* coalesced trains received (UDP GRO) */
+    uint64_t gso_refused;            /* trains the kernel refused, sent one by one */
 } mpsctp_stack_stats;
 
 /* Creates a stack: binds the UDP socket(s) and, unless cfg->no_thread, starts the I/O

@@ -12,7 +12,10 @@
 #include "mpsctp/socket.h"
 
 #define NET_MAX_UDP 8
-#define NET_BATCH 32
+/* Packets built per flush before they go to the kernel (as GSO trains where they can). */
+#define NET_TX_BATCH 128
+/* Datagrams (or coalesced GRO trains) taken per recvmmsg. */
+#define NET_RX_BATCH 32
 /* Largest SCTP packet in a UDP datagram: the UDP payload limit over IPv4 (65535 - 20 -
  * 8). The stack's mtu may go up to it. */
 #define NET_MTU_MAX 65507
@@ -124,7 +127,10 @@ struct mpsctp_stack {
     struct {
         int fd, family;
         mpsctp_addr addr; /* bound address (zero ip: wildcard) */
+        int gso;          /* send GSO trains on it (off: offload off or unsupported) */
+        mpsctp_tstamp gso_pause; /* no trains before this time (one was refused) */
     } udp[NET_MAX_UDP];
+    int no_offload;       /* cfg.no_offload or MPSCTP_NO_OFFLOAD: no GSO, no GRO */
     int nudp;
     uint16_t port;
     uint16_t mtu;
@@ -151,9 +157,9 @@ struct mpsctp_stack {
         uint8_t *buf;         /* mtu bytes of outbuf */
         size_t len;
         mpsctp_addr local, remote;
-    } out[NET_BATCH];
-    uint8_t *outbuf;           /* NET_BATCH packets of mtu bytes */
-    /* Receive batch: NET_BATCH slots of NET_RX_SLOT bytes (NET_RX_STRIDE apart), used
+    } out[NET_TX_BATCH];
+    uint8_t *outbuf;           /* NET_TX_BATCH packets of mtu bytes */
+    /* Receive batch: NET_RX_BATCH slots of NET_RX_SLOT bytes (NET_RX_STRIDE apart), used
      * under the lock. Only the pages that datagrams touch get memory, so a batch of small
      * packets costs what it did with small slots; no allocation per packet. */
     uint8_t *rxbuf;
@@ -204,6 +210,20 @@ void net_to_sockaddr(const mpsctp_addr *a, uint16_t port, struct sockaddr_storag
 int net_from_sockaddr(const struct sockaddr *sa, socklen_t len, mpsctp_addr *a,
                       uint16_t *port);
 void net_core_callbacks(mpsctp_stack *st, mpsctp_callbacks *cb);
+
+/* Hands a received SCTP packet to the endpoint of its destination port. */
+void net_input(mpsctp_stack *st, const uint8_t *pkt, size_t len, const mpsctp_addr *local,
+               const mpsctp_addr *remote, mpsctp_tstamp now);
+
+/* ---- udp.c ---- */
+int net_addr_is_any(const mpsctp_addr *a);
+/* Opens, binds and registers (epoll) a UDP socket of the stack. -1 with errno. */
+int net_udp_open(mpsctp_stack *st, const mpsctp_addr *a, uint16_t port);
+/* Sends the packets of the out batch (st->nout, reset to 0). */
+void net_udp_send(mpsctp_stack *st);
+/* Receives one batch from UDP socket u and passes every packet to net_input. Returns the
+ * number of datagrams (or trains) read. */
+int net_udp_recv(mpsctp_stack *st, int u, mpsctp_tstamp now);
 
 /* ---- sock.c ---- */
 net_sock *net_sock_new(mpsctp_stack *st, int family, int type);

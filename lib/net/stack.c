@@ -5,7 +5,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
-#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -138,51 +137,7 @@ int net_from_sockaddr(const struct sockaddr *sa, socklen_t len, mpsctp_addr *a,
     return -1;
 }
 
-static int addr_is_any(const mpsctp_addr *a)
-{
-    static const uint8_t zero[16];
-    return memcmp(a->ip, zero, a->family == MPSCTP_AF_INET ? 4 : 16) == 0;
-}
-
 /* ---- stack lifecycle -------------------------------------------------------------- */
-
-static int udp_open(mpsctp_stack *st, const mpsctp_addr *a, uint16_t port)
-{
-    int fam = a->family == MPSCTP_AF_INET6 ? AF_INET6 : AF_INET;
-    int fd = socket(fam, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (fd < 0)
-        return -1;
-    int one = 1, big = 4 << 20;
-    if (fam == AF_INET6) {
-        setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
-        setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one, sizeof(one));
-    } else {
-        setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof(one));
-    }
-    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &big, sizeof(big));
-    setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &big, sizeof(big));
-    struct sockaddr_storage ss;
-    socklen_t sl;
-    net_to_sockaddr(a, port, &ss, &sl);
-    if (bind(fd, (struct sockaddr *)&ss, sl) < 0) {
-        int e = errno;
-        close(fd);
-        errno = e;
-        return -1;
-    }
-    int i = st->nudp++;
-    st->udp[i].fd = fd;
-    st->udp[i].family = fam;
-    st->udp[i].addr = *a;
-    if (!st->port) {
-        getsockname(fd, (struct sockaddr *)&ss, &sl);
-        st->port = fam == AF_INET6 ? ntohs(((struct sockaddr_in6 *)&ss)->sin6_port)
-                                   : ntohs(((struct sockaddr_in *)&ss)->sin_port);
-    }
-    struct epoll_event ev = {.events = EPOLLIN, .data.u32 = (uint32_t)i};
-    epoll_ctl(st->epfd, EPOLL_CTL_ADD, fd, &ev);
-    return 0;
-}
 
 static void *stack_thread(void *arg);
 
@@ -237,8 +192,8 @@ mpsctp_stack *mpsctp_stack_new(const mpsctp_stack_config *cfg)
     }
     st->cfg = *cfg;
     st->mtu = cfg->mtu ? cfg->mtu : 1472;
-    st->outbuf = malloc((size_t)NET_BATCH * st->mtu);
-    st->rxbuf = malloc((size_t)NET_BATCH * NET_RX_STRIDE);
+    st->outbuf = malloc((size_t)NET_TX_BATCH * st->mtu);
+    st->rxbuf = malloc((size_t)NET_RX_BATCH * NET_RX_STRIDE);
     if (!st->outbuf || !st->rxbuf) {
         free(st->outbuf);
         free(st->rxbuf);
@@ -246,9 +201,11 @@ mpsctp_stack *mpsctp_stack_new(const mpsctp_stack_config *cfg)
         errno = ENOMEM;
         return NULL;
     }
-    for (int i = 0; i < NET_BATCH; i++)
+    for (int i = 0; i < NET_TX_BATCH; i++)
         st->out[i].buf = st->outbuf + (size_t)i * st->mtu;
     st->next_id = SCTP_ALL_ASSOC + 1;
+    const char *nooff = getenv("MPSCTP_NO_OFFLOAD");
+    st->no_offload = cfg->no_offload || (nooff && *nooff && strcmp(nooff, "0") != 0);
     /* MPSCTP_LOG=LEVEL (0 errors .. 3 debug) prints the core's diagnostics. */
     const char *lv = getenv("MPSCTP_LOG");
     st->log_level = lv && *lv ? atoi(lv) : -1;
@@ -268,10 +225,10 @@ mpsctp_stack *mpsctp_stack_new(const mpsctp_stack_config *cfg)
     st->port = port;
     if (cfg->naddrs == 0) {
         mpsctp_addr a4 = {.family = MPSCTP_AF_INET}, a6 = {.family = MPSCTP_AF_INET6};
-        if (udp_open(st, &a4, st->port) < 0)
+        if (net_udp_open(st, &a4, st->port) < 0)
             goto fail;
         if (!cfg->no_ipv6)
-            udp_open(st, &a6, st->port); /* IPv6 may be unavailable: IPv4 only then */
+            net_udp_open(st, &a6, st->port); /* IPv6 may be unavailable: IPv4 only then */
     } else {
         for (size_t i = 0; i < cfg->naddrs; i++) {
             mpsctp_addr a;
@@ -280,7 +237,7 @@ mpsctp_stack *mpsctp_stack_new(const mpsctp_stack_config *cfg)
                 errno = EINVAL;
                 goto fail;
             }
-            if (udp_open(st, &a, st->port) < 0)
+            if (net_udp_open(st, &a, st->port) < 0)
                 goto fail;
         }
     }
@@ -1025,114 +982,12 @@ static void dispatch(mpsctp_stack *st)
 
 /* ---- UDP input and output ----------------------------------------------------------- */
 
-static int udp_pick(mpsctp_stack *st, const mpsctp_addr *local, const mpsctp_addr *remote)
-{
-    int fam = remote->family == MPSCTP_AF_INET6 ? AF_INET6 : AF_INET, any = -1;
-    for (int i = 0; i < st->nudp; i++) {
-        if (st->udp[i].family != fam)
-            continue;
-        if (local->family == remote->family && !addr_is_any(&st->udp[i].addr) &&
-            memcmp(st->udp[i].addr.ip, local->ip, 16) == 0)
-            return i;
-        if (any < 0 || addr_is_any(&st->udp[i].addr))
-            any = any < 0 || !addr_is_any(&st->udp[any].addr) ? i : any;
-    }
-    return any;
-}
-
-static void out_send(mpsctp_stack *st)
-{
-    struct mmsghdr mm[NET_BATCH];
-    struct iovec iov[NET_BATCH];
-    struct sockaddr_storage dst[NET_BATCH];
-    union {
-        char b[CMSG_SPACE(sizeof(struct in6_pktinfo))];
-        struct cmsghdr align;
-    } cm[NET_BATCH];
-    int fds[NET_BATCH];
-    int n = 0;
-    for (int i = 0; i < st->nout; i++) {
-        mpsctp_addr *l = &st->out[i].local, *r = &st->out[i].remote;
-        int u = udp_pick(st, l, r);
-        if (u < 0 || r->udp_port == 0) {
-            st->stats.udp_out_errors++;
-            continue;
-        }
-        socklen_t dl;
-        net_to_sockaddr(r, r->udp_port, &dst[n], &dl);
-        iov[n].iov_base = st->out[i].buf;
-        iov[n].iov_len = st->out[i].len;
-        memset(&mm[n], 0, sizeof(mm[n]));
-        mm[n].msg_hdr.msg_name = &dst[n];
-        mm[n].msg_hdr.msg_namelen = dl;
-        mm[n].msg_hdr.msg_iov = &iov[n];
-        mm[n].msg_hdr.msg_iovlen = 1;
-        /* Source address per path: IP_PKTINFO / IPV6_PKTINFO on a wildcard socket. */
-        if (l->family == r->family && !addr_is_any(l) && addr_is_any(&st->udp[u].addr)) {
-            memset(&cm[n], 0, sizeof(cm[n]));
-            mm[n].msg_hdr.msg_control = cm[n].b;
-            struct cmsghdr *c;
-            if (r->family == MPSCTP_AF_INET) {
-                mm[n].msg_hdr.msg_controllen = CMSG_SPACE(sizeof(struct in_pktinfo));
-                c = CMSG_FIRSTHDR(&mm[n].msg_hdr);
-                c->cmsg_level = IPPROTO_IP;
-                c->cmsg_type = IP_PKTINFO;
-                c->cmsg_len = CMSG_LEN(sizeof(struct in_pktinfo));
-                struct in_pktinfo pi;
-                memset(&pi, 0, sizeof(pi));
-                memcpy(&pi.ipi_spec_dst, l->ip, 4);
-                memcpy(CMSG_DATA(c), &pi, sizeof(pi));
-            } else {
-                mm[n].msg_hdr.msg_controllen = CMSG_SPACE(sizeof(struct in6_pktinfo));
-                c = CMSG_FIRSTHDR(&mm[n].msg_hdr);
-                c->cmsg_level = IPPROTO_IPV6;
-                c->cmsg_type = IPV6_PKTINFO;
-                c->cmsg_len = CMSG_LEN(sizeof(struct in6_pktinfo));
-                struct in6_pktinfo pi;
-                memset(&pi, 0, sizeof(pi));
-                memcpy(&pi.ipi6_addr, l->ip, 16);
-                memcpy(CMSG_DATA(c), &pi, sizeof(pi));
-            }
-        }
-        fds[n] = st->udp[u].fd;
-        n++;
-    }
-    st->nout = 0;
-    int i = 0;
-    while (i < n) {
-        int j = i + 1;
-        while (j < n && fds[j] == fds[i])
-            j++;
-        int tries = 0;
-        while (i < j) {
-            int r = sendmmsg(fds[i], &mm[i], (unsigned)(j - i), MSG_DONTWAIT);
-            if (r > 0) {
-                st->stats.udp_out += (uint64_t)r;
-                i += r;
-                tries = 0;
-                continue;
-            }
-            if (r < 0 && errno == EINTR)
-                continue;
-            if (r < 0 && (errno == EAGAIN || errno == ENOBUFS) && tries++ < 3) {
-                struct pollfd p = {.fd = fds[i], .events = POLLOUT};
-                poll(&p, 1, 5);
-                continue;
-            }
-            /* Unsendable (no route, refused...): the core retransmits if it matters. */
-            st->stats.udp_out_errors++;
-            i++;
-            tries = 0;
-        }
-    }
-}
-
 static void flush_ep(mpsctp_stack *st, mpsctp_endpoint *ep)
 {
     mpsctp_tstamp now = net_now();
     for (;;) {
-        if (st->nout == NET_BATCH)
-            out_send(st);
+        if (st->nout == NET_TX_BATCH)
+            net_udp_send(st);
         int k = st->nout;
         ssize_t n = mpsctp_endpoint_send(ep, st->out[k].buf, st->mtu,
                                          &st->out[k].local, &st->out[k].remote, now);
@@ -1142,7 +997,7 @@ static void flush_ep(mpsctp_stack *st, mpsctp_endpoint *ep)
         st->nout++;
     }
     if (st->nout)
-        out_send(st);
+        net_udp_send(st);
 }
 
 void net_flush(mpsctp_stack *st)
@@ -1173,8 +1028,8 @@ static void closed_port(mpsctp_stack *st, const uint8_t *pkt, size_t len, uint16
     mpsctp_endpoint_free(ep);
 }
 
-static void input(mpsctp_stack *st, const uint8_t *pkt, size_t len, const mpsctp_addr *local,
-                  const mpsctp_addr *remote, mpsctp_tstamp now)
+void net_input(mpsctp_stack *st, const uint8_t *pkt, size_t len, const mpsctp_addr *local,
+               const mpsctp_addr *remote, mpsctp_tstamp now)
 {
     st->stats.udp_in++;
     if (len < 12) {
@@ -1203,67 +1058,16 @@ static void input(mpsctp_stack *st, const uint8_t *pkt, size_t len, const mpsctp
     }
 }
 
-static int udp_recv_batch(mpsctp_stack *st, int u, mpsctp_tstamp now)
-{
-    struct mmsghdr mm[NET_BATCH];
-    struct iovec iov[NET_BATCH];
-    struct sockaddr_storage src[NET_BATCH];
-    union {
-        char b[CMSG_SPACE(sizeof(struct in6_pktinfo)) + 64];
-        struct cmsghdr align;
-    } cm[NET_BATCH];
-    for (int i = 0; i < NET_BATCH; i++) {
-        iov[i].iov_base = st->rxbuf + (size_t)i * NET_RX_STRIDE;
-        iov[i].iov_len = NET_RX_SLOT;
-        memset(&mm[i], 0, sizeof(mm[i]));
-        mm[i].msg_hdr.msg_name = &src[i];
-        mm[i].msg_hdr.msg_namelen = sizeof(src[i]);
-        mm[i].msg_hdr.msg_iov = &iov[i];
-        mm[i].msg_hdr.msg_iovlen = 1;
-        mm[i].msg_hdr.msg_control = cm[i].b;
-        mm[i].msg_hdr.msg_controllen = sizeof(cm[i].b);
-    }
-    int n = recvmmsg(st->udp[u].fd, mm, NET_BATCH, MSG_DONTWAIT, NULL);
-    if (n <= 0)
-        return 0;
-    for (int i = 0; i < n; i++) {
-        mpsctp_addr local = st->udp[u].addr, remote;
-        uint16_t rport = 0;
-        if (net_from_sockaddr((struct sockaddr *)&src[i], mm[i].msg_hdr.msg_namelen, &remote,
-                              &rport))
-            continue;
-        remote.udp_port = rport;
-        for (struct cmsghdr *c = CMSG_FIRSTHDR(&mm[i].msg_hdr); c;
-             c = CMSG_NXTHDR(&mm[i].msg_hdr, c)) {
-            if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
-                struct in_pktinfo pi;
-                memcpy(&pi, CMSG_DATA(c), sizeof(pi));
-                local.family = MPSCTP_AF_INET;
-                memcpy(local.ip, &pi.ipi_addr, 4);
-            } else if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO) {
-                struct in6_pktinfo pi;
-                memcpy(&pi, CMSG_DATA(c), sizeof(pi));
-                local.family = MPSCTP_AF_INET6;
-                memcpy(local.ip, &pi.ipi6_addr, 16);
-            }
-        }
-        local.udp_port = st->port;
-        input(st, st->rxbuf + (size_t)i * NET_RX_STRIDE, mm[i].msg_len, &local, &remote,
-              now);
-    }
-    return n;
-}
-
 void net_round(mpsctp_stack *st, int rx)
 {
     mpsctp_tstamp now = net_now();
     if (rx) {
         for (int u = 0; u < st->nudp; u++) {
             for (int k = 0; k < 16; k++) {
-                int n = udp_recv_batch(st, u, now);
+                int n = net_udp_recv(st, u, now);
                 if (n > 0)
                     net_flush(st); /* SACKs out early */
-                if (n < NET_BATCH)
+                if (n < NET_RX_BATCH)
                     break;
                 now = net_now();
             }
