@@ -8,7 +8,7 @@
  *                      [--msg-size M] [--streams K] [--unordered] [--json] [--no-verify]
  *                      [failure-detection options]
  *
- * The client sends the interop pattern (perf_pattern.h): message g goes on stream g % K
+ * The client sends the interop pattern (interop_pattern.h): message g goes on stream g % K
  * as that stream's message m = g / K with PPID htonl(m), byte o of it is
  * interop_pattern(s, m, o); a --bytes transfer cuts the last message short. The server
  * checks every byte of every message, the order of ordered messages per stream, that
@@ -57,7 +57,7 @@
 #include <mpsctp/socket.h>
 
 #include "perf_paths.h"
-#include "perf_pattern.h"
+#include "interop_pattern.h"
 #include "perf_streams.h"
 
 #define DEFAULT_SCTP_PORT 5001
@@ -674,11 +674,11 @@ static int rx_part(rxstate *x, const uint8_t *buf, size_t n, const struct sctp_r
         x->off = 0;
         if (x->verify == V_UNKNOWN) {
             /* The first message decides: the pattern, or another client's data. */
-            x->verify = ri && n > 0 && perf_matches(buf, n, x->sid, x->m, 0) ? V_OK : V_NONE;
+            x->verify = ri && n > 0 && interop_check(buf, n, x->sid, x->m, 0) == n ? V_OK : V_NONE;
         }
     }
-    if (x->verify == V_OK && !perf_matches(buf, n, x->sid, x->m, x->off)) {
-        size_t at = interop_check(buf, n, x->sid, x->m, x->off);
+    size_t at;
+    if (x->verify == V_OK && (at = interop_check(buf, n, x->sid, x->m, x->off)) != n) {
         rx_fail(x, "message %" PRIu32 " of stream %" PRIu32 " differs at byte %" PRIu64,
                 x->m, x->sid, x->off + at);
     }
@@ -1381,7 +1381,7 @@ static int run_client(void)
         /* message m of stream s: the stream's count so far (g / K in round robin) */
         uint32_t m = s < client_streams.n ? (uint32_t)client_streams.messages[s] : 0;
         if (o.verify) {
-            perf_fill(buf, len, s, m, 0);
+            interop_fill(buf, len, s, m, 0);
             if (o.corrupt_at && g + 1 == o.corrupt_at)
                 buf[len / 2] ^= 0x5a; /* test hook: one wrong byte */
         }

@@ -21,16 +21,63 @@
 
 #define INTEROP_MAX_SIZES 64
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
+#define INTEROP_MUL 2654435761u /* the per-byte multiplier of the pattern */
+
 /* Byte o of message m on stream s. */
 static inline uint8_t interop_pattern(uint32_t s, uint32_t m, uint64_t o)
 {
-    return (uint8_t)(((uint32_t)o * 2654435761u + m * 40503u + s * 97u) >> 24);
+    return (uint8_t)(((uint32_t)o * INTEROP_MUL + m * 40503u + s * 97u) >> 24);
 }
+
+/* Filling and checking at memory speed: byte o is the top byte of a 32-bit value that
+ * grows by INTEROP_MUL per byte, so 16 bytes come from 16 such values stepped by
+ * 16 * INTEROP_MUL at a time (additions only), cut to their top bytes and packed. */
+#if defined(__SSE2__)
+typedef struct interop_vec {
+    __m128i v[4];  /* the values of the next 16 bytes, 4 per register */
+    __m128i step;
+} interop_vec;
+
+static inline void interop_vec_init(interop_vec *x, uint32_t s, uint32_t m, uint64_t off)
+{
+    uint32_t v0 = (uint32_t)off * INTEROP_MUL + m * 40503u + s * 97u;
+    for (int k = 0; k < 4; k++)
+        x->v[k] = _mm_setr_epi32((int)(v0 + (uint32_t)(4 * k) * INTEROP_MUL),
+                                 (int)(v0 + (uint32_t)(4 * k + 1) * INTEROP_MUL),
+                                 (int)(v0 + (uint32_t)(4 * k + 2) * INTEROP_MUL),
+                                 (int)(v0 + (uint32_t)(4 * k + 3) * INTEROP_MUL));
+    x->step = _mm_set1_epi32((int)(16u * INTEROP_MUL));
+}
+
+/* The next 16 bytes of the pattern. */
+static inline __m128i interop_vec_next(interop_vec *x)
+{
+    __m128i a = _mm_srli_epi32(x->v[0], 24), b = _mm_srli_epi32(x->v[1], 24);
+    __m128i c = _mm_srli_epi32(x->v[2], 24), d = _mm_srli_epi32(x->v[3], 24);
+    x->v[0] = _mm_add_epi32(x->v[0], x->step);
+    x->v[1] = _mm_add_epi32(x->v[1], x->step);
+    x->v[2] = _mm_add_epi32(x->v[2], x->step);
+    x->v[3] = _mm_add_epi32(x->v[3], x->step);
+    /* values 0..255: the saturating packs keep them as they are */
+    return _mm_packus_epi16(_mm_packs_epi32(a, b), _mm_packs_epi32(c, d));
+}
+#endif
 
 /* Fills buf with message (s, m) from offset off on, len bytes. */
 static inline void interop_fill(uint8_t *buf, size_t len, uint32_t s, uint32_t m, uint64_t off)
 {
-    for (size_t i = 0; i < len; i++)
+    size_t i = 0;
+#if defined(__SSE2__)
+    interop_vec x;
+    interop_vec_init(&x, s, m, off);
+    for (; i + 16 <= len; i += 16)
+        _mm_storeu_si128((__m128i *)(buf + i), interop_vec_next(&x));
+#endif
+    for (; i < len; i++)
         buf[i] = interop_pattern(s, m, off + i);
 }
 
@@ -38,7 +85,18 @@ static inline void interop_fill(uint8_t *buf, size_t len, uint32_t s, uint32_t m
 static inline size_t interop_check(const uint8_t *buf, size_t len, uint32_t s, uint32_t m,
                                    uint64_t off)
 {
-    for (size_t i = 0; i < len; i++)
+    size_t i = 0;
+#if defined(__SSE2__)
+    interop_vec x;
+    interop_vec_init(&x, s, m, off);
+    for (; i + 16 <= len; i += 16) {
+        __m128i got = _mm_loadu_si128((const __m128i *)(buf + i));
+        int same = _mm_movemask_epi8(_mm_cmpeq_epi8(got, interop_vec_next(&x)));
+        if (same != 0xffff)
+            return i + (size_t)__builtin_ctz(~(unsigned)same);
+    }
+#endif
+    for (; i < len; i++)
         if (buf[i] != interop_pattern(s, m, off + i))
             return i;
     return len;
