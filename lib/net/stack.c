@@ -1064,7 +1064,7 @@ void net_round(mpsctp_stack *st, int rx)
     if (rx) {
         for (int u = 0; u < st->nudp; u++) {
             for (int k = 0; k < 16; k++) {
-                int n = net_udp_recv(st, u, now);
+                int n = net_udp_recv(st, u, NET_RX_BATCH, now);
                 if (n > 0)
                     net_flush(st); /* SACKs out early */
                 if (n < NET_RX_BATCH)

@@ -184,75 +184,103 @@ static int gso_on(const mpsctp_stack *st, int u, mpsctp_tstamp now)
     return st->udp[u].gso && st->udp[u].gso_pause <= now;
 }
 
+/* How far back a packet looks for a train of its path to join: packets of different
+ * paths alternate in a flush (CMT spreads them), those of one path stay in order. */
+#define TRAIN_LOOKBACK 8
+
+/* One message of a flush: a packet, or a GSO train of packets of one path. */
+typedef struct tx_msg {
+    int u;                        /* UDP socket */
+    const mpsctp_addr *l, *r;     /* the path */
+    uint16_t seg;                 /* size of the first packet: every segment's but the last */
+    uint16_t count, first_iov;
+    size_t bytes, last;           /* all packets, the last one's size */
+    int next;                     /* next packet of the message, in flush order (-1) */
+    int tail;                     /* its last packet */
+} tx_msg;
+
 void net_udp_send(mpsctp_stack *st)
 {
     mpsctp_tstamp now = net_now();
-    struct mmsghdr mm[NET_TX_BATCH];
-    struct iovec iov[NET_TX_BATCH];
-    struct sockaddr_storage dst[NET_TX_BATCH];
-    tx_cmsg cm[NET_TX_BATCH];
-    size_t pktlen[NET_TX_BATCH]; /* control bytes before the segment size */
-    uint16_t seg[NET_TX_BATCH];
-    int fds[NET_TX_BATCH], us[NET_TX_BATCH];
-    const mpsctp_addr *ml[NET_TX_BATCH], *mr[NET_TX_BATCH];
-    int n = 0;          /* messages */
-    int next_join = -1; /* the slot that may join the last message */
+    tx_msg msg[NET_TX_BATCH];
+    int link[NET_TX_BATCH]; /* next packet of the same message */
+    int n = 0;
     for (int i = 0; i < st->nout; i++) {
         mpsctp_addr *l = &st->out[i].local, *r = &st->out[i].remote;
         size_t len = st->out[i].len;
-        iov[i].iov_base = st->out[i].buf;
-        iov[i].iov_len = len;
-        /* Joins the previous message as one more segment when it goes the same way and
-         * every segment before has the size of the first. */
-        if (i == next_join && gso_on(st, us[n - 1], now) && same_addr(mr[n - 1], r) &&
-            same_addr(ml[n - 1], l)) {
-            struct msghdr *p = &mm[n - 1].msg_hdr;
-            size_t k = p->msg_iovlen, total = (size_t)seg[n - 1] * k;
-            if (p->msg_iov[k - 1].iov_len == seg[n - 1] && len <= seg[n - 1] &&
-                k < GSO_MAX_SEGS && total + len <= GSO_MAX_BYTES) {
-                p->msg_iovlen++;
-                next_join = i + 1;
-                continue;
-            }
+        link[i] = -1;
+        /* The newest message of the same path takes the packet as one more segment when
+         * its segments so far all have the size of the first and this one is no larger. */
+        int k = n - 1;
+        while (k >= 0 && k >= n - TRAIN_LOOKBACK &&
+               !(same_addr(msg[k].r, r) && same_addr(msg[k].l, l)))
+            k--;
+        if (k >= 0 && k >= n - TRAIN_LOOKBACK && gso_on(st, msg[k].u, now) &&
+            msg[k].last == msg[k].seg && len <= msg[k].seg && msg[k].count < GSO_MAX_SEGS &&
+            msg[k].bytes + len <= GSO_MAX_BYTES) {
+            link[msg[k].tail] = i;
+            msg[k].tail = i;
+            msg[k].count++;
+            msg[k].bytes += len;
+            msg[k].last = len;
+            continue;
         }
         int u = udp_pick(st, l, r);
         if (u < 0 || r->udp_port == 0) {
             st->stats.udp_out_errors++;
             continue;
         }
-        socklen_t dl;
-        net_to_sockaddr(r, r->udp_port, &dst[n], &dl);
-        memset(&mm[n], 0, sizeof(mm[n]));
-        struct msghdr *m = &mm[n].msg_hdr;
-        m->msg_name = &dst[n];
-        m->msg_namelen = dl;
-        m->msg_iov = &iov[i];
-        m->msg_iovlen = 1;
-        m->msg_control = cm[n].b;
-        add_pktinfo(m, l, r, &st->udp[u].addr);
-        pktlen[n] = m->msg_controllen;
-        seg[n] = (uint16_t)len;
-        fds[n] = st->udp[u].fd;
-        us[n] = u;
-        ml[n] = l;
-        mr[n] = r;
+        msg[n] = (tx_msg){.u = u, .l = l, .r = r, .seg = (uint16_t)len, .count = 1,
+                          .bytes = len, .last = len, .next = i, .tail = i};
         n++;
-        next_join = i + 1;
     }
     st->nout = 0;
-    for (int k = 0; k < n; k++) {
-        struct msghdr *m = &mm[k].msg_hdr;
-        if (m->msg_iovlen > 1) {
-            add_segment(m, seg[k]);
-            st->stats.gso_trains++;
+    if (!n)
+        return;
+    /* The messages socket by socket (one sendmmsg each), each one's packets in order in
+     * the iovec array. */
+    struct mmsghdr mm[NET_TX_BATCH];
+    struct iovec iov[NET_TX_BATCH];
+    struct sockaddr_storage dst[NET_TX_BATCH];
+    tx_cmsg cm[NET_TX_BATCH];
+    size_t pktlen[NET_TX_BATCH]; /* control bytes before the segment size */
+    int fds[NET_TX_BATCH], us[NET_TX_BATCH];
+    int m = 0, v = 0;
+    for (int u = 0; u < st->nudp; u++) {
+        for (int k = 0; k < n; k++) {
+            if (msg[k].u != u)
+                continue;
+            memset(&mm[m], 0, sizeof(mm[m]));
+            struct msghdr *h = &mm[m].msg_hdr;
+            socklen_t dl;
+            net_to_sockaddr(msg[k].r, msg[k].r->udp_port, &dst[m], &dl);
+            h->msg_name = &dst[m];
+            h->msg_namelen = dl;
+            h->msg_iov = &iov[v];
+            for (int i = msg[k].next; i >= 0; i = link[i]) {
+                iov[v].iov_base = st->out[i].buf;
+                iov[v].iov_len = st->out[i].len;
+                v++;
+            }
+            h->msg_iovlen = msg[k].count;
+            h->msg_control = cm[m].b;
+            add_pktinfo(h, msg[k].l, msg[k].r, &st->udp[u].addr);
+            pktlen[m] = h->msg_controllen;
+            if (msg[k].count > 1) {
+                add_segment(h, msg[k].seg);
+                st->stats.gso_trains++;
+            }
+            if (!h->msg_controllen)
+                h->msg_control = NULL;
+            fds[m] = st->udp[u].fd;
+            us[m] = u;
+            m++;
         }
-        if (!m->msg_controllen)
-            m->msg_control = NULL;
     }
     int i = 0;
-    while (i < n) {
+    while (i < m) {
         int j = i + 1;
-        while (j < n && fds[j] == fds[i])
+        while (j < m && fds[j] == fds[i])
             j++;
         int tries = 0;
         while (i < j) {
@@ -315,7 +343,7 @@ static void rx_cmsgs(struct msghdr *m, mpsctp_addr *local, size_t *gro)
     }
 }
 
-int net_udp_recv(mpsctp_stack *st, int u, mpsctp_tstamp now)
+int net_udp_recv(mpsctp_stack *st, int u, int max, mpsctp_tstamp now)
 {
     struct mmsghdr mm[NET_RX_BATCH];
     struct iovec iov[NET_RX_BATCH];
@@ -324,7 +352,9 @@ int net_udp_recv(mpsctp_stack *st, int u, mpsctp_tstamp now)
         char b[CMSG_SPACE(sizeof(struct in6_pktinfo)) + CMSG_SPACE(sizeof(int)) + 64];
         struct cmsghdr align;
     } cm[NET_RX_BATCH];
-    for (int i = 0; i < NET_RX_BATCH; i++) {
+    if (max > NET_RX_BATCH)
+        max = NET_RX_BATCH;
+    for (int i = 0; i < max; i++) {
         iov[i].iov_base = st->rxbuf + (size_t)i * NET_RX_STRIDE;
         iov[i].iov_len = NET_RX_SLOT;
         memset(&mm[i], 0, sizeof(mm[i]));
@@ -335,7 +365,7 @@ int net_udp_recv(mpsctp_stack *st, int u, mpsctp_tstamp now)
         mm[i].msg_hdr.msg_control = cm[i].b;
         mm[i].msg_hdr.msg_controllen = sizeof(cm[i].b);
     }
-    int n = recvmmsg(st->udp[u].fd, mm, NET_RX_BATCH, MSG_DONTWAIT, NULL);
+    int n = recvmmsg(st->udp[u].fd, mm, (unsigned)max, MSG_DONTWAIT, NULL);
     if (n <= 0)
         return 0;
     st->stats.udp_in_calls++;
