@@ -1,22 +1,27 @@
 /*
  * core_scale: what one received packet costs a server endpoint as its number of
- * associations grows.
+ * associations grows, and what an idle association costs it in memory.
  *
- * For each count N on the command line (default 10 and 5000) one server endpoint and N
- * client endpoints (one association each, every client on its own address and port) are
- * connected in memory. Then, in batches, random clients send one small message each
- * (one DATA chunk per packet); the server receives the batch while the clock and the
- * CPU's user-mode instruction counter run (perf_event_open; "n/a" when the kernel refuses
- * it). Between batches, outside the measurement, the server's SACKs go back to the
- * clients and the server's messages are read and checked (each client's messages arrive
- * on its own association, in order). Printed per N: time and instructions per received
- * packet, and the cost of the calls an event loop makes besides: one
- * mpsctp_endpoint_send that finds nothing to send, and one mpsctp_endpoint_deadline.
+ * For each count N on the command line (default 1, 100, 1000 and 10000) one server
+ * endpoint and N client endpoints (one association each, every client on its own address
+ * and port) are connected in memory. Then, in batches, random clients send one small
+ * message each (one DATA chunk per packet; at most Max.Burst, 4, per client and batch,
+ * as no SACK comes back within a batch); the server receives the batch while the clock
+ * and the CPU's user-mode instruction counter run (perf_event_open; "n/a" when the
+ * kernel refuses it). Between batches, outside the measurement, the server's SACKs go
+ * back to the clients and the server's messages are read and checked (each client's
+ * messages arrive on its own association, in order). Printed per N: time and
+ * instructions per received packet; the cost of the calls an event loop makes besides:
+ * one mpsctp_endpoint_send that finds nothing to send, one mpsctp_endpoint_deadline and
+ * one mpsctp_endpoint_timeout with nothing due; and the server's heap per association
+ * once every association is idle again (glibc mallinfo2: what freeing the server
+ * endpoint gives back, less what an endpoint without associations holds, over N).
  *
  * usage: core_scale [--packets P] [N ...]   (P received packets measured per N,
  *        default 200000)
  */
 #include <linux/perf_event.h>
+#include <malloc.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,6 +38,7 @@
 #define PKTBUF 2048
 #define SRV_PORT 5001
 #define MSG 64
+#define PER_CLIENT 4 /* packets a client sends per batch: Max.Burst without a SACK */
 
 typedef struct client {
     mpsctp_endpoint *ep;
@@ -41,6 +47,7 @@ typedef struct client {
     uint16_t port;
     uint64_t rng;
     uint32_t sent, read; /* messages sent, messages the server read */
+    uint32_t batch;      /* packets in the current batch */
 } client;
 
 typedef struct world {
@@ -100,7 +107,8 @@ static mpsctp_endpoint *make_ep(uint16_t port, const mpsctp_addr *addr, uint64_t
     mpsctp_settings_default(&s);
     s.local_port = port;
     s.max_assocs = max_assocs;
-    s.hb_interval_ms = 0;
+    /* Heartbeats stay on (every 30 s: none falls due in the run's virtual second), so
+     * every association has a timer running, as on a real server. */
     mpsctp_callbacks cb;
     memset(&cb, 0, sizeof(cb));
     cb.user = rng;
@@ -201,8 +209,8 @@ static void world_init(world *w, uint32_t n)
             fprintf(stderr, "core_scale: handshake %u failed\n", i);
             exit(1);
         }
+        srv_events(w); /* as an event loop takes them: the queue stays short */
     }
-    srv_events(w);
 }
 
 /* Reads every message the server has: each carries (client, sequence) and must come on
@@ -231,17 +239,54 @@ static void srv_read(world *w)
     }
 }
 
-static void world_free(world *w)
+/* Bytes of heap in use. */
+static size_t heap_used(void)
 {
+    struct mallinfo2 mi = mallinfo2();
+    return mi.uordblks + mi.hblkhd;
+}
+
+/* Heap an endpoint without associations holds (the server's settings). */
+static size_t empty_endpoint_heap(void)
+{
+    uint64_t rng = 1;
+    mpsctp_addr addr;
+    mpsctp_addr_v4(&addr, 0x0a000002u, 9899);
+    size_t before = heap_used();
+    mpsctp_endpoint *ep = make_ep(SRV_PORT, &addr, &rng, 0);
+    mpsctp_endpoint_listen(ep, 1);
+    size_t used = heap_used() - before;
+    mpsctp_endpoint_free(ep);
+    return used;
+}
+
+/* Lets every association go idle (delayed SACKs out, nothing in flight), frees the
+ * clients and then the server. Returns the server's heap per association. */
+static double world_free(world *w)
+{
+    w->now += 1000000000ull;
+    mpsctp_endpoint_timeout(w->srv, w->now);
+    srv_to_clients(w);
+    for (uint32_t i = 0; i < w->n; i++) {
+        mpsctp_endpoint_timeout(w->c[i].ep, w->now);
+        client_to_srv(w, i);
+    }
+    srv_to_clients(w);
     for (uint32_t i = 0; i < w->n; i++)
         mpsctp_endpoint_free(w->c[i].ep);
+    size_t before = heap_used();
     mpsctp_endpoint_free(w->srv);
+    size_t srv = before - heap_used();
     free(w->c);
     free(w->by_id);
     free(w->client_of);
+    size_t empty = empty_endpoint_heap();
+    return srv > empty ? (double)(srv - empty) / w->n : 0;
 }
 
-/* The measured part: the server receives k packets. Its own function, so that
+/* The measured part: the server receives k packets, then is asked for its deadline as
+ * an event loop does after a batch (the endpoint files the deadlines the packets moved
+ * then, so that work is counted here). Its own function, so that
  * valgrind --tool=callgrind --toggle-collect=srv_recv_batch counts its instructions
  * where the hardware counter is not available. */
 __attribute__((noinline)) static void srv_recv_batch(world *w, uint8_t (*pkts)[PKTBUF],
@@ -250,6 +295,7 @@ __attribute__((noinline)) static void srv_recv_batch(world *w, uint8_t (*pkts)[P
 {
     for (uint32_t j = 0; j < k; j++)
         mpsctp_endpoint_recv(w->srv, pkts[j], lens[j], &dst[j], &src[j], w->now);
+    sink = mpsctp_endpoint_deadline(w->srv);
 }
 
 static void run(uint32_t n, uint64_t packets)
@@ -263,13 +309,17 @@ static void run(uint32_t n, uint64_t packets)
     static mpsctp_addr src[1024], dst[1024];
     uint64_t rng = 12345, done = 0, insn = 0;
     double t = 0;
-    uint32_t batch = n * 8 < 1024 ? n * 8 : 1024;
+    uint32_t batch = n * PER_CLIENT < 1024 ? n * PER_CLIENT : 1024;
     while (done < packets) {
         /* A batch of packets, each from a random client, collected first. */
         uint32_t k = 0;
+        for (uint32_t i = 0; i < n; i++)
+            w.c[i].batch = 0;
         while (k < batch) {
             rng = rng * 6364136223846793005ull + 1442695040888963407ull;
             client *c = &w.c[(rng >> 33) % n];
+            if (c->batch == PER_CLIENT)
+                continue;
             uint8_t msg[MSG];
             memset(msg, 0, sizeof(msg));
             uint32_t who = (uint32_t)(c - w.c);
@@ -284,6 +334,7 @@ static void run(uint32_t n, uint64_t packets)
                 exit(1);
             }
             c->sent++;
+            c->batch++;
             lens[k++] = (size_t)len;
         }
         /* The server receives it: measured. */
@@ -302,6 +353,7 @@ static void run(uint32_t n, uint64_t packets)
     /* One idle mpsctp_endpoint_send and one mpsctp_endpoint_deadline, as an event loop
      * calls them after every batch. */
     srv_to_clients(&w);
+    sink = mpsctp_endpoint_deadline(w.srv); /* as a loop asks after sending */
     uint8_t pkt[PKTBUF];
     mpsctp_addr l, r;
     enum { CALLS = 200 };
@@ -317,6 +369,13 @@ static void run(uint32_t n, uint64_t packets)
         sink = mpsctp_endpoint_deadline(w.srv);
     double t_dl = (bench_clock() - s) / CALLS;
     uint64_t i_dl = insn_stop() / CALLS;
+    mpsctp_tstamp before_due = mpsctp_endpoint_deadline(w.srv) - 1;
+    insn_start();
+    s = bench_clock();
+    for (int i = 0; i < CALLS; i++)
+        mpsctp_endpoint_timeout(w.srv, before_due);
+    double t_to = (bench_clock() - s) / CALLS;
+    uint64_t i_to = insn_stop() / CALLS;
     uint64_t read = 0;
     for (uint32_t i = 0; i < n; i++)
         read += w.c[i].read;
@@ -325,26 +384,34 @@ static void run(uint32_t n, uint64_t packets)
                 (unsigned long long)done, (unsigned long long)read);
         exit(1);
     }
-    char ib[32], sb[32], db[32];
+    char ib[32], sb[32], db[32], tb[32];
     if (insn_fd >= 0) {
         snprintf(ib, sizeof(ib), "%.0f", (double)insn / (double)done);
         snprintf(sb, sizeof(sb), "%llu", (unsigned long long)i_send);
         snprintf(db, sizeof(db), "%llu", (unsigned long long)i_dl);
+        snprintf(tb, sizeof(tb), "%llu", (unsigned long long)i_to);
     } else {
         strcpy(ib, "n/a");
         strcpy(sb, "n/a");
         strcpy(db, "n/a");
+        strcpy(tb, "n/a");
     }
-    printf("%6u assocs, %llu packets: recv %7.0f ns %7s insn/packet | idle send %8.0f ns %8s "
-           "insn | "
-           "deadline %8.0f ns %8s insn | setup %.2f s\n",
+    double mem = world_free(&w);
+    printf("%6u assocs, %llu packets: recv %5.0f ns %6s insn/packet | idle send %6.0f ns %6s "
+           "insn | deadline %5.0f ns %5s insn | timeout %6.0f ns %6s insn | "
+           "%5.0f bytes/idle assoc | setup %.2f s\n",
            n, (unsigned long long)done, t / (double)done * 1e9, ib, t_send * 1e9, sb,
-           t_dl * 1e9, db, setup);
-    world_free(&w);
+           t_dl * 1e9, db, t_to * 1e9, tb, mem, setup);
 }
 
 int main(int argc, char **argv)
 {
+    /* glibc's per-thread cache keeps freed blocks counted as in use, which would hide
+     * part of what freeing the server gives back: run again without it. */
+    if (!getenv("GLIBC_TUNABLES")) {
+        setenv("GLIBC_TUNABLES", "glibc.malloc.tcache_count=0", 1);
+        execv("/proc/self/exe", argv);
+    }
     uint64_t packets = 200000;
     uint32_t counts[16];
     int nc = 0;
@@ -359,8 +426,10 @@ int main(int argc, char **argv)
         }
     }
     if (!nc) {
-        counts[nc++] = 10;
-        counts[nc++] = 5000;
+        counts[nc++] = 1;
+        counts[nc++] = 100;
+        counts[nc++] = 1000;
+        counts[nc++] = 10000;
     }
     insn_open();
     for (int i = 0; i < nc; i++)

@@ -276,9 +276,15 @@ int mpsctp_endpoint_recv(mpsctp_endpoint *ep, const uint8_t *pkt, size_t len,
 ssize_t mpsctp_endpoint_send(mpsctp_endpoint *ep, uint8_t *buf, size_t cap,
                              mpsctp_addr *local, mpsctp_addr *remote, mpsctp_tstamp now);
 
+/* Returns an association in which data has become readable (mpsctp_assoc_readable)
+ * since it was last returned, or NULL: each such association once, in the order that
+ * happened, so that a runtime with many associations visits only those. One the caller
+ * does not read empty comes back only with more data: the caller keeps track of it. */
+mpsctp_assoc *mpsctp_endpoint_next_readable(mpsctp_endpoint *ep);
+
 /* Returns the earliest time at which mpsctp_endpoint_timeout must be called, or
  * MPSCTP_TSTAMP_NEVER. */
-mpsctp_tstamp mpsctp_endpoint_deadline(const mpsctp_endpoint *ep);
+mpsctp_tstamp mpsctp_endpoint_deadline(mpsctp_endpoint *ep);
 
 /* Runs every timer that has expired by now (calling early is harmless). */
 void mpsctp_endpoint_timeout(mpsctp_endpoint *ep, mpsctp_tstamp now);

@@ -16,6 +16,8 @@ uint64_t assoc_rto_max(const mpsctp_assoc *a)
 
 mpsctp_assoc *assoc_new(mpsctp_endpoint *ep, const mpsctp_addr *remote, uint16_t peer_port)
 {
+    if (ep_sched_reserve(ep))
+        return NULL;
     mpsctp_assoc *a = calloc(1, sizeof(*a));
     if (!a)
         return NULL;
@@ -27,14 +29,18 @@ mpsctp_assoc *assoc_new(mpsctp_endpoint *ep, const mpsctp_addr *remote, uint16_t
     a->peer_port = peer_port;
     a->state = MPSCTP_CLOSED;
     a->ccops = cmt_cc_ops(a->cfg.cmt);
-    assoc_add_path(a, remote, 0);
     a->last_data_path = -1;
     a->t1_deadline = a->t2_deadline = a->t5_deadline = a->sack_deadline =
         MPSCTP_TSTAMP_NEVER;
     /* The send queue exists from the start so data can be queued before the handshake
-     * ends; its stream count is fixed when the association is set up. */
-    if (sendq_init(&a->sq, a->cfg.num_ostreams, a->cfg.sndbuf) || rtxq_init(&a->rq, 0)) {
-        sendq_free(&a->sq);
+     * ends; its stream count is fixed when the association is set up. Neither it nor the
+     * retransmission ring takes memory before the first message. */
+    sendq_init(&a->sq, a->cfg.num_ostreams, a->cfg.sndbuf);
+    rtxq_init(&a->rq, 0);
+    if (assoc_add_path(a, remote, 0) < 0) {
+        free(a->paths);
+        free(a->cc);
+        free(a->burst);
         free(a);
         return NULL;
     }
@@ -87,6 +93,12 @@ int assoc_setup_data(mpsctp_assoc *a, uint16_t os, uint16_t is, uint32_t my_itsn
         a->ccops->init(a->cc, a->npaths, i, peer_rwnd);
     }
     return 0;
+}
+
+void assoc_trim(mpsctp_assoc *a)
+{
+    if (a->rq.count == 0 && !sendq_pending(&a->sq))
+        rtxq_release(&a->rq);
 }
 
 void assoc_event(mpsctp_assoc *a, mpsctp_event_type type, uint32_t state, uint16_t error)
@@ -238,12 +250,17 @@ mpsctp_tstamp assoc_deadline(const mpsctp_assoc *a)
         d = a->t5_deadline;
     if (a->sack_deadline < d)
         d = a->sack_deadline;
+    /* Computed after every packet: the probe's conditions that do not depend on the
+     * path are looked at once. */
+    int tlp = assoc_tlp_possible(a);
     for (uint32_t i = 0; i < a->npaths; i++) {
-        if (a->paths[i].t3_deadline < d)
-            d = a->paths[i].t3_deadline;
         if (a->paths[i].hb_deadline < d)
             d = a->paths[i].hb_deadline;
-        mpsctp_tstamp t = assoc_tlp_deadline(a, i);
+        if (a->paths[i].t3_deadline == MPSCTP_TSTAMP_NEVER)
+            continue; /* no tail loss probe without T3 either */
+        if (a->paths[i].t3_deadline < d)
+            d = a->paths[i].t3_deadline;
+        mpsctp_tstamp t = tlp ? assoc_tlp_deadline(a, i) : MPSCTP_TSTAMP_NEVER;
         if (t < d)
             d = t;
     }
@@ -331,11 +348,18 @@ int mpsctp_assoc_send(mpsctp_assoc *a, const void *data, size_t len,
     }
     if (a->shutdown_requested)
         return MPSCTP_ERR_STATE;
+    int was_pending = sendq_pending(&a->sq);
     int e = sendq_push(&a->sq, data, len, info);
     /* A send opens no new burst (RFC 9260 s6.1 D): what goes out now is bounded by what
      * is left of Max.Burst since the latest SACK. */
-    if (e == 0)
+    if (e == 0) {
         a->dry_armed = 1;
+        /* Queued messages change the deadline only by starting to wait (no tail loss
+         * probe then): a further one on an association already in the output queue
+         * changes nothing the endpoint sees. */
+        if (!was_pending || !a->out_queued)
+            ep_assoc_changed(a);
+    }
     return e;
 }
 
@@ -367,6 +391,10 @@ ssize_t mpsctp_assoc_recv(mpsctp_assoc *a, void *buf, size_t cap, mpsctp_rcvinfo
      * an ABORT (RFC 9260 s8.4): a clean shutdown would end as COMM_LOST here. */
     uint32_t rwnd = assoc_local_rwnd(a);
     if (!peer_done && rwnd >= a->last_rwnd + a->cfg.rcvbuf / 4) a->sack_due = 1;
+    /* Reading moves no timer: only a SACK may have become due, for which an association
+     * already in the output queue needs nothing more. */
+    if (a->sack_due && !a->out_queued)
+        ep_assoc_changed(a);
     return n;
 }
 
@@ -384,6 +412,7 @@ int mpsctp_assoc_shutdown(mpsctp_assoc *a, mpsctp_tstamp now)
         assoc_set_state(a, MPSCTP_SHUTDOWN_PENDING);
         a->shutdown_requested = 1;
         assoc_shutdown_progress(a, now);
+        ep_assoc_changed(a);
         return 0;
     case MPSCTP_COOKIE_WAIT:
     case MPSCTP_COOKIE_ECHOED:
@@ -408,6 +437,7 @@ int mpsctp_assoc_abort(mpsctp_assoc *a, mpsctp_tstamp now)
     /* RFC 9260 s9.1: ABORT with the User-Initiated Abort cause. */
     assoc_abort_with(a, SCTP_CAUSE_USER_ABORT, (const uint8_t *)reason, sizeof(reason) - 1,
                      (uint32_t)-1);
+    ep_assoc_changed(a);
     return 0;
 }
 

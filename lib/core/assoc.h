@@ -14,6 +14,7 @@
 #include "reasm.h"
 #include "rtxq.h"
 #include "sendq.h"
+#include "timerheap.h"
 #include "tsnmap.h"
 
 #define MPSCTP_MAX_PATHS 8
@@ -53,6 +54,17 @@ typedef struct reply_pkt {
 struct mpsctp_assoc {
     mpsctp_endpoint *ep;
     struct mpsctp_assoc *next, *prev; /* endpoint's list */
+    /* the endpoint's scheduling (ep_sched.c): the timer heap entry keyed by
+     * assoc_deadline, and the output queue of associations that may have something to
+     * send */
+    theap_node tnode;
+    uint8_t out_queued;
+    uint8_t touched; /* on the endpoint's touched list (key and queue to look at again) */
+    struct mpsctp_assoc *out_next, *out_prev;
+    struct mpsctp_assoc *touched_next;
+    struct mpsctp_assoc *due_next; /* mpsctp_endpoint_timeout: the expired ones */
+    uint8_t rd_queued;               /* on the endpoint's readable queue */
+    struct mpsctp_assoc *rd_next;
     /* the endpoint's index entries (ep_index_assoc): own tag, peer's tag, confirmed
      * paths */
     aidx_link ix_tag, ix_ptag, ix_addr[MPSCTP_MAX_PATHS];
@@ -70,10 +82,11 @@ struct mpsctp_assoc {
     uint16_t os, is; /* negotiated outbound and inbound stream counts */
     mpsctp_settings cfg;
 
-    /* paths */
-    mpsctp_path paths[MPSCTP_MAX_PATHS];
-    cc_path cc[MPSCTP_MAX_PATHS];
-    uint32_t npaths, primary;
+    /* paths: npaths entries in each array, room for path_cap (grown by assoc_add_path, at
+     * most MPSCTP_MAX_PATHS): an association with one peer address holds one */
+    mpsctp_path *paths;
+    cc_path *cc;
+    uint32_t npaths, primary, path_cap;
     const cc_ops *ccops;
 
     /* sender */
@@ -85,7 +98,7 @@ struct mpsctp_assoc {
      * before the next SACK: Max.Burst plus what the SACKs since the last round of output
      * acknowledged (in full-size packets). Whatever is left when a round of output ends
      * is cut back to Max.Burst. */
-    uint32_t burst[MPSCTP_MAX_PATHS];
+    uint32_t *burst; /* per path, like paths */
     mpsctp_tstamp last_sack; /* when the latest SACK arrived */
     uint8_t dry_armed;    /* report SENDER_DRY the next time everything is acked */
     uint8_t nr_sack;      /* NR-SACK negotiated: both ends listed chunk 0x10 */
@@ -156,7 +169,10 @@ struct mpsctp_endpoint {
     uint32_t nopen;            /* of them, those not CLOSED (the max_assocs limit) */
     assoc_index index;         /* demultiplexing (ep_index_assoc) */
     mpsctp_assoc *last_found;  /* the association the latest tag lookup found */
-    mpsctp_assoc *send_cursor; /* round robin over associations in endpoint_send */
+    timerheap timers;          /* open associations with a deadline, by assoc_deadline */
+    mpsctp_assoc *out_head, *out_tail; /* output queue: may have something to send */
+    mpsctp_assoc *touched;     /* changed since their key and queue place were looked at */
+    mpsctp_assoc *rd_head, *rd_tail; /* data became readable (mpsctp_endpoint_next_readable) */
     uint32_t next_id;
     reply_pkt *replies, *replies_tail;
     size_t reply_bytes; /* bytes of the packets queued in replies */
@@ -190,6 +206,10 @@ void ep_event(mpsctp_endpoint *ep, const mpsctp_event *ev);
  * bytes of queued packets. Returns 0, NOBUFS (dropped at the bound, counted) or NOMEM. */
 int ep_reply(mpsctp_endpoint *ep, const uint8_t *pkt, size_t len, const mpsctp_addr *local,
              const mpsctp_addr *remote);
+/* Takes the oldest packet queued with ep_reply into buf: returns 1 with its length in *n
+ * (0 when it does not fit in cap: it is dropped), or 0 when none is queued. */
+int ep_reply_take(mpsctp_endpoint *ep, uint8_t *buf, size_t cap, mpsctp_addr *local,
+                  mpsctp_addr *remote, size_t *n);
 /* Queues a packet from sport to dport with tag vtag holding an ABORT (T bit when tbit)
  * with one error cause (0: none) whose value is v[0..vlen-1]. */
 void ep_send_abort(mpsctp_endpoint *ep, uint16_t sport, uint16_t dport, uint32_t vtag,
@@ -219,12 +239,36 @@ uint32_t ep_init_addrs(const sctp_init *in, const mpsctp_addr *src, mpsctp_addr 
  * paths and state: its own tag and the peer's (when known), and each confirmed path's
  * address, all with the peer's SCTP port; a CLOSED association has no entries. Call it
  * after anything that may change those (the endpoint does after every packet, timer and
- * connect it handles). */
+ * connect it handles, through ep_assoc_handled). */
 void ep_index_assoc(mpsctp_assoc *a);
 /* Checks the index against the association list: every open association is found by
  * each of its keys and nothing else is filed. Returns 0, or -1 when they disagree (for
  * tests and fuzz harnesses). */
 int ep_index_verify(const mpsctp_endpoint *ep);
+/* ---- scheduling (ep_sched.c): timer heap and output queue ------------------------- */
+
+/* Makes room in the timer heap for one more association, so that filing it never needs
+ * memory later (assoc_new). Returns 0 or NOMEM. */
+int ep_sched_reserve(mpsctp_endpoint *ep);
+/* Tells the endpoint that anything about a may have changed: when assoc_output_pending
+ * says a may have something to send, a joins the output queue; and before the endpoint
+ * next answers for its deadline or runs timers, it brings a's key in the timer heap
+ * (assoc_deadline) up to date. Costs O(1): an association touched many times between two
+ * such questions has its deadline computed once. Every entry point of the core calls it
+ * for each association it touched; a missed call can leave a timer unrun or a packet
+ * unsent. */
+void ep_assoc_changed(mpsctp_assoc *a);
+/* ep_index_assoc and ep_assoc_changed: after a packet, a timer or a connect, which may
+ * also change the keys a is found by (API calls do not). */
+void ep_assoc_handled(mpsctp_assoc *a);
+/* Takes a out of the timer heap and the output queue (it is being freed). */
+void ep_sched_remove(mpsctp_assoc *a);
+/* Checks the timer heap against the associations: each open one not touched since the
+ * endpoint last answered for its deadline is filed under exactly assoc_deadline (none
+ * when NEVER), the heap is in order, and the output queue holds each queued association
+ * once. Returns 0, or -1 (for tests and fuzz harnesses). */
+int ep_sched_verify(const mpsctp_endpoint *ep);
+
 /* Fills buf with n random bytes. */
 void ep_random(mpsctp_endpoint *ep, void *buf, size_t n);
 /* Returns a random nonzero 32-bit value. */
@@ -269,6 +313,10 @@ mpsctp_assoc *assoc_new(mpsctp_endpoint *ep, const mpsctp_addr *remote, uint16_t
  * NOMEM. */
 int assoc_setup_data(mpsctp_assoc *a, uint16_t os, uint16_t is, uint32_t my_itsn,
                      uint32_t peer_itsn, uint32_t peer_rwnd);
+/* Gives back memory an idle association does not need: the retransmission ring once
+ * every chunk is acknowledged and no message waits (the next one allocates it again).
+ * The endpoint calls it after the association's timers ran. */
+void assoc_trim(mpsctp_assoc *a);
 /* Enters state s. */
 void assoc_set_state(mpsctp_assoc *a, mpsctp_state s);
 /* Moves to CLOSED and reports change (MPSCTP_COMM_LOST, SHUTDOWN_COMP, CANT_STR_ASSOC)
@@ -419,6 +467,14 @@ void assoc_t3_expired(mpsctp_assoc *a, int pi, mpsctp_tstamp now);
 /* Tail loss probe (MPSCTP_LOSSREC_TLP): when path pi's probe is due (NEVER: none), and
  * sending it (the path's highest TSN in flight, again). */
 mpsctp_tstamp assoc_tlp_deadline(const mpsctp_assoc *a, uint32_t pi);
+/* Whether a tail loss probe can be due on any path: the mode is on, no probe is out, and
+ * the sender is at its tail: nothing new or marked waits to go (with more to send, later
+ * chunks reveal a loss by their acks). */
+static inline int assoc_tlp_possible(const mpsctp_assoc *a)
+{
+    return (a->cfg.loss_recovery & MPSCTP_LOSSREC_TLP) && !a->tlp_pending && !a->rq.unsent &&
+           !a->rq.nrtx && !sendq_pending(&a->sq);
+}
 void assoc_tlp_fire(mpsctp_assoc *a, uint32_t pi);
 /* Returns 1 when every queued message has been acknowledged. */
 int assoc_all_acked(const mpsctp_assoc *a);
@@ -430,6 +486,14 @@ void assoc_drop_send_state(mpsctp_assoc *a, int report);
 
 /* ---- output (assoc_output.c) ---------------------------------------------------------- */
 
+/* Returns 1 when a may have a packet to send: control chunks, a SACK due, chunks marked
+ * for retransmission, unsent chunks or queued messages (whether window and state let
+ * them go is assoc_output's business). 0 means assoc_output would build nothing. */
+int assoc_output_pending(const mpsctp_assoc *a);
+/* Ends a round of output: the burst allowance the acks gave beyond Max.Burst lapses.
+ * assoc_output does it when it has nothing more; the endpoint does it for an association
+ * with nothing pending, which it does not ask for output. */
+void assoc_output_over(mpsctp_assoc *a);
 /* Builds the next packet of association a into buf. Returns its length, or 0. */
 size_t assoc_output(mpsctp_assoc *a, uint8_t *buf, size_t cap, mpsctp_addr *local,
                     mpsctp_addr *remote, mpsctp_tstamp now);

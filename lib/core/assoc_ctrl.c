@@ -338,13 +338,12 @@ mpsctp_assoc *assoc_cookie_existing(mpsctp_assoc *a, const cookie_data *cd,
          * ABORT and a new COOKIE ECHO had arrived). */
         assoc_paths_from_cookie(a, cd, local, remote);
         a->nr_sack = cd->nr_sack;
-        if (rtxq_init(&a->rq, cd->my_itsn) ||
-            assoc_setup_data(a, cd->os, cd->is, cd->my_itsn, cd->peer_itsn, cd->peer_rwnd)) {
+        rtxq_init(&a->rq, cd->my_itsn);
+        if (assoc_setup_data(a, cd->os, cd->is, cd->my_itsn, cd->peer_itsn, cd->peer_rwnd)) {
             assoc_close(a, MPSCTP_COMM_LOST, SCTP_CAUSE_OUT_OF_RESOURCE);
             return NULL;
         }
-        for (uint16_t s = 0; s < a->sq.nstreams; s++)
-            a->sq.streams[s].next_ssn = 0;
+        sendq_restart_ssn(&a->sq);
         a->outstanding = 0;
         queue_simple(a, 0, SCTP_COOKIE_ACK, 0, 0, 0);
         a->t2_deadline = a->t5_deadline = MPSCTP_TSTAMP_NEVER;

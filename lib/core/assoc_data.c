@@ -564,12 +564,10 @@ mpsctp_tstamp assoc_tlp_deadline(const mpsctp_assoc *a, uint32_t pi)
 {
     const mpsctp_path *p = &a->paths[pi];
     const cc_path *c = &a->cc[pi];
-    /* Only at the tail: nothing new or marked waits to go (with more to send, later chunks
-     * reveal a loss by their acks), data in flight on the path, its RTT known, no probe
-     * out, T3 running. */
-    if (!(a->cfg.loss_recovery & MPSCTP_LOSSREC_TLP) || a->tlp_pending || c->flight == 0 ||
-        !p->rtt_measured || p->t3_deadline == MPSCTP_TSTAMP_NEVER || a->rq.unsent ||
-        a->rq.nrtx || sendq_pending(&a->sq))
+    /* Only at the tail (assoc_tlp_possible), with data in flight on the path, its RTT
+     * known and T3 running. */
+    if (!assoc_tlp_possible(a) || c->flight == 0 || !p->rtt_measured ||
+        p->t3_deadline == MPSCTP_TSTAMP_NEVER)
         return MPSCTP_TSTAMP_NEVER;
     /* RFC 8985 s7.2: PTO = 2 SRTT, plus the peer's SACK delay when one packet is out (it
      * may wait for a second one); at least 10 ms; from the latest send or ack on the path. */

@@ -49,6 +49,7 @@ int mpsctp_assoc_set_rto(mpsctp_assoc *a, uint32_t initial_ms, uint32_t min_ms,
         if (p->rto > assoc_rto_max(a))
             p->rto = assoc_rto_max(a);
     }
+    ep_assoc_changed(a);
     return 0;
 }
 

@@ -166,6 +166,14 @@ int assoc_new_data_room(const mpsctp_assoc *a, uint32_t pi, const txchunk *c)
     return !a->cfg.cmt || cmt_bufsplit_ok(a, pi, c);
 }
 
+int assoc_output_pending(const mpsctp_assoc *a)
+{
+    /* Everything pick_destination can send a packet for: it returns -1 when none of
+     * these holds, so an association for which this is 0 is left out of the endpoint's
+     * output queue. A new reason to send must be added here too. */
+    return a->ctrl_head || a->sack_due || a->rq.nrtx || a->rq.unsent || sendq_pending(&a->sq);
+}
+
 /* Decides what the next packet is for (dp: the path new data goes to without CMT):
  * returns the destination path index, or -1 when nothing is to be sent. *ndp receives
  * the path that may carry new data in this packet (-1: none). */
@@ -389,17 +397,21 @@ done:
     return w.len;
 }
 
+void assoc_output_over(mpsctp_assoc *a)
+{
+    /* RFC 9260 s6.1 D: what the acks allowed beyond Max.Burst was for this round only; a
+     * later send (or a packet that is no SACK) gets at most Max.Burst packets out before
+     * the next SACK. */
+    for (uint32_t i = 0; i < a->npaths; i++)
+        if (a->burst[i] > a->cfg.max_burst)
+            a->burst[i] = a->cfg.max_burst;
+}
+
 size_t assoc_output(mpsctp_assoc *a, uint8_t *buf, size_t cap, mpsctp_addr *local,
                     mpsctp_addr *remote, mpsctp_tstamp now)
 {
     size_t n = output_packet(a, buf, cap, local, remote, now);
-    if (!n) {
-        /* This round of output is over. RFC 9260 s6.1 D: what the acks allowed beyond
-         * Max.Burst was for this round only; a later send (or a packet that is no SACK)
-         * gets at most Max.Burst packets out before the next SACK. */
-        for (uint32_t i = 0; i < a->npaths; i++)
-            if (a->burst[i] > a->cfg.max_burst)
-                a->burst[i] = a->cfg.max_burst;
-    }
+    if (!n)
+        assoc_output_over(a);
     return n;
 }

@@ -1,6 +1,7 @@
 /* Path management (RFC 9260 s8, s5.4, s6.4; RFC 7829): path states and their events,
  * heartbeats, confirmation of addresses, error counters, the choice of the path for new
  * data and for retransmissions, and per-path parameters. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "assoc.h"
@@ -32,12 +33,42 @@ int assoc_path_find(const mpsctp_assoc *a, const mpsctp_addr *addr)
     return -1;
 }
 
+/* Resizes one per-path array to n entries of size sz, the new ones zeroed. Returns 0, or
+ * -1 (the array is as it was). */
+static int path_array_resize(void **arr, uint32_t old, uint32_t n, size_t sz)
+{
+    uint8_t *p = realloc(*arr, n * sz);
+    if (!p)
+        return -1;
+    memset(p + old * sz, 0, (n - old) * sz);
+    *arr = p;
+    return 0;
+}
+
+/* Makes room for one more path: the arrays grow one entry at a time (most associations
+ * have one or two paths, and a path is added a handful of times at most). Returns 0, or
+ * -1 when the table is full or memory runs out. */
+static int path_room(mpsctp_assoc *a)
+{
+    if (a->npaths < a->path_cap)
+        return 0;
+    if (a->path_cap == MPSCTP_MAX_PATHS)
+        return -1;
+    uint32_t old = a->path_cap, n = old + 1;
+    if (path_array_resize((void **)&a->paths, old, n, sizeof(*a->paths)) ||
+        path_array_resize((void **)&a->cc, old, n, sizeof(*a->cc)) ||
+        path_array_resize((void **)&a->burst, old, n, sizeof(*a->burst)))
+        return -1; /* arrays already grown keep the extra entry: harmless */
+    a->path_cap = n;
+    return 0;
+}
+
 int assoc_add_path(mpsctp_assoc *a, const mpsctp_addr *remote, int confirmed)
 {
     int found = assoc_path_find(a, remote);
     if (found >= 0)
         return found;
-    if (a->npaths == MPSCTP_MAX_PATHS)
+    if (path_room(a))
         return -1;
     uint32_t i = a->npaths;
     mpsctp_path *p = &a->paths[i];
@@ -60,8 +91,8 @@ int assoc_add_path(mpsctp_assoc *a, const mpsctp_addr *remote, int confirmed)
 void assoc_paths_from_cookie(mpsctp_assoc *a, const cookie_data *cd,
                              const mpsctp_addr *local, const mpsctp_addr *remote)
 {
-    memset(a->paths, 0, sizeof(a->paths));
-    memset(a->cc, 0, sizeof(a->cc));
+    memset(a->paths, 0, a->path_cap * sizeof(*a->paths));
+    memset(a->cc, 0, a->path_cap * sizeof(*a->cc));
     a->npaths = 0;
     a->primary = 0;
     a->last_data_path = -1;
@@ -189,13 +220,12 @@ static unsigned common_prefix(const mpsctp_addr *x, const mpsctp_addr *y)
     return bits;
 }
 
-void assoc_path_local(const mpsctp_assoc *a, uint32_t pi, mpsctp_addr *out)
+/* assoc_path_local for a path that has learned no source address yet; out of line, so
+ * that the common case (every packet) stays a copy. */
+static __attribute__((noinline)) void path_local_choose(const mpsctp_assoc *a,
+                                                        const mpsctp_path *p,
+                                                        mpsctp_addr *out)
 {
-    const mpsctp_path *p = &a->paths[pi];
-    if (p->local.family) {
-        *out = p->local;
-        return;
-    }
     /* The peer only accepts packets from addresses it knows: ours that the INIT or INIT
      * ACK listed, or the one the handshake used. Of our addresses, the one sharing the
      * longest prefix with the destination is most likely on the same network (and
@@ -225,6 +255,15 @@ void assoc_path_local(const mpsctp_assoc *a, uint32_t pi, mpsctp_addr *out)
             return;
         }
     }
+}
+
+void assoc_path_local(const mpsctp_assoc *a, uint32_t pi, mpsctp_addr *out)
+{
+    const mpsctp_path *p = &a->paths[pi];
+    if (p->local.family)
+        *out = p->local;
+    else
+        path_local_choose(a, p, out);
 }
 
 /* ---- heartbeats (RFC 9260 s8.3) ------------------------------------------------------ */
@@ -599,6 +638,7 @@ int mpsctp_assoc_set_path_params(mpsctp_assoc *a, uint32_t idx, const mpsctp_pat
         if (idx >= a->npaths)
             return MPSCTP_ERR_NOENT;
         apply_params(a, &a->paths[idx], pp, now);
+        ep_assoc_changed(a);
         return 0;
     }
     if (pp->flags & MPSCTP_PP_HB)
@@ -609,6 +649,7 @@ int mpsctp_assoc_set_path_params(mpsctp_assoc *a, uint32_t idx, const mpsctp_pat
         a->cfg.pf_max_retrans = pp->pf_max_retrans;
     for (uint32_t i = 0; i < a->npaths; i++)
         apply_params(a, &a->paths[i], pp, now);
+    ep_assoc_changed(a);
     return 0;
 }
 
@@ -623,6 +664,7 @@ int mpsctp_assoc_set_primary(mpsctp_assoc *a, uint32_t idx)
     if (a->primary != idx) {
         a->primary = idx;
         assoc_path_event(a, idx, MPSCTP_ADDR_MADE_PRIM);
+        ep_assoc_changed(a); /* new data may go where it could not */
     }
     return 0;
 }

@@ -27,6 +27,7 @@ int mpsctp_assoc_set_cmt(mpsctp_assoc *a, uint32_t mode)
         sack_acc acc;
         cmt_scan(a, &acc);
     }
+    ep_assoc_changed(a); /* paths may take new data that could not */
     return 0;
 }
 
@@ -40,6 +41,7 @@ int mpsctp_assoc_set_bufsplit(mpsctp_assoc *a, uint32_t flags)
     if (!a || (flags & ~(MPSCTP_BUFSPLIT_SENDER | MPSCTP_BUFSPLIT_RECEIVER)))
         return MPSCTP_ERR_INVAL;
     a->cfg.cmt_bufsplit = (uint8_t)flags;
+    ep_assoc_changed(a);
     return 0;
 }
 
@@ -48,6 +50,7 @@ int mpsctp_assoc_set_rtx_policy(mpsctp_assoc *a, uint32_t policy)
     if (!a || policy > MPSCTP_RTX_SSTHRESH)
         return MPSCTP_ERR_INVAL;
     a->cfg.cmt_rtx_policy = (uint8_t)policy;
+    ep_assoc_changed(a);
     return 0;
 }
 
@@ -64,6 +67,7 @@ int mpsctp_assoc_set_path_select(mpsctp_assoc *a, uint32_t policy)
     if (!a || policy > MPSCTP_PATHSEL_STREAM)
         return MPSCTP_ERR_INVAL;
     a->cfg.path_select = (uint8_t)policy;
+    ep_assoc_changed(a);
     return 0;
 }
 
@@ -170,7 +174,7 @@ unsigned cmt_misses(const mpsctp_assoc *a, const txchunk *c, uint32_t tsn,
 
 void cmt_scan(mpsctp_assoc *a, sack_acc *acc)
 {
-    for (uint32_t i = 0; i < a->npaths; i++) {
+    for (uint32_t i = 0; i < a->npaths && i < MPSCTP_MAX_PATHS; i++) {
         a->paths[i].pcum_valid = a->paths[i].rpcum_valid = 0;
         acc->have_low_out[i] = 0;
     }

@@ -378,6 +378,7 @@ void mpsctp_endpoint_free(mpsctp_endpoint *ep)
         free(r);
     }
     assoc_index_free(&ep->index);
+    timerheap_free(&ep->timers);
     free(ep->evq);
     free(ep);
 }
@@ -416,6 +417,9 @@ static void assoc_destroy(mpsctp_assoc *a)
     assoc_flush_ctrl(a);
     free(a->init_chunk);
     free(a->cookie);
+    free(a->paths);
+    free(a->cc);
+    free(a->burst);
     free(a);
 }
 
@@ -444,8 +448,7 @@ void mpsctp_assoc_free(mpsctp_assoc *a)
     if (a->next)
         a->next->prev = a->prev;
     ep->nassocs--;
-    if (ep->send_cursor == a)
-        ep->send_cursor = NULL;
+    ep_sched_remove(a);
     if (ep->last_found == a)
         ep->last_found = NULL;
     /* Events still queued must not point at freed memory. */
@@ -488,7 +491,7 @@ int mpsctp_endpoint_connect(mpsctp_endpoint *ep, const mpsctp_addr *remotes, siz
         mpsctp_assoc_free(a);
         return e;
     }
-    ep_index_assoc(a);
+    ep_assoc_handled(a);
     *out = a;
     return 0;
 }
@@ -955,7 +958,7 @@ int mpsctp_endpoint_recv(mpsctp_endpoint *ep, const uint8_t *pkt, size_t len,
         a = find_by_addr(ep, remote, h.sport);
         if (a) {
             assoc_recv_packet(a, &h, chunks, end, local, remote, now);
-            ep_index_assoc(a);
+            ep_assoc_handled(a);
         } else if (ep->listening) {
             ep_answer_init(ep, &h, &first, local, remote, ep_random32(ep), ep_random32(ep), 0,
                            0, now);
@@ -971,7 +974,7 @@ int mpsctp_endpoint_recv(mpsctp_endpoint *ep, const uint8_t *pkt, size_t len,
         a = find_reflected(ep, &h, &first, remote);
     if (a) {
         assoc_recv_packet(a, &h, chunks, end, local, remote, now);
-        ep_index_assoc(a);
+        ep_assoc_handled(a);
         return 0;
     }
     if (first.type == SCTP_COOKIE_ECHO) {
@@ -980,7 +983,7 @@ int mpsctp_endpoint_recv(mpsctp_endpoint *ep, const uint8_t *pkt, size_t len,
             const uint8_t *rest = chunks + pad4(first.len);
             if (rest < end)
                 assoc_recv_packet(a, &h, rest, end, local, remote, now);
-            ep_index_assoc(a);
+            ep_assoc_handled(a);
             return 0;
         }
         return MPSCTP_ERR_NOT_OURS;
@@ -995,67 +998,24 @@ int mpsctp_endpoint_recv(mpsctp_endpoint *ep, const uint8_t *pkt, size_t len,
     return MPSCTP_ERR_NOT_OURS;
 }
 
-/* ---- output and timers ------------------------------------------------------------ */
+/* ---- output ---------------------------------------------------------------------- */
 
-ssize_t mpsctp_endpoint_send(mpsctp_endpoint *ep, uint8_t *buf, size_t cap,
-                             mpsctp_addr *local, mpsctp_addr *remote, mpsctp_tstamp now)
+int ep_reply_take(mpsctp_endpoint *ep, uint8_t *buf, size_t cap, mpsctp_addr *local,
+                  mpsctp_addr *remote, size_t *n)
 {
-    if (cap < ep->cfg.mtu)
-        return MPSCTP_ERR_NOBUFS;
-    size_t n = 0;
-    if (ep->replies) {
-        reply_pkt *r = ep->replies;
-        ep->replies = r->next;
-        ep->reply_bytes -= r->len;
-        if (!ep->replies)
-            ep->replies_tail = NULL;
-        n = r->len <= cap ? r->len : 0;
-        if (n) {
-            memcpy(buf, r->data, n);
-            *local = r->local;
-            *remote = r->remote;
-        }
-        free(r);
-    } else if (ep->assocs) {
-        /* Round robin: start after the association that sent last. */
-        mpsctp_assoc *start = ep->send_cursor ? ep->send_cursor : ep->assocs;
-        mpsctp_assoc *a = start;
-        do {
-            n = assoc_output(a, buf, cap, local, remote, now);
-            mpsctp_assoc *next = a->next ? a->next : ep->assocs;
-            if (n) {
-                ep->send_cursor = next;
-                break;
-            }
-            a = next;
-        } while (a != start);
-    }
-    if (!n)
+    reply_pkt *r = ep->replies;
+    if (!r)
         return 0;
-    sctp_checksum_set(ep->crc, buf, n);
-    ep->stats.packets_out++;
-    if (ep->cb.trace)
-        ep->cb.trace(ep->cb.user, 1, buf, n, local, remote, now);
-    return (ssize_t)n;
-}
-
-mpsctp_tstamp mpsctp_endpoint_deadline(const mpsctp_endpoint *ep)
-{
-    mpsctp_tstamp d = MPSCTP_TSTAMP_NEVER;
-    for (const mpsctp_assoc *a = ep->assocs; a; a = a->next) {
-        mpsctp_tstamp t = assoc_deadline(a);
-        if (t < d)
-            d = t;
+    ep->replies = r->next;
+    ep->reply_bytes -= r->len;
+    if (!ep->replies)
+        ep->replies_tail = NULL;
+    *n = r->len <= cap ? r->len : 0;
+    if (*n) {
+        memcpy(buf, r->data, *n);
+        *local = r->local;
+        *remote = r->remote;
     }
-    return d;
-}
-
-void mpsctp_endpoint_timeout(mpsctp_endpoint *ep, mpsctp_tstamp now)
-{
-    for (mpsctp_assoc *a = ep->assocs; a; a = a->next) {
-        if (a->state != MPSCTP_CLOSED && assoc_deadline(a) <= now) {
-            assoc_timeout(a, now);
-            ep_index_assoc(a);
-        }
-    }
+    free(r);
+    return 1;
 }

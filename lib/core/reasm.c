@@ -6,9 +6,10 @@
 #include "wire.h"
 
 /* Smallest index tables; a table grows past two entries per slot and shrinks below one
- * per two slots, so it never takes more than 16 bytes per entry beyond its minimum. */
-#define TIDX_MIN 64u
-#define SIDX_MIN 64u
+ * per two slots, so it never takes more than 16 bytes per entry beyond its minimum. The
+ * minimum is small: an idle association keeps its tables at it. */
+#define TIDX_MIN 8u
+#define SIDX_MIN 8u
 /* What an allocation costs beyond what was asked for (allocator header and rounding). */
 #define ALLOC_OVERHEAD 24u
 

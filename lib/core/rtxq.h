@@ -44,11 +44,16 @@ typedef struct rtxq {
     uint32_t rtx_low; /* no chunk below this TSN is in state TX_RTX (valid when nrtx) */
 } rtxq;
 
-/* Sets up an empty queue whose next TSN is first_tsn. Returns 0 or MPSCTP_ERR_NOMEM. */
-int rtxq_init(rtxq *q, uint32_t first_tsn);
+/* Sets up an empty queue whose next TSN is first_tsn. Allocates nothing: the ring comes
+ * with the first chunk. */
+void rtxq_init(rtxq *q, uint32_t first_tsn);
 
 /* Frees the ring (the caller releases the messages first). */
 void rtxq_free(rtxq *q);
+
+/* Frees the ring of an empty queue (an idle sender); the next append allocates a small
+ * one again. Does nothing while chunks are queued. */
+void rtxq_release(rtxq *q);
 
 /* Appends a chunk with the next TSN in state TX_UNSENT and returns it, or NULL (NOMEM).
  * Pointers into the queue are invalidated by the next append. */

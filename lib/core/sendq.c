@@ -4,7 +4,7 @@
 
 #include "sendq.h"
 
-int sendq_init(sendq *q, uint16_t nstreams, uint32_t limit)
+void sendq_init(sendq *q, uint16_t nstreams, uint32_t limit)
 {
     memset(q, 0, sizeof(*q));
     if (nstreams == 0)
@@ -12,10 +12,21 @@ int sendq_init(sendq *q, uint16_t nstreams, uint32_t limit)
     q->nstreams = nstreams;
     q->alloc = nstreams;
     q->limit = limit;
-    q->streams = calloc(nstreams, sizeof(*q->streams));
-    q->rr = calloc(nstreams, sizeof(*q->rr));
+}
+
+/* The per-stream arrays come with the first message: an association that never sends
+ * holds none. Returns 0 or MPSCTP_ERR_NOMEM. */
+static int streams_alloc(sendq *q)
+{
+    if (q->streams)
+        return 0;
+    q->streams = calloc(q->alloc, sizeof(*q->streams));
+    q->rr = calloc(q->alloc, sizeof(*q->rr));
     if (!q->streams || !q->rr) {
-        sendq_free(q);
+        free(q->streams);
+        free(q->rr);
+        q->streams = NULL;
+        q->rr = NULL;
         return MPSCTP_ERR_NOMEM;
     }
     return 0;
@@ -36,6 +47,12 @@ void sendq_free(sendq *q)
     memset(q, 0, sizeof(*q));
 }
 
+void sendq_restart_ssn(sendq *q)
+{
+    for (uint16_t s = 0; q->streams && s < q->alloc; s++)
+        q->streams[s].next_ssn = 0;
+}
+
 static void rr_add(sendq *q, uint16_t sid)
 {
     sstream *s = &q->streams[sid];
@@ -54,6 +71,8 @@ int sendq_push(sendq *q, const void *data, size_t len, const mpsctp_sndinfo *inf
         return MPSCTP_ERR_MSGSIZE;
     if (q->total + len > q->limit)
         return MPSCTP_ERR_WOULDBLOCK;
+    if (streams_alloc(q))
+        return MPSCTP_ERR_NOMEM;
     smsg *m = malloc(sizeof(*m) + len);
     if (!m)
         return MPSCTP_ERR_NOMEM;
@@ -134,7 +153,7 @@ void sendq_release(sendq *q, uint16_t sid, uint32_t bytes)
 
 smsg *sendq_drain(sendq *q)
 {
-    for (uint16_t sid = 0; sid < q->nstreams; sid++) {
+    for (uint16_t sid = 0; q->nmsgs && sid < q->nstreams; sid++) {
         sstream *s = &q->streams[sid];
         if (s->head) {
             smsg *m = unlink_head(q, s);
@@ -161,7 +180,7 @@ int sendq_info(const sendq *q, uint32_t *limit, uint32_t *total, uint32_t *per_s
         if (cap < q->nstreams)
             return MPSCTP_ERR_NOBUFS;
         for (uint16_t s = 0; s < q->nstreams; s++)
-            per_stream[s] = q->streams[s].queued;
+            per_stream[s] = q->streams ? q->streams[s].queued : 0;
     }
     return 0;
 }
@@ -173,6 +192,10 @@ smsg *sendq_set_streams(sendq *q, uint16_t n)
         n = 1;
     if (n > q->alloc)
         n = q->alloc;
+    if (!q->streams) {
+        q->nstreams = n;
+        return NULL;
+    }
     for (uint16_t sid = n; sid < q->nstreams; sid++) {
         sstream *s = &q->streams[sid];
         while (s->head) {

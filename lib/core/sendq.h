@@ -26,7 +26,7 @@ typedef struct sstream {
 } sstream;
 
 typedef struct sendq {
-    sstream *streams;
+    sstream *streams; /* alloc entries, NULL until the first message */
     uint16_t nstreams;
     uint16_t alloc;  /* streams allocated (nstreams never exceeds it) */
     uint32_t limit;  /* send buffer limit (bytes) */
@@ -36,8 +36,12 @@ typedef struct sendq {
     uint32_t rr_head, rr_count;
 } sendq;
 
-/* Sets up nstreams empty streams (at least 1) with the given limit. Returns 0 or NOMEM. */
-int sendq_init(sendq *q, uint16_t nstreams, uint32_t limit);
+/* Sets up nstreams empty streams (at least 1) with the given limit. Allocates nothing:
+ * the per-stream arrays come with the first message. */
+void sendq_init(sendq *q, uint16_t nstreams, uint32_t limit);
+
+/* Starts every stream's SSNs at 0 again (the association restarted). */
+void sendq_restart_ssn(sendq *q);
 
 /* Sets the number of usable streams to n (1..alloc; larger values are capped), as the
  * handshake negotiates it. Messages queued on streams >= n are unlinked, uncounted and

@@ -21,7 +21,9 @@ int tsnmap_init(tsnmap *m, uint32_t initial_tsn, uint32_t max_bits)
     m->cum = initial_tsn - 1;
     m->highest = m->cum;
     m->max_bits = round_pow2(max_bits);
-    m->nbits = m->max_bits < 1024 ? m->max_bits : 1024;
+    /* Small at first (an association that receives in order never needs more); grown
+     * as TSNs above a gap arrive. */
+    m->nbits = 64;
     m->bits = calloc(m->nbits / 64, sizeof(uint64_t));
     m->nr = calloc(m->nbits / 64, sizeof(uint64_t));
     if (!m->bits || !m->nr) {

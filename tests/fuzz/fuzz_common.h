@@ -288,15 +288,18 @@ static inline int fz_peer_init(fz_peer *pe, uint32_t ip, uint16_t port, unsigned
     return 0;
 }
 
-/* Checks the endpoint's demultiplexing index against its associations (a stale entry
- * would hide an association from its own packets). The check costs a lookup per key of
- * every association: with many associations (an input that opened hundreds) it runs at
- * every 16th call only, or it would be most of the run. */
+/* Checks the endpoint's demultiplexing index and its timer heap against its associations
+ * (a stale entry would hide an association from its own packets, or leave a timer
+ * unrun). The check costs a lookup per key of every association: with many associations
+ * (an input that opened hundreds) it runs at every 16th call only, or it would be most
+ * of the run. */
 static inline void fz_check_index(const fz_peer *pe)
 {
     static unsigned calls;
-    if (pe->ep && (pe->ep->nassocs <= 8 || (++calls & 15) == 0))
+    if (pe->ep && (pe->ep->nassocs <= 8 || (++calls & 15) == 0)) {
         FZ_CHECK(ep_index_verify(pe->ep) == 0 && "association index out of date");
+        FZ_CHECK(ep_sched_verify(pe->ep) == 0 && "timer heap or output queue out of date");
+    }
 }
 
 /* Frees the endpoint and everything attached to it. */

@@ -20,7 +20,7 @@ static void *xrealloc(void *p, size_t n)
 }
 
 /* splitmix64 */
-static uint64_t rng_next(uint64_t *s)
+uint64_t pair_rand(uint64_t *s)
 {
     uint64_t z = (*s += 0x9E3779B97F4A7C15ull);
     z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
@@ -28,15 +28,20 @@ static uint64_t rng_next(uint64_t *s)
     return z ^ (z >> 31);
 }
 
-static void side_random(void *user, void *buf, size_t len)
+void pair_random_bytes(void *user, void *buf, size_t len)
 {
-    pair_side *s = user;
     uint8_t *b = buf;
     for (size_t i = 0; i < len; i += 8) {
-        uint64_t v = rng_next(&s->rng);
+        uint64_t v = pair_rand(user);
         size_t n = len - i < 8 ? len - i : 8;
         memcpy(b + i, &v, n);
     }
+}
+
+static void side_random(void *user, void *buf, size_t len)
+{
+    pair_side *s = user;
+    pair_random_bytes(&s->rng, buf, len);
 }
 
 void pair_settings(mpsctp_settings *s, int side)

@@ -243,4 +243,11 @@ int pair_verify_rx(const pair *p, int side, uint32_t n, char *why, size_t whylen
         }                                                                                  \
     } while (0)
 
+/* The next value of the seeded generator (splitmix64) whose state is *s. */
+uint64_t pair_rand(uint64_t *s);
+
+/* A random callback (mpsctp_callbacks.random) whose user pointer is a uint64_t state for
+ * pair_rand. */
+void pair_random_bytes(void *user, void *buf, size_t len);
+
 #endif
