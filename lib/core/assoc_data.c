@@ -167,6 +167,10 @@ void assoc_data_packet_done(mpsctp_assoc *a, mpsctp_tstamp now)
      * delayed-SACK time. */
     if (++a->pkts_unacked >= a->cfg.sack_freq)
         a->sack_due = 1;
+    /* A window too small for two more full packets holds the peer to one packet per
+     * SACK: delaying that SACK would slow it to one packet per delayed-SACK time. */
+    if (assoc_local_rwnd(a) < 2 * a->cfg.mtu)
+        a->sack_due = 1;
     if (!a->sack_due && a->sack_deadline == MPSCTP_TSTAMP_NEVER)
         a->sack_deadline = now + (uint64_t)a->cfg.sack_delay_ms * NS_PER_MS;
 }

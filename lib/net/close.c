@@ -17,6 +17,9 @@
  * shutdown completes) or, with SO_LINGER {1, 0}, an ABORT. */
 static void close_assoc(net_sock *s, net_assoc *na)
 {
+    net_blocked_del(na);
+    if (s->partial_na == na)
+        s->partial_na = NULL;
     if (na->sock == s)
         na->sock = NULL;
     if (s->assoc == na)
@@ -248,6 +251,7 @@ static void default_stack_exit(void)
                 mpsctp_assoc_abort(na->a, now);
                 na->closed = 1;
                 na->free_core = 1;
+                na->ep->free_pending = 1;
             }
     net_flush(st);
     pthread_mutex_unlock(&st->lock);

@@ -48,6 +48,8 @@ typedef struct rq_item {
  * marked dead (unlinked, core association gone) and freed by the last net_assoc_drop. */
 typedef struct net_assoc {
     struct net_assoc *next;   /* endpoint's list */
+    struct net_assoc **pprev; /* the link that points to it in that list */
+    struct net_assoc *id_next; /* endpoint's id table chain */
     mpsctp_assoc *a;          /* NULL once the core association is freed */
     net_ep *ep;
     net_sock *sock;           /* owning socket; NULL while unowned */
@@ -63,6 +65,11 @@ typedef struct net_assoc {
     uint32_t events;          /* SCTP_EVENT mask of this association */
     struct sctp_sndinfo snd;  /* SCTP_DEFAULT_SNDINFO of this association */
     struct net_assoc *acc_next; /* listener's accept queue */
+    /* One-to-many socket: in its list of associations a send found without room (until
+     * they have room again), so that its writability costs those, not all. */
+    struct net_assoc *blk_next, **blk_pprev;
+    /* In its endpoint's list of associations with data not yet in the socket queue. */
+    struct net_assoc *pend_next, **pend_pprev;
     int refs;                 /* callers holding the record across a wait */
     int dead;                 /* net_assoc_free ran: unlinked, only refs keep it */
 } net_assoc;
@@ -76,6 +83,10 @@ struct net_ep {
     net_sock *owner;          /* listener / one-to-many socket that gets new associations */
     int refs;                 /* sockets using it */
     net_assoc *assocs;
+    net_assoc *pend_head;     /* associations with readable data left in the core */
+    int free_pending;         /* an association is marked free_core */
+    net_assoc **by_id;        /* id -> association: id_cap chains (NULL while none) */
+    size_t id_cap, nassocs;
 };
 
 /* Socket options kept by the socket (defaults for associations it creates). */
@@ -107,6 +118,9 @@ struct net_sock {
     int was_connected;        /* one-to-one: an association existed */
     int eof_returned;         /* recv already reported end of file */
     rq_item *rq_head, *rq_tail;
+    net_assoc *partial_na;    /* one-to-many: the association whose message is partly in
+                                 the queue (no other may interleave), or NULL */
+    net_assoc *blk_head;      /* one-to-many: associations a send found full */
     size_t rq_mem;            /* memory of the queue's items (rq_item.mem), vs SO_RCVBUF */
     uint32_t rq_items;
     uint64_t notif_dropped;   /* notifications dropped: queue beyond SO_RCVBUF */
@@ -168,8 +182,8 @@ struct mpsctp_stack {
 /* ---- stack.c ---- */
 mpsctp_tstamp net_now(void);
 /* Runs one round under the lock: receive (when rx), timers, events, delivery, output,
- * readiness. */
-void net_round(mpsctp_stack *st, int rx);
+ * readiness. Returns the number of datagrams (or GRO trains) received. */
+int net_round(mpsctp_stack *st, int rx);
 /* Sends everything the endpoints have queued. */
 void net_flush(mpsctp_stack *st);
 /* After an API call changed core state: flush output, dispatch events, update
@@ -189,9 +203,14 @@ void net_assoc_free(net_assoc *na);
 void net_assoc_hold(net_assoc *na);
 /* Drops a reference taken by net_assoc_hold; frees a dead record at the last one. */
 void net_assoc_drop(net_assoc *na);
+/* The live association of endpoint e with socket-level id id, or NULL. */
+net_assoc *net_assoc_by_id(const net_ep *e, sctp_assoc_t id);
 /* The association record of core association a (NULL for none, or a NULL a: the core
  * clears the pointer of queued events whose association was freed). */
 net_assoc *net_assoc_by_core(net_ep *e, const mpsctp_assoc *a);
+/* Puts na on (or takes it off) its one-to-many socket's list of full associations. */
+void net_blocked_add(net_assoc *na);
+void net_blocked_del(net_assoc *na);
 /* Moves the association's readable data into its socket's queue (limit: respect
  * SO_RCVBUF). */
 void net_pull(net_assoc *na, int limit);

@@ -327,12 +327,8 @@ net_assoc *net_sock_find_assoc(net_sock *s, sctp_assoc_t id)
 {
     if (s->type == SOCK_STREAM)
         return s->assoc;
-    if (!s->ep)
-        return NULL;
-    for (net_assoc *na = s->ep->assocs; na; na = na->next)
-        if (na->sock == s && na->id == id && !na->closed)
-            return na;
-    return NULL;
+    net_assoc *na = s->ep ? net_assoc_by_id(s->ep, id) : NULL;
+    return na && na->sock == s && !na->closed ? na : NULL;
 }
 
 /* Whether the host has address a: the kernel's answer to a bind of a scratch UDP socket
@@ -610,6 +606,8 @@ static int start_assoc(net_sock *s, const mpsctp_addr *remotes, int n, uint16_t 
         return e;
     mpsctp_assoc *a;
     int r = mpsctp_endpoint_connect(s->ep->ep, remotes, (size_t)n, port, net_now(), &a);
+    if (r == MPSCTP_ERR_STATE)
+        return EISCONN; /* the endpoint has an association with that peer */
     if (r)
         return r == MPSCTP_ERR_NOMEM ? ENOMEM : EINVAL;
     net_assoc *na = net_assoc_new(s->ep, a);
@@ -641,8 +639,9 @@ int mpsctp_connectx(int sd, const struct sockaddr *addrs, int addrcnt, sctp_asso
         return sock_fail(s, EINVAL);
     if (s->type == SOCK_STREAM && s->assoc)
         return sock_fail(s, s->assoc->up || s->assoc->closed ? EISCONN : EALREADY);
-    if (s->type == SOCK_SEQPACKET && find_by_peer(s, &remotes[0], port))
-        return sock_fail(s, EISCONN);
+    /* A second association with the same peer on a one-to-many socket: the endpoint
+     * refuses it (EISCONN from start_assoc), found by its address index rather than by
+     * visiting every association. */
     net_assoc *na;
     e = start_assoc(s, remotes, addrcnt, port, &na);
     if (e)
@@ -722,6 +721,7 @@ static int send_wait(net_sock *s, net_assoc *na, const uint8_t *buf, size_t len,
         int r = mpsctp_assoc_send(na->a, buf, len, &ci, net_now());
         if (r == 0) {
             na->want = 1;
+            net_blocked_del(na);
             break;
         }
         if (r != MPSCTP_ERR_WOULDBLOCK) {
@@ -729,6 +729,7 @@ static int send_wait(net_sock *s, net_assoc *na, const uint8_t *buf, size_t len,
             break;
         }
         na->want = len;
+        net_blocked_add(na);
         if (sock_nonblock(s, flags)) { /* asked only now: it costs a syscall */
             net_sock_ready(s);
             e = EAGAIN;
@@ -754,6 +755,7 @@ static ssize_t send_one(net_sock *s, net_assoc *na, const uint8_t *buf, size_t l
             na->closed = 1;
             na->err = 0;
             na->free_core = 1;
+            na->ep->free_pending = 1;
             if (s->type == SOCK_STREAM)
                 s->shut_wr = 1;
         }
@@ -1120,15 +1122,12 @@ static ssize_t do_recv(net_sock *s, const struct iovec *iov, int iovlen, int fla
         ro->nxt.nxt_assoc_id = nx->assoc_id;
     }
     if (!peek) {
-        /* Room in the queue: take more from the associations. */
-        if (s->type == SOCK_STREAM) {
-            if (s->assoc && s->assoc->a)
-                net_pull(s->assoc, 1);
-        } else if (s->ep) {
-            for (net_assoc *na = s->ep->assocs; na; na = na->next)
-                if (na->sock == s && na->a)
-                    net_pull(na, 1);
-        }
+        /* Room in the queue: take more from the association. A one-to-many socket does
+         * not visit its associations here (a cost per message that grows with their
+         * number): the round net_kick runs pulls from every association that has data
+         * left, within SO_RCVBUF. */
+        if (s->type == SOCK_STREAM && s->assoc && s->assoc->a)
+            net_pull(s->assoc, 1);
         net_kick(s->st);
     }
     return (ssize_t)got;
@@ -1139,10 +1138,11 @@ static void fill_from(net_sock *s, sctp_assoc_t id, struct sockaddr *from, sockl
     if (!from || !fromlen)
         return;
     net_assoc *na = s->type == SOCK_STREAM ? s->assoc : NULL;
-    if (!na && s->ep)
-        for (net_assoc *q = s->ep->assocs; q; q = q->next)
-            if (q->sock == s && q->id == id)
-                na = q;
+    if (!na && s->ep) {
+        na = net_assoc_by_id(s->ep, id);
+        if (na && na->sock != s)
+            na = NULL;
+    }
     struct sockaddr_storage ss;
     socklen_t sl;
     primary_sockaddr(na, &ss, &sl);
@@ -1437,6 +1437,9 @@ int mpsctp_peeloff(int sd, sctp_assoc_t id)
     s->ep->refs++;
     ns->assoc = na;
     ns->was_connected = 1;
+    net_blocked_del(na);
+    if (s->partial_na == na)
+        s->partial_na = NULL;
     na->sock = ns;
     /* The association's queued messages and notifications move along, in order. */
     rq_item *keep = NULL, **tail = &keep, *it;

@@ -511,8 +511,48 @@ void net_ep_put(net_ep *e)
     ep_maybe_free(e);
 }
 
+/* An endpoint's associations by id: chains in a table that doubles when there are more
+ * associations than chains, so a lookup costs the same at any count. The table comes
+ * with the first association and goes with the last. */
+static size_t id_slot(sctp_assoc_t id, size_t cap)
+{
+    return (size_t)((uint32_t)id * 2654435761u) & (cap - 1);
+}
+
+static void id_grow(net_ep *e)
+{
+    size_t cap = e->id_cap ? e->id_cap * 2 : 64;
+    net_assoc **t = calloc(cap, sizeof(*t));
+    if (!t)
+        return; /* longer chains, still correct */
+    for (size_t i = 0; i < e->id_cap; i++)
+        for (net_assoc *na = e->by_id[i], *nx; na; na = nx) {
+            nx = na->id_next;
+            size_t k = id_slot(na->id, cap);
+            na->id_next = t[k];
+            t[k] = na;
+        }
+    free(e->by_id);
+    e->by_id = t;
+    e->id_cap = cap;
+}
+
+net_assoc *net_assoc_by_id(const net_ep *e, sctp_assoc_t id)
+{
+    if (!e->id_cap)
+        return NULL;
+    for (net_assoc *na = e->by_id[id_slot(id, e->id_cap)]; na; na = na->id_next)
+        if (na->id == id)
+            return na;
+    return NULL;
+}
+
 net_assoc *net_assoc_new(net_ep *e, mpsctp_assoc *a)
 {
+    if (e->nassocs >= e->id_cap)
+        id_grow(e);
+    if (!e->id_cap)
+        return NULL;
     net_assoc *na = calloc(1, sizeof(*na));
     if (!na)
         return NULL;
@@ -525,7 +565,14 @@ net_assoc *net_assoc_new(net_ep *e, mpsctp_assoc *a)
     na->want = 1;
     mpsctp_assoc_set_user(a, na);
     na->next = e->assocs;
+    if (na->next)
+        na->next->pprev = &na->next;
+    na->pprev = &e->assocs;
     e->assocs = na;
+    size_t k = id_slot(na->id, e->id_cap);
+    na->id_next = e->by_id[k];
+    e->by_id[k] = na;
+    e->nassocs++;
     return na;
 }
 
@@ -535,14 +582,74 @@ net_assoc *net_assoc_by_core(net_ep *e, const mpsctp_assoc *a)
     return na && na->ep == e && na->a == a ? na : NULL;
 }
 
+/* The endpoint's list of associations with readable data the socket queue has not
+ * taken yet. */
+static void pend_add(net_ep *e, net_assoc *na)
+{
+    if (na->pend_pprev)
+        return;
+    na->pend_next = e->pend_head;
+    if (na->pend_next)
+        na->pend_next->pend_pprev = &na->pend_next;
+    na->pend_pprev = &e->pend_head;
+    e->pend_head = na;
+}
+
+static void pend_del(net_assoc *na)
+{
+    if (!na->pend_pprev)
+        return;
+    *na->pend_pprev = na->pend_next;
+    if (na->pend_next)
+        na->pend_next->pend_pprev = na->pend_pprev;
+    na->pend_next = NULL;
+    na->pend_pprev = NULL;
+}
+
+void net_blocked_add(net_assoc *na)
+{
+    net_sock *s = na->sock;
+    if (na->blk_pprev || !s || s->type != SOCK_SEQPACKET)
+        return;
+    na->blk_next = s->blk_head;
+    if (na->blk_next)
+        na->blk_next->blk_pprev = &na->blk_next;
+    na->blk_pprev = &s->blk_head;
+    s->blk_head = na;
+}
+
+void net_blocked_del(net_assoc *na)
+{
+    if (!na->blk_pprev)
+        return;
+    *na->blk_pprev = na->blk_next;
+    if (na->blk_next)
+        na->blk_next->blk_pprev = na->blk_pprev;
+    na->blk_next = NULL;
+    na->blk_pprev = NULL;
+}
+
 void net_assoc_free(net_assoc *na)
 {
     net_ep *e = na->ep;
-    for (net_assoc **pp = &e->assocs; *pp; pp = &(*pp)->next)
+    net_blocked_del(na);
+    pend_del(na);
+    if (na->sock && na->sock->partial_na == na)
+        na->sock->partial_na = NULL;
+    /* Out of the endpoint's list and id table: constant time at any count. */
+    *na->pprev = na->next;
+    if (na->next)
+        na->next->pprev = na->pprev;
+    for (net_assoc **pp = &e->by_id[id_slot(na->id, e->id_cap)]; *pp; pp = &(*pp)->id_next)
         if (*pp == na) {
-            *pp = na->next;
+            *pp = na->id_next;
             break;
         }
+    if (--e->nassocs == 0) {
+        free(e->by_id);
+        e->by_id = NULL;
+        e->id_cap = 0;
+    }
     if (na->sock && na->sock->assoc == na)
         na->sock->assoc = NULL;
     if (na->a)
@@ -629,12 +736,13 @@ void net_pull(net_assoc *na, int limit)
         }
         return;
     }
-    if (s->type == SOCK_SEQPACKET && !na->partial) {
-        /* RFC 6458 s8.1.20 level 0: no interleaving of another association's message
-         * into a partially delivered one. */
-        for (net_assoc *o = na->ep->assocs; o; o = o->next)
-            if (o != na && o->sock == s && o->partial)
-                return;
+    net_assoc *o = s->partial_na;
+    if (s->type == SOCK_SEQPACKET && !na->partial && o && o != na && o->sock == s &&
+        o->partial) {
+        /* RFC 6458 s8.1.20 level 0: no interleaving into a partial message: later */
+        if (na->ep)
+            pend_add(na->ep, na);
+        return;
     }
     size_t rcvbuf = s->o.set.rcvbuf;
     for (;;) {
@@ -675,8 +783,16 @@ void net_pull(net_assoc *na, int limit)
         it->eor = eor;
         it->assoc_id = na->id;
         na->partial = !eor;
+        if (na->partial)
+            s->partial_na = na;
+        else if (s->partial_na == na)
+            s->partial_na = NULL;
         net_rq_push(s, it);
     }
+    /* What the queue had no room for waits on the endpoint's list (reading may also have
+     * made more readable than the core reported). */
+    if (na->ep && mpsctp_assoc_readable(na->a))
+        pend_add(na->ep, na);
 }
 
 static void fd_set_readable(net_sock *s, int on)
@@ -740,11 +856,16 @@ void net_sock_ready(net_sock *s)
         else if (na && na->up)
             w = s->shut_wr ? 1 : assoc_has_room(na);
     } else {
+        /* Writable unless an association that a send found full still is (a send to
+         * another association may still block: the call says so, EAGAIN). */
         w = 1;
-        if (s->ep)
-            for (net_assoc *na = s->ep->assocs; na; na = na->next)
-                if (na->sock == s && !na->closed && !assoc_has_room(na))
-                    w = 0;
+        for (net_assoc *na = s->blk_head, *nx; na; na = nx) {
+            nx = na->blk_next;
+            if (na->sock != s || na->closed || assoc_has_room(na))
+                net_blocked_del(na);
+            else
+                w = 0;
+        }
     }
     fd_set_readable(s, r);
     fd_set_writable(s, w);
@@ -874,6 +995,7 @@ static void dispatch_event(net_ep *e, const mpsctp_event *ev)
             s->so_error = na->err;
         notify(s, na, &n, sizeof(n));
         na->free_core = 1;
+        na->ep->free_pending = 1;
         break;
     }
     case MPSCTP_EV_PEER_ADDR_CHANGE: {
@@ -945,6 +1067,33 @@ static void dispatch_event(net_ep *e, const mpsctp_event *ev)
     }
 }
 
+/* Moves readable data into the socket queues: of the associations the core reports as
+ * having got some, and of those that had more than their queue took before; not a
+ * visit of every association. */
+static void deliver(mpsctp_stack *st, net_ep *e)
+{
+    mpsctp_assoc *a;
+    while ((a = mpsctp_endpoint_next_readable(e->ep)) != NULL) {
+        net_assoc *na = net_assoc_by_core(e, a);
+        if (na)
+            pend_add(e, na);
+    }
+    for (net_assoc *na = e->pend_head, *nn; na; na = nn) {
+        nn = na->pend_next;
+        net_sock *s = na->sock;
+        if (!na->closed && na->a && mpsctp_assoc_readable(na->a)) {
+            if (s && !s->shut_rd && !s->closing && s->rq_mem >= s->o.set.rcvbuf)
+                continue; /* its queue is full: later */
+            size_t before = s ? s->rq_mem : 0;
+            net_pull(na, 1);
+            if (s && s->rq_mem != before)
+                st->changed = 1;
+        }
+        if (na->closed || !na->a || !mpsctp_assoc_readable(na->a))
+            pend_del(na);
+    }
+}
+
 static void dispatch(mpsctp_stack *st)
 {
     for (net_ep *e = st->eps, *en; e; e = en) {
@@ -956,15 +1105,13 @@ static void dispatch(mpsctp_stack *st)
          * closing associations queued (an ABORT) before their memory goes. */
         e->refs++;
         flush_ep(st, e->ep);
-        for (net_assoc *na = e->assocs, *nn; na; na = nn) {
-            nn = na->next;
-            if (!na->closed && na->a && mpsctp_assoc_readable(na->a)) {
-                size_t before = na->sock ? na->sock->rq_mem : 0;
-                net_pull(na, 1);
-                if (na->sock && na->sock->rq_mem != before)
-                    st->changed = 1;
-            }
-            if (na->free_core) {
+        deliver(st, e);
+        if (e->free_pending) {
+            e->free_pending = 0;
+            for (net_assoc *na = e->assocs, *nn; na; na = nn) {
+                nn = na->next;
+                if (!na->free_core)
+                    continue;
                 net_sock *s = na->sock;
                 if (!s || s->type == SOCK_SEQPACKET) {
                     net_assoc_free(na);
@@ -1058,13 +1205,15 @@ void net_input(mpsctp_stack *st, const uint8_t *pkt, size_t len, const mpsctp_ad
     }
 }
 
-void net_round(mpsctp_stack *st, int rx)
+int net_round(mpsctp_stack *st, int rx)
 {
     mpsctp_tstamp now = net_now();
+    int got = 0;
     if (rx) {
         for (int u = 0; u < st->nudp; u++) {
             for (int k = 0; k < 16; k++) {
                 int n = net_udp_recv(st, u, NET_RX_BATCH, now);
+                got += n;
                 if (n > 0)
                     net_flush(st); /* SACKs out early */
                 if (n < NET_RX_BATCH)
@@ -1089,6 +1238,7 @@ void net_round(mpsctp_stack *st, int rx)
         st->pcap_flushed = now; /* a killed process loses at most about a second */
         mpsctp_pcap_flush(st->pcap);
     }
+    return got;
 }
 
 void mpsctp_stack_free(mpsctp_stack *st)
@@ -1122,6 +1272,7 @@ void mpsctp_stack_free(mpsctp_stack *st)
         flush_ep(st, e->ep);
         st->eps = e->next;
         mpsctp_endpoint_free(e->ep);
+        free(e->by_id);
         free(e);
     }
     pthread_mutex_unlock(&st->lock);
