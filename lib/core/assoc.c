@@ -36,6 +36,7 @@ mpsctp_assoc *assoc_new(mpsctp_endpoint *ep, const mpsctp_addr *remote, uint16_t
      * ends; its stream count is fixed when the association is set up. Neither it nor the
      * retransmission ring takes memory before the first message. */
     sendq_init(&a->sq, a->cfg.num_ostreams, a->cfg.sndbuf);
+    a->sq.pool = &ep->pool;
     rtxq_init(&a->rq, 0);
     if (assoc_add_path(a, remote, 0) < 0) {
         free(a->paths);
@@ -60,7 +61,7 @@ int assoc_setup_data(mpsctp_assoc *a, uint16_t os, uint16_t is, uint32_t my_itsn
     for (smsg *m = sendq_set_streams(&a->sq, os), *n; m; m = n) {
         n = m->next;
         assoc_report_failed(a, m, 0);
-        free(m);
+        sendq_msg_free(&a->sq, m);
     }
     a->os = os;
     a->is = is;
@@ -84,6 +85,7 @@ int assoc_setup_data(mpsctp_assoc *a, uint16_t os, uint16_t is, uint32_t my_itsn
     }
     /* The hash salt comes from our own secret tag, so the peer cannot aim collisions. */
     reasm_attach(&a->ra, &a->map, a->cfg.rcvbuf, a->my_vtag * 0x2545F491u ^ a->my_itsn);
+    a->ra.pool = &a->ep->pool;
     a->rx_ready = 1;
     a->peer_rwnd = peer_rwnd;
     a->last_rwnd = a->cfg.rcvbuf;

@@ -11,6 +11,7 @@
 #include "crc32c.h"
 #include "mpsctp/mpsctp.h"
 #include "path.h"
+#include "pool.h"
 #include "reasm.h"
 #include "rtxq.h"
 #include "sendq.h"
@@ -179,6 +180,7 @@ struct mpsctp_endpoint {
     mpsctp_event *evq;
     uint32_t ev_cap, ev_head, ev_count;
     mpsctp_endpoint_stats stats;
+    blkpool pool;              /* freed message and fragment blocks, for reuse */
 };
 
 /* ---- cookie (cookie.c) ----------------------------------------------------------------- */

@@ -233,10 +233,10 @@ int assoc_put_sack(mpsctp_assoc *a, wbuf *w)
 /* ---- sender side: acknowledgements ---------------------------------------------------- */
 
 /* Drops one reference to the chunk's message, freeing it at zero. */
-static void msg_unref(smsg *m)
+static void msg_unref(mpsctp_assoc *a, smsg *m)
 {
     if (--m->refs == 0)
-        free(m);
+        sendq_msg_free(&a->sq, m);
 }
 
 /* Releases chunk c's hold on its message and on the send buffer (acknowledged for good). */
@@ -245,7 +245,7 @@ static void chunk_release(mpsctp_assoc *a, txchunk *c)
     if (!c->msg)
         return;
     sendq_release(&a->sq, c->msg->sid, c->len);
-    msg_unref(c->msg);
+    msg_unref(a, c->msg);
     c->msg = NULL;
 }
 
@@ -773,7 +773,7 @@ void assoc_drop_send_state(mpsctp_assoc *a, int report)
     while ((m = sendq_drain(&a->sq)) != NULL) {
         if (report)
             assoc_report_failed(a, m, 0);
-        free(m);
+        sendq_msg_free(&a->sq, m);
     }
     a->outstanding = 0;
     for (uint32_t i = 0; i < a->npaths; i++) {

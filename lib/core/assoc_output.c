@@ -35,7 +35,7 @@ static int fragment_msg(mpsctp_assoc *a, smsg *m)
         txchunk *c = rtxq_append(&a->rq);
         if (!c) {
             if (m->refs == 0)
-                free(m);
+                sendq_msg_free(&a->sq, m);
             assoc_abort_with(a, SCTP_CAUSE_OUT_OF_RESOURCE, NULL, 0, MPSCTP_COMM_LOST);
             return 0;
         }

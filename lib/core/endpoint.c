@@ -379,6 +379,7 @@ void mpsctp_endpoint_free(mpsctp_endpoint *ep)
     }
     assoc_index_free(&ep->index);
     timerheap_free(&ep->timers);
+    pool_drain(&ep->pool);
     free(ep->evq);
     free(ep);
 }

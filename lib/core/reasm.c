@@ -3,6 +3,8 @@
 #include <string.h>
 
 #include "reasm.h"
+
+#include "pool.h"
 #include "wire.h"
 
 /* Smallest index tables; a table grows past two entries per slot and shrinks below one
@@ -152,7 +154,7 @@ static void frag_free(reasm *r, rfrag *f)
 {
     r->held -= reasm_cost(f->len);
     r->nfrags--;
-    free(f);
+    pool_put(r->pool, f, sizeof(*f) + f->len);
 }
 
 void reasm_free(reasm *r)
@@ -160,11 +162,11 @@ void reasm_free(reasm *r)
     for (uint32_t i = 0; r->tidx && i < r->tcap; i++)
         for (rfrag *f = r->tidx[i], *n; f; f = n) {
             n = f->hnext;
-            free(f);
+            pool_put(r->pool, f, sizeof(*f) + f->len);
         }
     for (rfrag *f = r->rq_head, *n; f; f = n) {
         n = f->next;
-        free(f);
+        pool_put(r->pool, f, sizeof(*f) + f->len);
     }
     free(r->tidx);
     free(r->sidx);
@@ -348,7 +350,7 @@ static int check_neighbours(const reasm *r, const rfrag *f, const rfrag *left,
 int reasm_add(reasm *r, const sctp_data *d, uint32_t cum)
 {
     rfrag *left = tidx_find(r, d->tsn - 1), *right = tidx_find(r, d->tsn + 1);
-    rfrag *f = malloc(sizeof(*f) + d->len);
+    rfrag *f = pool_get(r->pool, sizeof(*f) + d->len);
     if (!f) return MPSCTP_ERR_NOMEM;
     memset(f, 0, sizeof(*f));
     f->tsn = d->tsn;
@@ -361,7 +363,7 @@ int reasm_add(reasm *r, const sctp_data *d, uint32_t cum)
     int starts = (f->flags & SCTP_DATA_B) && is_ordered(f);
     if (check_neighbours(r, f, left, right) ||
         (starts && sidx_find(r, f->sid, f->ssn) != NULL)) {
-        free(f);
+        pool_put(r->pool, f, sizeof(*f) + f->len);
         return MPSCTP_ERR_MALFORMED;
     }
     tidx_put(r, f);

@@ -53,6 +53,7 @@ typedef struct reasm {
     uint32_t rd_tsn;          /* TSN of the first fragment of the message being read */
     uint64_t held;            /* receive-buffer use: payload + overhead of every fragment */
     uint32_t nfrags;          /* fragments held (indexed or in the read queue) */
+    struct blkpool *pool;     /* where fragment blocks come from (NULL: malloc) */
     uint32_t pd_point;
     uint64_t limit;       /* receive buffer: near it, partial delivery starts early */
     rfrag *pd_tail;       /* last fragment of a message under partial delivery */

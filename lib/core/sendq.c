@@ -4,6 +4,8 @@
 
 #include "sendq.h"
 
+#include "pool.h"
+
 void sendq_init(sendq *q, uint16_t nstreams, uint32_t limit)
 {
     memset(q, 0, sizeof(*q));
@@ -38,7 +40,7 @@ void sendq_free(sendq *q)
         for (uint16_t s = 0; s < q->alloc; s++) {
             for (smsg *m = q->streams[s].head, *n; m; m = n) {
                 n = m->next;
-                free(m);
+                sendq_msg_free(q, m);
             }
         }
     }
@@ -73,7 +75,7 @@ int sendq_push(sendq *q, const void *data, size_t len, const mpsctp_sndinfo *inf
         return MPSCTP_ERR_WOULDBLOCK;
     if (streams_alloc(q))
         return MPSCTP_ERR_NOMEM;
-    smsg *m = malloc(sizeof(*m) + len);
+    smsg *m = pool_get(q->pool, sizeof(*m) + len);
     if (!m)
         return MPSCTP_ERR_NOMEM;
     m->next = NULL;
@@ -214,4 +216,10 @@ smsg *sendq_set_streams(sendq *q, uint16_t n)
             rr_add(q, sid);
     }
     return failed;
+}
+
+void sendq_msg_free(sendq *q, smsg *m)
+{
+    if (m)
+        pool_put(q->pool, m, sizeof(*m) + m->len);
 }

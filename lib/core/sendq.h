@@ -34,6 +34,7 @@ typedef struct sendq {
     uint32_t nmsgs;  /* messages still in stream queues */
     uint16_t *rr;    /* ring of stream ids that have messages */
     uint32_t rr_head, rr_count;
+    struct blkpool *pool; /* where message blocks come from (NULL: malloc) */
 } sendq;
 
 /* Sets up nstreams empty streams (at least 1) with the given limit. Allocates nothing:
@@ -55,6 +56,9 @@ void sendq_free(sendq *q);
  * out of range), MPSCTP_ERR_MSGSIZE (len 0 or above the limit), MPSCTP_ERR_WOULDBLOCK
  * (not enough room now) or MPSCTP_ERR_NOMEM. */
 int sendq_push(sendq *q, const void *data, size_t len, const mpsctp_sndinfo *info);
+
+/* Frees message m of q (a block of q's pool). */
+void sendq_msg_free(sendq *q, smsg *m);
 
 /* Takes the next message by the scheduler (round robin over streams), or NULL. The
  * message's bytes stay counted until sendq_release. */
