@@ -369,6 +369,11 @@ ssize_t mpsctp_assoc_recv(mpsctp_assoc *a, void *buf, size_t cap, mpsctp_rcvinfo
 /* Returns the number of bytes readable now (0 when none). */
 size_t mpsctp_assoc_readable(const mpsctp_assoc *a);
 
+/* Returns how many bytes the next mpsctp_assoc_recv would return with an unlimited
+ * buffer: the rest of the current message that is readable now, up to its end (0 when
+ * nothing is readable). Lets a caller size its buffer to the message. */
+size_t mpsctp_assoc_next_len(const mpsctp_assoc *a);
+
 /* Graceful shutdown after queued data is acknowledged (RFC 9260 s9.2). Returns 0, or
  * CLOSED when the association is already closed. */
 int mpsctp_assoc_shutdown(mpsctp_assoc *a, mpsctp_tstamp now);

@@ -405,6 +405,11 @@ size_t mpsctp_assoc_readable(const mpsctp_assoc *a)
     return a && a->rx_ready ? reasm_readable(&a->ra) : 0;
 }
 
+size_t mpsctp_assoc_next_len(const mpsctp_assoc *a)
+{
+    return a && a->rx_ready ? reasm_next_len(&a->ra) : 0;
+}
+
 int mpsctp_assoc_shutdown(mpsctp_assoc *a, mpsctp_tstamp now)
 {
     if (!a)

@@ -471,3 +471,14 @@ ssize_t reasm_read(reasm *r, void *buf, size_t cap, mpsctp_rcvinfo *info, int *e
     if (n == 0 && !*eor) return MPSCTP_ERR_WOULDBLOCK;
     return (ssize_t)n;
 }
+
+size_t reasm_next_len(const reasm *r)
+{
+    size_t n = 0;
+    for (const rfrag *f = r->rq_head; f; f = f->next) {
+        n += f->len - f->off;
+        if ((f->flags & SCTP_DATA_E) || f == r->pd_tail)
+            break;
+    }
+    return n;
+}

@@ -112,6 +112,10 @@ uint64_t reasm_mem(const reasm *r);
  * tables are at their smallest: the tables' minimum size and the per-stream array. */
 uint64_t reasm_mem_fixed(const reasm *r);
 
+/* Returns the bytes the next read returns at most: the readable rest of the message at
+ * the head of the read queue. */
+size_t reasm_next_len(const reasm *r);
+
 /* Returns the bytes readable now. */
 static inline size_t reasm_readable(const reasm *r)
 {

@@ -755,12 +755,12 @@ void net_pull(net_assoc *na, int limit)
          * SO_RCVBUF plus one item of at most NET_PULL_MIN bytes beyond the room left. */
         if (limit && s->rq_mem >= rcvbuf)
             break;
-        size_t n = mpsctp_assoc_readable(na->a);
+        /* An item per message, of the message's size (what is readable of it now). */
+        size_t n = mpsctp_assoc_next_len(na->a);
         if (!n)
             break;
-        /* n is everything readable, often many messages while one read returns one:
-         * stay below malloc's mmap threshold (128 KiB), or each item costs an mmap, an
-         * mremap when shrunk to the message and an munmap when read. */
+        /* Stay below malloc's mmap threshold (128 KiB): a larger message comes in
+         * pieces. */
         if (n > NET_PULL_MAX)
             n = NET_PULL_MAX;
         if (limit) {
@@ -776,13 +776,6 @@ void net_pull(net_assoc *na, int limit)
         if (r <= 0) {
             free(it);
             break;
-        }
-        if ((size_t)r < n / 2 && (size_t)r < n - 4096) {
-            rq_item *sm = realloc(it, sizeof(*it) + (size_t)r);
-            if (sm) {
-                it = sm;
-                it->mem = sizeof(*it) + (size_t)r + NET_MALLOC_OVERHEAD;
-            }
         }
         it->len = (size_t)r;
         it->eor = eor;

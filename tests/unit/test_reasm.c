@@ -462,6 +462,44 @@ static void test_partial_delivery_started_before_end(void **state)
     rx_free(&x);
 }
 
+/* reasm_next_len: what the next read returns with an unlimited buffer: one whole message
+ * at a time, the rest of a message partly read, and under partial delivery what has
+ * arrived of the message so far. */
+static void test_next_len(void **state)
+{
+    (void)state;
+    rx x;
+    rx_init(&x, 2, 100, 1500);
+    uint8_t msg[5000], out[5000];
+    fill(msg, sizeof(msg), 9);
+    assert_int_equal(reasm_next_len(&x.r), 0);
+    rx_add(&x, 100, 0, 0, SCTP_DATA_B | SCTP_DATA_E, 1, msg, 300);
+    rx_add(&x, 101, 0, 1, SCTP_DATA_B, 1, msg, 700);
+    rx_add(&x, 102, 0, 1, SCTP_DATA_E, 1, msg + 700, 800);
+    assert_int_equal(reasm_readable(&x.r), 1800);
+    assert_int_equal(reasm_next_len(&x.r), 300); /* the first message only */
+    int eor = 0;
+    assert_int_equal(reasm_read(&x.r, out, 100, NULL, &eor), 100);
+    assert_int_equal(reasm_next_len(&x.r), 200); /* its rest */
+    assert_int_equal(reasm_read(&x.r, out, sizeof(out), NULL, &eor), 200);
+    assert_int_equal(reasm_next_len(&x.r), 1500); /* two fragments, one message */
+    assert_int_equal(reasm_read(&x.r, out, sizeof(out), NULL, &eor), 1500);
+    assert_int_equal(eor, 1);
+    assert_int_equal(reasm_next_len(&x.r), 0);
+    /* Partial delivery: what has arrived of a message not yet complete. */
+    for (int i = 0; i < 4; i++)
+        rx_add(&x, 103 + (uint32_t)i, 1, 0, i == 0 ? SCTP_DATA_B : 0, 1, msg + 500 * i, 500);
+    assert_int_equal(reasm_next_len(&x.r), 2000);
+    assert_int_equal(reasm_read(&x.r, out, sizeof(out), NULL, &eor), 2000);
+    assert_int_equal(eor, 0);
+    assert_int_equal(reasm_next_len(&x.r), 0); /* nothing more has arrived */
+    rx_add(&x, 107, 1, 0, SCTP_DATA_E, 1, msg + 2000, 500);
+    assert_int_equal(reasm_next_len(&x.r), 500);
+    assert_int_equal(reasm_read(&x.r, out, sizeof(out), NULL, &eor), 500);
+    assert_int_equal(eor, 1);
+    rx_free(&x);
+}
+
 static void test_partial_delivery_byte_by_byte(void **state)
 {
     (void)state;
@@ -701,6 +739,7 @@ int main(void)
         cmocka_unit_test(test_unordered_bypasses_order),
         cmocka_unit_test(test_partial_delivery),
         cmocka_unit_test(test_partial_delivery_started_before_end),
+        cmocka_unit_test(test_next_len),
         cmocka_unit_test(test_partial_delivery_byte_by_byte),
         cmocka_unit_test(test_partial_delivery_no_interleave),
         cmocka_unit_test(test_small_reads),
