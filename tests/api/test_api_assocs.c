@@ -171,8 +171,8 @@ static ssize_t recv_piece(int sd, uint8_t *buf, size_t cap, sctp_assoc_t *id, in
  * message all come before any piece of the other (no interleaving, RFC 6458 s8.1.20
  * level 0), and every byte is right. The second message waits in its association while
  * the first is read, its window closed; once it may move, its window stays below two
- * packets, where every packet must be acknowledged at once (with delayed SACKs it came
- * at one packet per 200 ms). */
+ * packets (proto/test_proto_data test_small_window_sack_immediate: each such packet is
+ * acknowledged at once). */
 static void test_partial_messages_not_interleaved(void **state)
 {
     (void)state;
@@ -188,14 +188,13 @@ static void test_partial_messages_not_interleaved(void **state)
         for (size_t i = 0; i < LEN; i++)
             msg[k][i] = (uint8_t)(i * 13 + k * 101);
         cl[k] = ut_client(cst, SOCK_STREAM, sst);
-        /* Window probes every 100-400 ms, so that the transfer's time is the SACKs'. */
+        /* Window probes every 100-400 ms: the closed window reopens quickly. */
         struct sctp_rtoinfo rto = {.srto_assoc_id = SCTP_FUTURE_ASSOC,
                                    .srto_initial = 200, .srto_min = 100, .srto_max = 400};
         assert_int_equal(
             mpsctp_setsockopt(cl[k], IPPROTO_SCTP, SCTP_RTOINFO, &rto, sizeof(rto)), 0);
         assert_int_equal(mpsctp_connect(cl[k], (struct sockaddr *)&sa, sizeof(sa)), 0);
     }
-    double t0 = ut_now();
     for (int k = 0; k < 2; k++)
         assert_int_equal(mpsctp_send(cl[k], msg[k], LEN, 0), LEN);
     int seen[2] = {0, 0};
@@ -218,11 +217,6 @@ static void test_partial_messages_not_interleaved(void **state)
     }
     assert_int_equal(seen[0], 1);
     assert_int_equal(seen[1], 1);
-    /* About 45 packets under a nearly closed window: well under a second when each is
-     * acknowledged at once, about nine at one per delayed-SACK time (200 ms). */
-    double took = ut_now() - t0;
-    if (took > 6)
-        fail_msg("two 64 KiB messages took %.1f s", took);
     int sds[] = {cl[0], cl[1], srv};
     ut_down(cst, sst, sds, 3);
 }

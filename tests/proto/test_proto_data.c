@@ -159,6 +159,36 @@ static void test_gap_sack_immediate(void **state)
     pair_free(&p);
 }
 
+/* A window too small for two more full packets: the SACK goes at once, not after the
+ * delayed-SACK time, or a sender held to one packet in flight would send one per 200 ms.
+ * B's buffer is 4096 bytes and B does not read: after 1200 bytes the window left is below
+ * two 1480-byte packets. */
+static void test_small_window_sack_immediate(void **state)
+{
+    (void)state;
+    mpsctp_settings sb;
+    pair_settings(&sb, PAIR_B);
+    sb.rcvbuf = 4096;
+    pair p;
+    pair_fake f;
+    pair_init(&p, 126, NULL, &sb);
+    P_CHECK(&p, pair_fake_connect(&p, &f, 10, 10) == 0, "scripted handshake failed");
+    pair_pump(&p, MS(500));
+    p.s[PAIR_B].auto_read = 0;
+    static uint8_t big[1200];
+    uint32_t t = f.next_tsn;
+    pair_fake_data(&p, &f, t, 0, 0, big, sizeof(big));
+    pair_pkt *out[4];
+    size_t no = pair_take(&p, PAIR_B, out, 4);
+    sctp_tlv c;
+    sctp_sack s;
+    P_CHECK(&p, no == 1 && pair_find_chunk(out[0]->data, out[0]->len, SCTP_SACK, &c) &&
+                    codec_sack_decode(&c, 0, &s) == 0 && s.cum_tsn == t,
+            "no immediate SACK with the window nearly closed (%zu packets)", no);
+    P_CHECK(&p, s.a_rwnd < 2 * 1480u, "window %u", s.a_rwnd);
+    pair_free(&p);
+}
+
 static void test_delayed_sack(void **state)
 {
     (void)state;
@@ -212,6 +242,7 @@ int main(void)
         cmocka_unit_test(test_duplicate),
         cmocka_unit_test(test_gap_sack_immediate),
         cmocka_unit_test(test_delayed_sack),
+        cmocka_unit_test(test_small_window_sack_immediate),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
