@@ -3,6 +3,13 @@
 
 PROG=$(basename "$0")
 
+# mpsctp sends runs of packets to one peer as UDP GSO trains, which the shaped queue on
+# the sending side of a path (pfifo, counted in packets) would hold as one packet each:
+# 100 trains of up to 44 datagrams, far more than the 100 datagrams a router with that
+# queue holds. The testbed stands in for routers, so the stacks it starts send datagram
+# by datagram (MPSCTP_NO_OFFLOAD=1) unless the caller set MPSCTP_NO_OFFLOAD itself.
+export MPSCTP_NO_OFFLOAD=${MPSCTP_NO_OFFLOAD:-1}
+
 die() {
     echo "$PROG: $*" >&2
     exit 1
