@@ -237,47 +237,48 @@ static void test_trains_are_single_datagrams_on_the_wire(void **state)
     assert_int_equal(sa.udp_out_errors, 0);
 }
 
+/* Moves TOTAL bytes directly between two stacks (offload on or off) and returns both
+ * stacks' counters once every datagram sent has been counted by the other side. */
+static void direct_transfer(int no_offload, uint16_t port, mpsctp_stack_stats *sa,
+                            mpsctp_stack_stats *sb)
+{
+    mpsctp_stack *a = stack_with(no_offload, 0), *b = stack_with(no_offload, 0);
+    int c, s;
+    int ls = ut_pair(a, b, port, &c, &s);
+    transfer(c, s);
+    double t0 = ut_now();
+    do { /* until the last SACKs and datagrams have been counted */
+        usleep(10000);
+        mpsctp_stack_stats_get(a, sa);
+        mpsctp_stack_stats_get(b, sb);
+    } while ((sb->udp_in != sa->udp_out || sa->udp_in != sb->udp_out) && ut_now() - t0 < 5);
+    int sds[] = {c, s, ls};
+    ut_down(a, b, sds, 3);
+    assert_int_equal(sb->udp_in, sa->udp_out);
+    assert_int_equal(sa->udp_in, sb->udp_out);
+    assert_int_equal(sb->dropped_malformed + sb->dropped_checksum + sb->dropped_short, 0);
+    assert_true(sa->udp_out >= TOTAL / 1472);
+}
+
 /* Directly between two stacks on loopback the trains stay whole up to the receiver,
  * which splits them: it counts as many datagrams as the sender sent. */
 static void test_gro_trains_are_split(void **state)
 {
     (void)state;
-    mpsctp_stack *a = stack_with(0, 0), *b = stack_with(0, 0);
-    int c, s;
-    int ls = ut_pair(a, b, 5302, &c, &s);
-    transfer(c, s);
     mpsctp_stack_stats sa, sb;
-    double t0 = ut_now();
-    do { /* until the last SACKs and datagrams have been counted */
-        usleep(10000);
-        mpsctp_stack_stats_get(a, &sa);
-        mpsctp_stack_stats_get(b, &sb);
-    } while ((sb.udp_in != sa.udp_out || sa.udp_in != sb.udp_out) && ut_now() - t0 < 5);
-    int sds[] = {c, s, ls};
-    ut_down(a, b, sds, 3);
+    direct_transfer(0, 5302, &sa, &sb);
     assert_true(sa.gso_trains > 0);
     assert_true(sb.gro_trains > 0);
     assert_true(sb.udp_in_calls * 4 < sb.udp_in);
-    assert_int_equal(sb.udp_in, sa.udp_out);
-    assert_int_equal(sa.udp_in, sb.udp_out);
-    assert_int_equal(sb.dropped_malformed + sb.dropped_checksum + sb.dropped_short, 0);
 }
 
 /* With offload off, every datagram is its own message both ways, and data flows. */
 static void test_no_offload(void **state)
 {
     (void)state;
-    mpsctp_stack *a = stack_with(1, 0), *b = stack_with(1, 0);
-    int c, s;
-    int ls = ut_pair(a, b, 5303, &c, &s);
-    transfer(c, s);
     mpsctp_stack_stats sa, sb;
-    mpsctp_stack_stats_get(a, &sa);
-    mpsctp_stack_stats_get(b, &sb);
-    int sds[] = {c, s, ls};
-    ut_down(a, b, sds, 3);
+    direct_transfer(1, 5303, &sa, &sb);
     assert_int_equal(sa.gso_trains + sb.gso_trains + sa.gro_trains + sb.gro_trains, 0);
-    assert_true(sa.udp_out >= TOTAL / 1472);
 }
 
 static void set_cmt(int sd)

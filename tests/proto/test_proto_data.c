@@ -31,6 +31,17 @@ static pair_pkt *find_sack(pair *p, uint64_t since, sctp_sack *s, size_t nth)
 
 static const uint8_t payload[200] = {1, 2, 3, 4, 5};
 
+/* Takes what B sent at once: true when it is one packet with a SACK, decoded into *s;
+ * *no: the packets taken. */
+static int sack_now(pair *p, sctp_sack *s, size_t *no)
+{
+    pair_pkt *out[4];
+    sctp_tlv c;
+    *no = pair_take(p, PAIR_B, out, 4);
+    return *no == 1 && pair_find_chunk(out[0]->data, out[0]->len, SCTP_SACK, &c) &&
+           codec_sack_decode(&c, 0, s) == 0;
+}
+
 static void test_no_user_data(void **state)
 {
     (void)state;
@@ -104,13 +115,10 @@ static void test_duplicate(void **state)
     pair_pump(&p, MS(500));
     P_CHECK(&p, p.s[PAIR_B].nmsg == 1, "first copy not delivered");
     pair_fake_data(&p, &f, t, 0, 0, payload, sizeof(payload));
-    pair_pkt *out[4];
-    size_t no = pair_take(&p, PAIR_B, out, 4);
     /* RFC 9260 s6.2: a packet with only duplicates is SACKed at once, reporting them. */
-    sctp_tlv c;
     sctp_sack s;
-    P_CHECK(&p, no == 1 && pair_find_chunk(out[0]->data, out[0]->len, SCTP_SACK, &c) &&
-                    codec_sack_decode(&c, 0, &s) == 0,
+    size_t no;
+    P_CHECK(&p, sack_now(&p, &s, &no),
             "no immediate SACK for a duplicate (%zu packets)", no);
     P_CHECK(&p, s.cum_tsn == t && s.ndups == 1 && get32(s.dups) == t,
             "SACK cum %08x dups %u (first %08x), expected cum %08x with dup %08x", s.cum_tsn,
@@ -135,13 +143,9 @@ static void test_gap_sack_immediate(void **state)
     fake_up(&p, &f, 124, 10);
     uint32_t t = f.next_tsn;
     pair_fake_data(&p, &f, t + 1, 0, 1, payload, sizeof(payload));
-    pair_pkt *out[4];
-    size_t no = pair_take(&p, PAIR_B, out, 4);
-    sctp_tlv c;
     sctp_sack s;
-    P_CHECK(&p, no == 1 && pair_find_chunk(out[0]->data, out[0]->len, SCTP_SACK, &c) &&
-                    codec_sack_decode(&c, 0, &s) == 0,
-            "no immediate SACK on a gap (%zu packets)", no);
+    size_t no;
+    P_CHECK(&p, sack_now(&p, &s, &no), "no immediate SACK on a gap (%zu packets)", no);
     uint16_t gs, ge;
     P_CHECK(&p, s.cum_tsn == t - 1 && s.ngaps == 1, "SACK cum %08x gaps %u", s.cum_tsn, s.ngaps);
     codec_sack_gap(&s, 0, 0, &gs, &ge);
@@ -178,12 +182,9 @@ static void test_small_window_sack_immediate(void **state)
     static uint8_t big[1200];
     uint32_t t = f.next_tsn;
     pair_fake_data(&p, &f, t, 0, 0, big, sizeof(big));
-    pair_pkt *out[4];
-    size_t no = pair_take(&p, PAIR_B, out, 4);
-    sctp_tlv c;
     sctp_sack s;
-    P_CHECK(&p, no == 1 && pair_find_chunk(out[0]->data, out[0]->len, SCTP_SACK, &c) &&
-                    codec_sack_decode(&c, 0, &s) == 0 && s.cum_tsn == t,
+    size_t no;
+    P_CHECK(&p, sack_now(&p, &s, &no) && s.cum_tsn == t,
             "no immediate SACK with the window nearly closed (%zu packets)", no);
     P_CHECK(&p, s.a_rwnd < 2 * 1480u, "window %u", s.a_rwnd);
     pair_free(&p);
