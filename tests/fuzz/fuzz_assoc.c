@@ -55,6 +55,7 @@ typedef struct dir_acct {
     uint8_t *acc[NSID]; /* partial message being read, per stream */
     size_t acc_len[NSID], acc_cap[NSID];
     uint32_t acc_ppid[NSID];
+    uint32_t acc_tsn[NSID]; /* its TSN (every piece of a message carries the first's) */
 } dir_acct;
 
 typedef struct ring_pkt {
@@ -234,12 +235,22 @@ static void do_read(run *r, int server, size_t cap)
                 d->acc[sid] = nb;
                 d->acc_cap[sid] = nc;
             }
+            if (d->acc_len[sid] && d->acc_tsn[sid] != ri.tsn && r->extra_assocs) {
+                /* A second association from the client's endpoint is a restart for the
+                 * server (RFC 9260 s5.2.4): the message it was partly reading ended with
+                 * the old incarnation, and the RESTART event, taken after these reads,
+                 * says so. This piece starts a message of the new one. */
+                d->acc_len[sid] = 0;
+                nl = (size_t)n;
+            }
             uint8_t *b = d->acc[sid];
             memcpy(b + d->acc_len[sid], r->rbuf, (size_t)n);
-            if (d->acc_len[sid] == 0)
+            if (d->acc_len[sid] == 0) {
                 d->acc_ppid[sid] = ri.ppid;
-            else
-                CHECK_CLEAN(r, d->acc_ppid[sid] == ri.ppid);
+                d->acc_tsn[sid] = ri.tsn;
+            } else {
+                CHECK_CLEAN(r, d->acc_ppid[sid] == ri.ppid && d->acc_tsn[sid] == ri.tsn);
+            }
             d->acc_len[sid] = nl;
             if (eor) {
                 got_msg(r, d, sid, ri.flags, d->acc_ppid[sid], b, nl);
