@@ -240,9 +240,9 @@ int net_addr_is_any(const mpsctp_addr *a);
 int net_udp_open(mpsctp_stack *st, const mpsctp_addr *a, uint16_t port);
 /* Sends the packets of the out batch (st->nout, reset to 0). */
 void net_udp_send(mpsctp_stack *st);
-/* Receives one batch of at most max (<= NET_RX_BATCH) datagrams or trains from UDP socket
- * u and passes every packet to net_input. Returns the number read. */
-int net_udp_recv(mpsctp_stack *st, int u, int max, mpsctp_tstamp now);
+/* Receives one batch (up to NET_RX_BATCH datagrams or trains) from UDP socket u and
+ * passes every packet to net_input. Returns the number read. */
+int net_udp_recv(mpsctp_stack *st, int u, mpsctp_tstamp now);
 
 /* ---- sock.c ---- */
 net_sock *net_sock_new(mpsctp_stack *st, int family, int type);

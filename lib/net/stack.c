@@ -1210,7 +1210,7 @@ int net_round(mpsctp_stack *st, int rx)
     if (rx) {
         for (int u = 0; u < st->nudp; u++) {
             for (int k = 0; k < 16; k++) {
-                int n = net_udp_recv(st, u, NET_RX_BATCH, now);
+                int n = net_udp_recv(st, u, now);
                 got += n;
                 if (n > 0)
                     net_flush(st); /* SACKs out early */

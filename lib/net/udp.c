@@ -193,7 +193,7 @@ typedef struct tx_msg {
     int u;                        /* UDP socket */
     const mpsctp_addr *l, *r;     /* the path */
     uint16_t seg;                 /* size of the first packet: every segment's but the last */
-    uint16_t count, first_iov;
+    uint16_t count;
     size_t bytes, last;           /* all packets, the last one's size */
     int next;                     /* next packet of the message, in flush order (-1) */
     int tail;                     /* its last packet */
@@ -343,7 +343,7 @@ static void rx_cmsgs(struct msghdr *m, mpsctp_addr *local, size_t *gro)
     }
 }
 
-int net_udp_recv(mpsctp_stack *st, int u, int max, mpsctp_tstamp now)
+int net_udp_recv(mpsctp_stack *st, int u, mpsctp_tstamp now)
 {
     struct mmsghdr mm[NET_RX_BATCH];
     struct iovec iov[NET_RX_BATCH];
@@ -352,9 +352,7 @@ int net_udp_recv(mpsctp_stack *st, int u, int max, mpsctp_tstamp now)
         char b[CMSG_SPACE(sizeof(struct in6_pktinfo)) + CMSG_SPACE(sizeof(int)) + 64];
         struct cmsghdr align;
     } cm[NET_RX_BATCH];
-    if (max > NET_RX_BATCH)
-        max = NET_RX_BATCH;
-    for (int i = 0; i < max; i++) {
+    for (int i = 0; i < NET_RX_BATCH; i++) {
         iov[i].iov_base = st->rxbuf + (size_t)i * NET_RX_STRIDE;
         iov[i].iov_len = NET_RX_SLOT;
         memset(&mm[i], 0, sizeof(mm[i]));
@@ -365,7 +363,7 @@ int net_udp_recv(mpsctp_stack *st, int u, int max, mpsctp_tstamp now)
         mm[i].msg_hdr.msg_control = cm[i].b;
         mm[i].msg_hdr.msg_controllen = sizeof(cm[i].b);
     }
-    int n = recvmmsg(st->udp[u].fd, mm, (unsigned)max, MSG_DONTWAIT, NULL);
+    int n = recvmmsg(st->udp[u].fd, mm, NET_RX_BATCH, MSG_DONTWAIT, NULL);
     if (n <= 0)
         return 0;
     st->stats.udp_in_calls++;
