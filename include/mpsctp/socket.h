@@ -91,6 +91,7 @@ typedef struct mpsctp_stack_stats {
     uint64_t udp_out_calls;          /* send system calls (sendmmsg, sendmsg) */
     uint64_t udp_in_calls;           /* recvmmsg calls that returned datagrams */
     uint64_t gso_trains;             /* messages of several datagrams sent (UDP GSO) */
+    uint64_t gso_datagrams;          /* datagrams sent in those trains */
     uint64_t gro_trains;             /* coalesced trains received (UDP GRO) */
     uint64_t gso_refused;            /* trains the kernel refused, sent one by one */
 } mpsctp_stack_stats;

@@ -266,10 +266,8 @@ void net_udp_send(mpsctp_stack *st)
             h->msg_control = cm[m].b;
             add_pktinfo(h, msg[k].l, msg[k].r, &st->udp[u].addr);
             pktlen[m] = h->msg_controllen;
-            if (msg[k].count > 1) {
+            if (msg[k].count > 1)
                 add_segment(h, msg[k].seg);
-                st->stats.gso_trains++;
-            }
             if (!h->msg_controllen)
                 h->msg_control = NULL;
             fds[m] = st->udp[u].fd;
@@ -287,8 +285,14 @@ void net_udp_send(mpsctp_stack *st)
             int r = sendmmsg(fds[i], &mm[i], (unsigned)(j - i), MSG_DONTWAIT);
             st->stats.udp_out_calls++;
             if (r > 0) {
-                for (int k = i; k < i + r; k++)
-                    st->stats.udp_out += mm[k].msg_hdr.msg_iovlen;
+                for (int k = i; k < i + r; k++) {
+                    size_t segs = mm[k].msg_hdr.msg_iovlen;
+                    st->stats.udp_out += segs;
+                    if (segs > 1) {
+                        st->stats.gso_trains++;
+                        st->stats.gso_datagrams += segs;
+                    }
+                }
                 i += r;
                 tries = 0;
                 continue;
