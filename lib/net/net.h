@@ -46,9 +46,22 @@ typedef struct rq_item {
 /* An association as the sockets layer sees it. A blocking call that waits (the stack
  * lock dropped) holds a reference, so the record outlives net_assoc_free: it is then
  * marked dead (unlinked, core association gone) and freed by the last net_assoc_drop. */
+/* A place in a list of associations that an association leaves in constant time: the
+ * next one, and the pointer that points to this one (the head or the previous one's
+ * next). pprev NULL: in no list. */
+typedef struct net_alink {
+    struct net_assoc *next;
+    struct net_assoc **pprev;
+} net_alink;
+
 typedef struct net_assoc {
-    struct net_assoc *next;   /* endpoint's list */
-    struct net_assoc **pprev; /* the link that points to it in that list */
+    union {
+        net_alink ep_link;
+        struct {
+            struct net_assoc *next;   /* endpoint's list */
+            struct net_assoc **pprev; /* the link that points to it in that list */
+        };
+    };
     struct net_assoc *id_next; /* endpoint's id table chain */
     mpsctp_assoc *a;          /* NULL once the core association is freed */
     net_ep *ep;
@@ -67,9 +80,9 @@ typedef struct net_assoc {
     struct net_assoc *acc_next; /* listener's accept queue */
     /* One-to-many socket: in its list of associations a send found without room (until
      * they have room again), so that its writability costs those, not all. */
-    struct net_assoc *blk_next, **blk_pprev;
+    net_alink blk;
     /* In its endpoint's list of associations with data not yet in the socket queue. */
-    struct net_assoc *pend_next, **pend_pprev;
+    net_alink pend;
     int refs;                 /* callers holding the record across a wait */
     int dead;                 /* net_assoc_free ran: unlinked, only refs keep it */
 } net_assoc;

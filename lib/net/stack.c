@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -552,6 +553,38 @@ net_assoc *net_assoc_by_id(const net_ep *e, sctp_assoc_t id)
     return NULL;
 }
 
+/* The link at offset off of association na. */
+static net_alink *alink_of(net_assoc *na, size_t off)
+{
+    return (net_alink *)(void *)((char *)na + off);
+}
+
+/* Puts na at the head of the list head through its link at offset off (once). */
+static void alink_add(net_assoc **head, net_assoc *na, size_t off)
+{
+    net_alink *l = alink_of(na, off);
+    if (l->pprev)
+        return;
+    l->next = *head;
+    if (l->next)
+        alink_of(l->next, off)->pprev = &l->next;
+    l->pprev = head;
+    *head = na;
+}
+
+/* Takes na out of the list its link at offset off is in (if any). */
+static void alink_del(net_assoc *na, size_t off)
+{
+    net_alink *l = alink_of(na, off);
+    if (!l->pprev)
+        return;
+    *l->pprev = l->next;
+    if (l->next)
+        alink_of(l->next, off)->pprev = l->pprev;
+    l->next = NULL;
+    l->pprev = NULL;
+}
+
 net_assoc *net_assoc_new(net_ep *e, mpsctp_assoc *a)
 {
     if (e->nassocs >= e->id_cap)
@@ -569,10 +602,7 @@ net_assoc *net_assoc_new(net_ep *e, mpsctp_assoc *a)
         e->st->next_id = SCTP_ALL_ASSOC + 1;
     na->want = 1;
     mpsctp_assoc_set_user(a, na);
-    na->next = e->assocs;
-    if (na->next)
-        na->next->pprev = &na->next;
-    na->pprev = &e->assocs;
+    alink_add(&e->assocs, na, offsetof(net_assoc, ep_link));
     e->assocs = na;
     size_t k = id_slot(na->id, e->id_cap);
     na->id_next = e->by_id[k];
@@ -591,47 +621,23 @@ net_assoc *net_assoc_by_core(net_ep *e, const mpsctp_assoc *a)
  * taken yet. */
 static void pend_add(net_ep *e, net_assoc *na)
 {
-    if (na->pend_pprev)
-        return;
-    na->pend_next = e->pend_head;
-    if (na->pend_next)
-        na->pend_next->pend_pprev = &na->pend_next;
-    na->pend_pprev = &e->pend_head;
-    e->pend_head = na;
+    alink_add(&e->pend_head, na, offsetof(net_assoc, pend));
 }
 
 static void pend_del(net_assoc *na)
 {
-    if (!na->pend_pprev)
-        return;
-    *na->pend_pprev = na->pend_next;
-    if (na->pend_next)
-        na->pend_next->pend_pprev = na->pend_pprev;
-    na->pend_next = NULL;
-    na->pend_pprev = NULL;
+    alink_del(na, offsetof(net_assoc, pend));
 }
 
 void net_blocked_add(net_assoc *na)
 {
-    net_sock *s = na->sock;
-    if (na->blk_pprev || !s || s->type != SOCK_SEQPACKET)
-        return;
-    na->blk_next = s->blk_head;
-    if (na->blk_next)
-        na->blk_next->blk_pprev = &na->blk_next;
-    na->blk_pprev = &s->blk_head;
-    s->blk_head = na;
+    if (na->sock && na->sock->type == SOCK_SEQPACKET)
+        alink_add(&na->sock->blk_head, na, offsetof(net_assoc, blk));
 }
 
 void net_blocked_del(net_assoc *na)
 {
-    if (!na->blk_pprev)
-        return;
-    *na->blk_pprev = na->blk_next;
-    if (na->blk_next)
-        na->blk_next->blk_pprev = na->blk_pprev;
-    na->blk_next = NULL;
-    na->blk_pprev = NULL;
+    alink_del(na, offsetof(net_assoc, blk));
 }
 
 void net_assoc_free(net_assoc *na)
@@ -642,9 +648,7 @@ void net_assoc_free(net_assoc *na)
     if (na->sock && na->sock->partial_na == na)
         na->sock->partial_na = NULL;
     /* Out of the endpoint's list and id table: constant time at any count. */
-    *na->pprev = na->next;
-    if (na->next)
-        na->next->pprev = na->pprev;
+    alink_del(na, offsetof(net_assoc, ep_link));
     for (net_assoc **pp = &e->by_id[id_slot(na->id, e->id_cap)]; *pp; pp = &(*pp)->id_next)
         if (*pp == na) {
             *pp = na->id_next;
@@ -662,7 +666,6 @@ void net_assoc_free(net_assoc *na)
     if (na->refs > 0) {
         /* A blocked call still looks at it: leave a closed, detached record. */
         na->a = NULL;
-        na->next = NULL;
         na->ep = NULL;
         na->sock = NULL;
         na->closed = 1;
@@ -858,7 +861,7 @@ void net_sock_ready(net_sock *s)
          * another association may still block: the call says so, EAGAIN). */
         w = 1;
         for (net_assoc *na = s->blk_head, *nx; na; na = nx) {
-            nx = na->blk_next;
+            nx = na->blk.next;
             if (na->sock != s || na->closed || assoc_has_room(na))
                 net_blocked_del(na);
             else
@@ -1077,7 +1080,7 @@ static void deliver(mpsctp_stack *st, net_ep *e)
             pend_add(e, na);
     }
     for (net_assoc *na = e->pend_head, *nn; na; na = nn) {
-        nn = na->pend_next;
+        nn = na->pend.next;
         net_sock *s = na->sock;
         if (!na->closed && na->a && mpsctp_assoc_readable(na->a)) {
             if (s && !s->shut_rd && !s->closing && s->rq_mem >= s->o.set.rcvbuf)
