@@ -6,7 +6,7 @@
 # Usage: example_echo.sh example_server example_client tshark
 set -u
 SERVER=$1 CLIENT=$2 TSHARK=$3
-SUDP=46910 SPORT=5490
+SUDP=26910 SPORT=5490
 TMP=$(mktemp -d)
 trap 'kill $spid 2>/dev/null; wait $spid 2>/dev/null; rm -rf "$TMP"' EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }

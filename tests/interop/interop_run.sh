@@ -45,7 +45,9 @@ run() {
     *) echo "bad direction $dir"; exit 2 ;;
     esac
     sport=$((5500 + BASE * 20 + N))
-    sudp=$((48000 + BASE * 40 + 2 * N)); cudp=$((sudp + 1))
+    # UDP ports below the kernel's ephemeral range (32768-60999), which the parallel
+    # tests' kernel-chosen ports come from
+    sudp=$((28000 + BASE * 40 + 2 * N)); cudp=$((sudp + 1))
     t0=$(date +%s.%N)
     # shellcheck disable=SC2086
     "$(peer $simpl)" --server $sport --udp-port $sudp --timeout $T $sargs \
@@ -248,7 +250,7 @@ pcap)
         "c:\"bytes\":4194304,.*$V.*$NA.*$SC" "s:\"bytes\":4194304,.*$V"
     sent=$(sed -n 's/.*"sent":{[^}]*"packets":\([0-9]*\)}.*/\1/p' "$TMP/c.$N")
     recv=$(sed -n 's/.*"recv":{[^}]*"packets":\([0-9]*\)}.*/\1/p' "$TMP/c.$N")
-    sudp=$((48000 + BASE * 40 + 2 * N)); cudp=$((sudp + 1))
+    sudp=$((28000 + BASE * 40 + 2 * N)); cudp=$((sudp + 1))
     "$TSHARK" -n -r "$PCAP" -d udp.port==$sudp,sctp -d udp.port==$cudp,sctp \
         -o sctp.checksum:"CRC 32c" -o ip.check_checksum:TRUE -o sctp.ulp_dissection:FALSE \
         -T fields -E separator=/t -E occurrence=a -E aggregator=, \
@@ -293,7 +295,7 @@ checksum)
     # never see an association and end by their time limit (exit status 3).
     for impl in u m; do
         N=$((N + 1))
-        sport=$((5500 + BASE * 20 + N)); sudp=$((48000 + BASE * 40 + 2 * N))
+        sport=$((5500 + BASE * 20 + N)); sudp=$((28000 + BASE * 40 + 2 * N))
         "$(peer $impl)" --server $sport --udp-port $sudp --timeout 4 > "$TMP/s.$N" 2>&1 &
         spid=$!
         wait_udp $sudp

@@ -16,7 +16,7 @@ N=0
 run() {
     name=$1; src=$2; crc=$3; sargs=$4; cargs=$5; shift 5
     N=$((N + 1))
-    sport=$((5200 + N)); sudp=$((47100 + 2 * N)); cudp=$((sudp + 1))
+    sport=$((5200 + N)); sudp=$((27100 + 2 * N)); cudp=$((sudp + 1))
     t0=$(date +%s.%N)
     # shellcheck disable=SC2086
     "$PEER" --server $sport --udp-port $sudp --timeout 120 $sargs > "$TMP/s.$N" 2> "$TMP/se.$N" &

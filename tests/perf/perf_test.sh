@@ -11,7 +11,7 @@ CASE=${2:?case}
 BASE=${3:?port}
 TSHARK=${4:-}
 SUDP=$BASE
-SPORT=$((BASE - 40000)) # the SCTP port: distinct per case as well
+SPORT=$((BASE - 20000)) # the SCTP port: distinct per case as well
 TMP=$(mktemp -d)
 SPID=
 cleanup() {
