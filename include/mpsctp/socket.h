@@ -35,11 +35,18 @@ typedef struct mpsctp_stack mpsctp_stack;
 #define MPSCTP_DEFAULT_UDP_PORT 9899 /* RFC 6951 s5 */
 #define MPSCTP_STACK_MAX_ADDRS 8
 #define MPSCTP_UDP_PORT_ANY (-1) /* let the kernel choose the UDP port */
+/* A port the kernel chooses until a socket of the stack listens; then the stack moves to
+ * the well-known port 9899 (a listener must be reachable there, a process that only
+ * connects needs no fixed port: RFC 6951 peers learn it from the packets). The default
+ * stack's setting. */
+#define MPSCTP_UDP_PORT_LISTEN (-2)
 
 /* Stack settings. A zeroed struct gives the defaults. */
 typedef struct mpsctp_stack_config {
     int udp_port;          /* UDP encapsulation port: 0 = 9899, MPSCTP_UDP_PORT_ANY = the
-                              kernel picks one (read it with mpsctp_stack_udp_port) */
+                              kernel picks one (read it with mpsctp_stack_udp_port),
+                              MPSCTP_UDP_PORT_LISTEN = the kernel's until a listen(),
+                              then 9899 */
     size_t naddrs;         /* 0: bind 0.0.0.0 and :: (IPv6 when available) */
     struct sockaddr_storage addrs[MPSCTP_STACK_MAX_ADDRS]; /* one UDP socket each; the
                               port field is ignored */
@@ -133,9 +140,12 @@ int mpsctp_stack_process(mpsctp_stack *st, int timeout_ms);
 /* Copies the stack counters into *out. */
 void mpsctp_stack_stats_get(mpsctp_stack *st, mpsctp_stack_stats *out);
 
-/* Returns the default stack (created with default settings on first use; the
- * environment variable MPSCTP_UDP_PORT, when set, gives its UDP port, -1 letting the
- * kernel pick one), or NULL with errno when it cannot be created. mpsctp_socket() uses
+/* Returns the default stack (created with default settings on first use, its UDP port
+ * MPSCTP_UDP_PORT_LISTEN: a port of the kernel's choice until one of its sockets listens,
+ * then 9899, so that several processes of a host can use SCTP at once and listeners are
+ * found at the well-known port; the environment variable MPSCTP_UDP_PORT, when set, gives
+ * a fixed UDP port instead, -1 letting the kernel pick one for good), or NULL with errno
+ * when it cannot be created. mpsctp_socket() uses
  * it. At process exit (exit() or a return from main) its open sockets are closed and
  * its graceful shutdowns waited for as mpsctp_stack_free does; what is left is aborted. */
 mpsctp_stack *mpsctp_default_stack(void);
@@ -706,6 +716,18 @@ int mpsctp_shutdown(int sd, int how);
  * at the timeout it returns 0 and the shutdowns go on in the background (as on Linux).
  * The descriptor is released at once. Never close an mpsctp socket with close(2). */
 int mpsctp_close(int sd);
+
+/* newfd, a duplicate of socket sd made with dup, dup2, dup3 or fcntl(F_DUPFD), becomes
+ * another descriptor of the same socket: every call works on either, and the socket
+ * closes when mpsctp_close has closed the last of them. Returns 0, or -1 with errno
+ * EBADF (sd is not a socket, newfd < 0 or newfd == sd) or EINVAL (newfd is not a
+ * duplicate of sd). */
+int mpsctp_register_dup(int sd, int newfd);
+
+/* ioctl(2) on a socket: FIONREAD (SIOCINQ) stores in *arg the unread bytes of the first
+ * message or notification in the receive queue (0: none), as Linux SCTP does; FIONBIO sets
+ * (*arg != 0) or clears O_NONBLOCK. Others: -1 with ENOTTY. */
+int mpsctp_ioctl(int sd, unsigned long req, int *arg);
 
 /* sctp_getpaddrs / sctp_getladdrs (RFC 6458 s9.3/9.5): allocate an array of the peer's
  * (local) addresses of association id (ignored on one-to-one); returns the count, 0 when

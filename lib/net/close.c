@@ -146,11 +146,20 @@ int mpsctp_close(int sd)
 {
     net_sock *s = net_reg_take(sd);
     if (!s) {
+        if (net_reg_close_inherited(sd) == 0)
+            return 0; /* a forked child closes its copy of the parent's socket */
         errno = EBADF;
         return -1;
     }
     mpsctp_stack *st = s->st;
     pthread_mutex_lock(&st->lock);
+    if (net_reg_unalias(s, sd)) {
+        /* Another descriptor (a registered dup) still names the socket. */
+        net_fd_close(sd);
+        net_sock_release(s);
+        pthread_mutex_unlock(&st->lock);
+        return 0;
+    }
     size_t n = 0;
     net_assoc **all = NULL;
     if (s->o.linger_on && s->o.linger_sec > 0)
@@ -261,9 +270,11 @@ mpsctp_stack *mpsctp_default_stack(void)
 {
     pthread_mutex_lock(&g_def);
     if (!g_default) {
-        /* MPSCTP_UDP_PORT sets its UDP port (-1: the kernel picks one). */
+        /* MPSCTP_UDP_PORT sets its UDP port (-1: the kernel picks one); without it, the
+         * stack takes the well-known port only when a socket listens. */
         mpsctp_stack_config cfg;
         memset(&cfg, 0, sizeof(cfg));
+        cfg.udp_port = MPSCTP_UDP_PORT_LISTEN;
         const char *port = getenv("MPSCTP_UDP_PORT");
         if (port && *port)
             cfg.udp_port = atoi(port);
@@ -278,6 +289,28 @@ mpsctp_stack *mpsctp_default_stack(void)
     mpsctp_stack *st = g_default;
     pthread_mutex_unlock(&g_def);
     return st;
+}
+
+/* The parent's default stack in a forked child: its memory, never used there (no I/O
+ * thread; its lock may have been held at the fork). */
+static mpsctp_stack *g_default_parent;
+
+void net_default_fork(int phase)
+{
+    if (phase == 0) {
+        pthread_mutex_lock(&g_def);
+        return;
+    }
+    if (phase == 2 && g_default) {
+        g_default_parent = g_default;
+        g_default = NULL; /* the child's first socket creates its own */
+        /* Its UDP sockets stay the parent's: a child that outlives the parent must not
+         * keep the port. */
+        for (int i = 0; i < g_default_parent->nudp; i++)
+            close(g_default_parent->udp[i].fd);
+        g_default_parent->nudp = 0;
+    }
+    pthread_mutex_unlock(&g_def);
 }
 
 void net_default_forget(mpsctp_stack *st)

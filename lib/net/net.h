@@ -144,6 +144,7 @@ struct net_sock {
     dev_t fd_dev, peer_dev;   /* what fd and peer are (fstat), to tell them from files */
     ino_t fd_ino, peer_ino;   /* that reuse their numbers after a plain close() */
     int fd_lost;              /* fd is no longer ours: never read, write or close it */
+    int nfds;                 /* descriptors that name it: fd and its registered dups */
     mpsctp_addr laddrs[MPSCTP_STACK_MAX_ADDRS]; /* bindx addresses (0: all of the stack) */
     int nladdrs;
 };
@@ -251,6 +252,10 @@ void net_input(mpsctp_stack *st, const uint8_t *pkt, size_t len, const mpsctp_ad
 int net_addr_is_any(const mpsctp_addr *a);
 /* Opens, binds and registers (epoll) a UDP socket of the stack. -1 with errno. */
 int net_udp_open(mpsctp_stack *st, const mpsctp_addr *a, uint16_t port);
+/* Moves every UDP socket of the stack to port (new sockets on the same addresses; the
+ * peers learn the new port from the next packet, RFC 6951). 0, or -1 with errno
+ * (EADDRINUSE) and nothing changed. Called with the lock held. */
+int net_udp_move(mpsctp_stack *st, uint16_t port);
 /* Sends the packets of the out batch (st->nout, reset to 0). */
 void net_udp_send(mpsctp_stack *st);
 /* Receives one batch (up to NET_RX_BATCH datagrams or trains) from UDP socket u and
@@ -271,6 +276,23 @@ void net_apply_opts(net_sock *s, net_assoc *na);
 net_sock *net_reg_take(int sd);
 /* Removes the registry's entry for s->fd if it is s. */
 void net_reg_drop(net_sock *s);
+/* System calls on the application's end of a socket (close, fcntl, recv/send of the
+ * readiness bytes). They go to the kernel directly, not through the C library's
+ * symbols, which a layer loaded with LD_PRELOAD may have turned into calls of this
+ * library. */
+int net_fd_close(int fd);
+int net_fd_fcntl(int fd, int cmd, long arg);
+ssize_t net_fd_recv(int fd, void *buf, size_t len);
+ssize_t net_fd_send(int fd, const void *buf, size_t len);
+/* Called by mpsctp_close after net_reg_take(sd): when other descriptors still name s,
+ * sd was one of several (a dup): returns 1 and s stays open; else 0. */
+int net_reg_unalias(net_sock *s, int sd);
+/* In a forked child: closes sd when it is a socket inherited from the parent (0), else
+ * -1. */
+int net_reg_close_inherited(int sd);
+/* fork() handlers of the default stack: 0 before, 1 in the parent, 2 in the child after. */
+void net_default_fork(int phase);
+
 /* Takes a reference on s (net_sock_release drops it). */
 void net_sock_hold(net_sock *s);
 /* Unlinks and frees s: its queue, its descriptors (only those still ours), its

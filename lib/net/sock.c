@@ -6,8 +6,10 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "net.h"
@@ -18,12 +20,62 @@ static pthread_mutex_t g_reg = PTHREAD_MUTEX_INITIALIZER;
 static net_sock **g_socks;
 static int g_cap;
 
+/* After fork(): the child has none of the parent's threads, so the sockets it inherited
+ * are only descriptors there. Their map moves here; mpsctp_close in the child closes such
+ * a descriptor and nothing else, other calls on it fail with EBADF, and new sockets of the
+ * child work as in any process. */
+static net_sock **g_inherited;
+static int g_inherited_cap;
+static pthread_once_t g_fork_once = PTHREAD_ONCE_INIT;
+
+static void reg_fork_prepare(void)
+{
+    net_default_fork(0);
+    pthread_mutex_lock(&g_reg);
+}
+
+static void reg_fork_parent(void)
+{
+    pthread_mutex_unlock(&g_reg);
+    net_default_fork(1);
+}
+
+static void reg_fork_child(void)
+{
+    if (!g_inherited) { /* the first fork: later ones inherit the same map */
+        g_inherited = g_socks;
+        g_inherited_cap = g_cap;
+        g_socks = NULL;
+        g_cap = 0;
+    }
+    pthread_mutex_unlock(&g_reg);
+    net_default_fork(2);
+}
+
+static void reg_fork_init(void)
+{
+    pthread_atfork(reg_fork_prepare, reg_fork_parent, reg_fork_child);
+}
+
+int net_reg_close_inherited(int sd)
+{
+    int found = 0;
+    pthread_mutex_lock(&g_reg);
+    if (sd >= 0 && sd < g_inherited_cap && g_inherited[sd]) {
+        g_inherited[sd] = NULL;
+        found = 1;
+    }
+    pthread_mutex_unlock(&g_reg);
+    return found ? net_fd_close(sd) : -1;
+}
+
 /* Maps fd to s. A live socket that the registry still maps fd to has lost its descriptor:
  * the application closed it with close() and the kernel gave the number to s. That one is
  * marked fd_lost (its number is never used again) and returned in *lost. */
 static int reg_put(int fd, net_sock *s, net_sock **lost)
 {
     *lost = NULL;
+    pthread_once(&g_fork_once, reg_fork_init);
     pthread_mutex_lock(&g_reg);
     if (fd >= g_cap) {
         int ncap = g_cap ? g_cap : 64;
@@ -63,9 +115,51 @@ net_sock *net_reg_take(int sd)
 void net_reg_drop(net_sock *s)
 {
     pthread_mutex_lock(&g_reg);
-    if (s->fd >= 0 && s->fd < g_cap && g_socks[s->fd] == s)
+    if (s->nfds > 1) {
+        for (int i = 0; i < g_cap; i++)
+            if (g_socks[i] == s)
+                g_socks[i] = NULL;
+    } else if (s->fd >= 0 && s->fd < g_cap && g_socks[s->fd] == s) {
         g_socks[s->fd] = NULL;
+    }
+    s->nfds = 1;
     pthread_mutex_unlock(&g_reg);
+}
+
+int net_reg_unalias(net_sock *s, int sd)
+{
+    int alias = 0;
+    pthread_mutex_lock(&g_reg);
+    if (s->nfds > 1) {
+        s->nfds--;
+        alias = 1;
+        /* The socket's own descriptor goes: another of its numbers takes its place. */
+        for (int i = 0; sd == s->fd && i < g_cap; i++)
+            if (g_socks[i] == s)
+                s->fd = i;
+    }
+    pthread_mutex_unlock(&g_reg);
+    return alias;
+}
+
+int net_fd_close(int fd)
+{
+    return (int)syscall(SYS_close, fd);
+}
+
+int net_fd_fcntl(int fd, int cmd, long arg)
+{
+    return (int)syscall(SYS_fcntl, fd, cmd, arg);
+}
+
+ssize_t net_fd_recv(int fd, void *buf, size_t len)
+{
+    return syscall(SYS_recvfrom, fd, buf, len, MSG_DONTWAIT, NULL, NULL);
+}
+
+ssize_t net_fd_send(int fd, const void *buf, size_t len)
+{
+    return syscall(SYS_sendto, fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL, NULL, 0);
 }
 
 void net_sock_hold(net_sock *s)
@@ -121,9 +215,9 @@ void net_sock_free(net_sock *s)
     /* Never close a descriptor that is no longer ours (the application closed it and the
      * number went to another file). */
     if (net_sock_fd_ours(s))
-        close(s->fd);
+        net_fd_close(s->fd);
     if (fd_is(s->peer, s->peer_dev, s->peer_ino))
-        close(s->peer);
+        net_fd_close(s->peer);
     net_ep *e = s->ep;
     free(s);
     if (e)
@@ -164,8 +258,8 @@ net_sock *net_sock_new(mpsctp_stack *st, int family, int type)
     struct stat fs, ps;
     if (!s || fstat(sv[0], &fs) < 0 || fstat(sv[1], &ps) < 0 || reg_put(sv[0], s, &lost) < 0) {
         free(s);
-        close(sv[0]);
-        close(sv[1]);
+        net_fd_close(sv[0]);
+        net_fd_close(sv[1]);
         errno = ENOMEM;
         return NULL;
     }
@@ -177,6 +271,7 @@ net_sock *net_sock_new(mpsctp_stack *st, int family, int type)
         st->lost = 1; /* closed at the next API call: net_close_lost */
     s->st = st;
     s->fd = sv[0];
+    s->nfds = 1;
     s->peer = sv[1];
     s->family = family;
     s->type = type;
@@ -191,7 +286,7 @@ static int sock_nonblock(const net_sock *s, int flags)
 {
     if (flags & MSG_DONTWAIT)
         return 1;
-    int fl = fcntl(s->fd, F_GETFL);
+    int fl = net_fd_fcntl(s->fd, F_GETFL, 0);
     return fl >= 0 && (fl & O_NONBLOCK);
 }
 
@@ -223,7 +318,7 @@ int mpsctp_socket_on(mpsctp_stack *st, int domain, int type, int protocol)
     net_close_lost(st);
     pthread_mutex_unlock(&st->lock);
     if (fd >= 0 && (flags & SOCK_NONBLOCK))
-        fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+        net_fd_fcntl(fd, F_SETFL, net_fd_fcntl(fd, F_GETFL, 0) | O_NONBLOCK);
     return fd;
 }
 
@@ -245,7 +340,58 @@ int mpsctp_fcntl(int sd, int cmd, int arg)
         errno = EINVAL;
         return -1;
     }
-    return cmd == F_GETFL ? fcntl(sd, F_GETFL) : fcntl(sd, F_SETFL, arg);
+    return cmd == F_GETFL ? net_fd_fcntl(sd, F_GETFL, 0) : net_fd_fcntl(sd, F_SETFL, arg);
+}
+
+int mpsctp_ioctl(int sd, unsigned long req, int *arg)
+{
+    if (!arg) {
+        errno = EFAULT;
+        return -1;
+    }
+    net_sock *s = sock_enter(sd);
+    if (!s)
+        return -1;
+    if (req == FIONREAD) {
+        /* The unread bytes of the first message (or notification) in the queue. */
+        *arg = s->rq_head ? (int)(s->rq_head->len - s->rq_head->off) : 0;
+    } else if (req == FIONBIO) {
+        int fl = net_fd_fcntl(s->fd, F_GETFL, 0);
+        if (fl < 0 || net_fd_fcntl(s->fd, F_SETFL, *arg ? fl | O_NONBLOCK : fl & ~O_NONBLOCK) < 0)
+            return sock_fail(s, errno);
+    } else {
+        return sock_fail(s, ENOTTY);
+    }
+    sock_leave(s);
+    return 0;
+}
+
+int mpsctp_register_dup(int sd, int newfd)
+{
+    if (newfd < 0 || newfd == sd) {
+        errno = EBADF;
+        return -1;
+    }
+    net_sock *s = sock_enter(sd);
+    if (!s)
+        return -1;
+    if (!fd_is(newfd, s->fd_dev, s->fd_ino))
+        return sock_fail(s, EINVAL); /* not a duplicate of sd */
+    net_sock *lost = NULL;
+    pthread_mutex_lock(&g_reg);
+    int known = newfd < g_cap && g_socks[newfd] == s;
+    pthread_mutex_unlock(&g_reg);
+    if (!known) {
+        if (reg_put(newfd, s, &lost) < 0)
+            return sock_fail(s, ENOMEM);
+        pthread_mutex_lock(&g_reg);
+        s->nfds++;
+        pthread_mutex_unlock(&g_reg);
+        if (lost && lost->st == s->st)
+            s->st->lost = 1;
+    }
+    sock_leave(s);
+    return 0;
 }
 
 /* ---- helpers ----------------------------------------------------------------------- */
@@ -491,7 +637,13 @@ int mpsctp_listen(int sd, int backlog)
         return sock_fail(s, e);
     if (s->ep->owner != s)
         return sock_fail(s, EINVAL);
-    s->listening = s->type == SOCK_STREAM ? 1 : backlog > 0;
+    int listening = s->type == SOCK_STREAM ? 1 : backlog > 0;
+    /* A stack on a port of the kernel's choice moves to the well-known port, where
+     * peers look for listeners. */
+    if (listening && s->st->cfg.udp_port == MPSCTP_UDP_PORT_LISTEN &&
+        net_udp_move(s->st, MPSCTP_DEFAULT_UDP_PORT) < 0)
+        return sock_fail(s, errno);
+    s->listening = listening;
     s->backlog = backlog > 0 ? backlog : (s->type == SOCK_STREAM ? 1 : 0);
     if (s->backlog > 4096)
         s->backlog = 4096;

@@ -181,7 +181,7 @@ mpsctp_stack *mpsctp_stack_new(const mpsctp_stack_config *cfg)
         memset(&def, 0, sizeof(def));
         cfg = &def;
     }
-    if (cfg->naddrs > MPSCTP_STACK_MAX_ADDRS || cfg->udp_port < -1 || cfg->udp_port > 65535 ||
+    if (cfg->naddrs > MPSCTP_STACK_MAX_ADDRS || cfg->udp_port < MPSCTP_UDP_PORT_LISTEN || cfg->udp_port > 65535 ||
         (cfg->mtu && cfg->mtu < 508) || cfg->mtu > NET_MTU_MAX) {
         errno = EINVAL;
         return NULL;
@@ -806,7 +806,7 @@ static void fd_set_readable(net_sock *s, int on)
             s->rd_on = 1;
     } else {
         char buf[64];
-        while (recv(s->fd, buf, sizeof(buf), MSG_DONTWAIT) > 0) {
+        while (net_fd_recv(s->fd, buf, sizeof(buf)) > 0) {
         }
         s->rd_on = 0;
     }
@@ -824,7 +824,7 @@ static void fd_set_writable(net_sock *s, int on)
     } else {
         memset(buf, 0, sizeof(buf));
         for (int i = 0; i < 1024; i++)
-            if (send(s->fd, buf, sizeof(buf), MSG_DONTWAIT | MSG_NOSIGNAL) <= 0)
+            if (net_fd_send(s->fd, buf, sizeof(buf)) <= 0)
                 break;
         s->wr_on = 0;
     }

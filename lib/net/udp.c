@@ -44,7 +44,9 @@ int net_addr_is_any(const mpsctp_addr *a)
     return memcmp(a->ip, zero, a->family == MPSCTP_AF_INET ? 4 : 16) == 0;
 }
 
-int net_udp_open(mpsctp_stack *st, const mpsctp_addr *a, uint16_t port)
+/* A UDP socket of family a->family bound to (a, port) with the options the stack needs;
+ * -1 with errno. */
+static int udp_socket(const mpsctp_addr *a, uint16_t port, int offload)
 {
     int fam = a->family == MPSCTP_AF_INET6 ? AF_INET6 : AF_INET;
     int fd = socket(fam, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -68,22 +70,60 @@ int net_udp_open(mpsctp_stack *st, const mpsctp_addr *a, uint16_t port)
         errno = e;
         return -1;
     }
+    /* GSO needs nothing on the socket; GRO is asked for. A kernel without them refuses
+     * the option or the first train, and the stack sends one datagram per slot. */
+    if (offload)
+        setsockopt(fd, IPPROTO_UDP, UDP_GRO, &one, sizeof(one));
+    return fd;
+}
+
+int net_udp_open(mpsctp_stack *st, const mpsctp_addr *a, uint16_t port)
+{
+    int fd = udp_socket(a, port, !st->no_offload);
+    if (fd < 0)
+        return -1;
+    int fam = a->family == MPSCTP_AF_INET6 ? AF_INET6 : AF_INET;
     int i = st->nudp++;
     st->udp[i].fd = fd;
     st->udp[i].family = fam;
     st->udp[i].addr = *a;
-    /* GSO needs nothing on the socket; GRO is asked for. A kernel without them refuses
-     * the option or the first train, and the stack sends one datagram per slot. */
     st->udp[i].gso = !st->no_offload;
-    if (!st->no_offload)
-        setsockopt(fd, IPPROTO_UDP, UDP_GRO, &one, sizeof(one));
     if (!st->port) {
+        struct sockaddr_storage ss;
+        socklen_t sl = sizeof(ss);
         getsockname(fd, (struct sockaddr *)&ss, &sl);
         st->port = fam == AF_INET6 ? ntohs(((struct sockaddr_in6 *)&ss)->sin6_port)
                                    : ntohs(((struct sockaddr_in *)&ss)->sin_port);
     }
     struct epoll_event ev = {.events = EPOLLIN, .data.u32 = (uint32_t)i};
     epoll_ctl(st->epfd, EPOLL_CTL_ADD, fd, &ev);
+    return 0;
+}
+
+int net_udp_move(mpsctp_stack *st, uint16_t port)
+{
+    if (st->port == port)
+        return 0;
+    int fds[NET_MAX_UDP];
+    for (int i = 0; i < st->nudp; i++) {
+        fds[i] = udp_socket(&st->udp[i].addr, port, !st->no_offload);
+        if (fds[i] < 0) {
+            int e = errno;
+            while (i-- > 0)
+                close(fds[i]);
+            errno = e;
+            return -1;
+        }
+    }
+    /* The I/O thread may be in epoll_wait: it finds the new sockets in the table when it
+     * takes the lock, and a closed socket leaves the epoll set by itself. */
+    for (int i = 0; i < st->nudp; i++) {
+        struct epoll_event ev = {.events = EPOLLIN, .data.u32 = (uint32_t)i};
+        epoll_ctl(st->epfd, EPOLL_CTL_ADD, fds[i], &ev);
+        close(st->udp[i].fd);
+        st->udp[i].fd = fds[i];
+    }
+    st->port = port;
     return 0;
 }
 
