@@ -132,6 +132,9 @@ typedef struct mpsctp_settings {
     uint8_t nr_sack;              /* 1: offer NR-SACK in INIT/INIT ACK (default 1) */
     uint8_t path_select;          /* MPSCTP_PATHSEL_*: which path new data of a stream may
                                      take while CMT is on (default RR) */
+    uint8_t cmt_dac;              /* 1: the DAC algorithm (delayed ack for CMT) while CMT is
+                                     on, as receiver and as sender; 0: without it, whatever
+                                     the mode (SCTP_CMT_USE_DAC; default 1) */
     uint8_t loss_recovery;        /* MPSCTP_LOSSREC_* flags: loss recovery beyond RFC 9260
                                      (docs/loss-recovery.md; default MPSCTP_LOSSREC_ALL) */
 } mpsctp_settings;
@@ -527,6 +530,15 @@ int mpsctp_assoc_set_heartbeat(mpsctp_assoc *a, uint32_t interval_ms, mpsctp_tst
 /* Sets the delayed-SACK timer in ms. Returns 0, or INVAL above 500 (RFC 9260 s6.2). */
 int mpsctp_assoc_set_sack_delay(mpsctp_assoc *a, uint32_t delay_ms);
 
+/* Sets the SACK frequency: a SACK goes out at least for every freq-th packet with DATA
+ * (RFC 9260 s6.2: 2; 1 acknowledges every packet at once). Returns 0, or INVAL (NULL,
+ * freq 0). */
+int mpsctp_assoc_set_sack_freq(mpsctp_assoc *a, uint32_t freq);
+
+/* Sets Max.Burst (RFC 9260 s6.1 D), in packets, for the association. Returns 0, or INVAL
+ * (NULL, 0). */
+int mpsctp_assoc_set_max_burst(mpsctp_assoc *a, uint32_t packets);
+
 /* Makes path idx the primary path (new data goes there while it is active) and reports
  * MPSCTP_ADDR_MADE_PRIM. Returns 0, NOENT (no such path), STATE (closed, or the path is
  * unconfirmed: RFC 9260 s5.4 allows no data to it) or INVAL. */
@@ -568,6 +580,12 @@ int mpsctp_assoc_set_sack_path(mpsctp_assoc *a, uint32_t policy);
 
 /* Sets the path selection policy for new data (MPSCTP_PATHSEL_*). Returns 0 or INVAL. */
 int mpsctp_assoc_set_path_select(mpsctp_assoc *a, uint32_t policy);
+
+/* Turns the DAC algorithm (docs/cmt.md) on (1) or off (0) for the association: while it is
+ * off, the receiver SACKs reordered DATA at once (RFC 9260 s6.7) and sets no packet count
+ * in the SACK flags, and the sender counts one miss per SACK, whatever the SACK flags say.
+ * It has an effect only while CMT is on. Returns 0, or INVAL (NULL, on > 1). */
+int mpsctp_assoc_set_cmt_dac(mpsctp_assoc *a, uint32_t on);
 
 /* Returns 1 when both ends support NR-SACK (negotiated in INIT/INIT ACK, chunk 0x10), 0
  * when not, INVAL for NULL. */

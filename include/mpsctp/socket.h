@@ -262,6 +262,9 @@ struct sctp_recvv_rn {
 /* ---- notifications (RFC 6458 s6) ------------------------------------------------- */
 
 #define SCTP_SN_TYPE_BASE 0x8000
+/* Not a notification: the SCTP_EVENT type (Linux) and the first SCTP_EVENTS field that turn
+ * the SCTP_SNDRCV cmsg of received messages on. */
+#define SCTP_DATA_IO_EVENT 0x8000
 #define SCTP_ASSOC_CHANGE 0x8001
 #define SCTP_PEER_ADDR_CHANGE 0x8002
 #define SCTP_SEND_FAILED 0x8003
@@ -335,9 +338,9 @@ struct sctp_remote_error {
     uint8_t sre_data[];
 };
 
-/* ssf_flags */
-#define SCTP_DATA_UNSENT 0x0001
-#define SCTP_DATA_SENT 0x0002
+/* ssf_flags (Linux's values, enum sctp_ssf_flags; RFC 6458 and usrsctp use 1 and 2) */
+#define SCTP_DATA_UNSENT 0
+#define SCTP_DATA_SENT 1
 
 struct sctp_send_failed_event {
     uint16_t ssf_type;
@@ -391,6 +394,40 @@ union sctp_notification {
 #define SCTP_EVENT 127
 #define SCTP_REMOTE_UDP_ENCAPS_PORT 132
 #define SCTP_PEER_ADDR_THLDS 31 /* RFC 7829 s7.2, struct sctp_paddrthlds */
+/* The older Linux/lksctp options (RFC 6458's deprecated ones included) that unmodified
+ * kernel-SCTP applications and libsctp set; docs/api.md, "Porting from lksctp", says what
+ * each does here and which values are kept without an effect. */
+#define SCTP_AUTOCLOSE 4              /* int seconds; one-to-many only (kept, see docs) */
+#define SCTP_SET_PEER_PRIMARY_ADDR 5  /* struct sctp_setpeerprim: EPERM (no ASCONF) */
+#define SCTP_ADAPTATION_LAYER 7       /* struct sctp_setadaptation (kept, see docs) */
+#define SCTP_DISABLE_FRAGMENTS 8      /* int: 1 makes a message above the fragmentation
+                                         point EMSGSIZE */
+#define SCTP_DEFAULT_SEND_PARAM 10    /* struct sctp_sndrcvinfo: SCTP_DEFAULT_SNDINFO and a
+                                         time to live */
+#define SCTP_EVENTS 11                /* struct sctp_event_subscribe (any shorter prefix) */
+#define SCTP_I_WANT_MAPPED_V4_ADDR 12 /* int: 1 (default) AF_INET6 sockets report IPv4
+                                         addresses IPv4-mapped */
+#define SCTP_DELAYED_SACK 16          /* struct sctp_sack_info */
+#define SCTP_DELAYED_ACK_TIME SCTP_DELAYED_SACK
+#define SCTP_DELAYED_ACK SCTP_DELAYED_SACK
+#define SCTP_CONTEXT 17               /* struct sctp_assoc_value: rcv_context/sinfo_context
+                                         of received messages */
+#define SCTP_FRAGMENT_INTERLEAVE 18   /* int */
+#define SCTP_PARTIAL_DELIVERY_POINT 19 /* uint32_t bytes, for associations set up later */
+#define SCTP_MAX_BURST 20             /* struct sctp_assoc_value (or an int) */
+#define SCTP_GET_ASSOC_NUMBER 28      /* uint32_t, one-to-many only, get only */
+/* libsctp's calls as socket options (Linux numbers): sctp_bindx, sctp_peeloff,
+ * sctp_connectx, sctp_getpaddrs/getladdrs. */
+#define SCTP_SOCKOPT_BINDX_ADD 100    /* set: packed sockaddr_in/sockaddr_in6 array */
+#define SCTP_SOCKOPT_BINDX_REM 101    /* set: the same */
+#define SCTP_SOCKOPT_PEELOFF 102      /* get: sctp_peeloff_arg_t; the descriptor in sd */
+#define SCTP_SOCKOPT_CONNECTX_OLD 107 /* set: packed addresses; returns 0 */
+#define SCTP_GET_PEER_ADDRS 108       /* get: struct sctp_getaddrs */
+#define SCTP_GET_LOCAL_ADDRS 109      /* get: struct sctp_getaddrs */
+#define SCTP_SOCKOPT_CONNECTX 110     /* set: packed addresses; returns the association id */
+#define SCTP_SOCKOPT_CONNECTX3 111    /* get: struct sctp_getaddrs_old; id in assoc_id */
+#define SCTP_GET_ASSOC_STATS 112      /* get: struct sctp_assoc_stats */
+#define SCTP_SOCKOPT_PEELOFF_FLAGS 122 /* get: sctp_peeloff_flags_arg_t */
 /* mpsctp extensions: 0x1300 and up (MPSCTP_CMT_BUFSPLIT ... MPSCTP_PATH_SELECT below). */
 /* Per-path statistics (getsockopt only), struct mpsctp_pathstats. */
 #define MPSCTP_PATH_STATS 0x1300
@@ -477,7 +514,17 @@ union sctp_notification {
  *   blocks on. The structure is one snapshot: sum of sq_queued_on_stream ==
  *   sq_total_queued <= sq_queue_limit. The core API gives the same numbers
  *   (mpsctp_assoc_sndqueue_info). */
-#define SCTP_SQINFO 0x1201
+#define SCTP_SQINFO 0x1400
+/* SCTP_SQINFO was 0x1201 until FreeBSD's meaning of that number was taken over (below):
+ * 0x1400 is used by no option of Linux (linux/sctp.h), FreeBSD (netinet/sctp.h) or
+ * usrsctp (usrsctp.h, usrsctplib/netinet/sctp.h); a test checks the installed headers
+ * (docs/api.md, "Option numbers"). */
+/* FreeBSD/usrsctp SCTP_CMT_USE_DAC (0x1201): the DAC algorithm of CMT (delayed ack for
+ * CMT, docs/cmt.md) on (1, the default) or off (0), independently of the SCTP_CMT_ON_OFF
+ * mode; it has an effect only while CMT is on. struct sctp_assoc_value, with the
+ * assoc_id rules, errors and set/get behaviour of SCTP_CMT_ON_OFF; values above 1:
+ * EINVAL. */
+#define SCTP_CMT_USE_DAC 0x1201
 
 struct sctp_rtoinfo {
     sctp_assoc_t srto_assoc_id;
@@ -533,7 +580,7 @@ struct sctp_paddrthlds {
     struct sockaddr_storage spt_address;
     uint16_t spt_pathmaxrxt;
     uint16_t spt_pathpfthld;
-} __attribute__((packed, aligned(4)));
+}; /* not packed: Linux's layout (the address at offset 8, 144 bytes) */
 
 /* MPSCTP_PATH_STATS (getsockopt): statistics of path ps_index (0 .. number of peer
  * addresses - 1) of association ps_assoc_id. ENOENT past the last path, EINVAL for an
@@ -629,6 +676,120 @@ struct sctp_assoc_ids {
     sctp_assoc_t gaids_assoc_id[];
 };
 
+/* ---- the older Linux/lksctp structures (Linux layouts) ----------------------------- */
+
+/* SCTP_SNDRCV cmsg (send and receive), SCTP_DEFAULT_SEND_PARAM, mpsctp_sctp_send and
+ * friends. On send: sinfo_stream, sinfo_flags, sinfo_ppid, sinfo_context and (one-to-many)
+ * sinfo_assoc_id count; sinfo_timetolive and the PR-SCTP policy bits of sinfo_flags are
+ * accepted and the message is sent reliably. On receive (with the sctp_data_io_event of
+ * SCTP_EVENTS): stream, ssn, flags (SCTP_UNORDERED), ppid, the SCTP_CONTEXT value, tsn,
+ * cumtsn and the association id. */
+struct sctp_sndrcvinfo {
+    uint16_t sinfo_stream;
+    uint16_t sinfo_ssn;
+    uint16_t sinfo_flags;
+    uint32_t sinfo_ppid;
+    uint32_t sinfo_context;
+    uint32_t sinfo_timetolive;
+    uint32_t sinfo_tsn;
+    uint32_t sinfo_cumtsn;
+    sctp_assoc_t sinfo_assoc_id;
+};
+
+/* PR-SCTP policy bits of sinfo_flags (Linux values; accepted, not applied). */
+#define SCTP_PR_SCTP_NONE 0x0000
+#define SCTP_PR_SCTP_TTL 0x0010
+#define SCTP_PR_SCTP_RTX 0x0020
+#define SCTP_PR_SCTP_PRIO 0x0030
+#define SCTP_PR_SCTP_MASK 0x0030
+
+/* SCTP_EVENTS: field i turns notification type SCTP_SN_TYPE_BASE + i on or off (the
+ * first, SCTP_DATA_IO_EVENT, the SCTP_SNDRCV cmsg). setsockopt takes any prefix of the
+ * structure (the fields after it keep their values); getsockopt fills up to optlen. */
+struct sctp_event_subscribe {
+    uint8_t sctp_data_io_event;
+    uint8_t sctp_association_event;
+    uint8_t sctp_address_event;
+    uint8_t sctp_send_failure_event;
+    uint8_t sctp_peer_error_event;
+    uint8_t sctp_shutdown_event;
+    uint8_t sctp_partial_delivery_event;
+    uint8_t sctp_adaptation_layer_event;
+    uint8_t sctp_authentication_event;
+    uint8_t sctp_sender_dry_event;
+    uint8_t sctp_stream_reset_event;
+    uint8_t sctp_assoc_reset_event;
+    uint8_t sctp_stream_change_event;
+    uint8_t sctp_send_failure_event_event;
+};
+
+/* SCTP_DELAYED_SACK: sack_delay ms (0 keeps it, at most 500), sack_freq packets (0 keeps
+ * it; 1 turns delayed SACKs off). */
+struct sctp_sack_info {
+    sctp_assoc_t sack_assoc_id;
+    uint32_t sack_delay;
+    uint32_t sack_freq;
+};
+
+/* SCTP_ADAPTATION_LAYER */
+struct sctp_setadaptation {
+    uint32_t ssb_adaptation_ind;
+};
+
+/* SCTP_SET_PEER_PRIMARY_ADDR */
+struct sctp_setpeerprim {
+    sctp_assoc_t sspp_assoc_id;
+    struct sockaddr_storage sspp_addr;
+} __attribute__((packed, aligned(4)));
+
+/* SCTP_GET_PEER_ADDRS / SCTP_GET_LOCAL_ADDRS: the addresses follow the header, packed. */
+struct sctp_getaddrs {
+    sctp_assoc_t assoc_id; /* in */
+    uint32_t addr_num;     /* out */
+    uint8_t addrs[];       /* out */
+};
+
+/* SCTP_SOCKOPT_CONNECTX3: addr_num is the byte length of the packed addresses at addrs. */
+struct sctp_getaddrs_old {
+    sctp_assoc_t assoc_id;
+    int addr_num;
+    struct sockaddr *addrs;
+};
+
+/* SCTP_SOCKOPT_PEELOFF, SCTP_SOCKOPT_PEELOFF_FLAGS (flags: SOCK_NONBLOCK, SOCK_CLOEXEC) */
+typedef struct {
+    sctp_assoc_t associd;
+    int sd;
+} sctp_peeloff_arg_t;
+
+typedef struct {
+    sctp_peeloff_arg_t p_arg;
+    unsigned flags;
+} sctp_peeloff_flags_arg_t;
+
+/* SCTP_GET_ASSOC_STATS. Filled: sas_rtxchunks, sas_opackets, sas_ipackets,
+ * sas_idupchunks, sas_oodchunks (every DATA chunk sent), sas_iodchunks (every DATA chunk
+ * received) and sas_maxrto (the largest RTO of the paths now, ms); the others are 0. */
+struct sctp_assoc_stats {
+    sctp_assoc_t sas_assoc_id;
+    struct sockaddr_storage sas_obs_rto_ipaddr;
+    uint64_t sas_maxrto;
+    uint64_t sas_isacks;
+    uint64_t sas_osacks;
+    uint64_t sas_opackets;
+    uint64_t sas_ipackets;
+    uint64_t sas_rtxchunks;
+    uint64_t sas_outofseqtsns;
+    uint64_t sas_idupchunks;
+    uint64_t sas_gapcnt;
+    uint64_t sas_ouodchunks;
+    uint64_t sas_iuodchunks;
+    uint64_t sas_oodchunks;
+    uint64_t sas_iodchunks;
+    uint64_t sas_octrlchunks;
+    uint64_t sas_ictrlchunks;
+};
+
 /* SCTP_SQINFO, see above. Size a buffer for n streams with
  * sizeof(struct sctp_sndqueueinfo) + n * sizeof(uint32_t). */
 struct sctp_sndqueueinfo {
@@ -696,7 +857,10 @@ ssize_t mpsctp_recvv(int sd, const struct iovec *iov, int iovlen, struct sockadd
                      socklen_t *fromlen, void *info, socklen_t *infolen,
                      unsigned int *infotype, int *flags);
 
-/* sendmsg(2) with an optional SCTP_SNDINFO cmsg and msg_name for one-to-many. */
+/* sendmsg(2) with an optional SCTP_SNDINFO (or the older SCTP_SNDRCV) cmsg; msg_name names
+ * the peer of a one-to-many socket, or (Linux) sets up the association of a one-to-one
+ * socket that never had one: the message waits for it, and a blocking call returns when
+ * the association is up or has failed. */
 ssize_t mpsctp_sendmsg(int sd, const struct msghdr *msg, int flags);
 
 /* recvmsg(2): SCTP_RCVINFO/SCTP_NXTINFO cmsgs when enabled; msg_flags as recvv. */
@@ -742,8 +906,11 @@ void mpsctp_freeladdrs(struct sockaddr *addrs);
 int mpsctp_peeloff(int sd, sctp_assoc_t id);
 
 /* getsockopt(2)/setsockopt(2). Levels SOL_SOCKET (SO_SNDBUF, SO_RCVBUF, SO_LINGER,
- * SO_ERROR, SO_TYPE, SO_NONBLOCK-free: see mpsctp_fcntl) and IPPROTO_SCTP (options
- * above). docs/api.md lists each option with its errors. */
+ * SO_ERROR, SO_TYPE, SO_REUSEADDR, SO_DOMAIN, SO_PROTOCOL, SO_ACCEPTCONN;
+ * O_NONBLOCK: see mpsctp_fcntl), IPPROTO_IP (IP_TOS), IPPROTO_IPV6 (IPV6_V6ONLY,
+ * IPV6_TCLASS) and IPPROTO_SCTP (options above). docs/api.md lists each option with its
+ * errors. They return 0, except setsockopt SCTP_SOCKOPT_CONNECTX, which returns the new
+ * association's id as Linux does. */
 int mpsctp_getsockopt(int sd, int level, int name, void *val, socklen_t *len);
 int mpsctp_setsockopt(int sd, int level, int name, const void *val, socklen_t len);
 
@@ -754,6 +921,33 @@ int mpsctp_fcntl(int sd, int cmd, int arg);
 /* getsockname(2)/getpeername(2) (the primary peer address). */
 int mpsctp_getsockname(int sd, struct sockaddr *addr, socklen_t *len);
 int mpsctp_getpeername(int sd, struct sockaddr *addr, socklen_t *len);
+
+/* ---- lksctp-style calls (libsctp's sctp_sendmsg, sctp_send, sctp_recvmsg) ----------- */
+
+/* sctp_sendmsg: sends len bytes of msg on stream stream_no with ppid (passed as given:
+ * network byte order is the application's business, as with libsctp), flags (sinfo_flags:
+ * SCTP_UNORDERED, SCTP_EOF, SCTP_ABORT, SCTP_SENDALL, SCTP_ADDR_OVER), timetolive
+ * (accepted, not applied) and context. to (may be NULL) names the peer of a one-to-many
+ * socket, setting up an association when there is none. Returns the bytes sent, or -1
+ * with errno as mpsctp_sendmsg. */
+int mpsctp_sctp_sendmsg(int sd, const void *msg, size_t len, struct sockaddr *to,
+                        socklen_t tolen, uint32_t ppid, uint32_t flags,
+                        uint16_t stream_no, uint32_t timetolive, uint32_t context);
+
+/* sctp_send: sends len bytes of msg with *sinfo (NULL: the socket's default send
+ * parameters) on the association sinfo_assoc_id (one-to-many) or the socket's. flags are
+ * sendmsg flags (MSG_DONTWAIT). Returns the bytes sent, or -1 with errno. */
+int mpsctp_sctp_send(int sd, const void *msg, size_t len,
+                     const struct sctp_sndrcvinfo *sinfo, int flags);
+
+/* sctp_recvmsg: receives the next message (or part) into msg; from/fromlen (may be NULL)
+ * get the peer's primary address; *msg_flags (may be NULL) gives recvmsg flags in
+ * (MSG_PEEK, MSG_DONTWAIT) and gets MSG_EOR / MSG_NOTIFICATION out. *sinfo (may be NULL)
+ * is filled when the socket has the sctp_data_io_event of SCTP_EVENTS on; otherwise, and
+ * for notifications, sinfo_assoc_id is set to 0 and the rest left as it was. Returns the
+ * bytes received, 0 at end of file, or -1 with errno as mpsctp_recvmsg. */
+int mpsctp_sctp_recvmsg(int sd, void *msg, size_t len, struct sockaddr *from,
+                        socklen_t *fromlen, struct sctp_sndrcvinfo *sinfo, int *msg_flags);
 
 #ifdef __cplusplus
 }

@@ -549,6 +549,9 @@ void cmt_cc_event(mpsctp_assoc *a, uint32_t pi, cmt_cc_ev ev, uint32_t acked, in
 /* Chunk c (TSN tsn, last sent on c->path) was newly acknowledged: records the per-path
  * facts SFR, DAC and CUCv2 need (docs/cmt.md). */
 void cmt_newly_acked(mpsctp_assoc *a, const txchunk *c, uint32_t tsn, sack_acc *acc);
+/* Returns 1 when the DAC algorithm applies (docs/cmt.md): CMT on and the cmt_dac setting
+ * (SCTP_CMT_USE_DAC) on, else 0. */
+int cmt_dac_on(const mpsctp_assoc *a);
 /* Before the cmt_misses calls of one SACK: the facts they share (acc->return_spread). */
 void cmt_misses_prepare(const mpsctp_assoc *a, sack_acc *acc);
 /* CMT SFR and DAC (docs/cmt.md): returns how many miss indications (0, 1 or 2) the SACK described

@@ -40,11 +40,12 @@ int assoc_all_acked(const mpsctp_assoc *a)
 /* How long DATA from a second path keeps the receiver's DAC on. */
 #define DAC_MULTIPATH_NS (1000 * NS_PER_MS)
 
-/* CMT DAC (docs/cmt.md), receiver side: with CMT on, while the peer's DATA came over more
- * than one of its addresses in the last second. */
+/* CMT DAC (docs/cmt.md), receiver side: with CMT and DAC on, while the peer's DATA came
+ * over more than one of its addresses in the last second. */
 static int dac_active(const mpsctp_assoc *a, mpsctp_tstamp now)
 {
-    return a->cfg.cmt && a->rx_multipath && elapsed(now, a->rx_multipath_at) < DAC_MULTIPATH_NS;
+    return cmt_dac_on(a) && a->rx_multipath &&
+           elapsed(now, a->rx_multipath_at) < DAC_MULTIPATH_NS;
 }
 
 int assoc_recv_data(mpsctp_assoc *a, const sctp_tlv *c, int pi, mpsctp_tstamp now)
@@ -198,10 +199,10 @@ int assoc_put_sack(mpsctp_assoc *a, wbuf *w)
     size_t maxd = (room - fixed - 4 * (ng + nnr)) / 4;
     size_t nd = tsnmap_take_dups(&a->map, dups, maxd < TSNMAP_MAX_DUPS ? maxd : TSNMAP_MAX_DUPS);
     uint32_t rwnd = assoc_local_rwnd(a);
-    /* CMT DAC (docs/cmt.md): with CMT the two top flag bits say how many DATA packets (1 or
-     * 2) this SACK covers. */
+    /* CMT DAC (docs/cmt.md): with CMT and DAC on the two top flag bits say how many DATA
+     * packets (1 or 2) this SACK covers. */
     uint8_t flags = 0;
-    if (a->cfg.cmt && a->pkts_unacked)
+    if (cmt_dac_on(a) && a->pkts_unacked)
         flags = (uint8_t)((a->pkts_unacked >= 2 ? 2u : 1u) << SCTP_SACK_DAC_SHIFT);
     size_t off = codec_chunk_begin(w, a->nr_sack ? SCTP_NR_SACK : SCTP_SACK, flags);
     wbuf_put32(w, a->map.cum);

@@ -85,6 +85,24 @@ int mpsctp_assoc_set_sack_delay(mpsctp_assoc *a, uint32_t delay_ms)
     return 0;
 }
 
+int mpsctp_assoc_set_sack_freq(mpsctp_assoc *a, uint32_t freq)
+{
+    if (!a || freq == 0)
+        return MPSCTP_ERR_INVAL;
+    a->cfg.sack_freq = freq;
+    return 0;
+}
+
+int mpsctp_assoc_set_max_burst(mpsctp_assoc *a, uint32_t packets)
+{
+    /* RFC 9260 s6.1 D: a path's allowance above it is cut at the end of the next round
+     * (assoc_output_over). */
+    if (!a || packets == 0)
+        return MPSCTP_ERR_INVAL;
+    a->cfg.max_burst = packets;
+    return 0;
+}
+
 int mpsctp_assoc_set_remote_udp_port(mpsctp_assoc *a, uint32_t idx, uint16_t port)
 {
     if (!a)

@@ -71,6 +71,19 @@ int mpsctp_assoc_set_path_select(mpsctp_assoc *a, uint32_t policy)
     return 0;
 }
 
+int mpsctp_assoc_set_cmt_dac(mpsctp_assoc *a, uint32_t on)
+{
+    if (!a || on > 1)
+        return MPSCTP_ERR_INVAL;
+    a->cfg.cmt_dac = (uint8_t)on;
+    return 0;
+}
+
+int cmt_dac_on(const mpsctp_assoc *a)
+{
+    return a->cfg.cmt != MPSCTP_CMT_OFF && a->cfg.cmt_dac;
+}
+
 int mpsctp_assoc_nr_sack(const mpsctp_assoc *a)
 {
     return a ? a->nr_sack : MPSCTP_ERR_INVAL;
@@ -162,8 +175,8 @@ unsigned cmt_misses(const mpsctp_assoc *a, const txchunk *c, uint32_t tsn,
      * that timed out elsewhere and went to a path with older, higher TSNs in flight). */
     if (c->tx_count > 1 && acc->newest_sent[pi] <= c->sent_at)
         return late_miss(a, c, acc);
-    if (!a->cfg.cmt)
-        return 1; /* DAC needs the receiver's CMT, which goes with ours */
+    if (!cmt_dac_on(a))
+        return 1; /* DAC needs the receiver's CMT, which goes with ours, and may be off */
     /* DAC: the receiver delayed this SACK over two packets; when every new ack is on one
      * path, chunks below the lowest of them were passed over twice. */
     int one_path = acc->newack_paths && !(acc->newack_paths & (acc->newack_paths - 1));

@@ -39,6 +39,7 @@ void mpsctp_settings_default(mpsctp_settings *s)
     s->cmt_rtx_policy = MPSCTP_RTX_CWND;
     s->sack_path = MPSCTP_SACK_PATH_DATA;
     s->nr_sack = 1;
+    s->cmt_dac = 1;
     s->loss_recovery = MPSCTP_LOSSREC_ALL;
 }
 
@@ -324,7 +325,7 @@ int ep_settings_apply(mpsctp_endpoint *ep, const mpsctp_settings *s)
         s->rto_min_ms > s->rto_max_ms || s->sack_freq == 0 || s->cmt > MPSCTP_CMT_MAX ||
         (s->cmt_bufsplit & ~(MPSCTP_BUFSPLIT_SENDER | MPSCTP_BUFSPLIT_RECEIVER)) ||
         s->cmt_rtx_policy > MPSCTP_RTX_SSTHRESH || s->sack_path > MPSCTP_SACK_PATH_MIN_RTT ||
-        s->nr_sack > 1 || s->path_select > MPSCTP_PATHSEL_STREAM ||
+        s->nr_sack > 1 || s->path_select > MPSCTP_PATHSEL_STREAM || s->cmt_dac > 1 ||
         (s->loss_recovery & ~MPSCTP_LOSSREC_ALL))
         return MPSCTP_ERR_INVAL;
     ep->cfg = *s;

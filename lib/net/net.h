@@ -77,6 +77,8 @@ typedef struct net_assoc {
     size_t want;              /* send-buffer room that makes the socket writable */
     uint32_t events;          /* SCTP_EVENT mask of this association */
     struct sctp_sndinfo snd;  /* SCTP_DEFAULT_SNDINFO of this association */
+    uint32_t snd_ttl;         /* SCTP_DEFAULT_SEND_PARAM sinfo_timetolive (kept) */
+    uint32_t rcv_context;     /* SCTP_CONTEXT of this association */
     struct net_assoc *acc_next; /* listener's accept queue */
     /* One-to-many socket: in its list of associations a send found without room (until
      * they have room again), so that its writability costs those, not all. */
@@ -102,6 +104,21 @@ struct net_ep {
     size_t id_cap, nassocs;
 };
 
+/* Values of the Linux/lksctp compatibility options (opt_lksctp.c); those marked "kept"
+ * are returned by getsockopt and have no other effect (docs/api.md). */
+typedef struct sock_lk_opts {
+    uint32_t autoclose;       /* SCTP_AUTOCLOSE, seconds (kept) */
+    uint32_t adaptation;      /* SCTP_ADAPTATION_LAYER indication (kept) */
+    uint32_t rcv_context;     /* SCTP_CONTEXT for associations set up later */
+    uint32_t snd_ttl;         /* SCTP_DEFAULT_SEND_PARAM sinfo_timetolive (kept) */
+    uint8_t disable_frag;     /* SCTP_DISABLE_FRAGMENTS */
+    uint8_t mapped_v4;        /* SCTP_I_WANT_MAPPED_V4_ADDR (default 1) */
+    uint8_t frag_interleave;  /* SCTP_FRAGMENT_INTERLEAVE (kept: never interleaved) */
+    uint8_t reuseaddr;        /* SO_REUSEADDR (kept) */
+    uint8_t v6only;           /* IPV6_V6ONLY (kept) */
+    uint8_t tos, tclass;      /* IP_TOS, IPV6_TCLASS (kept) */
+} sock_lk_opts;
+
 /* Socket options kept by the socket (defaults for associations it creates). */
 typedef struct sock_opts {
     mpsctp_settings set;      /* local_port unused */
@@ -112,6 +129,7 @@ typedef struct sock_opts {
     uint16_t remote_udp_port; /* SCTP_REMOTE_UDP_ENCAPS_PORT for new associations */
     int linger_on, linger_sec;
     uint32_t maxseg;          /* SCTP_MAXSEG as set (0: from mtu) */
+    sock_lk_opts lk;          /* Linux/lksctp compatibility options */
 } sock_opts;
 
 struct net_sock {
@@ -323,5 +341,36 @@ void net_default_forget(mpsctp_stack *st);
 int net_getsockopt(net_sock *s, int level, int name, void *val, socklen_t *len);
 int net_setsockopt(net_sock *s, int level, int name, const void *val, socklen_t len);
 void net_sock_opts_default(sock_opts *o, uint16_t mtu);
+
+/* ---- opt.c, opt_lksctp.c: option tables ---- */
+/* The option table's handling of (level, name) for getsockopt/setsockopt under the stack
+ * lock: sets *e to 0 or an errno and returns 1 when a table row has the option, else
+ * returns 0 (the caller's own handling applies). */
+int net_opt_table_get(net_sock *s, int level, int name, void *val, socklen_t *len, int *e);
+int net_opt_table_set(net_sock *s, int level, int name, const void *val, socklen_t len,
+                      int *e);
+/* Options that are whole API calls (libsctp's bindx, connectx, peeloff, getpaddrs and
+ * getladdrs go through them), run before the socket is entered: they call the public
+ * functions, which take the lock. Return 1 and the call's result in *ret (errno set when
+ * -1) when (level, name) is one of them, else 0. */
+int net_opt_call_get(int sd, int level, int name, void *val, socklen_t *len, int *ret);
+int net_opt_call_set(int sd, int level, int name, const void *val, socklen_t len, int *ret);
+/* Copies the compatibility values of s into a new association na. */
+void net_lk_apply(net_sock *s, net_assoc *na);
+/* The SCTP_SNDRCV cmsg c of a send (struct sctp_sndrcvinfo) into *si. Returns 0 or
+ * EINVAL (short, unknown flags). */
+int net_lk_sndrcv_in(const struct cmsghdr *c, struct sctp_sndinfo *si);
+/* Whether a received message of association id gets the SCTP_SNDRCV cmsg (the
+ * sctp_data_io_event is on): 1 with *out filled from *rcv, else 0. */
+int net_lk_sndrcv_out(net_sock *s, const struct sctp_rcvinfo *rcv, struct sctp_sndrcvinfo *out);
+/* The SCTP_CONTEXT value of association id of s (the socket's when it is gone). */
+uint32_t net_lk_rcv_context(net_sock *s, sctp_assoc_t id);
+/* SCTP_I_WANT_MAPPED_V4_ADDR (on by default, as Linux): an IPv4 address *ss (length
+ * *len, may be NULL) that goes out to the application of an AF_INET6 socket s becomes
+ * the IPv4-mapped IPv6 address. Others stay. */
+void net_lk_addr_out(const net_sock *s, struct sockaddr_storage *ss, socklen_t *len);
+/* Whether a message of len bytes may go to na: EMSGSIZE when SCTP_DISABLE_FRAGMENTS is on
+ * and it does not fit one DATA chunk, else 0. */
+int net_lk_send_check(net_sock *s, net_assoc *na, size_t len);
 
 #endif

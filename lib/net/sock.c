@@ -409,6 +409,7 @@ void net_apply_opts(net_sock *s, net_assoc *na)
 {
     na->events = s->o.events;
     na->snd = s->o.snd;
+    net_lk_apply(s, na);
     if (!na->a)
         return;
     const mpsctp_settings *o = &s->o.set;
@@ -662,6 +663,8 @@ static void primary_sockaddr(net_assoc *na, struct sockaddr_storage *ss, socklen
         mpsctp_assoc_path_info(na->a, stt.primary_path, &pi))
         return;
     net_to_sockaddr(&pi.remote, (uint16_t)mpsctp_assoc_peer_port(na->a), ss, len);
+    if (na->sock)
+        net_lk_addr_out(na->sock, ss, len); /* SCTP_I_WANT_MAPPED_V4_ADDR */
 }
 
 static void copy_addr(const struct sockaddr_storage *ss, socklen_t sl, struct sockaddr *out,
@@ -917,6 +920,8 @@ static ssize_t send_one(net_sock *s, net_assoc *na, const uint8_t *buf, size_t l
     int e = net_assoc_errno(na);
     if (e)
         return -(e == ECONNREFUSED || e == ETIMEDOUT || e == ECONNRESET ? EPIPE : e);
+    if ((e = net_lk_send_check(s, na, len)) != 0)
+        return -e; /* SCTP_DISABLE_FRAGMENTS */
     if (len == 0 && !(si->snd_flags & SCTP_EOF))
         return -EINVAL;
     if (len) {
@@ -1024,6 +1029,26 @@ static ssize_t do_send(net_sock *s, const struct iovec *iov, int iovcnt,
             s->so_error = 0;
         } else if (!s->assoc) {
             r = -ENOTCONN;
+            /* Linux: a send with an address on a one-to-one socket that never had an
+             * association sets one up; the message is queued for it and a blocking call
+             * then waits until the association is up or has failed, whatever the outcome
+             * (sctp_darn -t sends so). */
+            if (addrs && !s->listening && !s->was_connected &&
+                !(si->snd_flags & (SCTP_ABORT | SCTP_EOF))) {
+                mpsctp_addr remotes[8];
+                uint16_t port;
+                net_assoc *na = NULL;
+                int e = parse_peer(s, addrs, addrcnt, remotes, &port);
+                if (!e)
+                    e = start_assoc(s, remotes, addrcnt, port, &na);
+                r = e ? -e : send_one(s, na, buf, len, si, flags);
+                if (r >= 0 && !sock_nonblock(s, flags)) {
+                    net_assoc_hold(na);
+                    while (!na->up && !na->closed && !s->closing)
+                        net_wait(s->st, 0);
+                    net_assoc_drop(na);
+                }
+            }
         } else if (s->shut_wr && !(si->snd_flags & SCTP_ABORT)) {
             r = -EPIPE;
         } else {
@@ -1102,7 +1127,20 @@ ssize_t mpsctp_sendmsg(int sd, const struct msghdr *msg, int flags)
                 return sock_fail(s, EINVAL);
             memcpy(&si, CMSG_DATA(c), sizeof(si));
             noinfo = 0;
-        } else if (c->cmsg_type == SCTP_PRINFO || c->cmsg_type == SCTP_AUTHINFO) {
+        } else if (c->cmsg_type == SCTP_SNDRCV) {
+            int e = net_lk_sndrcv_in(c, &si); /* the older Linux form */
+            if (e)
+                return sock_fail(s, e);
+            noinfo = 0;
+        } else if (c->cmsg_type == SCTP_PRINFO) {
+            /* PR-SCTP is not supported: only the "reliable" policy passes (as sendv). */
+            struct sctp_prinfo pr;
+            if (c->cmsg_len < CMSG_LEN(sizeof(pr)))
+                return sock_fail(s, EINVAL);
+            memcpy(&pr, CMSG_DATA(c), sizeof(pr));
+            if (pr.pr_policy != SCTP_PR_SCTP_NONE)
+                return sock_fail(s, EINVAL);
+        } else if (c->cmsg_type == SCTP_AUTHINFO) {
             return sock_fail(s, EINVAL);
         }
     }
@@ -1195,7 +1233,7 @@ static ssize_t do_recv(net_sock *s, const struct iovec *iov, int iovlen, int fla
         ro->rcv.rcv_ppid = it->info.ppid;
         ro->rcv.rcv_tsn = it->info.tsn;
         ro->rcv.rcv_cumtsn = it->info.cumtsn;
-        ro->rcv.rcv_context = 0;
+        ro->rcv.rcv_context = net_lk_rcv_context(s, it->assoc_id); /* SCTP_CONTEXT */
         ro->rcv.rcv_assoc_id = it->assoc_id;
     }
     rq_item *cur = it;
@@ -1358,13 +1396,17 @@ ssize_t mpsctp_recvmsg(int sd, struct msghdr *msg, int flags)
     msg->msg_flags = ro.flags;
     size_t used = 0;
     size_t cap = msg->msg_control ? msg->msg_controllen : 0;
+    /* The older SCTP_SNDRCV with the sctp_data_io_event of SCTP_EVENTS (Linux). */
+    struct sctp_sndrcvinfo sr;
+    int want_sr = ro.has_rcv && net_lk_sndrcv_out(s, &ro.rcv, &sr);
     struct {
         int on, type;
         const void *p;
         size_t n;
-    } cms[2] = {{s->o.recvrcvinfo && ro.has_rcv, SCTP_RCVINFO, &ro.rcv, sizeof(ro.rcv)},
-                {s->o.recvnxtinfo && ro.has_nxt, SCTP_NXTINFO, &ro.nxt, sizeof(ro.nxt)}};
-    for (int i = 0; i < 2; i++) {
+    } cms[3] = {{s->o.recvrcvinfo && ro.has_rcv, SCTP_RCVINFO, &ro.rcv, sizeof(ro.rcv)},
+                {s->o.recvnxtinfo && ro.has_nxt, SCTP_NXTINFO, &ro.nxt, sizeof(ro.nxt)},
+                {want_sr, SCTP_SNDRCV, &sr, sizeof(sr)}};
+    for (int i = 0; i < 3; i++) {
         if (!cms[i].on)
             continue;
         if (used + CMSG_SPACE(cms[i].n) > cap) {
@@ -1463,6 +1505,8 @@ int mpsctp_getpaddrs(int sd, sctp_assoc_t id, struct sockaddr **addrs)
         for (uint32_t i = 0; n < 8 && mpsctp_assoc_path_info(na->a, i, &pi) == 0; i++)
             net_to_sockaddr(&pi.remote, port, &ss[n], &sl[n]), n++;
     }
+    for (int i = 0; i < n; i++)
+        net_lk_addr_out(s, &ss[i], &sl[i]); /* SCTP_I_WANT_MAPPED_V4_ADDR */
     int r = pack_addrs(ss, sl, n, addrs);
     int e = errno;
     sock_leave(s);
@@ -1521,6 +1565,8 @@ int mpsctp_getladdrs(int sd, sctp_assoc_t id, struct sockaddr **addrs)
             }
         }
     }
+    for (int i = 0; i < n; i++)
+        net_lk_addr_out(s, &ss[i], &sl[i]); /* SCTP_I_WANT_MAPPED_V4_ADDR */
     int r = pack_addrs(ss, sl, n, addrs);
     int e = errno;
     sock_leave(s);
@@ -1546,6 +1592,7 @@ int mpsctp_getsockname(int sd, struct sockaddr *addr, socklen_t *len)
     struct sockaddr_storage ss;
     socklen_t sl;
     net_to_sockaddr(&a, s->ep ? s->ep->port : 0, &ss, &sl);
+    net_lk_addr_out(s, &ss, &sl); /* SCTP_I_WANT_MAPPED_V4_ADDR */
     copy_addr(&ss, sl, addr, len);
     sock_leave(s);
     return 0;
@@ -1621,6 +1668,9 @@ int mpsctp_peeloff(int sd, sctp_assoc_t id)
 
 int mpsctp_getsockopt(int sd, int level, int name, void *val, socklen_t *len)
 {
+    int r;
+    if (net_opt_call_get(sd, level, name, val, len, &r))
+        return r; /* a whole call (libsctp's sctp_peeloff...): it takes the lock itself */
     net_sock *s = sock_enter(sd);
     if (!s)
         return -1;
@@ -1635,6 +1685,9 @@ int mpsctp_getsockopt(int sd, int level, int name, void *val, socklen_t *len)
 
 int mpsctp_setsockopt(int sd, int level, int name, const void *val, socklen_t len)
 {
+    int r;
+    if (net_opt_call_set(sd, level, name, val, len, &r))
+        return r; /* a whole call (libsctp's sctp_bindx, sctp_connectx) */
     net_sock *s = sock_enter(sd);
     if (!s)
         return -1;

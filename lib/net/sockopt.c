@@ -11,7 +11,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "net.h"
+#include "opt.h"
 
 #define DATA_OVERHEAD 28 /* SCTP common header 12 + DATA chunk header 16 */
 
@@ -21,14 +21,11 @@ void net_sock_opts_default(sock_opts *o, uint16_t mtu)
     mpsctp_settings_default(&o->set);
     o->set.mtu = mtu;
     o->remote_udp_port = MPSCTP_DEFAULT_UDP_PORT;
+    o->lk.mapped_v4 = 1; /* Linux's default: AF_INET6 sockets see IPv4 peers mapped */
 }
 
-/* Which associations an option call addresses. */
-typedef struct target {
-    net_assoc *one;    /* a single association (real id, or a one-to-one socket's) */
-    int future;        /* the socket default */
-    int current;       /* every existing association */
-} target;
+/* Which associations an option call addresses (opt.h). */
+typedef net_target target;
 
 /* RFC 6458 s7.2. multi: CURRENT/ALL allowed (set only). Returns 0 or an errno. */
 static int resolve(net_sock *s, sctp_assoc_t id, int multi, target *t)
@@ -55,11 +52,10 @@ static int resolve(net_sock *s, sctp_assoc_t id, int multi, target *t)
     }
 }
 
-/* Calls fn on every association the target names. */
-#define FOR_TARGET(s, t, na)                                                              \
-    for (net_assoc *na = (s)->ep ? (s)->ep->assocs : NULL; na; na = na->next)             \
-        if (na->a && !na->closed &&                                                       \
-            ((t).one == na || ((t).current && na->sock == (s))))
+int net_opt_resolve(net_sock *s, sctp_assoc_t id, int multi, net_target *t)
+{
+    return resolve(s, id, multi, t);
+}
 
 /* Addresses inside the packed RFC 6458 structs are copied, never used in place. */
 static int find_path(net_assoc *na, const void *ssp, uint32_t *idx)
@@ -124,6 +120,8 @@ static void fill_paddrinfo(net_assoc *na, uint32_t idx, struct sctp_paddrinfo *p
         return;
     struct sockaddr_storage ss;
     net_to_sockaddr(&p.remote, (uint16_t)mpsctp_assoc_peer_port(na->a), &ss, NULL);
+    if (na->sock)
+        net_lk_addr_out(na->sock, &ss, NULL);
     memcpy(&pi->spinfo_address, &ss, sizeof(ss));
     pi->spinfo_assoc_id = na->id;
     pi->spinfo_state = path_state(&p);
@@ -179,6 +177,7 @@ static const cmt_opt cmt_opts[] = {
     {MPSCTP_NR_SACK, 1, offsetof(mpsctp_settings, nr_sack), NULL, mpsctp_assoc_nr_sack},
     {MPSCTP_PATH_SELECT, MPSCTP_PATH_SELECT_STREAM, offsetof(mpsctp_settings, path_select),
      mpsctp_assoc_set_path_select, NULL},
+    {SCTP_CMT_USE_DAC, 1, offsetof(mpsctp_settings, cmt_dac), mpsctp_assoc_set_cmt_dac, NULL},
 };
 
 static const cmt_opt *cmt_opt_find(int name)
@@ -335,6 +334,9 @@ static int get_socket_level(net_sock *s, int name, void *val, socklen_t *len)
 
 int net_getsockopt(net_sock *s, int level, int name, void *val, socklen_t *len)
 {
+    int te;
+    if (net_opt_table_get(s, level, name, val, len, &te))
+        return te; /* a row of an option table (opt.h) */
     if (level == SOL_SOCKET)
         return get_socket_level(s, name, val, len);
     if (level != IPPROTO_SCTP)
@@ -587,6 +589,7 @@ int net_getsockopt(net_sock *s, int level, int name, void *val, socklen_t *len)
             return EINVAL;
         struct sockaddr_storage ss;
         net_to_sockaddr(&pi.remote, (uint16_t)mpsctp_assoc_peer_port(t.one->a), &ss, NULL);
+        net_lk_addr_out(s, &ss, NULL);
         memcpy(&p.ssp_addr, &ss, sizeof(ss));
         p.ssp_assoc_id = t.one->id;
         return put_opt(val, len, &p, sizeof(p));
@@ -616,7 +619,7 @@ int net_getsockopt(net_sock *s, int level, int name, void *val, socklen_t *len)
         NEED(struct sctp_event);
         struct sctp_event ev;
         memcpy(&ev, val, sizeof(ev));
-        if (ev.se_type <= SCTP_SN_TYPE_BASE || ev.se_type > SCTP_SEND_FAILED_EVENT)
+        if (ev.se_type < SCTP_DATA_IO_EVENT || ev.se_type > SCTP_SEND_FAILED_EVENT)
             return EINVAL;
         if ((e = resolve(s, ev.se_assoc_id, 0, &t)))
             return e;
@@ -729,6 +732,9 @@ static int set_socket_level(net_sock *s, int name, const void *val, socklen_t le
 
 int net_setsockopt(net_sock *s, int level, int name, const void *val, socklen_t len)
 {
+    int te;
+    if (net_opt_table_set(s, level, name, val, len, &te))
+        return te; /* a row of an option table (opt.h) */
     if (level == SOL_SOCKET)
         return set_socket_level(s, name, val, len);
     if (level != IPPROTO_SCTP)
@@ -984,7 +990,7 @@ int net_setsockopt(net_sock *s, int level, int name, const void *val, socklen_t 
         NEEDS(struct sctp_event);
         struct sctp_event ev;
         memcpy(&ev, val, sizeof(ev));
-        if (ev.se_type <= SCTP_SN_TYPE_BASE || ev.se_type > SCTP_SEND_FAILED_EVENT)
+        if (ev.se_type < SCTP_DATA_IO_EVENT || ev.se_type > SCTP_SEND_FAILED_EVENT)
             return EINVAL;
         if ((e = resolve(s, ev.se_assoc_id, 1, &t)))
             return e;

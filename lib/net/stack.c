@@ -1008,6 +1008,8 @@ static void dispatch_event(net_ep *e, const mpsctp_event *ev)
         if (mpsctp_assoc_path_info(na->a, ev->path, &pi) == 0) {
             struct sockaddr_storage ss;
             net_to_sockaddr(&pi.remote, (uint16_t)mpsctp_assoc_peer_port(na->a), &ss, NULL);
+            if (s)
+                net_lk_addr_out(s, &ss, NULL); /* SCTP_I_WANT_MAPPED_V4_ADDR */
             memcpy(&n.spc_aaddr, &ss, sizeof(ss));
         }
         n.spc_state = ev->state;

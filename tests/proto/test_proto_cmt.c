@@ -224,6 +224,20 @@ static void test_split_fast_retransmit(void **state)
     pair_free(&r.p);
 }
 
+/* Two SACKs, each newly acknowledging one more path-0 TSN above the first one (a hole),
+ * with dac packets in their flags. Returns the fast retransmissions so far. */
+static uint64_t two_sacks_over_hole(cmt_rig *r, uint8_t dac)
+{
+    uint32_t cum = r->first_tsn - 1;
+    uint32_t g[2][2];
+    for (unsigned k = 0; k < 2; k++) {
+        uint32_t t = nth_on(r, 0, 1 + k);
+        g[k][0] = g[k][1] = t;
+        sack(r, cum, g, k + 1, dac);
+    }
+    return pair_status(r->f.assoc).fast_retransmissions;
+}
+
 /* DAC: a SACK that reports two packets and whose new acks all lie on one path counts
  * twice for chunks below the lowest new ack; without the flag two SACKs are not enough. */
 static void test_dac_sender(void **state)
@@ -232,17 +246,35 @@ static void test_dac_sender(void **state)
     for (int dac = 1; dac <= 2; dac++) {
         cmt_rig r;
         rig_loaded(&r, MPSCTP_RTX_CWND, 40);
-        uint32_t cum = r.first_tsn - 1;
-        uint32_t g[2][2];
-        for (unsigned k = 0; k < 2; k++) {
-            uint32_t t = nth_on(&r, 0, 1 + k);
-            g[k][0] = g[k][1] = t;
-            sack(&r, cum, g, k + 1, (uint8_t)dac);
-        }
-        uint64_t fr = pair_status(r.f.assoc).fast_retransmissions;
+        uint64_t fr = two_sacks_over_hole(&r, (uint8_t)dac);
         print_message("DAC %d packets: %llu fast retransmissions after 2 SACKs\n", dac,
                       (unsigned long long)fr);
         if (dac == 2)
+            assert_true(fr >= 1);
+        else
+            assert_int_equal(fr, 0);
+        pair_free(&r.p);
+    }
+}
+
+/* DAC off (SCTP_CMT_USE_DAC 0, set on the running association): the same two SACKs that
+ * report two packets count once each, as without the flag; on again, twice. */
+static void test_dac_sender_off(void **state)
+{
+    (void)state;
+    for (uint32_t on = 0; on <= 1; on++) {
+        cmt_rig r;
+        rig_loaded(&r, MPSCTP_RTX_CWND, 40);
+        assert_int_equal(mpsctp_assoc_set_cmt_dac(r.f.assoc, 0), 0);
+        assert_int_equal(mpsctp_assoc_set_cmt_dac(r.f.assoc, on), 0);
+        assert_int_equal(mpsctp_assoc_set_cmt_dac(r.f.assoc, 2), MPSCTP_ERR_INVAL);
+        mpsctp_settings cur;
+        assert_int_equal(mpsctp_assoc_get_settings(r.f.assoc, &cur), 0);
+        assert_int_equal(cur.cmt_dac, on);
+        uint64_t fr = two_sacks_over_hole(&r, 2);
+        print_message("DAC %s: %llu fast retransmissions after 2 two-packet SACKs\n",
+                      on ? "on" : "off", (unsigned long long)fr);
+        if (on)
             assert_true(fr >= 1);
         else
             assert_int_equal(fr, 0);
@@ -338,6 +370,16 @@ static void test_bufsplit_sender(void **state)
     }
 }
 
+/* rig_up, and *via2: the scripted peer sending from its second address. Returns the
+ * peer's next TSN. */
+static uint32_t rig_two_sources(cmt_rig *r, const mpsctp_settings *s, pair_fake *via2)
+{
+    rig_up(r, s);
+    *via2 = r->f;
+    via2->addr = r->second;
+    return r->f.next_tsn;
+}
+
 /* The receiver with CMT on, while the peer's DATA comes from two of its addresses,
  * delays its SACK over reordering (DAC) and reports the packets it covers in flag bits
  * 6-7; with CMT off a gap is reported at once. */
@@ -349,10 +391,8 @@ static void test_dac_receiver(void **state)
         mpsctp_settings s;
         settings_cmt(&s, mode);
         cmt_rig r;
-        rig_up(&r, &s);
-        pair_fake via2 = r.f;
-        via2.addr = r.second;
-        uint32_t t = r.f.next_tsn;
+        pair_fake via2;
+        uint32_t t = rig_two_sources(&r, &s, &via2);
         pair_pkt *out[4];
         /* In order from both addresses: a SACK after the second packet. */
         pair_fake_data(&r.p, &via2, t, 0, 0, payload, sizeof(payload));
@@ -382,6 +422,42 @@ static void test_dac_receiver(void **state)
         }
         pair_free(&r.p);
     }
+}
+
+/* DAC off in the settings (CMT on, DATA from two addresses): a gap is SACKed at once
+ * (RFC 9260 s6.7) and no SACK carries a packet count; switched on for the running
+ * association, the receiver delays over the next gap and counts again. */
+static void test_dac_receiver_off(void **state)
+{
+    (void)state;
+    static const uint8_t payload[100];
+    mpsctp_settings s;
+    settings_cmt(&s, MPSCTP_CMT_BASE);
+    s.cmt_dac = 0;
+    cmt_rig r;
+    pair_fake via2;
+    uint32_t t = rig_two_sources(&r, &s, &via2);
+    pair_pkt *out[4];
+    sctp_tlv c;
+    pair_fake_data(&r.p, &via2, t, 0, 0, payload, sizeof(payload));
+    pair_fake_data(&r.p, &r.f, t + 1, 0, 1, payload, sizeof(payload));
+    assert_int_equal(pair_take(&r.p, PAIR_B, out, 4), 1);
+    assert_true(pair_find_chunk(out[0]->data, out[0]->len, SCTP_SACK, &c));
+    assert_int_equal(c.flags >> SCTP_SACK_DAC_SHIFT, 0);
+    /* a gap (t + 2 missing): SACKed at once, no count */
+    pair_fake_data(&r.p, &via2, t + 3, 0, 3, payload, sizeof(payload));
+    assert_int_equal(pair_take(&r.p, PAIR_B, out, 4), 1);
+    assert_true(pair_find_chunk(out[0]->data, out[0]->len, SCTP_SACK, &c));
+    assert_int_equal(c.flags, 0);
+    /* DAC on: the next out-of-order packet waits for a second one, which says 2 */
+    assert_int_equal(mpsctp_assoc_set_cmt_dac(r.f.assoc, 1), 0);
+    pair_fake_data(&r.p, &r.f, t + 4, 0, 4, payload, sizeof(payload));
+    assert_int_equal(pair_take(&r.p, PAIR_B, out, 4), 0);
+    pair_fake_data(&r.p, &via2, t + 5, 0, 5, payload, sizeof(payload));
+    assert_int_equal(pair_take(&r.p, PAIR_B, out, 4), 1);
+    assert_true(pair_find_chunk(out[0]->data, out[0]->len, SCTP_SACK, &c));
+    assert_int_equal(c.flags >> SCTP_SACK_DAC_SHIFT, 2);
+    pair_free(&r.p);
 }
 
 /* With CMT on but the peer's DATA coming from one address only, gaps are losses: the
@@ -657,11 +733,13 @@ int main(void)
         cmocka_unit_test(test_new_data_on_both_paths),
         cmocka_unit_test(test_split_fast_retransmit),
         cmocka_unit_test(test_dac_sender),
+        cmocka_unit_test(test_dac_sender_off),
         cmocka_unit_test(test_cucv2),
         cmocka_unit_test(test_rtx_destination),
         cmocka_unit_test(test_bufsplit_sender),
         cmocka_unit_test(test_dac_receiver),
         cmocka_unit_test(test_dac_receiver_single_source),
+        cmocka_unit_test(test_dac_receiver_off),
         cmocka_unit_test(test_late_loss_other_path),
         cmocka_unit_test(test_stream_mapping),
         cmocka_unit_test(test_renege_and_old_sack),
