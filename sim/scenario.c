@@ -1,5 +1,6 @@
 /* scenario: parser of the mpsctp-sim scenario language. */
 #include "scenario.h"
+#include "units.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -58,56 +59,12 @@ int sim_parse_rate(const char *s, uint64_t *bps)
 
 int sim_parse_time(const char *s, uint64_t *ns)
 {
-    double v;
-    const char *u;
-    if (scn_number(s, &v, &u) < 0)
-        return -1;
-    double mul;
-    if (!strcmp(u, "ns"))
-        mul = 1.0;
-    else if (!strcmp(u, "us"))
-        mul = 1e3;
-    else if (!strcmp(u, "ms"))
-        mul = 1e6;
-    else if (!strcmp(u, "s") || *u == '\0')
-        mul = 1e9;
-    else
-        return -1;
-    double t = v * mul;
-    if (t > 1e18)
-        return -1;
-    *ns = (uint64_t)llround(t);
-    return 0;
+    return units_time(s, 1000000000u, ns); /* a bare number: seconds */
 }
 
 int sim_parse_size(const char *s, uint64_t *bytes)
 {
-    double v;
-    const char *u;
-    if (scn_number(s, &v, &u) < 0)
-        return -1;
-    double mul = 1.0;
-    if (*u == 'k' || *u == 'K') {
-        mul = 1024.0;
-        u++;
-    } else if (*u == 'M') {
-        mul = 1024.0 * 1024.0;
-        u++;
-    } else if (*u == 'G') {
-        mul = 1024.0 * 1024.0 * 1024.0;
-        u++;
-    }
-    if (mul > 1.0 && *u == 'i')
-        u++;
-    if (*u == 'B')
-        u++;
-    if (*u != '\0')
-        return -1;
-    double b = v * mul;
-    if (b > 1e15 || b != floor(b))
-        return -1;
-    *bytes = (uint64_t)b;
-    return 0;
+    return units_size(s, bytes);
 }
 
 int sim_parse_prob(const char *s, double *p)

@@ -26,11 +26,13 @@ int sim_scenario_load(const char *path, sim_config *c, char *err, size_t errlen)
 int sim_parse_rate(const char *s, uint64_t *bps);
 
 /* Parses a time: a number with unit ns, us, ms or s (a bare number means seconds);
- * fractions allowed. Returns 0, or -1 when malformed or out of range. */
+ * fractions allowed (units_time of tools/units.h). Returns 0, or -1 when malformed or
+ * out of range. */
 int sim_parse_time(const char *s, uint64_t *ns);
 
-/* Parses a byte size: a number with an optional k, M or G (powers of 1024) and an
- * optional trailing B ("20M", "64kB", "1452"). Returns 0, or -1 when malformed. */
+/* Parses a byte size: a number with an optional unit, k/M/G or KiB/MiB/GiB (powers of
+ * 1024), kB/MB/GB (powers of 1000) or B ("20M", "64KiB", "1MB", "1452"; units_size of
+ * tools/units.h). Returns 0, or -1 when malformed. */
 int sim_parse_size(const char *s, uint64_t *bytes);
 
 /* Parses a probability in [0,1] ("0.02" or "2%"). Returns 0, or -1. */

@@ -4,18 +4,23 @@
  *   mpsctp-perf server [--udp-port P] [--bind A[,A2..]] [--port SCTPPORT] [--once] [--echo]
  *                      [--json] [--no-verify] [failure-detection options]
  *   mpsctp-perf client --connect A[,A2..] [--port SCTPPORT] [--udp-port P]
- *                      [--remote-udp-port R] [--bind A[,A2..]] (--bytes N | --time SECONDS)
- *                      [--msg-size M] [--streams K] [--unordered] [--json] [--no-verify]
+ *                      [--remote-udp-port R] [--bind A[,A2..]] (--bytes SIZE | --time T)
+ *                      [--msg-size SIZE] [--streams K] [--unordered] [--json] [--no-verify]
  *                      [failure-detection options]
  *
- * The client sends the interop pattern (interop_pattern.h): message g goes on stream g % K
- * as that stream's message m = g / K with PPID htonl(m), byte o of it is
- * interop_pattern(s, m, o); a --bytes transfer cuts the last message short. The server
- * checks every byte of every message, the order of ordered messages per stream, that
- * no message number is missing or doubled, and that only one message differs from the
- * others in size. When the first message received is not the pattern (another
- * implementation's client, or a client with --no-verify, which sends zeros) or with
+ * (perf_opts.c: every option.) The client sends message g on stream g % K as that
+ * stream's message m = g / K, PPID 0, with m in the message's header and the interop
+ * pattern (interop_pattern.h) after it (perf_msg.h); a --bytes transfer cuts the last
+ * message short. The server checks every byte of every message, the order of ordered
+ * messages per stream, that no message number is missing or doubled, and that only one
+ * message differs from the others in size. It also takes the format of the interop peers
+ * (m in the PPID, the pattern from byte 0). When the first message received is neither
+ * (another implementation's client), when the client sends zeros (--no-verify) or with
  * --no-verify on the server, the server only counts bytes and reports "verified":null.
+ *
+ * Echo: a client with --echo marks its messages (PERF_F_ECHO); a server without --echo
+ * answers the first such message with a notice saying so, and the client stops with that
+ * line instead of waiting for echoes that never come.
  *
  * Multihoming: --bind and --connect take several addresses (sctp_bindx, sctp_connectx;
  * the first peer address is the primary path). Both sides report every path (peer
@@ -56,165 +61,25 @@
 
 #include <mpsctp/socket.h>
 
-#include "perf_paths.h"
 #include "interop_pattern.h"
+#include "perf_msg.h"
+#include "perf_opts.h"
+#include "perf_paths.h"
 #include "perf_streams.h"
 
-#define DEFAULT_SCTP_PORT 5001
 /* without --msg-size: the association's fragmentation point (one DATA chunk per
  * message), this when the stack does not say */
 #define DEFAULT_MSG_SIZE 1444
-#define MAX_ADDRS MPSCTP_STACK_MAX_ADDRS
-#define MAX_MSG (64u << 20)
 #define RECV_CHUNK (256u * 1024)
-#define MAX_STREAMS 65535u
 
-/* ---- options ---------------------------------------------------------------------- */
-
-typedef struct addr_list {
-    int n;
-    struct sockaddr_storage a[MAX_ADDRS];
-    socklen_t len[MAX_ADDRS];
-} addr_list;
-
-typedef struct opts {
-    int server;
-    int udp_port, udp_port_set;
-    int remote_udp_port;
-    uint16_t port;
-    addr_list bind, connect;
-    int once, echo, json, verify;
-    uint64_t bytes;
-    double seconds;
-    uint32_t msg_size;
-    uint32_t streams;
-    int unordered;
-    /* failure detection and buffers (0: the stack's default) */
-    uint32_t rto_initial, rto_min, rto_max, max_retrans, path_max_retrans, hb_interval;
-    uint32_t sndbuf, rcvbuf;
-    int pf_set;          /* --pf-max-retrans given (0 is a valid threshold) */
-    uint32_t pf_max_retrans;
-    double interval;     /* --interval: seconds between reports, 0: none */
-    uint64_t corrupt_at; /* test hook: flip a byte of message corrupt_at - 1 */
-    int cmt;             /* --cmt: SCTP_CMT_ON_OFF value, -1: the stack's default */
-    int bufsplit;        /* --bufsplit: MPSCTP_CMT_BUFSPLIT value, -1: the default */
-    int path_select;     /* --path-select: MPSCTP_PATH_SELECT value, -1: the default */
-    int sqinfo_limit;    /* --sqinfo-limit: the SQINFO-driven sender */
-} opts;
+/* ---- options (perf_opts.c) ----------------------------------------------------- */
 
 static opts o;
-
-static void usage(void)
-{
-    fprintf(stderr,
-            "usage:\n"
-            "  mpsctp-perf server [--udp-port P] [--bind A[,A2..]] [--port SCTPPORT] [--once]\n"
-            "                     [--echo] [--json] [--no-verify] [--interval S]\n"
-            "  mpsctp-perf client --connect A[,A2..] [--port SCTPPORT] [--udp-port P]\n"
-            "                     [--remote-udp-port R] [--bind A[,A2..]]\n"
-            "                     (--bytes N | --time SECONDS) [--msg-size M] [--streams K]\n"
-            "                     [--unordered] [--sqinfo-limit] [--echo] [--json] [--no-verify]\n"
-            "                     [--interval S]\n"
-            "  both: [--rto-initial MS] [--rto-min MS] [--rto-max MS] [--max-retrans N]\n"
-            "        [--path-max-retrans N] [--pf-max-retrans N] [--hb-interval MS]\n"
-            "        [--sndbuf B] [--rcvbuf B] [--cmt off|cmt|rpv1|rpv2|mptcp|0..4]\n"
-            "        [--bufsplit none|sender|receiver|both] [--path-select rr|stream|0|1]\n"
-            "defaults: UDP port 9899 (client: any free port), remote UDP port 9899, SCTP port\n"
-            "5001, messages of one DATA chunk (1444 bytes at the default MTU), 1 stream; sizes take k/M/G (2^10/2^20/2^30)\n");
-    exit(2);
-}
-
-static uint64_t parse_size(const char *s)
-{
-    char *end;
-    errno = 0;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (end == s || errno || *s == '-')
-        usage();
-    int sh = 0;
-    switch (*end) {
-    case 'k': case 'K': sh = 10; end++; break;
-    case 'm': case 'M': sh = 20; end++; break;
-    case 'g': case 'G': sh = 30; end++; break;
-    default: break;
-    }
-    if (*end || (sh && v > (UINT64_MAX >> sh)))
-        usage();
-    return (uint64_t)v << sh;
-}
-
-static uint32_t parse_u32(const char *s, uint64_t max)
-{
-    uint64_t v = parse_size(s);
-    if (v > max)
-        usage();
-    return (uint32_t)v;
-}
-
-static const char *const cmt_names[] = {"off", "cmt", "rpv1", "rpv2", "mptcp"};
-static const char *const bufsplit_names[] = {"none", "sender", "receiver", "both"};
-static const char *const path_select_names[] = {"rr", "stream"};
-#define NAMES_N(t) ((int)(sizeof(t) / sizeof((t)[0])))
-
-/* A name of names[0..n-1] or its index as a number; usage() when it is neither. */
-static int parse_name(const char *s, const char *const *names, int n)
-{
-    for (int i = 0; i < n; i++)
-        if (!strcmp(s, names[i]))
-            return i;
-    if (s[0] >= '0' && s[0] <= '9' && !s[1] && s[0] - '0' < n)
-        return s[0] - '0';
-    usage();
-    return -1;
-}
 
 /* The name of value v of names[0..n-1] ("unknown" outside). */
 static const char *name_of(int v, const char *const *names, int n)
 {
     return v >= 0 && v < n ? names[v] : "unknown";
-}
-
-/* Parses "A[,A2..]" (IPv4 or IPv6 literals) with the given port. */
-static void parse_addrs(const char *arg, addr_list *l)
-{
-    char buf[1024];
-    if (strlen(arg) >= sizeof(buf))
-        usage();
-    strcpy(buf, arg);
-    l->n = 0;
-    for (char *save = NULL, *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-        if (l->n == MAX_ADDRS) {
-            fprintf(stderr, "mpsctp-perf: at most %d addresses\n", MAX_ADDRS);
-            exit(2);
-        }
-        struct sockaddr_storage *ss = &l->a[l->n];
-        memset(ss, 0, sizeof(*ss));
-        struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
-        struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
-        if (inet_pton(AF_INET, t, &s4->sin_addr) == 1) {
-            s4->sin_family = AF_INET;
-            l->len[l->n] = sizeof(*s4);
-        } else if (inet_pton(AF_INET6, t, &s6->sin6_addr) == 1) {
-            s6->sin6_family = AF_INET6;
-            l->len[l->n] = sizeof(*s6);
-        } else {
-            fprintf(stderr, "mpsctp-perf: bad address '%s'\n", t);
-            exit(2);
-        }
-        l->n++;
-    }
-    if (l->n == 0)
-        usage();
-}
-
-static void set_port(addr_list *l, uint16_t port)
-{
-    for (int i = 0; i < l->n; i++) {
-        if (l->a[i].ss_family == AF_INET)
-            ((struct sockaddr_in *)&l->a[i])->sin_port = htons(port);
-        else
-            ((struct sockaddr_in6 *)&l->a[i])->sin6_port = htons(port);
-    }
 }
 
 static int list_family(const addr_list *l)
@@ -223,119 +88,6 @@ static int list_family(const addr_list *l)
         if (l->a[i].ss_family == AF_INET6)
             return AF_INET6;
     return AF_INET;
-}
-
-static void parse(int argc, char **argv)
-{
-    int have_bytes = 0, have_time = 0;
-    memset(&o, 0, sizeof(o));
-    o.port = DEFAULT_SCTP_PORT;
-    o.msg_size = 0; /* from the association */
-    o.streams = 1;
-    o.verify = 1;
-    o.remote_udp_port = MPSCTP_DEFAULT_UDP_PORT;
-    o.cmt = -1;
-    o.bufsplit = -1;
-    o.path_select = -1;
-    if (argc < 2)
-        usage();
-    if (!strcmp(argv[1], "server"))
-        o.server = 1;
-    else if (strcmp(argv[1], "client"))
-        usage();
-    for (int i = 2; i < argc; i++) {
-        const char *a = argv[i];
-#define ARG() (i + 1 < argc ? argv[++i] : (usage(), ""))
-        if (!strcmp(a, "--udp-port")) {
-            o.udp_port = (int)parse_u32(ARG(), 65535);
-            o.udp_port_set = 1;
-        } else if (!strcmp(a, "--bind")) {
-            parse_addrs(ARG(), &o.bind);
-        } else if (!strcmp(a, "--port")) {
-            o.port = (uint16_t)parse_u32(ARG(), 65535);
-        } else if (!strcmp(a, "--json")) {
-            o.json = 1;
-        } else if (!strcmp(a, "--no-verify")) {
-            o.verify = 0;
-        } else if (!strcmp(a, "--rto-initial")) {
-            o.rto_initial = parse_u32(ARG(), UINT32_MAX);
-        } else if (!strcmp(a, "--rto-min")) {
-            o.rto_min = parse_u32(ARG(), UINT32_MAX);
-        } else if (!strcmp(a, "--rto-max")) {
-            o.rto_max = parse_u32(ARG(), UINT32_MAX);
-        } else if (!strcmp(a, "--max-retrans")) {
-            o.max_retrans = parse_u32(ARG(), 65535);
-        } else if (!strcmp(a, "--path-max-retrans")) {
-            o.path_max_retrans = parse_u32(ARG(), 65535);
-        } else if (!strcmp(a, "--pf-max-retrans")) {
-            o.pf_max_retrans = parse_u32(ARG(), 65535);
-            o.pf_set = 1;
-        } else if (!strcmp(a, "--interval")) {
-            char *end;
-            o.interval = strtod(ARG(), &end);
-            if (*end || !(o.interval >= 0.01))
-                usage();
-        } else if (!strcmp(a, "--hb-interval")) {
-            o.hb_interval = parse_u32(ARG(), UINT32_MAX);
-        } else if (!strcmp(a, "--sndbuf")) {
-            o.sndbuf = parse_u32(ARG(), INT32_MAX);
-        } else if (!strcmp(a, "--rcvbuf")) {
-            o.rcvbuf = parse_u32(ARG(), INT32_MAX);
-        } else if (!strcmp(a, "--cmt")) {
-            o.cmt = parse_name(ARG(), cmt_names, NAMES_N(cmt_names));
-        } else if (!strcmp(a, "--bufsplit")) {
-            o.bufsplit = parse_name(ARG(), bufsplit_names, NAMES_N(bufsplit_names));
-        } else if (!strcmp(a, "--path-select")) {
-            o.path_select = parse_name(ARG(), path_select_names, NAMES_N(path_select_names));
-        } else if (o.server && !strcmp(a, "--once")) {
-            o.once = 1;
-        } else if (!strcmp(a, "--echo")) {
-            o.echo = 1;
-        } else if (!o.server && !strcmp(a, "--connect")) {
-            parse_addrs(ARG(), &o.connect);
-        } else if (!o.server && !strcmp(a, "--remote-udp-port")) {
-            o.remote_udp_port = (int)parse_u32(ARG(), 65535);
-            if (o.remote_udp_port == 0)
-                usage();
-        } else if (!o.server && !strcmp(a, "--bytes")) {
-            o.bytes = parse_size(ARG());
-            have_bytes = 1;
-        } else if (!o.server && !strcmp(a, "--time")) {
-            char *end;
-            o.seconds = strtod(ARG(), &end);
-            if (*end || !(o.seconds > 0))
-                usage();
-            have_time = 1;
-        } else if (!o.server && !strcmp(a, "--msg-size")) {
-            o.msg_size = parse_u32(ARG(), MAX_MSG);
-            if (o.msg_size == 0)
-                usage();
-        } else if (!o.server && !strcmp(a, "--streams")) {
-            o.streams = parse_u32(ARG(), MAX_STREAMS);
-        } else if (!o.server && !strcmp(a, "--unordered")) {
-            o.unordered = 1;
-        } else if (!o.server && !strcmp(a, "--sqinfo-limit")) {
-            o.sqinfo_limit = 1;
-        } else if (!o.server && !strcmp(a, "--corrupt-at")) {
-            o.corrupt_at = parse_size(ARG());
-        } else {
-            usage();
-        }
-#undef ARG
-    }
-    if (!o.server) {
-        if (!o.connect.n || have_bytes == have_time || (have_bytes && o.bytes == 0) ||
-            o.streams == 0)
-            usage();
-        if (!o.udp_port_set)
-            o.udp_port = MPSCTP_UDP_PORT_ANY;
-        set_port(&o.connect, o.port);
-        set_port(&o.bind, 0);
-    } else {
-        set_port(&o.bind, o.port);
-    }
-    if (o.port == 0)
-        usage();
 }
 
 /* ---- common ----------------------------------------------------------------------- */
@@ -386,22 +138,40 @@ static mpsctp_stack *make_stack(const addr_list *bind, int udp_port,
     return st;
 }
 
-/* Sets option opt (struct sctp_assoc_value, the socket's own value) to v. On failure
- * says which option the stack refused and why (ENOPROTOOPT: it has no such option) and
- * returns -1 with errno kept. */
-static int set_assoc_value(int sd, int opt, uint32_t v, const char *what)
+/* The socket option the last failed setopt/getopt call was about, for the message:
+ * "setsockopt SCTP_CMT_ON_OFF (--cmt)". */
+static char opt_failed[96];
+
+/* mpsctp_setsockopt with the option's name (and the command-line option that asked for
+ * it, or NULL) kept in opt_failed on failure. Returns 0, or -1 with errno. */
+static int setopt(int sd, int level, int name, const char *what, const char *flag,
+                  const void *val, socklen_t len)
+{
+    if (mpsctp_setsockopt(sd, level, name, val, len) == 0)
+        return 0;
+    snprintf(opt_failed, sizeof(opt_failed), "setsockopt %s%s%s%s", what, flag ? " (" : "",
+             flag ? flag : "", flag ? ")" : "");
+    return -1;
+}
+
+/* mpsctp_getsockopt, with opt_failed set like setopt on failure. */
+static int getopt_named(int sd, int level, int name, const char *what, void *val,
+                        socklen_t *len)
+{
+    if (mpsctp_getsockopt(sd, level, name, val, len) == 0)
+        return 0;
+    snprintf(opt_failed, sizeof(opt_failed), "getsockopt %s", what);
+    return -1;
+}
+
+/* Sets option opt (struct sctp_assoc_value, the socket's own value) to v, asked for by
+ * command-line option flag. Returns 0, or -1 with errno and opt_failed set. */
+static int set_assoc_value(int sd, int opt, const char *what, uint32_t v, const char *flag)
 {
     struct sctp_assoc_value av;
     memset(&av, 0, sizeof(av));
     av.assoc_value = v;
-    if (mpsctp_setsockopt(sd, IPPROTO_SCTP, opt, &av, sizeof(av)) == 0)
-        return 0;
-    int e = errno;
-    fprintf(stderr, "mpsctp-perf: %s: the stack refused option 0x%x = %u: %s%s\n", what,
-            (unsigned)opt, v, strerror(e),
-            e == ENOPROTOOPT ? " (this stack has no such socket option)" : "");
-    errno = e;
-    return -1;
+    return setopt(sd, IPPROTO_SCTP, opt, what, flag, &av, sizeof(av));
 }
 
 /* The association's value of option opt (struct sctp_assoc_value), -1 when the stack
@@ -449,33 +219,35 @@ static void setting_print(FILE *f, const char *key, int v, const char *const *na
  * does not say). */
 static void cmt_print(FILE *f, const cmt_info *c)
 {
-    setting_print(f, "cmt", c->mode, cmt_names, NAMES_N(cmt_names), 1);
-    setting_print(f, "bufsplit", c->bufsplit, bufsplit_names, NAMES_N(bufsplit_names), 0);
+    setting_print(f, "cmt", c->mode, cmt_names, CMT_NAMES_N, 1);
+    setting_print(f, "bufsplit", c->bufsplit, bufsplit_names, BUFSPLIT_NAMES_N, 0);
     setting_print(f, "path_select", c->path_select, path_select_names,
-                  NAMES_N(path_select_names), 0);
+                  PATH_SELECT_NAMES_N, 0);
 }
 
-/* Socket options both roles set: receive info, buffers, failure detection, CMT. */
+/* Socket options both roles set: receive info, buffers, failure detection, CMT.
+ * Returns 0, or -1 with errno and opt_failed naming the option. */
 static int set_common(int sd)
 {
     int on = 1;
-    if (mpsctp_setsockopt(sd, IPPROTO_SCTP, SCTP_RECVRCVINFO, &on, sizeof(on)) < 0)
+    if (setopt(sd, IPPROTO_SCTP, SCTP_RECVRCVINFO, "SCTP_RECVRCVINFO", NULL, &on,
+               sizeof(on)) < 0)
         return -1;
     if (o.sndbuf) {
         int v = (int)o.sndbuf;
-        if (mpsctp_setsockopt(sd, SOL_SOCKET, SO_SNDBUF, &v, sizeof(v)) < 0)
+        if (setopt(sd, SOL_SOCKET, SO_SNDBUF, "SO_SNDBUF", "--sndbuf", &v, sizeof(v)) < 0)
             return -1;
     }
     if (o.rcvbuf) {
         int v = (int)o.rcvbuf;
-        if (mpsctp_setsockopt(sd, SOL_SOCKET, SO_RCVBUF, &v, sizeof(v)) < 0)
+        if (setopt(sd, SOL_SOCKET, SO_RCVBUF, "SO_RCVBUF", "--rcvbuf", &v, sizeof(v)) < 0)
             return -1;
     }
     if (o.rto_initial || o.rto_min || o.rto_max) {
         struct sctp_rtoinfo r;
         socklen_t len = sizeof(r);
         memset(&r, 0, sizeof(r));
-        if (mpsctp_getsockopt(sd, IPPROTO_SCTP, SCTP_RTOINFO, &r, &len) < 0)
+        if (getopt_named(sd, IPPROTO_SCTP, SCTP_RTOINFO, "SCTP_RTOINFO", &r, &len) < 0)
             return -1;
         if (o.rto_min)
             r.srto_min = o.rto_min;
@@ -488,18 +260,17 @@ static int set_common(int sd)
             r.srto_initial = r.srto_min;
         if (r.srto_initial > r.srto_max)
             r.srto_initial = r.srto_max;
-        if (r.srto_min > r.srto_max) {
-            errno = EINVAL;
-            return -1;
-        }
-        if (mpsctp_setsockopt(sd, IPPROTO_SCTP, SCTP_RTOINFO, &r, sizeof(r)) < 0)
+        /* the stack refuses RTO.Min above RTO.Max (EINVAL) */
+        if (setopt(sd, IPPROTO_SCTP, SCTP_RTOINFO, "SCTP_RTOINFO",
+                   "--rto-initial/--rto-min/--rto-max", &r, sizeof(r)) < 0)
             return -1;
     }
     if (o.max_retrans) {
         struct sctp_assocparams p;
         memset(&p, 0, sizeof(p));
         p.sasoc_asocmaxrxt = (uint16_t)o.max_retrans;
-        if (mpsctp_setsockopt(sd, IPPROTO_SCTP, SCTP_ASSOCINFO, &p, sizeof(p)) < 0)
+        if (setopt(sd, IPPROTO_SCTP, SCTP_ASSOCINFO, "SCTP_ASSOCINFO", "--max-retrans", &p,
+                   sizeof(p)) < 0)
             return -1;
     }
     if (o.hb_interval || o.path_max_retrans) {
@@ -510,7 +281,8 @@ static int set_common(int sd)
             pp.spp_hbinterval = o.hb_interval;
         }
         pp.spp_pathmaxrxt = (uint16_t)o.path_max_retrans;
-        if (mpsctp_setsockopt(sd, IPPROTO_SCTP, SCTP_PEER_ADDR_PARAMS, &pp, sizeof(pp)) < 0)
+        if (setopt(sd, IPPROTO_SCTP, SCTP_PEER_ADDR_PARAMS, "SCTP_PEER_ADDR_PARAMS",
+                   "--hb-interval/--path-max-retrans", &pp, sizeof(pp)) < 0)
             return -1;
     }
     if (o.pf_set) {
@@ -519,24 +291,26 @@ static int set_common(int sd)
         struct sctp_paddrparams pp;
         socklen_t len = sizeof(pp);
         memset(&pp, 0, sizeof(pp));
-        if (!o.path_max_retrans &&
-            mpsctp_getsockopt(sd, IPPROTO_SCTP, SCTP_PEER_ADDR_PARAMS, &pp, &len) < 0)
+        if (!o.path_max_retrans && getopt_named(sd, IPPROTO_SCTP, SCTP_PEER_ADDR_PARAMS,
+                                                "SCTP_PEER_ADDR_PARAMS", &pp, &len) < 0)
             return -1;
         struct sctp_paddrthlds t;
         memset(&t, 0, sizeof(t));
         t.spt_pathmaxrxt = o.path_max_retrans ? (uint16_t)o.path_max_retrans : pp.spp_pathmaxrxt;
         t.spt_pathpfthld = (uint16_t)o.pf_max_retrans;
-        if (mpsctp_setsockopt(sd, IPPROTO_SCTP, SCTP_PEER_ADDR_THLDS, &t, sizeof(t)) < 0)
+        if (setopt(sd, IPPROTO_SCTP, SCTP_PEER_ADDR_THLDS, "SCTP_PEER_ADDR_THLDS",
+                   "--pf-max-retrans", &t, sizeof(t)) < 0)
             return -1;
     }
     /* CMT (docs/api.md, CMT options): the socket's value, which the association inherits */
-    if (o.cmt >= 0 && set_assoc_value(sd, SCTP_CMT_ON_OFF, (uint32_t)o.cmt, "--cmt") < 0)
+    if (o.cmt >= 0 &&
+        set_assoc_value(sd, SCTP_CMT_ON_OFF, "SCTP_CMT_ON_OFF", (uint32_t)o.cmt, "--cmt") < 0)
         return -1;
-    if (o.bufsplit >= 0 &&
-        set_assoc_value(sd, MPSCTP_CMT_BUFSPLIT, (uint32_t)o.bufsplit, "--bufsplit") < 0)
+    if (o.bufsplit >= 0 && set_assoc_value(sd, MPSCTP_CMT_BUFSPLIT, "MPSCTP_CMT_BUFSPLIT",
+                                           (uint32_t)o.bufsplit, "--bufsplit") < 0)
         return -1;
-    if (o.path_select >= 0 &&
-        set_assoc_value(sd, MPSCTP_PATH_SELECT, (uint32_t)o.path_select, "--path-select") < 0)
+    if (o.path_select >= 0 && set_assoc_value(sd, MPSCTP_PATH_SELECT, "MPSCTP_PATH_SELECT",
+                                              (uint32_t)o.path_select, "--path-select") < 0)
         return -1;
     /* path state changes (logged) and the end of the peer's data (a last path report) */
     static const uint16_t evs[] = {SCTP_PEER_ADDR_CHANGE, SCTP_SHUTDOWN_EVENT};
@@ -545,7 +319,7 @@ static int set_common(int sd)
         memset(&ev, 0, sizeof(ev));
         ev.se_type = evs[i];
         ev.se_on = 1;
-        if (mpsctp_setsockopt(sd, IPPROTO_SCTP, SCTP_EVENT, &ev, sizeof(ev)) < 0)
+        if (setopt(sd, IPPROTO_SCTP, SCTP_EVENT, "SCTP_EVENT", NULL, &ev, sizeof(ev)) < 0)
             return -1;
     }
     return 0;
@@ -600,167 +374,6 @@ static void interval_report(const char *role, unsigned long assoc, uint64_t byte
     }
     fflush(stdout);
     pthread_mutex_unlock(&out_lock);
-}
-
-/* ---- receiving and verification ----------------------------------------------------- */
-
-enum { V_UNKNOWN = -2, V_NONE = -1, V_FAIL = 0, V_OK = 1 };
-
-/* Receive-side state of one association (or one incarnation after a restart). */
-typedef struct rxstate {
-    int verify;            /* V_UNKNOWN until the first message, V_NONE, V_OK or V_FAIL */
-    int expect_unordered;  /* -1: from the first message */
-    uint64_t bytes, messages;
-    /* the message being received */
-    int in_msg;
-    uint32_t sid, m;
-    int unordered;
-    uint64_t off;
-    uint8_t *echo_buf;     /* --echo: the message being assembled */
-    size_t echo_cap;
-    /* per stream: next ordered message number, count and highest number seen */
-    uint32_t *next_m, *count, *max_m;
-    uint32_t nstreams_seen;
-    /* message sizes: all but one (the last) are equal */
-    uint64_t size_a, n_a, size_b, n_b;
-    stream_count streams;  /* bytes and messages per stream, verified or not */
-    char error[200];
-} rxstate;
-
-static int rx_init(rxstate *x, int verify)
-{
-    memset(x, 0, sizeof(*x));
-    x->verify = verify ? V_UNKNOWN : V_NONE;
-    x->expect_unordered = -1;
-    if (verify) {
-        x->next_m = calloc(MAX_STREAMS + 1, sizeof(uint32_t));
-        x->count = calloc(MAX_STREAMS + 1, sizeof(uint32_t));
-        x->max_m = calloc(MAX_STREAMS + 1, sizeof(uint32_t));
-        if (!x->next_m || !x->count || !x->max_m)
-            return -1;
-    }
-    return 0;
-}
-
-static void rx_free(rxstate *x)
-{
-    free(x->next_m);
-    free(x->count);
-    free(x->max_m);
-    free(x->echo_buf);
-    streams_free(&x->streams);
-}
-
-static void rx_fail(rxstate *x, const char *fmt, ...)
-{
-    if (x->verify == V_FAIL)
-        return;
-    x->verify = V_FAIL;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(x->error, sizeof(x->error), fmt, ap);
-    va_end(ap);
-}
-
-/* A part of a message: verify (and keep it for echo). */
-static int rx_part(rxstate *x, const uint8_t *buf, size_t n, const struct sctp_rcvinfo *ri,
-                   int eor, int echo)
-{
-    if (!x->in_msg) {
-        x->in_msg = 1;
-        x->sid = ri ? ri->rcv_sid : 0;
-        x->m = ri ? ntohl(ri->rcv_ppid) : 0;
-        x->unordered = ri && (ri->rcv_flags & SCTP_UNORDERED);
-        x->off = 0;
-        if (x->verify == V_UNKNOWN) {
-            /* The first message decides: the pattern, or another client's data. */
-            x->verify = ri && n > 0 && interop_check(buf, n, x->sid, x->m, 0) == n ? V_OK : V_NONE;
-        }
-    }
-    size_t at;
-    if (x->verify == V_OK && (at = interop_check(buf, n, x->sid, x->m, x->off)) != n) {
-        rx_fail(x, "message %" PRIu32 " of stream %" PRIu32 " differs at byte %" PRIu64,
-                x->m, x->sid, x->off + at);
-    }
-    if (echo) {
-        if (x->off + n > x->echo_cap) {
-            size_t cap = x->echo_cap ? x->echo_cap : 65536;
-            while (cap < x->off + n)
-                cap *= 2;
-            uint8_t *nb = cap <= MAX_MSG ? realloc(x->echo_buf, cap) : NULL;
-            if (!nb)
-                return -1;
-            x->echo_buf = nb;
-            x->echo_cap = cap;
-        }
-        memcpy(x->echo_buf + x->off, buf, n);
-    }
-    x->off += n;
-    x->bytes += n;
-    if (streams_add(&x->streams, x->sid, n, eor ? 1 : 0) < 0)
-        return -1;
-    if (!eor)
-        return 0;
-    /* the message is complete */
-    x->in_msg = 0;
-    x->messages++;
-    if (x->verify == V_OK) {
-        uint32_t s = x->sid;
-        if (x->expect_unordered < 0)
-            x->expect_unordered = x->unordered;
-        if (x->unordered != x->expect_unordered)
-            rx_fail(x, "message %" PRIu32 " of stream %" PRIu32 " has the wrong U flag", x->m, s);
-        if (!x->unordered) {
-            if (x->m != x->next_m[s])
-                rx_fail(x, "stream %" PRIu32 ": ordered message %" PRIu32 " where %" PRIu32
-                        " was due", s, x->m, x->next_m[s]);
-            x->next_m[s] = x->m + 1;
-        }
-        if (x->count[s] == 0 && s + 1 > x->nstreams_seen)
-            x->nstreams_seen = s + 1;
-        x->count[s]++;
-        if (x->m > x->max_m[s])
-            x->max_m[s] = x->m;
-        uint64_t sz = x->off;
-        if (x->n_a == 0 || sz == x->size_a) {
-            x->size_a = sz;
-            x->n_a++;
-        } else if (x->n_b == 0 || sz == x->size_b) {
-            x->size_b = sz;
-            x->n_b++;
-        } else {
-            rx_fail(x, "messages of three different sizes (%" PRIu64 ", %" PRIu64 ", %" PRIu64 ")",
-                    x->size_a, x->size_b, sz);
-        }
-    }
-    return 0;
-}
-
-/* End of the data (graceful): checks that nothing is missing. */
-static void rx_finish(rxstate *x)
-{
-    if (x->verify == V_UNKNOWN)
-        x->verify = x->bytes ? V_NONE : V_OK; /* nothing sent: nothing wrong */
-    if (x->verify != V_OK)
-        return;
-    if (x->in_msg)
-        rx_fail(x, "the last message is incomplete");
-    for (uint32_t s = 0; s < x->nstreams_seen; s++)
-        if (x->count[s] && x->count[s] != x->max_m[s] + 1)
-            rx_fail(x, "stream %" PRIu32 ": %" PRIu32 " messages for numbers 0..%" PRIu32
-                    " (lost or duplicated)", s, x->count[s], x->max_m[s]);
-    /* the odd-sized message, if any, is the single short last one */
-    if (x->n_a && x->n_b) {
-        uint64_t big = x->size_a > x->size_b ? x->size_a : x->size_b;
-        uint64_t nsmall = x->size_a > x->size_b ? x->n_b : x->n_a;
-        if (nsmall != 1)
-            rx_fail(x, "%" PRIu64 " messages shorter than %" PRIu64 " bytes", nsmall, big);
-    }
-}
-
-static const char *verified_json(int v)
-{
-    return v == V_OK ? "true" : v == V_FAIL ? "false" : "null";
 }
 
 /* ---- server ----------------------------------------------------------------------- */
@@ -852,10 +465,26 @@ static const char *errno_text(int e, char *buf, size_t len)
     return buf;
 }
 
+/* The notice a server without --echo sends to a client that asks for echoes, and what
+ * it reports about that association. */
+#define ECHO_NOTICE "the server does not echo (start it with --echo)"
+#define ECHO_REFUSED "the client asked for echoes (--echo): this server runs without --echo"
+
+/* Tells the client of sd that this server does not echo (msg_notice). Returns 0 or -1. */
+static int refuse_echo(int sd)
+{
+    uint8_t nb[128];
+    struct sctp_sndinfo si;
+    memset(&si, 0, sizeof(si));
+    struct iovec iov = {nb, msg_notice(nb, sizeof(nb), ECHO_NOTICE)};
+    return mpsctp_sendv(sd, &iov, 1, NULL, 0, &si, sizeof(si), SCTP_SENDV_SNDINFO, 0) < 0 ? -1
+                                                                                          : 0;
+}
+
 /* Serves one association until its end. Returns 1 when every incarnation succeeded. */
 static int serve(session *ss)
 {
-    int sd = ss->sd, ok = 1;
+    int sd = ss->sd, ok = 1, refused = 0;
     uint8_t *buf = malloc(RECV_CHUNK);
     rxstate x;
     if (!buf || rx_init(&x, o.verify) < 0) {
@@ -890,13 +519,15 @@ static int serve(session *ss)
             char eb[160];
             int e = errno;
             double t = now_s();
-            ok &= report_server(ss, &x, t - t0, errno_text(e, eb, sizeof(eb)), t - last);
+            ok &= report_server(ss, &x, t - t0,
+                                refused ? ECHO_REFUSED : errno_text(e, eb, sizeof(eb)),
+                                refused ? -1 : t - last);
             break;
         }
         if (n == 0) {
             double t = now_s();
             rx_finish(&x);
-            ok &= report_server(ss, &x, t - t0, NULL, -1);
+            ok &= report_server(ss, &x, t - t0, refused ? ECHO_REFUSED : NULL, -1);
             break;
         }
         if (flags & MSG_NOTIFICATION) {
@@ -932,11 +563,20 @@ static int serve(session *ss)
             ok = 0;
             break;
         }
+        if (!o.echo && x.echo_wanted && !refused) {
+            /* the client then ends the association; until it does, its data is counted */
+            refused = 1;
+            if (refuse_echo(sd) < 0) {
+                ok &= report_server(ss, &x, now_s() - t0, ECHO_REFUSED, -1);
+                break;
+            }
+        }
         if (o.echo && (flags & MSG_EOR)) {
+            /* the message as it came: same stream, PPID, ordering and bytes */
             struct sctp_sndinfo si;
             memset(&si, 0, sizeof(si));
             si.snd_sid = (uint16_t)x.sid;
-            si.snd_ppid = htonl(x.m);
+            si.snd_ppid = x.ppid;
             si.snd_flags = x.unordered ? SCTP_UNORDERED : 0;
             struct iovec eio = {x.echo_buf, (size_t)x.off};
             if (mpsctp_sendv(sd, &eio, 1, NULL, 0, &si, sizeof(si), SCTP_SENDV_SNDINFO, 0) < 0) {
@@ -983,7 +623,7 @@ static int run_server(void)
     int rc = 0;
     if (o.bind.n) {
         /* bindx takes packed addresses */
-        uint8_t packed[MAX_ADDRS * sizeof(struct sockaddr_in6)];
+        uint8_t packed[PERF_MAX_ADDRS * sizeof(struct sockaddr_in6)];
         size_t off = 0;
         for (int i = 0; i < o.bind.n; i++) {
             memcpy(packed + off, &o.bind.a[i], o.bind.len[i]);
@@ -1015,9 +655,13 @@ static int run_server(void)
     ev.se_type = SCTP_ASSOC_CHANGE;
     ev.se_on = 1;
     if (set_common(ls) < 0 ||
-        mpsctp_setsockopt(ls, IPPROTO_SCTP, SCTP_EVENT, &ev, sizeof(ev)) < 0 ||
-        mpsctp_listen(ls, 64) < 0) {
-        fprintf(stderr, "mpsctp-perf: socket options / listen: %s\n", strerror(errno));
+        setopt(ls, IPPROTO_SCTP, SCTP_EVENT, "SCTP_EVENT", NULL, &ev, sizeof(ev)) < 0) {
+        fprintf(stderr, "mpsctp-perf: %s: %s\n", opt_failed, strerror(errno));
+        mpsctp_stack_free(st);
+        return 1;
+    }
+    if (mpsctp_listen(ls, 64) < 0) {
+        fprintf(stderr, "mpsctp-perf: listen: %s\n", strerror(errno));
         mpsctp_stack_free(st);
         return 1;
     }
@@ -1159,6 +803,8 @@ typedef struct echo_rx {
     volatile int sender_done;
     uint64_t sent_total;
     int err;
+    int refused;      /* the server sent a notice (it does not echo): (__atomic) */
+    char notice[160]; /* its text, set before refused */
 } echo_rx;
 
 static pthread_mutex_t echo_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -1197,6 +843,11 @@ static void *echo_main(void *arg)
             notification(buf, (size_t)n, &client_log, "client");
             continue;
         }
+        if (!e->x.in_msg && (flags & MSG_EOR) &&
+            msg_notice_text(buf, (size_t)n, e->notice, sizeof(e->notice))) {
+            __atomic_store_n(&e->refused, 1, __ATOMIC_RELEASE);
+            break;
+        }
         pthread_mutex_lock(&echo_lock);
         rx_part(&e->x, buf, (size_t)n, itype == SCTP_RECVV_RCVINFO ? &ri : NULL,
                 (flags & MSG_EOR) != 0, 0);
@@ -1218,10 +869,14 @@ static void progress(double t0, uint64_t bytes, double *next)
     fflush(stderr);
 }
 
+/* Reports the client's failure: what went wrong, and errno e (0: what says it all). */
 static int client_fail(const char *what, int e, uint64_t bytes, double secs)
 {
     char msg[256];
-    snprintf(msg, sizeof(msg), "%s: %s", what, strerror(e));
+    if (e)
+        snprintf(msg, sizeof(msg), "%s: %s", what, strerror(e));
+    else
+        snprintf(msg, sizeof(msg), "%s", what);
     if (o.json) {
         pthread_mutex_lock(&out_lock);
         printf("{\"role\":\"client\",\"bytes\":%" PRIu64 ",\"seconds\":%.6f,\"goodput_bps\":%.0f,"
@@ -1267,7 +922,7 @@ static int run_client(void)
     if (sd < 0)
         return client_fail("socket", errno, 0, 0);
     if (o.bind.n) {
-        uint8_t packed[MAX_ADDRS * sizeof(struct sockaddr_in6)];
+        uint8_t packed[PERF_MAX_ADDRS * sizeof(struct sockaddr_in6)];
         size_t off = 0;
         for (int i = 0; i < o.bind.n; i++) {
             memcpy(packed + off, &o.bind.a[i], o.bind.len[i]);
@@ -1283,11 +938,20 @@ static int run_client(void)
     memset(&im, 0, sizeof(im));
     im.sinit_num_ostreams = (uint16_t)(o.streams < 10 ? 10 : o.streams);
     if (set_common(sd) < 0 ||
-        mpsctp_setsockopt(sd, IPPROTO_SCTP, SCTP_REMOTE_UDP_ENCAPS_PORT, &ue, sizeof(ue)) < 0 ||
-        mpsctp_setsockopt(sd, IPPROTO_SCTP, SCTP_INITMSG, &im, sizeof(im)) < 0)
-        return client_fail("socket options", errno, 0, 0);
+        setopt(sd, IPPROTO_SCTP, SCTP_REMOTE_UDP_ENCAPS_PORT, "SCTP_REMOTE_UDP_ENCAPS_PORT",
+               "--remote-udp-port", &ue, sizeof(ue)) < 0 ||
+        setopt(sd, IPPROTO_SCTP, SCTP_INITMSG, "SCTP_INITMSG", "--streams", &im,
+               sizeof(im)) < 0)
+        return client_fail(opt_failed, errno, 0, 0);
+    /* a message larger than the send buffer can never be sent (EMSGSIZE): say so now */
+    int sndbuf = 0;
+    socklen_t blen = sizeof(sndbuf);
+    if (o.msg_size && mpsctp_getsockopt(sd, SOL_SOCKET, SO_SNDBUF, &sndbuf, &blen) == 0 &&
+        sndbuf > 0 && o.msg_size > (uint32_t)sndbuf)
+        opts_die("--msg-size: a message of %u bytes does not fit the send buffer (%d bytes; "
+                 "raise --sndbuf)", o.msg_size, sndbuf);
     {
-        uint8_t packed[MAX_ADDRS * sizeof(struct sockaddr_in6)];
+        uint8_t packed[PERF_MAX_ADDRS * sizeof(struct sockaddr_in6)];
         size_t off = 0;
         for (int i = 0; i < o.connect.n; i++) {
             memcpy(packed + off, &o.connect.a[i], o.connect.len[i]);
@@ -1313,13 +977,8 @@ static int run_client(void)
     uint32_t nout = sst.sstat_outstrms > o.streams ? sst.sstat_outstrms : o.streams;
     sq_sched sched;
     memset(&sched, 0, sizeof(sched));
-    if (o.sqinfo_limit && sq_sched_init(&sched, sd, o.streams, nout) < 0) {
-        int e = errno;
-        fprintf(stderr, "mpsctp-perf: --sqinfo-limit: the stack refused SCTP_SQINFO (0x%x): %s%s\n",
-                (unsigned)SCTP_SQINFO, strerror(e),
-                e == ENOPROTOOPT ? " (this stack has no such socket option)" : "");
-        return client_fail("--sqinfo-limit: SCTP_SQINFO", e, 0, 0);
-    }
+    if (o.sqinfo_limit && sq_sched_init(&sched, sd, o.streams, nout) < 0)
+        return client_fail("getsockopt SCTP_SQINFO (--sqinfo-limit)", errno, 0, 0);
     sq_log_init(&client_sq, nout);
     /* the peer's addresses, in its order, for the per-path reports */
     client_paths.port = o.port;
@@ -1352,7 +1011,12 @@ static int run_client(void)
     int ticking = o.interval > 0 && pthread_create(&tth, NULL, ticker_main, &tk) == 0;
     int fail_e = 0;
     const char *fail_what = NULL;
+    uint8_t msg_flags = (uint8_t)((o.verify ? PERF_F_PATTERN : 0) | (o.echo ? PERF_F_ECHO : 0));
     for (;;) {
+        if (__atomic_load_n(&er.refused, __ATOMIC_ACQUIRE)) {
+            fail_what = er.notice; /* the server does not echo */
+            break;
+        }
         uint32_t len = o.msg_size;
         if (o.bytes) {
             if (sent >= o.bytes)
@@ -1380,15 +1044,16 @@ static int run_client(void)
         }
         /* message m of stream s: the stream's count so far (g / K in round robin) */
         uint32_t m = s < client_streams.n ? (uint32_t)client_streams.messages[s] : 0;
-        if (o.verify) {
+        if (!o.ppid_numbers)
+            msg_fill(buf, len, s, m, msg_flags); /* the header, and the pattern */
+        else if (o.verify)
             interop_fill(buf, len, s, m, 0);
-            if (o.corrupt_at && g + 1 == o.corrupt_at)
-                buf[len / 2] ^= 0x5a; /* test hook: one wrong byte */
-        }
+        if (o.verify && o.corrupt_at && g + 1 == o.corrupt_at)
+            buf[len / 2] ^= 0x5a; /* test hook: one wrong byte */
         struct sctp_sndinfo si;
         memset(&si, 0, sizeof(si));
         si.snd_sid = (uint16_t)s;
-        si.snd_ppid = htonl(m);
+        si.snd_ppid = o.ppid_numbers ? htonl(m) : 0; /* PPID 0: unspecified */
         si.snd_flags = o.unordered ? SCTP_UNORDERED : 0;
         struct iovec iov = {buf, len};
         ssize_t n = mpsctp_sendv(sd, &iov, 1, NULL, 0, &si, sizeof(si), SCTP_SENDV_SNDINFO,
@@ -1434,6 +1099,10 @@ static int run_client(void)
             uint64_t got = er.x.bytes;
             int done = got >= sent && !er.x.in_msg;
             pthread_mutex_unlock(&echo_lock);
+            if (__atomic_load_n(&er.refused, __ATOMIC_ACQUIRE)) {
+                fail_what = er.notice; /* the server does not echo */
+                break;
+            }
             if (done || er.err)
                 break;
             if (got != seen) {
@@ -1507,7 +1176,17 @@ static int run_client(void)
     sq_sched_free(&sched);
     sq_free(&tk.sq);
     if (fail_what) {
+        if (fail_what == er.notice) {
+            /* nothing more to send to a server that will not echo: end it at once */
+            struct sctp_sndinfo ab;
+            memset(&ab, 0, sizeof(ab));
+            ab.snd_flags = SCTP_ABORT;
+            struct iovec none = {buf, 0};
+            mpsctp_sendv(sd, &none, 1, NULL, 0, &ab, sizeof(ab), SCTP_SENDV_SNDINFO, 0);
+        }
         int rc = client_fail(fail_what, fail_e, sent, secs);
+        rx_free(&er.x);
+        free(buf);
         client_free();
         mpsctp_close(sd);
         mpsctp_stack_free(st);
@@ -1577,7 +1256,7 @@ static int run_client(void)
 int main(int argc, char **argv)
 {
     t_start = now_s();
-    parse(argc, argv);
+    opts_parse(argc, argv, &o);
     signal(SIGPIPE, SIG_IGN);
     if (o.server) {
         struct sigaction sa;

@@ -5,11 +5,15 @@
  *   mpsctp-sim --link rate=10mbit,delay=20ms,queue=100,loss=0.01 --bytes 20M --seed 7
  *   mpsctp-sim --link rate=10mbit,delay=20ms --link rate=5mbit,delay=40ms --set pmr=2
  *   mpsctp-sim FILE [--json] [--seed N]
+ *   mpsctp-sim --help | --version
+ *
+ * Sizes and times take the units of units.h. A wrong option prints one line that names
+ * it (exit status 2); man/mpsctp-sim.1 lists every option, as --help does.
  *
  * Exit status: 0 all flows verified, 1 a flow failed verification, 2 usage or
  * scenario error, 3 internal failure.
  */
-#include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,15 +21,18 @@
 #include "scenario.h"
 #include "sim.h"
 #include "sim_report.h"
+#include "units.h"
 
-static void usage(FILE *out)
+static void usage(void)
 {
-    fputs("usage: mpsctp-sim FILE [--json] [--seed N] [--duration T] [--log LEVEL] [--trace]\n"
+    fputs("usage: mpsctp-sim FILE [--json] [--seed N] [--duration T] [--warmup T]\n"
+          "                  [--log LEVEL] [--trace]\n"
           "       mpsctp-sim --link rate=10mbit,delay=20ms,queue=100[,loss=P,reorder=P,\n"
           "                  dup=P,red=MIN,MAX,MAXP,WQ] [--bytes SIZE | --duration T]\n"
           "                  [--msg SIZE] [--unordered] [--streams K] [--sndbuf SIZE]\n"
           "                  [--rcvbuf SIZE] [--mtu N] [--cmt MODE] [--set KEY=VALUE]...\n"
-          "                  [--warmup T] [--seed N] [--json]\n"
+          "                  [--warmup T] [--seed N] [--json] [--log LEVEL] [--trace]\n"
+          "       mpsctp-sim --help | --version\n"
           "Without --bytes the flow is saturated for --duration (default 60s).\n"
           "--cmt off|cmt|rpv1|rpv2|mptcp|0..4 sets the flow's CMT mode (SCTP_CMT_ON_OFF).\n"
           "--warmup T: goodput and link use of saturated flows count from T on.\n"
@@ -35,9 +42,13 @@ static void usage(FILE *out)
           "cmt=, bufsplit=none|sender|receiver|both, nrsack=0|1, rtx=cwnd|ssthresh,\n"
           "sackpath=data|primary|minrtt, pathsel=rr|stream, sqlimit=0|1 (--streams K: the\n"
           "SQINFO-driven source).\n"
-          "--trace prints every packet entering a link to stderr (chunk types).\n"
-          "Exit status: 0 verified, 1 a flow failed verification, 2 bad usage or scenario.\n",
-          out);
+          "--trace prints every packet entering a link to stderr (chunk types); --log LEVEL\n"
+          "prints the core's log lines up to LEVEL (0 error .. 3 debug).\n"
+          "--duration, --warmup and times in scenarios count seconds unless a unit follows.\n"
+          UNITS_HELP
+          "Exit status: 0 verified, 1 a flow failed verification, 2 bad usage or scenario,\n"
+          "3 internal failure.\n",
+          stdout);
 }
 
 /* Packet filter that prints every packet entering a link and lets it pass. */
@@ -62,10 +73,32 @@ static int trace_filter(void *user, sim *s, const sim_pkt_view *v)
     return 0;
 }
 
-static int bad_arg(const char *opt, const char *val)
+/* One line on stderr about option opt, then exit status 2 for main to return. */
+static int bad_arg(const char *opt, const char *fmt, ...)
 {
-    fprintf(stderr, "mpsctp-sim: bad value for %s: '%s'\n", opt, val ? val : "");
+    va_list ap;
+    fprintf(stderr, "mpsctp-sim: %s: ", opt);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
     return 2;
+}
+
+#define NOT_SIZE "'%s' is not a size (e.g. 1452, 64KiB, 20M, 1MB)"
+#define NOT_TIME "'%s' is not a time (e.g. 60, 10s, 500ms)"
+
+/* The options that take a value. */
+static int takes_value(const char *a)
+{
+    static const char *const with[] = {"--seed", "--duration", "--warmup", "--cmt",
+                                       "--log",  "--link",     "--set",    "--bytes",
+                                       "--msg",  "--streams",  "--sndbuf", "--rcvbuf",
+                                       "--mtu"};
+    for (size_t i = 0; i < sizeof(with) / sizeof(with[0]); i++)
+        if (!strcmp(a, with[i]))
+            return 1;
+    return 0;
 }
 
 int main(int argc, char **argv)
@@ -80,69 +113,64 @@ int main(int argc, char **argv)
     sim_flow_cfg fl;
     sim_flow_cfg_default(&fl);
     snprintf(fl.name, sizeof(fl.name), "f");
+    for (int i = 1; i < argc; i++) { /* --help and --version win over everything else */
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+            usage();
+            return 0;
+        }
+        if (!strcmp(argv[i], "--version")) {
+            printf("mpsctp-sim %s\n", MPSCTP_TOOLS_VERSION);
+            return 0;
+        }
+    }
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
-        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        const char *v = NULL;
         uint64_t x;
-        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-            usage(stdout);
-            return 0;
-        } else if (!strcmp(a, "--json")) {
+        if (takes_value(a)) {
+            if (i + 1 == argc)
+                return bad_arg(a, "needs a value");
+            v = argv[++i];
+        }
+        if (!strcmp(a, "--json")) {
             json = 1;
         } else if (!strcmp(a, "--trace")) {
             trace = 1;
         } else if (!strcmp(a, "--unordered")) {
             fl.unordered = 1;
             flow_opts = 1;
-        } else if (a[0] == '-' && a[1] == '-' && !v) {
-            fprintf(stderr, "mpsctp-sim: %s needs a value\n", a);
-            return 2;
         } else if (!strcmp(a, "--seed")) {
-            char *end;
-            errno = 0;
-            seed = strtoull(v, &end, 10);
-            if (errno || *end || !*v || *v == '-')
-                return bad_arg(a, v);
+            if (units_uint(v, UINT64_MAX, &seed) < 0)
+                return bad_arg(a, "'%s' is not a whole number", v);
             seed_set = 1;
-            i++;
-        } else if (!strcmp(a, "--duration")) {
-            if (sim_parse_time(v, &duration) < 0 || duration == 0)
-                return bad_arg(a, v);
-            i++;
-        } else if (!strcmp(a, "--warmup")) {
-            if (sim_parse_time(v, &warmup) < 0 || warmup == 0)
-                return bad_arg(a, v);
-            i++;
+        } else if (!strcmp(a, "--duration") || !strcmp(a, "--warmup")) {
+            uint64_t *t = a[2] == 'd' ? &duration : &warmup;
+            if (units_time(v, 1000000000u, t) < 0)
+                return bad_arg(a, NOT_TIME, v);
+            if (*t == 0)
+                return bad_arg(a, "must be more than 0");
         } else if (!strcmp(a, "--cmt")) {
             uint32_t mode;
-            if (sim_parse_cmt(v, &mode) < 0) {
-                fprintf(stderr, "mpsctp-sim: bad value for --cmt: '%s' (off, cmt, rpv1, "
-                                "rpv2, mptcp or 0..4)\n", v);
-                return 2;
-            }
+            if (sim_parse_cmt(v, &mode) < 0)
+                return bad_arg(a, "'%s' is not off, cmt, rpv1, rpv2 or mptcp (or 0..4)", v);
             fl.cmt = (uint8_t)mode;
             fl.set |= SIM_FS_CMT;
             flow_opts = 1;
-            i++;
         } else if (!strcmp(a, "--log")) {
-            log_level = atoi(v);
-            i++;
+            if (units_uint(v, 3, &x) < 0)
+                return bad_arg(a, "must be 0..3 (error .. debug)");
+            log_level = (int)x;
         } else if (!strcmp(a, "--link")) {
-            if (nlinks == SIM_MAX_PATHS) {
-                fprintf(stderr, "mpsctp-sim: at most %d --link options\n", SIM_MAX_PATHS);
-                return 2;
-            }
+            if (nlinks == SIM_MAX_PATHS)
+                return bad_arg(a, "at most %d links", SIM_MAX_PATHS);
             link_specs[nlinks++] = v;
-            i++;
         } else if (!strcmp(a, "--set")) {
             snprintf(setbuf, sizeof(setbuf), "%s", v);
             char *eq = strchr(setbuf, '=');
             if (eq)
                 *eq++ = '\0';
-            if (!strcmp(setbuf, "paths") || !strcmp(setbuf, "path")) {
-                fprintf(stderr, "mpsctp-sim: --set: paths come from --link\n");
-                return 2;
-            }
+            if (!strcmp(setbuf, "paths") || !strcmp(setbuf, "path"))
+                return bad_arg(a, "paths come from --link");
             sim_config none;
             sim_config_init(&none);
             if (sim_scenario_flow_opt(&none, &fl, setbuf, eq, err, sizeof(err)) < 0) {
@@ -150,47 +178,47 @@ int main(int argc, char **argv)
                 return 2;
             }
             flow_opts = 1;
-            i++;
         } else if (!strcmp(a, "--bytes")) {
-            if (sim_parse_size(v, &fl.bytes) < 0 || fl.bytes == 0)
-                return bad_arg(a, v);
+            if (units_size(v, &fl.bytes) < 0)
+                return bad_arg(a, NOT_SIZE, v);
+            if (fl.bytes == 0)
+                return bad_arg(a, "must be at least 1 byte");
             flow_opts = 1;
-            i++;
         } else if (!strcmp(a, "--msg")) {
-            if (sim_parse_size(v, &x) < 0 || x == 0 || x > UINT32_MAX)
-                return bad_arg(a, v);
+            if (units_size(v, &x) < 0)
+                return bad_arg(a, NOT_SIZE, v);
+            if (x == 0 || x > UINT32_MAX)
+                return bad_arg(a, "must be 1..%u bytes", UINT32_MAX);
             fl.msg_size = (uint32_t)x;
             flow_opts = 1;
-            i++;
         } else if (!strcmp(a, "--streams")) {
-            if (sim_parse_size(v, &x) < 0 || x == 0 || x > 65535)
-                return bad_arg(a, v);
+            if (units_uint(v, UINT64_MAX, &x) < 0 || x == 0 || x > 65535)
+                return bad_arg(a, "must be 1..65535");
             fl.streams = (uint16_t)x;
             flow_opts = 1;
-            i++;
         } else if (!strcmp(a, "--sndbuf") || !strcmp(a, "--rcvbuf")) {
-            if (sim_parse_size(v, &x) < 0 || x < 4096 || x > UINT32_MAX)
-                return bad_arg(a, v);
+            if (units_size(v, &x) < 0)
+                return bad_arg(a, NOT_SIZE, v);
+            if (x < 4096 || x > UINT32_MAX)
+                return bad_arg(a, "must be 4096..%u bytes", UINT32_MAX);
             if (a[2] == 's')
                 fl.sndbuf = (uint32_t)x;
             else
                 fl.rcvbuf = (uint32_t)x;
             flow_opts = 1;
-            i++;
         } else if (!strcmp(a, "--mtu")) {
-            if (sim_parse_size(v, &x) < 0 || x < 508 || x > 65535)
-                return bad_arg(a, v);
+            if (units_uint(v, UINT64_MAX, &x) < 0 || x < 508 || x > 65535)
+                return bad_arg(a, "must be 508..65535");
             fl.mtu = (uint16_t)x;
             flow_opts = 1;
-            i++;
         } else if (a[0] == '-') {
-            fprintf(stderr, "mpsctp-sim: unknown option %s\n", a);
-            usage(stderr);
+            fprintf(stderr, "mpsctp-sim: unknown option '%s' (mpsctp-sim --help shows the "
+                            "options)\n", a);
             return 2;
         } else if (!file) {
             file = a;
         } else {
-            fprintf(stderr, "mpsctp-sim: more than one scenario file\n");
+            fprintf(stderr, "mpsctp-sim: '%s': more than one scenario file\n", a);
             return 2;
         }
     }
@@ -198,8 +226,8 @@ int main(int argc, char **argv)
     sim_config cfg;
     if (file) {
         if (nlinks || flow_opts) {
-            fprintf(stderr, "mpsctp-sim: --link and flow options are for quick mode, not "
-                            "with a scenario file\n");
+            fprintf(stderr, "mpsctp-sim: --link and the flow options (--bytes, --msg, --set, "
+                            "...) are for quick mode, not with a scenario file\n");
             return 2;
         }
         if (sim_scenario_load(file, &cfg, err, sizeof(err)) < 0) {
@@ -209,7 +237,8 @@ int main(int argc, char **argv)
         }
     } else {
         if (!nlinks) {
-            usage(stderr);
+            fprintf(stderr, "mpsctp-sim: give a scenario FILE or --link (mpsctp-sim --help "
+                            "shows the options)\n");
             return 2;
         }
         if (sim_flow_cfg_check(&fl, err, sizeof(err)) < 0) {

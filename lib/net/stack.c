@@ -143,10 +143,14 @@ int net_from_sockaddr(const struct sockaddr *sa, socklen_t len, mpsctp_addr *a,
 static void *stack_thread(void *arg);
 
 /* Opens the packet trace named by cfg->pcap_path or $MPSCTP_PCAP ("%p": process id,
- * "%u": the stack's UDP port). Returns 0 (also when no trace is wanted) or -1 with errno. */
+ * "%u": the stack's UDP port). Returns 0 (also when no trace is wanted) or -1 with errno;
+ * a file named by the environment variable that cannot be created is also reported on
+ * stderr (the variable, the path and why), since the program that fails knows nothing of
+ * the variable. */
 static int pcap_start(mpsctp_stack *st)
 {
     const char *tmpl = st->cfg.pcap_path;
+    int from_env = !tmpl;
     if (!tmpl)
         tmpl = getenv("MPSCTP_PCAP");
     if (!tmpl || !*tmpl)
@@ -164,8 +168,15 @@ static int pcap_start(mpsctp_stack *st)
     }
     path[o] = 0;
     st->pcap = mpsctp_pcap_open(path);
-    if (!st->pcap)
+    if (!st->pcap) {
+        int e = errno;
+        if (from_env && strcmp(tmpl, path))
+            fprintf(stderr, "mpsctp: MPSCTP_PCAP=%s (%s): %s\n", tmpl, path, strerror(e));
+        else if (from_env)
+            fprintf(stderr, "mpsctp: MPSCTP_PCAP=%s: %s\n", path, strerror(e));
+        errno = e;
         return -1;
+    }
     struct timespec rt, mt;
     clock_gettime(CLOCK_REALTIME, &rt);
     clock_gettime(CLOCK_MONOTONIC, &mt);

@@ -92,9 +92,10 @@ run() {
             > "$TMP/s.$N" 2> "$TMP/se.$N" &
         spid=$!
         wait_udp "$sudp"
+        # --ppid-numbers: usrsctp_peer reads the message numbers from the PPID
         timeout 60 "$PERF" client --json --connect "$ADDRS" --bind "$ADDRS" --port "$sport" \
             --remote-udp-port "$sudp" --udp-port "$cudp" --cmt "$mname" --bytes "$BYTES" \
-            --msg-size "$MSG" --hb-interval 200 > "$TMP/c.$N" 2> "$TMP/ce.$N"
+            --msg-size "$MSG" --hb-interval 200 --ppid-numbers > "$TMP/c.$N" 2> "$TMP/ce.$N"
         c=$?
     fi
     i=0

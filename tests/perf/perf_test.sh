@@ -229,32 +229,47 @@ killed_client)
 trace)
     [ -n "$TSHARK" ] && [ -x "$TSHARK" ] || fail "tshark not found (scripts/install-deps.sh installs it)"
     start_server --once
-    MPSCTP_PCAP="$TMP/client-%u.pcap" client c 1 --bytes 2M --streams 2
-    check_transfer 2097152
+    MPSCTP_PCAP="$TMP/client-%u.pcap" client c 1 --bytes 4M --streams 2
+    check_transfer 4194304
     wait_server 0
     f="$TMP/client-$((BASE + 1)).pcap"
     [ -s "$f" ] || fail "no trace file $f"
-    # ULP dissection off: the PPIDs carry message numbers, which tshark would otherwise
-    # hand to the telecom protocols registered for those PPIDs
-    "$TSHARK" -n -r "$f" -d udp.port=="$SUDP",sctp -d udp.port==$((BASE + 1)),sctp \
-        -o sctp.checksum:"CRC 32c" -o sctp.ulp_dissection:FALSE \
+    # tshark with its default settings, as a user runs it: only the UDP ports are named
+    # as SCTP (Wireshark knows 9899 only) and CRC32c checking is on. No setting for the
+    # PPIDs: mpsctp-perf sends PPID 0, which no protocol dissector claims, so the DATA
+    # must decode as plain data and nothing may be malformed.
+    D="-d udp.port==$SUDP,sctp -d udp.port==$((BASE + 1)),sctp"
+    # shellcheck disable=SC2086
+    "$TSHARK" -n -r "$f" $D -o sctp.checksum:"CRC 32c" \
         -o ip.check_checksum:TRUE -o udp.check_checksum:TRUE \
         -T fields -E separator=/t -E occurrence=a -E aggregator=, \
         -e frame.number -e _ws.malformed -e _ws.expert.severity -e sctp.checksum.status \
-        -e ip.checksum.status -e sctp.chunk_type > "$TMP/tshark.out" 2> "$TMP/tshark.err" ||
+        -e ip.checksum.status -e sctp.chunk_type -e sctp.data_payload_proto_id \
+        > "$TMP/tshark.out" 2> "$TMP/tshark.err" ||
         fail "tshark failed"
     awk -F'\t' '
         { frames++; if ($2 != "") malformed++
           n = split($3, sv, ","); for (i = 1; i <= n; i++) if (sv[i] + 0 >= 8388608 || sv[i] == "Error") experr++
           n = split($4, cs, ","); for (i = 1; i <= n; i++) { if (cs[i] == "1" || cs[i] == "Good") good++; else if (cs[i] == "0" || cs[i] == "Bad") bad++ }
           if ($5 == "0" || $5 == "Bad") ipbad++
-          n = split($6, ct, ","); for (i = 1; i <= n; i++) chunk[ct[i] + 0]++ }
+          n = split($6, ct, ","); for (i = 1; i <= n; i++) chunk[ct[i] + 0]++
+          n = split($7, pp, ","); for (i = 1; i <= n; i++) if (pp[i] != "" && pp[i] + 0 != 0) ppid++ }
         END {
-          printf "frames=%d malformed=%d expert_errors=%d crc_good=%d crc_bad=%d ip_bad=%d DATA=%d SACK=%d NR_SACK=%d INIT=%d SHUTDOWN_COMPLETE=%d\n",
-                 frames, malformed, experr, good, bad, ipbad, chunk[0], chunk[3], chunk[16], chunk[1], chunk[14]
+          printf "frames=%d malformed=%d expert_errors=%d crc_good=%d crc_bad=%d ip_bad=%d DATA=%d SACK=%d NR_SACK=%d INIT=%d SHUTDOWN_COMPLETE=%d PPID_not_0=%d\n",
+                 frames, malformed, experr, good, bad, ipbad, chunk[0], chunk[3], chunk[16], chunk[1], chunk[14], ppid
           exit !(frames > 100 && malformed == 0 && experr == 0 && bad == 0 && ipbad == 0 &&
-                 good == frames && chunk[0] > 0 && chunk[3] + chunk[16] > 0 && chunk[1] == 1 && chunk[14] == 1) }' \
+                 good == frames && chunk[0] > 0 && chunk[3] + chunk[16] > 0 && chunk[1] == 1 &&
+                 chunk[14] == 1 && ppid == 0) }' \
         "$TMP/tshark.out" || fail "tshark found problems in the trace"
+    # the same count the way a user asks for it: a display filter for malformed packets
+    # shellcheck disable=SC2086
+    m=$("$TSHARK" -n -r "$f" $D -Y _ws.malformed 2> "$TMP/tshark.err" | wc -l)
+    expect "tshark -Y _ws.malformed: packets" "$m" 0
+    # and the DATA decode as data, not as some telecom protocol
+    # shellcheck disable=SC2086
+    other=$("$TSHARK" -n -r "$f" $D -T fields -e frame.protocols 2> "$TMP/tshark.err" |
+        grep ':sctp:' | grep -vc ':sctp:data$')
+    expect "DATA chunks decoded as another protocol than data" "$other" 0
     ;;
 cmt)
     # bad values: usage, exit status 2
