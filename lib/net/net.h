@@ -148,6 +148,8 @@ struct net_sock {
     int so_error;             /* pending error (SO_ERROR) */
     int was_connected;        /* one-to-one: an association existed */
     int eof_returned;         /* recv already reported end of file */
+    int peer_closed;          /* one-to-one: the peer shut the association down: reads
+                                 return end of file from then on (Linux) */
     rq_item *rq_head, *rq_tail;
     net_assoc *partial_na;    /* one-to-many: the association whose message is partly in
                                  the queue (no other may interleave), or NULL */

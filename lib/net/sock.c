@@ -1195,17 +1195,18 @@ static ssize_t do_recv(net_sock *s, const struct iovec *iov, int iovlen, int fla
                 s->so_error = 0;
                 return -e;
             }
+            /* End of file. A socket whose peer shut the association down keeps
+             * reading end of file; one that shut it down itself is no longer connected
+             * once the association is gone (ENOTCONN), as on Linux. */
             if (!s->assoc) {
-                if (s->was_connected && !s->eof_returned) {
+                if (s->was_connected && (s->peer_closed || !s->eof_returned)) {
                     s->eof_returned = 1;
                     return 0;
                 }
                 return -ENOTCONN;
             }
             if (sock_eof(s)) {
-                /* End of file; once the association is gone the socket is no longer
-                 * connected (kernel SCTP: ENOTCONN). */
-                if (s->eof_returned && s->assoc->closed)
+                if (s->eof_returned && s->assoc->closed && !s->peer_closed)
                     return -ENOTCONN;
                 s->eof_returned = 1;
                 return 0;

@@ -1066,6 +1066,8 @@ static void dispatch_event(net_ep *e, const mpsctp_event *ev)
         n.sse_assoc_id = na->id;
         net_pull(na, 0); /* the association's data comes first */
         na->peer_shutdown = 1;
+        if (na->sock && na->sock->type == SOCK_STREAM)
+            na->sock->peer_closed = 1;
         notify(s, na, &n, sizeof(n));
         break;
     }

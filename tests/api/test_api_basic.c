@@ -211,6 +211,19 @@ static void test_shutdown_eof(void **state)
     assert_int_equal(errno, ENOTCONN);
     assert_int_equal(mpsctp_shutdown(c, SHUT_WR), -1);
     assert_int_equal(errno, ENOTCONN);
+    /* The server, whose peer shut down, keeps reading end of file (Linux), also once
+     * the association is gone. */
+    struct sctp_status sst;
+    socklen_t sstl = sizeof(sst);
+    for (double t0 = ut_now(); ut_now() - t0 < 5;) {
+        sstl = sizeof(sst);
+        if (mpsctp_getsockopt(s, IPPROTO_SCTP, SCTP_STATUS, &sst, &sstl) < 0)
+            break; /* gone */
+        usleep(10000);
+    }
+    assert_int_equal(mpsctp_getsockopt(s, IPPROTO_SCTP, SCTP_STATUS, &sst, &sstl), -1);
+    assert_int_equal(mpsctp_recv(s, buf, sizeof(buf), 0), 0);
+    assert_int_equal(mpsctp_recv(s, buf, sizeof(buf), MSG_DONTWAIT), 0);
     mpsctp_close(c);
     mpsctp_close(s);
     mpsctp_close(ls);
