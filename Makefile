@@ -1,16 +1,20 @@
-# The two entry points of the README. Everything else is CMake.
+# The entry points of the README. Everything else is CMake.
 #   make demo   install dependencies if missing, build, run the main job: a two-path
 #               transfer in each CMT mode in the simulator (TESTBED=1: on the
 #               network-namespace testbed instead; needs root)
 #   make check  install dependencies if missing, build normally and with ASan+UBSan,
 #               run the whole test suite with ctest in both builds
+#   make install PREFIX=/some/prefix   build, then install libmpsctp (shared and static),
+#               the headers, mpsctp-perf, mpsctp-sim, man pages, mpsctp.pc and the CMake
+#               package under PREFIX (default /usr/local; DESTDIR is honoured)
 BUILD      ?= build
 BUILD_ASAN ?= build-asan
 JOBS       ?= $(shell nproc)
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo
 TESTBED    ?= 0
+PREFIX     ?= /usr/local
 
-.PHONY: all deps build build-asan demo experiments check test test-asan fuzz clean
+.PHONY: all deps build build-asan demo experiments check test test-asan fuzz install clean
 
 all: build
 
@@ -42,6 +46,9 @@ test-asan: build-asan
 	    ctest -j$(JOBS) --output-on-failure
 
 check: test test-asan
+
+install: build
+	cmake --install $(BUILD) --prefix $(PREFIX)
 
 fuzz: deps
 	scripts/fuzz.sh
