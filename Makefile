@@ -1,7 +1,9 @@
 # The entry points of the README. Everything else is CMake.
 #   make demo   install dependencies if missing, build, run the main job: a two-path
 #               transfer in each CMT mode in the simulator (TESTBED=1: on the
-#               network-namespace testbed instead; needs root)
+#               network-namespace testbed instead; PRELOAD=1: unmodified iperf3 --sctp
+#               over the preload library on that testbed, kernel TCP and MPTCP beside;
+#               both need root)
 #   make check  install dependencies if missing, build normally and with ASan+UBSan,
 #               run the whole test suite with ctest in both builds
 #   make install PREFIX=/some/prefix   build, then install libmpsctp (shared and static),
@@ -12,6 +14,7 @@ BUILD_ASAN ?= build-asan
 JOBS       ?= $(shell nproc)
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo
 TESTBED    ?= 0
+PRELOAD    ?= 0
 PREFIX     ?= /usr/local
 
 .PHONY: all deps build build-asan demo experiments check test test-asan fuzz install clean
@@ -30,7 +33,7 @@ build-asan: deps
 	cmake --build $(BUILD_ASAN) -j$(JOBS)
 
 demo: build
-	BUILD=$(BUILD) TESTBED=$(TESTBED) scripts/demo.sh
+	BUILD=$(BUILD) TESTBED=$(TESTBED) PRELOAD=$(PRELOAD) scripts/demo.sh
 
 # The CMT experiments E1-E6 (docs/results/README.md) over several seeds: docs/results/
 # (a few minutes).

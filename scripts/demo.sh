@@ -4,6 +4,11 @@
 # mode and writes a gnuplot plot (PNG) whose path it names.
 #   scripts/demo.sh              in the simulator (scenarios/demo.scn: 10 + 5 Mbit/s)
 #   TESTBED=1 scripts/demo.sh    on the real-socket testbed (testbed/cmt_demo.sh, root)
+#   PRELOAD=1 scripts/demo.sh    iperf3 --sctp, unmodified, over mpsctp through the
+#                                preload library on the testbed: two paths of 20 and 5
+#                                Mbit/s, MPSCTP_CMT=off against cmt, with kernel TCP
+#                                and MPTCP on the same paths beside (root; PL_MODES,
+#                                PL_RATE1, PL_RATE2, PL_TIME: tests/preload/preload_iperf3.sh)
 # BUILD (default build) is the build directory; OUT (default $BUILD/demo) gets the
 # results. Exit status 0 when every transfer was verified byte by byte.
 set -eu
@@ -19,6 +24,14 @@ if [ "${TESTBED:-0}" = 1 ]; then
     fi
     mkdir -p "$OUT"
     exec bash testbed/cmt_demo.sh --perf "$BUILD/bin/mpsctp-perf" --plot "$OUT/demo-testbed.png" "$@"
+fi
+
+if [ "${PRELOAD:-0}" = 1 ]; then
+    LIB=$BUILD/lib/libmpsctp-preload.so
+    [ -f "$LIB" ] || { echo "demo: $LIB is not built (make build)" >&2; exit 1; }
+    [ "$(id -u)" -eq 0 ] || { echo "demo: PRELOAD=1 needs root (network namespaces)" >&2; exit 1; }
+    command -v iperf3 >/dev/null || { echo "demo: iperf3 is missing (scripts/install-deps.sh)" >&2; exit 1; }
+    PL_KERNEL=1 exec bash tests/preload/preload_iperf3.sh "$LIB" cmt
 fi
 
 SIM=$BUILD/bin/mpsctp-sim
