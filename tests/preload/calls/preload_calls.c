@@ -62,8 +62,16 @@ static int read_all(int fd, char *buf, size_t len)
     return 0;
 }
 
-/* A connected one-to-one pair: *srv accepted from a listener, *cli connected. */
+/* A connected one-to-one pair: *srv accepted from a listener (accept4, or accept when
+ * plain), *cli connected. */
+static void pair_how(unsigned short port, int *lis, int *srv, int *cli, int plain);
+
 static void pair(unsigned short port, int *lis, int *srv, int *cli)
+{
+    pair_how(port, lis, srv, cli, 0);
+}
+
+static void pair_how(unsigned short port, int *lis, int *srv, int *cli, int plain)
 {
     *lis = socket(AF_INET, SOCK_STREAM, IPPROTO_SCTP);
     CHECK("socket", *lis >= 0);
@@ -78,8 +86,13 @@ static void pair(unsigned short port, int *lis, int *srv, int *cli)
     CHECK("connect", connect(*cli, (struct sockaddr *)&a, sizeof(a)) == 0);
     struct sockaddr_in peer;
     socklen_t pl = sizeof(peer);
-    *srv = accept4(*lis, (struct sockaddr *)&peer, &pl, SOCK_CLOEXEC);
-    CHECK("accept4", *srv >= 0 && pl == sizeof(peer) && peer.sin_family == AF_INET);
+    if (plain) {
+        *srv = accept(*lis, (struct sockaddr *)&peer, &pl);
+        CHECK("accept", *srv >= 0 && pl == sizeof(peer) && peer.sin_family == AF_INET);
+    } else {
+        *srv = accept4(*lis, (struct sockaddr *)&peer, &pl, SOCK_CLOEXEC);
+        CHECK("accept4", *srv >= 0 && pl == sizeof(peer) && peer.sin_family == AF_INET);
+    }
 }
 
 static void test_data_calls(void)
@@ -234,6 +247,26 @@ static void test_data_calls(void)
     CHECK("close (twice)", close(srv) < 0 && errno == EBADF);
 }
 
+/* Lengths the compiler cannot know: with _FORTIFY_SOURCE, reads into buffers of known size
+ * then go through __read_chk, __recv_chk and __recvfrom_chk. */
+static volatile size_t g_len = 64;
+
+static void test_fortified(void)
+{
+    int lis, srv, cli;
+    pair((unsigned short)(g_port + 3), &lis, &srv, &cli);
+    char buf[64];
+    size_t n = g_len;
+    CHECK("write", write(cli, "f1", 2) == 2 && write(cli, "f2", 2) == 2 && write(cli, "f3", 2) == 2);
+    CHECK("read (__read_chk)", wait_in(srv) && read(srv, buf, n) == 2 && !memcmp(buf, "f1", 2));
+    CHECK("recv (__recv_chk)", wait_in(srv) && recv(srv, buf, n, 0) == 2 && !memcmp(buf, "f2", 2));
+    CHECK("recvfrom (__recvfrom_chk)",
+          wait_in(srv) && recvfrom(srv, buf, n, 0, NULL, NULL) == 2 && !memcmp(buf, "f3", 2));
+    close(cli);
+    close(srv);
+    close(lis);
+}
+
 /* One-to-many: sctp_sendmsg to an address, sctp_peeloff of the association. */
 static void test_one_to_many(void)
 {
@@ -297,7 +330,7 @@ static void test_tcp_untouched(void)
 static void test_fork_child_closes(void)
 {
     int lis, srv, cli;
-    pair((unsigned short)(g_port + 2), &lis, &srv, &cli);
+    pair_how((unsigned short)(g_port + 2), &lis, &srv, &cli, 1);
     pid_t pid = fork();
     if (pid == 0) {
         int r = close(cli) == 0 && close(srv) == 0 && close(lis) == 0;
@@ -332,6 +365,7 @@ int main(int argc, char **argv)
     }
     close(probe);
     test_data_calls();
+    test_fortified();
     test_one_to_many();
     test_tcp_untouched();
     test_fork_child_closes();
