@@ -5,6 +5,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -48,22 +49,30 @@ EXPORT int socket(int domain, int type, int protocol)
         pl_mark(fd, 0);
         return fd;
     }
-    int mode = pl_cmt_mode();
-    if (mode < 0) {
-        errno = EINVAL; /* MPSCTP_CMT is invalid (said at start) */
+    int mode = pl_cmt_mode(), rport = pl_remote_port();
+    if (mode < 0 || rport < 0) {
+        errno = EINVAL; /* MPSCTP_CMT or MPSCTP_REMOTE_UDP_PORT is invalid (said at start) */
         return -1;
     }
     pl_enter();
-    int fd = mpsctp_socket(domain, type, protocol);
+    int fd = mpsctp_socket(domain, type, protocol), r = 0;
     if (fd >= 0 && mode > 0) {
         struct sctp_assoc_value av = {.assoc_id = SCTP_FUTURE_ASSOC,
                                       .assoc_value = (uint32_t)mode};
-        if (mpsctp_setsockopt(fd, IPPROTO_SCTP, SCTP_CMT_ON_OFF, &av, sizeof(av)) < 0) {
-            int e = errno;
-            mpsctp_close(fd);
-            errno = e;
-            fd = -1;
-        }
+        r = mpsctp_setsockopt(fd, IPPROTO_SCTP, SCTP_CMT_ON_OFF, &av, sizeof(av));
+    }
+    if (fd >= 0 && r == 0 && rport > 0) {
+        struct sctp_udpencaps u;
+        memset(&u, 0, sizeof(u)); /* any address: the socket's default */
+        u.sue_assoc_id = SCTP_FUTURE_ASSOC;
+        u.sue_port = htons((uint16_t)rport);
+        r = mpsctp_setsockopt(fd, IPPROTO_SCTP, SCTP_REMOTE_UDP_ENCAPS_PORT, &u, sizeof(u));
+    }
+    if (fd >= 0 && r < 0) {
+        int e = errno;
+        mpsctp_close(fd);
+        errno = e;
+        fd = -1;
     }
     if (fd >= 0 && pl_mark(fd, 1) < 0) {
         mpsctp_close(fd);

@@ -48,6 +48,9 @@ static const char help[] =
     "  MPSCTP_UDP_PORT=N       UDP encapsulation port of this process (-1: the kernel's\n"
     "                          choice). Default: the kernel's choice until a socket\n"
     "                          listens, then 9899.\n"
+    "  MPSCTP_REMOTE_UDP_PORT=N  UDP port of the peers (SCTP_REMOTE_UDP_ENCAPS_PORT of\n"
+    "                          new sockets), for a peer whose MPSCTP_UDP_PORT is N.\n"
+    "                          Default: 9899.\n"
     "  MPSCTP_PCAP=FILE        write every SCTP packet to a pcap file (%p: process id,\n"
     "                          %u: UDP port).\n"
     "  MPSCTP_LOG=0..3         print the stack's diagnostics (errors .. debug) on stderr.\n"
@@ -108,6 +111,20 @@ __attribute__((constructor)) static void pl_start(void)
         fprintf(stderr, "mpsctp-preload: MPSCTP_CMT=%s: expected off, cmt, rpv1, rpv2 or "
                         "mptcp (SCTP sockets cannot be created)\n",
                 getenv("MPSCTP_CMT"));
+    if (pl_remote_port() < 0)
+        fprintf(stderr, "mpsctp-preload: MPSCTP_REMOTE_UDP_PORT=%s: expected a port 1..65535 "
+                        "(SCTP sockets cannot be created)\n",
+                getenv("MPSCTP_REMOTE_UDP_PORT"));
+}
+
+int pl_remote_port(void)
+{
+    const char *v = getenv("MPSCTP_REMOTE_UDP_PORT");
+    if (!v || !*v)
+        return 0;
+    char *end;
+    long p = strtol(v, &end, 10);
+    return *end || p < 1 || p > 65535 ? -1 : (int)p;
 }
 
 int pl_cmt_mode(void)

@@ -66,5 +66,8 @@ void pl_leave(void);
 
 /* The CMT mode for new sockets (MPSCTP_CMT): 0..4, -1 when the variable is invalid. */
 int pl_cmt_mode(void);
+/* The peers' UDP encapsulation port for new sockets (MPSCTP_REMOTE_UDP_PORT): 0 when not
+ * set, 1..65535, -1 when invalid. */
+int pl_remote_port(void);
 
 #endif

@@ -4,7 +4,8 @@
 #   MPSCTP_PRELOAD_HELP=1 prints the settings at start;
 #   MPSCTP_CMT=rpv2 gives new SCTP sockets SCTP_CMT_ON_OFF 3, the digits work too, no
 #   MPSCTP_CMT means 0;
-#   an invalid MPSCTP_CMT is reported at start and socket() fails with EINVAL.
+#   an invalid MPSCTP_CMT or MPSCTP_REMOTE_UDP_PORT is reported at start and socket()
+#   fails with EINVAL.
 # Usage: preload_env.sh PATH/TO/libmpsctp-preload.so
 set -u
 LIB=$(readlink -f "$1")
@@ -32,7 +33,7 @@ s.close()' 2> "$TMP/err"
 
 env LD_PRELOAD="$PRE" MPSCTP_PRELOAD_HELP=1 python3 -c 'pass' 2> "$TMP/help" ||
     fail "python3 under the preload library failed: $(cat "$TMP/help")"
-for v in MPSCTP_CMT MPSCTP_UDP_PORT MPSCTP_PCAP MPSCTP_LOG MPSCTP_NO_OFFLOAD MPSCTP_PRELOAD_HELP; do
+for v in MPSCTP_CMT MPSCTP_UDP_PORT MPSCTP_REMOTE_UDP_PORT MPSCTP_PCAP MPSCTP_LOG MPSCTP_NO_OFFLOAD MPSCTP_PRELOAD_HELP; do
     grep -q "$v" "$TMP/help" || fail "MPSCTP_PRELOAD_HELP=1 does not name $v: $(cat "$TMP/help")"
 done
 echo "ok: MPSCTP_PRELOAD_HELP=1 names every setting"
@@ -52,6 +53,12 @@ got=$(probe MPSCTP_CMT=fast)
 [ "$got" = "errno 22" ] || fail "MPSCTP_CMT=fast: $got, expected EINVAL from socket()"
 grep -q "MPSCTP_CMT=fast" "$TMP/err" || fail "MPSCTP_CMT=fast is not reported: $(cat "$TMP/err")"
 echo "ok: an invalid MPSCTP_CMT is reported and socket() fails with EINVAL"
+for bad in 0 70000 x9899; do
+    got=$(probe MPSCTP_REMOTE_UDP_PORT=$bad)
+    [ "$got" = "errno 22" ] || fail "MPSCTP_REMOTE_UDP_PORT=$bad: $got, expected EINVAL from socket()"
+    grep -q "MPSCTP_REMOTE_UDP_PORT=$bad" "$TMP/err" || fail "MPSCTP_REMOTE_UDP_PORT=$bad is not reported"
+done
+echo "ok: an invalid MPSCTP_REMOTE_UDP_PORT is reported and socket() fails with EINVAL"
 # other sockets are untouched whatever the setting
 env LD_PRELOAD="$PRE" MPSCTP_CMT=fast python3 -c '
 import socket
