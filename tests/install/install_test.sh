@@ -8,7 +8,8 @@
 #      mpsctp::mpsctp_static, built and run;
 #   d) libmpsctp.so exports exactly the functions the installed headers declare (the list
 #      comes from the compiler, gcc -aux-info, not from the build's own version script);
-#   e) the installed tree has the headers, the tools, mpsctp.pc, the CMake package and
+#   e) the installed tree has the headers, the tools, mpsctp.pc, the CMake package, the
+#      preload library (exporting only the calls it replaces) and
 #      every man page of man/.
 # Usage: install_test.sh BUILD-DIR SOURCE-DIR [CFLAGS]
 # CFLAGS go to every compile and link of hello (-fsanitize=... for an instrumented build).
@@ -172,5 +173,14 @@ for m in "$src"/man/*.1; do
     cmp -s "$m" "$mandir/man1/${m##*/}" || fail "man page ${m##*/} not installed"
     pages=$((pages + 1))
 done
-echo "headers, tools, mpsctp.pc, CMake package and $pages man page(s) installed"
+for m in mpsctp-perf.1 mpsctp-sim.1; do
+    [ -f "$mandir/man1/$m" ] || fail "man page $m not installed"
+done
+# the preload library, which exports the calls it replaces and nothing of the stack
+pre="$libdir/libmpsctp-preload.so"
+[ -f "$pre" ] || fail "$pre not installed"
+nm -D --defined-only "$pre" | awk '{ print $NF }' | grep -q '^socket$' || fail "$pre does not export socket"
+leak=$(nm -D --defined-only "$pre" | awk '{ print $NF }' | grep -E '^(mpsctp_|net_|codec_|assoc_)' | head -3)
+[ -z "$leak" ] || fail "$pre exports stack functions: $leak"
+echo "headers, tools, mpsctp.pc, CMake package, $pages man pages and the preload library installed"
 echo "install_test: ok"
