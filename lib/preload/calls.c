@@ -91,7 +91,8 @@ EXPORT int close(int fd)
     pl_enter();
     int r = mpsctp_close(fd);
     pl_leave();
-    return r;
+    /* A descriptor the library no longer knows is still the kernel's to close. */
+    return r < 0 && errno == EBADF ? pl_libc.close(fd) : r;
 }
 
 /* A new descriptor for a socket (accept, peeloff): recorded as one. */
