@@ -116,20 +116,26 @@ static void json_str(FILE *f, const char *s)
     fputc('"', f);
 }
 
-static mpsctp_stack *make_stack(const addr_list *bind, int udp_port,
+static mpsctp_stack *make_stack(const addr_list *bind, int udp_port, int listen_port,
                                 void (*trace)(void *, int, const uint8_t *, size_t,
                                               const struct sockaddr *, const struct sockaddr *))
 {
     mpsctp_stack_config cfg;
     memset(&cfg, 0, sizeof(cfg));
     cfg.udp_port = udp_port;
+    if (listen_port) {
+        /* a server binds its UDP port when it listens: never reachable before it can
+         * accept (an early INIT is sent again instead of meeting an ABORT) */
+        cfg.udp_port = MPSCTP_UDP_PORT_LISTEN;
+        cfg.listen_udp_port = (uint16_t)listen_port;
+    }
     cfg.naddrs = (size_t)bind->n;
     for (int i = 0; i < bind->n; i++)
         cfg.addrs[i] = bind->a[i];
     cfg.trace = trace;
     mpsctp_stack *st = mpsctp_stack_new(&cfg);
     if (!st) {
-        if (udp_port == MPSCTP_UDP_PORT_ANY)
+        if (udp_port == MPSCTP_UDP_PORT_ANY || listen_port)
             fprintf(stderr, "mpsctp-perf: cannot create the stack: %s\n", strerror(errno));
         else
             fprintf(stderr, "mpsctp-perf: cannot create the stack on UDP port %d: %s\n",
@@ -611,7 +617,8 @@ static void *session_main(void *arg)
 
 static int run_server(void)
 {
-    mpsctp_stack *st = make_stack(&o.bind, o.udp_port_set ? o.udp_port : 0, count_trace);
+    mpsctp_stack *st = make_stack(&o.bind, 0, o.udp_port_set ? o.udp_port : MPSCTP_DEFAULT_UDP_PORT,
+                                  count_trace);
     if (!st)
         return 1;
     int fam = list_family(&o.bind);
@@ -661,7 +668,8 @@ static int run_server(void)
         return 1;
     }
     if (mpsctp_listen(ls, 64) < 0) {
-        fprintf(stderr, "mpsctp-perf: listen: %s\n", strerror(errno));
+        fprintf(stderr, "mpsctp-perf: listen (UDP port %u): %s\n",
+                o.udp_port_set ? (unsigned)o.udp_port : MPSCTP_DEFAULT_UDP_PORT, strerror(errno));
         mpsctp_stack_free(st);
         return 1;
     }
@@ -912,7 +920,7 @@ static void client_free(void)
 
 static int run_client(void)
 {
-    mpsctp_stack *st = make_stack(&o.bind, o.udp_port, count_trace);
+    mpsctp_stack *st = make_stack(&o.bind, o.udp_port, 0, count_trace);
     if (!st)
         return 1;
     int fam = list_family(&o.connect);

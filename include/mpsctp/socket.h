@@ -77,6 +77,10 @@ typedef struct mpsctp_stack_config {
      * environment variable MPSCTP_NO_OFFLOAD=1 does the same. The datagrams on the wire
      * are the same either way. */
     int no_offload;
+    /* With udp_port MPSCTP_UDP_PORT_LISTEN: the port the first listen() moves the stack
+     * to (0: 9899). A server that binds its port only once it listens is never reachable
+     * before it can accept: an early INIT finds no port and is sent again. */
+    uint16_t listen_udp_port;
 } mpsctp_stack_config;
 
 /* Default of mpsctp_stack_config.linger_ms: time for a few retransmissions of a

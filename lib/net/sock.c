@@ -642,7 +642,8 @@ int mpsctp_listen(int sd, int backlog)
     /* A stack on a port of the kernel's choice moves to the well-known port, where
      * peers look for listeners. */
     if (listening && s->st->cfg.udp_port == MPSCTP_UDP_PORT_LISTEN &&
-        net_udp_move(s->st, MPSCTP_DEFAULT_UDP_PORT) < 0)
+        net_udp_move(s->st, s->st->cfg.listen_udp_port ? s->st->cfg.listen_udp_port
+                                                        : MPSCTP_DEFAULT_UDP_PORT) < 0)
         return sock_fail(s, errno);
     s->listening = listening;
     s->backlog = backlog > 0 ? backlog : (s->type == SOCK_STREAM ? 1 : 0);

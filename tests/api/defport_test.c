@@ -135,6 +135,22 @@ static void test_move_keeps_associations(void **state)
     ut_down(cli, srv, sds, 4);
 }
 
+/* cfg.listen_udp_port: the port the first listen moves the stack to, bound only then. */
+static void test_listen_port(void **state)
+{
+    (void)state;
+    mpsctp_stack_config cfg = ut_stack_config();
+    cfg.udp_port = MPSCTP_UDP_PORT_LISTEN;
+    cfg.listen_udp_port = 27600;
+    mpsctp_stack *st = mpsctp_stack_new(&cfg);
+    assert_non_null(st);
+    assert_true(mpsctp_stack_udp_port(st) != 27600);
+    int l = ut_listener(st, SOCK_STREAM, 5620);
+    assert_int_equal(mpsctp_stack_udp_port(st), 27600);
+    mpsctp_close(l);
+    mpsctp_stack_free(st);
+}
+
 int main(int argc, char **argv)
 {
     (void)argc;
@@ -143,6 +159,7 @@ int main(int argc, char **argv)
     const struct CMUnitTest tests[] = {
         /* first: the other leaves the default stack on port 9899 */
         cmocka_unit_test(test_move_keeps_associations),
+        cmocka_unit_test(test_listen_port),
         cmocka_unit_test(test_two_processes_default_settings),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
