@@ -112,7 +112,7 @@ int sim_scenario_link_opt(sim_link_params *p, unsigned *set, const char *key,
                           const char *value, char *err, size_t errlen)
 {
     static const char *const known[] = {"rate", "delay", "queue", "red", "loss", "reorder",
-                                        "reorder_delay", "dup", "down", "up"};
+                                        "reorder_delay", "dup", "down", "up", "jitter"};
     int is_known = 0;
     for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
         is_known |= !strcmp(key, known[i]);
@@ -185,6 +185,11 @@ int sim_scenario_link_opt(sim_link_params *p, unsigned *set, const char *key,
         if (sim_parse_prob(value, &p->dup) < 0)
             return scn_errf(err, errlen, "bad dup probability '%s'", value);
         *set |= SIM_LP_DUP;
+    } else if (!strcmp(key, "jitter")) {
+        if (sim_parse_time(value, &p->jitter_ns) < 0 || p->jitter_ns > SIM_LINK_JITTER_MAX_NS)
+            return scn_errf(err, errlen, "bad jitter '%s' (a time up to 10s, e.g. 1ms)",
+                            value);
+        *set |= SIM_LP_JITTER;
     } else if (!strcmp(key, "down") || !strcmp(key, "up")) {
         if (value)
             return scn_errf(err, errlen, "'%s' takes no value", key);

@@ -39,8 +39,8 @@ int sim_parse_size(const char *s, uint64_t *bytes);
 int sim_parse_prob(const char *s, double *p);
 
 /* Applies one link option key=value (rate, delay, queue, red, loss, reorder,
- * reorder_delay, dup) to *p and sets its SIM_LP_* bit in *set. value is NULL when the
- * option had no '='. Returns 0, or -1 with a message in err (errlen bytes). */
+ * reorder_delay, dup, jitter, down, up) to *p and sets its SIM_LP_* bit in *set. value
+ * is NULL when the option had no '='. Returns 0, or -1 with a message in err (errlen bytes). */
 int sim_scenario_link_opt(sim_link_params *p, unsigned *set, const char *key,
                           const char *value, char *err, size_t errlen);
 

@@ -166,6 +166,8 @@ static void link_apply(sim *s, sim_link *l, const sim_link_params *p, unsigned s
         l->p.reorder_delay_ns = p->reorder_delay_ns;
     if (set & SIM_LP_DUP)
         l->p.dup = p->dup;
+    if (set & SIM_LP_JITTER)
+        l->p.jitter_ns = p->jitter_ns;
     if (set & SIM_LP_UP) {
         if (l->p.up && !p->up) {
             sim_link_dir_down(&l->dir[0], s->now);
@@ -691,4 +693,11 @@ int sim_link_metrics_get(const sim *s, size_t link, sim_link_metrics *m)
             m->utilisation[d] = 1.0;
     }
     return 0;
+}
+
+uint64_t sim_link_busy_until(const sim *s, size_t link, int dir)
+{
+    if (link >= s->nlinks || (dir != 0 && dir != 1))
+        return UINT64_MAX;
+    return s->links[link].dir[dir].link_free;
 }

@@ -52,6 +52,7 @@ enum {
     SIM_LP_REORDER_DELAY = 1u << 6,
     SIM_LP_DUP = 1u << 7,
     SIM_LP_UP = 1u << 8,
+    SIM_LP_JITTER = 1u << 9,
 };
 
 typedef struct sim_link_cfg {
@@ -420,5 +421,11 @@ double sim_link_jain(sim *s, size_t link, size_t *nflows);
 
 /* Fills *m with a link's metrics at the current time. Returns 0 or -1 (bad index). */
 int sim_link_metrics_get(const sim *s, size_t link, sim_link_metrics *m);
+
+/* Returns when the serializer of one direction of a link (0 client to server, 1
+ * reverse) finishes the packets queued so far (at or before now: idle); UINT64_MAX on a
+ * bad index or direction. With sim_link_tx_time it tells where a packet entering the
+ * link falls in the departure pattern (phase effects, docs/simulator.md). */
+uint64_t sim_link_busy_until(const sim *s, size_t link, int dir);
 
 #endif

@@ -17,6 +17,7 @@ void sim_link_params_default(sim_link_params *p)
         .reorder_delay_ns = 0,
         .dup = 0.0,
         .up = 1,
+        .jitter_ns = 0,
     };
 }
 
@@ -30,6 +31,8 @@ const char *sim_link_params_check(const sim_link_params *p)
         return "reorder must be a probability in [0,1]";
     if (!(p->dup >= 0.0 && p->dup <= 1.0))
         return "dup must be a probability in [0,1]";
+    if (p->jitter_ns > SIM_LINK_JITTER_MAX_NS)
+        return "jitter must be at most 10s";
     if (p->red) {
         if (!(p->red_minth >= 0.0 && p->red_maxth > p->red_minth))
             return "red needs 0 <= minth < maxth";
@@ -182,12 +185,24 @@ sim_link_verdict sim_link_dir_admit(sim_link_dir *d, const sim_link_params *p,
     int lost = sim_rng_chance(rng, p->loss);
     int reorder = sim_rng_chance(rng, p->reorder);
     int dup = sim_rng_chance(rng, p->dup);
+    /* Drawn only when jitter is on (so runs without it keep their draws), and also for
+     * a packet that is lost (so a change of loss does not shift the later draws). */
+    uint64_t jit = p->jitter_ns ? sim_rng_below(rng, p->jitter_ns + 1) : 0;
     if (lost) {
         d->st.lost++;
         return SIM_LINK_LOST;
     }
     out->departure = dep;
     out->arrival = dep + p->delay_ns;
+    if (p->jitter_ns) {
+        out->arrival += jit;
+        if (out->arrival < d->jit_last)
+            out->arrival = d->jit_last;
+        d->jit_last = out->arrival;
+    } else if (out->arrival < d->jit_last) {
+        /* Jitter was on a moment ago: stay behind the packets it delayed. */
+        out->arrival = d->jit_last;
+    }
     if (reorder) {
         uint64_t span = p->reorder_delay_ns ? p->reorder_delay_ns
                         : (p->delay_ns ? p->delay_ns : 1000000ull);
@@ -208,4 +223,5 @@ void sim_link_dir_down(sim_link_dir *d, uint64_t now)
     if (d->link_free > now)
         d->link_free = now;
     d->epoch++;
+    d->jit_last = 0; /* the packets still on the wire are lost */
 }

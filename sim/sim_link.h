@@ -1,7 +1,8 @@
 /*
  * sim_link: one direction of a simulated link: a FIFO queue (tail drop or RED) in front
  * of a serializer of fixed rate, followed by a propagation delay, random loss, optional
- * reordering (extra delay for some packets) and duplication.
+ * reordering (extra delay for some packets), duplication and an optional per-packet
+ * jitter (uniform extra delay that keeps the packets of a direction in order).
  *
  * The queue is modelled lazily: each admitted packet gets its departure time at once,
  * departure = max(now, link_free) + size*8/rate, and the queue holds the packets whose
@@ -35,7 +36,17 @@ typedef struct sim_link_params {
     uint64_t reorder_delay_ns; /* extra delay is uniform in (0, reorder_delay_ns] */
     double dup;              /* probability that a packet is delivered twice */
     int up;                  /* 1 up, 0 down (packets dropped) */
+    /* Per-packet jitter: every packet that passes arrives an extra delay drawn uniformly
+     * in [0, jitter_ns] later, but never before the packet admitted before it on the
+     * same direction (FIFO; reordering, when on, comes on top). 0 (the default): off,
+     * and nothing is drawn, so runs without jitter are the same as before it existed.
+     * Breaks the phase effects of perfectly regular packet trains at drop-tail queues
+     * (docs/simulator.md, "Phase effects and link jitter"). */
+    uint64_t jitter_ns;
 } sim_link_params;
+
+/* Largest jitter a link accepts. */
+#define SIM_LINK_JITTER_MAX_NS (10ull * 1000000000ull)
 
 /* Counters of one direction. */
 typedef struct sim_link_stats {
@@ -63,6 +74,9 @@ typedef struct sim_link_dir {
     int red_count;            /* packets since the last RED drop (-1: below minth) */
     uint32_t epoch;           /* bumped when the link goes down; stale packets die */
     sim_link_stats st;
+    /* Jitter: arrival time (before any reordering extra) of the last packet admitted
+     * while jitter was on; later packets never arrive before it (0: none). */
+    uint64_t jit_last;
 } sim_link_dir;
 
 typedef enum sim_link_verdict {
