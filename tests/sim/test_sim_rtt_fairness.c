@@ -11,7 +11,7 @@
  *
  * Also: the link model of jitter (bounds, FIFO order, reordering on top, no draw when
  * off, determinism) and the scenario option. MPSCTP_SIM_SEED=N runs the scenario cases
- * with seed N only. */
+ * with seed N only (the averages over seeds are then not checked). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -218,22 +218,30 @@ static void test_jitter_option(void **state)
     assert_int_equal(p.jitter_ns, NS_MS);
     assert_true(set & SIM_LP_JITTER);
 
-    assert_int_equal(sim_scenario_parse(ok, "t", &c, err, sizeof(err)), 0);
-    sim *s = sim_new(&c, err, sizeof(err));
-    assert_non_null(s);
-    p = c.links[0].p;
-    p.jitter_ns = SIM_LINK_JITTER_MAX_NS + 1;
-    assert_int_equal(sim_link_set_params(s, 0, &p, SIM_LP_JITTER), -1);
-    p.jitter_ns = 2 * NS_MS;
-    assert_int_equal(sim_link_set_params(s, 0, &p, SIM_LP_JITTER), 0);
-    assert_int_equal(sim_link_busy_until(s, 9, 0), UINT64_MAX);
-    assert_int_equal(sim_link_busy_until(s, 0, 2), UINT64_MAX);
-    assert_int_equal(sim_run(s), 0);
-    sim_flow_metrics m;
-    assert_int_equal(sim_flow_metrics_get(s, 0, &m), 0);
-    assert_true(m.verified);
-    sim_free(s);
-    sim_config_free(&c);
+    /* A run with jitter (changed at run time too) is the same run with the same seed. */
+    sim_flow_metrics m[2];
+    sim_link_metrics lm[2];
+    for (int k = 0; k < 2; k++) {
+        assert_int_equal(sim_scenario_parse(ok, "t", &c, err, sizeof(err)), 0);
+        sim *s = sim_new(&c, err, sizeof(err));
+        assert_non_null(s);
+        p = c.links[0].p;
+        p.jitter_ns = SIM_LINK_JITTER_MAX_NS + 1;
+        assert_int_equal(sim_link_set_params(s, 0, &p, SIM_LP_JITTER), -1);
+        p.jitter_ns = 2 * NS_MS;
+        assert_int_equal(sim_link_set_params(s, 0, &p, SIM_LP_JITTER), 0);
+        assert_int_equal(sim_link_busy_until(s, 9, 0), UINT64_MAX);
+        assert_int_equal(sim_link_busy_until(s, 0, 2), UINT64_MAX);
+        assert_int_equal(sim_run(s), 0);
+        assert_int_equal(sim_flow_metrics_get(s, 0, &m[k]), 0);
+        assert_int_equal(sim_link_metrics_get(s, 0, &lm[k]), 0);
+        assert_true(m[k].verified);
+        sim_free(s);
+        sim_config_free(&c);
+    }
+    assert_true(m[0].duration_s == m[1].duration_s);
+    assert_int_equal(m[0].retransmissions, m[1].retransmissions);
+    assert_memory_equal(&lm[0].dir, &lm[1].dir, sizeof(lm[0].dir));
 }
 
 /* ---- the two-flow scenario ----------------------------------------------------------- */
@@ -385,10 +393,12 @@ static void test_rtt_bias_with_jitter(void **state)
             "over %d seeds: RTT 30/50 ms share of the 30 ms flow %.1f%% (larger in %d), "
             "RTT 30/30 ms share of a %.1f%%\n",
             n, 100 * mean_unequal, short_wins, 100 * mean_equal);
-    assert_true(mean_unequal > 0.5);
-    if (n > 1)
+    /* Shares are averages: a replay of one seed (MPSCTP_SIM_SEED) checks the rest. */
+    if (n > 1) {
+        assert_true(mean_unequal > 0.5);
         assert_true(short_wins * 2 > n);
-    assert_true(mean_equal >= 0.4 && mean_equal <= 0.6);
+        assert_true(mean_equal >= 0.4 && mean_equal <= 0.6);
+    }
 }
 
 int main(void)
