@@ -28,7 +28,7 @@ static void usage(void)
     fputs("usage: mpsctp-sim FILE [--json] [--seed N] [--duration T] [--warmup T]\n"
           "                  [--log LEVEL] [--trace]\n"
           "       mpsctp-sim --link rate=10mbit,delay=20ms,queue=100[,loss=P,reorder=P,\n"
-          "                  dup=P,red=MIN,MAX,MAXP,WQ] [--bytes SIZE | --duration T]\n"
+          "                  dup=P,jitter=T,red=MIN,MAX,MAXP,WQ] [--bytes SIZE | --duration T]\n"
           "                  [--msg SIZE] [--unordered] [--streams K] [--sndbuf SIZE]\n"
           "                  [--rcvbuf SIZE] [--mtu N] [--cmt MODE] [--set KEY=VALUE]...\n"
           "                  [--warmup T] [--seed N] [--json] [--log LEVEL] [--trace]\n"
