@@ -56,8 +56,10 @@ static void run_text(const char *text, uint64_t seed, const char *what, sim_flow
 {
     sim_config c;
     char err[256];
-    if (sim_scenario_parse(text, what, &c, err, sizeof(err)) < 0)
+    if (sim_scenario_parse(text, what, &c, err, sizeof(err)) < 0) {
+        sim_config_free(&c);
         fail_msg("%s", err);
+    }
     run_config(&c, seed, what, m);
 }
 
@@ -221,8 +223,7 @@ static void test_scenario_options(void **state)
         sim_config c;
         snprintf(text, sizeof(text), one_path, bad[i]);
         int r = sim_scenario_parse(text, "bad", &c, err, sizeof(err));
-        if (r == 0)
-            sim_config_free(&c);
+        sim_config_free(&c); /* even on failure */
         if (r >= 0)
             fail_msg("'%s' was accepted", bad[i]);
         fprintf(stderr, "  %s: %s\n", bad[i], err);
