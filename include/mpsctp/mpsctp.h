@@ -627,7 +627,8 @@ int mpsctp_endpoint_remove_addr(mpsctp_endpoint *ep, const mpsctp_addr *a);
 /* Sets the association's stream scheduler (MPSCTP_SS_*). It takes effect at the next
  * message handed to a packet; nothing queued is lost or reordered within its stream.
  * Every stream's value becomes the new scheduler's default (priority 0, weight 1) and
- * what the streams were served so far is forgotten. With CMT and stream-to-path mapping
+ * what the streams were served so far is forgotten; setting the scheduler the
+ * association has already changes nothing. With CMT and stream-to-path mapping
  * (MPSCTP_PATHSEL_STREAM) the rule applies among the streams mapped to each path.
  * Returns 0, or INVAL (NULL, unknown id: nothing changes). */
 int mpsctp_assoc_set_sched(mpsctp_assoc *a, uint32_t id);

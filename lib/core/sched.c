@@ -26,9 +26,23 @@ int sched_pick_min(sendq *q, sendq_ok_fn ok, void *ctx, int use_key)
     return best;
 }
 
-void sched_key_catch_up(sendq *q, uint16_t sid)
+void sched_key_activate(sendq *q, uint16_t sid)
 {
     sstream *s = &q->streams[sid];
     if (s->ss_key < q->vtime)
         s->ss_key = q->vtime;
+}
+
+int sched_key_pick(sendq *q, sendq_ok_fn ok, void *ctx)
+{
+    return sched_pick_min(q, ok, ctx, 1);
+}
+
+void sched_key_served(sendq *q, uint16_t sid, uint64_t inc)
+{
+    sstream *s = &q->streams[sid];
+    if (s->ss_key > q->vtime)
+        q->vtime = s->ss_key;
+    s->ss_key += inc;
+    sched_to_tail(q, sid);
 }

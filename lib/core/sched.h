@@ -57,8 +57,16 @@ void sched_to_tail(sendq *q, uint16_t sid);
  * with the smallest key (use_key) or value (else), -1 when ok accepts none. */
 int sched_pick_min(sendq *q, sendq_ok_fn ok, void *ctx, int use_key);
 
-/* Sets an activated stream's key to at least the queue's virtual time, so that a stream
- * that was idle does not get the service it missed at once (FC, WFQ). */
-void sched_key_catch_up(sendq *q, uint16_t sid);
+/* The activate and pick of the schedulers that serve the smallest key first (FC, WFQ):
+ * an activated stream's key is raised to at least the queue's virtual time, so that a
+ * stream that was idle does not get the service it missed at once; the pick is
+ * sched_pick_min by key. */
+void sched_key_activate(sendq *q, uint16_t sid);
+int sched_key_pick(sendq *q, sendq_ok_fn ok, void *ctx);
+
+/* The accounting of those schedulers: the queue's virtual time becomes at least sid's key
+ * (the key of the stream being served), then the key grows by inc; sid has had its
+ * turn. */
+void sched_key_served(sendq *q, uint16_t sid, uint64_t inc);
 
 #endif

@@ -13,24 +13,10 @@ static int wfq_check(uint16_t value)
     return value ? 0 : MPSCTP_ERR_INVAL;
 }
 
-static void wfq_activate(sendq *q, uint16_t sid)
-{
-    sched_key_catch_up(q, sid);
-}
-
-static int wfq_pick(sendq *q, sendq_ok_fn ok, void *ctx)
-{
-    return sched_pick_min(q, ok, ctx, 1);
-}
-
 static void wfq_sent(sendq *q, uint16_t sid, uint32_t bytes)
 {
-    sstream *s = &q->streams[sid];
-    uint16_t w = s->ss_value ? s->ss_value : 1;
-    if (s->ss_key > q->vtime)
-        q->vtime = s->ss_key;
-    s->ss_key += ((uint64_t)bytes << WFQ_SHIFT) / w;
-    sched_to_tail(q, sid);
+    uint16_t w = q->streams[sid].ss_value;
+    sched_key_served(q, sid, ((uint64_t)bytes << WFQ_SHIFT) / (w ? w : 1));
 }
 
 const sched_ops sched_wfq = {
@@ -38,7 +24,7 @@ const sched_ops sched_wfq = {
     .id = MPSCTP_SS_WFQ,
     .dflt = 1,
     .check_value = wfq_check,
-    .activate = wfq_activate,
-    .pick = wfq_pick,
+    .activate = sched_key_activate,
+    .pick = sched_key_pick,
     .sent = wfq_sent,
 };

@@ -190,6 +190,8 @@ int sendq_set_sched(sendq *q, uint32_t id)
     const sched_ops *ops = sched_by_id(id);
     if (!ops)
         return MPSCTP_ERR_INVAL;
+    if (ops == q->sched)
+        return 0; /* not a change: values and counts stay */
     q->sched = ops;
     q->cur = SENDQ_NONE;
     q->vtime = 0;

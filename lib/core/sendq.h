@@ -93,8 +93,8 @@ void sendq_packet_start(sendq *q);
 
 /* Makes the scheduler with id (MPSCTP_SS_*) the queue's. Nothing queued is lost or
  * reordered within its stream; every stream's value becomes the new scheduler's default
- * and what the streams were served is forgotten. Returns 0 or MPSCTP_ERR_INVAL (unknown
- * id: nothing changes). */
+ * and what the streams were served is forgotten (the queue's own scheduler again changes
+ * nothing). Returns 0 or MPSCTP_ERR_INVAL (unknown id: nothing changes). */
 int sendq_set_sched(sendq *q, uint32_t id);
 
 /* Returns the id (MPSCTP_SS_*) of the queue's scheduler. */

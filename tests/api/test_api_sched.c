@@ -98,6 +98,10 @@ static void test_options(void **state)
     /* a scheduler change resets the values to its default */
     assert_int_equal(set_sched(c, 0, SCTP_SS_WFQ), 0);
     assert_int_equal(get_value(c, 0, 3), 1);
+    assert_int_equal(set_value(c, 0, 3, 5), 0);
+    assert_int_equal(set_sched(c, 0, SCTP_SS_WFQ), 0); /* the same one: values stay */
+    assert_int_equal(get_value(c, 0, 3), 5);
+    assert_int_equal(set_value(c, 0, 3, 1), 0);
     EXPECT_ERR(set_value(c, 0, 3, 0), EINVAL); /* weight 0 */
     assert_int_equal(get_value(c, 0, 3), 1);
     /* unknown schedulers and short lengths change nothing */

@@ -50,6 +50,10 @@ static void test_values(void **state)
     assert_int_equal(sendq_get_value(&q, 3, &v), 0);
     assert_int_equal(v, 1);
     assert_int_equal(sendq_set_value(&q, 3, 9), 0);
+    /* the scheduler it has already: nothing changes */
+    assert_int_equal(sendq_set_sched(&q, MPSCTP_SS_WFQ), 0);
+    assert_int_equal(sendq_get_value(&q, 3, &v), 0);
+    assert_int_equal(v, 9);
     assert_int_equal(sendq_set_sched(&q, MPSCTP_SS_PRIO), 0);
     assert_int_equal(sendq_get_value(&q, 3, &v), 0);
     assert_int_equal(v, 0);
@@ -60,14 +64,12 @@ static void test_values(void **state)
     sendq_free(&q);
 }
 
-/* Deterministic PRNG (xorshift32). */
-static uint32_t rnd(uint32_t *s)
+/* Deterministic PRNG: a 64-bit linear congruential step (Knuth's MMIX constants),
+ * returning the high half. */
+static uint32_t rnd(uint64_t *s)
 {
-    uint32_t x = *s;
-    x ^= x << 13;
-    x ^= x >> 17;
-    x ^= x << 5;
-    return *s = x;
+    *s = *s * 6364136223846793005ull + 1442695040888963407ull;
+    return (uint32_t)(*s >> 32);
 }
 
 static void test_change_loses_nothing(void **state)
@@ -76,7 +78,7 @@ static void test_change_loses_nothing(void **state)
     enum { NS = 8, MSGS = 20000 };
     sendq q;
     sendq_init(&q, NS, 1u << 24);
-    uint32_t seed = 777;
+    uint64_t seed = 777;
     uint32_t next_in[NS] = {0}, next_out[NS] = {0};
     uint32_t pushed = 0, popped = 0;
     while (popped < MSGS) {
