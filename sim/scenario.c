@@ -564,6 +564,36 @@ int sim_scenario_flow_opt(const sim_config *c, sim_flow_cfg *f, const char *key,
             return scn_errf(err, errlen, "bad nrsack=%s (0 or 1)", val);
         f->nr_sack = (uint8_t)(val[0] - '0');
         f->set |= SIM_FS_NRSACK;
+    } else if (!strcmp(key, "sched")) {
+        /* the MPSCTP_SS_* ids 0..5 */
+        static const char *const names[] = {"fcfs", "prio", "rr", "fc", "wfq", "rrp"};
+        int i = scn_enum(val, names, sizeof(names) / sizeof(names[0]));
+        if (i < 0)
+            return scn_errf(err, errlen, "bad sched=%s (fcfs, prio, rr, fc, wfq or rrp)", val);
+        f->sched = (uint8_t)i;
+        f->set |= SIM_FS_SCHED;
+    } else if (!strcmp(key, "ssvalue")) {
+        /* SID:VALUE[,SID:VALUE...] */
+        f->nssvalue = 0;
+        for (char *tok = val, *next; tok; tok = next) {
+            next = strchr(tok, ',');
+            if (next)
+                *next++ = '\0';
+            char *colon = strchr(tok, ':');
+            uint64_t sid, sv;
+            if (!colon)
+                return scn_errf(err, errlen, "bad ssvalue=%s (SID:VALUE[,SID:VALUE...])", tok);
+            *colon = '\0';
+            if (scn_uint(tok, 65534, &sid) < 0 || scn_uint(colon + 1, 65535, &sv) < 0)
+                return scn_errf(err, errlen, "bad ssvalue entry %s:%s (stream 0..65534, "
+                                "value 0..65535)", tok, colon + 1);
+            if (f->nssvalue >= SIM_SSVALUE_MAX)
+                return scn_errf(err, errlen, "too many ssvalue entries (at most %d)",
+                                SIM_SSVALUE_MAX);
+            f->ssvalue[f->nssvalue].sid = (uint16_t)sid;
+            f->ssvalue[f->nssvalue].value = (uint16_t)sv;
+            f->nssvalue++;
+        }
     } else if ((eo = scn_enum_opt_find(key)) != NULL) {
         int i = scn_enum(val, eo->names, eo->n);
         if (i < 0) {

@@ -44,6 +44,8 @@ void sim_flow_cfg_settings(const sim_flow_cfg *f, mpsctp_settings *st)
         st->path_select = f->path_select;
     if (f->set & SIM_FS_LOSSREC)
         st->loss_recovery = f->loss_recovery;
+    if (f->set & SIM_FS_SCHED)
+        st->stream_sched = f->sched;
 }
 
 const char *sim_cmt_name(uint32_t mode)

@@ -83,7 +83,11 @@ enum {
     SIM_FS_SACKPATH = 1u << 11, /* sackpath: where SACKs go (MPSCTP_SACK_PATH_*) */
     SIM_FS_PATHSEL = 1u << 12,  /* pathsel: path selection for new data (MPSCTP_PATHSEL_*) */
     SIM_FS_LOSSREC = 1u << 13,  /* lossrec: loss recovery flags (MPSCTP_LOSSREC_*) */
+    SIM_FS_SCHED = 1u << 14,    /* sched: stream scheduler (MPSCTP_SS_*) */
 };
+
+/* Stream values (priority, weight) a flow may set (ssvalue=). */
+#define SIM_SSVALUE_MAX 16
 
 /* Streams whose figures (goodput, SQINFO samples) the metrics keep: the first ones. */
 #define SIM_STREAM_STATS_MAX 16
@@ -117,6 +121,12 @@ typedef struct sim_flow_cfg {
     uint8_t loss_recovery;       /* MPSCTP_LOSSREC_* flags (SIM_FS_LOSSREC) */
     uint64_t sample_ns;          /* per-path byte and SQINFO samples every this long
                                     (0: none) */
+    /* Stream scheduler of both ends (RFC 8260 s3) and the client's stream values. */
+    uint8_t sched;               /* MPSCTP_SS_* (SIM_FS_SCHED) */
+    uint8_t nssvalue;            /* entries of ssvalue in use */
+    struct {
+        uint16_t sid, value;
+    } ssvalue[SIM_SSVALUE_MAX];  /* set on the client's association before it sends */
 } sim_flow_cfg;
 
 typedef enum sim_event_kind {

@@ -670,6 +670,13 @@ void sim_flow_start_ev(void *ctx, void *obj, uint64_t arg)
         flow_check_done(s, f);
         return;
     }
+    for (uint32_t i = 0; i < f->cfg.nssvalue; i++) {
+        r = mpsctp_assoc_set_stream_value(c->assoc, f->cfg.ssvalue[i].sid,
+                                          f->cfg.ssvalue[i].value);
+        if (r < 0)
+            sim_flow_failf(f, "ssvalue %u:%u: %s", f->cfg.ssvalue[i].sid,
+                           f->cfg.ssvalue[i].value, mpsctp_strerror(r));
+    }
     side_service(s, c);
 }
 

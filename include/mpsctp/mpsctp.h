@@ -137,6 +137,9 @@ typedef struct mpsctp_settings {
                                      the mode (SCTP_CMT_USE_DAC; default 1) */
     uint8_t loss_recovery;        /* MPSCTP_LOSSREC_* flags: loss recovery beyond RFC 9260
                                      (docs/loss-recovery.md; default MPSCTP_LOSSREC_ALL) */
+    /* Stream scheduler (RFC 8260 s3; mpsctp_assoc_set_sched). */
+    uint8_t stream_sched;         /* MPSCTP_SS_*: scheduler of new associations
+                                     (default MPSCTP_SS_RR) */
 } mpsctp_settings;
 
 /* SCTP_CMT_ON_OFF values (draft-dreibholz-tsvwg-sctpsocket-multipath; the FreeBSD/usrsctp
@@ -605,6 +608,42 @@ void *mpsctp_assoc_user(const mpsctp_assoc *a);
 /* Removes a local address added with mpsctp_endpoint_add_addr (compared by family and
  * ip); associations set up later no longer list it. Returns 0, NOENT or INVAL. */
 int mpsctp_endpoint_remove_addr(mpsctp_endpoint *ep, const mpsctp_addr *a);
+
+/* ---- Stream schedulers (RFC 8260 s3; docs/api.md "Stream schedulers") ---- */
+
+/* Which stream the sender serves next. The ids are Linux's SCTP_SS_* values; round robin
+ * per packet, which Linux lacks, takes the next free one. */
+#define MPSCTP_SS_FCFS 0   /* first come, first served: messages in the order queued */
+#define MPSCTP_SS_PRIO 1   /* priority: stream value = priority, lowest value first;
+                              round robin among equal priorities */
+#define MPSCTP_SS_RR 2     /* round robin, one message per turn (the default) */
+#define MPSCTP_SS_FC 3     /* fair capacity: the stream served the fewest bytes first */
+#define MPSCTP_SS_WFQ 4    /* weighted fair queueing: stream value = weight (>= 1), the
+                              smallest bytes served / weight first */
+#define MPSCTP_SS_RR_PKT 5 /* round robin per packet: one stream fills a packet, the next
+                              packet starts with the next stream */
+#define MPSCTP_SS_MAX 5
+
+/* Sets the association's stream scheduler (MPSCTP_SS_*). It takes effect at the next
+ * message handed to a packet; nothing queued is lost or reordered within its stream.
+ * Every stream's value becomes the new scheduler's default (priority 0, weight 1) and
+ * what the streams were served so far is forgotten; setting the scheduler the
+ * association has already changes nothing. With CMT and stream-to-path mapping
+ * (MPSCTP_PATHSEL_STREAM) the rule applies among the streams mapped to each path.
+ * Returns 0, or INVAL (NULL, unknown id: nothing changes). */
+int mpsctp_assoc_set_sched(mpsctp_assoc *a, uint32_t id);
+
+/* Returns the association's scheduler (MPSCTP_SS_*), or INVAL for NULL. */
+int mpsctp_assoc_get_sched(const mpsctp_assoc *a);
+
+/* Sets outgoing stream sid's scheduler value: its priority (MPSCTP_SS_PRIO) or weight
+ * (MPSCTP_SS_WFQ); the other schedulers keep it without using it. Returns 0, INVAL (NULL,
+ * weight 0 under MPSCTP_SS_WFQ), STREAM (sid beyond the outgoing streams) or NOMEM. */
+int mpsctp_assoc_set_stream_value(mpsctp_assoc *a, uint16_t sid, uint16_t value);
+
+/* Returns outgoing stream sid's scheduler value (0..65535), INVAL (NULL) or STREAM (sid
+ * beyond the outgoing streams). */
+int mpsctp_assoc_get_stream_value(const mpsctp_assoc *a, uint16_t sid);
 
 #ifdef __cplusplus
 }

@@ -953,6 +953,39 @@ int mpsctp_sctp_send(int sd, const void *msg, size_t len,
 int mpsctp_sctp_recvmsg(int sd, void *msg, size_t len, struct sockaddr *from,
                         socklen_t *fromlen, struct sctp_sndrcvinfo *sinfo, int *msg_flags);
 
+/* ---- Stream schedulers (RFC 8260 s3; docs/api.md "Stream schedulers") ---------------- */
+
+/* SCTP_STREAM_SCHEDULER: struct sctp_assoc_value, assoc_value one of SCTP_SS_* below (the
+ * association's scheduler, or the socket default with SCTP_FUTURE_ASSOC). Set takes
+ * SCTP_FUTURE_ASSOC, SCTP_CURRENT_ASSOC and SCTP_ALL_ASSOC as the other options; an
+ * unknown scheduler, or a length below the structure, is EINVAL (nothing changes).
+ * Changing it while messages are queued loses none; every stream's value becomes the new
+ * scheduler's default.
+ * SCTP_STREAM_SCHEDULER_VALUE: struct sctp_stream_value, the value of one outgoing stream
+ * of an association (a priority under SCTP_SS_PRIO, lower first; a weight >= 1 under
+ * SCTP_SS_WFQ). Set takes an association or SCTP_CURRENT_ASSOC, get an association;
+ * SCTP_FUTURE_ASSOC, SCTP_ALL_ASSOC, a stream id beyond the outgoing streams, weight 0
+ * under SCTP_SS_WFQ and a short length are EINVAL. Numbers and layouts are Linux's. */
+#define SCTP_STREAM_SCHEDULER 123
+#define SCTP_STREAM_SCHEDULER_VALUE 124
+
+/* Scheduler ids: Linux's (SCTP_SS_FC and SCTP_SS_WFQ since Linux 6.0); round robin per
+ * packet, which Linux lacks, takes the next free number. */
+#define SCTP_SS_FCFS 0   /* first come, first served */
+#define SCTP_SS_PRIO 1   /* priority (stream value), round robin among equals */
+#define SCTP_SS_RR 2     /* round robin per message: the default here */
+#define SCTP_SS_FC 3     /* fair capacity */
+#define SCTP_SS_WFQ 4    /* weighted fair queueing (stream value = weight) */
+#define SCTP_SS_RR_PKT 5 /* round robin per packet (mpsctp) */
+/* Linux's SCTP_SS_DEFAULT (FCFS there) and SCTP_SS_MAX are not defined: the default here
+ * is SCTP_SS_RR, and the largest id SCTP_SS_RR_PKT. */
+
+struct sctp_stream_value {
+    sctp_assoc_t assoc_id;
+    uint16_t stream_id;
+    uint16_t stream_value;
+};
+
 #ifdef __cplusplus
 }
 #endif

@@ -37,6 +37,7 @@ mpsctp_assoc *assoc_new(mpsctp_endpoint *ep, const mpsctp_addr *remote, uint16_t
      * retransmission ring takes memory before the first message. */
     sendq_init(&a->sq, a->cfg.num_ostreams, a->cfg.sndbuf);
     a->sq.pool = &ep->pool;
+    sendq_set_sched(&a->sq, a->cfg.stream_sched); /* checked by ep_settings_apply */
     rtxq_init(&a->rq, 0);
     if (assoc_add_path(a, remote, 0) < 0) {
         free(a->paths);

@@ -248,6 +248,7 @@ static size_t output_packet(mpsctp_assoc *a, uint8_t *buf, size_t cap, mpsctp_ad
 {
     uint32_t dp = assoc_data_path(a);
     int ndp;
+    sendq_packet_start(&a->sq); /* what pick_destination takes may open the packet */
     int dst = pick_destination(a, dp, &ndp);
     if (dst < 0)
         return 0;

@@ -41,6 +41,7 @@ void mpsctp_settings_default(mpsctp_settings *s)
     s->nr_sack = 1;
     s->cmt_dac = 1;
     s->loss_recovery = MPSCTP_LOSSREC_ALL;
+    s->stream_sched = MPSCTP_SS_RR;
 }
 
 const char *mpsctp_strerror(int err)
@@ -326,7 +327,7 @@ int ep_settings_apply(mpsctp_endpoint *ep, const mpsctp_settings *s)
         (s->cmt_bufsplit & ~(MPSCTP_BUFSPLIT_SENDER | MPSCTP_BUFSPLIT_RECEIVER)) ||
         s->cmt_rtx_policy > MPSCTP_RTX_SSTHRESH || s->sack_path > MPSCTP_SACK_PATH_MIN_RTT ||
         s->nr_sack > 1 || s->path_select > MPSCTP_PATHSEL_STREAM || s->cmt_dac > 1 ||
-        (s->loss_recovery & ~MPSCTP_LOSSREC_ALL))
+        (s->loss_recovery & ~MPSCTP_LOSSREC_ALL) || s->stream_sched > MPSCTP_SS_MAX)
         return MPSCTP_ERR_INVAL;
     ep->cfg = *s;
     if (ep->cfg.secret_life_ms == 0)

@@ -1,10 +1,12 @@
-/* Sender-side per-stream message queues and stream scheduler. */
+/* Sender-side per-stream message queues, and the active list the stream schedulers
+ * (sched.h) order. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "sendq.h"
 
 #include "pool.h"
+#include "sched.h"
 
 void sendq_init(sendq *q, uint16_t nstreams, uint32_t limit)
 {
@@ -14,22 +16,23 @@ void sendq_init(sendq *q, uint16_t nstreams, uint32_t limit)
     q->nstreams = nstreams;
     q->alloc = nstreams;
     q->limit = limit;
+    q->sched = &sched_rr;
+    q->act_head = q->act_tail = SENDQ_NONE;
+    q->cur = SENDQ_NONE;
 }
 
-/* The per-stream arrays come with the first message: an association that never sends
- * holds none. Returns 0 or MPSCTP_ERR_NOMEM. */
+/* The per-stream array comes with the first message (or stream value): an association
+ * that never sends holds none. Returns 0 or MPSCTP_ERR_NOMEM. */
 static int streams_alloc(sendq *q)
 {
     if (q->streams)
         return 0;
     q->streams = calloc(q->alloc, sizeof(*q->streams));
-    q->rr = calloc(q->alloc, sizeof(*q->rr));
-    if (!q->streams || !q->rr) {
-        free(q->streams);
-        free(q->rr);
-        q->streams = NULL;
-        q->rr = NULL;
+    if (!q->streams)
         return MPSCTP_ERR_NOMEM;
+    for (uint32_t s = 0; s < q->alloc; s++) {
+        q->streams[s].act_prev = q->streams[s].act_next = SENDQ_NONE;
+        q->streams[s].ss_value = q->sched->dflt;
     }
     return 0;
 }
@@ -45,8 +48,9 @@ void sendq_free(sendq *q)
         }
     }
     free(q->streams);
-    free(q->rr);
     memset(q, 0, sizeof(*q));
+    q->sched = &sched_rr;
+    q->act_head = q->act_tail = q->cur = SENDQ_NONE;
 }
 
 void sendq_restart_ssn(sendq *q)
@@ -55,14 +59,61 @@ void sendq_restart_ssn(sendq *q)
         q->streams[s].next_ssn = 0;
 }
 
-static void rr_add(sendq *q, uint16_t sid)
+/* Unlinks stream sid from the active list (it stays marked active). */
+static void act_unlink(sendq *q, uint16_t sid)
 {
     sstream *s = &q->streams[sid];
-    if (s->in_rr)
+    if (s->act_prev != SENDQ_NONE)
+        q->streams[s->act_prev].act_next = s->act_next;
+    else
+        q->act_head = s->act_next;
+    if (s->act_next != SENDQ_NONE)
+        q->streams[s->act_next].act_prev = s->act_prev;
+    else
+        q->act_tail = s->act_prev;
+    s->act_prev = s->act_next = SENDQ_NONE;
+}
+
+/* Links stream sid at the tail of the active list. */
+static void act_append(sendq *q, uint16_t sid)
+{
+    sstream *s = &q->streams[sid];
+    s->act_prev = q->act_tail;
+    s->act_next = SENDQ_NONE;
+    if (q->act_tail != SENDQ_NONE)
+        q->streams[q->act_tail].act_next = sid;
+    else
+        q->act_head = sid;
+    q->act_tail = sid;
+}
+
+/* Stream sid has a message: it joins the active list's tail unless it is on it. */
+static void act_add(sendq *q, uint16_t sid)
+{
+    sstream *s = &q->streams[sid];
+    if (s->active)
         return;
-    s->in_rr = 1;
-    q->rr[(q->rr_head + q->rr_count) % q->nstreams] = sid;
-    q->rr_count++;
+    s->active = 1;
+    act_append(q, sid);
+    if (q->sched->activate)
+        q->sched->activate(q, sid);
+}
+
+static void act_remove(sendq *q, uint16_t sid)
+{
+    sstream *s = &q->streams[sid];
+    if (!s->active)
+        return;
+    act_unlink(q, sid);
+    s->active = 0;
+}
+
+void sched_to_tail(sendq *q, uint16_t sid)
+{
+    if (!q->streams[sid].active || q->act_tail == sid)
+        return;
+    act_unlink(q, sid);
+    act_append(q, sid);
 }
 
 int sendq_push(sendq *q, const void *data, size_t len, const mpsctp_sndinfo *info)
@@ -83,6 +134,7 @@ int sendq_push(sendq *q, const void *data, size_t len, const mpsctp_sndinfo *inf
     m->ppid = info->ppid;
     m->context = info->context;
     m->refs = 0;
+    m->seq = q->seq++;
     m->sid = info->sid;
     m->flags = info->flags;
     memcpy(m->data, data, len);
@@ -95,41 +147,84 @@ int sendq_push(sendq *q, const void *data, size_t len, const mpsctp_sndinfo *inf
     s->queued += m->len;
     q->total += m->len;
     q->nmsgs++;
-    rr_add(q, info->sid);
+    act_add(q, info->sid);
     return 0;
 }
 
-static smsg *unlink_head(sendq *q, sstream *s)
+/* Takes stream sid's head message; the stream leaves the active list when it was the
+ * last. */
+static smsg *unlink_head(sendq *q, uint16_t sid)
 {
+    sstream *s = &q->streams[sid];
     smsg *m = s->head;
     s->head = m->next;
-    if (!s->head)
+    if (!s->head) {
         s->tail = NULL;
+        act_remove(q, sid);
+    }
     m->next = NULL;
     q->nmsgs--;
     return m;
 }
 
-smsg *sendq_pop_if(sendq *q, int (*ok)(void *ctx, const smsg *head), void *ctx)
+smsg *sendq_pop_if(sendq *q, sendq_ok_fn ok, void *ctx)
 {
-    for (uint32_t k = 0, n = q->rr_count; k < n; k++) {
-        uint16_t sid = q->rr[q->rr_head];
-        q->rr_head = (q->rr_head + 1) % q->nstreams;
-        q->rr_count--;
-        sstream *s = &q->streams[sid];
-        s->in_rr = 0;
-        if (!s->head)
-            continue;
-        if (!ok(ctx, s->head)) {
-            rr_add(q, sid); /* its turn comes again after the others */
-            continue;
-        }
-        smsg *m = unlink_head(q, s);
-        if (s->head)
-            rr_add(q, sid);
-        return m;
+    if (!q->nmsgs)
+        return NULL;
+    int sid = q->sched->pick(q, ok, ctx);
+    if (sid < 0)
+        return NULL;
+    smsg *m = unlink_head(q, (uint16_t)sid);
+    q->sched->sent(q, (uint16_t)sid, m->len);
+    return m;
+}
+
+void sendq_packet_start(sendq *q)
+{
+    if (q->sched->packet_start)
+        q->sched->packet_start(q);
+}
+
+int sendq_set_sched(sendq *q, uint32_t id)
+{
+    const sched_ops *ops = sched_by_id(id);
+    if (!ops)
+        return MPSCTP_ERR_INVAL;
+    if (ops == q->sched)
+        return 0; /* not a change: values and counts stay */
+    q->sched = ops;
+    q->cur = SENDQ_NONE;
+    q->vtime = 0;
+    for (uint32_t s = 0; q->streams && s < q->alloc; s++) {
+        q->streams[s].ss_value = ops->dflt;
+        q->streams[s].ss_key = 0;
     }
-    return NULL;
+    return 0;
+}
+
+uint32_t sendq_get_sched(const sendq *q)
+{
+    return q->sched->id;
+}
+
+int sendq_set_value(sendq *q, uint16_t sid, uint16_t value)
+{
+    if (sid >= q->nstreams)
+        return MPSCTP_ERR_STREAM;
+    if (q->sched->check_value && q->sched->check_value(value) < 0)
+        return MPSCTP_ERR_INVAL;
+    if (streams_alloc(q))
+        return MPSCTP_ERR_NOMEM;
+    q->streams[sid].ss_value = value;
+    return 0;
+}
+
+int sendq_get_value(const sendq *q, uint16_t sid, uint16_t *value)
+{
+    if (sid >= q->nstreams)
+        return MPSCTP_ERR_STREAM;
+    *value = q->streams ? q->streams[sid].ss_value : q->sched->dflt;
+    return 0;
 }
 
 static int take_any(void *ctx, const smsg *head)
@@ -156,9 +251,8 @@ void sendq_release(sendq *q, uint16_t sid, uint32_t bytes)
 smsg *sendq_drain(sendq *q)
 {
     for (uint16_t sid = 0; q->nmsgs && sid < q->nstreams; sid++) {
-        sstream *s = &q->streams[sid];
-        if (s->head) {
-            smsg *m = unlink_head(q, s);
+        if (q->streams[sid].head) {
+            smsg *m = unlink_head(q, sid);
             sendq_release(q, sid, m->len);
             return m;
         }
@@ -201,20 +295,15 @@ smsg *sendq_set_streams(sendq *q, uint16_t n)
     for (uint16_t sid = n; sid < q->nstreams; sid++) {
         sstream *s = &q->streams[sid];
         while (s->head) {
-            smsg *m = unlink_head(q, s);
+            smsg *m = unlink_head(q, sid);
             sendq_release(q, sid, m->len);
             *tail = m;
             tail = &m->next;
         }
     }
     q->nstreams = n;
-    /* Rebuild the scheduler ring over the streams that remain. */
-    q->rr_head = q->rr_count = 0;
-    for (uint16_t sid = 0; sid < n; sid++) {
-        q->streams[sid].in_rr = 0;
-        if (q->streams[sid].head)
-            rr_add(q, sid);
-    }
+    if (q->cur != SENDQ_NONE && q->cur >= n)
+        q->cur = SENDQ_NONE;
     return failed;
 }
 

@@ -1,5 +1,5 @@
 /* Sender-side per-stream message queues with exact byte accounting (the numbers SCTP_SQINFO
- * reports) and the stream scheduler (round robin over streams with queued messages). */
+ * reports), and the state of the stream scheduler (sched.h: which stream goes next). */
 #ifndef MPSCTP_SENDQ_H
 #define MPSCTP_SENDQ_H
 
@@ -14,6 +14,7 @@ typedef struct smsg {
     struct smsg *next;
     uint32_t len, ppid, context;
     uint32_t refs; /* chunks not yet acknowledged or abandoned */
+    uint32_t seq;  /* order of arrival over all streams (first come, first served) */
     uint16_t sid, flags;
     uint8_t data[];
 } smsg;
@@ -22,8 +23,19 @@ typedef struct sstream {
     smsg *head, *tail;
     uint16_t next_ssn;
     uint32_t queued; /* user bytes accepted and not yet acknowledged, on this stream */
-    uint8_t in_rr;   /* on the scheduler's ring */
+    /* Stream scheduler state (sched.h). */
+    uint16_t act_prev, act_next; /* links of the active list, SENDQ_NONE at its ends */
+    uint8_t active;              /* has a queued message: on the active list */
+    uint16_t ss_value;           /* per-stream scheduler value (priority, weight) */
+    uint64_t ss_key;             /* what the stream has been served, scheduler's units */
 } sstream;
+
+#define SENDQ_NONE 0xFFFFu /* no stream (stream ids stop at 65534) */
+
+/* A filter on the head message of a stream: 1 to let the stream be picked. */
+typedef int (*sendq_ok_fn)(void *ctx, const smsg *head);
+
+struct sched_ops;
 
 typedef struct sendq {
     sstream *streams; /* alloc entries, NULL until the first message */
@@ -32,13 +44,18 @@ typedef struct sendq {
     uint32_t limit;  /* send buffer limit (bytes) */
     uint64_t total;  /* sum of streams[].queued */
     uint32_t nmsgs;  /* messages still in stream queues */
-    uint16_t *rr;    /* ring of stream ids that have messages */
-    uint32_t rr_head, rr_count;
     struct blkpool *pool; /* where message blocks come from (NULL: malloc) */
+    /* Stream scheduler (sched.h). */
+    const struct sched_ops *sched;
+    uint16_t act_head, act_tail; /* active streams in service order, SENDQ_NONE: none */
+    uint16_t cur;                /* the packet's stream (round robin per packet) */
+    uint32_t seq;                /* seq of the next message queued */
+    uint64_t vtime;              /* virtual time: key of the stream served last */
 } sendq;
 
-/* Sets up nstreams empty streams (at least 1) with the given limit. Allocates nothing:
- * the per-stream arrays come with the first message. */
+/* Sets up nstreams empty streams (at least 1) with the given limit and the default
+ * scheduler (round robin, MPSCTP_SS_RR). Allocates nothing: the per-stream array comes
+ * with the first message or stream value. */
 void sendq_init(sendq *q, uint16_t nstreams, uint32_t limit);
 
 /* Starts every stream's SSNs at 0 again (the association restarted). */
@@ -60,14 +77,36 @@ int sendq_push(sendq *q, const void *data, size_t len, const mpsctp_sndinfo *inf
 /* Frees message m of q (a block of q's pool). */
 void sendq_msg_free(sendq *q, smsg *m);
 
-/* Takes the next message by the scheduler (round robin over streams), or NULL. The
- * message's bytes stay counted until sendq_release. */
+/* Takes the next message by the scheduler, or NULL. The message's bytes stay counted
+ * until sendq_release. */
 smsg *sendq_pop(sendq *q);
 
 /* Takes the next message by the scheduler among the streams whose head message ok(ctx,
- * head) accepts, or NULL when it accepts none. Streams passed over keep their turn
- * order among themselves. */
-smsg *sendq_pop_if(sendq *q, int (*ok)(void *ctx, const smsg *head), void *ctx);
+ * head) accepts, or NULL when it accepts none. Streams passed over keep their place: the
+ * scheduler's rule holds within every subset of streams a filter selects (the streams
+ * mapped to one path share it as if they were alone). */
+smsg *sendq_pop_if(sendq *q, sendq_ok_fn ok, void *ctx);
+
+/* Tells the scheduler that a new packet starts (round robin per packet keeps one stream
+ * per packet). */
+void sendq_packet_start(sendq *q);
+
+/* Makes the scheduler with id (MPSCTP_SS_*) the queue's. Nothing queued is lost or
+ * reordered within its stream; every stream's value becomes the new scheduler's default
+ * and what the streams were served is forgotten (the queue's own scheduler again changes
+ * nothing). Returns 0 or MPSCTP_ERR_INVAL (unknown id: nothing changes). */
+int sendq_set_sched(sendq *q, uint32_t id);
+
+/* Returns the id (MPSCTP_SS_*) of the queue's scheduler. */
+uint32_t sendq_get_sched(const sendq *q);
+
+/* Sets stream sid's scheduler value (priority, weight). Returns 0, MPSCTP_ERR_STREAM
+ * (sid out of range), MPSCTP_ERR_INVAL (the scheduler refuses the value) or
+ * MPSCTP_ERR_NOMEM. */
+int sendq_set_value(sendq *q, uint16_t sid, uint16_t value);
+
+/* Reads stream sid's scheduler value into *value. Returns 0 or MPSCTP_ERR_STREAM. */
+int sendq_get_value(const sendq *q, uint16_t sid, uint16_t *value);
 
 /* Returns 1 when some stream has a queued message. */
 static inline int sendq_pending(const sendq *q)

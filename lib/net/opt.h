@@ -52,4 +52,8 @@ struct net_opt {
 extern const net_opt net_lksctp_opts[];
 extern const size_t net_lksctp_nopts;
 
+/* The rows of opt_sched.c (stream schedulers), and their number. */
+extern const net_opt net_sched_opts[];
+extern const size_t net_sched_nopts;
+
 #endif

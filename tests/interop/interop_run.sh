@@ -6,7 +6,7 @@
 # interop_pattern.h and prints one JSON line; this script checks exit statuses and the
 # JSON of both sides.
 #   interop_run.sh GROUP USRSCTP_PEER MPSCTP_PEER WORKDIR [TSHARK [CRC_PROBE]]
-# GROUP: handshake bulk_m2u bulk_u2m sweep shutdown abort heartbeat echo pcap checksum
+# GROUP: handshake bulk_m2u bulk_u2m sweep shutdown abort heartbeat echo pcap checksum sched
 # Every group uses its own SCTP and UDP ports, so ctest may run groups in parallel.
 set -u
 . "$(dirname "$0")/../wait_udp.sh"
@@ -25,7 +25,7 @@ T=120 # per-peer time limit, seconds (generous: the sanitized build is slower)
 case $GROUP in
 handshake) BASE=0 ;; bulk_m2u) BASE=1 ;; bulk_u2m) BASE=2 ;; sweep) BASE=3 ;;
 shutdown) BASE=4 ;; abort) BASE=5 ;; heartbeat) BASE=6 ;; echo) BASE=7 ;; pcap) BASE=8 ;;
-checksum) BASE=9 ;;
+checksum) BASE=9 ;; sched) BASE=11 ;;
 *) echo "unknown group $GROUP"; exit 2 ;;
 esac
 
@@ -311,6 +311,43 @@ checksum)
         fi
         sed 's/^/  /' "$TMP/p.$N"
     done
+    ;;
+sched)
+    # Stream schedulers both stacks have (RFC 8260 s3): the sender sets one (mpsctp:
+    # SCTP_STREAM_SCHEDULER / SCTP_STREAM_SCHEDULER_VALUE; usrsctp: SCTP_PLUGGABLE_SS /
+    # SCTP_SS_VALUE) and writes 8 MiB in 1000-byte messages alternately on streams 0 and
+    # 1 into its 4 MiB send buffer; the receiver's 64 KiB buffer (its window) holds the
+    # sender back, so that the send buffer holds both streams' messages.
+    # The receiver verifies every byte and reports the order of arrival (--order-stats):
+    # the stream whose last message came first and how many messages came after it.
+    # Priority, stream 0 high (value 0, stream 1 value 1; the lower value goes first in
+    # both stacks): stream 0 finishes first although its last message was written
+    # before stream 1's, with at least 200 of stream 1's messages still to come (usrsctp
+    # as the sender keeps fewer queued than mpsctp: about 450 come after). Round robin
+    # (per message, per packet): the streams interleave to the end: one finishes at most
+    # a few dozen messages before the other (a loss held up at the receiver may delay a
+    # stream); per message it is stream 1, whose last message is written second to last
+    # (per packet, the packet boundaries decide).
+    X="--bytes 8M --msg-size 1000 --streams 2"
+    RX="$X --order-stats --buf 64k"
+    PRIO_AFTER='"after_done_first":([2-9][0-9]{2}|[0-9]{4,})[,}]'
+    RR_AFTER='"after_done_first":[0-9]{1,2}[,}]'
+    run "priority, stream 0 high: mpsctp -> usrsctp" "m>u" 0 0 \
+        "$RX" "$X --sched prio --ssvalue 0:0,1:1" \
+        "s:\"bytes\":8388608,.*$V.*$NA" "s:\"done_first\":0,$PRIO_AFTER" "c:$SC"
+    run "priority, stream 0 high: usrsctp -> mpsctp" "u>m" 0 0 \
+        "$RX" "$X --sched prio --ssvalue 0:0,1:1" \
+        "s:\"bytes\":8388608,.*$V.*$NA.*$SC" "s:\"done_first\":0,$PRIO_AFTER"
+    run "round robin: mpsctp -> usrsctp" "m>u" 0 0 "$RX" "$X --sched rr" \
+        "s:\"bytes\":8388608,.*$V.*$NA" "s:\"done_first\":1,$RR_AFTER" "c:$SC"
+    run "round robin: usrsctp -> mpsctp" "u>m" 0 0 "$RX" "$X --sched rr" \
+        "s:\"bytes\":8388608,.*$V.*$NA.*$SC" "s:\"done_first\":1,$RR_AFTER"
+    run "round robin per packet: mpsctp (server, --reverse) -> usrsctp" "u>m" 0 0 \
+        "--reverse $X --sched rrp" "--reverse $RX" \
+        "c:\"bytes\":8388608,.*$V.*$NA" "c:\"done_first\":[01],$RR_AFTER" "s:$SC"
+    run "round robin per packet: usrsctp (server, --reverse) -> mpsctp" "m>u" 0 0 \
+        "--reverse $X --sched rrp" "--reverse $RX" \
+        "c:\"bytes\":8388608,.*$V.*$NA.*$SC" "c:\"done_first\":[01],$RR_AFTER"
     ;;
 esac
 

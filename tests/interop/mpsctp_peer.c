@@ -9,6 +9,7 @@
  *       [--reverse] [--echo] [--abort-after N] [--expect-abort]
  *       [--hb-interval MS] [--buf B] [--timeout S] [--no-verify]
  *       [--idle MS] [--min-heartbeats N] [--pcap FILE] [--linger MS]
+ *       [--sched fcfs|rr|rrp|prio] [--ssvalue SID:VALUE[,...]] [--order-stats]
  *
  * The roles are those of usrsctp_peer: one association; the client sends and the server
  * receives unless --reverse; --echo makes the server send every message back and the
@@ -640,6 +641,33 @@ static int set_common(int sd, result *r)
     return 0;
 }
 
+/* --sched and --ssvalue on the association of sd (SCTP_STREAM_SCHEDULER,
+ * SCTP_STREAM_SCHEDULER_VALUE). Returns 0, or -1 with r->error set. */
+static int apply_sched(int sd, result *r)
+{
+    static const uint32_t ids[] = {[PEER_SS_FCFS] = SCTP_SS_FCFS, [PEER_SS_RR] = SCTP_SS_RR,
+                                   [PEER_SS_RR_PKT] = SCTP_SS_RR_PKT,
+                                   [PEER_SS_PRIO] = SCTP_SS_PRIO};
+    if (o.sched >= 0) {
+        struct sctp_assoc_value av = {.assoc_id = 0, .assoc_value = ids[o.sched]};
+        if (mpsctp_setsockopt(sd, IPPROTO_SCTP, SCTP_STREAM_SCHEDULER, &av, sizeof(av)) != 0) {
+            snprintf(r->error, sizeof(r->error), "SCTP_STREAM_SCHEDULER: errno %d", errno);
+            return -1;
+        }
+    }
+    for (int i = 0; i < o.nssvalue; i++) {
+        struct sctp_stream_value sv = {.assoc_id = 0, .stream_id = o.ssvalue[i].sid,
+                                       .stream_value = o.ssvalue[i].value};
+        if (mpsctp_setsockopt(sd, IPPROTO_SCTP, SCTP_STREAM_SCHEDULER_VALUE, &sv,
+                              sizeof(sv)) != 0) {
+            snprintf(r->error, sizeof(r->error), "SCTP_STREAM_SCHEDULER_VALUE: errno %d",
+                     errno);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 /* Returns the connected one-to-one socket, or -1 with r->error set. */
 static int open_assoc(mpsctp_stack *st, result *r)
 {
@@ -762,6 +790,15 @@ int main(int argc, char **argv)
     sd = open_assoc(st, &r);
     if (sd < 0) {
         r.verified = o.verify ? 0 : -1;
+        mpsctp_stack_stats_get(st, &ss);
+        mpsctp_stack_free(st);
+        mpsctp_pcap_close(tr.pcap);
+        print_result(&r, &ss);
+        return 1;
+    }
+    if (apply_sched(sd, &r) != 0) {
+        r.verified = o.verify ? 0 : -1;
+        mpsctp_close(sd);
         mpsctp_stack_stats_get(st, &ss);
         mpsctp_stack_free(st);
         mpsctp_pcap_close(tr.pcap);

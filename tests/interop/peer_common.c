@@ -32,6 +32,7 @@ void peer_usage(void)
             "  [--expect-abort] [--hb-interval MS] [--buf B] [--timeout S] [--no-verify]\n"
             "  [--local-addrs A,B] [--rto MIN,INITIAL,MAX] [--pmr N] [--amr N] [--rate B]\n"
             "  [--run-at BYTES CMD] [--wait-confirm MS] [--cmt 0..4]\n"
+            "  [--sched fcfs|rr|rrp|prio] [--ssvalue SID:VALUE[,SID:VALUE...]] [--order-stats]\n"
             "  (--client takes A,B too)\n"
             "%s"
             "sizes take k/M/G (2^10/2^20/2^30)\n",
@@ -95,6 +96,7 @@ void peer_parse(peer_opts *o, int argc, char **argv, const char *prog, unsigned 
     o->timeout = 300;
     o->linger_ms = -1;
     o->cmt = -1;
+    o->sched = -1;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
 #define NEXT() (i + 1 < argc ? argv[++i] : (peer_usage(), ""))
@@ -162,6 +164,36 @@ void peer_parse(peer_opts *o, int argc, char **argv, const char *prog, unsigned 
             if (v > 4)
                 peer_usage();
             o->cmt = (int)v;
+        } else if (!strcmp(a, "--sched")) {
+            static const char *const names[] = {"fcfs", "rr", "rrp", "prio"};
+            const char *v = NEXT();
+            o->sched = -1;
+            for (int k = 0; k < 4; k++)
+                if (!strcmp(v, names[k]))
+                    o->sched = k;
+            if (o->sched < 0)
+                peer_usage();
+        } else if (!strcmp(a, "--ssvalue")) {
+            const char *v = NEXT();
+            o->nssvalue = 0;
+            while (*v) {
+                unsigned sid, val;
+                int used = 0;
+                if (o->nssvalue == PEER_MAX_SSVALUES ||
+                    sscanf(v, "%u:%u%n", &sid, &val, &used) != 2 || sid > 65534 ||
+                    val > 65535)
+                    peer_usage();
+                o->ssvalue[o->nssvalue].sid = (uint16_t)sid;
+                o->ssvalue[o->nssvalue].value = (uint16_t)val;
+                o->nssvalue++;
+                v += used;
+                if (*v == ',')
+                    v++;
+                else if (*v)
+                    peer_usage();
+            }
+        } else if (!strcmp(a, "--order-stats")) {
+            o->order_stats = 1;
         } else if (!strcmp(a, "--idle") || !strcmp(a, "--min-heartbeats") ||
                    !strcmp(a, "--pcap") || !strcmp(a, "--linger")) {
             if (!(extras & PEER_OPTS_MPSCTP))
@@ -257,6 +289,16 @@ void peer_print_result(const peer_opts *o, const char *impl, const peer_result *
                "\"t_run\":%.3f,\"max_gap_ms\":%.0f",
                r->path_events, r->paddrs_start, r->paddrs_end, r->t_run,
                r->max_gap < 0 ? -1 : r->max_gap * 1000);
+    if (o->order_stats) {
+        /* the stream that finished first, and how many messages came after it */
+        int first = -1;
+        for (int k = 0; k < PEER_ORDER_STREAMS; k++)
+            if (r->ord_last[k] && (first < 0 || r->ord_last[k] < r->ord_last[first]))
+                first = k;
+        printf(",\"order\":{\"max_run\":%" PRIu64 ",\"done_first\":%d,"
+               "\"after_done_first\":%" PRIu64 "}",
+               r->ord_max_run, first, first < 0 ? 0 : r->messages - r->ord_last[first]);
+    }
     if (r->error[0])
         printf(",\"error\":\"%s\"", r->error);
     printf("}\n");
@@ -366,6 +408,12 @@ uint64_t peer_check_message(const peer_opts *o, peer_verify *v, peer_result *r,
 
     r->messages++;
     r->bytes += len;
+    if (s < PEER_ORDER_STREAMS)
+        r->ord_last[s] = r->messages;
+    r->ord_run = r->messages > 1 && s == r->ord_prev ? r->ord_run + 1 : 1;
+    r->ord_prev = s;
+    if (r->ord_run > r->ord_max_run)
+        r->ord_max_run = r->ord_run;
     double t = since_start();
     if (r->last_rx >= 0 && t - r->last_rx > r->max_gap)
         r->max_gap = t - r->last_rx;

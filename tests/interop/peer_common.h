@@ -16,6 +16,15 @@
 #define PEER_MAX_STREAMS 1024
 #define PEER_MAX_ADDRS 4
 
+/* Stream schedulers both stacks have (--sched); each program maps them to its ids. */
+#define PEER_SS_FCFS 0
+#define PEER_SS_RR 1
+#define PEER_SS_RR_PKT 2
+#define PEER_SS_PRIO 3
+#define PEER_MAX_SSVALUES 8
+/* Streams whose order of arrival --order-stats follows (the first ones). */
+#define PEER_ORDER_STREAMS 16
+
 /* Options only mpsctp_peer takes (--idle, --min-heartbeats, --pcap, --linger). */
 #define PEER_OPTS_MPSCTP 1u
 
@@ -51,6 +60,14 @@ typedef struct peer_opts {
                                  confirmed and active before the transfer (at most MS) */
     int cmt;                  /* --cmt N: SCTP_CMT_ON_OFF value (0..4) set on the socket
                                  before listen/connect; -1: not set */
+    /* stream schedulers (both programs; the "sched" group of interop_run.sh) */
+    int sched;                /* --sched fcfs|rr|rrp|prio: PEER_SS_*, set on the
+                                 association before the transfer; -1: not set */
+    int nssvalue;             /* --ssvalue SID:VALUE[,SID:VALUE...]: stream values */
+    struct {
+        uint16_t sid, value;
+    } ssvalue[PEER_MAX_SSVALUES];
+    int order_stats;          /* --order-stats: the JSON line gets "order" (receiver) */
     /* derived */
     interop_sizes sizes;
     uint64_t nmsgs;     /* messages of the transfer */
@@ -93,6 +110,12 @@ typedef struct peer_result {
     double t_run, max_gap, last_rx;
     /* with --cmt: the association's SCTP_CMT_ON_OFF value as read back (-1: unknown) */
     int cmt;
+    /* --order-stats: arrival index (0, 1, ... over all streams) of the latest message of
+     * each stream (+1; 0: none yet), the stream of the previous message, the current and
+     * the longest run of consecutive messages of one stream */
+    uint64_t ord_last[PEER_ORDER_STREAMS];
+    uint32_t ord_prev;
+    uint64_t ord_run, ord_max_run;
 } peer_result;
 
 /* A zeroed result; verified 1 with --no-verify absent, else -1. */

@@ -7,6 +7,7 @@
  *       [--msg-size M | --msg-sizes LO..HI] [--streams K] [--unordered]
  *       [--reverse] [--echo] [--abort-after N] [--expect-abort]
  *       [--hb-interval MS] [--buf B] [--timeout S] [--no-verify]
+ *       [--sched fcfs|rr|rrp|prio] [--ssvalue SID:VALUE[,...]] [--order-stats]
  *
  * One association: the client connects, the server accepts one and serves it. By
  * default the client sends and the server receives; --reverse swaps the roles. With
@@ -25,6 +26,12 @@
  * option SCTP_CMT_ON_OFF unless its process-wide sysctl sctp_cmt_on_off is non-zero:
  * the sysctl is set to 1 first, then the option on the socket before
  * listen/connect; the JSON line gets "cmt" (the association's value, read back).
+ *
+ * --sched NAME and --ssvalue: the stream scheduler (usrsctp's SCTP_PLUGGABLE_SS ids
+ * SCTP_SS_FIRST_COME, SCTP_SS_ROUND_ROBIN, SCTP_SS_ROUND_ROBIN_PACKET, SCTP_SS_PRIORITY)
+ * and stream values (SCTP_SS_VALUE), set once the association is up. --order-stats: the
+ * JSON line gets "order" (peer_common.h: longest run of one stream, the stream that
+ * finished first, messages after it).
  *
  * Output: one JSON line
  *   {"role":"client","impl":"usrsctp","bytes":N,"messages":M,"seconds":S,
@@ -508,6 +515,36 @@ static int set_encaps(struct socket *s, uint16_t port)
     return usrsctp_setsockopt(s, IPPROTO_SCTP, SCTP_REMOTE_UDP_ENCAPS_PORT, &ue, sizeof(ue));
 }
 
+/* --sched and --ssvalue on the association of s (usrsctp's SCTP_PLUGGABLE_SS and
+ * SCTP_SS_VALUE). Returns 0, or -1 with r->error set. */
+static int apply_sched(struct socket *s, result *r)
+{
+    static const uint32_t ids[] = {[PEER_SS_FCFS] = SCTP_SS_FIRST_COME,
+                                   [PEER_SS_RR] = SCTP_SS_ROUND_ROBIN,
+                                   [PEER_SS_RR_PKT] = SCTP_SS_ROUND_ROBIN_PACKET,
+                                   [PEER_SS_PRIO] = SCTP_SS_PRIORITY};
+    if (o.sched >= 0) {
+        struct sctp_assoc_value av;
+        memset(&av, 0, sizeof(av));
+        av.assoc_value = ids[o.sched];
+        if (usrsctp_setsockopt(s, IPPROTO_SCTP, SCTP_PLUGGABLE_SS, &av, sizeof(av)) != 0) {
+            snprintf(r->error, sizeof(r->error), "SCTP_PLUGGABLE_SS: errno %d", errno);
+            return -1;
+        }
+    }
+    for (int i = 0; i < o.nssvalue; i++) {
+        struct sctp_stream_value sv;
+        memset(&sv, 0, sizeof(sv));
+        sv.stream_id = o.ssvalue[i].sid;
+        sv.stream_value = o.ssvalue[i].value;
+        if (usrsctp_setsockopt(s, IPPROTO_SCTP, SCTP_SS_VALUE, &sv, sizeof(sv)) != 0) {
+            snprintf(r->error, sizeof(r->error), "SCTP_SS_VALUE: errno %d", errno);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 static struct socket *open_assoc(result *r)
 {
     struct socket *s = usrsctp_socket(AF_INET, SOCK_STREAM, IPPROTO_SCTP, NULL, NULL, 0, NULL);
@@ -580,6 +617,13 @@ int main(int argc, char **argv)
     s = open_assoc(&r);
     if (!s) {
         r.verified = o.verify ? 0 : -1;
+        print_result(&r);
+        usrsctp_finish();
+        return 1;
+    }
+    if (apply_sched(s, &r) != 0) {
+        r.verified = o.verify ? 0 : -1;
+        usrsctp_close(s);
         print_result(&r);
         usrsctp_finish();
         return 1;
