@@ -31,6 +31,7 @@ void peer_usage(void)
             "  [--streams K] [--unordered] [--reverse] [--echo] [--abort-after N]\n"
             "  [--expect-abort] [--hb-interval MS] [--buf B] [--timeout S] [--no-verify]\n"
             "  [--local-addrs A,B] [--rto MIN,INITIAL,MAX] [--pmr N] [--amr N] [--rate B]\n"
+            "  [--read-rate B]\n"
             "  [--run-at BYTES CMD] [--wait-confirm MS] [--cmt 0..4]\n"
             "  [--sched fcfs|rr|rrp|prio] [--ssvalue SID:VALUE[,SID:VALUE...]] [--order-stats]\n"
             "  (--client takes A,B too)\n"
@@ -154,6 +155,8 @@ void peer_parse(peer_opts *o, int argc, char **argv, const char *prog, unsigned 
             o->assoc_max_retrans = (uint32_t)peer_parse_size(NEXT());
         } else if (!strcmp(a, "--rate")) {
             o->rate = peer_parse_size(NEXT());
+        } else if (!strcmp(a, "--read-rate")) {
+            o->read_rate = peer_parse_size(NEXT());
         } else if (!strcmp(a, "--run-at")) {
             o->run_at = peer_parse_size(NEXT());
             o->run_cmd = NEXT();
@@ -368,6 +371,17 @@ void peer_paddr_state(char *list, size_t cap, const char *addr, const char *stat
     append(list, cap, e);
 }
 
+/* Sleeps until bytes at rate bytes/s from t0 on are due. */
+static void pace(double t0, uint64_t bytes, uint64_t rate)
+{
+    double due = t0 + (double)bytes / (double)rate, now = peer_now_s();
+    if (due > now) {
+        double d = due - now;
+        struct timespec ts = {(time_t)d, (long)((d - (double)(time_t)d) * 1e9)};
+        nanosleep(&ts, NULL);
+    }
+}
+
 void peer_sent(const peer_opts *o, peer_result *r, uint64_t sent, double t0)
 {
     if (o->run_cmd && r->t_run < 0 && sent >= o->run_at) {
@@ -375,13 +389,8 @@ void peer_sent(const peer_opts *o, peer_result *r, uint64_t sent, double t0)
         if (system(o->run_cmd) != 0)
             fprintf(stderr, "--run-at: '%s' failed\n", o->run_cmd);
     }
-    if (o->rate) {
-        double due = t0 + (double)sent / (double)o->rate, now = peer_now_s();
-        if (due > now) {
-            struct timespec ts = {(time_t)(due - now), (long)((due - now - (double)(time_t)(due - now)) * 1e9)};
-            nanosleep(&ts, NULL);
-        }
-    }
+    if (o->rate)
+        pace(t0, sent, o->rate);
 }
 
 /* ---- checking received messages --------------------------------------------------- */
@@ -408,6 +417,11 @@ uint64_t peer_check_message(const peer_opts *o, peer_verify *v, peer_result *r,
 
     r->messages++;
     r->bytes += len;
+    if (o->read_rate) {
+        if (r->messages == 1)
+            v->t0 = peer_now_s();
+        pace(v->t0, r->bytes, o->read_rate);
+    }
     if (s < PEER_ORDER_STREAMS)
         r->ord_last[s] = r->messages;
     r->ord_run = r->messages > 1 && s == r->ord_prev ? r->ord_run + 1 : 1;

@@ -54,6 +54,9 @@ typedef struct peer_opts {
     uint32_t rto_min, rto_max, rto_initial; /* --rto MIN,INITIAL,MAX (ms), 0: default */
     uint32_t path_max_retrans, assoc_max_retrans; /* --pmr N, --amr N */
     uint64_t rate;            /* --rate BYTES: the sender sends at most this per second */
+    uint64_t read_rate;       /* --read-rate BYTES: the receiver takes at most this many
+                                 bytes of messages per second (its reading is then the
+                                 bottleneck, so that the sender's buffer stays full) */
     uint64_t run_at;          /* --run-at BYTES CMD: the sender runs CMD (sh) once that */
     const char *run_cmd;      /*   many bytes have been sent */
     uint32_t wait_confirm_ms; /* --wait-confirm MS: wait until every peer address is
@@ -168,6 +171,7 @@ void peer_sent(const peer_opts *o, peer_result *r, uint64_t sent, double t0);
 typedef struct peer_verify {
     uint32_t next_m[PEER_MAX_STREAMS]; /* next ordered message number per stream */
     uint8_t *seen; /* bitmap of message numbers g (when the total is known) */
+    double t0;     /* --read-rate: when the first message was read */
 } peer_verify;
 
 /* v must be zeroed; peer_verify_free releases it. */
@@ -175,7 +179,8 @@ void peer_verify_init(const peer_opts *o, peer_verify *v);
 void peer_verify_free(peer_verify *v);
 
 /* Counts one complete message received on stream sid with PPID ppid (as in the sockets
- * API, network byte order) and, unless --no-verify, checks it. Returns its number g. */
+ * API, network byte order) and, unless --no-verify, checks it; sleeps to keep to
+ * --read-rate. Returns its number g. */
 uint64_t peer_check_message(const peer_opts *o, peer_verify *v, peer_result *r,
                             const uint8_t *msg, size_t len, uint32_t sid, uint32_t ppid,
                             int unordered);
