@@ -223,3 +223,38 @@ void sendq_msg_free(sendq *q, smsg *m)
     if (m)
         pool_put(q->pool, m, sizeof(*m) + m->len);
 }
+
+/* ---- stream reconfiguration (RFC 6525) -------------------------------------------------- */
+
+void sendq_reset_ssn(sendq *q, const uint16_t *sids, uint16_t n)
+{
+    if (!q->streams)
+        return; /* no message yet: every SSN is still 0 */
+    if (n == 0) {
+        sendq_restart_ssn(q);
+        return;
+    }
+    for (uint16_t i = 0; i < n; i++)
+        if (sids[i] < q->alloc)
+            q->streams[sids[i]].next_ssn = 0;
+}
+
+int sendq_grow(sendq *q, uint16_t n)
+{
+    if (n <= q->alloc)
+        return 0;
+    if (q->streams) {
+        sstream *s = realloc(q->streams, (size_t)n * sizeof(*s));
+        if (!s)
+            return MPSCTP_ERR_NOMEM;
+        q->streams = s;
+        memset(s + q->alloc, 0, (size_t)(n - q->alloc) * sizeof(*s));
+        /* The ring keeps its positions (they run modulo nstreams, unchanged here). */
+        uint16_t *rr = realloc(q->rr, (size_t)n * sizeof(*rr));
+        if (!rr)
+            return MPSCTP_ERR_NOMEM; /* streams grew; alloc stays: still consistent */
+        q->rr = rr;
+    }
+    q->alloc = n;
+    return 0;
+}

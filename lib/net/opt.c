@@ -12,6 +12,7 @@ static const struct {
     const size_t *n;
 } tables[] = {
     {net_lksctp_opts, &net_lksctp_nopts},
+    {net_reconf_opts, &net_reconf_nopts},
 };
 
 static const net_opt *opt_find(int level, int name)
