@@ -467,6 +467,9 @@ typedef struct mpsctp_assoc_mem {
     uint64_t rx_bound;    /* the most rx_held can reach, whatever the peer sends */
     uint64_t ctrl_queued; /* control chunks queued for sending (replies included) */
     uint64_t ctrl_bound;  /* the most ctrl_queued can reach */
+    /* stream reconfiguration (RFC 6525): request state held (our outstanding request, a
+     * deferred reset of the peer's), and the most it can reach (docs/api.md) */
+    uint64_t reconf_held, reconf_bound;
 } mpsctp_assoc_mem;
 
 /* Fills *m. Returns 0, or INVAL for a NULL argument. */

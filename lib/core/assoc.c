@@ -522,6 +522,8 @@ int mpsctp_assoc_mem_get(const mpsctp_assoc *a, mpsctp_assoc_mem *m)
     }
     m->ctrl_queued = a->ctrl_bytes;
     m->ctrl_bound = MPSCTP_CTRL_QUEUE_MAX;
+    m->reconf_held = reconf_mem(a);
+    m->reconf_bound = reconf_mem_bound(a);
     return 0;
 }
 

@@ -119,6 +119,15 @@ uint64_t reconf_mem(const mpsctp_assoc *a)
     return m;
 }
 
+uint64_t reconf_mem_bound(const mpsctp_assoc *a)
+{
+    if (!a->reconf_ok)
+        return 0;
+    uint64_t mtu = a->cfg.mtu;
+    return sizeof(reconf) + mtu + 2 * mtu + 2u * (uint64_t)a->is + ((uint64_t)a->is + 7) / 8 +
+           ((uint64_t)a->os + 7) / 8;
+}
+
 /* ---- events ------------------------------------------------------------------------- */
 
 static void ev_reset(mpsctp_assoc *a, uint16_t flags, const uint16_t *list, uint16_t n)

@@ -62,5 +62,9 @@ void reconf_timeout(mpsctp_assoc *a, mpsctp_tstamp now);
 
 /* Bytes of memory the state holds (for mpsctp_assoc_mem_get and tests). */
 uint64_t reconf_mem(const mpsctp_assoc *a);
+/* The most reconf_mem can reach for a's current stream counts: the state, our request
+ * (a chunk of one packet and its stream lists), a deferred reset (a list of every
+ * inbound stream and its bitmap) and the bitmap of outbound streams being reset. */
+uint64_t reconf_mem_bound(const mpsctp_assoc *a);
 
 #endif
