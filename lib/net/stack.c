@@ -1122,6 +1122,8 @@ static void dispatch_event(net_ep *e, const mpsctp_event *ev)
     case MPSCTP_EV_STREAM_RESET:
     case MPSCTP_EV_ASSOC_RESET:
     case MPSCTP_EV_STREAM_CHANGE:
+        /* The messages that came before the reset are read before its notification. */
+        net_pull(na, 0);
         notify_reconf(s, na, ev);
         break;
     }
