@@ -15,13 +15,15 @@
 
 #include "codec.h"
 #include "mpsctp/mpsctp.h"
+#include "sendq.h"
 
 /* Bytes of per-stream state an association may hold for its streams, counted as
- * inbound streams x 2 plus outbound streams x MPSCTP_RECONF_OUT_STREAM_COST: stream
- * additions (ours or the peer's) beyond it are refused. */
+ * inbound streams x MPSCTP_RECONF_IN_STREAM_COST (the next SSN to deliver) plus outbound
+ * streams x MPSCTP_RECONF_OUT_STREAM_COST (a send queue stream and its scheduler slot):
+ * stream additions (ours or the peer's) beyond it are refused. */
 #define MPSCTP_RECONF_STREAM_MEM (1024u * 1024u)
-#define MPSCTP_RECONF_OUT_STREAM_COST 24u
-#define MPSCTP_RECONF_IN_STREAM_COST 2u
+#define MPSCTP_RECONF_OUT_STREAM_COST ((uint32_t)(sizeof(sstream) + sizeof(uint16_t)))
+#define MPSCTP_RECONF_IN_STREAM_COST ((uint32_t)sizeof(uint16_t))
 
 typedef struct reconf reconf;
 
