@@ -309,22 +309,9 @@ static void rx_notification(rx *x, result *r, const uint8_t *buf, size_t len)
         if (st == SCTP_SHUTDOWN_COMP)
             r->shutdown_comp = 1;
     }
-    if (n->sn_header.sn_type == SCTP_STREAM_RESET_EVENT &&
-        len >= sizeof(struct sctp_stream_reset_event)) {
-        struct sctp_stream_reset_event e;
-        uint16_t list[64];
-        size_t k = (len - sizeof(e)) / 2;
-        memcpy(&e, buf, sizeof(e));
-        k = k < 64 ? k : 64;
-        memcpy(list, buf + sizeof(e), k * 2);
-        peer_reconf_reset(r, e.strreset_flags, list, k);
-    }
-    if (n->sn_header.sn_type == SCTP_STREAM_CHANGE_EVENT &&
-        len >= sizeof(struct sctp_stream_change_event)) {
-        struct sctp_stream_change_event e;
-        memcpy(&e, buf, sizeof(e));
-        peer_reconf_change(r, e.strchange_flags, e.strchange_instrms, e.strchange_outstrms);
-    }
+    if (n->sn_header.sn_type == SCTP_STREAM_RESET_EVENT ||
+        n->sn_header.sn_type == SCTP_STREAM_CHANGE_EVENT)
+        peer_reconf_event(r, n->sn_header.sn_type == SCTP_STREAM_CHANGE_EVENT, buf, len);
     if (n->sn_header.sn_type == SCTP_PEER_ADDR_CHANGE && len >= sizeof(struct sctp_paddr_change)) {
         struct sctp_paddr_change pc;
         char t[64];

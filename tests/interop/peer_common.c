@@ -469,3 +469,18 @@ void peer_reconf_change(peer_result *r, uint16_t flags, uint16_t in, uint16_t ou
     r->rc_in = in;
     r->rc_out = out;
 }
+
+void peer_reconf_event(peer_result *r, int change, const uint8_t *buf, size_t len)
+{
+    uint16_t flags, v[64];
+    if (len < 12)
+        return;
+    memcpy(&flags, buf + 2, sizeof(flags));
+    size_t n = (len - 12) / 2;
+    n = n < 64 ? n : 64;
+    memcpy(v, buf + 12, n * 2);
+    if (!change)
+        peer_reconf_reset(r, flags, v, n);
+    else if (n >= 2)
+        peer_reconf_change(r, flags, v[0], v[1]);
+}

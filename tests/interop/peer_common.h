@@ -167,6 +167,11 @@ void peer_reconf_ssn(peer_result *r, uint32_t sid, uint16_t ssn);
 void peer_reconf_reset(peer_result *r, uint16_t flags, const uint16_t *list, size_t n);
 /* A stream change event: flags other than 0 fail the run. */
 void peer_reconf_change(peer_result *r, uint16_t flags, uint16_t in, uint16_t out);
+/* A notification buf[0..len) that is a stream reset event (change 0) or a stream change
+ * event (change 1), in the layout Linux and usrsctp share (type, flags, length,
+ * association id, then the stream list or the two stream counts): peer_reconf_reset or
+ * peer_reconf_change. */
+void peer_reconf_event(peer_result *r, int change, const uint8_t *buf, size_t len);
 
 /* ---- checking received messages --------------------------------------------------- */
 

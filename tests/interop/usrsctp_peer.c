@@ -194,23 +194,10 @@ static void rx_notification(rx *x, const uint8_t *buf, size_t len)
         peer_path_event(events_to, peer_addr_text(&n->sn_paddr_change.spc_aaddr, t, sizeof(t)),
                         spc_state_name(n->sn_paddr_change.spc_state));
     }
-    if (n->sn_header.sn_type == SCTP_STREAM_RESET_EVENT && reconf_to &&
-        len >= sizeof(struct sctp_stream_reset_event)) {
-        struct sctp_stream_reset_event e;
-        uint16_t list[64];
-        size_t k = (len - sizeof(e)) / 2;
-        memcpy(&e, buf, sizeof(e));
-        k = k < 64 ? k : 64;
-        memcpy(list, buf + sizeof(e), k * 2);
-        peer_reconf_reset(reconf_to, e.strreset_flags, list, k);
-    }
-    if (n->sn_header.sn_type == SCTP_STREAM_CHANGE_EVENT && reconf_to &&
-        len >= sizeof(struct sctp_stream_change_event)) {
-        struct sctp_stream_change_event e;
-        memcpy(&e, buf, sizeof(e));
-        peer_reconf_change(reconf_to, e.strchange_flags, e.strchange_instrms,
-                           e.strchange_outstrms);
-    }
+    if (reconf_to && (n->sn_header.sn_type == SCTP_STREAM_RESET_EVENT ||
+                      n->sn_header.sn_type == SCTP_STREAM_CHANGE_EVENT))
+        peer_reconf_event(reconf_to, n->sn_header.sn_type == SCTP_STREAM_CHANGE_EVENT, buf,
+                          len);
     if (n->sn_header.sn_type == SCTP_ASSOC_CHANGE) {
         uint16_t st = n->sn_assoc_change.sac_state;
         if (st == SCTP_COMM_LOST || st == SCTP_CANT_STR_ASSOC)
