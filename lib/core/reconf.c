@@ -639,21 +639,28 @@ static uint32_t do_add_out(mpsctp_assoc *a, const sctp_reconf_param *p, uint16_t
     return SCTP_RECONF_PERFORMED;
 }
 
-/* s5.2.6: the peer asks us to add outgoing streams. */
-static uint32_t do_add_in(mpsctp_assoc *a, const sctp_reconf_param *p)
+/* s5.2.6: the peer asks us to add outgoing streams: our own Add Outgoing Streams
+ * Request carries it out (as usrsctp and Linux do), and the streams are usable once the
+ * peer has answered that. */
+static uint32_t do_add_in(mpsctp_assoc *a, const sctp_reconf_param *p, mpsctp_tstamp now)
 {
+    reconf *rc = a->rc;
     if (!(a->cfg.reconf_enable & MPSCTP_RECONF_ENABLE_CHANGE))
         return SCTP_RECONF_DENIED;
     if (p->add == 0)
         return SCTP_RECONF_NOTHING;
-    if (a->rc->kinds & K_ADD_OUT)
+    if (rc->kinds)
         return SCTP_RECONF_BUSY;
     uint32_t os = (uint32_t)a->os + p->add;
     if (!streams_fit(a, a->is, os) || sendq_grow(&a->sq, (uint16_t)os))
         return SCTP_RECONF_DENIED;
-    sendq_set_streams(&a->sq, (uint16_t)os);
-    a->os = a->sq.nstreams;
-    ev_change(a, 0);
+    rc->kinds = K_ADD_OUT;
+    rc->add_out = p->add;
+    rc->seq_add_out = rc->my_seq++;
+    if (req_send(a, 0, now)) {
+        req_clear(rc);
+        return SCTP_RECONF_DENIED;
+    }
     return SCTP_RECONF_PERFORMED;
 }
 
@@ -707,7 +714,7 @@ static void recv_request(mpsctp_assoc *a, const sctp_reconf_param *p, wbuf *w,
         result = do_add_out(a, p, credit);
         break;
     case SCTP_P_RECONF_ADD_IN:
-        result = do_add_in(a, p);
+        result = do_add_in(a, p, now);
         break;
     default: /* SSN/TSN Reset: not carried out (docs/api.md) */
         result = SCTP_RECONF_DENIED;

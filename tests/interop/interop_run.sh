@@ -236,14 +236,15 @@ echo)
 reconf)
     # Stream reconfiguration (RFC 6525): the client sends 40 messages on streams 0..3,
     # resets its outgoing streams 1 and 2 and waits for the stream reset event, adds 2
-    # outgoing streams (10 and 11) and waits for the stream change event, then sends 60
-    # messages on streams 0..3, 10 and 11. The server checks every byte and the order,
-    # that SSNs run on per stream and start at 0 again on the 2 reset streams, and sees
-    # the reset and change events (12 inbound streams).
+    # outgoing streams (10 and 11) and waits for the stream change event, asks for 2
+    # more incoming streams (the server adds outgoing ones: 12 -> 14) and waits for the
+    # change event again, then sends 60 messages on streams 0..3, 10 and 11. The server
+    # checks every byte and the order, that SSNs run on per stream and start at 0 again
+    # on the 2 reset streams, and sees the reset and both change events.
     RS="--reconf --msg-size 1000 --streams 12"
     RCL="--reconf --msg-size 1000 --streams 4"
-    RCC='"messages":100,.*"reconf_resets":1,"reconf_changes":1,"ssn_restarts":0,"streams_in":12,"streams_out":12'
-    RSC='"messages":100,.*"reconf_resets":1,"reconf_changes":1,"ssn_restarts":2,"streams_in":12,"streams_out":12'
+    RCC='"messages":100,.*"reconf_resets":1,"reconf_changes":2,"ssn_restarts":0,"streams_in":14,"streams_out":12'
+    RSC='"messages":100,.*"reconf_resets":1,"reconf_changes":2,"ssn_restarts":2,"streams_in":12,"streams_out":14'
     run "reconf: mpsctp client resets and adds streams, usrsctp server" "m>u" 0 0 "$RS" "$RCL" \
         "c:$RCC" "s:$V" "s:$RSC"
     run "reconf: usrsctp client resets and adds streams, mpsctp server" "u>m" 0 0 "$RS" "$RCL" \

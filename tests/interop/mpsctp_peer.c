@@ -607,6 +607,10 @@ static int reconf_send(int sd, result *r)
     uint16_t six[4 + RECONF_ADD] = {0, 1, 2, 3};
     for (uint32_t i = 0; i < RECONF_ADD; i++)
         six[4 + i] = (uint16_t)(r->rc_out - RECONF_ADD + i);
+    struct sctp_add_streams ai = {.sas_instrms = RECONF_ADD};
+    if (reconf_set(sd, r, SCTP_ADD_STREAMS, &ai, sizeof(ai)) ||
+        reconf_wait(sd, r, SCTP_STREAM_CHANGE_EVENT))
+        goto out;
     rc = reconf_phase(sd, r, m, six, 4 + RECONF_ADD, RECONF_PHASE2, buf);
 out:
     if (rc && !r->error[0] && !r->aborted)

@@ -151,7 +151,9 @@ void peer_sent(const peer_opts *o, peer_result *r, uint64_t sent, double t0);
  * The sender sends RECONF_PHASE1 messages round robin on streams 0..3, resets its
  * outgoing streams 1 and 2 (SCTP_RESET_STREAMS) and waits for the stream reset event,
  * adds RECONF_ADD outgoing streams (SCTP_ADD_STREAMS) and waits for the stream change
- * event, then sends RECONF_PHASE2 messages round robin on streams 0..3 and the new ones.
+ * event, asks for RECONF_ADD more incoming streams and waits for the stream change event
+ * again, then sends RECONF_PHASE2 messages round robin on streams 0..3 and the new
+ * outgoing ones.
  * Each stream numbers its messages on (PPID) across the reset: the receiver checks the
  * bytes and order as usual, and the SSNs with peer_reconf_ssn. */
 #define RECONF_PHASE1 40u

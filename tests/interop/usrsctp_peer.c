@@ -515,6 +515,11 @@ static int reconf_send(struct socket *sock, result *r, char *why, size_t cap)
     uint16_t six[4 + RECONF_ADD] = {0, 1, 2, 3};
     for (uint32_t i = 0; i < RECONF_ADD; i++)
         six[4 + i] = (uint16_t)(r->rc_out - RECONF_ADD + i);
+    memset(&as, 0, sizeof(as));
+    as.sas_instrms = RECONF_ADD;
+    if (reconf_set(sock, SCTP_ADD_STREAMS, &as, sizeof(as), why, cap) ||
+        reconf_wait(sock, r, SCTP_STREAM_CHANGE_EVENT, why, cap))
+        goto out;
     rc = reconf_phase(sock, r, m, six, 4 + RECONF_ADD, RECONF_PHASE2, buf, why, cap);
 out:
     if (r->error[0])
