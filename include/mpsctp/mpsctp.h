@@ -43,6 +43,9 @@ enum {
     MPSCTP_ERR_NOT_OURS = -10,   /* received packet belongs to no association/listener */
     MPSCTP_ERR_CLOSED = -11,     /* association is closed (aborted, shut down, lost) */
     MPSCTP_ERR_STREAM = -12,     /* stream id beyond the negotiated outbound streams */
+    /* stream reconfiguration (RFC 6525) */
+    MPSCTP_ERR_INPROGRESS = -13, /* a reconfiguration request is already outstanding */
+    MPSCTP_ERR_NOTSUP = -14,     /* the peer did not negotiate the extension */
 };
 
 /* Returns a static English description of an MPSCTP_ERR_* code. */
@@ -140,7 +143,20 @@ typedef struct mpsctp_settings {
     /* Stream scheduler (RFC 8260 s3; mpsctp_assoc_set_sched). */
     uint8_t stream_sched;         /* MPSCTP_SS_*: scheduler of new associations
                                      (default MPSCTP_SS_RR) */
+    /* Stream reconfiguration (RFC 6525, docs/api.md "Stream reconfiguration"). */
+    uint8_t reconf;               /* 1: offer RE-CONFIG in INIT/INIT ACK (default 1) */
+    uint8_t reconf_enable;        /* MPSCTP_RECONF_ENABLE_* flags: which requests of the
+                                     peer are carried out; the others are denied
+                                     (default 0: none) */
 } mpsctp_settings;
+
+/* Which of the peer's stream reconfiguration requests are carried out (the Linux
+ * SCTP_ENABLE_STREAM_RESET values): stream resets (Outgoing and Incoming SSN Reset),
+ * association resets (SSN/TSN Reset), stream additions (Add Outgoing/Incoming Streams). */
+#define MPSCTP_RECONF_ENABLE_STREAM 0x01u
+#define MPSCTP_RECONF_ENABLE_ASSOC 0x02u
+#define MPSCTP_RECONF_ENABLE_CHANGE 0x04u
+#define MPSCTP_RECONF_ENABLE_MASK 0x07u
 
 /* SCTP_CMT_ON_OFF values (draft-dreibholz-tsvwg-sctpsocket-multipath; the FreeBSD/usrsctp
  * numbers). */
@@ -216,7 +232,18 @@ typedef enum mpsctp_event_type {
     MPSCTP_EV_SEND_FAILED,      /* .sid, .ppid, .length, .context of an unsent message */
     MPSCTP_EV_SHUTDOWN,         /* peer sent SHUTDOWN: no more data will arrive */
     MPSCTP_EV_SENDER_DRY,       /* every byte queued has been acknowledged */
+    /* stream reconfiguration (RFC 6525) */
+    MPSCTP_EV_STREAM_RESET,     /* .flags (MPSCTP_STRRESET_*), .streams[0..nstreams) */
+    MPSCTP_EV_ASSOC_RESET,      /* .flags, .local_tsn, .remote_tsn */
+    MPSCTP_EV_STREAM_CHANGE,    /* .flags, .inbound_streams, .outbound_streams */
 } mpsctp_event_type;
+
+/* Flags of the reconfiguration events (the Linux strreset_flags values): the streams
+ * reset are our inbound or outbound ones; the peer denied the request or it failed. */
+#define MPSCTP_STRRESET_INCOMING 0x0001u
+#define MPSCTP_STRRESET_OUTGOING 0x0002u
+#define MPSCTP_STRRESET_DENIED 0x0004u
+#define MPSCTP_STRRESET_FAILED 0x0008u
 
 /* RFC 6458 sac_state values. */
 typedef enum mpsctp_assoc_change {
@@ -251,6 +278,12 @@ typedef struct mpsctp_event {
     uint32_t length;      /* SEND_FAILED: message length */
     uint16_t outbound_streams, inbound_streams; /* ASSOC_CHANGE COMM_UP/RESTART */
     uint8_t sent;         /* SEND_FAILED: 1 when some of the message was transmitted */
+    /* stream reconfiguration events */
+    uint16_t flags;       /* MPSCTP_STRRESET_* */
+    uint16_t nstreams;    /* STREAM_RESET: entries in streams; 0: every stream */
+    const uint16_t *streams; /* STREAM_RESET: the stream ids, valid until the next
+                                mpsctp_endpoint_next_event call or the endpoint's end */
+    uint32_t local_tsn, remote_tsn; /* ASSOC_RESET: next TSNs (ours, the peer's) */
 } mpsctp_event;
 
 /* ---- endpoint ------------------------------------------------------------------- */
@@ -437,6 +470,9 @@ typedef struct mpsctp_assoc_mem {
     uint64_t rx_bound;    /* the most rx_held can reach, whatever the peer sends */
     uint64_t ctrl_queued; /* control chunks queued for sending (replies included) */
     uint64_t ctrl_bound;  /* the most ctrl_queued can reach */
+    /* stream reconfiguration (RFC 6525): request state held (our outstanding request, a
+     * deferred reset of the peer's), and the most it can reach (docs/api.md) */
+    uint64_t reconf_held, reconf_bound;
 } mpsctp_assoc_mem;
 
 /* Fills *m. Returns 0, or INVAL for a NULL argument. */
@@ -648,4 +684,36 @@ int mpsctp_assoc_get_stream_value(const mpsctp_assoc *a, uint16_t sid);
 #ifdef __cplusplus
 }
 #endif
+/* ---- stream reconfiguration (RFC 6525) --------------------------------------------- */
+
+/* Directions for mpsctp_assoc_reset_streams (the Linux srs_flags values). */
+#define MPSCTP_RESET_INCOMING 0x01u
+#define MPSCTP_RESET_OUTGOING 0x02u
+
+/* Returns 1 when both ends negotiated RE-CONFIG on a, else 0. */
+int mpsctp_assoc_reconf(const mpsctp_assoc *a);
+
+/* Sets which of the peer's requests a carries out (MPSCTP_RECONF_ENABLE_* flags). Returns
+ * 0 or INVAL (unknown flags). */
+int mpsctp_assoc_set_reconf_enable(mpsctp_assoc *a, uint32_t flags);
+
+/* Asks for a reset of the streams streams[0..n) (n 0: every stream) in the directions of
+ * flags (MPSCTP_RESET_*): outgoing streams restart their SSNs at 0 once the peer has
+ * received everything sent on them before (new messages on them wait, queued, until
+ * then); incoming streams are reset by the peer on our request. The outcome comes as an
+ * MPSCTP_EV_STREAM_RESET event. Returns 0, INVAL (no direction or unknown flags, n
+ * above the stream count, a stream id out of range), STATE (not established),
+ * NOTSUP (RE-CONFIG not negotiated), INPROGRESS (a request of ours is outstanding) or
+ * NOMEM. */
+int mpsctp_assoc_reset_streams(mpsctp_assoc *a, uint32_t flags, const uint16_t *streams,
+                               uint16_t n, mpsctp_tstamp now);
+
+/* Asks for n_in more inbound and n_out more outbound streams (RFC 6525 Add Incoming /
+ * Outgoing Streams). Inbound streams are accepted at once; outbound ones are usable once
+ * the peer agrees. The outcome comes as an MPSCTP_EV_STREAM_CHANGE event. Returns 0,
+ * INVAL (both 0, or a total above 65535 streams or the memory bound of docs/api.md),
+ * STATE, NOTSUP, INPROGRESS or NOMEM. */
+int mpsctp_assoc_add_streams(mpsctp_assoc *a, uint16_t n_in, uint16_t n_out,
+                             mpsctp_tstamp now);
+
 #endif

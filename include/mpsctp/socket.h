@@ -370,8 +370,52 @@ struct sctp_sender_dry_event {
     sctp_assoc_t sender_dry_assoc_id;
 };
 
+/* ---- stream reconfiguration (RFC 6525; Linux numbers and layouts) ---------------- */
+
+/* SCTP_STREAM_RESET_EVENT strreset_flags */
+#define SCTP_STREAM_RESET_INCOMING_SSN 0x0001
+#define SCTP_STREAM_RESET_OUTGOING_SSN 0x0002
+#define SCTP_STREAM_RESET_DENIED 0x0004
+#define SCTP_STREAM_RESET_FAILED 0x0008
+struct sctp_stream_reset_event {
+    uint16_t strreset_type;
+    uint16_t strreset_flags;
+    uint32_t strreset_length;
+    sctp_assoc_t strreset_assoc_id;
+    uint16_t strreset_stream_list[];
+};
+
+/* SCTP_ASSOC_RESET_EVENT assocreset_flags */
+#define SCTP_ASSOC_RESET_DENIED 0x0004
+#define SCTP_ASSOC_RESET_FAILED 0x0008
+struct sctp_assoc_reset_event {
+    uint16_t assocreset_type;
+    uint16_t assocreset_flags;
+    uint32_t assocreset_length;
+    sctp_assoc_t assocreset_assoc_id;
+    uint32_t assocreset_local_tsn;
+    uint32_t assocreset_remote_tsn;
+};
+
+/* SCTP_STREAM_CHANGE_EVENT strchange_flags */
+#define SCTP_ASSOC_CHANGE_DENIED 0x0004
+#define SCTP_ASSOC_CHANGE_FAILED 0x0008
+#define SCTP_STREAM_CHANGE_DENIED SCTP_ASSOC_CHANGE_DENIED
+#define SCTP_STREAM_CHANGE_FAILED SCTP_ASSOC_CHANGE_FAILED
+struct sctp_stream_change_event {
+    uint16_t strchange_type;
+    uint16_t strchange_flags;
+    uint32_t strchange_length;
+    sctp_assoc_t strchange_assoc_id;
+    uint16_t strchange_instrms;
+    uint16_t strchange_outstrms;
+};
+
 union sctp_notification {
     struct sctp_tlv sn_header;
+    struct sctp_stream_reset_event sn_strreset_event;
+    struct sctp_assoc_reset_event sn_assocreset_event;
+    struct sctp_stream_change_event sn_strchange_event;
     struct sctp_assoc_change sn_assoc_change;
     struct sctp_paddr_change sn_paddr_change;
     struct sctp_remote_error sn_remote_error;
@@ -431,6 +475,33 @@ union sctp_notification {
 #define SCTP_SOCKOPT_CONNECTX 110     /* set: packed addresses; returns the association id */
 #define SCTP_SOCKOPT_CONNECTX3 111    /* get: struct sctp_getaddrs_old; id in assoc_id */
 #define SCTP_GET_ASSOC_STATS 112      /* get: struct sctp_assoc_stats */
+
+/* Stream reconfiguration (RFC 6525, RFC 6458 s8.1.x and s8.3.x; Linux numbers and
+ * structures; docs/api.md "Stream reconfiguration"). */
+#define SCTP_RECONFIG_SUPPORTED 117  /* struct sctp_assoc_value: offer RE-CONFIG */
+#define SCTP_ENABLE_STREAM_RESET 118 /* struct sctp_assoc_value: SCTP_ENABLE_* flags */
+#define SCTP_RESET_STREAMS 119       /* set: struct sctp_reset_streams */
+#define SCTP_RESET_ASSOC 120         /* set: sctp_assoc_t */
+#define SCTP_ADD_STREAMS 121         /* set: struct sctp_add_streams */
+/* SCTP_ENABLE_STREAM_RESET assoc_value: which requests of the peer are carried out */
+#define SCTP_ENABLE_RESET_STREAM_REQ 0x01
+#define SCTP_ENABLE_RESET_ASSOC_REQ 0x02
+#define SCTP_ENABLE_CHANGE_ASSOC_REQ 0x04
+#define SCTP_ENABLE_STRRESET_MASK 0x07
+/* srs_flags */
+#define SCTP_STREAM_RESET_INCOMING 0x01
+#define SCTP_STREAM_RESET_OUTGOING 0x02
+struct sctp_reset_streams {
+    sctp_assoc_t srs_assoc_id;
+    uint16_t srs_flags;
+    uint16_t srs_number_streams; /* 0: every stream */
+    uint16_t srs_stream_list[];
+};
+struct sctp_add_streams {
+    sctp_assoc_t sas_assoc_id;
+    uint16_t sas_instrms;
+    uint16_t sas_outstrms;
+};
 #define SCTP_SOCKOPT_PEELOFF_FLAGS 122 /* get: sctp_peeloff_flags_arg_t */
 /* mpsctp extensions: 0x1300 and up (MPSCTP_CMT_BUFSPLIT ... MPSCTP_PATH_SELECT below). */
 /* Per-path statistics (getsockopt only), struct mpsctp_pathstats. */

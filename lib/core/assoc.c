@@ -88,6 +88,7 @@ int assoc_setup_data(mpsctp_assoc *a, uint16_t os, uint16_t is, uint32_t my_itsn
     reasm_attach(&a->ra, &a->map, a->cfg.rcvbuf, a->my_vtag * 0x2545F491u ^ a->my_itsn);
     a->ra.pool = &a->ep->pool;
     a->rx_ready = 1;
+    reconf_setup(a, my_itsn, peer_itsn);
     a->peer_rwnd = peer_rwnd;
     a->last_rwnd = a->cfg.rcvbuf;
     for (uint32_t i = 0; i < a->npaths; i++) {
@@ -253,6 +254,8 @@ mpsctp_tstamp assoc_deadline(const mpsctp_assoc *a)
         d = a->t5_deadline;
     if (a->sack_deadline < d)
         d = a->sack_deadline;
+    if (a->rc && reconf_deadline(a) < d)
+        d = reconf_deadline(a);
     /* Computed after every packet: the probe's conditions that do not depend on the
      * path are looked at once. */
     int tlp = assoc_tlp_possible(a);
@@ -316,6 +319,11 @@ void assoc_timeout(mpsctp_assoc *a, mpsctp_tstamp now)
             return;
         if (a->state == MPSCTP_SHUTDOWN_SENT || a->state == MPSCTP_SHUTDOWN_ACK_SENT)
             assoc_t2_send(a, assoc_rtx_path(a, last, 1), now);
+    }
+    if (a->rc && reconf_deadline(a) <= now) {
+        reconf_timeout(a, now);
+        if (a->state == MPSCTP_CLOSED)
+            return;
     }
     if (a->sack_deadline <= now) {
         a->sack_deadline = MPSCTP_TSTAMP_NEVER;
@@ -515,6 +523,8 @@ int mpsctp_assoc_mem_get(const mpsctp_assoc *a, mpsctp_assoc_mem *m)
     }
     m->ctrl_queued = a->ctrl_bytes;
     m->ctrl_bound = MPSCTP_CTRL_QUEUE_MAX;
+    m->reconf_held = reconf_mem(a);
+    m->reconf_bound = reconf_mem_bound(a);
     return 0;
 }
 

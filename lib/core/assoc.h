@@ -13,6 +13,7 @@
 #include "path.h"
 #include "pool.h"
 #include "reasm.h"
+#include "reconf.h"
 #include "rtxq.h"
 #include "sendq.h"
 #include "timerheap.h"
@@ -150,6 +151,10 @@ struct mpsctp_assoc {
     uint8_t tlp_pending, tlp_path;
     uint32_t tlp_tsn;
     uint64_t tlp_probes, tlp_repairs;
+
+    /* stream reconfiguration (reconf.c, RFC 6525) */
+    uint8_t reconf_ok;  /* both ends listed RE-CONFIG */
+    reconf *rc;         /* its state: NULL until negotiated */
 };
 
 struct mpsctp_endpoint {
@@ -181,6 +186,9 @@ struct mpsctp_endpoint {
     uint32_t ev_cap, ev_head, ev_count;
     mpsctp_endpoint_stats stats;
     blkpool pool;              /* freed message and fragment blocks, for reuse */
+
+    /* stream reconfiguration events: the stream list of the event handed out last */
+    uint16_t *ev_list_out;
 };
 
 /* ---- cookie (cookie.c) ----------------------------------------------------------------- */
@@ -197,6 +205,7 @@ typedef struct cookie_data {
     uint32_t naddrs;             /* further peer addresses listed in the INIT */
     mpsctp_addr addrs[MPSCTP_MAX_PATHS - 1];
     uint8_t nr_sack;             /* both ends support NR-SACK */
+    uint8_t reconf;              /* both ends support RE-CONFIG (RFC 6525) */
 } cookie_data;
 
 /* ---- endpoint services (endpoint.c) ----------------------------------------------- */

@@ -112,6 +112,10 @@ int assoc_recv_data(mpsctp_assoc *a, const sctp_tlv *c, int pi, mpsctp_tstamp no
         a->sack_due = 1;
         return 0;
     }
+    /* RFC 6525 s5.2.2 E2: data after a deferred stream reset waits until the reset is
+     * done; it is dropped unrecorded (the peer sends it again). */
+    if (a->rc && reconf_rx_hold(a, d.sid, d.tsn))
+        return 0;
     /* RFC 9260 s6.2: the receive buffer bounds what the peer can make us hold. Without
      * room, a TSN beyond the highest received is dropped; one that fills a hole makes
      * room by dropping the largest TSNs held for reordering (not yet delivered), or is

@@ -98,9 +98,17 @@ static void emit_chunk(mpsctp_assoc *a, wbuf *w, txchunk *c, uint32_t tsn, uint3
         p->t3_deadline = now + p->rto;
 }
 
+/* sendq_pop_if filter: the stream is not being reset (RFC 6525 s5.1.2). */
+static int not_resetting(void *ctx, const smsg *head)
+{
+    return !reconf_tx_blocked(ctx, head->sid);
+}
+
 /* Splits the next scheduled message into chunks (see fragment_msg). */
 static int fragment_next(mpsctp_assoc *a)
 {
+    if (a->rc && reconf_tx_blocking(a))
+        return fragment_msg(a, sendq_pop_if(&a->sq, not_resetting, a));
     return fragment_msg(a, sendq_pop(&a->sq));
 }
 
@@ -124,7 +132,7 @@ typedef struct map_ctx {
 static int fits_path(void *ctx, const smsg *head)
 {
     const map_ctx *x = ctx;
-    if (cmt_stream_path(x->a, head->sid) != (int)x->pi)
+    if (cmt_stream_path(x->a, head->sid) != (int)x->pi || reconf_tx_blocked(x->a, head->sid))
         return 0;
     txchunk c = first_chunk_of(x->a, head);
     return assoc_new_data_room(x->a, x->pi, &c);

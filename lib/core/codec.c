@@ -287,5 +287,114 @@ const char *codec_chunk_name(uint8_t type)
         return names[type];
     if (type == SCTP_NR_SACK)
         return "NR_SACK";
+    if (type == SCTP_RECONFIG)
+        return "RE_CONFIG";
     return "UNKNOWN";
+}
+
+/* ---- RE-CONFIG parameters (RFC 6525 s4) ---------------------------------------------- */
+
+int codec_reconf_param_decode(const sctp_tlv *p, sctp_reconf_param *out)
+{
+    const uint8_t *v = p->value;
+    size_t n = p->vlen;
+    memset(out, 0, sizeof(*out));
+    out->type = p->type;
+    switch (p->type) {
+    case SCTP_P_RECONF_OUT_RESET: /* s4.1: 3 words, then 16-bit stream numbers */
+        if (n < 12 || (n - 12) % 2)
+            return MPSCTP_ERR_MALFORMED;
+        out->seq = get32(v);
+        out->resp_seq = get32(v + 4);
+        out->last_tsn = get32(v + 8);
+        out->nstreams = (uint16_t)((n - 12) / 2);
+        out->streams = v + 12;
+        return 0;
+    case SCTP_P_RECONF_IN_RESET: /* s4.2 */
+        if (n < 4 || (n - 4) % 2)
+            return MPSCTP_ERR_MALFORMED;
+        out->seq = get32(v);
+        out->nstreams = (uint16_t)((n - 4) / 2);
+        out->streams = v + 4;
+        return 0;
+    case SCTP_P_RECONF_TSN_RESET: /* s4.3 */
+        if (n != 4)
+            return MPSCTP_ERR_MALFORMED;
+        out->seq = get32(v);
+        return 0;
+    case SCTP_P_RECONF_RESPONSE: /* s4.4: 12 bytes, or 20 with both TSNs */
+        if (n != 8 && n != 16)
+            return MPSCTP_ERR_MALFORMED;
+        out->seq = get32(v);
+        out->result = get32(v + 4);
+        if (n == 16) {
+            out->has_tsns = 1;
+            out->snd_next_tsn = get32(v + 8);
+            out->rcv_next_tsn = get32(v + 12);
+        }
+        return 0;
+    case SCTP_P_RECONF_ADD_OUT: /* s4.5, s4.6 */
+    case SCTP_P_RECONF_ADD_IN:
+        if (n != 8)
+            return MPSCTP_ERR_MALFORMED;
+        out->seq = get32(v);
+        out->add = get16(v + 4);
+        return 0;
+    default:
+        return MPSCTP_ERR_NOENT;
+    }
+}
+
+static void put_streams(wbuf *w, const uint16_t *streams, uint16_t n)
+{
+    for (uint16_t i = 0; i < n; i++)
+        wbuf_put16(w, streams[i]);
+}
+
+void codec_reconf_out_reset(wbuf *w, uint32_t seq, uint32_t resp_seq, uint32_t last_tsn,
+                            const uint16_t *streams, uint16_t n)
+{
+    size_t off = codec_param_begin(w, SCTP_P_RECONF_OUT_RESET);
+    wbuf_put32(w, seq);
+    wbuf_put32(w, resp_seq);
+    wbuf_put32(w, last_tsn);
+    put_streams(w, streams, n);
+    codec_param_end(w, off);
+}
+
+void codec_reconf_in_reset(wbuf *w, uint32_t seq, const uint16_t *streams, uint16_t n)
+{
+    size_t off = codec_param_begin(w, SCTP_P_RECONF_IN_RESET);
+    wbuf_put32(w, seq);
+    put_streams(w, streams, n);
+    codec_param_end(w, off);
+}
+
+void codec_reconf_tsn_reset(wbuf *w, uint32_t seq)
+{
+    size_t off = codec_param_begin(w, SCTP_P_RECONF_TSN_RESET);
+    wbuf_put32(w, seq);
+    codec_param_end(w, off);
+}
+
+void codec_reconf_response(wbuf *w, uint32_t seq, uint32_t result, int has_tsns,
+                           uint32_t snd_next_tsn, uint32_t rcv_next_tsn)
+{
+    size_t off = codec_param_begin(w, SCTP_P_RECONF_RESPONSE);
+    wbuf_put32(w, seq);
+    wbuf_put32(w, result);
+    if (has_tsns) {
+        wbuf_put32(w, snd_next_tsn);
+        wbuf_put32(w, rcv_next_tsn);
+    }
+    codec_param_end(w, off);
+}
+
+void codec_reconf_add(wbuf *w, uint16_t type, uint32_t seq, uint16_t n)
+{
+    size_t off = codec_param_begin(w, type);
+    wbuf_put32(w, seq);
+    wbuf_put16(w, n);
+    wbuf_put16(w, 0); /* reserved */
+    codec_param_end(w, off);
 }

@@ -154,6 +154,48 @@ void codec_u32_chunk(wbuf *w, uint8_t type, uint8_t flags, uint32_t v);
 /* Writes a chunk with no value (COOKIE ACK, SHUTDOWN ACK, SHUTDOWN COMPLETE). */
 void codec_empty_chunk(wbuf *w, uint8_t type, uint8_t flags);
 
+/* ---- RE-CONFIG parameters (RFC 6525 s4) ---------------------------------------------- */
+
+/* One parameter of a RE-CONFIG chunk, decoded. */
+typedef struct sctp_reconf_param {
+    uint16_t type;        /* SCTP_P_RECONF_* */
+    uint32_t seq;         /* requests: Re-configuration Request Sequence Number;
+                             response: Re-configuration Response Sequence Number */
+    uint32_t resp_seq;    /* OUT_RESET: Re-configuration Response Sequence Number */
+    uint32_t last_tsn;    /* OUT_RESET: Sender's Last Assigned TSN */
+    uint32_t result;      /* RESPONSE: SCTP_RECONF_* result */
+    uint8_t has_tsns;     /* RESPONSE: the two optional TSN fields are present */
+    uint32_t snd_next_tsn, rcv_next_tsn; /* RESPONSE with has_tsns */
+    uint16_t nstreams;    /* OUT_RESET, IN_RESET: stream numbers listed (0: all) */
+    const uint8_t *streams; /* nstreams 16-bit stream numbers (codec_reconf_stream) */
+    uint16_t add;         /* ADD_OUT, ADD_IN: Number of New Streams */
+} sctp_reconf_param;
+
+/* Decodes parameter p of a RE-CONFIG chunk. Returns 0, MPSCTP_ERR_MALFORMED when its
+ * length does not fit its type (s4.1-s4.6: fixed lengths, stream lists of whole 16-bit
+ * entries, a response of 12 or 20 bytes), or MPSCTP_ERR_NOENT for a type that is not a
+ * RE-CONFIG parameter. */
+int codec_reconf_param_decode(const sctp_tlv *p, sctp_reconf_param *out);
+/* Returns stream number i (below p->nstreams) of a decoded reset request. */
+static inline uint16_t codec_reconf_stream(const sctp_reconf_param *p, uint32_t i)
+{
+    return get16(p->streams + 2 * (size_t)i);
+}
+/* Writes an Outgoing SSN Reset Request parameter (s4.1) listing streams[0..n). */
+void codec_reconf_out_reset(wbuf *w, uint32_t seq, uint32_t resp_seq, uint32_t last_tsn,
+                            const uint16_t *streams, uint16_t n);
+/* Writes an Incoming SSN Reset Request parameter (s4.2) listing streams[0..n). */
+void codec_reconf_in_reset(wbuf *w, uint32_t seq, const uint16_t *streams, uint16_t n);
+/* Writes an SSN/TSN Reset Request parameter (s4.3). */
+void codec_reconf_tsn_reset(wbuf *w, uint32_t seq);
+/* Writes a Re-configuration Response parameter (s4.4), with the Sender's and Receiver's
+ * Next TSN when has_tsns. */
+void codec_reconf_response(wbuf *w, uint32_t seq, uint32_t result, int has_tsns,
+                           uint32_t snd_next_tsn, uint32_t rcv_next_tsn);
+/* Writes an Add Outgoing (type SCTP_P_RECONF_ADD_OUT, s4.5) or Add Incoming
+ * (SCTP_P_RECONF_ADD_IN, s4.6) Streams Request parameter for n new streams. */
+void codec_reconf_add(wbuf *w, uint16_t type, uint32_t seq, uint16_t n);
+
 /* Returns a printable name for a chunk type ("DATA", ..., "UNKNOWN"). */
 const char *codec_chunk_name(uint8_t type);
 

@@ -42,6 +42,15 @@ void mpsctp_settings_default(mpsctp_settings *s)
     s->cmt_dac = 1;
     s->loss_recovery = MPSCTP_LOSSREC_ALL;
     s->stream_sched = MPSCTP_SS_RR;
+    s->reconf = 1;
+    s->reconf_enable = 0;
+}
+
+/* Returns 1 for the reconfiguration events (a peer can provoke them without bound). */
+static int ep_event_reconf(const mpsctp_event *ev)
+{
+    return ev->type == MPSCTP_EV_STREAM_RESET || ev->type == MPSCTP_EV_ASSOC_RESET ||
+           ev->type == MPSCTP_EV_STREAM_CHANGE;
 }
 
 const char *mpsctp_strerror(int err)
@@ -60,6 +69,8 @@ const char *mpsctp_strerror(int err)
     case MPSCTP_ERR_NOT_OURS: return "packet belongs to no association";
     case MPSCTP_ERR_CLOSED: return "association closed";
     case MPSCTP_ERR_STREAM: return "invalid stream";
+    case MPSCTP_ERR_INPROGRESS: return "reconfiguration request outstanding";
+    case MPSCTP_ERR_NOTSUP: return "not negotiated with the peer";
     default: return "unknown error";
     }
 }
@@ -151,7 +162,8 @@ void ep_event(mpsctp_endpoint *ep, const mpsctp_event *ev)
     /* A peer can send ERROR chunks faster than the application reads: past the bound
      * their reports are dropped (counted). Events that change state (association and
      * path changes, send failures, shutdown, sender dry) are always kept. */
-    if (ev->type == MPSCTP_EV_REMOTE_ERROR && ep->ev_count >= MPSCTP_EVENT_QUEUE_MAX) {
+    if ((ev->type == MPSCTP_EV_REMOTE_ERROR || ep_event_reconf(ev)) &&
+        ep->ev_count >= MPSCTP_EVENT_QUEUE_MAX) {
         ep->stats.events_dropped++;
         return;
     }
@@ -167,15 +179,30 @@ void ep_event(mpsctp_endpoint *ep, const mpsctp_event *ev)
         ep->ev_cap = ncap;
         ep->ev_head = 0;
     }
-    ep->evq[(ep->ev_head + ep->ev_count) % ep->ev_cap] = *ev;
+    mpsctp_event *q = &ep->evq[(ep->ev_head + ep->ev_count) % ep->ev_cap];
+    *q = *ev;
+    if (ev->streams && ev->nstreams) {
+        /* The queue owns a copy of a stream list (at most the association's streams). */
+        uint16_t *l = malloc((size_t)ev->nstreams * sizeof(*l));
+        if (!l)
+            return;
+        memcpy(l, ev->streams, (size_t)ev->nstreams * sizeof(*l));
+        q->streams = l;
+    } else {
+        q->streams = NULL;
+    }
     ep->ev_count++;
 }
 
 int mpsctp_endpoint_next_event(mpsctp_endpoint *ep, mpsctp_event *ev)
 {
+    /* The stream list of the event handed out before lives until now. */
+    free(ep->ev_list_out);
+    ep->ev_list_out = NULL;
     if (!ep->ev_count)
         return 0;
     *ev = ep->evq[ep->ev_head];
+    ep->ev_list_out = (uint16_t *)ev->streams;
     ep->ev_head = (ep->ev_head + 1) % ep->ev_cap;
     ep->ev_count--;
     return 1;
@@ -265,12 +292,16 @@ void ep_put_addrs(const mpsctp_endpoint *ep, wbuf *w, const mpsctp_addr *dest)
 
 void ep_put_extensions(const mpsctp_settings *cfg, wbuf *w)
 {
-    if (!cfg->nr_sack)
-        return;
     /* RFC 5061 s4.2.7: Supported Extensions lists the chunk types we understand beyond
-     * RFC 9260: NR-SACK (draft-tuexen-tsvwg-sctp-multipath). */
-    uint8_t types[1] = {SCTP_NR_SACK};
-    codec_param_put(w, SCTP_P_SUPPORTED_EXTENSIONS, types, sizeof(types));
+     * RFC 9260: NR-SACK (draft-tuexen-tsvwg-sctp-multipath), RE-CONFIG (RFC 6525). */
+    uint8_t types[2];
+    size_t n = 0;
+    if (cfg->nr_sack)
+        types[n++] = SCTP_NR_SACK;
+    if (cfg->reconf)
+        types[n++] = SCTP_RECONFIG;
+    if (n)
+        codec_param_put(w, SCTP_P_SUPPORTED_EXTENSIONS, types, n);
 }
 
 int ep_init_lists_chunk(const sctp_init *in, uint8_t type)
@@ -327,7 +358,8 @@ int ep_settings_apply(mpsctp_endpoint *ep, const mpsctp_settings *s)
         (s->cmt_bufsplit & ~(MPSCTP_BUFSPLIT_SENDER | MPSCTP_BUFSPLIT_RECEIVER)) ||
         s->cmt_rtx_policy > MPSCTP_RTX_SSTHRESH || s->sack_path > MPSCTP_SACK_PATH_MIN_RTT ||
         s->nr_sack > 1 || s->path_select > MPSCTP_PATHSEL_STREAM || s->cmt_dac > 1 ||
-        (s->loss_recovery & ~MPSCTP_LOSSREC_ALL) || s->stream_sched > MPSCTP_SS_MAX)
+        (s->loss_recovery & ~MPSCTP_LOSSREC_ALL) || s->stream_sched > MPSCTP_SS_MAX ||
+        s->reconf > 1 || (s->reconf_enable & ~MPSCTP_RECONF_ENABLE_MASK))
         return MPSCTP_ERR_INVAL;
     ep->cfg = *s;
     if (ep->cfg.secret_life_ms == 0)
@@ -382,6 +414,9 @@ void mpsctp_endpoint_free(mpsctp_endpoint *ep)
     assoc_index_free(&ep->index);
     timerheap_free(&ep->timers);
     pool_drain(&ep->pool);
+    for (uint32_t i = 0; i < ep->ev_count; i++)
+        free((void *)ep->evq[(ep->ev_head + i) % ep->ev_cap].streams);
+    free(ep->ev_list_out);
     free(ep->evq);
     free(ep);
 }
@@ -423,6 +458,7 @@ static void assoc_destroy(mpsctp_assoc *a)
     free(a->paths);
     free(a->cc);
     free(a->burst);
+    reconf_free(a);
     free(a);
 }
 
@@ -749,6 +785,7 @@ int ep_answer_init(mpsctp_endpoint *ep, const sctp_common *h, const sctp_tlv *c,
     };
     cd.naddrs = ep_init_addrs(&in, remote, cd.addrs, MPSCTP_MAX_PATHS - 1);
     cd.nr_sack = ep->cfg.nr_sack && ep_init_lists_chunk(&in, SCTP_NR_SACK);
+    cd.reconf = ep->cfg.reconf && ep_init_lists_chunk(&in, SCTP_RECONFIG);
     ep_secret_maybe_rotate(ep, now);
     uint8_t b[1500];
     wbuf w;
@@ -838,6 +875,7 @@ mpsctp_assoc *ep_cookie_echo(mpsctp_endpoint *ep, mpsctp_assoc *hint, const sctp
         return NULL;
     assoc_paths_from_cookie(a, &cd, local, remote);
     a->nr_sack = cd.nr_sack;
+    a->reconf_ok = cd.reconf;
     a->my_vtag = cd.my_vtag;
     a->peer_vtag = cd.peer_vtag;
     a->my_itsn = cd.my_itsn;

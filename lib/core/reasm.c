@@ -482,3 +482,31 @@ size_t reasm_next_len(const reasm *r)
     }
     return n;
 }
+
+/* ---- stream reconfiguration (RFC 6525) -------------------------------------------------- */
+
+void reasm_reset_streams(reasm *r, const uint16_t *sids, uint16_t n)
+{
+    uint32_t count = n ? n : r->nstreams;
+    for (uint32_t i = 0; i < count; i++) {
+        uint16_t sid = n ? sids[i] : (uint16_t)i;
+        if (sid >= r->nstreams)
+            continue;
+        r->next_ssn[sid] = 0;
+        /* A message of the new sequence may already wait. */
+        deliver_ordered(r, sid);
+    }
+}
+
+int reasm_grow(reasm *r, uint16_t n)
+{
+    if (n <= r->nstreams)
+        return 0;
+    uint16_t *s = realloc(r->next_ssn, (size_t)n * sizeof(*s));
+    if (!s)
+        return MPSCTP_ERR_NOMEM;
+    memset(s + r->nstreams, 0, (size_t)(n - r->nstreams) * sizeof(*s));
+    r->next_ssn = s;
+    r->nstreams = n;
+    return 0;
+}

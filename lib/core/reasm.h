@@ -122,4 +122,14 @@ static inline size_t reasm_readable(const reasm *r)
     return r->rq_bytes;
 }
 
+/* ---- stream reconfiguration (RFC 6525) ---- */
+
+/* Starts inbound streams sids[0..n) (n 0: every stream) at SSN 0 again and delivers
+ * what of the new sequence is already there. Ids out of range are skipped. */
+void reasm_reset_streams(reasm *r, const uint16_t *sids, uint16_t n);
+
+/* Raises the inbound stream count to n (new streams start at SSN 0). Returns 0 or
+ * MPSCTP_ERR_NOMEM (nothing changed). */
+int reasm_grow(reasm *r, uint16_t n);
+
 #endif

@@ -312,3 +312,38 @@ void sendq_msg_free(sendq *q, smsg *m)
     if (m)
         pool_put(q->pool, m, sizeof(*m) + m->len);
 }
+
+/* ---- stream reconfiguration (RFC 6525) -------------------------------------------------- */
+
+void sendq_reset_ssn(sendq *q, const uint16_t *sids, uint16_t n)
+{
+    if (!q->streams)
+        return; /* no message yet: every SSN is still 0 */
+    if (n == 0) {
+        sendq_restart_ssn(q);
+        return;
+    }
+    for (uint16_t i = 0; i < n; i++)
+        if (sids[i] < q->alloc)
+            q->streams[sids[i]].next_ssn = 0;
+}
+
+int sendq_grow(sendq *q, uint16_t n)
+{
+    if (n <= q->alloc)
+        return 0;
+    if (q->streams) {
+        sstream *s = realloc(q->streams, (size_t)n * sizeof(*s));
+        if (!s)
+            return MPSCTP_ERR_NOMEM;
+        q->streams = s;
+        memset(s + q->alloc, 0, (size_t)(n - q->alloc) * sizeof(*s));
+        /* new streams are idle, with the scheduler's default value (as streams_alloc) */
+        for (uint32_t i = q->alloc; i < n; i++) {
+            s[i].act_prev = s[i].act_next = SENDQ_NONE;
+            s[i].ss_value = q->sched->dflt;
+        }
+    }
+    q->alloc = n;
+    return 0;
+}

@@ -128,4 +128,14 @@ smsg *sendq_drain(sendq *q);
 int sendq_info(const sendq *q, uint32_t *limit, uint32_t *total, uint32_t *per_stream,
                uint32_t cap, uint32_t *nstreams);
 
+/* ---- stream reconfiguration (RFC 6525) ---- */
+
+/* Starts the SSNs of streams sids[0..n) (n 0: every stream) at 0 again. */
+void sendq_reset_ssn(sendq *q, const uint16_t *sids, uint16_t n);
+
+/* Makes room for n streams (the per-stream arrays grow when they exist); the usable
+ * count stays until sendq_set_streams raises it. Returns 0 or MPSCTP_ERR_NOMEM (nothing
+ * usable changed). */
+int sendq_grow(sendq *q, uint16_t n);
+
 #endif

@@ -71,6 +71,27 @@ enum {
     SCTP_CAUSE_NEW_ENCAPS_PORT = 14,
 };
 
+/* RFC 6525 s3.1, s4: the RE-CONFIG chunk and its parameters. */
+#define SCTP_RECONFIG 0x82
+enum {
+    SCTP_P_RECONF_OUT_RESET = 13,  /* Outgoing SSN Reset Request */
+    SCTP_P_RECONF_IN_RESET = 14,   /* Incoming SSN Reset Request */
+    SCTP_P_RECONF_TSN_RESET = 15,  /* SSN/TSN Reset Request */
+    SCTP_P_RECONF_RESPONSE = 16,   /* Re-configuration Response */
+    SCTP_P_RECONF_ADD_OUT = 17,    /* Add Outgoing Streams Request */
+    SCTP_P_RECONF_ADD_IN = 18,     /* Add Incoming Streams Request */
+};
+/* RFC 6525 s4.4: Re-configuration Response results. */
+enum {
+    SCTP_RECONF_NOTHING = 0,     /* Success - Nothing to do */
+    SCTP_RECONF_PERFORMED = 1,   /* Success - Performed */
+    SCTP_RECONF_DENIED = 2,      /* Denied */
+    SCTP_RECONF_WRONG_SSN = 3,   /* Error - Wrong SSN */
+    SCTP_RECONF_BUSY = 4,        /* Error - Request already in progress */
+    SCTP_RECONF_BAD_SEQ = 5,     /* Error - Bad Sequence Number */
+    SCTP_RECONF_IN_PROGRESS = 6, /* In progress */
+};
+
 #define SCTP_COMMON_HDR_LEN 12
 #define SCTP_CHUNK_HDR_LEN 4
 #define SCTP_DATA_HDR_LEN 16 /* chunk header + TSN, SID, SSN, PPID */

@@ -51,6 +51,9 @@ struct net_opt {
 /* The rows of opt_lksctp.c, and their number. */
 extern const net_opt net_lksctp_opts[];
 extern const size_t net_lksctp_nopts;
+/* The rows of opt_reconf.c (stream reconfiguration), and their number. */
+extern const net_opt net_reconf_opts[];
+extern const size_t net_reconf_nopts;
 
 /* The rows of opt_sched.c (stream schedulers), and their number. */
 extern const net_opt net_sched_opts[];

@@ -921,6 +921,45 @@ static void notify(net_sock *s, net_assoc *na, const void *n, size_t len)
     net_rq_push(s, it);
 }
 
+/* The stream reconfiguration notifications (RFC 6525; Linux layouts). */
+static void notify_reconf(net_sock *s, net_assoc *na, const mpsctp_event *ev)
+{
+    if (ev->type == MPSCTP_EV_STREAM_RESET) {
+        size_t len = sizeof(struct sctp_stream_reset_event) + (size_t)ev->nstreams * 2;
+        struct sctp_stream_reset_event *n = calloc(1, len);
+        if (!n)
+            return;
+        n->strreset_type = SCTP_STREAM_RESET_EVENT;
+        n->strreset_flags = ev->flags; /* the core uses the Linux flag values */
+        n->strreset_length = (uint32_t)len;
+        n->strreset_assoc_id = na->id;
+        if (ev->nstreams && ev->streams)
+            memcpy(n->strreset_stream_list, ev->streams, (size_t)ev->nstreams * 2);
+        notify(s, na, n, len);
+        free(n);
+    } else if (ev->type == MPSCTP_EV_ASSOC_RESET) {
+        struct sctp_assoc_reset_event n;
+        memset(&n, 0, sizeof(n));
+        n.assocreset_type = SCTP_ASSOC_RESET_EVENT;
+        n.assocreset_flags = ev->flags;
+        n.assocreset_length = sizeof(n);
+        n.assocreset_assoc_id = na->id;
+        n.assocreset_local_tsn = ev->local_tsn;
+        n.assocreset_remote_tsn = ev->remote_tsn;
+        notify(s, na, &n, sizeof(n));
+    } else {
+        struct sctp_stream_change_event n;
+        memset(&n, 0, sizeof(n));
+        n.strchange_type = SCTP_STREAM_CHANGE_EVENT;
+        n.strchange_flags = ev->flags;
+        n.strchange_length = sizeof(n);
+        n.strchange_assoc_id = na->id;
+        n.strchange_instrms = ev->inbound_streams;
+        n.strchange_outstrms = ev->outbound_streams;
+        notify(s, na, &n, sizeof(n));
+    }
+}
+
 static int close_errno(net_assoc *na, uint32_t change)
 {
     int timed_out = mpsctp_assoc_timed_out(na->a);
@@ -1080,6 +1119,13 @@ static void dispatch_event(net_ep *e, const mpsctp_event *ev)
         notify(s, na, &n, sizeof(n));
         break;
     }
+    case MPSCTP_EV_STREAM_RESET:
+    case MPSCTP_EV_ASSOC_RESET:
+    case MPSCTP_EV_STREAM_CHANGE:
+        /* The messages that came before the reset are read before its notification. */
+        net_pull(na, 0);
+        notify_reconf(s, na, ev);
+        break;
     }
 }
 

@@ -276,6 +276,55 @@ static void do_u32(const sctp_tlv *c)
     FZ_CHECK(codec_u32_decode(&c2, &v2) == 0 && v2 == v && c2.flags == c->flags);
 }
 
+/* Decodes the parameter at buf[0..len) as a RE-CONFIG parameter. */
+static int dec_reconf(const uint8_t *buf, size_t len, sctp_reconf_param *out)
+{
+    const uint8_t *p = buf;
+    sctp_tlv t;
+    if (codec_param_decode(&p, buf + len, &t))
+        return -1;
+    return codec_reconf_param_decode(&t, out);
+}
+
+/* RE-CONFIG (RFC 6525): each parameter that decodes is encoded again and must decode
+ * to the same fields. */
+static void do_reconf(const sctp_tlv *c)
+{
+    const uint8_t *p = c->value, *end = c->value + c->vlen;
+    for (unsigned n = 0; p < end && n < 100000; n++) {
+        sctp_tlv t;
+        if (codec_param_decode(&p, end, &t))
+            break;
+        sctp_reconf_param a, b;
+        int e = codec_reconf_param_decode(&t, &a);
+        FZ_CHECK(e == 0 || e == MPSCTP_ERR_MALFORMED || e == MPSCTP_ERR_NOENT);
+        if (e)
+            continue;
+        static uint16_t list[32768];
+        for (uint32_t i = 0; i < a.nstreams; i++)
+            list[i] = codec_reconf_stream(&a, i);
+        static uint8_t buf[70000];
+        wbuf w;
+        wbuf_init(&w, buf, sizeof(buf));
+        switch (a.type) {
+        case SCTP_P_RECONF_OUT_RESET:
+            codec_reconf_out_reset(&w, a.seq, a.resp_seq, a.last_tsn, list, a.nstreams);
+            break;
+        case SCTP_P_RECONF_IN_RESET: codec_reconf_in_reset(&w, a.seq, list, a.nstreams); break;
+        case SCTP_P_RECONF_TSN_RESET: codec_reconf_tsn_reset(&w, a.seq); break;
+        case SCTP_P_RECONF_RESPONSE:
+            codec_reconf_response(&w, a.seq, a.result, a.has_tsns, a.snd_next_tsn,
+                                  a.rcv_next_tsn);
+            break;
+        default: codec_reconf_add(&w, a.type, a.seq, a.add); break;
+        }
+        FZ_CHECK(!w.err && w.len == pad4(t.len));
+        FZ_CHECK(memcmp(buf, t.value - 4, t.len) == 0);
+        FZ_CHECK(dec_reconf(buf, w.len, &b) == 0 && b.type == a.type && b.seq == a.seq &&
+                 b.nstreams == a.nstreams && b.add == a.add && b.result == a.result);
+    }
+}
+
 /* ABORT, ERROR: causes; some causes nest a chunk (Unrecognized Chunk Type) or parameters
  * (Unrecognized Parameters). Re-encodes the causes into an ERROR chunk. */
 static void do_causes(const sctp_tlv *c)
@@ -424,6 +473,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         case SCTP_CWR: do_u32(&c); break;
         case SCTP_ABORT:
         case SCTP_ERROR: do_causes(&c); break;
+        case SCTP_RECONFIG: do_reconf(&c); break;
         default:
             /* unknown and value-less chunks: the generic decoders must still be safe */
             do_sack(&c, 0);

@@ -240,6 +240,32 @@ static void seeds_codec(void)
     ch_empty(&s, SCTP_COOKIE_ACK, 0);
     ch_empty(&s, 0xC7, 0);
     save("fuzz_codec", "bundle", &s);
+    /* RE-CONFIG (RFC 6525): each parameter, two per chunk */
+    {
+        const uint16_t l[3] = {1, 2, 7};
+        wbuf w;
+        packet(&s, 5000, 5001, 0x1234);
+        CHUNK_W(&s, w);
+        size_t off = codec_chunk_begin(&w, SCTP_RECONFIG, 0);
+        codec_reconf_out_reset(&w, 100, 99, 5000, l, 3);
+        codec_reconf_in_reset(&w, 101, l, 2);
+        codec_chunk_end(&w, off);
+        CHUNK_DONE(&s, w);
+        CHUNK_W(&s, w);
+        off = codec_chunk_begin(&w, SCTP_RECONFIG, 0);
+        codec_reconf_response(&w, 7, SCTP_RECONF_IN_PROGRESS, 0, 0, 0);
+        codec_reconf_response(&w, 8, SCTP_RECONF_PERFORMED, 1, 10, 20);
+        codec_chunk_end(&w, off);
+        CHUNK_DONE(&s, w);
+        CHUNK_W(&s, w);
+        off = codec_chunk_begin(&w, SCTP_RECONFIG, 0);
+        codec_reconf_add(&w, SCTP_P_RECONF_ADD_OUT, 102, 5);
+        codec_reconf_add(&w, SCTP_P_RECONF_ADD_IN, 103, 6);
+        codec_reconf_tsn_reset(&w, 104);
+        codec_chunk_end(&w, off);
+        CHUNK_DONE(&s, w);
+        save("fuzz_codec", "reconf", &s);
+    }
     /* last chunk without its padding */
     packet(&s, 5000, 5001, 0x1234);
     ch_data(&s, SCTP_DATA_B | SCTP_DATA_E, 9, 0, 1, 3);

@@ -6,7 +6,8 @@
 # interop_pattern.h and prints one JSON line; this script checks exit statuses and the
 # JSON of both sides.
 #   interop_run.sh GROUP USRSCTP_PEER MPSCTP_PEER WORKDIR [TSHARK [CRC_PROBE]]
-# GROUP: handshake bulk_m2u bulk_u2m sweep shutdown abort heartbeat echo pcap checksum sched
+# GROUP: handshake bulk_m2u bulk_u2m sweep shutdown abort heartbeat echo pcap checksum
+#        sched reconf
 # Every group uses its own SCTP and UDP ports, so ctest may run groups in parallel.
 set -u
 . "$(dirname "$0")/../wait_udp.sh"
@@ -25,7 +26,7 @@ T=120 # per-peer time limit, seconds (generous: the sanitized build is slower)
 case $GROUP in
 handshake) BASE=0 ;; bulk_m2u) BASE=1 ;; bulk_u2m) BASE=2 ;; sweep) BASE=3 ;;
 shutdown) BASE=4 ;; abort) BASE=5 ;; heartbeat) BASE=6 ;; echo) BASE=7 ;; pcap) BASE=8 ;;
-checksum) BASE=9 ;; sched) BASE=11 ;;
+checksum) BASE=9 ;; sched) BASE=11 ;; reconf) BASE=12 ;;
 *) echo "unknown group $GROUP"; exit 2 ;;
 esac
 
@@ -231,6 +232,23 @@ echo)
     run "echo, unordered: usrsctp client, mpsctp echo server" "u>m" 0 0 \
         "--echo $E --unordered" "--echo $E --unordered" \
         "c:\"bytes\":8388608,.*$V.*$NA" "s:\"bytes\":8388608,.*$V.*$SC"
+    ;;
+reconf)
+    # Stream reconfiguration (RFC 6525): the client sends 40 messages on streams 0..3,
+    # resets its outgoing streams 1 and 2 and waits for the stream reset event, adds 2
+    # outgoing streams (10 and 11) and waits for the stream change event, asks for 2
+    # more incoming streams (the server adds outgoing ones: 12 -> 14) and waits for the
+    # change event again, then sends 60 messages on streams 0..3, 10 and 11. The server
+    # checks every byte and the order, that SSNs run on per stream and start at 0 again
+    # on the 2 reset streams, and sees the reset and both change events.
+    RS="--reconf --msg-size 1000 --streams 12"
+    RCL="--reconf --msg-size 1000 --streams 4"
+    RCC='"messages":100,.*"reconf_resets":1,"reconf_changes":2,"ssn_restarts":0,"streams_in":14,"streams_out":12'
+    RSC='"messages":100,.*"reconf_resets":1,"reconf_changes":2,"ssn_restarts":2,"streams_in":12,"streams_out":14'
+    run "reconf: mpsctp client resets and adds streams, usrsctp server" "m>u" 0 0 "$RS" "$RCL" \
+        "c:$RCC" "s:$V" "s:$RSC"
+    run "reconf: usrsctp client resets and adds streams, mpsctp server" "u>m" 0 0 "$RS" "$RCL" \
+        "c:$RCC" "s:$V" "s:$RSC"
     ;;
 pcap)
     # One run traced by the mpsctp side (every packet sent and received), then read by

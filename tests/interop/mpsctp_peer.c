@@ -279,6 +279,8 @@ static void rx_message(rx *x, result *r, int echo_sd)
     uint64_t g = peer_check_message(&o, &x->v, r, x->msg, len, x->info.rcv_sid,
                                     x->info.rcv_ppid, unordered);
 
+    if (o.reconf && !unordered)
+        peer_reconf_ssn(r, x->info.rcv_sid, x->info.rcv_ssn);
     if (echo_sd >= 0) {
         struct sctp_sndinfo si;
         struct iovec iov = {x->msg, len};
@@ -308,6 +310,9 @@ static void rx_notification(rx *x, result *r, const uint8_t *buf, size_t len)
         if (st == SCTP_SHUTDOWN_COMP)
             r->shutdown_comp = 1;
     }
+    if (n->sn_header.sn_type == SCTP_STREAM_RESET_EVENT ||
+        n->sn_header.sn_type == SCTP_STREAM_CHANGE_EVENT)
+        peer_reconf_event(r, n->sn_header.sn_type == SCTP_STREAM_CHANGE_EVENT, buf, len);
     if (n->sn_header.sn_type == SCTP_PEER_ADDR_CHANGE && len >= sizeof(struct sctp_paddr_change)) {
         struct sctp_paddr_change pc;
         char t[64];
@@ -504,6 +509,118 @@ static int send_all(int sd, result *r)
     return 0;
 }
 
+/* ---- --reconf: the sender's side (peer_common.h) ------------------------------------ */
+
+/* Sends count messages round robin over sids[0..nsids), each stream numbering its
+ * messages on in m[]. */
+static int reconf_phase(int sd, result *r, uint32_t *m, const uint16_t *sids, uint32_t nsids,
+                        uint32_t count, uint8_t *buf)
+{
+    uint32_t len = interop_size(&o.sizes, 0);
+    for (uint32_t i = 0; i < count; i++) {
+        uint16_t s = sids[i % nsids];
+        struct sctp_sndinfo si = {.snd_sid = s, .snd_ppid = htonl(m[s])};
+        struct iovec iov = {buf, len};
+        interop_fill(buf, len, s, m[s], 0);
+        ssize_t n;
+        do
+            n = mpsctp_sendv(sd, &iov, 1, NULL, 0, &si, sizeof(si), SCTP_SENDV_SNDINFO, 0);
+        while (n < 0 && errno == EINTR);
+        if (n != (ssize_t)len) {
+            snprintf(r->error, sizeof(r->error), "send on stream %u returned %zd (errno %d)",
+                     s, n, errno);
+            return -1;
+        }
+        m[s]++;
+        r->messages++;
+        r->bytes += len;
+    }
+    return 0;
+}
+
+/* Reads notifications until one of type arrives. */
+static int reconf_wait(int sd, result *r, uint16_t type)
+{
+    uint8_t buf[1024];
+    for (;;) {
+        struct iovec iov = {buf, sizeof(buf)};
+        int flags = 0;
+        ssize_t n = mpsctp_recvv(sd, &iov, 1, NULL, NULL, NULL, NULL, NULL, &flags);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            snprintf(r->error, sizeof(r->error), "waiting for event %#x: errno %d", type, errno);
+            return -1;
+        }
+        if (!(flags & MSG_NOTIFICATION))
+            continue;
+        rx x;
+        memset(&x, 0, sizeof(x));
+        rx_notification(&x, r, buf, (size_t)n);
+        if (x.lost) {
+            r->aborted = 1;
+            return -1;
+        }
+        if (((const struct sctp_tlv *)buf)->sn_type == type)
+            return r->error[0] ? -1 : 0;
+    }
+}
+
+/* Runs a reconfiguration option until it is accepted: while a request is outstanding
+ * it is EINPROGRESS, before the association is established ENOTCONN. */
+static int reconf_set(int sd, result *r, int name, const void *v, socklen_t len)
+{
+    for (int i = 0; i < 1000; i++) {
+        if (mpsctp_setsockopt(sd, IPPROTO_SCTP, name, v, len) == 0)
+            return 0;
+        if (errno != EINPROGRESS && errno != EAGAIN && errno != ENOTCONN)
+            break;
+        sleep_ms(10);
+    }
+    snprintf(r->error, sizeof(r->error), "reconfiguration option %d: errno %d", name, errno);
+    return -1;
+}
+
+static int reconf_send(int sd, result *r)
+{
+    uint8_t *buf = malloc(interop_size(&o.sizes, 0) + 1);
+    uint32_t *m = calloc(PEER_MAX_STREAMS, sizeof(*m));
+    int rc = -1;
+    if (!buf || !m)
+        goto out;
+    const uint16_t four[] = {0, 1, 2, 3};
+    if (reconf_phase(sd, r, m, four, 4, RECONF_PHASE1, buf))
+        goto out;
+    uint8_t rsb[sizeof(struct sctp_reset_streams) + 2 * sizeof(uint16_t)];
+    struct sctp_reset_streams *rs = (struct sctp_reset_streams *)rsb;
+    memset(rsb, 0, sizeof(rsb));
+    rs->srs_flags = SCTP_STREAM_RESET_OUTGOING;
+    rs->srs_number_streams = 2;
+    rs->srs_stream_list[0] = 1;
+    rs->srs_stream_list[1] = 2;
+    if (reconf_set(sd, r, SCTP_RESET_STREAMS, rs, sizeof(rsb)) ||
+        reconf_wait(sd, r, SCTP_STREAM_RESET_EVENT))
+        goto out;
+    struct sctp_add_streams as = {.sas_outstrms = RECONF_ADD};
+    if (reconf_set(sd, r, SCTP_ADD_STREAMS, &as, sizeof(as)) ||
+        reconf_wait(sd, r, SCTP_STREAM_CHANGE_EVENT))
+        goto out;
+    uint16_t six[4 + RECONF_ADD] = {0, 1, 2, 3};
+    for (uint32_t i = 0; i < RECONF_ADD; i++)
+        six[4 + i] = (uint16_t)(r->rc_out - RECONF_ADD + i);
+    struct sctp_add_streams ai = {.sas_instrms = RECONF_ADD};
+    if (reconf_set(sd, r, SCTP_ADD_STREAMS, &ai, sizeof(ai)) ||
+        reconf_wait(sd, r, SCTP_STREAM_CHANGE_EVENT))
+        goto out;
+    rc = reconf_phase(sd, r, m, six, 4 + RECONF_ADD, RECONF_PHASE2, buf);
+out:
+    if (rc && !r->error[0] && !r->aborted)
+        snprintf(r->error, sizeof(r->error), "out of memory");
+    free(buf);
+    free(m);
+    return rc;
+}
+
 /* Aborts the association: SO_LINGER {1, 0}, then close (RFC 6458 s8.1.4). */
 static void abort_assoc(int sd)
 {
@@ -636,6 +753,25 @@ static int set_common(int sd, result *r)
         if (mpsctp_setsockopt(sd, IPPROTO_SCTP, SCTP_CMT_ON_OFF, &av, sizeof(av)) != 0) {
             snprintf(r->error, sizeof(r->error), "SCTP_CMT_ON_OFF %d: errno %d", o.cmt, errno);
             return -1;
+        }
+    }
+    if (o.reconf) {
+        /* The peer may reset our inbound streams and add streams; both events on. */
+        struct sctp_assoc_value av = {.assoc_id = SCTP_FUTURE_ASSOC,
+                                      .assoc_value = SCTP_ENABLE_RESET_STREAM_REQ |
+                                                     SCTP_ENABLE_CHANGE_ASSOC_REQ};
+        static const uint16_t rt[] = {SCTP_STREAM_RESET_EVENT, SCTP_STREAM_CHANGE_EVENT};
+        if (mpsctp_setsockopt(sd, IPPROTO_SCTP, SCTP_ENABLE_STREAM_RESET, &av, sizeof(av))) {
+            snprintf(r->error, sizeof(r->error), "SCTP_ENABLE_STREAM_RESET: errno %d", errno);
+            return -1;
+        }
+        for (size_t i = 0; i < 2; i++) {
+            struct sctp_event ev = {.se_assoc_id = SCTP_FUTURE_ASSOC, .se_type = rt[i],
+                                    .se_on = 1};
+            if (mpsctp_setsockopt(sd, IPPROTO_SCTP, SCTP_EVENT, &ev, sizeof(ev)) != 0) {
+                snprintf(r->error, sizeof(r->error), "SCTP_EVENT: errno %d", errno);
+                return -1;
+            }
         }
     }
     return 0;
@@ -841,7 +977,7 @@ int main(int argc, char **argv)
         int early = o.local_addrs && !o.echo;
         if (early && pthread_create(&th, NULL, note_reader_main, &nr) != 0)
             early = 0;
-        rc = send_all(sd, &r);
+        rc = o.reconf ? reconf_send(sd, &r) : send_all(sd, &r);
         if (o.local_addrs)
             paddr_snapshot(sd, r.paddrs_end, sizeof(r.paddrs_end));
         if (o.echo)

@@ -32,7 +32,7 @@ void peer_usage(void)
             "  [--expect-abort] [--hb-interval MS] [--buf B] [--timeout S] [--no-verify]\n"
             "  [--local-addrs A,B] [--rto MIN,INITIAL,MAX] [--pmr N] [--amr N] [--rate B]\n"
             "  [--read-rate B]\n"
-            "  [--run-at BYTES CMD] [--wait-confirm MS] [--cmt 0..4]\n"
+            "  [--run-at BYTES CMD] [--wait-confirm MS] [--cmt 0..4] [--reconf]\n"
             "  [--sched fcfs|rr|rrp|prio] [--ssvalue SID:VALUE[,SID:VALUE...]] [--order-stats]\n"
             "  (--client takes A,B too)\n"
             "%s"
@@ -162,6 +162,8 @@ void peer_parse(peer_opts *o, int argc, char **argv, const char *prog, unsigned 
             o->run_cmd = NEXT();
         } else if (!strcmp(a, "--wait-confirm")) {
             o->wait_confirm_ms = (uint32_t)peer_parse_size(NEXT());
+        } else if (!strcmp(a, "--reconf")) {
+            o->reconf = 1;
         } else if (!strcmp(a, "--cmt")) {
             uint64_t v = peer_parse_size(NEXT());
             if (v > 4)
@@ -302,6 +304,10 @@ void peer_print_result(const peer_opts *o, const char *impl, const peer_result *
                "\"after_done_first\":%" PRIu64 "}",
                r->ord_max_run, first, first < 0 ? 0 : r->messages - r->ord_last[first]);
     }
+    if (o->reconf)
+        printf(",\"reconf_resets\":%u,\"reconf_changes\":%u,\"ssn_restarts\":%u,"
+               "\"streams_in\":%u,\"streams_out\":%u",
+               r->rc_resets, r->rc_changes, r->rc_restarts, r->rc_in, r->rc_out);
     if (r->error[0])
         printf(",\"error\":\"%s\"", r->error);
     printf("}\n");
@@ -480,4 +486,63 @@ const char *peer_addr_text(const void *sa, char *buf, size_t cap)
     if (a.sin_family != AF_INET || !inet_ntop(AF_INET, &a.sin_addr, buf, (socklen_t)cap))
         snprintf(buf, cap, "?");
     return buf;
+}
+
+/* ---- stream reconfiguration ------------------------------------------------------------ */
+
+void peer_reconf_ssn(peer_result *r, uint32_t sid, uint16_t ssn)
+{
+    if (sid >= PEER_MAX_STREAMS)
+        return;
+    uint16_t want = r->rc_reset_due[sid] ? 0 : r->rc_next_ssn[sid];
+    if (ssn != want)
+        peer_fail(r, "stream %" PRIu64 ": SSN %" PRIu64 " out of sequence", sid, ssn);
+    if (r->rc_reset_due[sid] && ssn == 0)
+        r->rc_restarts++;
+    r->rc_reset_due[sid] = 0;
+    r->rc_next_ssn[sid] = (uint16_t)(ssn + 1);
+}
+
+void peer_reconf_reset(peer_result *r, uint16_t flags, const uint16_t *list, size_t n)
+{
+    if (flags & 0x000c) { /* DENIED, FAILED */
+        peer_fail(r, "stream reset refused (flags %" PRIu64 ")%" PRIu64, flags, 0);
+        return;
+    }
+    r->rc_resets++;
+    if (!(flags & 0x0001)) /* INCOMING_SSN: our inbound streams */
+        return;
+    if (n == 0) {
+        memset(r->rc_reset_due, 1, sizeof(r->rc_reset_due));
+        return;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (list[i] < PEER_MAX_STREAMS)
+            r->rc_reset_due[list[i]] = 1;
+}
+
+void peer_reconf_change(peer_result *r, uint16_t flags, uint16_t in, uint16_t out)
+{
+    if (flags) {
+        peer_fail(r, "stream change refused (flags %" PRIu64 ")%" PRIu64, flags, 0);
+        return;
+    }
+    r->rc_changes++;
+    r->rc_in = in;
+    r->rc_out = out;
+}
+
+void peer_reconf_event(peer_result *r, int change, const uint8_t *buf, size_t len)
+{
+    uint16_t flags, v[64];
+    if (len < 12)
+        return;
+    memcpy(&flags, buf + 2, sizeof(flags));
+    size_t n = (len - 12) / 2;
+    n = n < 64 ? n : 64;
+    memcpy(v, buf + 12, n * 2);
+    if (!change)
+        peer_reconf_reset(r, flags, v, n);
+    else if (n >= 2)
+        peer_reconf_change(r, flags, v[0], v[1]);
 }

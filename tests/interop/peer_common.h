@@ -71,6 +71,7 @@ typedef struct peer_opts {
         uint16_t sid, value;
     } ssvalue[PEER_MAX_SSVALUES];
     int order_stats;          /* --order-stats: the JSON line gets "order" (receiver) */
+    int reconf;               /* --reconf: the stream reconfiguration run (peer_reconf_*) */
     /* derived */
     interop_sizes sizes;
     uint64_t nmsgs;     /* messages of the transfer */
@@ -119,6 +120,12 @@ typedef struct peer_result {
     uint64_t ord_last[PEER_ORDER_STREAMS];
     uint32_t ord_prev;
     uint64_t ord_run, ord_max_run;
+    /* with --reconf: stream reset and stream change events that succeeded, streams whose
+     * SSNs restarted at 0 after a reset, the stream counts of the last change event, and
+     * per stream the SSN the next ordered message must carry and whether a reset is due */
+    uint32_t rc_resets, rc_changes, rc_restarts, rc_in, rc_out;
+    uint16_t rc_next_ssn[PEER_MAX_STREAMS];
+    uint8_t rc_reset_due[PEER_MAX_STREAMS];
 } peer_result;
 
 /* A zeroed result; verified 1 with --no-verify absent, else -1. */
@@ -165,6 +172,34 @@ void peer_paddr_state(char *list, size_t cap, const char *addr, const char *stat
 /* The sender calls this after each message with the bytes sent so far: runs the
  * --run-at command once they pass its threshold, and sleeps to keep to --rate. */
 void peer_sent(const peer_opts *o, peer_result *r, uint64_t sent, double t0);
+
+/* ---- stream reconfiguration (--reconf) ---------------------------------------------
+ * The sender sends RECONF_PHASE1 messages round robin on streams 0..3, resets its
+ * outgoing streams 1 and 2 (SCTP_RESET_STREAMS) and waits for the stream reset event,
+ * adds RECONF_ADD outgoing streams (SCTP_ADD_STREAMS) and waits for the stream change
+ * event, asks for RECONF_ADD more incoming streams and waits for the stream change event
+ * again, then sends RECONF_PHASE2 messages round robin on streams 0..3 and the new
+ * outgoing ones.
+ * Each stream numbers its messages on (PPID) across the reset: the receiver checks the
+ * bytes and order as usual, and the SSNs with peer_reconf_ssn. */
+#define RECONF_PHASE1 40u
+#define RECONF_PHASE2 60u
+#define RECONF_ADD 2u
+
+/* A received ordered message on stream sid carried SSN ssn: it must be the one after
+ * the previous on that stream, or 0 after the stream was reset (counted). */
+void peer_reconf_ssn(peer_result *r, uint32_t sid, uint16_t ssn);
+/* A stream reset event (Linux/usrsctp flag values, the same in both): a denied or failed
+ * reset fails the run; a reset of inbound streams list[0..n) (n 0: all) makes their
+ * next SSN 0. */
+void peer_reconf_reset(peer_result *r, uint16_t flags, const uint16_t *list, size_t n);
+/* A stream change event: flags other than 0 fail the run. */
+void peer_reconf_change(peer_result *r, uint16_t flags, uint16_t in, uint16_t out);
+/* A notification buf[0..len) that is a stream reset event (change 0) or a stream change
+ * event (change 1), in the layout Linux and usrsctp share (type, flags, length,
+ * association id, then the stream list or the two stream counts): peer_reconf_reset or
+ * peer_reconf_change. */
+void peer_reconf_event(peer_result *r, int change, const uint8_t *buf, size_t len);
 
 /* ---- checking received messages --------------------------------------------------- */
 

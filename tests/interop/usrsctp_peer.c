@@ -153,6 +153,9 @@ static void print_result(const result *r)
 
 /* ---- receiving -------------------------------------------------------------------- */
 
+/* --reconf: where stream reset and stream change events are recorded */
+static result *reconf_to;
+
 typedef struct rx {
     uint8_t *msg;      /* the message being assembled */
     size_t have;
@@ -170,6 +173,8 @@ static void rx_message(rx *x, result *r, struct socket *echo_sock)
     uint64_t g = peer_check_message(&o, &x->v, r, x->msg, len, x->info.rcv_sid,
                                     x->info.rcv_ppid, unordered);
 
+    if (o.reconf && !unordered)
+        peer_reconf_ssn(r, x->info.rcv_sid, x->info.rcv_ssn);
     if (echo_sock) {
         struct sctp_sndinfo si;
         memset(&si, 0, sizeof(si));
@@ -196,6 +201,10 @@ static void rx_notification(rx *x, const uint8_t *buf, size_t len)
         peer_path_event(events_to, peer_addr_text(&n->sn_paddr_change.spc_aaddr, t, sizeof(t)),
                         spc_state_name(n->sn_paddr_change.spc_state));
     }
+    if (reconf_to && (n->sn_header.sn_type == SCTP_STREAM_RESET_EVENT ||
+                      n->sn_header.sn_type == SCTP_STREAM_CHANGE_EVENT))
+        peer_reconf_event(reconf_to, n->sn_header.sn_type == SCTP_STREAM_CHANGE_EVENT, buf,
+                          len);
     if (n->sn_header.sn_type == SCTP_ASSOC_CHANGE) {
         uint16_t st = n->sn_assoc_change.sac_state;
         if (st == SCTP_COMM_LOST || st == SCTP_CANT_STR_ASSOC)
@@ -216,6 +225,8 @@ static void receive(struct socket *sock, result *r, struct socket *echo_sock,
         return;
     }
     peer_verify_init(&o, &x->v);
+    if (o.reconf && !reconf_to)
+        reconf_to = r;
     for (;;) {
         struct sctp_rcvinfo info;
         struct sockaddr_storage from;
@@ -396,6 +407,135 @@ static int send_all(struct socket *sock, result *r, char *why, size_t cap)
     return 0;
 }
 
+/* ---- --reconf: the sender's side (peer_common.h) ------------------------------------ */
+
+/* Sends count messages round robin over sids[0..nsids), each stream numbering its
+ * messages on in m[]. */
+static int reconf_phase(struct socket *sock, result *r, uint32_t *m, const uint16_t *sids,
+                        uint32_t nsids, uint32_t count, uint8_t *buf, char *why, size_t cap)
+{
+    uint32_t len = interop_size(&o.sizes, 0);
+    for (uint32_t i = 0; i < count; i++) {
+        uint16_t s = sids[i % nsids];
+        struct sctp_sndinfo si;
+        memset(&si, 0, sizeof(si));
+        si.snd_sid = s;
+        si.snd_ppid = htonl(m[s]);
+        interop_fill(buf, len, s, m[s], 0);
+        ssize_t n = usrsctp_sendv(sock, buf, len, NULL, 0, &si, sizeof(si), SCTP_SENDV_SNDINFO, 0);
+        if (n != (ssize_t)len) {
+            snprintf(why, cap, "send on stream %u returned %zd (errno %d)", s, n, errno);
+            return -1;
+        }
+        m[s]++;
+        r->messages++;
+        r->bytes += len;
+    }
+    return 0;
+}
+
+/* Reads notifications until one of type arrives. */
+static int reconf_wait(struct socket *sock, result *r, uint16_t type, char *why, size_t cap)
+{
+    uint8_t buf[1024];
+    reconf_to = r;
+    for (;;) {
+        struct sockaddr_storage from;
+        socklen_t fromlen = sizeof(from);
+        int flags = 0;
+        ssize_t n = usrsctp_recvv(sock, buf, sizeof(buf), (struct sockaddr *)&from, &fromlen,
+                                  NULL, NULL, NULL, &flags);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            snprintf(why, cap, "waiting for event %#x: errno %d", type, errno);
+            return -1;
+        }
+        if (!(flags & MSG_NOTIFICATION))
+            continue;
+        rx x;
+        memset(&x, 0, sizeof(x));
+        rx_notification(&x, buf, (size_t)n);
+        if (x.lost) {
+            r->aborted = 1;
+            return -1;
+        }
+        if (((const union sctp_notification *)buf)->sn_header.sn_type == type)
+            return r->error[0] ? -1 : 0;
+    }
+}
+
+/* Runs a reconfiguration option until usrsctp takes it (it refuses while a request is
+ * outstanding). */
+static int reconf_set(struct socket *sock, int name, const void *v, socklen_t len, char *why,
+                      size_t cap)
+{
+    /* usrsctp refuses requests (EINVAL) until the association is established, which a
+     * client's sends do not wait for. */
+    for (int i = 0; i < 500; i++) {
+        struct sctp_status st;
+        socklen_t sl = sizeof(st);
+        memset(&st, 0, sizeof(st));
+        if (usrsctp_getsockopt(sock, IPPROTO_SCTP, SCTP_STATUS, &st, &sl) == 0 &&
+            st.sstat_state == SCTP_ESTABLISHED)
+            break;
+        usleep(10000);
+    }
+    for (int i = 0; i < 500; i++) {
+        if (usrsctp_setsockopt(sock, IPPROTO_SCTP, name, v, len) == 0)
+            return 0;
+        if (errno != EINPROGRESS && errno != EAGAIN && errno != EALREADY && errno != EBUSY)
+            break;
+        usleep(10000);
+    }
+    snprintf(why, cap, "reconfiguration option %#x: errno %d", name, errno);
+    return -1;
+}
+
+static int reconf_send(struct socket *sock, result *r, char *why, size_t cap)
+{
+    uint8_t *buf = malloc(interop_size(&o.sizes, 0) + 1);
+    uint32_t *m = calloc(PEER_MAX_STREAMS, sizeof(*m));
+    int rc = -1;
+    snprintf(why, cap, "out of memory");
+    if (!buf || !m)
+        goto out;
+    const uint16_t four[] = {0, 1, 2, 3};
+    if (reconf_phase(sock, r, m, four, 4, RECONF_PHASE1, buf, why, cap))
+        goto out;
+    uint8_t rsb[sizeof(struct sctp_reset_streams) + 2 * sizeof(uint16_t)];
+    struct sctp_reset_streams *rs = (struct sctp_reset_streams *)rsb;
+    memset(rsb, 0, sizeof(rsb));
+    rs->srs_flags = SCTP_STREAM_RESET_OUTGOING;
+    rs->srs_number_streams = 2;
+    rs->srs_stream_list[0] = 1;
+    rs->srs_stream_list[1] = 2;
+    if (reconf_set(sock, SCTP_RESET_STREAMS, rs, sizeof(rsb), why, cap) ||
+        reconf_wait(sock, r, SCTP_STREAM_RESET_EVENT, why, cap))
+        goto out;
+    struct sctp_add_streams as;
+    memset(&as, 0, sizeof(as));
+    as.sas_outstrms = RECONF_ADD;
+    if (reconf_set(sock, SCTP_ADD_STREAMS, &as, sizeof(as), why, cap) ||
+        reconf_wait(sock, r, SCTP_STREAM_CHANGE_EVENT, why, cap))
+        goto out;
+    uint16_t six[4 + RECONF_ADD] = {0, 1, 2, 3};
+    for (uint32_t i = 0; i < RECONF_ADD; i++)
+        six[4 + i] = (uint16_t)(r->rc_out - RECONF_ADD + i);
+    memset(&as, 0, sizeof(as));
+    as.sas_instrms = RECONF_ADD;
+    if (reconf_set(sock, SCTP_ADD_STREAMS, &as, sizeof(as), why, cap) ||
+        reconf_wait(sock, r, SCTP_STREAM_CHANGE_EVENT, why, cap))
+        goto out;
+    rc = reconf_phase(sock, r, m, six, 4 + RECONF_ADD, RECONF_PHASE2, buf, why, cap);
+out:
+    if (r->error[0])
+        snprintf(why, cap, "%.150s", r->error);
+    free(buf);
+    free(m);
+    return rc;
+}
+
 /* Aborts the association: SO_LINGER with a zero timeout, then close (RFC 6458 s8.1.4).
  * The ABORT is sent once and may be lost (a full UDP receive buffer at the peer drops
  * it); the stack then stays up for a second so that the peer's next packets, now out of
@@ -447,6 +587,23 @@ static int set_common(struct socket *s, result *r)
     im.sinit_num_ostreams = (uint16_t)(o.streams < 10 ? 10 : o.streams);
     im.sinit_max_instreams = 2048;
     usrsctp_setsockopt(s, IPPROTO_SCTP, SCTP_INITMSG, &im, sizeof(im));
+    if (o.reconf) {
+        /* The peer may reset our inbound streams and add streams; both events on. */
+        struct sctp_assoc_value av;
+        uint16_t rt[] = {SCTP_STREAM_RESET_EVENT, SCTP_STREAM_CHANGE_EVENT};
+        memset(&av, 0, sizeof(av));
+        av.assoc_id = SCTP_FUTURE_ASSOC;
+        av.assoc_value = SCTP_ENABLE_RESET_STREAM_REQ | SCTP_ENABLE_CHANGE_ASSOC_REQ;
+        if (usrsctp_setsockopt(s, IPPROTO_SCTP, SCTP_ENABLE_STREAM_RESET, &av, sizeof(av)))
+            perror("usrsctp_peer: SCTP_ENABLE_STREAM_RESET");
+        for (size_t i = 0; i < 2; i++) {
+            memset(&ev, 0, sizeof(ev));
+            ev.se_assoc_id = SCTP_FUTURE_ASSOC;
+            ev.se_type = rt[i];
+            ev.se_on = 1;
+            usrsctp_setsockopt(s, IPPROTO_SCTP, SCTP_EVENT, &ev, sizeof(ev));
+        }
+    }
     for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
         memset(&ev, 0, sizeof(ev));
         ev.se_assoc_id = SCTP_FUTURE_ASSOC;
@@ -657,7 +814,8 @@ int main(int argc, char **argv)
         if (early_tail)
             pthread_create(&th, NULL, tail_reader_main, &tr);
         char why[160];
-        int rc = send_all(s, &r, why, sizeof(why));
+        int rc = o.reconf ? reconf_send(s, &r, why, sizeof(why))
+                          : send_all(s, &r, why, sizeof(why));
         if (o.local_addrs)
             paddr_snapshot(s, r.paddrs_end, sizeof(r.paddrs_end));
         if (o.echo)

@@ -93,6 +93,8 @@ void pair_free(pair *p)
 {
     for (int i = 0; i < 2; i++) {
         mpsctp_endpoint_free(p->s[i].ep);
+        for (size_t k = 0; k < p->s[i].nev; k++)
+            free((void *)p->s[i].ev[k].ev.streams);
         free(p->s[i].ev);
         free(p->s[i].rx);
         free(p->s[i].msg);
@@ -136,6 +138,15 @@ static void collect_side(pair *p, int side)
         if (s->nev == s->evcap) {
             s->evcap = s->evcap ? 2 * s->evcap : 64;
             s->ev = xrealloc(s->ev, s->evcap * sizeof(*s->ev));
+        }
+        if (ev.streams && ev.nstreams) {
+            /* A reconfiguration event's stream list lives only until the next event:
+             * the log keeps a copy. */
+            uint16_t *l = xrealloc(NULL, ev.nstreams * sizeof(*l));
+            memcpy(l, ev.streams, ev.nstreams * sizeof(*l));
+            ev.streams = l;
+        } else {
+            ev.streams = NULL;
         }
         s->ev[s->nev].ev = ev;
         s->ev[s->nev].t = p->now;
