@@ -69,6 +69,7 @@ int assoc_setup_data(mpsctp_assoc *a, uint16_t os, uint16_t is, uint32_t my_itsn
     a->my_itsn = my_itsn;
     a->rq.first_tsn = my_itsn;
     if (a->rx_ready) {
+        idata_free(&a->ids, &a->ra);
         tsnmap_free(&a->map);
         reasm_free(&a->ra);
         a->rx_ready = 0;
@@ -87,6 +88,12 @@ int assoc_setup_data(mpsctp_assoc *a, uint16_t os, uint16_t is, uint32_t my_itsn
     /* The hash salt comes from our own secret tag, so the peer cannot aim collisions. */
     reasm_attach(&a->ra, &a->map, a->cfg.rcvbuf, a->my_vtag * 0x2545F491u ^ a->my_itsn);
     a->ra.pool = &a->ep->pool;
+    /* RFC 8260: message ids start at 0 on every stream, both ways. */
+    if (a->idata && idata_setup(&a->ids, os, is, a->my_vtag * 0x9E3779B1u ^ a->my_itsn)) {
+        reasm_free(&a->ra);
+        tsnmap_free(&a->map);
+        return MPSCTP_ERR_NOMEM;
+    }
     a->rx_ready = 1;
     a->peer_rwnd = peer_rwnd;
     a->last_rwnd = a->cfg.rcvbuf;

@@ -131,6 +131,7 @@ static int recv_init_ack(mpsctp_assoc *a, const sctp_tlv *c, const mpsctp_addr *
         return 1;
     }
     a->nr_sack = a->cfg.nr_sack && ep_init_lists_chunk(&in, SCTP_NR_SACK);
+    a->idata = a->cfg.idata && ep_init_lists_chunk(&in, SCTP_IDATA);
     /* RFC 9260 s5.1.2, s5.4 rule 3: the addresses the INIT ACK lists (and its source)
      * that the user did not give are paths to confirm. */
     mpsctp_addr listed[MPSCTP_MAX_PATHS];
@@ -338,6 +339,7 @@ mpsctp_assoc *assoc_cookie_existing(mpsctp_assoc *a, const cookie_data *cd,
          * ABORT and a new COOKIE ECHO had arrived). */
         assoc_paths_from_cookie(a, cd, local, remote);
         a->nr_sack = cd->nr_sack;
+        a->idata = cd->idata;
         rtxq_init(&a->rq, cd->my_itsn);
         if (assoc_setup_data(a, cd->os, cd->is, cd->my_itsn, cd->peer_itsn, cd->peer_rwnd)) {
             assoc_close(a, MPSCTP_COMM_LOST, SCTP_CAUSE_OUT_OF_RESOURCE);
@@ -356,6 +358,7 @@ mpsctp_assoc *assoc_cookie_existing(mpsctp_assoc *a, const cookie_data *cd,
         if (a->state == MPSCTP_COOKIE_WAIT || a->state == MPSCTP_COOKIE_ECHOED) {
             a->peer_vtag = cd->peer_vtag;
             a->nr_sack = cd->nr_sack;
+            a->idata = cd->idata;
             if (assoc_setup_data(a, cd->os, cd->is, cd->my_itsn, cd->peer_itsn,
                                  cd->peer_rwnd)) {
                 assoc_close(a, MPSCTP_CANT_STR_ASSOC, SCTP_CAUSE_OUT_OF_RESOURCE);
@@ -547,6 +550,7 @@ void assoc_recv_packet(mpsctp_assoc *a, const sctp_common *h, const uint8_t *chu
             break; /* s8.5: discard the rest of the packet */
         }
         switch (c.type) {
+        case SCTP_IDATA: /* RFC 8260 s2.1 (assoc_recv_data tells the two apart) */
         case SCTP_DATA:
             if (a->state == MPSCTP_ESTABLISHED || a->state == MPSCTP_SHUTDOWN_PENDING ||
                 a->state == MPSCTP_SHUTDOWN_SENT) {
@@ -638,6 +642,9 @@ void assoc_recv_packet(mpsctp_assoc *a, const sctp_common *h, const uint8_t *chu
         case SCTP_ECNE:
         case SCTP_CWR:
             break; /* ECN is not offered, so these are never expected; ignore */
+        /* SCTP_I_FORWARD_TSN (RFC 8260 s2.3) is never negotiated here (it needs PR-SCTP
+         * with I-DATA): it takes the unknown-chunk path below, which for type 0xC2 means
+         * skip it and report it as unrecognized (RFC 9260 s3.2). Its handler goes here. */
         default: {
             /* RFC 9260 s3.2: unknown chunk type, by its upper two bits. */
             int act = codec_unknown_chunk_action((uint8_t)c.type);
