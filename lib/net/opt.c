@@ -13,6 +13,7 @@ static const struct {
 } tables[] = {
     {net_lksctp_opts, &net_lksctp_nopts},
     {net_sched_opts, &net_sched_nopts},
+    {net_idata_opts, &net_idata_nopts},
 };
 
 static const net_opt *opt_find(int level, int name)
