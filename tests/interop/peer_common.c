@@ -31,7 +31,7 @@ void peer_usage(void)
             "  [--streams K] [--unordered] [--reverse] [--echo] [--abort-after N]\n"
             "  [--expect-abort] [--hb-interval MS] [--buf B] [--timeout S] [--no-verify]\n"
             "  [--local-addrs A,B] [--rto MIN,INITIAL,MAX] [--pmr N] [--amr N] [--rate B]\n"
-            "  [--run-at BYTES CMD] [--wait-confirm MS] [--cmt 0..4]\n"
+            "  [--run-at BYTES CMD] [--wait-confirm MS] [--cmt 0..4] [--idata] [--first-size N]\n"
             "  [--sched fcfs|rr|rrp|prio] [--ssvalue SID:VALUE[,SID:VALUE...]] [--order-stats]\n"
             "  (--client takes A,B too)\n"
             "%s"
@@ -194,6 +194,13 @@ void peer_parse(peer_opts *o, int argc, char **argv, const char *prog, unsigned 
             }
         } else if (!strcmp(a, "--order-stats")) {
             o->order_stats = 1;
+        } else if (!strcmp(a, "--idata")) {
+            o->idata = 1;
+        } else if (!strcmp(a, "--first-size")) {
+            uint64_t v = peer_parse_size(NEXT());
+            if (v == 0 || v > PEER_MAX_MSG)
+                peer_usage();
+            o->first_size = (uint32_t)v;
         } else if (!strcmp(a, "--idle") || !strcmp(a, "--min-heartbeats") ||
                    !strcmp(a, "--pcap") || !strcmp(a, "--linger")) {
             if (!(extras & PEER_OPTS_MPSCTP))
@@ -217,8 +224,13 @@ void peer_parse(peer_opts *o, int argc, char **argv, const char *prog, unsigned 
         peer_usage();
     if (!have_udp)
         o->udp_port = o->server ? 9899 : 9900;
+    if (o->first_size && (!o->bytes_given || o->bytes <= o->first_size))
+        peer_usage();
     interop_sizes_init(&o->sizes, o->lo, o->hi);
-    o->nmsgs = interop_count(&o->sizes, o->bytes, &o->last_size);
+    if (o->first_size)
+        o->nmsgs = 1 + interop_count(&o->sizes, o->bytes - o->first_size, &o->last_size);
+    else
+        o->nmsgs = interop_count(&o->sizes, o->bytes, &o->last_size);
     o->role = o->server ? "server" : "client";
 }
 
@@ -230,6 +242,8 @@ void peer_result_init(const peer_opts *o, peer_result *r)
     r->verified = o->verify ? 1 : -1;
     r->t_run = r->max_gap = r->last_rx = -1;
     r->cmt = -1;
+    r->idata = -1;
+    r->first_index = -1;
 }
 
 void peer_fail(peer_result *r, const char *fmt, uint64_t a, uint64_t b)
@@ -289,6 +303,10 @@ void peer_print_result(const peer_opts *o, const char *impl, const peer_result *
                "\"t_run\":%.3f,\"max_gap_ms\":%.0f",
                r->path_events, r->paddrs_start, r->paddrs_end, r->t_run,
                r->max_gap < 0 ? -1 : r->max_gap * 1000);
+    if (o->idata)
+        printf(",\"idata\":%d", r->idata);
+    if (o->first_size)
+        printf(",\"first_msg_index\":%" PRId64, r->first_index);
     if (o->order_stats) {
         /* the stream that finished first, and how many messages came after it */
         int first = -1;
@@ -408,6 +426,8 @@ uint64_t peer_check_message(const peer_opts *o, peer_verify *v, peer_result *r,
 
     r->messages++;
     r->bytes += len;
+    if (g == 0)
+        r->first_index = (int64_t)r->messages - 1;
     if (s < PEER_ORDER_STREAMS)
         r->ord_last[s] = r->messages;
     r->ord_run = r->messages > 1 && s == r->ord_prev ? r->ord_run + 1 : 1;

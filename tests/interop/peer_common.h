@@ -68,6 +68,13 @@ typedef struct peer_opts {
         uint16_t sid, value;
     } ssvalue[PEER_MAX_SSVALUES];
     int order_stats;          /* --order-stats: the JSON line gets "order" (receiver) */
+    /* message interleaving (both programs; the "idata" group of interop_run.sh) */
+    int idata;                /* --idata: fragment interleave level 2 and I-DATA offered
+                                 on the socket before listen/connect; the receiver
+                                 gathers the pieces of each stream apart; the JSON line
+                                 gets "idata" (what the association uses) */
+    uint32_t first_size;      /* --first-size N: message 0 has N bytes (the rest follow
+                                 --msg-size); the JSON line gets "first_msg_index" */
     /* derived */
     interop_sizes sizes;
     uint64_t nmsgs;     /* messages of the transfer */
@@ -89,6 +96,8 @@ uint64_t peer_parse_size(const char *s);
 /* Length of message g of the transfer (the last one is cut short). */
 static inline uint32_t peer_msg_len(const peer_opts *o, uint64_t g)
 {
+    if (o->first_size && g == 0)
+        return o->first_size;
     return g == o->nmsgs - 1 ? o->last_size : interop_size(&o->sizes, g);
 }
 
@@ -116,6 +125,10 @@ typedef struct peer_result {
     uint64_t ord_last[PEER_ORDER_STREAMS];
     uint32_t ord_prev;
     uint64_t ord_run, ord_max_run;
+    /* --idata: 1 when the association uses I-DATA, 0 not, -1 unknown; --first-size: how
+     * many messages were complete before message 0 (-1: it was not) */
+    int idata;
+    int64_t first_index;
 } peer_result;
 
 /* A zeroed result; verified 1 with --no-verify absent, else -1. */
