@@ -794,5 +794,7 @@ int net_lk_send_check(net_sock *s, net_assoc *na, size_t len)
         return 0;
     mpsctp_settings set;
     mpsctp_assoc_get_settings(na->a, &set);
-    return len > (size_t)set.mtu - DATA_OVERHEAD ? EMSGSIZE : 0;
+    /* I-DATA's header is 4 bytes longer (RFC 8260 s2.1). */
+    size_t hdr = DATA_OVERHEAD + (mpsctp_assoc_idata(na->a) == 1 ? 4 : 0);
+    return len > (size_t)set.mtu - hdr ? EMSGSIZE : 0;
 }
