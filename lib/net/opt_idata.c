@@ -18,7 +18,7 @@ static int get_level(net_sock *s, const net_opt *o, const net_target *t, void *v
 {
     (void)o;
     (void)t;
-    int v = s->o.lk.frag_interleave;
+    const int v = s->o.lk.frag_interleave;
     memcpy(val, &v, sizeof(v));
     *len = (socklen_t)sizeof(v);
     return 0;
@@ -40,21 +40,24 @@ static int set_level(net_sock *s, const net_opt *o, const net_target *t, const v
     return 0;
 }
 
+/* Writes the answer {id, v} of a get. */
+static int put_av(void *val, socklen_t *len, sctp_assoc_t id, uint32_t v)
+{
+    const struct sctp_assoc_value av = {.assoc_id = id, .assoc_value = v};
+    memcpy(val, &av, sizeof(av));
+    *len = (socklen_t)sizeof(av);
+    return 0;
+}
+
 static int get_intl(net_sock *s, const net_opt *o, const net_target *t, void *val,
                     socklen_t *len)
 {
     (void)o;
-    struct sctp_assoc_value av;
-    memcpy(&av, val, sizeof(av));
-    if (t->one) {
-        av.assoc_id = t->one->id;
-        av.assoc_value = mpsctp_assoc_idata(t->one->a) == 1;
-    } else {
-        av.assoc_value = s->o.set.idata;
-    }
-    memcpy(val, &av, sizeof(av));
-    *len = (socklen_t)sizeof(av);
-    return 0;
+    if (t->one)
+        return put_av(val, len, t->one->id, mpsctp_assoc_idata(t->one->a) == 1);
+    sctp_assoc_t id;
+    memcpy(&id, (const uint8_t *)val + offsetof(struct sctp_assoc_value, assoc_id), sizeof(id));
+    return put_av(val, len, id, s->o.set.idata);
 }
 
 /* An existing association keeps what its handshake negotiated: a real id sets the

@@ -269,10 +269,9 @@ typedef struct rx {
     uint8_t *msg; /* the message being assembled */
     size_t have;
     struct sctp_rcvinfo info;
-    /* --idata: a piece as read, and the message being assembled on each stream */
+    /* --idata: a piece as read, and the messages being assembled */
     uint8_t *chunk;
-    uint8_t **smsg;
-    size_t *shave;
+    peer_gather gather;
     peer_verify v;
     int eof, lost;
 } rx;
@@ -353,15 +352,11 @@ static void receive(int sd, result *r, int echo_sd, uint64_t stop_bytes)
 {
     rx *x = calloc(1, sizeof(*x));
     if (!x || !(x->msg = malloc(MAX_MSG)) ||
-        (o.idata && (!(x->chunk = malloc(IDATA_CHUNK)) ||
-                     !(x->smsg = calloc(o.streams, sizeof(*x->smsg))) ||
-                     !(x->shave = calloc(o.streams, sizeof(*x->shave)))))) {
+        (o.idata && (!(x->chunk = malloc(IDATA_CHUNK)) || peer_gather_init(&o, &x->gather)))) {
         peer_fail(r, "out of memory%" PRIu64 "%" PRIu64, 0, 0);
         if (x) {
             free(x->msg);
             free(x->chunk);
-            free(x->smsg);
-            free(x->shave);
         }
         free(x);
         return;
@@ -410,31 +405,17 @@ static void receive(int sd, result *r, int echo_sd, uint64_t stop_bytes)
             continue;
         }
         if (o.idata) {
-            /* Each piece names its stream (fragment interleave level 2). */
-            uint32_t s = info.rcv_sid;
-            if (infotype != SCTP_RECVV_RCVINFO || s >= o.streams) {
-                peer_fail(r, "piece on stream %" PRIu64 " (info %" PRIu64 ")", s, infotype);
+            uint8_t *keep = x->msg;
+            int k = peer_gather_add(&x->gather, r, infotype == SCTP_RECVV_RCVINFO,
+                                    info.rcv_sid, x->chunk, (size_t)n,
+                                    (flags & MSG_EOR) != 0, &x->msg, &x->have);
+            if (k < 0)
                 break;
-            }
-            if (!x->smsg[s] && !(x->smsg[s] = malloc(MAX_MSG))) {
-                peer_fail(r, "out of memory%" PRIu64 "%" PRIu64, 0, 0);
-                break;
-            }
-            if (x->shave[s] + (size_t)n > MAX_MSG) {
-                peer_fail(r, "message longer than %" PRIu64 " bytes%" PRIu64, MAX_MSG, 0);
-                break;
-            }
-            memcpy(x->smsg[s] + x->shave[s], x->chunk, (size_t)n);
-            x->shave[s] += (size_t)n;
-            if (flags & MSG_EOR) {
-                uint8_t *keep = x->msg;
-                x->msg = x->smsg[s];
-                x->have = x->shave[s];
+            if (k > 0) {
                 x->info = info;
                 rx_message(x, r, echo_sd);
                 x->msg = keep;
                 x->have = 0;
-                x->shave[s] = 0;
             }
             continue;
         }
@@ -460,10 +441,7 @@ static void receive(int sd, result *r, int echo_sd, uint64_t stop_bytes)
     if (!stop_bytes && !(o.abort_after && receiver_role))
         peer_check_total(&o, r);
     peer_verify_free(&x->v);
-    for (uint32_t s = 0; x->smsg && s < o.streams; s++)
-        free(x->smsg[s]);
-    free(x->smsg);
-    free(x->shave);
+    peer_gather_free(&x->gather);
     free(x->chunk);
     free(x->msg);
     free(x);

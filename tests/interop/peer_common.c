@@ -487,3 +487,52 @@ const char *peer_addr_text(const void *sa, char *buf, size_t cap)
         snprintf(buf, cap, "?");
     return buf;
 }
+
+/* ---- --idata: gathering pieces by stream ------------------------------------------ */
+
+int peer_gather_init(const peer_opts *o, peer_gather *g)
+{
+    g->n = o->streams;
+    g->msg = calloc(g->n, sizeof(*g->msg));
+    g->have = calloc(g->n, sizeof(*g->have));
+    if (!g->msg || !g->have) {
+        peer_gather_free(g);
+        return -1;
+    }
+    return 0;
+}
+
+void peer_gather_free(peer_gather *g)
+{
+    for (uint32_t s = 0; g->msg && s < g->n; s++)
+        free(g->msg[s]);
+    free(g->msg);
+    free(g->have);
+    memset(g, 0, sizeof(*g));
+}
+
+int peer_gather_add(peer_gather *g, peer_result *r, int ok, uint32_t sid, const uint8_t *p,
+                    size_t n, int eor, uint8_t **msg, size_t *len)
+{
+    if (!ok || sid >= g->n) {
+        peer_fail(r, "piece on stream %" PRIu64 " (stream named: %" PRIu64 ")", sid,
+                  (uint64_t)ok);
+        return -1;
+    }
+    if (!g->msg[sid] && !(g->msg[sid] = malloc(PEER_MAX_MSG))) {
+        peer_fail(r, "out of memory%" PRIu64 "%" PRIu64, 0, 0);
+        return -1;
+    }
+    if (g->have[sid] + n > PEER_MAX_MSG) {
+        peer_fail(r, "message longer than %" PRIu64 " bytes%" PRIu64, PEER_MAX_MSG, 0);
+        return -1;
+    }
+    memcpy(g->msg[sid] + g->have[sid], p, n);
+    g->have[sid] += n;
+    if (!eor)
+        return 0;
+    *msg = g->msg[sid];
+    *len = g->have[sid];
+    g->have[sid] = 0;
+    return 1;
+}

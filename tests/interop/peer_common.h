@@ -193,6 +193,24 @@ uint64_t peer_check_message(const peer_opts *o, peer_verify *v, peer_result *r,
                             const uint8_t *msg, size_t len, uint32_t sid, uint32_t ppid,
                             int unordered);
 
+/* --idata: the message being assembled on each stream (the pieces of messages of
+ * different streams interleave, fragment interleave level 2). */
+typedef struct peer_gather {
+    uint8_t **msg;
+    size_t *have;
+    uint32_t n;
+} peer_gather;
+
+/* Returns 0, or -1 (out of memory). peer_gather_free releases it. */
+int peer_gather_init(const peer_opts *o, peer_gather *g);
+void peer_gather_free(peer_gather *g);
+
+/* Adds a piece p[0..n) read on stream sid (ok: the read named its stream). Returns 1 when
+ * it ended its message (eor): *msg and *len are the whole message, whose buffer the next
+ * piece of that stream starts over; 0 when more is due; -1 with the error recorded in r. */
+int peer_gather_add(peer_gather *g, peer_result *r, int ok, uint32_t sid, const uint8_t *p,
+                    size_t n, int eor, uint8_t **msg, size_t *len);
+
 /* After a complete transfer was received (not aborted): with --bytes and verification,
  * fails unless every byte and message arrived. */
 void peer_check_total(const peer_opts *o, peer_result *r);

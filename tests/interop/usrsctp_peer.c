@@ -166,9 +166,7 @@ typedef struct rx {
     size_t have;
     int have_info;
     struct sctp_rcvinfo info;
-    /* --idata: the message being assembled on each stream (pieces interleave) */
-    uint8_t **smsg;
-    size_t *shave;
+    peer_gather gather; /* --idata */
     peer_verify v;
     int eof, lost, shutdown_comp;
 } rx;
@@ -222,9 +220,7 @@ static void receive(struct socket *sock, result *r, struct socket *echo_sock,
 {
     rx *x = calloc(1, sizeof(*x));
     uint8_t *chunk = malloc(CHUNK);
-    if (!x || !chunk || !(x->msg = malloc(MAX_MSG)) ||
-        !(x->smsg = calloc(o.streams, sizeof(*x->smsg))) ||
-        !(x->shave = calloc(o.streams, sizeof(*x->shave)))) {
+    if (!x || !chunk || !(x->msg = malloc(MAX_MSG)) || peer_gather_init(&o, &x->gather)) {
         peer_fail(r, "out of memory%" PRIu64 "%" PRIu64, 0, 0);
         return;
     }
@@ -269,30 +265,16 @@ static void receive(struct socket *sock, result *r, struct socket *echo_sock,
             continue;
         }
         if (o.idata) {
-            /* Each piece names its stream (fragment interleave level 2). */
-            uint32_t s = info.rcv_sid;
-            if (infotype != SCTP_RECVV_RCVINFO || s >= o.streams) {
-                peer_fail(r, "piece on stream %" PRIu64 " (info %" PRIu64 ")", s, infotype);
+            uint8_t *keep = x->msg;
+            int k = peer_gather_add(&x->gather, r, infotype == SCTP_RECVV_RCVINFO,
+                                    info.rcv_sid, chunk, (size_t)n, (flags & MSG_EOR) != 0,
+                                    &x->msg, &x->have);
+            if (k < 0)
                 break;
-            }
-            if (!x->smsg[s] && !(x->smsg[s] = malloc(MAX_MSG))) {
-                peer_fail(r, "out of memory%" PRIu64 "%" PRIu64, 0, 0);
-                break;
-            }
-            if (x->shave[s] + (size_t)n > MAX_MSG) {
-                peer_fail(r, "message longer than %" PRIu64 " bytes%" PRIu64, MAX_MSG, 0);
-                break;
-            }
-            memcpy(x->smsg[s] + x->shave[s], chunk, (size_t)n);
-            x->shave[s] += (size_t)n;
-            if (flags & MSG_EOR) {
-                uint8_t *keep = x->msg;
-                x->msg = x->smsg[s];
-                x->have = x->shave[s];
+            if (k > 0) {
                 x->info = info;
                 rx_message(x, r, echo_sock);
                 x->msg = keep;
-                x->shave[s] = 0;
             }
             continue;
         }
@@ -319,10 +301,7 @@ static void receive(struct socket *sock, result *r, struct socket *echo_sock,
     if (!stop_bytes)
         peer_check_total(&o, r);
     peer_verify_free(&x->v);
-    for (uint32_t s = 0; s < o.streams; s++)
-        free(x->smsg[s]);
-    free(x->smsg);
-    free(x->shave);
+    peer_gather_free(&x->gather);
     free(x->msg);
     free(x);
     free(chunk);
