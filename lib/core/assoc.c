@@ -517,6 +517,12 @@ int mpsctp_assoc_mem_get(const mpsctp_assoc *a, mpsctp_assoc_mem *m)
         m->rx_held = reasm_mem(&a->ra) + tsnmap_mem(&a->map);
         m->rx_bound = (uint64_t)a->cfg.rcvbuf + reasm_cost(MPSCTP_MAX_CHUNK_DATA) +
                       reasm_mem_fixed(&a->ra) + 2 * MPSCTP_TSN_WINDOW / 8;
+        if (a->idata) {
+            /* I-DATA (idata.h): the reassembly state counts the records' charge as
+             * payload; their real memory instead. */
+            m->rx_held += idata_mem(&a->ids) - (uint64_t)a->ids.count * IDATA_MSG_CHARGE;
+            m->rx_bound += IDATA_MSG_CHARGE + idata_mem_fixed(&a->ids);
+        }
     } else {
         m->rx_bound = 0;
     }

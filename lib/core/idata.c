@@ -9,6 +9,7 @@
 #include "wire.h"
 
 #define TAB_MIN 16u
+#define ALLOC_OVERHEAD 24u /* an allocation's header and rounding */
 
 static inline uint32_t mkey(uint16_t sid, uint8_t u, uint32_t mid, uint32_t salt)
 {
@@ -65,12 +66,26 @@ void idata_free(idata_state *x, reasm *r)
                 fn = f->next;
                 frag_put(r, f);
             }
+            r->held -= IDATA_MSG_CHARGE;
             free(m);
         }
     free(x->tab);
     free(x->tx_mid);
     free(x->rx_mid);
     memset(x, 0, sizeof(*x));
+}
+
+uint64_t idata_mem(const idata_state *x)
+{
+    return (uint64_t)x->count * (sizeof(idata_msg) + ALLOC_OVERHEAD) +
+           (uint64_t)x->cap * sizeof(*x->tab) + idata_mem_fixed(x) -
+           (uint64_t)TAB_MIN * sizeof(*x->tab);
+}
+
+uint64_t idata_mem_fixed(const idata_state *x)
+{
+    return (uint64_t)TAB_MIN * sizeof(*x->tab) + 2u * (uint64_t)x->tx_n * sizeof(*x->tx_mid) +
+           (uint64_t)x->rx_n * sizeof(*x->rx_mid);
 }
 
 uint32_t idata_next_mid(idata_state *x, uint16_t sid, int unordered)
@@ -95,12 +110,14 @@ static idata_msg *find(idata_state *x, uint16_t sid, uint8_t u, uint32_t mid)
     return NULL;
 }
 
-static void grow(idata_state *x)
+/* Re-places the records into a table of ncap slots: it grows past two records per slot
+ * and shrinks below one per four, so that it stays within a slot per record beyond its
+ * least size. */
+static void resize(idata_state *x, uint32_t ncap)
 {
-    uint32_t ncap = x->cap * 2;
     idata_msg **nt = calloc(ncap, sizeof(*nt));
     if (!nt)
-        return; /* longer chains, still correct */
+        return; /* longer chains (or a larger table), still correct */
     for (uint32_t i = 0; i < x->cap; i++)
         for (idata_msg *m = x->tab[i], *n; m; m = n) {
             n = m->hnext;
@@ -113,14 +130,17 @@ static void grow(idata_state *x)
     x->cap = ncap;
 }
 
-static void unlink_msg(idata_state *x, idata_msg *m)
+static void unlink_msg(idata_state *x, reasm *r, idata_msg *m)
 {
+    r->held -= IDATA_MSG_CHARGE;
     idata_msg **pp = slot(x, m->sid, m->u, m->mid);
     while (*pp != m)
         pp = &(*pp)->hnext;
     *pp = m->hnext;
     x->count--;
     free(m);
+    if (x->cap > TAB_MIN && x->count < x->cap / 4)
+        resize(x, x->cap / 2);
 }
 
 /* ---- delivery ------------------------------------------------------------------------- */
@@ -177,7 +197,7 @@ static int try_deliver(idata_state *x, reasm *r, idata_msg *m)
         return 0;
     if (!m->u)
         x->rx_mid[m->sid]++;
-    unlink_msg(x, m);
+    unlink_msg(x, r, m);
     return 1;
 }
 
@@ -241,11 +261,12 @@ int idata_add(idata_state *x, reasm *r, const sctp_data *d)
         m->u = u;
         m->mid = d->mid;
         if (x->count + 1 > 2 * x->cap)
-            grow(x);
+            resize(x, 2 * x->cap);
         idata_msg **s = slot(x, d->sid, u, d->mid);
         m->hnext = *s;
         *s = m;
         x->count++;
+        r->held += IDATA_MSG_CHARGE;
     }
     memset(f, 0, sizeof(*f));
     f->tsn = d->tsn;

@@ -1,9 +1,9 @@
 /* User message interleaving with I-DATA (RFC 8260 s2): the sender's message ids per
  * stream, and the receiver's reassembly by (stream, U, MID) in FSN order with ordered
  * delivery by MID. Fragments live in the association's reassembly state (reasm.h): they
- * are charged to its receive buffer like DATA fragments (payload + REASM_CHUNK_OVERHEAD,
- * which also covers the per-message record kept here), and delivered ones join its read
- * queue, where a piece of one message may be followed by pieces of other messages
+ * are charged to its receive buffer like DATA fragments (payload + REASM_CHUNK_OVERHEAD),
+ * each message in progress IDATA_MSG_CHARGE more for its record here, and delivered
+ * fragments join its read queue, where a piece of one message may be followed by pieces of other messages
  * (RFC 6458 fragment interleave level 2: each read returns the stream of its piece).
  *
  * Messages of different streams are in progress at once; a message next in line (the
@@ -19,6 +19,11 @@
 #include "codec.h"
 #include "reasm.h"
 #include "tsnmap.h"
+
+/* Receive-buffer bytes charged for the record of a message in progress (with its
+ * fragment's REASM_CHUNK_OVERHEAD, enough for the record, its allocator overhead and its
+ * table slot). */
+#define IDATA_MSG_CHARGE 96u
 
 /* One message being reassembled. */
 typedef struct idata_msg {
@@ -64,6 +69,14 @@ uint32_t idata_next_mid(idata_state *x, uint16_t sid, int unordered);
  * of 0 without B, a second B or E, an FSN already held or delivered, an FSN beyond the E
  * fragment's (or an E below one held), an ordered MID already delivered. */
 int idata_add(idata_state *x, reasm *r, const sctp_data *d);
+
+/* Returns the bytes of memory the receiver state really uses beyond the fragments:
+ * records, table, per-stream message ids (mpsctp_assoc_mem_get). */
+uint64_t idata_mem(const idata_state *x);
+
+/* Returns what idata_mem can be at most beyond the records' charge: the table's least
+ * size and the per-stream arrays. */
+uint64_t idata_mem_fixed(const idata_state *x);
 
 /* Messages in progress (for tests). */
 static inline uint32_t idata_in_progress(const idata_state *x)

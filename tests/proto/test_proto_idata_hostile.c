@@ -190,7 +190,8 @@ static void test_mid_far_ahead(void **st)
     P_CHECK(&p, reasm_readable(&f.assoc->ra) == 0, "read out of order");
     P_CHECK(&p, idata_in_progress(&f.assoc->ids) == 2, "in progress %u",
             idata_in_progress(&f.assoc->ids));
-    P_CHECK(&p, reasm_held(&f.assoc->ra) == 500 + 2 * REASM_CHUNK_OVERHEAD, "held %llu",
+    P_CHECK(&p, reasm_held(&f.assoc->ra) == 500 + 2 * (REASM_CHUNK_OVERHEAD + IDATA_MSG_CHARGE),
+            "held %llu",
             (unsigned long long)reasm_held(&f.assoc->ra));
     idata(&p, &f, B_ | E_, tsn++, 3, 0, 0, 100, 0);
     P_CHECK(&p, reasm_readable(&f.assoc->ra) == 300, "MIDs 0 and 1 not delivered");
@@ -199,9 +200,10 @@ static void test_mid_far_ahead(void **st)
     pair_free(&p); /* the held message is freed with it (ASan checks) */
 }
 
-static void test_many_half_messages(void **st)
+/* With 1000-byte fragments, and with 1-byte ones (what the per-chunk and per-message
+ * charges must cover). */
+static void many_half_messages(uint32_t size)
 {
-    (void)st;
     pair p;
     pair_fake f;
     const uint32_t rcvbuf = 64 * 1024;
@@ -210,20 +212,34 @@ static void test_many_half_messages(void **st)
     /* On each of 2000 streams the first fragment of a message that never ends, behind a
      * message that never comes (MID 1): nothing can be delivered, even partially. */
     for (uint16_t s = 0; s < 2000; s++) {
-        idata(&p, &f, B_, tsn++, s, 1, 0, 1000, 0);
+        idata(&p, &f, B_, tsn++, s, 1, 0, size, 0);
         P_CHECK(&p, pair_status(f.assoc).state == MPSCTP_ESTABLISHED, "association ended");
         P_CHECK(&p, reasm_held(&f.assoc->ra) <= rcvbuf, "held %llu over the buffer",
                 (unsigned long long)reasm_held(&f.assoc->ra));
     }
     uint32_t kept = idata_in_progress(&f.assoc->ids);
     P_CHECK(&p, kept > 10 && kept < 2000 &&
-                    (uint64_t)kept * (1000 + REASM_CHUNK_OVERHEAD) == reasm_held(&f.assoc->ra),
+                    (uint64_t)kept * (size + REASM_CHUNK_OVERHEAD + IDATA_MSG_CHARGE) ==
+                        reasm_held(&f.assoc->ra),
             "%u messages kept, %llu held", kept, (unsigned long long)reasm_held(&f.assoc->ra));
+    mpsctp_assoc_mem mem;
+    assert_int_equal(mpsctp_assoc_mem_get(f.assoc, &mem), 0);
+    P_CHECK(&p, mem.rx_held <= mem.rx_bound, "memory %llu over its bound %llu",
+            (unsigned long long)mem.rx_held, (unsigned long long)mem.rx_bound);
     /* What did not fit is not acknowledged: the cum TSN stops where the buffer filled. */
     P_CHECK(&p, f.assoc->map.cum == f.next_tsn + kept - 1, "cum %u", f.assoc->map.cum);
     P_CHECK(&p, reasm_readable(&f.assoc->ra) == 0, "nothing is complete");
-    print_message("%u half messages held in a %u-byte buffer\n", kept, rcvbuf);
+    print_message("%u half messages of %u bytes held in a %u-byte buffer, memory %llu of "
+                  "%llu\n", kept, size, rcvbuf, (unsigned long long)mem.rx_held,
+                  (unsigned long long)mem.rx_bound);
     pair_free(&p);
+}
+
+static void test_many_half_messages(void **st)
+{
+    (void)st;
+    many_half_messages(1000);
+    many_half_messages(1);
 }
 
 int main(void)
