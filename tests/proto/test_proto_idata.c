@@ -320,6 +320,43 @@ static void test_partial_delivery_interleaved(void **st)
     pair_free(&p);
 }
 
+/* ---- a message partly cut when the association ends ---------------------------------- */
+
+/* B's host restarts while A has a 1 MiB message partly sent and small ones queued: A's
+ * next packets meet a fresh B, which ABORTs; A reports each message that did not get
+ * through once (SEND_FAILED), the partly cut one as sent in part, and frees everything
+ * (ASan). */
+static void test_end_while_cutting(void **st)
+{
+    (void)st;
+    pair p;
+    setup(&p, 740, 1, 1);
+    mpsctp_assoc *a = p.s[PAIR_A].assoc;
+    P_CHECK(&p, pair_send_msg(&p, a, 0, 1, BIG) == 0, "send big");
+    for (uint32_t i = 1; i <= 3; i++)
+        P_CHECK(&p, pair_send_msg(&p, a, i, (uint16_t)(1 + i), 5000) == 0, "send small");
+    pair_pump(&p, MS(35)); /* a few round trips: the big one is partly out */
+    P_CHECK(&p, a->sq.streams[1].head && a->sq.streams[1].head->cut > 0 &&
+                    a->sq.streams[1].head->cut < BIG,
+            "the big message is not being cut");
+    pair_restart_endpoint(&p, PAIR_B);
+    pair_pump(&p, SEC(5));
+    P_CHECK(&p, pair_count_ev(&p, PAIR_A, MPSCTP_EV_ASSOC_CHANGE, MPSCTP_COMM_LOST) == 1,
+            "A did not lose the association");
+    int seen[4] = {0};
+    for (size_t i = 0; i < p.s[PAIR_A].nev; i++) {
+        const mpsctp_event *e = &p.s[PAIR_A].ev[i].ev;
+        if (e->type != MPSCTP_EV_SEND_FAILED)
+            continue;
+        P_CHECK(&p, e->context < 4 && !seen[e->context]++, "message %u reported twice",
+                e->context);
+        if (e->context == 0)
+            P_CHECK(&p, e->sent && e->length == BIG && e->sid == 1, "big message report");
+    }
+    P_CHECK(&p, seen[0] == 1, "the big message was not reported");
+    pair_free(&p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -327,6 +364,7 @@ int main(void)
         cmocka_unit_test(test_large_does_not_block),
         cmocka_unit_test(test_mixed_with_loss),
         cmocka_unit_test(test_partial_delivery_interleaved),
+        cmocka_unit_test(test_end_while_cutting),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
