@@ -148,6 +148,10 @@ typedef struct mpsctp_settings {
     uint8_t reconf_enable;        /* MPSCTP_RECONF_ENABLE_* flags: which requests of the
                                      peer are carried out; the others are denied
                                      (default 0: none) */
+    /* User message interleaving (RFC 8260 s2, docs/api.md "Message interleaving"). */
+    uint8_t idata;                /* 1: offer I-DATA (chunk 0x40) in INIT/INIT ACK; when
+                                     both ends do, every message goes in I-DATA chunks
+                                     (default 0) */
 } mpsctp_settings;
 
 /* Which of the peer's stream reconfiguration requests are carried out (the Linux
@@ -629,6 +633,10 @@ int mpsctp_assoc_set_cmt_dac(mpsctp_assoc *a, uint32_t on);
 /* Returns 1 when both ends support NR-SACK (negotiated in INIT/INIT ACK, chunk 0x10), 0
  * when not, INVAL for NULL. */
 int mpsctp_assoc_nr_sack(const mpsctp_assoc *a);
+
+/* Returns 1 when both ends support I-DATA (RFC 8260, negotiated in INIT/INIT ACK, chunk
+ * 0x40: messages are interleaved), 0 when not, INVAL for NULL. */
+int mpsctp_assoc_idata(const mpsctp_assoc *a);
 
 /* Returns the peer's SCTP port (1..65535), or INVAL for a NULL association. */
 int mpsctp_assoc_peer_port(const mpsctp_assoc *a);

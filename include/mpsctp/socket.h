@@ -460,7 +460,7 @@ union sctp_notification {
 #define SCTP_DELAYED_ACK SCTP_DELAYED_SACK
 #define SCTP_CONTEXT 17               /* struct sctp_assoc_value: rcv_context/sinfo_context
                                          of received messages */
-#define SCTP_FRAGMENT_INTERLEAVE 18   /* int */
+#define SCTP_FRAGMENT_INTERLEAVE 18   /* int: 0, 1 or 2 (docs/api.md "Message interleaving") */
 #define SCTP_PARTIAL_DELIVERY_POINT 19 /* uint32_t bytes, for associations set up later */
 #define SCTP_MAX_BURST 20             /* struct sctp_assoc_value (or an int) */
 #define SCTP_GET_ASSOC_NUMBER 28      /* uint32_t, one-to-many only, get only */
@@ -1056,6 +1056,15 @@ struct sctp_stream_value {
     uint16_t stream_id;
     uint16_t stream_value;
 };
+
+/* ---- Message interleaving (RFC 8260 s2, s4.1; docs/api.md "Message interleaving") ---- */
+
+/* SCTP_INTERLEAVING_SUPPORTED: struct sctp_assoc_value; assoc_value 1 makes associations
+ * set up later offer I-DATA (used when the peer offers it too), 0 not (the default). It
+ * needs SCTP_FRAGMENT_INTERLEAVE 2 first (EINVAL otherwise; setting a lower level turns
+ * it off). Get with an association id: 1 when that association uses I-DATA. SCTP_CURRENT_ASSOC
+ * and SCTP_ALL_ASSOC are EINVAL; a length below the structure is EINVAL. Linux's number. */
+#define SCTP_INTERLEAVING_SUPPORTED 125
 
 #ifdef __cplusplus
 }

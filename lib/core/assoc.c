@@ -69,6 +69,7 @@ int assoc_setup_data(mpsctp_assoc *a, uint16_t os, uint16_t is, uint32_t my_itsn
     a->my_itsn = my_itsn;
     a->rq.first_tsn = my_itsn;
     if (a->rx_ready) {
+        idata_free(&a->ids, &a->ra);
         tsnmap_free(&a->map);
         reasm_free(&a->ra);
         a->rx_ready = 0;
@@ -87,6 +88,12 @@ int assoc_setup_data(mpsctp_assoc *a, uint16_t os, uint16_t is, uint32_t my_itsn
     /* The hash salt comes from our own secret tag, so the peer cannot aim collisions. */
     reasm_attach(&a->ra, &a->map, a->cfg.rcvbuf, a->my_vtag * 0x2545F491u ^ a->my_itsn);
     a->ra.pool = &a->ep->pool;
+    /* RFC 8260: message ids start at 0 on every stream, both ways. */
+    if (a->idata && idata_setup(&a->ids, os, is, a->my_vtag * 0x9E3779B1u ^ a->my_itsn)) {
+        reasm_free(&a->ra);
+        tsnmap_free(&a->map);
+        return MPSCTP_ERR_NOMEM;
+    }
     a->rx_ready = 1;
     reconf_setup(a, my_itsn, peer_itsn);
     a->peer_rwnd = peer_rwnd;
@@ -518,6 +525,12 @@ int mpsctp_assoc_mem_get(const mpsctp_assoc *a, mpsctp_assoc_mem *m)
         m->rx_held = reasm_mem(&a->ra) + tsnmap_mem(&a->map);
         m->rx_bound = (uint64_t)a->cfg.rcvbuf + reasm_cost(MPSCTP_MAX_CHUNK_DATA) +
                       reasm_mem_fixed(&a->ra) + 2 * MPSCTP_TSN_WINDOW / 8;
+        if (a->idata) {
+            /* I-DATA (idata.h): the reassembly state counts the records' charge as
+             * payload; their real memory instead. */
+            m->rx_held += idata_mem(&a->ids) - (uint64_t)a->ids.count * IDATA_MSG_CHARGE;
+            m->rx_bound += IDATA_MSG_CHARGE + idata_mem_fixed(&a->ids);
+        }
     } else {
         m->rx_bound = 0;
     }

@@ -9,6 +9,7 @@
 #include "cc.h"
 #include "codec.h"
 #include "crc32c.h"
+#include "idata.h"
 #include "mpsctp/mpsctp.h"
 #include "path.h"
 #include "pool.h"
@@ -155,7 +156,17 @@ struct mpsctp_assoc {
     /* stream reconfiguration (reconf.c, RFC 6525) */
     uint8_t reconf_ok;  /* both ends listed RE-CONFIG */
     reconf *rc;         /* its state: NULL until negotiated */
+    /* User message interleaving (RFC 8260, idata.c): negotiated in INIT/INIT ACK; its
+     * per-stream message ids and reassembly by message. */
+    uint8_t idata;
+    idata_state ids;
 };
+
+/* Bytes of a DATA or I-DATA chunk header on this association. */
+static inline uint32_t assoc_data_hdr(const mpsctp_assoc *a)
+{
+    return a->idata ? SCTP_IDATA_HDR_LEN : SCTP_DATA_HDR_LEN;
+}
 
 struct mpsctp_endpoint {
     mpsctp_settings cfg;
@@ -206,6 +217,7 @@ typedef struct cookie_data {
     mpsctp_addr addrs[MPSCTP_MAX_PATHS - 1];
     uint8_t nr_sack;             /* both ends support NR-SACK */
     uint8_t reconf;              /* both ends support RE-CONFIG (RFC 6525) */
+    uint8_t idata;               /* both ends support I-DATA (RFC 8260) */
 } cookie_data;
 
 /* ---- endpoint services (endpoint.c) ----------------------------------------------- */

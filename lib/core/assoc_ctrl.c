@@ -132,6 +132,7 @@ static int recv_init_ack(mpsctp_assoc *a, const sctp_tlv *c, const mpsctp_addr *
     }
     a->nr_sack = a->cfg.nr_sack && ep_init_lists_chunk(&in, SCTP_NR_SACK);
     a->reconf_ok = a->cfg.reconf && ep_init_lists_chunk(&in, SCTP_RECONFIG);
+    a->idata = a->cfg.idata && ep_init_lists_chunk(&in, SCTP_IDATA);
     /* RFC 9260 s5.1.2, s5.4 rule 3: the addresses the INIT ACK lists (and its source)
      * that the user did not give are paths to confirm. */
     mpsctp_addr listed[MPSCTP_MAX_PATHS];
@@ -340,6 +341,7 @@ mpsctp_assoc *assoc_cookie_existing(mpsctp_assoc *a, const cookie_data *cd,
         assoc_paths_from_cookie(a, cd, local, remote);
         a->nr_sack = cd->nr_sack;
         a->reconf_ok = cd->reconf;
+        a->idata = cd->idata;
         rtxq_init(&a->rq, cd->my_itsn);
         if (assoc_setup_data(a, cd->os, cd->is, cd->my_itsn, cd->peer_itsn, cd->peer_rwnd)) {
             assoc_close(a, MPSCTP_COMM_LOST, SCTP_CAUSE_OUT_OF_RESOURCE);
@@ -359,6 +361,7 @@ mpsctp_assoc *assoc_cookie_existing(mpsctp_assoc *a, const cookie_data *cd,
             a->peer_vtag = cd->peer_vtag;
             a->nr_sack = cd->nr_sack;
             a->reconf_ok = cd->reconf;
+            a->idata = cd->idata;
             if (assoc_setup_data(a, cd->os, cd->is, cd->my_itsn, cd->peer_itsn,
                                  cd->peer_rwnd)) {
                 assoc_close(a, MPSCTP_CANT_STR_ASSOC, SCTP_CAUSE_OUT_OF_RESOURCE);
@@ -550,6 +553,7 @@ void assoc_recv_packet(mpsctp_assoc *a, const sctp_common *h, const uint8_t *chu
             break; /* s8.5: discard the rest of the packet */
         }
         switch (c.type) {
+        case SCTP_IDATA: /* RFC 8260 s2.1 (assoc_recv_data tells the two apart) */
         case SCTP_DATA:
             if (a->state == MPSCTP_ESTABLISHED || a->state == MPSCTP_SHUTDOWN_PENDING ||
                 a->state == MPSCTP_SHUTDOWN_SENT) {
@@ -641,6 +645,9 @@ void assoc_recv_packet(mpsctp_assoc *a, const sctp_common *h, const uint8_t *chu
         case SCTP_ECNE:
         case SCTP_CWR:
             break; /* ECN is not offered, so these are never expected; ignore */
+        /* SCTP_I_FORWARD_TSN (RFC 8260 s2.3) is never negotiated here (it needs PR-SCTP
+         * with I-DATA): it takes the unknown-chunk path below, which for type 0xC2 means
+         * skip it and report it as unrecognized (RFC 9260 s3.2). Its handler goes here. */
         case SCTP_RECONFIG:
             if (a->reconf_ok) {
                 reconf_recv(a, &c, pi, now);

@@ -6,9 +6,9 @@
 #include "assoc.h"
 
 /* Bytes a chunk occupies in flight (RFC 9260 counts DATA chunks with their header). */
-static inline uint32_t chunk_flight(const txchunk *c)
+static inline uint32_t chunk_flight(const mpsctp_assoc *a, const txchunk *c)
 {
-    return (uint32_t)c->len + SCTP_DATA_HDR_LEN;
+    return (uint32_t)c->len + assoc_data_hdr(a);
 }
 
 /* Bytes a chunk occupies in the peer's receive window as the peer charges it. */
@@ -51,7 +51,17 @@ static int dac_active(const mpsctp_assoc *a, mpsctp_tstamp now)
 int assoc_recv_data(mpsctp_assoc *a, const sctp_tlv *c, int pi, mpsctp_tstamp now)
 {
     sctp_data d;
-    if (codec_data_decode(c, &d)) {
+    if ((c->type == SCTP_IDATA) != (a->idata != 0)) {
+        /* RFC 8260 s2.1: with I-DATA negotiated every message travels in I-DATA, else in
+         * DATA; the other kind is a protocol violation. */
+        static const char why_d[] = "DATA chunk with I-DATA negotiated";
+        static const char why_i[] = "I-DATA chunk without I-DATA negotiated";
+        const char *why = a->idata ? why_d : why_i;
+        assoc_abort_with(a, SCTP_CAUSE_PROTOCOL_VIOLATION, (const uint8_t *)why, strlen(why),
+                         MPSCTP_COMM_LOST);
+        return 1;
+    }
+    if (a->idata ? codec_idata_decode(c, &d) : codec_data_decode(c, &d)) {
         static const char why[] = "DATA chunk too short";
         assoc_abort_with(a, SCTP_CAUSE_PROTOCOL_VIOLATION, (const uint8_t *)why,
                          sizeof(why) - 1, MPSCTP_COMM_LOST);
@@ -125,8 +135,8 @@ int assoc_recv_data(mpsctp_assoc *a, const sctp_tlv *c, int pi, mpsctp_tstamp no
     uint64_t need = reasm_cost(d.len);
     if (!rx_room(a, need)) {
         a->sack_due = 1;
-        if (tsn_gt(d.tsn, a->map.highest))
-            return 0;
+        if (tsn_gt(d.tsn, a->map.highest) || a->idata)
+            return 0; /* I-DATA fragments are not reneged (idata.h) */
         a->reneged += reasm_renege(&a->ra, d.tsn, need);
         if (!rx_room(a, need))
             return 0;
@@ -136,7 +146,7 @@ int assoc_recv_data(mpsctp_assoc *a, const sctp_tlv *c, int pi, mpsctp_tstamp no
         a->sack_due = 1; /* the map could not grow: as if lost */
         return 0;
     }
-    int e = reasm_add(&a->ra, &d, a->map.cum);
+    int e = a->idata ? idata_add(&a->ids, &a->ra, &d) : reasm_add(&a->ra, &d, a->map.cum);
     if (e == MPSCTP_ERR_MALFORMED) {
         /* RFC 9260 s6.9: fragments that cannot form a message (a continuation after an end,
          * a beginning inside an unfinished message, two messages with one stream sequence
@@ -259,7 +269,7 @@ static void leave_flight(mpsctp_assoc *a, txchunk *c)
 {
     if (c->state == TX_INFLIGHT) {
         cc_path *p = &a->cc[c->path];
-        uint32_t f = chunk_flight(c);
+        uint32_t f = chunk_flight(a, c);
         p->flight = p->flight > f ? p->flight - f : 0;
         uint32_t r = chunk_rwnd(c);
         a->outstanding = a->outstanding > r ? a->outstanding - r : 0;
@@ -274,7 +284,7 @@ static void newly_acked(mpsctp_assoc *a, txchunk *c, uint32_t tsn, sack_acc *acc
 {
     mpsctp_path *p = &a->paths[c->path];
     if (c->state != TX_UNSENT) {
-        acc->acked[c->path] += chunk_flight(c);
+        acc->acked[c->path] += chunk_flight(a, c);
         /* RFC 9260 s6.3.1 C5: only chunks sent once give RTT samples (Karn). */
         if (p->rtt_pending && p->rtt_tsn == tsn && c->tx_count == 1) {
             path_rtt_sample(p, elapsed(now, c->sent_at), assoc_rto_min(a),
@@ -544,7 +554,7 @@ static void renege_check(mpsctp_assoc *a, uint32_t highest_reported, mpsctp_tsta
         if (c->state != TX_ACKED || c->seen == a->sack_epoch)
             continue;
         c->state = TX_INFLIGHT;
-        a->cc[c->path].flight += chunk_flight(c);
+        a->cc[c->path].flight += chunk_flight(a, c);
         a->outstanding += chunk_rwnd(c);
         if (c->miss < 255)
             c->miss++;
@@ -759,11 +769,10 @@ void assoc_report_failed(mpsctp_assoc *a, const smsg *m, int sent)
 void assoc_drop_send_state(mpsctp_assoc *a, int report)
 {
     rtxq *q = &a->rq;
-    const smsg *last = NULL;
     while (q->count) {
         txchunk *c = rtxq_at(q, 0);
-        if (c->msg && c->msg != last) {
-            last = c->msg;
+        if (c->msg && !c->msg->failed) {
+            c->msg->failed = 1;
             /* Chunks go out in TSN order the first time, so the message was (partly)
              * transmitted when its oldest remaining chunk was, or when earlier chunks
              * are already gone (acknowledged). */
@@ -775,6 +784,19 @@ void assoc_drop_send_state(mpsctp_assoc *a, int report)
     }
     q->unsent = q->nrtx = 0;
     smsg *m;
+    /* I-DATA: messages partly cut are still at the head of their streams, holding a
+     * reference of their own; the rest of their bytes was never in a chunk. */
+    for (uint16_t sid = 0; a->idata && a->sq.streams && sid < a->sq.nstreams; sid++) {
+        m = a->sq.streams[sid].head;
+        if (!m || !m->cut)
+            continue;
+        sendq_take_head(&a->sq, sid);
+        sendq_release(&a->sq, sid, m->len - m->cut);
+        if (report && !m->failed)
+            assoc_report_failed(a, m, 1);
+        m->failed = 1;
+        msg_unref(a, m);
+    }
     while ((m = sendq_drain(&a->sq)) != NULL) {
         if (report)
             assoc_report_failed(a, m, 0);

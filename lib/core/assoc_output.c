@@ -6,9 +6,9 @@
 
 #include "assoc.h"
 
-static inline uint32_t chunk_flight(const txchunk *c)
+static inline uint32_t chunk_flight(const mpsctp_assoc *a, const txchunk *c)
 {
-    return (uint32_t)c->len + SCTP_DATA_HDR_LEN;
+    return (uint32_t)c->len + assoc_data_hdr(a);
 }
 
 /* Largest DATA payload that fits an otherwise empty packet on every path of the
@@ -19,7 +19,7 @@ static uint32_t max_payload(const mpsctp_assoc *a)
     for (uint32_t i = 0; i < a->npaths; i++)
         if (assoc_path_mtu(a, i) < m)
             m = assoc_path_mtu(a, i);
-    return m - SCTP_COMMON_HDR_LEN - SCTP_DATA_HDR_LEN;
+    return m - SCTP_COMMON_HDR_LEN - assoc_data_hdr(a);
 }
 
 /* Splits message m (taken from the send queue) into chunks with TSNs (RFC 9260 s6.9).
@@ -52,6 +52,48 @@ static int fragment_msg(mpsctp_assoc *a, smsg *m)
     return 1;
 }
 
+/* I-DATA (RFC 8260): cuts one chunk from the head message of the stream the scheduler
+ * serves next among those ok accepts (NULL: any), so that every chunk is scheduled on
+ * its own and a large message does not hold up the other streams. The message stays at
+ * the head of its stream (holding one reference of its own) until its last chunk is cut.
+ * Returns 1 when a chunk was added, 0 when there is nothing to cut; aborts the
+ * association on NOMEM. */
+static int cut_chunk(mpsctp_assoc *a, sendq_ok_fn ok, void *ctx)
+{
+    int sid = sendq_pick(&a->sq, ok, ctx);
+    if (sid < 0)
+        return 0;
+    smsg *m = a->sq.streams[sid].head;
+    txchunk *c = rtxq_append(&a->rq);
+    if (!c) {
+        assoc_abort_with(a, SCTP_CAUSE_OUT_OF_RESOURCE, NULL, 0, MPSCTP_COMM_LOST);
+        return 0;
+    }
+    int unordered = (m->flags & MPSCTP_UNORDERED) != 0;
+    if (m->cut == 0) {
+        m->mid = idata_next_mid(&a->ids, m->sid, unordered);
+        m->fsn = 0;
+        m->refs++; /* the stream queue's, while the message is being cut */
+    }
+    uint32_t maxp = max_payload(a);
+    uint32_t len = m->len - m->cut < maxp ? m->len - m->cut : maxp;
+    c->msg = m;
+    c->off = m->cut;
+    c->len = (uint16_t)len;
+    c->fsn = m->fsn++;
+    c->dflags = (uint8_t)((m->cut == 0 ? SCTP_DATA_B : 0) |
+                          (m->cut + len == m->len ? SCTP_DATA_E : 0) |
+                          (unordered ? SCTP_DATA_U : 0));
+    m->refs++;
+    m->cut += len;
+    if (m->cut == m->len) {
+        sendq_take_head(&a->sq, (uint16_t)sid);
+        m->refs--; /* a chunk holds it still */
+    }
+    sendq_served(&a->sq, (uint16_t)sid, len);
+    return 1;
+}
+
 /* Writes chunk c (TSN tsn) into w and accounts for its transmission on path pi. */
 static void emit_chunk(mpsctp_assoc *a, wbuf *w, txchunk *c, uint32_t tsn, uint32_t pi,
                        mpsctp_tstamp now)
@@ -63,8 +105,12 @@ static void emit_chunk(mpsctp_assoc *a, wbuf *w, txchunk *c, uint32_t tsn, uint3
     uint8_t flags = c->dflags;
     if (!a->rq.unsent && !a->rq.nrtx && !sendq_pending(&a->sq))
         flags |= SCTP_DATA_I;
-    codec_data_encode(w, flags, tsn, c->msg->sid, c->ssn, c->msg->ppid,
-                      c->msg->data + c->off, c->len);
+    if (a->idata)
+        codec_idata_encode(w, flags, tsn, c->msg->sid, c->msg->mid, c->msg->ppid, c->fsn,
+                           c->msg->data + c->off, c->len);
+    else
+        codec_data_encode(w, flags, tsn, c->msg->sid, c->ssn, c->msg->ppid,
+                          c->msg->data + c->off, c->len);
     mpsctp_path *p = &a->paths[pi];
     cc_path *cc = &a->cc[pi];
     if (c->tx_count == 0) {
@@ -85,7 +131,7 @@ static void emit_chunk(mpsctp_assoc *a, wbuf *w, txchunk *c, uint32_t tsn, uint3
     c->path = (uint8_t)pi;
     c->sent_at = now;
     c->miss = 0;
-    cc->flight += chunk_flight(c);
+    cc->flight += chunk_flight(a, c);
     uint32_t r = (uint32_t)c->len + REASM_CHUNK_OVERHEAD;
     a->outstanding += r;
     a->peer_rwnd = a->peer_rwnd > r ? a->peer_rwnd - r : 0;
@@ -107,7 +153,10 @@ static int not_resetting(void *ctx, const smsg *head)
 /* Splits the next scheduled message into chunks (see fragment_msg). */
 static int fragment_next(mpsctp_assoc *a)
 {
-    if (a->rc && reconf_tx_blocking(a))
+    int resetting = a->rc && reconf_tx_blocking(a);
+    if (a->idata)
+        return resetting ? cut_chunk(a, not_resetting, a) : cut_chunk(a, NULL, NULL);
+    if (resetting)
         return fragment_msg(a, sendq_pop_if(&a->sq, not_resetting, a));
     return fragment_msg(a, sendq_pop(&a->sq));
 }
@@ -119,7 +168,8 @@ static txchunk first_chunk_of(const mpsctp_assoc *a, const smsg *m)
     txchunk c;
     memset(&c, 0, sizeof(c));
     uint32_t maxp = max_payload(a);
-    c.len = (uint16_t)(m->len < maxp ? m->len : maxp);
+    uint32_t left = m->len - m->cut; /* I-DATA: the rest of a message being cut */
+    c.len = (uint16_t)(left < maxp ? left : maxp);
     return c;
 }
 
@@ -146,7 +196,8 @@ static int mapped_new_data(mpsctp_assoc *a, uint32_t pi)
     rtxq *q = &a->rq;
     if (!q->unsent) {
         map_ctx x = {a, pi};
-        if (!fragment_msg(a, sendq_pop_if(&a->sq, fits_path, &x)))
+        if (a->idata ? !cut_chunk(a, fits_path, &x)
+                     : !fragment_msg(a, sendq_pop_if(&a->sq, fits_path, &x)))
             return 0;
         if (a->state == MPSCTP_CLOSED)
             return 0;
@@ -345,7 +396,7 @@ static size_t output_packet(mpsctp_assoc *a, uint8_t *buf, size_t cap, mpsctp_ad
             /* RFC 9260 s7.2.4 step 3: the first packet of a fast retransmit ignores cwnd. */
             if (!c->fast_rtx && a->cc[pi].flight >= a->cc[pi].cwnd)
                 break;
-            if (SCTP_DATA_HDR_LEN + (size_t)c->len > wbuf_room(&w))
+            if (assoc_data_hdr(a) + (size_t)c->len > wbuf_room(&w))
                 break;
             if (c->fast_rtx) {
                 a->fast_retransmissions++;
@@ -381,7 +432,7 @@ static size_t output_packet(mpsctp_assoc *a, uint8_t *buf, size_t cap, mpsctp_ad
                     return 0;
                 uint32_t i = rtxq_first_unsent(q);
                 txchunk *c = rtxq_at(q, i);
-                if (SCTP_DATA_HDR_LEN + (size_t)c->len > wbuf_room(&w))
+                if (assoc_data_hdr(a) + (size_t)c->len > wbuf_room(&w))
                     break;
                 if (!assoc_new_data_room(a, pi, c))
                     break;

@@ -84,6 +84,11 @@ int cmt_dac_on(const mpsctp_assoc *a)
     return a->cfg.cmt != MPSCTP_CMT_OFF && a->cfg.cmt_dac;
 }
 
+int mpsctp_assoc_idata(const mpsctp_assoc *a)
+{
+    return a ? a->idata : MPSCTP_ERR_INVAL;
+}
+
 int mpsctp_assoc_nr_sack(const mpsctp_assoc *a)
 {
     return a ? a->nr_sack : MPSCTP_ERR_INVAL;

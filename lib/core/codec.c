@@ -67,6 +67,29 @@ int codec_data_decode(const sctp_tlv *c, sctp_data *out)
     memcpy(&out->ppid, v + 8, 4);
     out->payload = v + 12;
     out->len = c->vlen - 12;
+    out->mid = out->fsn = 0;
+    return 0;
+}
+
+int codec_idata_decode(const sctp_tlv *c, sctp_data *out)
+{
+    if (c->vlen < 16)
+        return MPSCTP_ERR_MALFORMED;
+    const uint8_t *v = c->value;
+    out->flags = c->flags;
+    out->tsn = get32(v);
+    out->sid = get16(v + 4);
+    out->ssn = 0;
+    out->mid = get32(v + 8);
+    if (c->flags & SCTP_DATA_B) {
+        memcpy(&out->ppid, v + 12, 4);
+        out->fsn = 0;
+    } else {
+        out->ppid = 0;
+        out->fsn = get32(v + 12);
+    }
+    out->payload = v + 16;
+    out->len = c->vlen - 16;
     return 0;
 }
 
@@ -251,6 +274,22 @@ void codec_data_encode(wbuf *w, uint8_t flags, uint32_t tsn, uint16_t sid, uint1
     codec_chunk_end(w, off);
 }
 
+void codec_idata_encode(wbuf *w, uint8_t flags, uint32_t tsn, uint16_t sid, uint32_t mid,
+                        uint32_t ppid, uint32_t fsn, const uint8_t *payload, size_t len)
+{
+    size_t off = codec_chunk_begin(w, SCTP_IDATA, flags);
+    wbuf_put32(w, tsn);
+    wbuf_put16(w, sid);
+    wbuf_put16(w, 0);
+    wbuf_put32(w, mid);
+    if (flags & SCTP_DATA_B)
+        wbuf_put(w, &ppid, 4);
+    else
+        wbuf_put32(w, fsn);
+    wbuf_put(w, payload, len);
+    codec_chunk_end(w, off);
+}
+
 size_t codec_init_begin(wbuf *w, uint8_t type, uint32_t init_tag, uint32_t a_rwnd,
                         uint16_t os, uint16_t mis, uint32_t init_tsn)
 {
@@ -289,6 +328,10 @@ const char *codec_chunk_name(uint8_t type)
         return "NR_SACK";
     if (type == SCTP_RECONFIG)
         return "RE_CONFIG";
+    if (type == SCTP_IDATA)
+        return "I_DATA";
+    if (type == SCTP_I_FORWARD_TSN)
+        return "I_FORWARD_TSN";
     return "UNKNOWN";
 }
 

@@ -47,9 +47,15 @@ typedef struct sctp_data {
     uint32_t ppid; /* as on the wire, not byte-swapped */
     const uint8_t *payload;
     size_t len; /* 0 means "no user data" (an error the association reports) */
+    /* I-DATA (RFC 8260 s2.1): message id and fragment sequence number (0 with B, where
+     * the chunk carries the PPID instead); ssn is 0. */
+    uint32_t mid, fsn;
 } sctp_data;
 /* Returns 0 or MALFORMED (value shorter than 12 bytes). */
 int codec_data_decode(const sctp_tlv *c, sctp_data *out);
+/* RFC 8260 s2.1: I-DATA into the same structure. Returns 0 or MALFORMED (value shorter
+ * than 16 bytes). */
+int codec_idata_decode(const sctp_tlv *c, sctp_data *out);
 
 /* RFC 9260 s3.3.2/s3.3.3: INIT and INIT ACK fixed part; params follow. */
 typedef struct sctp_init {
@@ -142,6 +148,10 @@ void codec_param_put(wbuf *w, uint16_t type, const void *v, size_t n);
 /* Writes a DATA chunk. ppid is written as given (already in wire order). */
 void codec_data_encode(wbuf *w, uint8_t flags, uint32_t tsn, uint16_t sid, uint16_t ssn,
                        uint32_t ppid, const uint8_t *payload, size_t len);
+/* Writes an I-DATA chunk (RFC 8260 s2.1): the PPID (wire order) when flags has B, else the
+ * FSN, in the fourth word. */
+void codec_idata_encode(wbuf *w, uint8_t flags, uint32_t tsn, uint16_t sid, uint32_t mid,
+                        uint32_t ppid, uint32_t fsn, const uint8_t *payload, size_t len);
 
 /* Writes the fixed part of INIT or INIT ACK (type) and returns the chunk offset; append
  * parameters, then call codec_chunk_end. */

@@ -293,13 +293,16 @@ void ep_put_addrs(const mpsctp_endpoint *ep, wbuf *w, const mpsctp_addr *dest)
 void ep_put_extensions(const mpsctp_settings *cfg, wbuf *w)
 {
     /* RFC 5061 s4.2.7: Supported Extensions lists the chunk types we understand beyond
-     * RFC 9260: NR-SACK (draft-tuexen-tsvwg-sctp-multipath), RE-CONFIG (RFC 6525). */
+     * RFC 9260: NR-SACK (draft-tuexen-tsvwg-sctp-multipath), RE-CONFIG (RFC 6525), I-DATA
+     * (RFC 8260 s2.2). */
     uint8_t types[2];
     size_t n = 0;
     if (cfg->nr_sack)
         types[n++] = SCTP_NR_SACK;
     if (cfg->reconf)
         types[n++] = SCTP_RECONFIG;
+    if (cfg->idata)
+        types[n++] = SCTP_IDATA;
     if (n)
         codec_param_put(w, SCTP_P_SUPPORTED_EXTENSIONS, types, n);
 }
@@ -357,9 +360,10 @@ int ep_settings_apply(mpsctp_endpoint *ep, const mpsctp_settings *s)
         s->rto_min_ms > s->rto_max_ms || s->sack_freq == 0 || s->cmt > MPSCTP_CMT_MAX ||
         (s->cmt_bufsplit & ~(MPSCTP_BUFSPLIT_SENDER | MPSCTP_BUFSPLIT_RECEIVER)) ||
         s->cmt_rtx_policy > MPSCTP_RTX_SSTHRESH || s->sack_path > MPSCTP_SACK_PATH_MIN_RTT ||
-        s->nr_sack > 1 || s->path_select > MPSCTP_PATHSEL_STREAM || s->cmt_dac > 1 ||
-        (s->loss_recovery & ~MPSCTP_LOSSREC_ALL) || s->stream_sched > MPSCTP_SS_MAX ||
-        s->reconf > 1 || (s->reconf_enable & ~MPSCTP_RECONF_ENABLE_MASK))
+        s->nr_sack > 1 || s->idata > 1 || s->path_select > MPSCTP_PATHSEL_STREAM ||
+        s->cmt_dac > 1 || (s->loss_recovery & ~MPSCTP_LOSSREC_ALL) ||
+        s->stream_sched > MPSCTP_SS_MAX || s->reconf > 1 ||
+        (s->reconf_enable & ~MPSCTP_RECONF_ENABLE_MASK))
         return MPSCTP_ERR_INVAL;
     ep->cfg = *s;
     if (ep->cfg.secret_life_ms == 0)
@@ -449,6 +453,7 @@ static void assoc_destroy(mpsctp_assoc *a)
     sendq_free(&a->sq);
     rtxq_free(&a->rq);
     if (a->rx_ready) {
+        idata_free(&a->ids, &a->ra);
         tsnmap_free(&a->map);
         reasm_free(&a->ra);
     }
@@ -786,6 +791,7 @@ int ep_answer_init(mpsctp_endpoint *ep, const sctp_common *h, const sctp_tlv *c,
     cd.naddrs = ep_init_addrs(&in, remote, cd.addrs, MPSCTP_MAX_PATHS - 1);
     cd.nr_sack = ep->cfg.nr_sack && ep_init_lists_chunk(&in, SCTP_NR_SACK);
     cd.reconf = ep->cfg.reconf && ep_init_lists_chunk(&in, SCTP_RECONFIG);
+    cd.idata = ep->cfg.idata && ep_init_lists_chunk(&in, SCTP_IDATA);
     ep_secret_maybe_rotate(ep, now);
     uint8_t b[1500];
     wbuf w;
@@ -876,6 +882,7 @@ mpsctp_assoc *ep_cookie_echo(mpsctp_endpoint *ep, mpsctp_assoc *hint, const sctp
     assoc_paths_from_cookie(a, &cd, local, remote);
     a->nr_sack = cd.nr_sack;
     a->reconf_ok = cd.reconf;
+    a->idata = cd.idata;
     a->my_vtag = cd.my_vtag;
     a->peer_vtag = cd.peer_vtag;
     a->my_itsn = cd.my_itsn;

@@ -458,7 +458,7 @@ ssize_t reasm_read(reasm *r, void *buf, size_t cap, mpsctp_rcvinfo *info, int *e
         r->rq_bytes -= k;
         if (f->off < f->len || f == r->pd_tail)
             break; /* the last fragment so far of a partial message stays as its anchor */
-        int end = (f->flags & SCTP_DATA_E) != 0;
+        int end = (f->flags & SCTP_DATA_E) != 0, brk = (f->flags & RFRAG_BREAK) != 0;
         r->rq_head = f->next;
         if (!r->rq_head) r->rq_tail = NULL;
         frag_free(r, f);
@@ -466,6 +466,8 @@ ssize_t reasm_read(reasm *r, void *buf, size_t cap, mpsctp_rcvinfo *info, int *e
             *eor = 1;
             break;
         }
+        if (brk)
+            break;
         f = r->rq_head;
     }
     if (n == 0 && !*eor) return MPSCTP_ERR_WOULDBLOCK;
@@ -477,7 +479,7 @@ size_t reasm_next_len(const reasm *r)
     size_t n = 0;
     for (const rfrag *f = r->rq_head; f; f = f->next) {
         n += f->len - f->off;
-        if ((f->flags & SCTP_DATA_E) || f == r->pd_tail)
+        if ((f->flags & (SCTP_DATA_E | RFRAG_BREAK)) || f == r->pd_tail)
             break;
     }
     return n;

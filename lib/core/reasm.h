@@ -36,9 +36,15 @@ typedef struct rfrag {
     uint32_t tsn, ppid, len;
     uint32_t off; /* read queue: bytes already read; first of a run: run bytes */
     uint16_t sid, ssn;
-    uint8_t flags; /* SCTP_DATA_B/E/U */
+    uint8_t flags; /* SCTP_DATA_B/E/U, RFRAG_BREAK */
+    /* I-DATA (idata.c): message id and fragment sequence number. */
+    uint32_t mid, fsn;
     uint8_t data[];
 } rfrag;
+
+/* In the read queue: the fragment ends a piece of a message that I-DATA delivered while
+ * pieces of other messages may follow; a read stops after it. */
+#define RFRAG_BREAK 0x80u
 
 typedef struct reasm {
     rfrag **tidx; /* fragments not delivered, by TSN */

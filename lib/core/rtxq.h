@@ -33,6 +33,7 @@ typedef struct txchunk {
     uint8_t zwp;       /* sent as a zero window probe (RFC 9260 s6.1 A) */
     uint8_t seen;      /* SACK epoch that last reported it (renege detection) */
     mpsctp_tstamp sent_at;
+    uint32_t fsn; /* I-DATA: fragment sequence number (the message id is msg->mid) */
 } txchunk;
 
 typedef struct rtxq {

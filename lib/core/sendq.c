@@ -137,6 +137,8 @@ int sendq_push(sendq *q, const void *data, size_t len, const mpsctp_sndinfo *inf
     m->seq = q->seq++;
     m->sid = info->sid;
     m->flags = info->flags;
+    m->cut = m->mid = m->fsn = 0;
+    m->failed = 0;
     memcpy(m->data, data, len);
     sstream *s = &q->streams[info->sid];
     if (s->tail)
@@ -237,6 +239,25 @@ static int take_any(void *ctx, const smsg *head)
 smsg *sendq_pop(sendq *q)
 {
     return sendq_pop_if(q, take_any, NULL);
+}
+
+int sendq_pick(sendq *q, sendq_ok_fn ok, void *ctx)
+{
+    if (!q->nmsgs)
+        return -1;
+    return q->sched->pick(q, ok ? ok : take_any, ctx);
+}
+
+void sendq_served(sendq *q, uint16_t sid, uint32_t bytes)
+{
+    q->sched->sent(q, sid, bytes);
+}
+
+smsg *sendq_take_head(sendq *q, uint16_t sid)
+{
+    if (sid >= q->nstreams || !q->streams || !q->streams[sid].head)
+        return NULL;
+    return unlink_head(q, sid);
 }
 
 void sendq_release(sendq *q, uint16_t sid, uint32_t bytes)

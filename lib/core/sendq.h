@@ -16,6 +16,12 @@ typedef struct smsg {
     uint32_t refs; /* chunks not yet acknowledged or abandoned */
     uint32_t seq;  /* order of arrival over all streams (first come, first served) */
     uint16_t sid, flags;
+    /* I-DATA (RFC 8260): a message is cut chunk by chunk while it stays at the head of its
+     * stream. cut: bytes already in chunks; mid: its message id (set with the first
+     * chunk); fsn: the next chunk's fragment sequence number; failed: SEND_FAILED was
+     * reported for it. */
+    uint32_t cut, mid, fsn;
+    uint8_t failed;
     uint8_t data[];
 } smsg;
 
@@ -86,6 +92,15 @@ smsg *sendq_pop(sendq *q);
  * scheduler's rule holds within every subset of streams a filter selects (the streams
  * mapped to one path share it as if they were alone). */
 smsg *sendq_pop_if(sendq *q, sendq_ok_fn ok, void *ctx);
+
+/* A sender that cuts messages chunk by chunk (I-DATA): returns the stream the scheduler
+ * serves next among those whose head message ok(ctx, head) accepts (ok NULL: any), or -1.
+ * The head message stays queued; sendq_served then tells the scheduler how many bytes of
+ * it went into a chunk, and sendq_take_head takes it off its stream once it is all cut
+ * (before sendq_served for its last chunk). */
+int sendq_pick(sendq *q, sendq_ok_fn ok, void *ctx);
+void sendq_served(sendq *q, uint16_t sid, uint32_t bytes);
+smsg *sendq_take_head(sendq *q, uint16_t sid);
 
 /* Tells the scheduler that a new packet starts (round robin per packet keeps one stream
  * per packet). */

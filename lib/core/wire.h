@@ -24,6 +24,10 @@ enum {
     SCTP_CWR = 13,
     SCTP_SHUTDOWN_COMPLETE = 14,
     SCTP_NR_SACK = 16, /* draft-tuexen-tsvwg-sctp-multipath */
+    /* RFC 8260 s2.1: I-DATA; s2.3: I-FORWARD-TSN (never offered: treated as an unknown
+     * chunk type until PR-SCTP with I-DATA is negotiated). */
+    SCTP_IDATA = 64,
+    SCTP_I_FORWARD_TSN = 194,
 };
 
 /* RFC 9260 s3.3: chunk flags. */
@@ -95,6 +99,7 @@ enum {
 #define SCTP_COMMON_HDR_LEN 12
 #define SCTP_CHUNK_HDR_LEN 4
 #define SCTP_DATA_HDR_LEN 16 /* chunk header + TSN, SID, SSN, PPID */
+#define SCTP_IDATA_HDR_LEN 20 /* chunk header + TSN, SID, reserved, MID, PPID/FSN */
 
 static inline uint16_t get16(const uint8_t *p)
 {

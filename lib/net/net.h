@@ -43,6 +43,15 @@ typedef struct rq_item {
     uint8_t data[];
 } rq_item;
 
+/* Whether item b may continue the message of item a of the same association: the same
+ * stream and ordering (with I-DATA, pieces of messages of other streams come between the
+ * pieces of one message, RFC 6458 fragment interleave level 2). */
+static inline int net_rq_same_stream(const rq_item *b, const rq_item *a)
+{
+    return b->info.sid == a->info.sid &&
+           (b->info.flags & MPSCTP_UNORDERED) == (a->info.flags & MPSCTP_UNORDERED);
+}
+
 /* An association as the sockets layer sees it. A blocking call that waits (the stack
  * lock dropped) holds a reference, so the record outlives net_assoc_free: it is then
  * marked dead (unlinked, core association gone) and freed by the last net_assoc_drop. */
@@ -113,7 +122,7 @@ typedef struct sock_lk_opts {
     uint32_t snd_ttl;         /* SCTP_DEFAULT_SEND_PARAM sinfo_timetolive (kept) */
     uint8_t disable_frag;     /* SCTP_DISABLE_FRAGMENTS */
     uint8_t mapped_v4;        /* SCTP_I_WANT_MAPPED_V4_ADDR (default 1) */
-    uint8_t frag_interleave;  /* SCTP_FRAGMENT_INTERLEAVE (kept: never interleaved) */
+    uint8_t frag_interleave;  /* SCTP_FRAGMENT_INTERLEAVE level 0..2 (opt_idata.c) */
     uint8_t reuseaddr;        /* SO_REUSEADDR (kept) */
     uint8_t v6only;           /* IPV6_V6ONLY (kept) */
     uint8_t tos, tclass;      /* IP_TOS, IPV6_TCLASS (kept) */

@@ -14,6 +14,7 @@ static const struct {
     {net_lksctp_opts, &net_lksctp_nopts},
     {net_sched_opts, &net_sched_nopts},
     {net_reconf_opts, &net_reconf_nopts},
+    {net_idata_opts, &net_idata_nopts},
 };
 
 static const net_opt *opt_find(int level, int name)

@@ -59,4 +59,8 @@ extern const size_t net_reconf_nopts;
 extern const net_opt net_sched_opts[];
 extern const size_t net_sched_nopts;
 
+/* The rows of opt_idata.c (message interleaving), and their number. */
+extern const net_opt net_idata_opts[];
+extern const size_t net_idata_nopts;
+
 #endif

@@ -57,9 +57,8 @@ static net_assoc *lk_assoc(net_sock *s, sctp_assoc_t id)
  *   TIME_WAIT);
  * - SCTP_DISABLE_FRAGMENTS (net_lk_send_check);
  * - SCTP_I_WANT_MAPPED_V4_ADDR: on (the default, as Linux), an AF_INET6 socket reports IPv4
- *   addresses as IPv4-mapped IPv6 ones (net_lk_addr_out); it takes both forms in;
- * - SCTP_FRAGMENT_INTERLEAVE (kept: a one-to-many socket never interleaves the pieces of
- *   messages of different associations, which every value allows). */
+ *   addresses as IPv4-mapped IPv6 ones (net_lk_addr_out); it takes both forms in.
+ * SCTP_FRAGMENT_INTERLEAVE is in opt_idata.c. */
 static uint8_t *lk_flag(net_sock *s, const net_opt *o)
 {
     return (uint8_t *)&s->o.lk + o->lk_off;
@@ -691,7 +690,6 @@ const net_opt net_lksctp_opts[] = {
         ID(struct sctp_sack_info, sack_assoc_id), 1, get_delayed_sack, set_delayed_sack),
     ROW(IPPROTO_SCTP, SCTP_CONTEXT, sizeof(struct sctp_assoc_value),
         ID(struct sctp_assoc_value, assoc_id), 1, get_context, set_context),
-    FLAG(IPPROTO_SCTP, SCTP_FRAGMENT_INTERLEAVE, frag_interleave),
     ROW(IPPROTO_SCTP, SCTP_PARTIAL_DELIVERY_POINT, sizeof(uint32_t), NOID, 0, get_pd_point,
         set_pd_point),
     /* The int form has no id: only a struct sctp_assoc_value has one. */
@@ -796,5 +794,7 @@ int net_lk_send_check(net_sock *s, net_assoc *na, size_t len)
         return 0;
     mpsctp_settings set;
     mpsctp_assoc_get_settings(na->a, &set);
-    return len > (size_t)set.mtu - DATA_OVERHEAD ? EMSGSIZE : 0;
+    /* I-DATA's header is 4 bytes longer (RFC 8260 s2.1). */
+    size_t hdr = DATA_OVERHEAD + (mpsctp_assoc_idata(na->a) == 1 ? 4 : 0);
+    return len > (size_t)set.mtu - hdr ? EMSGSIZE : 0;
 }

@@ -1271,7 +1271,8 @@ static ssize_t do_recv(net_sock *s, const struct iovec *iov, int iovlen, int fla
             break;
         }
         rq_item *nx = cur->next;
-        if (!nx || nx->notification || nx->assoc_id != cur->assoc_id)
+        if (!nx || nx->notification || nx->assoc_id != cur->assoc_id ||
+            !net_rq_same_stream(nx, cur))
             break;
         cur = nx;
         coff = 0;
@@ -1299,7 +1300,8 @@ static ssize_t do_recv(net_sock *s, const struct iovec *iov, int iovlen, int fla
         ro->nxt.nxt_ppid = nx->info.ppid;
         size_t total = 0;
         int complete = 0;
-        for (rq_item *q = nx; q && q->assoc_id == nx->assoc_id; q = q->next) {
+        for (rq_item *q = nx; q && q->assoc_id == nx->assoc_id && net_rq_same_stream(q, nx);
+             q = q->next) {
             total += q->len;
             if (q->eor) {
                 complete = 1;

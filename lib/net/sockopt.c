@@ -546,7 +546,9 @@ int net_getsockopt(net_sock *s, int level, int name, void *val, socklen_t *len)
         ss.sstat_penddata = (uint16_t)(st.pending_chunks > 0xffff ? 0xffff : st.pending_chunks);
         ss.sstat_instrms = st.inbound_streams;
         ss.sstat_outstrms = st.outbound_streams;
-        ss.sstat_fragmentation_point = set.mtu - DATA_OVERHEAD;
+        /* I-DATA's header is 4 bytes longer (RFC 8260 s2.1). */
+        ss.sstat_fragmentation_point =
+            set.mtu - DATA_OVERHEAD - (mpsctp_assoc_idata(t.one->a) == 1 ? 4u : 0u);
         fill_paddrinfo(t.one, st.primary_path, &ss.sstat_primary);
         return put_opt(val, len, &ss, sizeof(ss));
     }

@@ -7,7 +7,7 @@
 # JSON of both sides.
 #   interop_run.sh GROUP USRSCTP_PEER MPSCTP_PEER WORKDIR [TSHARK [CRC_PROBE]]
 # GROUP: handshake bulk_m2u bulk_u2m sweep shutdown abort heartbeat echo pcap checksum
-#        sched reconf
+#        sched reconf idata
 # Every group uses its own SCTP and UDP ports, so ctest may run groups in parallel.
 set -u
 . "$(dirname "$0")/../wait_udp.sh"
@@ -26,7 +26,7 @@ T=120 # per-peer time limit, seconds (generous: the sanitized build is slower)
 case $GROUP in
 handshake) BASE=0 ;; bulk_m2u) BASE=1 ;; bulk_u2m) BASE=2 ;; sweep) BASE=3 ;;
 shutdown) BASE=4 ;; abort) BASE=5 ;; heartbeat) BASE=6 ;; echo) BASE=7 ;; pcap) BASE=8 ;;
-checksum) BASE=9 ;; sched) BASE=11 ;; reconf) BASE=12 ;;
+checksum) BASE=9 ;; sched) BASE=11 ;; reconf) BASE=12 ;; idata) BASE=13 ;;
 *) echo "unknown group $GROUP"; exit 2 ;;
 esac
 
@@ -366,6 +366,31 @@ sched)
     run "round robin per packet: usrsctp (server, --reverse) -> mpsctp" "m>u" 0 0 \
         "--reverse $X --sched rrp" "--reverse $RX" \
         "c:\"bytes\":8388608,.*$V.*$NA.*$SC" "c:\"done_first\":[01],$RR_AFTER"
+    ;;
+idata)
+    # Message interleaving (RFC 8260 I-DATA; usrsctp 0.9.5 has it behind
+    # SCTP_INTERLEAVING_SUPPORTED 0x1206): both sides set fragment interleave level 2 and
+    # offer I-DATA (--idata). The sender writes a 1 MiB message on stream 0, then twelve
+    # 1000-byte messages on streams 1, 2, 3, 0, ... into its 4 MiB send buffer, under
+    # round robin; the receiver's 64 KiB buffer (its window) paces the transfer and it
+    # gathers the pieces of each stream apart, checking every byte. With I-DATA the 9
+    # small messages of streams 1..3 are complete before the large one
+    # ("first_msg_index":9 or more: messages complete before message 0); with DATA
+    # (one side does not offer I-DATA: "idata":0) they wait behind it (index 0).
+    X="--bytes 1060576 --first-size 1M --msg-size 1000 --streams 4"
+    RX="$X --buf 64k"
+    TX="$X --buf 4M --sched rr"
+    AHEAD='"idata":1,"first_msg_index":(9|1[0-2])[,}]'
+    BEHIND='"idata":0,"first_msg_index":0[,}]'
+    run "interleaved: mpsctp -> usrsctp" "m>u" 0 0 "$RX --idata" "$TX --idata" \
+        "s:\"bytes\":1060576,.*$V.*$NA" "s:$AHEAD" "c:$SC.*\"idata\":1"
+    run "interleaved: usrsctp -> mpsctp" "u>m" 0 0 "$RX --idata" "$TX --idata" \
+        "s:\"bytes\":1060576,.*$V.*$NA.*$SC" "s:$AHEAD" "c:\"idata\":1"
+    run "not negotiated (usrsctp does not offer it): mpsctp -> usrsctp" "m>u" 0 0 \
+        "$RX" "$TX --idata" "s:\"bytes\":1060576,.*$V.*$NA" "s:\"first_msg_index\":0[,}]" \
+        "c:$SC.*\"idata\":0"
+    run "not negotiated (usrsctp does not offer it): usrsctp -> mpsctp" "u>m" 0 0 \
+        "$RX --idata" "$TX" "s:\"bytes\":1060576,.*$V.*$NA.*$SC.*$BEHIND"
     ;;
 esac
 

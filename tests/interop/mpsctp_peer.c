@@ -263,10 +263,15 @@ static void print_result(const result *r, const mpsctp_stack_stats *ss)
 
 /* ---- receiving -------------------------------------------------------------------- */
 
+#define IDATA_CHUNK (1u << 17) /* --idata: the most one read takes */
+
 typedef struct rx {
     uint8_t *msg; /* the message being assembled */
     size_t have;
     struct sctp_rcvinfo info;
+    /* --idata: a piece as read, and the messages being assembled */
+    uint8_t *chunk;
+    peer_gather gather;
     peer_verify v;
     int eof, lost;
 } rx;
@@ -351,8 +356,13 @@ static void drain_after_loss(int sd, result *r)
 static void receive(int sd, result *r, int echo_sd, uint64_t stop_bytes)
 {
     rx *x = calloc(1, sizeof(*x));
-    if (!x || !(x->msg = malloc(MAX_MSG))) {
+    if (!x || !(x->msg = malloc(MAX_MSG)) ||
+        (o.idata && (!(x->chunk = malloc(IDATA_CHUNK)) || peer_gather_init(&o, &x->gather)))) {
         peer_fail(r, "out of memory%" PRIu64 "%" PRIu64, 0, 0);
+        if (x) {
+            free(x->msg);
+            free(x->chunk);
+        }
         free(x);
         return;
     }
@@ -364,6 +374,8 @@ static void receive(int sd, result *r, int echo_sd, uint64_t stop_bytes)
         int flags = 0;
         struct iovec iov = {x->msg + x->have, MAX_MSG - x->have};
         ssize_t n;
+        if (o.idata)
+            iov = (struct iovec){x->chunk, IDATA_CHUNK};
 
         if (stop_bytes && r->bytes >= stop_bytes)
             break;
@@ -391,10 +403,25 @@ static void receive(int sd, result *r, int echo_sd, uint64_t stop_bytes)
         if (flags & MSG_NOTIFICATION) {
             uint8_t note[1024];
             size_t k = (size_t)n < sizeof(note) ? (size_t)n : sizeof(note);
-            memcpy(note, x->msg + x->have, k);
+            memcpy(note, o.idata ? x->chunk : x->msg + x->have, k);
             rx_notification(x, r, note, k);
             if (x->lost)
                 break;
+            continue;
+        }
+        if (o.idata) {
+            uint8_t *keep = x->msg;
+            int k = peer_gather_add(&x->gather, r, infotype == SCTP_RECVV_RCVINFO,
+                                    info.rcv_sid, x->chunk, (size_t)n,
+                                    (flags & MSG_EOR) != 0, &x->msg, &x->have);
+            if (k < 0)
+                break;
+            if (k > 0) {
+                x->info = info;
+                rx_message(x, r, echo_sd);
+                x->msg = keep;
+                x->have = 0;
+            }
             continue;
         }
         if (x->have == 0) {
@@ -419,6 +446,8 @@ static void receive(int sd, result *r, int echo_sd, uint64_t stop_bytes)
     if (!stop_bytes && !(o.abort_after && receiver_role))
         peer_check_total(&o, r);
     peer_verify_free(&x->v);
+    peer_gather_free(&x->gather);
+    free(x->chunk);
     free(x->msg);
     free(x);
 }
@@ -747,6 +776,17 @@ static int set_common(int sd, result *r)
             return -1;
         }
     }
+    if (o.idata) {
+        int level = 2;
+        struct sctp_assoc_value av = {.assoc_id = SCTP_FUTURE_ASSOC, .assoc_value = 1};
+        if (mpsctp_setsockopt(sd, IPPROTO_SCTP, SCTP_FRAGMENT_INTERLEAVE, &level,
+                              sizeof(level)) != 0 ||
+            mpsctp_setsockopt(sd, IPPROTO_SCTP, SCTP_INTERLEAVING_SUPPORTED, &av,
+                              sizeof(av)) != 0) {
+            snprintf(r->error, sizeof(r->error), "I-DATA options: errno %d", errno);
+            return -1;
+        }
+    }
     if (o.cmt >= 0) {
         struct sctp_assoc_value av = {.assoc_id = SCTP_FUTURE_ASSOC,
                                       .assoc_value = (uint32_t)o.cmt};
@@ -947,6 +987,13 @@ int main(int argc, char **argv)
         memset(&av, 0, sizeof(av));
         r.cmt = mpsctp_getsockopt(sd, IPPROTO_SCTP, SCTP_CMT_ON_OFF, &av, &len) == 0
                     ? (int)av.assoc_value : -1;
+    }
+    if (o.idata) {
+        struct sctp_assoc_value av;
+        socklen_t len = sizeof(av);
+        memset(&av, 0, sizeof(av));
+        r.idata = mpsctp_getsockopt(sd, IPPROTO_SCTP, SCTP_INTERLEAVING_SUPPORTED, &av,
+                                    &len) == 0 ? (int)av.assoc_value : -1;
     }
     if (o.wait_confirm_ms)
         wait_confirmed(sd, &r);

@@ -33,6 +33,7 @@ void peer_usage(void)
             "  [--local-addrs A,B] [--rto MIN,INITIAL,MAX] [--pmr N] [--amr N] [--rate B]\n"
             "  [--read-rate B]\n"
             "  [--run-at BYTES CMD] [--wait-confirm MS] [--cmt 0..4] [--reconf]\n"
+            "  [--idata] [--first-size N]\n"
             "  [--sched fcfs|rr|rrp|prio] [--ssvalue SID:VALUE[,SID:VALUE...]] [--order-stats]\n"
             "  (--client takes A,B too)\n"
             "%s"
@@ -199,6 +200,13 @@ void peer_parse(peer_opts *o, int argc, char **argv, const char *prog, unsigned 
             }
         } else if (!strcmp(a, "--order-stats")) {
             o->order_stats = 1;
+        } else if (!strcmp(a, "--idata")) {
+            o->idata = 1;
+        } else if (!strcmp(a, "--first-size")) {
+            uint64_t v = peer_parse_size(NEXT());
+            if (v == 0 || v > PEER_MAX_MSG)
+                peer_usage();
+            o->first_size = (uint32_t)v;
         } else if (!strcmp(a, "--idle") || !strcmp(a, "--min-heartbeats") ||
                    !strcmp(a, "--pcap") || !strcmp(a, "--linger")) {
             if (!(extras & PEER_OPTS_MPSCTP))
@@ -222,8 +230,13 @@ void peer_parse(peer_opts *o, int argc, char **argv, const char *prog, unsigned 
         peer_usage();
     if (!have_udp)
         o->udp_port = o->server ? 9899 : 9900;
+    if (o->first_size && (!o->bytes_given || o->bytes <= o->first_size))
+        peer_usage();
     interop_sizes_init(&o->sizes, o->lo, o->hi);
-    o->nmsgs = interop_count(&o->sizes, o->bytes, &o->last_size);
+    if (o->first_size)
+        o->nmsgs = 1 + interop_count(&o->sizes, o->bytes - o->first_size, &o->last_size);
+    else
+        o->nmsgs = interop_count(&o->sizes, o->bytes, &o->last_size);
     o->role = o->server ? "server" : "client";
 }
 
@@ -235,6 +248,8 @@ void peer_result_init(const peer_opts *o, peer_result *r)
     r->verified = o->verify ? 1 : -1;
     r->t_run = r->max_gap = r->last_rx = -1;
     r->cmt = -1;
+    r->idata = -1;
+    r->first_index = -1;
 }
 
 void peer_fail(peer_result *r, const char *fmt, uint64_t a, uint64_t b)
@@ -294,6 +309,10 @@ void peer_print_result(const peer_opts *o, const char *impl, const peer_result *
                "\"t_run\":%.3f,\"max_gap_ms\":%.0f",
                r->path_events, r->paddrs_start, r->paddrs_end, r->t_run,
                r->max_gap < 0 ? -1 : r->max_gap * 1000);
+    if (o->idata)
+        printf(",\"idata\":%d", r->idata);
+    if (o->first_size)
+        printf(",\"first_msg_index\":%" PRId64, r->first_index);
     if (o->order_stats) {
         /* the stream that finished first, and how many messages came after it */
         int first = -1;
@@ -428,6 +447,8 @@ uint64_t peer_check_message(const peer_opts *o, peer_verify *v, peer_result *r,
             v->t0 = peer_now_s();
         pace(v->t0, r->bytes, o->read_rate);
     }
+    if (g == 0)
+        r->first_index = (int64_t)r->messages - 1;
     if (s < PEER_ORDER_STREAMS)
         r->ord_last[s] = r->messages;
     r->ord_run = r->messages > 1 && s == r->ord_prev ? r->ord_run + 1 : 1;
@@ -545,4 +566,53 @@ void peer_reconf_event(peer_result *r, int change, const uint8_t *buf, size_t le
         peer_reconf_reset(r, flags, v, n);
     else if (n >= 2)
         peer_reconf_change(r, flags, v[0], v[1]);
+}
+
+/* ---- --idata: gathering pieces by stream ------------------------------------------ */
+
+int peer_gather_init(const peer_opts *o, peer_gather *g)
+{
+    g->n = o->streams;
+    g->msg = calloc(g->n, sizeof(*g->msg));
+    g->have = calloc(g->n, sizeof(*g->have));
+    if (!g->msg || !g->have) {
+        peer_gather_free(g);
+        return -1;
+    }
+    return 0;
+}
+
+void peer_gather_free(peer_gather *g)
+{
+    for (uint32_t s = 0; g->msg && s < g->n; s++)
+        free(g->msg[s]);
+    free(g->msg);
+    free(g->have);
+    memset(g, 0, sizeof(*g));
+}
+
+int peer_gather_add(peer_gather *g, peer_result *r, int ok, uint32_t sid, const uint8_t *p,
+                    size_t n, int eor, uint8_t **msg, size_t *len)
+{
+    if (!ok || sid >= g->n) {
+        peer_fail(r, "piece on stream %" PRIu64 " (stream named: %" PRIu64 ")", sid,
+                  (uint64_t)ok);
+        return -1;
+    }
+    if (!g->msg[sid] && !(g->msg[sid] = malloc(PEER_MAX_MSG))) {
+        peer_fail(r, "out of memory%" PRIu64 "%" PRIu64, 0, 0);
+        return -1;
+    }
+    if (g->have[sid] + n > PEER_MAX_MSG) {
+        peer_fail(r, "message longer than %" PRIu64 " bytes%" PRIu64, PEER_MAX_MSG, 0);
+        return -1;
+    }
+    memcpy(g->msg[sid] + g->have[sid], p, n);
+    g->have[sid] += n;
+    if (!eor)
+        return 0;
+    *msg = g->msg[sid];
+    *len = g->have[sid];
+    g->have[sid] = 0;
+    return 1;
 }

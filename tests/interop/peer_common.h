@@ -72,6 +72,13 @@ typedef struct peer_opts {
     } ssvalue[PEER_MAX_SSVALUES];
     int order_stats;          /* --order-stats: the JSON line gets "order" (receiver) */
     int reconf;               /* --reconf: the stream reconfiguration run (peer_reconf_*) */
+    /* message interleaving (both programs; the "idata" group of interop_run.sh) */
+    int idata;                /* --idata: fragment interleave level 2 and I-DATA offered
+                                 on the socket before listen/connect; the receiver
+                                 gathers the pieces of each stream apart; the JSON line
+                                 gets "idata" (what the association uses) */
+    uint32_t first_size;      /* --first-size N: message 0 has N bytes (the rest follow
+                                 --msg-size); the JSON line gets "first_msg_index" */
     /* derived */
     interop_sizes sizes;
     uint64_t nmsgs;     /* messages of the transfer */
@@ -93,6 +100,8 @@ uint64_t peer_parse_size(const char *s);
 /* Length of message g of the transfer (the last one is cut short). */
 static inline uint32_t peer_msg_len(const peer_opts *o, uint64_t g)
 {
+    if (o->first_size && g == 0)
+        return o->first_size;
     return g == o->nmsgs - 1 ? o->last_size : interop_size(&o->sizes, g);
 }
 
@@ -126,6 +135,10 @@ typedef struct peer_result {
     uint32_t rc_resets, rc_changes, rc_restarts, rc_in, rc_out;
     uint16_t rc_next_ssn[PEER_MAX_STREAMS];
     uint8_t rc_reset_due[PEER_MAX_STREAMS];
+    /* --idata: 1 when the association uses I-DATA, 0 not, -1 unknown; --first-size: how
+     * many messages were complete before message 0 (-1: it was not) */
+    int idata;
+    int64_t first_index;
 } peer_result;
 
 /* A zeroed result; verified 1 with --no-verify absent, else -1. */
@@ -219,6 +232,24 @@ void peer_verify_free(peer_verify *v);
 uint64_t peer_check_message(const peer_opts *o, peer_verify *v, peer_result *r,
                             const uint8_t *msg, size_t len, uint32_t sid, uint32_t ppid,
                             int unordered);
+
+/* --idata: the message being assembled on each stream (the pieces of messages of
+ * different streams interleave, fragment interleave level 2). */
+typedef struct peer_gather {
+    uint8_t **msg;
+    size_t *have;
+    uint32_t n;
+} peer_gather;
+
+/* Returns 0, or -1 (out of memory). peer_gather_free releases it. */
+int peer_gather_init(const peer_opts *o, peer_gather *g);
+void peer_gather_free(peer_gather *g);
+
+/* Adds a piece p[0..n) read on stream sid (ok: the read named its stream). Returns 1 when
+ * it ended its message (eor): *msg and *len are the whole message, whose buffer the next
+ * piece of that stream starts over; 0 when more is due; -1 with the error recorded in r. */
+int peer_gather_add(peer_gather *g, peer_result *r, int ok, uint32_t sid, const uint8_t *p,
+                    size_t n, int eor, uint8_t **msg, size_t *len);
 
 /* After a complete transfer was received (not aborted): with --bytes and verification,
  * fails unless every byte and message arrived. */

@@ -27,6 +27,11 @@
  * the sysctl is set to 1 first, then the option on the socket before
  * listen/connect; the JSON line gets "cmt" (the association's value, read back).
  *
+ * --idata: message interleaving (RFC 8260): SCTP_FRAGMENT_INTERLEAVE 2 and
+ * SCTP_INTERLEAVING_SUPPORTED (0x1206, not in Debian's usrsctp.h of 0.9.5, which handles
+ * it) on the socket before listen/connect; the JSON line gets "idata" (the association's
+ * value read back), and received pieces are gathered per stream.
+ *
  * --sched NAME and --ssvalue: the stream scheduler (usrsctp's SCTP_PLUGGABLE_SS ids
  * SCTP_SS_FIRST_COME, SCTP_SS_ROUND_ROBIN, SCTP_SS_ROUND_ROBIN_PACKET, SCTP_SS_PRIORITY)
  * and stream values (SCTP_SS_VALUE), set once the association is up. --order-stats: the
@@ -67,6 +72,9 @@
 #define SCTP_CMT_ON_OFF 0x00001200
 #endif
 #define MAX_MSG PEER_MAX_MSG
+#ifndef SCTP_INTERLEAVING_SUPPORTED
+#define SCTP_INTERLEAVING_SUPPORTED 0x00001206 /* struct sctp_assoc_value */
+#endif
 
 typedef peer_result result;
 
@@ -161,6 +169,7 @@ typedef struct rx {
     size_t have;
     int have_info;
     struct sctp_rcvinfo info;
+    peer_gather gather; /* --idata */
     peer_verify v;
     int eof, lost, shutdown_comp;
 } rx;
@@ -220,7 +229,7 @@ static void receive(struct socket *sock, result *r, struct socket *echo_sock,
 {
     rx *x = calloc(1, sizeof(*x));
     uint8_t *chunk = malloc(CHUNK);
-    if (!x || !chunk || !(x->msg = malloc(MAX_MSG))) {
+    if (!x || !chunk || !(x->msg = malloc(MAX_MSG)) || peer_gather_init(&o, &x->gather)) {
         peer_fail(r, "out of memory%" PRIu64 "%" PRIu64, 0, 0);
         return;
     }
@@ -266,6 +275,20 @@ static void receive(struct socket *sock, result *r, struct socket *echo_sock,
             }
             continue;
         }
+        if (o.idata) {
+            uint8_t *keep = x->msg;
+            int k = peer_gather_add(&x->gather, r, infotype == SCTP_RECVV_RCVINFO,
+                                    info.rcv_sid, chunk, (size_t)n, (flags & MSG_EOR) != 0,
+                                    &x->msg, &x->have);
+            if (k < 0)
+                break;
+            if (k > 0) {
+                x->info = info;
+                rx_message(x, r, echo_sock);
+                x->msg = keep;
+            }
+            continue;
+        }
         if (infotype == SCTP_RECVV_RCVINFO && !x->have_info) {
             x->info = info;
             x->have_info = 1;
@@ -289,6 +312,7 @@ static void receive(struct socket *sock, result *r, struct socket *echo_sock,
     if (!stop_bytes)
         peer_check_total(&o, r);
     peer_verify_free(&x->v);
+    peer_gather_free(&x->gather);
     free(x->msg);
     free(x);
     free(chunk);
@@ -639,6 +663,20 @@ static int set_common(struct socket *s, result *r)
         if (usrsctp_setsockopt(s, IPPROTO_SCTP, SCTP_ASSOCINFO, &ap, sizeof(ap)) != 0)
             perror("usrsctp_peer: SCTP_ASSOCINFO");
     }
+    if (o.idata) {
+        int level = 2;
+        struct sctp_assoc_value av;
+        memset(&av, 0, sizeof(av));
+        av.assoc_id = SCTP_FUTURE_ASSOC;
+        av.assoc_value = 1;
+        if (usrsctp_setsockopt(s, IPPROTO_SCTP, SCTP_FRAGMENT_INTERLEAVE, &level,
+                               sizeof(level)) != 0 ||
+            usrsctp_setsockopt(s, IPPROTO_SCTP, SCTP_INTERLEAVING_SUPPORTED, &av,
+                               sizeof(av)) != 0) {
+            snprintf(r->error, sizeof(r->error), "I-DATA options: errno %d", errno);
+            return -1;
+        }
+    }
     if (o.cmt >= 0) {
         struct sctp_assoc_value av;
         memset(&av, 0, sizeof(av));
@@ -788,6 +826,14 @@ int main(int argc, char **argv)
     events_to = &r;
     if (o.cmt >= 0)
         r.cmt = cmt_of(s);
+    if (o.idata) {
+        struct sctp_assoc_value av;
+        socklen_t len = sizeof(av);
+        memset(&av, 0, sizeof(av));
+        av.assoc_id = 0; /* a one-to-one socket: its association */
+        r.idata = usrsctp_getsockopt(s, IPPROTO_SCTP, SCTP_INTERLEAVING_SUPPORTED, &av,
+                                     &len) == 0 ? (int)av.assoc_value : -1;
+    }
     if (o.wait_confirm_ms)
         wait_confirmed(s, &r);
     t0 = peer_now_s();

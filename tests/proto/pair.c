@@ -638,8 +638,13 @@ static int fake_connect(pair *p, pair_fake *f, const mpsctp_addr *from, uint16_t
             codec_param_put(&w, SCTP_P_IPV6, addrs[i].ip, 16);
     }
     if (nr_sack) {
-        uint8_t types[1] = {SCTP_NR_SACK};
-        codec_param_put(&w, SCTP_P_SUPPORTED_EXTENSIONS, types, 1);
+        uint8_t types[2];
+        size_t nt = 0;
+        if (nr_sack & 1)
+            types[nt++] = SCTP_NR_SACK;
+        if (nr_sack & PAIR_EXT_IDATA)
+            types[nt++] = SCTP_IDATA;
+        codec_param_put(&w, SCTP_P_SUPPORTED_EXTENSIONS, types, nt);
     }
     codec_chunk_end(&w, off);
     if (pair_inject(p, PAIR_B, b, w.len, &f->addr) != 0)

@@ -190,7 +190,9 @@ int pair_fake_connect_addrs(pair *p, pair_fake *f, uint16_t os, uint16_t mis,
 /* The same from IPv4 address ip (host order) instead of 10.0.0.3. */
 int pair_fake_connect_from(pair *p, pair_fake *f, uint32_t ip, uint16_t os, uint16_t mis,
                            const mpsctp_addr *addrs, size_t naddrs);
-/* The same, the INIT also offering NR-SACK when nr_sack is set. */
+/* The same, the INIT also offering NR-SACK when bit 0 of nr_sack is set, and I-DATA when
+ * PAIR_EXT_IDATA is. */
+#define PAIR_EXT_IDATA 2
 int pair_fake_connect_opts(pair *p, pair_fake *f, uint32_t ip, uint16_t os, uint16_t mis,
                            const mpsctp_addr *addrs, size_t naddrs, int nr_sack);
 /* The same from address from (IPv4 or IPv6). */
