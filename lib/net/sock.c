@@ -857,9 +857,27 @@ static int err_from_core(int r)
     }
 }
 
+/* Whether the send queue of na has room for a message of len bytes now. */
+static int send_room(const net_assoc *na, size_t len)
+{
+    uint32_t limit = 0, total = 0, ns = 0;
+    mpsctp_assoc_sndqueue_info(na->a, &limit, &total, NULL, 0, &ns);
+    return total <= limit && limit - total >= len;
+}
+
 /* Queues one message on na, waiting for send-buffer room unless non-blocking. The
  * association may die during the wait (peer ABORT, another thread's close): a reference
- * keeps na readable until we are done. Returns 0 or an errno. */
+ * keeps na readable until we are done. Returns 0 or an errno.
+ *
+ * A send already waiting for room when the association stops taking data (a shutdown
+ * by another thread, SCTP_EOF, the peer's SHUTDOWN) fails with EPIPE when its wait
+ * ends: once there is room for its message, or the association or socket is gone. Kernel
+ * SCTP on Linux behaves so (the blocked sender is woken by freed room, not by the
+ * shutdown). Failing at the shutdown itself would report the error while the thread
+ * that shut the association down is still returning from shutdown(): an application
+ * with one sending thread per stream that stops its streams one after the other (shut
+ * the socket down, then mark the next stream's sender as stopped) would take the
+ * next sender's EPIPE for a broken association. */
 static int send_wait(net_sock *s, net_assoc *na, const uint8_t *buf, size_t len,
                      const struct sctp_sndinfo *si, int flags)
 {
@@ -867,7 +885,7 @@ static int send_wait(net_sock *s, net_assoc *na, const uint8_t *buf, size_t len,
                          .flags = (uint16_t)(si->snd_flags & SCTP_UNORDERED),
                          .ppid = si->snd_ppid,
                          .context = si->snd_context};
-    int e = 0;
+    int e = 0, waited = 0, shut = 0;
     net_assoc_hold(na);
     for (;;) {
         if (!na->a || na->closed) {
@@ -880,6 +898,10 @@ static int send_wait(net_sock *s, net_assoc *na, const uint8_t *buf, size_t len,
             net_blocked_del(na);
             break;
         }
+        if (r == MPSCTP_ERR_STATE && waited && !send_room(na, len)) {
+            r = MPSCTP_ERR_WOULDBLOCK; /* shut down during the wait: wait on (above) */
+            shut = 1;
+        }
         if (r != MPSCTP_ERR_WOULDBLOCK) {
             e = err_from_core(r);
             break;
@@ -888,10 +910,11 @@ static int send_wait(net_sock *s, net_assoc *na, const uint8_t *buf, size_t len,
         net_blocked_add(na);
         if (sock_nonblock(s, flags)) { /* asked only now: it costs a syscall */
             net_sock_ready(s);
-            e = EAGAIN;
+            e = shut ? EPIPE : EAGAIN;
             break;
         }
         net_wait(s->st, 0);
+        waited = 1;
         if (s->closing) {
             e = EBADF;
             break;
