@@ -137,6 +137,9 @@ typedef struct mpsctp_settings {
                                      the mode (SCTP_CMT_USE_DAC; default 1) */
     uint8_t loss_recovery;        /* MPSCTP_LOSSREC_* flags: loss recovery beyond RFC 9260
                                      (docs/loss-recovery.md; default MPSCTP_LOSSREC_ALL) */
+    /* partial reliability (RFC 3758) */
+    uint8_t pr_sctp;              /* 1: offer PR-SCTP (Forward-TSN-Supported) in INIT/INIT
+                                     ACK (SCTP_PR_SUPPORTED; default 1) */
 } mpsctp_settings;
 
 /* SCTP_CMT_ON_OFF values (draft-dreibholz-tsvwg-sctpsocket-multipath; the FreeBSD/usrsctp
@@ -213,6 +216,9 @@ typedef enum mpsctp_event_type {
     MPSCTP_EV_SEND_FAILED,      /* .sid, .ppid, .length, .context of an unsent message */
     MPSCTP_EV_SHUTDOWN,         /* peer sent SHUTDOWN: no more data will arrive */
     MPSCTP_EV_SENDER_DRY,       /* every byte queued has been acknowledged */
+    /* partial reliability (RFC 3758): a FORWARD TSN ended a message under partial
+     * delivery before it was complete: .sid, .ssn; .state MPSCTP_PD_ABORTED */
+    MPSCTP_EV_PARTIAL_DELIVERY,
 } mpsctp_event_type;
 
 /* RFC 6458 sac_state values. */
@@ -248,6 +254,10 @@ typedef struct mpsctp_event {
     uint32_t length;      /* SEND_FAILED: message length */
     uint16_t outbound_streams, inbound_streams; /* ASSOC_CHANGE COMM_UP/RESTART */
     uint8_t sent;         /* SEND_FAILED: 1 when some of the message was transmitted */
+    /* partial reliability (RFC 3758, RFC 7496) */
+    uint16_t ssn;         /* PARTIAL_DELIVERY: stream sequence number of the message */
+    uint16_t pr_policy;   /* SEND_FAILED: the message's MPSCTP_PR_* policy; error is 0
+                             when the message was abandoned by that policy */
 } mpsctp_event;
 
 /* ---- endpoint ------------------------------------------------------------------- */
@@ -605,6 +615,47 @@ void *mpsctp_assoc_user(const mpsctp_assoc *a);
 /* Removes a local address added with mpsctp_endpoint_add_addr (compared by family and
  * ip); associations set up later no longer list it. Returns 0, NOENT or INVAL. */
 int mpsctp_endpoint_remove_addr(mpsctp_endpoint *ep, const mpsctp_addr *a);
+
+/* ---- partial reliability (RFC 3758, RFC 7496; docs/api.md) -------------------------- */
+
+/* Policies of a message (the Linux SCTP_PR_SCTP_* numbers). */
+#define MPSCTP_PR_NONE 0x0000 /* reliable */
+#define MPSCTP_PR_TTL 0x0010  /* value: lifetime in ms from the send call; abandoned when it
+                                 runs out, sent or not */
+#define MPSCTP_PR_RTX 0x0020  /* value: most retransmissions of any of its chunks (0: sent
+                                 once, never again) */
+#define MPSCTP_PR_PRIO 0x0030 /* value: priority, 0 highest; when the send buffer is full a
+                                 new message abandons queued ones of lower priority (higher
+                                 value), unsent ones first */
+#define MPSCTP_PR_ALL 0x0070  /* mpsctp_assoc_pr_status: the sum over the policies */
+/* MPSCTP_EV_PARTIAL_DELIVERY .state */
+#define MPSCTP_PD_ABORTED 1
+
+typedef struct mpsctp_prinfo {
+    uint16_t policy; /* MPSCTP_PR_* */
+    uint32_t value;  /* by policy: ms, retransmissions or priority */
+} mpsctp_prinfo;
+
+/* Queues one message like mpsctp_assoc_send, with the partial-reliability policy pr (NULL:
+ * MPSCTP_PR_NONE). The policy applies only when PR-SCTP was negotiated with the peer
+ * (mpsctp_assoc_pr_sctp); otherwise the message is sent reliably. With MPSCTP_PR_PRIO and
+ * a full send buffer, queued messages of lower priority are abandoned (SEND_FAILED) until
+ * the new one fits. Returns what mpsctp_assoc_send returns, or INVAL for an unknown
+ * policy. */
+int mpsctp_assoc_send_pr(mpsctp_assoc *a, const void *data, size_t len,
+                         const mpsctp_sndinfo *info, const mpsctp_prinfo *pr,
+                         mpsctp_tstamp now);
+
+/* Returns 1 when both ends support PR-SCTP (negotiated in INIT/INIT ACK), 0 when not (or
+ * not yet known), INVAL for NULL. */
+int mpsctp_assoc_pr_sctp(const mpsctp_assoc *a);
+
+/* Reads the messages abandoned by policy policy (MPSCTP_PR_TTL/RTX/PRIO, or MPSCTP_PR_ALL
+ * for the sum) on stream sid (-1: the whole association): *unsent those abandoned before
+ * any of their data was transmitted, *sent the others. Returns 0, or INVAL (NULL, unknown
+ * policy), STREAM (sid beyond the outbound streams). */
+int mpsctp_assoc_pr_status(const mpsctp_assoc *a, int sid, uint16_t policy, uint64_t *unsent,
+                           uint64_t *sent);
 
 #ifdef __cplusplus
 }

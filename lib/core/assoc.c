@@ -88,6 +88,7 @@ int assoc_setup_data(mpsctp_assoc *a, uint16_t os, uint16_t is, uint32_t my_itsn
     a->ra.pool = &a->ep->pool;
     a->rx_ready = 1;
     a->peer_rwnd = peer_rwnd;
+    prsctp_setup(a);
     a->last_rwnd = a->cfg.rcvbuf;
     for (uint32_t i = 0; i < a->npaths; i++) {
         a->cc[i].mtu = assoc_path_mtu(a, i);
@@ -252,6 +253,8 @@ mpsctp_tstamp assoc_deadline(const mpsctp_assoc *a)
         d = a->t5_deadline;
     if (a->sack_deadline < d)
         d = a->sack_deadline;
+    if (prsctp_deadline(a) < d)
+        d = prsctp_deadline(a);
     /* Computed after every packet: the probe's conditions that do not depend on the
      * path are looked at once. */
     int tlp = assoc_tlp_possible(a);
@@ -271,6 +274,7 @@ mpsctp_tstamp assoc_deadline(const mpsctp_assoc *a)
 
 void assoc_timeout(mpsctp_assoc *a, mpsctp_tstamp now)
 {
+    prsctp_timeout(a, now); /* PR-SCTP lifetimes (nothing unless in use) */
     if (a->t1_deadline <= now) {
         a->t1_deadline = MPSCTP_TSTAMP_NEVER;
         /* RFC 9260 s5.1 T1-init/T1-cookie expiry: retransmit with backoff, give up after

@@ -12,6 +12,7 @@
 #include "mpsctp/mpsctp.h"
 #include "path.h"
 #include "pool.h"
+#include "prsctp.h"
 #include "reasm.h"
 #include "rtxq.h"
 #include "sendq.h"
@@ -150,6 +151,9 @@ struct mpsctp_assoc {
     uint8_t tlp_pending, tlp_path;
     uint32_t tlp_tsn;
     uint64_t tlp_probes, tlp_repairs;
+
+    /* partial reliability (prsctp.c) */
+    prsctp pr;
 };
 
 struct mpsctp_endpoint {
@@ -197,6 +201,7 @@ typedef struct cookie_data {
     uint32_t naddrs;             /* further peer addresses listed in the INIT */
     mpsctp_addr addrs[MPSCTP_MAX_PATHS - 1];
     uint8_t nr_sack;             /* both ends support NR-SACK */
+    uint8_t pr_sctp;             /* both ends support PR-SCTP (RFC 3758) */
 } cookie_data;
 
 /* ---- endpoint services (endpoint.c) ----------------------------------------------- */
@@ -535,6 +540,8 @@ typedef struct sack_acc {
     uint32_t low_out[MPSCTP_MAX_PATHS];       /* after the SACK: lowest TSN still
                                                  outstanding (in flight or marked) per path */
     uint8_t have_low_out[MPSCTP_MAX_PATHS];
+    uint8_t pr_acked;                         /* PR-SCTP: the cum ack passed abandoned
+                                                 chunks (a FORWARD TSN was received) */
 } sack_acc;
 
 /* Returns the congestion control of CMT mode mode (docs/cc.md). */

@@ -131,6 +131,7 @@ static int recv_init_ack(mpsctp_assoc *a, const sctp_tlv *c, const mpsctp_addr *
         return 1;
     }
     a->nr_sack = a->cfg.nr_sack && ep_init_lists_chunk(&in, SCTP_NR_SACK);
+    a->pr.on = (uint8_t)prsctp_negotiated(&a->cfg, &in);
     /* RFC 9260 s5.1.2, s5.4 rule 3: the addresses the INIT ACK lists (and its source)
      * that the user did not give are paths to confirm. */
     mpsctp_addr listed[MPSCTP_MAX_PATHS];
@@ -338,6 +339,7 @@ mpsctp_assoc *assoc_cookie_existing(mpsctp_assoc *a, const cookie_data *cd,
          * ABORT and a new COOKIE ECHO had arrived). */
         assoc_paths_from_cookie(a, cd, local, remote);
         a->nr_sack = cd->nr_sack;
+        a->pr.on = cd->pr_sctp;
         rtxq_init(&a->rq, cd->my_itsn);
         if (assoc_setup_data(a, cd->os, cd->is, cd->my_itsn, cd->peer_itsn, cd->peer_rwnd)) {
             assoc_close(a, MPSCTP_COMM_LOST, SCTP_CAUSE_OUT_OF_RESOURCE);
@@ -356,6 +358,7 @@ mpsctp_assoc *assoc_cookie_existing(mpsctp_assoc *a, const cookie_data *cd,
         if (a->state == MPSCTP_COOKIE_WAIT || a->state == MPSCTP_COOKIE_ECHOED) {
             a->peer_vtag = cd->peer_vtag;
             a->nr_sack = cd->nr_sack;
+            a->pr.on = cd->pr_sctp;
             if (assoc_setup_data(a, cd->os, cd->is, cd->my_itsn, cd->peer_itsn,
                                  cd->peer_rwnd)) {
                 assoc_close(a, MPSCTP_CANT_STR_ASSOC, SCTP_CAUSE_OUT_OF_RESOURCE);
@@ -638,6 +641,18 @@ void assoc_recv_packet(mpsctp_assoc *a, const sctp_common *h, const uint8_t *chu
         case SCTP_ECNE:
         case SCTP_CWR:
             break; /* ECN is not offered, so these are never expected; ignore */
+        case SCTP_FORWARD_TSN:
+            /* RFC 3758 s3.6; not negotiated, it is an unknown chunk type to this
+             * association (upper bits 11: skip and report, RFC 9260 s3.2). */
+            if (a->pr.on) {
+                if (a->state == MPSCTP_ESTABLISHED || a->state == MPSCTP_SHUTDOWN_PENDING ||
+                    a->state == MPSCTP_SHUTDOWN_SENT) {
+                    if (prsctp_recv_fwdtsn(a, &c, pi, now))
+                        return;
+                }
+                break;
+            }
+            /* fall through */
         default: {
             /* RFC 9260 s3.2: unknown chunk type, by its upper two bits. */
             int act = codec_unknown_chunk_action((uint8_t)c.type);

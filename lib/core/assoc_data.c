@@ -306,7 +306,9 @@ static void cum_advance(mpsctp_assoc *a, uint32_t cum, sack_acc *acc, mpsctp_tst
     rtxq *q = &a->rq;
     while (q->count > q->unsent && tsn_le(q->first_tsn, cum)) {
         txchunk *c = rtxq_at(q, 0);
-        if (c->state != TX_ACKED && c->state != TX_NRACKED) {
+        if (c->state == TX_ABANDONED) {
+            acc->pr_acked = 1; /* PR-SCTP: the peer took our FORWARD TSN */
+        } else if (c->state != TX_ACKED && c->state != TX_NRACKED) {
             acc->cum_acked[c->path] = 1;
             newly_acked(a, c, q->first_tsn, acc, now);
         }
@@ -489,8 +491,9 @@ static void after_ack(mpsctp_assoc *a, sack_acc *acc, int cum_advanced, uint32_t
          * expiry counts the error a path that delivers nothing must count; otherwise a
          * dead path that CMT keeps feeding would never be found. */
         if (c->flight == 0 &&
-            (p->t3_deadline == MPSCTP_TSTAMP_NEVER || acked_since_t3(p)))
-            p->t3_deadline = MPSCTP_TSTAMP_NEVER;
+            (p->t3_deadline == MPSCTP_TSTAMP_NEVER || acked_since_t3(p) ||
+             (acc->pr_acked && prsctp_settled(a))))
+            p->t3_deadline = MPSCTP_TSTAMP_NEVER; /* (PR-SCTP: or the FORWARD TSN acked) */
         else if (acc->cum_acked[i] || (cmt && acc->t3_adv[i]))
             p->t3_deadline = now + p->rto;
         if (c->flight == 0)
@@ -646,7 +649,8 @@ int assoc_recv_sack(mpsctp_assoc *a, const sctp_tlv *ch, int nr, mpsctp_tstamp n
                 if (tsn_gt(tsn, highest_sent))
                     break;
                 txchunk *c = rtxq_get(q, tsn);
-                if (!c || c->state == TX_UNSENT || c->state == TX_NRACKED)
+                if (!c || c->state == TX_UNSENT || c->state == TX_NRACKED ||
+                    c->state == TX_ABANDONED)
                     continue;
                 any_gap = 1;
                 c->seen = a->sack_epoch;
@@ -671,6 +675,7 @@ int assoc_recv_sack(mpsctp_assoc *a, const sctp_tlv *ch, int nr, mpsctp_tstamp n
     if (s.a_rwnd == 0)
         assoc_peer_alive(a, now); /* the peer answers: it is alive, its window is closed */
     after_ack(a, &acc, cum_advanced, s.a_rwnd, 1, now);
+    prsctp_sweep(a, now); /* RFC 3758 s3.5 C1-C3 (PR-SCTP in use only) */
     return 0;
 }
 
@@ -730,6 +735,7 @@ void assoc_t3_expired(mpsctp_assoc *a, int pi, mpsctp_tstamp now)
     /* RFC 9260 s8.2, s8.1: errors on the path and the association; but a zero window
      * probe the receiver had no room for, answered by a SACK that still says the
      * window is closed, is no sign of a failure (s6.1 A). */
+    prsctp_sweep(a, now); /* RFC 3758 s3.5 A3, A5 (PR-SCTP in use only) */
     if (only_probes && a->peer_rwnd == 0 && a->last_sack > probe_sent)
         return;
     assoc_path_error(a, (uint32_t)pi, started, 0, now);

@@ -41,6 +41,7 @@ void mpsctp_settings_default(mpsctp_settings *s)
     s->nr_sack = 1;
     s->cmt_dac = 1;
     s->loss_recovery = MPSCTP_LOSSREC_ALL;
+    s->pr_sctp = 1;
 }
 
 const char *mpsctp_strerror(int err)
@@ -264,12 +265,18 @@ void ep_put_addrs(const mpsctp_endpoint *ep, wbuf *w, const mpsctp_addr *dest)
 
 void ep_put_extensions(const mpsctp_settings *cfg, wbuf *w)
 {
-    if (!cfg->nr_sack)
-        return;
     /* RFC 5061 s4.2.7: Supported Extensions lists the chunk types we understand beyond
-     * RFC 9260: NR-SACK (draft-tuexen-tsvwg-sctp-multipath). */
-    uint8_t types[1] = {SCTP_NR_SACK};
-    codec_param_put(w, SCTP_P_SUPPORTED_EXTENSIONS, types, sizeof(types));
+     * RFC 9260: NR-SACK (draft-tuexen-tsvwg-sctp-multipath), FORWARD TSN (RFC 3758, listed
+     * there too as usrsctp does). */
+    uint8_t types[2];
+    size_t n = 0;
+    if (cfg->nr_sack)
+        types[n++] = SCTP_NR_SACK;
+    if (cfg->pr_sctp)
+        types[n++] = SCTP_FORWARD_TSN;
+    if (n)
+        codec_param_put(w, SCTP_P_SUPPORTED_EXTENSIONS, types, n);
+    prsctp_put_param(cfg, w); /* RFC 3758 s3.1: Forward-TSN-Supported */
 }
 
 int ep_init_lists_chunk(const sctp_init *in, uint8_t type)
@@ -325,7 +332,7 @@ int ep_settings_apply(mpsctp_endpoint *ep, const mpsctp_settings *s)
         s->rto_min_ms > s->rto_max_ms || s->sack_freq == 0 || s->cmt > MPSCTP_CMT_MAX ||
         (s->cmt_bufsplit & ~(MPSCTP_BUFSPLIT_SENDER | MPSCTP_BUFSPLIT_RECEIVER)) ||
         s->cmt_rtx_policy > MPSCTP_RTX_SSTHRESH || s->sack_path > MPSCTP_SACK_PATH_MIN_RTT ||
-        s->nr_sack > 1 || s->path_select > MPSCTP_PATHSEL_STREAM || s->cmt_dac > 1 ||
+        s->nr_sack > 1 || s->pr_sctp > 1 || s->path_select > MPSCTP_PATHSEL_STREAM || s->cmt_dac > 1 ||
         (s->loss_recovery & ~MPSCTP_LOSSREC_ALL))
         return MPSCTP_ERR_INVAL;
     ep->cfg = *s;
@@ -412,6 +419,7 @@ static void assoc_destroy(mpsctp_assoc *a)
     assoc_drop_send_state(a, 0);
     sendq_free(&a->sq);
     rtxq_free(&a->rq);
+    prsctp_free(a);
     if (a->rx_ready) {
         tsnmap_free(&a->map);
         reasm_free(&a->ra);
@@ -748,6 +756,7 @@ int ep_answer_init(mpsctp_endpoint *ep, const sctp_common *h, const sctp_tlv *c,
     };
     cd.naddrs = ep_init_addrs(&in, remote, cd.addrs, MPSCTP_MAX_PATHS - 1);
     cd.nr_sack = ep->cfg.nr_sack && ep_init_lists_chunk(&in, SCTP_NR_SACK);
+    cd.pr_sctp = (uint8_t)prsctp_negotiated(&ep->cfg, &in);
     ep_secret_maybe_rotate(ep, now);
     uint8_t b[1500];
     wbuf w;
@@ -837,6 +846,7 @@ mpsctp_assoc *ep_cookie_echo(mpsctp_endpoint *ep, mpsctp_assoc *hint, const sctp
         return NULL;
     assoc_paths_from_cookie(a, &cd, local, remote);
     a->nr_sack = cd.nr_sack;
+    a->pr.on = cd.pr_sctp;
     a->my_vtag = cd.my_vtag;
     a->peer_vtag = cd.peer_vtag;
     a->my_itsn = cd.my_itsn;

@@ -85,6 +85,7 @@ int sendq_push(sendq *q, const void *data, size_t len, const mpsctp_sndinfo *inf
     m->refs = 0;
     m->sid = info->sid;
     m->flags = info->flags;
+    memset(&m->pr, 0, sizeof(m->pr));
     memcpy(m->data, data, len);
     sstream *s = &q->streams[info->sid];
     if (s->tail)
@@ -222,4 +223,34 @@ void sendq_msg_free(sendq *q, smsg *m)
 {
     if (m)
         pool_put(q->pool, m, sizeof(*m) + m->len);
+}
+
+int sendq_remove(sendq *q, smsg *m)
+{
+    if (!q->streams || m->sid >= q->nstreams)
+        return -1;
+    sstream *s = &q->streams[m->sid];
+    smsg *prev = NULL;
+    for (smsg *x = s->head; x; prev = x, x = x->next) {
+        if (x != m)
+            continue;
+        if (prev)
+            prev->next = m->next;
+        else
+            s->head = m->next;
+        if (s->tail == m)
+            s->tail = prev;
+        m->next = NULL;
+        q->nmsgs--;
+        sendq_release(q, m->sid, m->len);
+        return 0; /* a stream left empty stays on the ring: sendq_pop_if skips it */
+    }
+    return -1;
+}
+
+void sendq_each(const sendq *q, void (*fn)(void *ctx, smsg *m), void *ctx)
+{
+    for (uint16_t sid = 0; q->streams && q->nmsgs && sid < q->nstreams; sid++)
+        for (smsg *m = q->streams[sid].head; m; m = m->next)
+            fn(ctx, m);
 }

@@ -15,6 +15,14 @@ typedef struct smsg {
     uint32_t len, ppid, context;
     uint32_t refs; /* chunks not yet acknowledged or abandoned */
     uint16_t sid, flags;
+    /* partial reliability (prsctp.c): policy, its value, the TTL deadline; zero for a
+     * reliable message */
+    struct {
+        uint16_t policy;
+        uint8_t sent; /* some of it was transmitted (for the abandonment counters) */
+        uint32_t value;
+        mpsctp_tstamp deadline;
+    } pr;
     uint8_t data[];
 } smsg;
 
@@ -88,5 +96,13 @@ smsg *sendq_drain(sendq *q);
  * MPSCTP_ERR_NOBUFS without writing per_stream. */
 int sendq_info(const sendq *q, uint32_t *limit, uint32_t *total, uint32_t *per_stream,
                uint32_t cap, uint32_t *nstreams);
+
+/* Takes message m, queued on stream m->sid and not yet handed out, out of its stream's
+ * queue and uncounts its bytes. Returns 0, or -1 when m is not queued there. */
+int sendq_remove(sendq *q, smsg *m);
+
+/* Calls fn(ctx, m) for every message still in a stream queue, oldest first per stream; fn
+ * must not change the queue. */
+void sendq_each(const sendq *q, void (*fn)(void *ctx, smsg *m), void *ctx);
 
 #endif

@@ -24,6 +24,7 @@ enum {
     SCTP_CWR = 13,
     SCTP_SHUTDOWN_COMPLETE = 14,
     SCTP_NR_SACK = 16, /* draft-tuexen-tsvwg-sctp-multipath */
+    SCTP_FORWARD_TSN = 0xC0, /* RFC 3758 s3.2 (PR-SCTP) */
 };
 
 /* RFC 9260 s3.3: chunk flags. */

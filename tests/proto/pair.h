@@ -86,6 +86,9 @@ typedef struct pair_side {
     pair_msg *msg;
     size_t nmsg, msgcap;
     size_t recv_errors; /* mpsctp_endpoint_recv returned < 0 for delivered packets */
+    /* a second address (pair_add_addr) */
+    mpsctp_addr addr2;
+    int has_addr2;
 } pair_side;
 
 typedef struct pair pair;
@@ -119,6 +122,10 @@ void pair_free(pair *p);
 /* Replaces the side's endpoint by a fresh one with the same settings and address (a
  * restarted host). The old one is freed without sending anything. */
 void pair_restart_endpoint(pair *p, int side);
+
+/* Gives side a second IPv4 address ip (host order), before it connects or is connected
+ * to: its endpoint lists it, and packets to it reach the side (multihoming, CMT). */
+void pair_add_addr(pair *p, int side, uint32_t ip);
 
 /* Connects side `from` to the other side; returns the association (also in s[from].assoc). */
 mpsctp_assoc *pair_connect(pair *p, int from);
@@ -190,7 +197,9 @@ int pair_fake_connect_addrs(pair *p, pair_fake *f, uint16_t os, uint16_t mis,
 /* The same from IPv4 address ip (host order) instead of 10.0.0.3. */
 int pair_fake_connect_from(pair *p, pair_fake *f, uint32_t ip, uint16_t os, uint16_t mis,
                            const mpsctp_addr *addrs, size_t naddrs);
-/* The same, the INIT also offering NR-SACK when nr_sack is set. */
+/* The same, the INIT also offering NR-SACK when bit 0 of nr_sack is set and PR-SCTP
+ * (Forward-TSN-Supported) when bit 1 (PAIR_FAKE_PR) is. */
+#define PAIR_FAKE_PR 2
 int pair_fake_connect_opts(pair *p, pair_fake *f, uint32_t ip, uint16_t os, uint16_t mis,
                            const mpsctp_addr *addrs, size_t naddrs, int nr_sack);
 /* The same from address from (IPv4 or IPv6). */
