@@ -785,3 +785,8 @@ void pair_add_addr(pair *p, int side, uint32_t ip)
     s->has_addr2 = 1;
     mpsctp_endpoint_add_addr(s->ep, &s->addr2);
 }
+
+void pair_read(pair *p, int side)
+{
+    read_side(p, side);
+}

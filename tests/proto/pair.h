@@ -142,6 +142,8 @@ int pair_pump_until(pair *p, uint64_t dur, int (*cond)(pair *, void *), void *ar
 int pair_cond_up(pair *p, void *arg);
 /* Sends whatever the endpoints have now and collects events (no time passes). */
 void pair_flush(pair *p);
+/* Reads every association of side now (what the automatic reader does after a step). */
+void pair_read(pair *p, int side);
 /* Collects pending events of both endpoints. */
 void pair_collect(pair *p);
 
