@@ -621,13 +621,13 @@ int mpsctp_endpoint_remove_addr(mpsctp_endpoint *ep, const mpsctp_addr *a);
 /* Policies of a message (the Linux SCTP_PR_SCTP_* numbers). */
 #define MPSCTP_PR_NONE 0x0000 /* reliable */
 #define MPSCTP_PR_TTL 0x0010  /* value: lifetime in ms from the send call; abandoned when it
-                                 runs out, sent or not */
+                                 runs out, sent or not (0: no limit) */
 #define MPSCTP_PR_RTX 0x0020  /* value: most retransmissions of any of its chunks (0: sent
                                  once, never again) */
 #define MPSCTP_PR_PRIO 0x0030 /* value: priority, 0 highest; when the send buffer is full a
                                  new message abandons queued ones of lower priority (higher
                                  value), unsent ones first */
-#define MPSCTP_PR_ALL 0x0070  /* mpsctp_assoc_pr_status: the sum over the policies */
+#define MPSCTP_PR_ALL 0x0080  /* mpsctp_assoc_pr_status: the sum over the policies */
 /* MPSCTP_EV_PARTIAL_DELIVERY .state */
 #define MPSCTP_PD_ABORTED 1
 

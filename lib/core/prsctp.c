@@ -387,7 +387,9 @@ int prsctp_send(mpsctp_assoc *a, const void *data, size_t len, const mpsctp_sndi
         a->pr.next_ttl = MPSCTP_TSTAMP_NEVER;
     }
     if (pol == MPSCTP_PR_TTL) {
-        m->pr.deadline = now + (uint64_t)pr->value * NS_PER_MS;
+        /* A lifetime of 0 is none (RFC 6458 sinfo_timetolive, Linux). */
+        m->pr.deadline = pr->value ? now + (uint64_t)pr->value * NS_PER_MS
+                                   : MPSCTP_TSTAMP_NEVER;
         if (m->pr.deadline < a->pr.next_ttl)
             a->pr.next_ttl = m->pr.deadline;
     }

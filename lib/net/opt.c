@@ -12,6 +12,7 @@ static const struct {
     const size_t *n;
 } tables[] = {
     {net_lksctp_opts, &net_lksctp_nopts},
+    {net_prsctp_opts, &net_prsctp_nopts},
 };
 
 static const net_opt *opt_find(int level, int name)

@@ -51,5 +51,8 @@ struct net_opt {
 /* The rows of opt_lksctp.c, and their number. */
 extern const net_opt net_lksctp_opts[];
 extern const size_t net_lksctp_nopts;
+/* The rows of opt_prsctp.c (partial reliability), and their number. */
+extern const net_opt net_prsctp_opts[];
+extern const size_t net_prsctp_nopts;
 
 #endif
