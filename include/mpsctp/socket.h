@@ -930,8 +930,9 @@ int mpsctp_getpeername(int sd, struct sockaddr *addr, socklen_t *len);
 
 /* sctp_sendmsg: sends len bytes of msg on stream stream_no with ppid (passed as given:
  * network byte order is the application's business, as with libsctp), flags (sinfo_flags:
- * SCTP_UNORDERED, SCTP_EOF, SCTP_ABORT, SCTP_SENDALL, SCTP_ADDR_OVER), timetolive
- * (accepted, not applied) and context. to (may be NULL) names the peer of a one-to-many
+ * SCTP_UNORDERED, SCTP_EOF, SCTP_ABORT, SCTP_SENDALL, SCTP_ADDR_OVER, and a PR-SCTP
+ * policy SCTP_PR_SCTP_TTL/RTX/PRIO), timetolive (the policy's value: with no policy bits,
+ * the association's SCTP_DEFAULT_PRINFO applies) and context. to (may be NULL) names the peer of a one-to-many
  * socket, setting up an association when there is none. Returns the bytes sent, or -1
  * with errno as mpsctp_sendmsg. */
 int mpsctp_sctp_sendmsg(int sd, const void *msg, size_t len, struct sockaddr *to,

@@ -570,12 +570,21 @@ int reasm_forward(reasm *r, uint32_t new_cum, const sctp_fwdtsn *fw, uint16_t *p
         for (rfrag *f; (f = find_stale_run(r, new_cum)) != NULL;) drop_run(r, f, new_cum);
     }
     if (r->pd_tail && tsn_le(r->pd_next_tsn, new_cum)) {
-        /* The rest of the message under partial delivery will never come. */
-        r->pd_tail->flags |= SCTP_DATA_E;
-        *pd_sid = r->pd_tail->sid;
-        *pd_ssn = r->pd_tail->ssn;
+        /* The rest of the message under partial delivery will never come: what arrived
+         * ends it; when all of it has been read, the fragment kept as its anchor goes
+         * (the reader has nothing more of it). */
+        rfrag *t = r->pd_tail;
+        *pd_sid = t->sid;
+        *pd_ssn = t->ssn;
         r->pd_tail = NULL;
         aborted = 1;
+        if (t == r->rq_head && t->off == t->len) {
+            r->rq_head = t->next;
+            if (!r->rq_head) r->rq_tail = NULL;
+            frag_free(r, t);
+        } else {
+            t->flags |= SCTP_DATA_E;
+        }
     }
     /* Ordered streams: skip to the SSNs listed, delivering what waits before them. The
      * waiting messages' keys are sorted once, so that each pair costs a binary search. */

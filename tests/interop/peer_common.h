@@ -16,6 +16,9 @@
 #define PEER_MAX_STREAMS 1024
 #define PEER_MAX_ADDRS 4
 
+/* --pr policies (each program maps them to its stack's numbers) */
+enum { PEER_PR_NONE = 0, PEER_PR_TTL, PEER_PR_RTX, PEER_PR_PRIO, PEER_PR_BUF };
+
 /* Options only mpsctp_peer takes (--idle, --min-heartbeats, --pcap, --linger). */
 #define PEER_OPTS_MPSCTP 1u
 
@@ -51,6 +54,14 @@ typedef struct peer_opts {
                                  confirmed and active before the transfer (at most MS) */
     int cmt;                  /* --cmt N: SCTP_CMT_ON_OFF value (0..4) set on the socket
                                  before listen/connect; -1: not set */
+    /* partial reliability: --pr POLICY,VALUE (ttl, rtx, prio, buf) gives the sender's
+     * messages that policy, and lets the receiver miss messages (abandoned): ordered
+     * ones then only have to come in ascending order; --pr-log FILE: the sender writes
+     * the numbers g of the messages reported abandoned (SEND_FAILED), the receiver those
+     * it received, one per line */
+    int pr;                   /* PEER_PR_* */
+    uint32_t pr_value;
+    const char *pr_log;
     /* derived */
     interop_sizes sizes;
     uint64_t nmsgs;     /* messages of the transfer */
@@ -93,6 +104,8 @@ typedef struct peer_result {
     double t_run, max_gap, last_rx;
     /* with --cmt: the association's SCTP_CMT_ON_OFF value as read back (-1: unknown) */
     int cmt;
+    /* with --pr, the sender: messages reported abandoned (SEND_FAILED) */
+    uint64_t abandoned;
 } peer_result;
 
 /* A zeroed result; verified 1 with --no-verify absent, else -1. */
@@ -156,6 +169,9 @@ void peer_verify_free(peer_verify *v);
 uint64_t peer_check_message(const peer_opts *o, peer_verify *v, peer_result *r,
                             const uint8_t *msg, size_t len, uint32_t sid, uint32_t ppid,
                             int unordered);
+
+/* --pr: the sender records message g as abandoned (counted, and logged with --pr-log). */
+void peer_abandoned(const peer_opts *o, peer_result *r, uint32_t sid, uint32_t ppid);
 
 /* After a complete transfer was received (not aborted): with --bytes and verification,
  * fails unless every byte and message arrived. */

@@ -1049,13 +1049,15 @@ static void test_chunk_names(void **state)
         {SCTP_CWR, "CWR"},
         {SCTP_SHUTDOWN_COMPLETE, "SHUTDOWN_COMPLETE"},
         {SCTP_NR_SACK, "NR_SACK"},
+        {SCTP_FORWARD_TSN, "FORWARD_TSN"},
     };
     for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
         assert_string_equal(codec_chunk_name(known[i].t), known[i].name);
     for (unsigned t = 0; t < 256; t++) {
         const char *n = codec_chunk_name((uint8_t)t);
         assert_non_null(n);
-        int is_known = t <= SCTP_SHUTDOWN_COMPLETE || t == SCTP_NR_SACK;
+        int is_known = t <= SCTP_SHUTDOWN_COMPLETE || t == SCTP_NR_SACK ||
+                       t == SCTP_FORWARD_TSN;
         if (!is_known)
             assert_string_equal(n, "UNKNOWN");
         else
