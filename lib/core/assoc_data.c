@@ -560,6 +560,8 @@ static void renege_check(mpsctp_assoc *a, uint32_t highest_reported, mpsctp_tsta
 static void tlp_answered(mpsctp_assoc *a, const sctp_sack *s, sack_acc *acc)
 {
     a->tlp_pending = 0;
+    if (a->pr.tlp_void)
+        return; /* PR-SCTP held the probe back: nothing was sent */
     for (unsigned k = 0; k < s->ndups; k++)
         if (get32(s->dups + 4 * k) == a->tlp_tsn)
             return;
@@ -598,8 +600,19 @@ void assoc_tlp_fire(mpsctp_assoc *a, uint32_t pi)
         if (c->state != TX_INFLIGHT || c->path != pi)
             continue;
         /* RFC 8985 s7.3: the highest TSN sent on the path goes again, as one packet that
-         * may exceed cwnd (a fast retransmission's rule); no window change yet. */
+         * may exceed cwnd (a fast retransmission's rule); no window change yet. Not a
+         * chunk whose PR-SCTP policy allows no more retransmissions: a probe would
+         * abandon a message that is most likely on its way (T3-rtx decides). */
         uint32_t tsn = q->first_tsn + k;
+        a->pr.tlp_void = 0;
+        if (!prsctp_rtx_allowed(a, c)) {
+            /* no probe, as if one were out: none again before an ack or T3-rtx */
+            a->pr.tlp_void = 1;
+            a->tlp_pending = 1;
+            a->tlp_path = (uint8_t)pi;
+            a->tlp_tsn = tsn;
+            return;
+        }
         mark_fast_rtx(a, k, tsn);
         a->tlp_pending = 1;
         a->tlp_path = (uint8_t)pi;
@@ -675,6 +688,8 @@ int assoc_recv_sack(mpsctp_assoc *a, const sctp_tlv *ch, int nr, mpsctp_tstamp n
     if (s.a_rwnd == 0)
         assoc_peer_alive(a, now); /* the peer answers: it is alive, its window is closed */
     after_ack(a, &acc, cum_advanced, s.a_rwnd, 1, now);
+    if (acc.pr_acked)
+        prsctp_fwd_acked(a, now);
     prsctp_sweep(a, now); /* RFC 3758 s3.5 C1-C3 (PR-SCTP in use only) */
     return 0;
 }

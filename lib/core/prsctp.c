@@ -63,9 +63,27 @@ mpsctp_tstamp prsctp_deadline(const mpsctp_assoc *a)
     return a->pr.on && a->pr.used ? a->pr.next_ttl : MPSCTP_TSTAMP_NEVER;
 }
 
+int prsctp_rtx_allowed(const mpsctp_assoc *a, const txchunk *c)
+{
+    return !(a->pr.on && c->msg && c->msg->pr.policy == MPSCTP_PR_RTX &&
+             c->tx_count > c->msg->pr.value);
+}
+
 int prsctp_settled(const mpsctp_assoc *a)
 {
     return !tsn_gt(a->pr.adv_ack, a->rq.first_tsn - 1);
+}
+
+void prsctp_fwd_acked(mpsctp_assoc *a, mpsctp_tstamp now)
+{
+    /* The peer moved its cumulative TSN over abandoned TSNs: it took a FORWARD TSN, an
+     * acknowledgement like that of outstanding data (RFC 9260 s8.1, s8.2): the error
+     * counters clear, the path's when the FORWARD TSN went out after its latest error.
+     * Without this, a sender whose data is all abandoned (RTX 0 under loss) would count
+     * its T3-rtx expiries up to Association.Max.Retrans while the peer answers. */
+    assoc_peer_alive(a, now);
+    if (a->pr.fwd_path < a->npaths)
+        assoc_path_acked(a, a->pr.fwd_path, a->pr.fwd_at, now);
 }
 
 /* ---- sender: abandoning messages ---------------------------------------------------- */
@@ -155,12 +173,34 @@ static int abandon_queued(mpsctp_assoc *a, uint32_t i0)
 /* Whether message m, whose oldest remaining chunk is chunk i0, is to be abandoned now:
  * its lifetime ran out, or one of its chunks waits for a retransmission beyond the
  * limit. Otherwise lowers *next to its TTL deadline. */
+/* Whether every remaining chunk of message m (oldest remaining at i0) was reported
+ * received (gap-acked or NR-acked): the peer has it, and abandoning it would only report
+ * as failed a message that is delivered. */
+static int all_reported(const rtxq *q, uint32_t i0, const smsg *m)
+{
+    uint32_t left = m->refs;
+    for (uint32_t i = i0; i < q->count && left; i++) {
+        const txchunk *c = rtxq_at(q, i);
+        if (c->msg != m) {
+            if (c->state == TX_NRACKED)
+                continue;
+            break;
+        }
+        left--;
+        if (c->state != TX_ACKED)
+            return 0;
+    }
+    return 1;
+}
+
 static int expired_queued(const mpsctp_assoc *a, uint32_t i0, mpsctp_tstamp now,
                           mpsctp_tstamp *next)
 {
     const rtxq *q = &a->rq;
     const smsg *m = rtxq_at(q, i0)->msg;
     if (m->pr.policy == MPSCTP_PR_TTL) {
+        if (all_reported(q, i0, m))
+            return 0; /* arrived: the cumulative ack will release it */
         if (now >= m->pr.deadline)
             return 1;
         if (m->pr.deadline < *next)
@@ -336,7 +376,7 @@ static void prio_make_room(mpsctp_assoc *a, size_t len, uint32_t prio)
             if (!m || m == last)
                 continue;
             last = m;
-            if (m->pr.policy != MPSCTP_PR_PRIO || m->pr.value <= prio)
+            if (m->pr.policy != MPSCTP_PR_PRIO || m->pr.value <= prio || all_reported(q, i, m))
                 continue;
             int unsent = !(m->pr.sent || c->off != 0);
             uint64_t key = (uint64_t)m->pr.value << 1 | (uint64_t)unsent;
@@ -444,6 +484,8 @@ void prsctp_put_fwdtsn(mpsctp_assoc *a, wbuf *w, uint32_t pi, mpsctp_tstamp now)
         return;
     a->pr.fwd_due = 0;
     a->pr.fwd_sent++;
+    a->pr.fwd_path = (uint8_t)pi;
+    a->pr.fwd_at = now;
     /* C5: at least one T3-rtx timer runs while a FORWARD TSN is unacknowledged. */
     for (uint32_t k = 0; k < a->npaths; k++)
         if (a->paths[k].t3_deadline != MPSCTP_TSTAMP_NEVER)

@@ -27,6 +27,10 @@ typedef struct prsctp {
     uint16_t per_stream_n;
     uint64_t fwd_sent, fwd_received; /* FORWARD TSN chunks */
     uint64_t pd_aborted;             /* partial deliveries a FORWARD TSN ended */
+    uint8_t tlp_void;                /* the tail loss probe "out" was held back: the
+                                        chunk's RTX policy allowed no retransmission */
+    uint8_t fwd_path;                /* where the latest FORWARD TSN went, and when */
+    mpsctp_tstamp fwd_at;
 } prsctp;
 
 /* Sets the state up after the handshake (or a restart): the ack point at the first TSN
@@ -57,11 +61,18 @@ void prsctp_sweep(mpsctp_assoc *a, mpsctp_tstamp now);
 void prsctp_before_output(mpsctp_assoc *a, mpsctp_tstamp now);
 /* Runs the sweep when the next TTL deadline has come (the association's timer). */
 void prsctp_timeout(mpsctp_assoc *a, mpsctp_tstamp now);
+/* Returns 0 when chunk c (in flight) may not be sent again: PR-SCTP on and its
+ * message's RTX policy used up (RFC 7496 s4), else 1. */
+int prsctp_rtx_allowed(const mpsctp_assoc *a, const txchunk *c);
 /* Returns the next TTL deadline (NEVER: none). */
 mpsctp_tstamp prsctp_deadline(const mpsctp_assoc *a);
 /* Returns 1 when no abandoned TSN waits for the peer's ack (the ack point is at the
  * cumulative ack). */
 int prsctp_settled(const mpsctp_assoc *a);
+
+/* A SACK's cumulative ack passed abandoned TSNs (our FORWARD TSN arrived): the peer and
+ * the FORWARD TSN's path answer (error counters, RFC 9260 s8.1, s8.2). */
+void prsctp_fwd_acked(mpsctp_assoc *a, mpsctp_tstamp now);
 
 /* Abandoned chunks at the head of the unsent tail are never sent: they leave it. */
 static inline void prsctp_skip_unsent(rtxq *q)

@@ -50,15 +50,16 @@ run() {
     # tests' kernel-chosen ports come from
     sudp=$((28000 + BASE * 40 + 2 * N)); cudp=$((sudp + 1))
     # LOSS (percent) and LOSS_TO (s or c): an nftables rule drops that share of the UDP
-    # packets to the server's or the client's port (the prsctp group, own namespace).
+    # packets to the server's or the client's port (the prsctp group, own namespace) as
+    # they come in: the sender's send call succeeds, the packet is lost.
     # PRLOG: each peer logs message numbers (--pr-log) into $TMP/ls.N and $TMP/lc.N.
     if [ -n "${LOSS:-}" ]; then
         lport=$sudp
         [ "${LOSS_TO:-s}" = c ] && lport=$cudp
         nft delete table inet mpsctp_pr 2>/dev/null
         nft add table inet mpsctp_pr &&
-            nft add chain inet mpsctp_pr out '{ type filter hook output priority 0; }' &&
-            nft add rule inet mpsctp_pr out udp dport "$lport" numgen random mod 100 lt "$LOSS" \
+            nft add chain inet mpsctp_pr in '{ type filter hook input priority 0; }' &&
+            nft add rule inet mpsctp_pr in udp dport "$lport" numgen random mod 100 lt "$LOSS" \
                 counter drop || { echo "  nft failed"; FAILS=$((FAILS + 1)); return; }
     fi
     if [ -n "${PRLOG:-}" ]; then
@@ -343,7 +344,9 @@ prsctp)
             FAILS=$((FAILS + 1))
         fi
     }
-    P="--bytes 2M --msg-size 1000 --streams 4"
+    # 1 MiB in 1000-byte messages at 2 MB/s; RTO 100..500 ms on both sides, so that a
+    # lost FORWARD TSN at the end of a transfer is sent again within a second
+    P="--bytes 1M --msg-size 1000 --streams 4 --rate 2M --rto 100,200,500"
     run "ttl 100 ms, ordered, mpsctp -> usrsctp" "m>u" 0 0 \
         "$P --pr ttl,100" "$P --pr ttl,100" "s:$V.*$NA" "c:$SC" "c:$(S FORWARD_TSN $SOME)"
     pr_check c
@@ -361,13 +364,14 @@ prsctp)
         "$P --unordered --pr rtx,0" "$P --unordered --pr rtx,0" "s:$V.*$NA.*$SC" \
         "s:$(R FORWARD_TSN $SOME)"
     pr_check c
-    B="--buf 65536"
+    # PRIO abandons only when the send buffer is full: unpaced, a 32 KiB buffer
+    P="--bytes 1M --msg-size 1000 --streams 4 --rto 100,200,500 --buf 32768"
     run "prio (4 levels), ordered, mpsctp client -> usrsctp" "m>u" 0 0 \
-        "$P $B --pr prio,4" "$P $B --pr prio,4" "s:$V.*$NA" "c:$SC"
+        "$P --pr prio,4" "$P --pr prio,4" "s:$V.*$NA" "c:$SC"
     pr_check c
     LOSS_TO=c
     run "prio (4 levels), ordered, mpsctp server -> usrsctp" "u>m" 0 0 \
-        "--reverse $P $B --pr prio,4" "--reverse $P $B --pr prio,4" "c:$V.*$NA" "s:$SC"
+        "--reverse $P --pr prio,4" "--reverse $P --pr prio,4" "c:$V.*$NA" "s:$SC"
     pr_check s
     ;;
 checksum)

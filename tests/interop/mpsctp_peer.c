@@ -866,7 +866,10 @@ int main(int argc, char **argv)
     }
     r.seconds = peer_now_s() - t0;
     /* Stay up a little: late packets of the peer are seen (and answered) by the stack. */
-    sleep_ms((unsigned)(o.linger_ms >= 0 ? o.linger_ms : we_aborted ? 1000 : 300));
+    sleep_ms((unsigned)(o.linger_ms >= 0 ? o.linger_ms
+                        : we_aborted ? 1000
+                        : o.pr       ? 3000 /* under loss: answer a late SHUTDOWN ACK */
+                                     : 300));
     mpsctp_stack_stats_get(st, &ss);
     mpsctp_stack_free(st);
     if (tr.pcap && mpsctp_pcap_close(tr.pcap) != 0 && !r.error[0])

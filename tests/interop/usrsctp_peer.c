@@ -685,6 +685,10 @@ int main(int argc, char **argv)
     peer_note_abort(&o, &r);
     ok = peer_ok(&o, &r);
     print_result(&r);
+    /* --pr runs under loss: stay up a while, so that the peer's retransmitted SHUTDOWN ACK
+     * (our SHUTDOWN COMPLETE lost) is answered (RFC 9260 s8.4 rule 5). */
+    if (o.pr)
+        sleep(3);
     for (int i = 0; i < 50 && usrsctp_finish() != 0; i++)
         usleep(100000);
     return ok ? 0 : 1;
