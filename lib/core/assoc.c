@@ -340,6 +340,13 @@ void assoc_timeout(mpsctp_assoc *a, mpsctp_tstamp now)
 int mpsctp_assoc_send(mpsctp_assoc *a, const void *data, size_t len,
                       const mpsctp_sndinfo *info, mpsctp_tstamp now)
 {
+    return mpsctp_assoc_send_pr(a, data, len, info, NULL, now);
+}
+
+int mpsctp_assoc_send_pr(mpsctp_assoc *a, const void *data, size_t len,
+                         const mpsctp_sndinfo *info, const mpsctp_prinfo *pr,
+                         mpsctp_tstamp now)
+{
     if (!a || (!data && len) || !info)
         return MPSCTP_ERR_INVAL;
     switch (a->state) {
@@ -355,7 +362,7 @@ int mpsctp_assoc_send(mpsctp_assoc *a, const void *data, size_t len,
     if (a->shutdown_requested)
         return MPSCTP_ERR_STATE;
     int was_pending = sendq_pending(&a->sq);
-    int e = sendq_push(&a->sq, data, len, info);
+    int e = prsctp_send(a, data, len, info, pr, now); /* the queue, with a PR policy */
     /* A send opens no new burst (RFC 9260 s6.1 D): what goes out now is bounded by what
      * is left of Max.Burst since the latest SACK. */
     if (e == 0) {
@@ -363,8 +370,8 @@ int mpsctp_assoc_send(mpsctp_assoc *a, const void *data, size_t len,
         /* Queued messages change the deadline only by starting to wait (no tail loss
          * probe then): a further one on an association already in the output queue
          * changes nothing the endpoint sees. */
-        if (!was_pending || !a->out_queued)
-            ep_assoc_changed(a);
+        if (!was_pending || !a->out_queued || (pr && pr->policy == MPSCTP_PR_TTL))
+            ep_assoc_changed(a); /* (a lifetime may be the next deadline) */
     }
     return e;
 }

@@ -770,6 +770,7 @@ void assoc_report_failed(mpsctp_assoc *a, const smsg *m, int sent)
     ev.context = m->context;
     ev.length = m->len;
     ev.sent = (uint8_t)(sent != 0);
+    ev.pr_policy = m->pr.policy;
     ep_event(a->ep, &ev);
 }
 

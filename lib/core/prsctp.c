@@ -101,18 +101,7 @@ static void abandoned(mpsctp_assoc *a, const smsg *m, int sent)
     }
     if (m->sid < a->pr.per_stream_n)
         a->pr.per_stream[m->sid][k][sent != 0]++;
-    mpsctp_event ev;
-    memset(&ev, 0, sizeof(ev));
-    ev.type = MPSCTP_EV_SEND_FAILED;
-    ev.assoc = a;
-    ev.assoc_id = a->id;
-    ev.sid = m->sid;
-    ev.ppid = m->ppid;
-    ev.context = m->context;
-    ev.length = m->len;
-    ev.sent = (uint8_t)(sent != 0);
-    ev.pr_policy = m->pr.policy;
-    ep_event(a->ep, &ev);
+    assoc_report_failed(a, m, sent);
 }
 
 /* Abandons the message whose oldest remaining chunk is chunk i0 of the retransmission
@@ -170,15 +159,13 @@ static int abandon_queued(mpsctp_assoc *a, uint32_t i0)
     return was_out;
 }
 
-/* Whether message m, whose oldest remaining chunk is chunk i0, is to be abandoned now:
- * its lifetime ran out, or one of its chunks waits for a retransmission beyond the
- * limit. Otherwise lowers *next to its TTL deadline. */
-/* Whether every remaining chunk of message m (oldest remaining at i0) was reported
- * received (gap-acked or NR-acked): the peer has it, and abandoning it would only report
- * as failed a message that is delivered. */
-static int all_reported(const rtxq *q, uint32_t i0, const smsg *m)
+/* Counts the remaining chunks of message m (oldest remaining at i0; chunks NR-acked in
+ * between belong to it) that are in state st and, when above is set, were sent more
+ * than above - 1 times. */
+static uint32_t msg_chunks(const rtxq *q, uint32_t i0, const smsg *m, uint8_t st,
+                           uint32_t above)
 {
-    uint32_t left = m->refs;
+    uint32_t left = m->refs, n = 0;
     for (uint32_t i = i0; i < q->count && left; i++) {
         const txchunk *c = rtxq_at(q, i);
         if (c->msg != m) {
@@ -187,12 +174,22 @@ static int all_reported(const rtxq *q, uint32_t i0, const smsg *m)
             break;
         }
         left--;
-        if (c->state != TX_ACKED)
-            return 0;
+        n += c->state == st && (!above || c->tx_count >= above);
     }
-    return 1;
+    return n;
 }
 
+/* Whether every remaining chunk of message m (oldest remaining at i0) was reported
+ * received (gap-acked): the peer has it, and abandoning it would only report as failed a
+ * message that is delivered. */
+static int all_reported(const rtxq *q, uint32_t i0, const smsg *m)
+{
+    return msg_chunks(q, i0, m, TX_ACKED, 0) == m->refs;
+}
+
+/* Whether message m, whose oldest remaining chunk is chunk i0, is to be abandoned now:
+ * its lifetime ran out, or one of its chunks waits for a retransmission beyond the
+ * limit. Otherwise lowers *next to its TTL deadline. */
 static int expired_queued(const mpsctp_assoc *a, uint32_t i0, mpsctp_tstamp now,
                           mpsctp_tstamp *next)
 {
@@ -207,23 +204,10 @@ static int expired_queued(const mpsctp_assoc *a, uint32_t i0, mpsctp_tstamp now,
             *next = m->pr.deadline;
         return 0;
     }
-    if (m->pr.policy != MPSCTP_PR_RTX)
-        return 0;
-    uint32_t left = m->refs;
-    for (uint32_t i = i0; i < q->count && left; i++) {
-        const txchunk *c = rtxq_at(q, i);
-        if (c->msg != m) {
-            if (c->state == TX_NRACKED)
-                continue;
-            break;
-        }
-        left--;
-        /* RFC 7496 s4: the message may be retransmitted value times; a chunk that would
-         * go out once more beyond that abandons it. */
-        if (c->state == TX_RTX && c->tx_count > m->pr.value)
-            return 1;
-    }
-    return 0;
+    /* RFC 7496 s4: the message may be retransmitted value times; a chunk marked to go
+     * out once more beyond that abandons it. */
+    return m->pr.policy == MPSCTP_PR_RTX && m->pr.value < 255 && /* (tx_count is 8 bits) */
+           msg_chunks(q, i0, m, TX_RTX, m->pr.value + 1) != 0;
 }
 
 typedef struct ttl_scan {
@@ -545,33 +529,6 @@ int prsctp_recv_fwdtsn(mpsctp_assoc *a, const sctp_tlv *c, int pi, mpsctp_tstamp
 }
 
 /* ---- public API ------------------------------------------------------------------------- */
-
-int mpsctp_assoc_send_pr(mpsctp_assoc *a, const void *data, size_t len,
-                         const mpsctp_sndinfo *info, const mpsctp_prinfo *pr,
-                         mpsctp_tstamp now)
-{
-    if (!pr || pr->policy == MPSCTP_PR_NONE)
-        return mpsctp_assoc_send(a, data, len, info, now);
-    if (!a || (!data && len) || !info || pol_index(pr->policy) < 0)
-        return MPSCTP_ERR_INVAL;
-    switch (a->state) {
-    case MPSCTP_COOKIE_WAIT:
-    case MPSCTP_COOKIE_ECHOED:
-    case MPSCTP_ESTABLISHED:
-        break;
-    case MPSCTP_CLOSED:
-        return MPSCTP_ERR_CLOSED;
-    default:
-        return MPSCTP_ERR_STATE;
-    }
-    if (a->shutdown_requested)
-        return MPSCTP_ERR_STATE;
-    int e = prsctp_send(a, data, len, info, pr, now);
-    if (e == 0)
-        a->dry_armed = 1;
-    ep_assoc_changed(a);
-    return e;
-}
 
 int mpsctp_assoc_pr_sctp(const mpsctp_assoc *a)
 {

@@ -128,6 +128,42 @@ static int all_acked(pair *p, void *arg)
     return st.unacked_chunks == 0 && st.pending_chunks == 0 && total == 0;
 }
 
+/* What message i of a generated workload is. */
+typedef struct msg_spec {
+    uint16_t sid, pol;
+    uint32_t val;
+    size_t len;
+    int unordered;
+} msg_spec;
+
+/* Sends n messages described by spec(i, arg), waiting for room as needed and letting
+ * time pass every `every` messages. */
+static void send_workload(pair *p, mpsctp_assoc *a, uint32_t n, unsigned every,
+                          msg_spec (*spec)(uint32_t i, const void *arg), const void *arg)
+{
+    uint32_t sent = 0;
+    while (sent < n) {
+        msg_spec m = spec(sent, arg);
+        int rc = send_pr(p, a, sent, m.sid, m.len, m.pol, m.val, m.unordered);
+        if (rc == MPSCTP_ERR_WOULDBLOCK) {
+            pair_pump(p, MS(5));
+            continue;
+        }
+        P_CHECK(p, rc == 0, "send %u: %d", sent, rc);
+        sent++;
+        if (sent % every == 0)
+            pair_pump(p, MS(2));
+    }
+}
+
+/* Runs until the sender is idle (at most 120 s), then checks the outcome. */
+static void finish(pair *p, mpsctp_assoc *a, uint32_t n, outcome *o)
+{
+    P_CHECK(p, pair_pump_until(p, SEC(120), all_acked, a), "not all acked");
+    pair_pump(p, SEC(1));
+    outcome_check(p, n, o);
+}
+
 static mpsctp_assoc *setup(pair *p, uint64_t seed, const mpsctp_settings *sa,
                            const mpsctp_settings *sb)
 {
@@ -467,6 +503,15 @@ static int drop_random_two_paths(pair *p, pair_pkt *k)
     return PAIR_DROP;
 }
 
+/* CMT workload: 8 streams, 300 to 2799 bytes, one policy. */
+static msg_spec cmt_spec(uint32_t i, const void *arg)
+{
+    msg_spec m = *(const msg_spec *)arg;
+    m.sid = (uint16_t)(i % 8);
+    m.len = 300 + (i * 37) % 2500;
+    return m;
+}
+
 static void run_cmt(uint64_t seed, uint16_t pol, uint32_t val, int unordered)
 {
     pair p;
@@ -488,24 +533,11 @@ static void run_cmt(uint64_t seed, uint16_t pol, uint32_t val, int unordered)
     p.user = &l;
     p.hook = drop_random_two_paths;
     const uint32_t n = 600;
-    uint32_t sent = 0;
-    while (sent < n) {
-        int rc = send_pr(&p, a, sent, (uint16_t)(sent % 8), 300 + (sent * 37) % 2500, pol,
-                         val, unordered);
-        if (rc == MPSCTP_ERR_WOULDBLOCK) {
-            pair_pump(&p, MS(5));
-            continue;
-        }
-        P_CHECK(&p, rc == 0, "send %u: %d", sent, rc);
-        sent++;
-        if (sent % 20 == 0)
-            pair_pump(&p, MS(2));
-    }
+    msg_spec proto = {0, pol, val, 0, unordered};
+    send_workload(&p, a, n, 20, cmt_spec, &proto);
     l.pct = 0;
-    P_CHECK(&p, pair_pump_until(&p, SEC(120), all_acked, a), "not all acked");
-    pair_pump(&p, SEC(1));
     outcome o;
-    outcome_check(&p, n, &o);
+    finish(&p, a, n, &o);
     P_CHECK(&p, o.nfailed_sent > 0, "nothing abandoned");
     P_CHECK(&p, l.dropped_on[0] > 0 && l.dropped_on[1] > 0, "losses %u/%u", l.dropped_on[0],
             l.dropped_on[1]);
@@ -550,6 +582,19 @@ static int drop_random(pair *p, pair_pkt *k)
     return (int)(pair_rand(&l->rng) % 100) < l->pct ? PAIR_DROP : PAIR_PASS;
 }
 
+/* Data-channel workload: 16 streams, unordered, 1 to 3000 bytes; rtx 0 on the even
+ * streams, a 300 ms lifetime on the odd ones. */
+static msg_spec dc_spec(uint32_t i, const void *arg)
+{
+    (void)arg;
+    msg_spec m = {(uint16_t)(i % 16), MPSCTP_PR_RTX, 0, 1 + (i * 131) % 3000, 1};
+    if (m.sid % 2) {
+        m.pol = MPSCTP_PR_TTL;
+        m.val = 300;
+    }
+    return m;
+}
+
 static void test_datachannel_profile(void **state)
 {
     (void)state;
@@ -563,28 +608,10 @@ static void test_datachannel_profile(void **state)
         p.user = &l;
         p.hook = drop_random;
         const uint32_t n = 2000;
-        uint32_t sent = 0;
-        while (sent < n) {
-            uint16_t sid = (uint16_t)(sent % 16);
-            /* rtx 0 on half the streams, a 300 ms lifetime on the others */
-            int rtx = sid % 2 == 0;
-            size_t len = 1 + (sent * 131) % 3000;
-            int rc = send_pr(&p, a, sent, sid, len, rtx ? MPSCTP_PR_RTX : MPSCTP_PR_TTL,
-                             rtx ? 0 : 300, 1);
-            if (rc == MPSCTP_ERR_WOULDBLOCK) {
-                pair_pump(&p, MS(5));
-                continue;
-            }
-            P_CHECK(&p, rc == 0, "send %u: %d", sent, rc);
-            sent++;
-            if (sent % 10 == 0)
-                pair_pump(&p, MS(3));
-        }
+        send_workload(&p, a, n, 10, dc_spec, NULL);
         l.pct = 0;
-        P_CHECK(&p, pair_pump_until(&p, SEC(120), all_acked, a), "not all acked");
-        pair_pump(&p, SEC(1));
         outcome o;
-        outcome_check(&p, n, &o);
+        finish(&p, a, n, &o);
         P_CHECK(&p, o.nfailed > 0, "nothing abandoned");
         P_CHECK(&p, o.ndelivered > n / 2, "%u delivered", o.ndelivered);
         check_counters(&p, a, &o);
