@@ -588,8 +588,11 @@ static int set_common(int sd, result *r)
 {
     int v = (int)o.buf, on = 1;
     struct sctp_initmsg im;
+    /* SEND_FAILED only with --pr (abandoned messages): a peer's ABORT fails every
+     * queued message, and those notifications would bury the ECONNRESET behind them */
     static const uint16_t types[] = {SCTP_ASSOC_CHANGE, SCTP_SHUTDOWN_EVENT,
                                      SCTP_PEER_ADDR_CHANGE, SCTP_SEND_FAILED_EVENT};
+    size_t ntypes = sizeof(types) / sizeof(types[0]) - (o.pr ? 0 : 1);
 
     if (mpsctp_setsockopt(sd, SOL_SOCKET, SO_SNDBUF, &v, sizeof(v)) != 0 ||
         mpsctp_setsockopt(sd, SOL_SOCKET, SO_RCVBUF, &v, sizeof(v)) != 0 ||
@@ -605,7 +608,7 @@ static int set_common(int sd, result *r)
         snprintf(r->error, sizeof(r->error), "SCTP_INITMSG: errno %d", errno);
         return -1;
     }
-    for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+    for (size_t i = 0; i < ntypes; i++) {
         struct sctp_event ev;
         memset(&ev, 0, sizeof(ev));
         ev.se_assoc_id = SCTP_FUTURE_ASSOC;

@@ -448,7 +448,9 @@ static int set_common(struct socket *s, result *r)
     int v = (int)o.buf, on = 1;
     struct sctp_initmsg im;
     struct sctp_event ev;
+    /* SEND_FAILED only with --pr (abandoned messages) */
     uint16_t types[] = {SCTP_ASSOC_CHANGE, SCTP_PEER_ADDR_CHANGE, SCTP_SEND_FAILED_EVENT};
+    size_t ntypes = sizeof(types) / sizeof(types[0]) - (o.pr ? 0 : 1);
 
     usrsctp_setsockopt(s, SOL_SOCKET, SO_SNDBUF, &v, sizeof(v));
     usrsctp_setsockopt(s, SOL_SOCKET, SO_RCVBUF, &v, sizeof(v));
@@ -458,7 +460,7 @@ static int set_common(struct socket *s, result *r)
     im.sinit_num_ostreams = (uint16_t)(o.streams < 10 ? 10 : o.streams);
     im.sinit_max_instreams = 2048;
     usrsctp_setsockopt(s, IPPROTO_SCTP, SCTP_INITMSG, &im, sizeof(im));
-    for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+    for (size_t i = 0; i < ntypes; i++) {
         memset(&ev, 0, sizeof(ev));
         ev.se_assoc_id = SCTP_FUTURE_ASSOC;
         ev.se_type = types[i];
