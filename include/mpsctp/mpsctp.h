@@ -152,6 +152,9 @@ typedef struct mpsctp_settings {
     uint8_t idata;                /* 1: offer I-DATA (chunk 0x40) in INIT/INIT ACK; when
                                      both ends do, every message goes in I-DATA chunks
                                      (default 0) */
+    /* partial reliability (RFC 3758) */
+    uint8_t pr_sctp;              /* 1: offer PR-SCTP (Forward-TSN-Supported) in INIT/INIT
+                                     ACK (SCTP_PR_SUPPORTED; default 1) */
 } mpsctp_settings;
 
 /* Which of the peer's stream reconfiguration requests are carried out (the Linux
@@ -240,6 +243,9 @@ typedef enum mpsctp_event_type {
     MPSCTP_EV_STREAM_RESET,     /* .flags (MPSCTP_STRRESET_*), .streams[0..nstreams) */
     MPSCTP_EV_ASSOC_RESET,      /* .flags, .local_tsn, .remote_tsn */
     MPSCTP_EV_STREAM_CHANGE,    /* .flags, .inbound_streams, .outbound_streams */
+    /* partial reliability (RFC 3758): a FORWARD TSN ended a message under partial
+     * delivery before it was complete: .sid, .ssn; .state MPSCTP_PD_ABORTED */
+    MPSCTP_EV_PARTIAL_DELIVERY,
 } mpsctp_event_type;
 
 /* Flags of the reconfiguration events (the Linux strreset_flags values): the streams
@@ -288,6 +294,10 @@ typedef struct mpsctp_event {
     const uint16_t *streams; /* STREAM_RESET: the stream ids, valid until the next
                                 mpsctp_endpoint_next_event call or the endpoint's end */
     uint32_t local_tsn, remote_tsn; /* ASSOC_RESET: next TSNs (ours, the peer's) */
+    /* partial reliability (RFC 3758, RFC 7496) */
+    uint16_t ssn;         /* PARTIAL_DELIVERY: stream sequence number of the message */
+    uint16_t pr_policy;   /* SEND_FAILED: the message's MPSCTP_PR_* policy; error is 0
+                             when the message was abandoned by that policy */
 } mpsctp_event;
 
 /* ---- endpoint ------------------------------------------------------------------- */
@@ -688,6 +698,46 @@ int mpsctp_assoc_set_stream_value(mpsctp_assoc *a, uint16_t sid, uint16_t value)
 /* Returns outgoing stream sid's scheduler value (0..65535), INVAL (NULL) or STREAM (sid
  * beyond the outgoing streams). */
 int mpsctp_assoc_get_stream_value(const mpsctp_assoc *a, uint16_t sid);
+/* ---- partial reliability (RFC 3758, RFC 7496; docs/api.md) -------------------------- */
+
+/* Policies of a message (the Linux SCTP_PR_SCTP_* numbers). */
+#define MPSCTP_PR_NONE 0x0000 /* reliable */
+#define MPSCTP_PR_TTL 0x0010  /* value: lifetime in ms from the send call; abandoned when it
+                                 runs out, sent or not (0: no limit) */
+#define MPSCTP_PR_RTX 0x0020  /* value: most retransmissions of any of its chunks (0: sent
+                                 once, never again) */
+#define MPSCTP_PR_PRIO 0x0030 /* value: priority, 0 highest; when the send buffer is full a
+                                 new message abandons queued ones of lower priority (higher
+                                 value), unsent ones first */
+#define MPSCTP_PR_ALL 0x0080  /* mpsctp_assoc_pr_status: the sum over the policies */
+/* MPSCTP_EV_PARTIAL_DELIVERY .state */
+#define MPSCTP_PD_ABORTED 1
+
+typedef struct mpsctp_prinfo {
+    uint16_t policy; /* MPSCTP_PR_* */
+    uint32_t value;  /* by policy: ms, retransmissions or priority */
+} mpsctp_prinfo;
+
+/* Queues one message like mpsctp_assoc_send, with the partial-reliability policy pr (NULL:
+ * MPSCTP_PR_NONE). The policy applies only when PR-SCTP was negotiated with the peer
+ * (mpsctp_assoc_pr_sctp); otherwise the message is sent reliably. With MPSCTP_PR_PRIO and
+ * a full send buffer, queued messages of lower priority are abandoned (SEND_FAILED) until
+ * the new one fits. Returns what mpsctp_assoc_send returns, or INVAL for an unknown
+ * policy. */
+int mpsctp_assoc_send_pr(mpsctp_assoc *a, const void *data, size_t len,
+                         const mpsctp_sndinfo *info, const mpsctp_prinfo *pr,
+                         mpsctp_tstamp now);
+
+/* Returns 1 when both ends support PR-SCTP (negotiated in INIT/INIT ACK), 0 when not (or
+ * not yet known), INVAL for NULL. */
+int mpsctp_assoc_pr_sctp(const mpsctp_assoc *a);
+
+/* Reads the messages abandoned by policy policy (MPSCTP_PR_TTL/RTX/PRIO, or MPSCTP_PR_ALL
+ * for the sum) on stream sid (-1: the whole association): *unsent those abandoned before
+ * any of their data was transmitted, *sent the others. Returns 0, or INVAL (NULL, unknown
+ * policy), STREAM (sid beyond the outbound streams). */
+int mpsctp_assoc_pr_status(const mpsctp_assoc *a, int sid, uint16_t policy, uint64_t *unsent,
+                           uint64_t *sent);
 
 #ifdef __cplusplus
 }

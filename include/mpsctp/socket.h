@@ -771,7 +771,7 @@ struct sctp_sndrcvinfo {
     sctp_assoc_t sinfo_assoc_id;
 };
 
-/* PR-SCTP policy bits of sinfo_flags (Linux values; accepted, not applied). */
+/* PR-SCTP policy bits of sinfo_flags (Linux values; the value is sinfo_timetolive). */
 #define SCTP_PR_SCTP_NONE 0x0000
 #define SCTP_PR_SCTP_TTL 0x0010
 #define SCTP_PR_SCTP_RTX 0x0020
@@ -1001,8 +1001,9 @@ int mpsctp_getpeername(int sd, struct sockaddr *addr, socklen_t *len);
 
 /* sctp_sendmsg: sends len bytes of msg on stream stream_no with ppid (passed as given:
  * network byte order is the application's business, as with libsctp), flags (sinfo_flags:
- * SCTP_UNORDERED, SCTP_EOF, SCTP_ABORT, SCTP_SENDALL, SCTP_ADDR_OVER), timetolive
- * (accepted, not applied) and context. to (may be NULL) names the peer of a one-to-many
+ * SCTP_UNORDERED, SCTP_EOF, SCTP_ABORT, SCTP_SENDALL, SCTP_ADDR_OVER, and a PR-SCTP
+ * policy SCTP_PR_SCTP_TTL/RTX/PRIO), timetolive (the policy's value: with no policy bits,
+ * the association's SCTP_DEFAULT_PRINFO applies) and context. to (may be NULL) names the peer of a one-to-many
  * socket, setting up an association when there is none. Returns the bytes sent, or -1
  * with errno as mpsctp_sendmsg. */
 int mpsctp_sctp_sendmsg(int sd, const void *msg, size_t len, struct sockaddr *to,
@@ -1065,6 +1066,53 @@ struct sctp_stream_value {
  * it off). Get with an association id: 1 when that association uses I-DATA. SCTP_CURRENT_ASSOC
  * and SCTP_ALL_ASSOC are EINVAL; a length below the structure is EINVAL. Linux's number. */
 #define SCTP_INTERLEAVING_SUPPORTED 125
+/* ---- partial reliability (RFC 3758, RFC 7496; docs/api.md) ------------------------------ */
+
+#define SCTP_PR_SUPPORTED 113      /* struct sctp_assoc_value: offer PR-SCTP (default 1);
+                                      get on an association: negotiated or not */
+#define SCTP_DEFAULT_PRINFO 114    /* struct sctp_default_prinfo */
+#define SCTP_PR_ASSOC_STATUS 115   /* get: struct sctp_prstatus */
+#define SCTP_PR_STREAM_STATUS 116  /* get: struct sctp_prstatus */
+#define SCTP_PR_SCTP_MAX SCTP_PR_SCTP_PRIO
+#define SCTP_PR_SCTP_ALL 0x0080    /* sprstat_policy: the sum over the policies */
+
+struct sctp_default_prinfo {
+    sctp_assoc_t pr_assoc_id;
+    uint32_t pr_value;
+    uint16_t pr_policy;
+};
+
+struct sctp_prstatus {
+    sctp_assoc_t sprstat_assoc_id;
+    uint16_t sprstat_sid;
+    uint16_t sprstat_policy;
+    uint64_t sprstat_abandoned_unsent;
+    uint64_t sprstat_abandoned_sent;
+};
+
+/* SCTP_PARTIAL_DELIVERY_EVENT: a FORWARD TSN ended a message under partial delivery. */
+#define SCTP_PARTIAL_DELIVERY_ABORTED 0
+struct sctp_pdapi_event {
+    uint16_t pdapi_type;
+    uint16_t pdapi_flags;
+    uint32_t pdapi_length;
+    uint32_t pdapi_indication;
+    sctp_assoc_t pdapi_assoc_id;
+    uint32_t pdapi_stream;
+    uint32_t pdapi_seq;
+};
+
+/* SCTP_SEND_FAILED, the older form of SCTP_SEND_FAILED_EVENT (RFC 6458 s6.1.11 notes it
+ * deprecated; Linux still delivers it when subscribed). */
+struct sctp_send_failed {
+    uint16_t ssf_type;
+    uint16_t ssf_flags;
+    uint32_t ssf_length;
+    uint32_t ssf_error;
+    struct sctp_sndrcvinfo ssf_info;
+    sctp_assoc_t ssf_assoc_id;
+    uint8_t ssf_data[];
+};
 
 #ifdef __cplusplus
 }

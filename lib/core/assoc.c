@@ -97,6 +97,7 @@ int assoc_setup_data(mpsctp_assoc *a, uint16_t os, uint16_t is, uint32_t my_itsn
     a->rx_ready = 1;
     reconf_setup(a, my_itsn, peer_itsn);
     a->peer_rwnd = peer_rwnd;
+    prsctp_setup(a);
     a->last_rwnd = a->cfg.rcvbuf;
     for (uint32_t i = 0; i < a->npaths; i++) {
         a->cc[i].mtu = assoc_path_mtu(a, i);
@@ -263,6 +264,8 @@ mpsctp_tstamp assoc_deadline(const mpsctp_assoc *a)
         d = a->sack_deadline;
     if (a->rc && reconf_deadline(a) < d)
         d = reconf_deadline(a);
+    if (prsctp_deadline(a) < d)
+        d = prsctp_deadline(a);
     /* Computed after every packet: the probe's conditions that do not depend on the
      * path are looked at once. */
     int tlp = assoc_tlp_possible(a);
@@ -282,6 +285,7 @@ mpsctp_tstamp assoc_deadline(const mpsctp_assoc *a)
 
 void assoc_timeout(mpsctp_assoc *a, mpsctp_tstamp now)
 {
+    prsctp_timeout(a, now); /* PR-SCTP lifetimes (nothing unless in use) */
     if (a->t1_deadline <= now) {
         a->t1_deadline = MPSCTP_TSTAMP_NEVER;
         /* RFC 9260 s5.1 T1-init/T1-cookie expiry: retransmit with backoff, give up after
@@ -352,6 +356,13 @@ void assoc_timeout(mpsctp_assoc *a, mpsctp_tstamp now)
 int mpsctp_assoc_send(mpsctp_assoc *a, const void *data, size_t len,
                       const mpsctp_sndinfo *info, mpsctp_tstamp now)
 {
+    return mpsctp_assoc_send_pr(a, data, len, info, NULL, now);
+}
+
+int mpsctp_assoc_send_pr(mpsctp_assoc *a, const void *data, size_t len,
+                         const mpsctp_sndinfo *info, const mpsctp_prinfo *pr,
+                         mpsctp_tstamp now)
+{
     if (!a || (!data && len) || !info)
         return MPSCTP_ERR_INVAL;
     switch (a->state) {
@@ -367,7 +378,7 @@ int mpsctp_assoc_send(mpsctp_assoc *a, const void *data, size_t len,
     if (a->shutdown_requested)
         return MPSCTP_ERR_STATE;
     int was_pending = sendq_pending(&a->sq);
-    int e = sendq_push(&a->sq, data, len, info);
+    int e = prsctp_send(a, data, len, info, pr, now); /* the queue, with a PR policy */
     /* A send opens no new burst (RFC 9260 s6.1 D): what goes out now is bounded by what
      * is left of Max.Burst since the latest SACK. */
     if (e == 0) {
@@ -375,8 +386,8 @@ int mpsctp_assoc_send(mpsctp_assoc *a, const void *data, size_t len,
         /* Queued messages change the deadline only by starting to wait (no tail loss
          * probe then): a further one on an association already in the output queue
          * changes nothing the endpoint sees. */
-        if (!was_pending || !a->out_queued)
-            ep_assoc_changed(a);
+        if (!was_pending || !a->out_queued || (pr && pr->policy == MPSCTP_PR_TTL))
+            ep_assoc_changed(a); /* (a lifetime may be the next deadline) */
     }
     return e;
 }

@@ -13,6 +13,7 @@
 #include "mpsctp/mpsctp.h"
 #include "path.h"
 #include "pool.h"
+#include "prsctp.h"
 #include "reasm.h"
 #include "reconf.h"
 #include "rtxq.h"
@@ -160,6 +161,8 @@ struct mpsctp_assoc {
      * per-stream message ids and reassembly by message. */
     uint8_t idata;
     idata_state ids;
+    /* partial reliability (prsctp.c) */
+    prsctp pr;
 };
 
 /* Bytes of a DATA or I-DATA chunk header on this association. */
@@ -218,6 +221,7 @@ typedef struct cookie_data {
     uint8_t nr_sack;             /* both ends support NR-SACK */
     uint8_t reconf;              /* both ends support RE-CONFIG (RFC 6525) */
     uint8_t idata;               /* both ends support I-DATA (RFC 8260) */
+    uint8_t pr_sctp;             /* both ends support PR-SCTP (RFC 3758) */
 } cookie_data;
 
 /* ---- endpoint services (endpoint.c) ----------------------------------------------- */
@@ -556,6 +560,8 @@ typedef struct sack_acc {
     uint32_t low_out[MPSCTP_MAX_PATHS];       /* after the SACK: lowest TSN still
                                                  outstanding (in flight or marked) per path */
     uint8_t have_low_out[MPSCTP_MAX_PATHS];
+    uint8_t pr_acked;                         /* PR-SCTP: the cum ack passed abandoned
+                                                 chunks (a FORWARD TSN was received) */
 } sack_acc;
 
 /* Returns the congestion control of CMT mode mode (docs/cc.md). */

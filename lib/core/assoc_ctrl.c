@@ -133,6 +133,9 @@ static int recv_init_ack(mpsctp_assoc *a, const sctp_tlv *c, const mpsctp_addr *
     a->nr_sack = a->cfg.nr_sack && ep_init_lists_chunk(&in, SCTP_NR_SACK);
     a->reconf_ok = a->cfg.reconf && ep_init_lists_chunk(&in, SCTP_RECONFIG);
     a->idata = a->cfg.idata && ep_init_lists_chunk(&in, SCTP_IDATA);
+    a->pr.on = (uint8_t)prsctp_negotiated(&a->cfg, &in);
+    if (a->idata)
+        a->pr.on = 0; /* I-DATA needs I-FORWARD-TSN (not implemented) */
     /* RFC 9260 s5.1.2, s5.4 rule 3: the addresses the INIT ACK lists (and its source)
      * that the user did not give are paths to confirm. */
     mpsctp_addr listed[MPSCTP_MAX_PATHS];
@@ -342,6 +345,9 @@ mpsctp_assoc *assoc_cookie_existing(mpsctp_assoc *a, const cookie_data *cd,
         a->nr_sack = cd->nr_sack;
         a->reconf_ok = cd->reconf;
         a->idata = cd->idata;
+        a->pr.on = cd->pr_sctp;
+        if (a->idata)
+            a->pr.on = 0; /* I-DATA needs I-FORWARD-TSN (not implemented) */
         rtxq_init(&a->rq, cd->my_itsn);
         if (assoc_setup_data(a, cd->os, cd->is, cd->my_itsn, cd->peer_itsn, cd->peer_rwnd)) {
             assoc_close(a, MPSCTP_COMM_LOST, SCTP_CAUSE_OUT_OF_RESOURCE);
@@ -362,6 +368,9 @@ mpsctp_assoc *assoc_cookie_existing(mpsctp_assoc *a, const cookie_data *cd,
             a->nr_sack = cd->nr_sack;
             a->reconf_ok = cd->reconf;
             a->idata = cd->idata;
+            a->pr.on = cd->pr_sctp;
+            if (a->idata)
+                a->pr.on = 0; /* I-DATA needs I-FORWARD-TSN (not implemented) */
             if (assoc_setup_data(a, cd->os, cd->is, cd->my_itsn, cd->peer_itsn,
                                  cd->peer_rwnd)) {
                 assoc_close(a, MPSCTP_CANT_STR_ASSOC, SCTP_CAUSE_OUT_OF_RESOURCE);
@@ -645,18 +654,28 @@ void assoc_recv_packet(mpsctp_assoc *a, const sctp_common *h, const uint8_t *chu
         case SCTP_ECNE:
         case SCTP_CWR:
             break; /* ECN is not offered, so these are never expected; ignore */
-        /* SCTP_I_FORWARD_TSN (RFC 8260 s2.3) is never negotiated here (it needs PR-SCTP
-         * with I-DATA): it takes the unknown-chunk path below, which for type 0xC2 means
-         * skip it and report it as unrecognized (RFC 9260 s3.2). Its handler goes here. */
+        /* SCTP_I_FORWARD_TSN (RFC 8260 s2.3) is never negotiated here: it takes the
+         * unknown-chunk path below, which for type 0xC2 means skip it and report it as
+         * unrecognized (RFC 9260 s3.2). Its handler goes here. */
         case SCTP_RECONFIG:
-            if (a->reconf_ok) {
-                reconf_recv(a, &c, pi, now);
-                if (a->state == MPSCTP_CLOSED)
+            if (!a->reconf_ok)
+                goto unknown_chunk; /* not negotiated: unknown to this association */
+            reconf_recv(a, &c, pi, now);
+            if (a->state == MPSCTP_CLOSED)
+                return;
+            break;
+        case SCTP_FORWARD_TSN:
+            /* RFC 3758 s3.6; not negotiated, it is an unknown chunk type to this
+             * association (upper bits 11: skip and report, RFC 9260 s3.2). */
+            if (!a->pr.on)
+                goto unknown_chunk;
+            if (a->state == MPSCTP_ESTABLISHED || a->state == MPSCTP_SHUTDOWN_PENDING ||
+                a->state == MPSCTP_SHUTDOWN_SENT) {
+                if (prsctp_recv_fwdtsn(a, &c, pi, now))
                     return;
-                break;
             }
-            /* not negotiated: an unknown chunk type to this association */
-            /* fall through */
+            break;
+        unknown_chunk:
         default: {
             /* RFC 9260 s3.2: unknown chunk type, by its upper two bits. */
             int act = codec_unknown_chunk_action((uint8_t)c.type);

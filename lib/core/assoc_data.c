@@ -320,7 +320,9 @@ static void cum_advance(mpsctp_assoc *a, uint32_t cum, sack_acc *acc, mpsctp_tst
     rtxq *q = &a->rq;
     while (q->count > q->unsent && tsn_le(q->first_tsn, cum)) {
         txchunk *c = rtxq_at(q, 0);
-        if (c->state != TX_ACKED && c->state != TX_NRACKED) {
+        if (c->state == TX_ABANDONED) {
+            acc->pr_acked = 1; /* PR-SCTP: the peer took our FORWARD TSN */
+        } else if (c->state != TX_ACKED && c->state != TX_NRACKED) {
             acc->cum_acked[c->path] = 1;
             newly_acked(a, c, q->first_tsn, acc, now);
         }
@@ -503,8 +505,9 @@ static void after_ack(mpsctp_assoc *a, sack_acc *acc, int cum_advanced, uint32_t
          * expiry counts the error a path that delivers nothing must count; otherwise a
          * dead path that CMT keeps feeding would never be found. */
         if (c->flight == 0 &&
-            (p->t3_deadline == MPSCTP_TSTAMP_NEVER || acked_since_t3(p)))
-            p->t3_deadline = MPSCTP_TSTAMP_NEVER;
+            (p->t3_deadline == MPSCTP_TSTAMP_NEVER || acked_since_t3(p) ||
+             (acc->pr_acked && prsctp_settled(a))))
+            p->t3_deadline = MPSCTP_TSTAMP_NEVER; /* (PR-SCTP: or the FORWARD TSN acked) */
         else if (acc->cum_acked[i] || (cmt && acc->t3_adv[i]))
             p->t3_deadline = now + p->rto;
         if (c->flight == 0)
@@ -571,6 +574,8 @@ static void renege_check(mpsctp_assoc *a, uint32_t highest_reported, mpsctp_tsta
 static void tlp_answered(mpsctp_assoc *a, const sctp_sack *s, sack_acc *acc)
 {
     a->tlp_pending = 0;
+    if (a->pr.tlp_void)
+        return; /* PR-SCTP held the probe back: nothing was sent */
     for (unsigned k = 0; k < s->ndups; k++)
         if (get32(s->dups + 4 * k) == a->tlp_tsn)
             return;
@@ -609,8 +614,19 @@ void assoc_tlp_fire(mpsctp_assoc *a, uint32_t pi)
         if (c->state != TX_INFLIGHT || c->path != pi)
             continue;
         /* RFC 8985 s7.3: the highest TSN sent on the path goes again, as one packet that
-         * may exceed cwnd (a fast retransmission's rule); no window change yet. */
+         * may exceed cwnd (a fast retransmission's rule); no window change yet. Not a
+         * chunk whose PR-SCTP policy allows no more retransmissions: a probe would
+         * abandon a message that is most likely on its way (T3-rtx decides). */
         uint32_t tsn = q->first_tsn + k;
+        a->pr.tlp_void = 0;
+        if (!prsctp_rtx_allowed(a, c)) {
+            /* no probe, as if one were out: none again before an ack or T3-rtx */
+            a->pr.tlp_void = 1;
+            a->tlp_pending = 1;
+            a->tlp_path = (uint8_t)pi;
+            a->tlp_tsn = tsn;
+            return;
+        }
         mark_fast_rtx(a, k, tsn);
         a->tlp_pending = 1;
         a->tlp_path = (uint8_t)pi;
@@ -660,7 +676,8 @@ int assoc_recv_sack(mpsctp_assoc *a, const sctp_tlv *ch, int nr, mpsctp_tstamp n
                 if (tsn_gt(tsn, highest_sent))
                     break;
                 txchunk *c = rtxq_get(q, tsn);
-                if (!c || c->state == TX_UNSENT || c->state == TX_NRACKED)
+                if (!c || c->state == TX_UNSENT || c->state == TX_NRACKED ||
+                    c->state == TX_ABANDONED)
                     continue;
                 any_gap = 1;
                 c->seen = a->sack_epoch;
@@ -685,6 +702,9 @@ int assoc_recv_sack(mpsctp_assoc *a, const sctp_tlv *ch, int nr, mpsctp_tstamp n
     if (s.a_rwnd == 0)
         assoc_peer_alive(a, now); /* the peer answers: it is alive, its window is closed */
     after_ack(a, &acc, cum_advanced, s.a_rwnd, 1, now);
+    if (acc.pr_acked)
+        prsctp_fwd_acked(a, now);
+    prsctp_sweep(a, now); /* RFC 3758 s3.5 C1-C3 (PR-SCTP in use only) */
     return 0;
 }
 
@@ -744,6 +764,7 @@ void assoc_t3_expired(mpsctp_assoc *a, int pi, mpsctp_tstamp now)
     /* RFC 9260 s8.2, s8.1: errors on the path and the association; but a zero window
      * probe the receiver had no room for, answered by a SACK that still says the
      * window is closed, is no sign of a failure (s6.1 A). */
+    prsctp_sweep(a, now); /* RFC 3758 s3.5 A3, A5 (PR-SCTP in use only) */
     if (only_probes && a->peer_rwnd == 0 && a->last_sack > probe_sent)
         return;
     assoc_path_error(a, (uint32_t)pi, started, 0, now);
@@ -763,6 +784,7 @@ void assoc_report_failed(mpsctp_assoc *a, const smsg *m, int sent)
     ev.context = m->context;
     ev.length = m->len;
     ev.sent = (uint8_t)(sent != 0);
+    ev.pr_policy = m->pr.policy;
     ep_event(a->ep, &ev);
 }
 

@@ -125,6 +125,7 @@ static void emit_chunk(mpsctp_assoc *a, wbuf *w, txchunk *c, uint32_t tsn, uint3
         p->retransmissions++;
     }
     c->tx_count++;
+    c->msg->pr.sent = 1;
     cmt_sent(a, c, tsn, pi);
     c->timed_out = 0;
     c->state = TX_INFLIGHT;
@@ -194,6 +195,7 @@ static int fits_path(void *ctx, const smsg *head)
 static int mapped_new_data(mpsctp_assoc *a, uint32_t pi)
 {
     rtxq *q = &a->rq;
+    prsctp_skip_unsent(q);
     if (!q->unsent) {
         map_ctx x = {a, pi};
         if (a->idata ? !cut_chunk(a, fits_path, &x)
@@ -230,7 +232,8 @@ int assoc_output_pending(const mpsctp_assoc *a)
     /* Everything pick_destination can send a packet for: it returns -1 when none of
      * these holds, so an association for which this is 0 is left out of the endpoint's
      * output queue. A new reason to send must be added here too. */
-    return a->ctrl_head || a->sack_due || a->rq.nrtx || a->rq.unsent || sendq_pending(&a->sq);
+    return a->ctrl_head || a->sack_due || a->rq.nrtx || a->rq.unsent || sendq_pending(&a->sq) ||
+           a->pr.fwd_due;
 }
 
 /* Decides what the next packet is for (dp: the path new data goes to without CMT):
@@ -244,6 +247,7 @@ static int pick_destination(mpsctp_assoc *a, uint32_t dp, int *ndp)
     if (!data_allowed(a))
         goto sack_only;
     rtxq *q = &a->rq;
+    prsctp_skip_unsent(q);
     if (q->nrtx) {
         uint32_t i = rtxq_first_rtx(q);
         txchunk *c = rtxq_at(q, i);
@@ -296,6 +300,8 @@ static int pick_destination(mpsctp_assoc *a, uint32_t dp, int *ndp)
         }
     }
 sack_only:
+    if (a->pr.fwd_due && data_allowed(a))
+        return (int)dp; /* PR-SCTP: a FORWARD TSN is due */
     if (a->sack_due && a->rx_ready)
         return (int)assoc_sack_path(a, dp);
     return -1;
@@ -308,6 +314,7 @@ static size_t output_packet(mpsctp_assoc *a, uint8_t *buf, size_t cap, mpsctp_ad
     uint32_t dp = assoc_data_path(a);
     int ndp;
     sendq_packet_start(&a->sq); /* what pick_destination takes may open the packet */
+    prsctp_before_output(a, now);
     int dst = pick_destination(a, dp, &ndp);
     if (dst < 0)
         return 0;
@@ -375,6 +382,9 @@ static size_t output_packet(mpsctp_assoc *a, uint8_t *buf, size_t cap, mpsctp_ad
     int reply_ok = pi == dp || assoc_path_usable(a, pi);
     if (a->rx_ready && reply_ok && (a->sack_due || (a->sack_pending && sending_data)))
         assoc_put_sack(a, &w);
+    /* PR-SCTP (RFC 3758 s3.5): a FORWARD TSN due goes with the next packet. */
+    if (a->pr.fwd_due && data_allowed(a) && reply_ok)
+        prsctp_put_fwdtsn(a, &w, pi, now);
 
     /* 3. Retransmissions, then new data (RFC 9260 s6.1: retransmissions first). */
     if (data_allowed(a)) {
@@ -426,6 +436,7 @@ static size_t output_packet(mpsctp_assoc *a, uint8_t *buf, size_t cap, mpsctp_ad
             int added = 0;
             int mapped = cmt_mapped(a);
             for (;;) {
+                prsctp_skip_unsent(q);
                 if (mapped ? !mapped_new_data(a, pi) : (!q->unsent && !fragment_next(a)))
                     break;
                 if (a->state == MPSCTP_CLOSED)

@@ -332,6 +332,8 @@ const char *codec_chunk_name(uint8_t type)
         return "I_DATA";
     if (type == SCTP_I_FORWARD_TSN)
         return "I_FORWARD_TSN";
+    if (type == SCTP_FORWARD_TSN)
+        return "FORWARD_TSN";
     return "UNKNOWN";
 }
 
@@ -440,4 +442,32 @@ void codec_reconf_add(wbuf *w, uint16_t type, uint32_t seq, uint16_t n)
     wbuf_put16(w, n);
     wbuf_put16(w, 0); /* reserved */
     codec_param_end(w, off);
+}
+
+int codec_fwdtsn_decode(const sctp_tlv *c, sctp_fwdtsn *out)
+{
+    if (c->vlen < 4 || (c->vlen - 4) % 4 != 0 || (c->vlen - 4) / 4 > 65535)
+        return MPSCTP_ERR_MALFORMED;
+    out->new_cum = get32(c->value);
+    out->npairs = (uint16_t)((c->vlen - 4) / 4);
+    out->pairs = c->value + 4;
+    return 0;
+}
+
+void codec_fwdtsn_pair(const sctp_fwdtsn *f, unsigned i, uint16_t *sid, uint16_t *ssn)
+{
+    *sid = get16(f->pairs + 4u * i);
+    *ssn = get16(f->pairs + 4u * i + 2);
+}
+
+void codec_fwdtsn_encode(wbuf *w, uint32_t new_cum, const uint16_t *sid, const uint16_t *ssn,
+                         size_t n)
+{
+    size_t off = codec_chunk_begin(w, SCTP_FORWARD_TSN, 0);
+    wbuf_put32(w, new_cum);
+    for (size_t i = 0; i < n; i++) {
+        wbuf_put16(w, sid[i]);
+        wbuf_put16(w, ssn[i]);
+    }
+    codec_chunk_end(w, off);
 }

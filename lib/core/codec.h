@@ -205,6 +205,21 @@ void codec_reconf_response(wbuf *w, uint32_t seq, uint32_t result, int has_tsns,
 /* Writes an Add Outgoing (type SCTP_P_RECONF_ADD_OUT, s4.5) or Add Incoming
  * (SCTP_P_RECONF_ADD_IN, s4.6) Streams Request parameter for n new streams. */
 void codec_reconf_add(wbuf *w, uint16_t type, uint32_t seq, uint16_t n);
+/* RFC 3758 s3.2: FORWARD TSN. The value is the new cumulative TSN and npairs (stream,
+ * stream sequence number) pairs of 16-bit fields each. */
+typedef struct sctp_fwdtsn {
+    uint32_t new_cum;
+    uint16_t npairs;
+    const uint8_t *pairs; /* npairs pairs of 16-bit stream id, 16-bit SSN */
+} sctp_fwdtsn;
+/* Decodes a FORWARD TSN chunk. Returns 0, or MALFORMED when the value is shorter than 4
+ * bytes or its length past the cumulative TSN is not a whole number of 4-byte pairs. */
+int codec_fwdtsn_decode(const sctp_tlv *c, sctp_fwdtsn *out);
+/* Returns pair i of f: stream id and SSN. */
+void codec_fwdtsn_pair(const sctp_fwdtsn *f, unsigned i, uint16_t *sid, uint16_t *ssn);
+/* Writes a FORWARD TSN chunk with new_cum and n pairs sid[i]/ssn[i]. */
+void codec_fwdtsn_encode(wbuf *w, uint32_t new_cum, const uint16_t *sid, const uint16_t *ssn,
+                         size_t n);
 
 /* Returns a printable name for a chunk type ("DATA", ..., "UNKNOWN"). */
 const char *codec_chunk_name(uint8_t type);

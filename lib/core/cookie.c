@@ -36,7 +36,8 @@ void cookie_encode(mpsctp_endpoint *ep, wbuf *w, const cookie_data *d)
     size_t body = COOKIE_FIXED_LEN + (size_t)naddrs * 20;
     memset(b, 0, sizeof(b));
     p[0] = COOKIE_VERSION;
-    p[1] = (uint8_t)((d->nr_sack ? 1 : 0) | (d->idata ? 2 : 0) | (d->reconf ? 0x04 : 0));
+    p[1] = (uint8_t)((d->nr_sack ? 1 : 0) | (d->idata ? 2 : 0) | (d->reconf ? 0x04 : 0) |
+                     (d->pr_sctp ? 0x08 : 0));
     p[2] = ep->secret_gen; /* which secret signed it (RFC 9260 s5.1.3: secrets change) */
     p += 4;
     put32(p, (uint32_t)(d->created >> 32));
@@ -87,6 +88,7 @@ int cookie_decode(mpsctp_endpoint *ep, const uint8_t *b, size_t len, cookie_data
     d->nr_sack = b[1] & 1;
     d->idata = (b[1] >> 1) & 1;
     d->reconf = (b[1] >> 2) & 1;
+    d->pr_sctp = (b[1] >> 3) & 1;
     const uint8_t *p = b + 4;
     d->created = ((uint64_t)get32(p) << 32) | get32(p + 4);
     p += 8;

@@ -44,6 +44,7 @@ void mpsctp_settings_default(mpsctp_settings *s)
     s->stream_sched = MPSCTP_SS_RR;
     s->reconf = 1;
     s->reconf_enable = 0;
+    s->pr_sctp = 1;
 }
 
 /* Returns 1 for the reconfiguration events (a peer can provoke them without bound). */
@@ -293,18 +294,21 @@ void ep_put_addrs(const mpsctp_endpoint *ep, wbuf *w, const mpsctp_addr *dest)
 void ep_put_extensions(const mpsctp_settings *cfg, wbuf *w)
 {
     /* RFC 5061 s4.2.7: Supported Extensions lists the chunk types we understand beyond
-     * RFC 9260: NR-SACK (draft-tuexen-tsvwg-sctp-multipath), RE-CONFIG (RFC 6525), I-DATA
-     * (RFC 8260 s2.2). */
+     * RFC 9260: NR-SACK (draft-tuexen-tsvwg-sctp-multipath), FORWARD TSN (RFC 3758, listed
+     * there too as usrsctp does), RE-CONFIG (RFC 6525), I-DATA (RFC 8260 s2.2). */
     uint8_t types[2];
     size_t n = 0;
     if (cfg->nr_sack)
         types[n++] = SCTP_NR_SACK;
+    if (cfg->pr_sctp)
+        types[n++] = SCTP_FORWARD_TSN;
     if (cfg->reconf)
         types[n++] = SCTP_RECONFIG;
     if (cfg->idata)
         types[n++] = SCTP_IDATA;
     if (n)
         codec_param_put(w, SCTP_P_SUPPORTED_EXTENSIONS, types, n);
+    prsctp_put_param(cfg, w); /* RFC 3758 s3.1: Forward-TSN-Supported */
 }
 
 int ep_init_lists_chunk(const sctp_init *in, uint8_t type)
@@ -360,7 +364,8 @@ int ep_settings_apply(mpsctp_endpoint *ep, const mpsctp_settings *s)
         s->rto_min_ms > s->rto_max_ms || s->sack_freq == 0 || s->cmt > MPSCTP_CMT_MAX ||
         (s->cmt_bufsplit & ~(MPSCTP_BUFSPLIT_SENDER | MPSCTP_BUFSPLIT_RECEIVER)) ||
         s->cmt_rtx_policy > MPSCTP_RTX_SSTHRESH || s->sack_path > MPSCTP_SACK_PATH_MIN_RTT ||
-        s->nr_sack > 1 || s->idata > 1 || s->path_select > MPSCTP_PATHSEL_STREAM ||
+        s->nr_sack > 1 || s->idata > 1 || s->pr_sctp > 1 ||
+        s->path_select > MPSCTP_PATHSEL_STREAM ||
         s->cmt_dac > 1 || (s->loss_recovery & ~MPSCTP_LOSSREC_ALL) ||
         s->stream_sched > MPSCTP_SS_MAX || s->reconf > 1 ||
         (s->reconf_enable & ~MPSCTP_RECONF_ENABLE_MASK))
@@ -452,6 +457,7 @@ static void assoc_destroy(mpsctp_assoc *a)
     assoc_drop_send_state(a, 0);
     sendq_free(&a->sq);
     rtxq_free(&a->rq);
+    prsctp_free(a);
     if (a->rx_ready) {
         idata_free(&a->ids, &a->ra);
         tsnmap_free(&a->map);
@@ -792,6 +798,7 @@ int ep_answer_init(mpsctp_endpoint *ep, const sctp_common *h, const sctp_tlv *c,
     cd.nr_sack = ep->cfg.nr_sack && ep_init_lists_chunk(&in, SCTP_NR_SACK);
     cd.reconf = ep->cfg.reconf && ep_init_lists_chunk(&in, SCTP_RECONFIG);
     cd.idata = ep->cfg.idata && ep_init_lists_chunk(&in, SCTP_IDATA);
+    cd.pr_sctp = (uint8_t)prsctp_negotiated(&ep->cfg, &in);
     ep_secret_maybe_rotate(ep, now);
     uint8_t b[1500];
     wbuf w;
@@ -883,6 +890,9 @@ mpsctp_assoc *ep_cookie_echo(mpsctp_endpoint *ep, mpsctp_assoc *hint, const sctp
     a->nr_sack = cd.nr_sack;
     a->reconf_ok = cd.reconf;
     a->idata = cd.idata;
+    a->pr.on = cd.pr_sctp;
+    if (a->idata)
+        a->pr.on = 0; /* I-DATA needs I-FORWARD-TSN (not implemented) */
     a->my_vtag = cd.my_vtag;
     a->peer_vtag = cd.peer_vtag;
     a->my_itsn = cd.my_itsn;

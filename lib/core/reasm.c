@@ -512,3 +512,154 @@ int reasm_grow(reasm *r, uint16_t n)
     r->nstreams = n;
     return 0;
 }
+
+/* ---- FORWARD TSN (RFC 3758 s3.6) ---------------------------------------------------------- */
+
+/* Whether f is the first fragment of its run (the last points back to it). */
+static int run_first(const rfrag *f)
+{
+    return f->end && tsn_ge(f->end->tsn, f->tsn);
+}
+
+/* Drops the run starting at first; its TSNs above new_cum are forgotten by the map. */
+static void drop_run(reasm *r, rfrag *first, uint32_t new_cum)
+{
+    rfrag *last = first->end;
+    if (is_ordered(first) && (first->flags & SCTP_DATA_B)) sidx_del(r, first);
+    for (rfrag *f = first, *n;; f = n) {
+        n = f->next;
+        int end = f == last;
+        tidx_del(r, f);
+        if (r->map && tsn_gt(f->tsn, new_cum)) tsnmap_unmark(r->map, f->tsn);
+        frag_free(r, f);
+        if (end) break;
+    }
+}
+
+/* Whether the run starting at first is a whole message. */
+static int run_complete(const rfrag *first)
+{
+    return (first->flags & SCTP_DATA_B) && (first->end->flags & SCTP_DATA_E);
+}
+
+/* Finds one unfinished run with a fragment at or below new_cum, or NULL. */
+static rfrag *find_stale_run(const reasm *r, uint32_t new_cum)
+{
+    for (uint32_t i = 0; i < r->tcap; i++)
+        for (rfrag *f = r->tidx[i]; f; f = f->hnext)
+            if (run_first(f) && tsn_le(f->tsn, new_cum) && !run_complete(f)) return f;
+    return NULL;
+}
+
+static int key_cmp(const void *x, const void *y)
+{
+    uint32_t a = *(const uint32_t *)x, b = *(const uint32_t *)y;
+    return a < b ? -1 : a > b;
+}
+
+/* Index of the first key >= k in keys[0..n). */
+static size_t key_lb(const uint32_t *keys, size_t n, uint64_t k)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (keys[mid] < k) lo = mid + 1;
+        else hi = mid;
+    }
+    return lo;
+}
+
+/* Delivers (or drops, unfinished) the waiting messages of stream sid whose SSNs lie in
+ * keys[b..e) (ascending), those still waiting. */
+static void flush_keys(reasm *r, const uint32_t *keys, size_t b, size_t e, uint32_t new_cum)
+{
+    for (size_t i = b; i < e; i++) {
+        rfrag *first = sidx_find(r, (uint16_t)(keys[i] >> 16), (uint16_t)keys[i]);
+        if (!first) continue;
+        if (run_complete(first)) take_run(r, first, NULL);
+        else drop_run(r, first, new_cum);
+    }
+}
+
+int reasm_forward(reasm *r, uint32_t new_cum, const sctp_fwdtsn *fw, uint16_t *pd_sid,
+                  uint16_t *pd_ssn)
+{
+    int aborted = 0;
+    /* Unfinished messages reaching down to new_cum were abandoned. Their first fragments
+     * are collected first: dropping changes the index being walked. */
+    size_t cap = r->tcount, n = 0;
+    rfrag **stale = cap ? malloc(cap * sizeof(*stale)) : NULL;
+    if (stale) {
+        for (uint32_t i = 0; i < r->tcap; i++)
+            for (rfrag *f = r->tidx[i]; f; f = f->hnext)
+                if (n < cap && run_first(f) && tsn_le(f->tsn, new_cum) && !run_complete(f))
+                    stale[n++] = f;
+        for (size_t i = 0; i < n; i++) drop_run(r, stale[i], new_cum);
+        free(stale);
+    } else {
+        for (rfrag *f; (f = find_stale_run(r, new_cum)) != NULL;) drop_run(r, f, new_cum);
+    }
+    if (r->pd_tail && tsn_le(r->pd_next_tsn, new_cum)) {
+        /* The rest of the message under partial delivery will never come: what arrived
+         * ends it; when all of it has been read, the fragment kept as its anchor goes
+         * (the reader has nothing more of it). */
+        rfrag *t = r->pd_tail;
+        *pd_sid = t->sid;
+        *pd_ssn = t->ssn;
+        r->pd_tail = NULL;
+        aborted = 1;
+        if (t == r->rq_head && t->off == t->len) {
+            r->rq_head = t->next;
+            if (!r->rq_head) r->rq_tail = NULL;
+            frag_free(r, t);
+        } else {
+            t->flags |= SCTP_DATA_E;
+        }
+    }
+    /* Ordered streams: skip to the SSNs listed, delivering what waits before them. The
+     * waiting messages' keys are sorted once, so that each pair costs a binary search. */
+    uint32_t *keys = NULL;
+    size_t nk = 0;
+    if (fw && fw->npairs && r->scount) {
+        keys = malloc(r->scount * sizeof(*keys));
+        for (uint32_t i = 0; keys && i < r->scap; i++)
+            for (rfrag *f = r->sidx[i]; f && nk < r->scount; f = f->snext)
+                keys[nk++] = skey(f->sid, f->ssn);
+        if (keys) qsort(keys, nk, sizeof(*keys), key_cmp);
+    }
+    for (unsigned i = 0; fw && i < fw->npairs; i++) {
+        uint16_t sid, ssn;
+        codec_fwdtsn_pair(fw, i, &sid, &ssn);
+        if (sid >= r->nstreams) continue; /* not one of our inbound streams: ignored */
+        uint16_t nx = r->next_ssn[sid];
+        if ((int16_t)(uint16_t)(ssn - nx) < 0) continue; /* already past it */
+        if (keys) {
+            size_t lo = key_lb(keys, nk, skey(sid, 0));
+            size_t hi = key_lb(keys, nk, (uint64_t)skey(sid, 0xFFFF) + 1);
+            size_t from = key_lb(keys, nk, skey(sid, nx));
+            size_t to = key_lb(keys, nk, (uint64_t)skey(sid, ssn) + 1);
+            if (nx <= ssn) {
+                flush_keys(r, keys, from, to, new_cum);
+            } else { /* the range wraps */
+                flush_keys(r, keys, from, hi, new_cum);
+                flush_keys(r, keys, lo, to, new_cum);
+            }
+        } else {
+            /* No sorted keys (nothing waits, or no memory): walk the SSNs, at most as many
+             * as messages wait plus one. */
+            for (uint16_t s = nx, k = 0; k <= r->scount; s++, k++) {
+                rfrag *first = sidx_find(r, sid, s);
+                if (first) {
+                    if (run_complete(first)) take_run(r, first, NULL);
+                    else drop_run(r, first, new_cum);
+                }
+                if (s == ssn) break;
+            }
+        }
+        r->next_ssn[sid] = (uint16_t)(ssn + 1);
+        deliver_ordered(r, sid);
+    }
+    free(keys);
+    relieve(r, r->map ? r->map->cum : new_cum);
+    return aborted;
+}

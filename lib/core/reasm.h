@@ -137,5 +137,15 @@ void reasm_reset_streams(reasm *r, const uint16_t *sids, uint16_t n);
 /* Raises the inbound stream count to n (new streams start at SSN 0). Returns 0 or
  * MPSCTP_ERR_NOMEM (nothing changed). */
 int reasm_grow(reasm *r, uint16_t n);
+/* RFC 3758 s3.6: a FORWARD TSN moved the cumulative TSN to new_cum (the map already
+ * did). Drops every unfinished message with a fragment at or below new_cum (the sender
+ * abandoned it); for each (stream, SSN) pair of f on a stream below nstreams and not
+ * behind the stream's next SSN, delivers the complete messages waiting up to that SSN
+ * (dropping unfinished ones), skips the rest and delivers what follows in order. A
+ * message under partial delivery that cannot be finished any more ends where it is (its
+ * last fragment read ends the message); then 1 is returned with its stream and SSN in
+ * *pd_sid, *pd_ssn. Returns 0 otherwise. Costs O(fragments held + pairs x log). */
+int reasm_forward(reasm *r, uint32_t new_cum, const sctp_fwdtsn *f, uint16_t *pd_sid,
+                  uint16_t *pd_ssn);
 
 #endif

@@ -15,6 +15,8 @@ enum {
     TX_ACKED,      /* reported in a gap ack block (renegable) */
     TX_RTX,        /* marked for retransmission, not in flight */
     TX_NRACKED,    /* reported in an NR gap ack block: released, never reneged (msg NULL) */
+    TX_ABANDONED,  /* PR-SCTP (RFC 3758): its message was abandoned; released (msg NULL),
+                      off holds the stream id for the FORWARD TSN */
 };
 
 typedef struct txchunk {

@@ -139,6 +139,7 @@ int sendq_push(sendq *q, const void *data, size_t len, const mpsctp_sndinfo *inf
     m->flags = info->flags;
     m->cut = m->mid = m->fsn = 0;
     m->failed = 0;
+    memset(&m->pr, 0, sizeof(m->pr));
     memcpy(m->data, data, len);
     sstream *s = &q->streams[info->sid];
     if (s->tail)
@@ -367,4 +368,35 @@ int sendq_grow(sendq *q, uint16_t n)
     }
     q->alloc = n;
     return 0;
+}
+
+int sendq_remove(sendq *q, smsg *m)
+{
+    if (!q->streams || m->sid >= q->nstreams)
+        return -1;
+    sstream *s = &q->streams[m->sid];
+    smsg *prev = NULL;
+    for (smsg *x = s->head; x; prev = x, x = x->next) {
+        if (x != m)
+            continue;
+        if (!prev) {
+            unlink_head(q, m->sid); /* a stream left empty leaves the active list */
+        } else {
+            prev->next = m->next;
+            if (s->tail == m)
+                s->tail = prev;
+            m->next = NULL;
+            q->nmsgs--;
+        }
+        sendq_release(q, m->sid, m->len);
+        return 0;
+    }
+    return -1;
+}
+
+void sendq_each(const sendq *q, void (*fn)(void *ctx, smsg *m), void *ctx)
+{
+    for (uint16_t sid = 0; q->streams && q->nmsgs && sid < q->nstreams; sid++)
+        for (smsg *m = q->streams[sid].head; m; m = m->next)
+            fn(ctx, m);
 }

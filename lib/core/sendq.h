@@ -22,6 +22,14 @@ typedef struct smsg {
      * reported for it. */
     uint32_t cut, mid, fsn;
     uint8_t failed;
+    /* partial reliability (prsctp.c): policy, its value, the TTL deadline; zero for a
+     * reliable message */
+    struct {
+        uint16_t policy;
+        uint8_t sent; /* some of it was transmitted (for the abandonment counters) */
+        uint32_t value;
+        mpsctp_tstamp deadline;
+    } pr;
     uint8_t data[];
 } smsg;
 
@@ -152,5 +160,12 @@ void sendq_reset_ssn(sendq *q, const uint16_t *sids, uint16_t n);
  * count stays until sendq_set_streams raises it. Returns 0 or MPSCTP_ERR_NOMEM (nothing
  * usable changed). */
 int sendq_grow(sendq *q, uint16_t n);
+/* Takes message m, queued on stream m->sid and not yet handed out, out of its stream's
+ * queue and uncounts its bytes. Returns 0, or -1 when m is not queued there. */
+int sendq_remove(sendq *q, smsg *m);
+
+/* Calls fn(ctx, m) for every message still in a stream queue, oldest first per stream; fn
+ * must not change the queue. */
+void sendq_each(const sendq *q, void (*fn)(void *ctx, smsg *m), void *ctx);
 
 #endif

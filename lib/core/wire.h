@@ -28,6 +28,7 @@ enum {
      * chunk type until PR-SCTP with I-DATA is negotiated). */
     SCTP_IDATA = 64,
     SCTP_I_FORWARD_TSN = 194,
+    SCTP_FORWARD_TSN = 0xC0, /* RFC 3758 s3.2 (PR-SCTP) */
 };
 
 /* RFC 9260 s3.3: chunk flags. */

@@ -96,6 +96,8 @@ typedef struct net_assoc {
     net_alink pend;
     int refs;                 /* callers holding the record across a wait */
     int dead;                 /* net_assoc_free ran: unlinked, only refs keep it */
+    /* partial reliability (opt_prsctp.c) */
+    struct sctp_prinfo pr_default; /* SCTP_DEFAULT_PRINFO of this association */
 } net_assoc;
 
 /* One core endpoint per bound SCTP port. */
@@ -139,6 +141,8 @@ typedef struct sock_opts {
     int linger_on, linger_sec;
     uint32_t maxseg;          /* SCTP_MAXSEG as set (0: from mtu) */
     sock_lk_opts lk;          /* Linux/lksctp compatibility options */
+    /* partial reliability (opt_prsctp.c); SCTP_PR_SUPPORTED is set.pr_sctp */
+    struct sctp_prinfo pr_default; /* SCTP_DEFAULT_PRINFO for associations set up later */
 } sock_opts;
 
 struct net_sock {
@@ -366,6 +370,19 @@ int net_opt_table_set(net_sock *s, int level, int name, const void *val, socklen
  * -1) when (level, name) is one of them, else 0. */
 int net_opt_call_get(int sd, int level, int name, void *val, socklen_t *len, int *ret);
 int net_opt_call_set(int sd, int level, int name, const void *val, socklen_t len, int *ret);
+/* Partial reliability (opt_prsctp.c): copies the socket's SCTP_DEFAULT_PRINFO into a
+ * new association na. */
+void net_pr_apply(net_sock *s, net_assoc *na);
+/* Checks a send's sctp_prinfo (sctp_sendv, SCTP_PRINFO cmsg) into *out. Returns 0 or
+ * EINVAL (a policy beyond SCTP_PR_SCTP_PRIO or other bits). */
+int net_pr_from_prinfo(const struct sctp_prinfo *in, struct sctp_prinfo *out);
+/* The policy of an SCTP_SNDRCV cmsg c (Linux: the PR bits of sinfo_flags, the value in
+ * sinfo_timetolive) into *out. Returns 0 or EINVAL (short). */
+int net_pr_sndrcv_in(const struct cmsghdr *c, struct sctp_prinfo *out);
+/* Queues a message on na with policy pr (NULL: the association's SCTP_DEFAULT_PRINFO).
+ * Returns what mpsctp_assoc_send_pr returns. */
+int net_pr_send(net_assoc *na, const void *buf, size_t len, const mpsctp_sndinfo *ci,
+                const struct sctp_prinfo *pr, mpsctp_tstamp now);
 /* Copies the compatibility values of s into a new association na. */
 void net_lk_apply(net_sock *s, net_assoc *na);
 /* The SCTP_SNDRCV cmsg c of a send (struct sctp_sndrcvinfo) into *si. Returns 0 or

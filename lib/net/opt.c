@@ -15,6 +15,7 @@ static const struct {
     {net_sched_opts, &net_sched_nopts},
     {net_reconf_opts, &net_reconf_nopts},
     {net_idata_opts, &net_idata_nopts},
+    {net_prsctp_opts, &net_prsctp_nopts},
 };
 
 static const net_opt *opt_find(int level, int name)

@@ -62,5 +62,8 @@ extern const size_t net_sched_nopts;
 /* The rows of opt_idata.c (message interleaving), and their number. */
 extern const net_opt net_idata_opts[];
 extern const size_t net_idata_nopts;
+/* The rows of opt_prsctp.c (partial reliability), and their number. */
+extern const net_opt net_prsctp_opts[];
+extern const size_t net_prsctp_nopts;
 
 #endif

@@ -410,6 +410,7 @@ void net_apply_opts(net_sock *s, net_assoc *na)
     na->events = s->o.events;
     na->snd = s->o.snd;
     net_lk_apply(s, na);
+    net_pr_apply(s, na);
     if (!na->a)
         return;
     const mpsctp_settings *o = &s->o.set;
@@ -879,7 +880,7 @@ static int send_room(const net_assoc *na, size_t len)
  * the socket down, then mark the next stream's sender as stopped) would take the
  * next sender's EPIPE for a broken association. */
 static int send_wait(net_sock *s, net_assoc *na, const uint8_t *buf, size_t len,
-                     const struct sctp_sndinfo *si, int flags)
+                     const struct sctp_sndinfo *si, const struct sctp_prinfo *pr, int flags)
 {
     mpsctp_sndinfo ci = {.sid = si->snd_sid,
                          .flags = (uint16_t)(si->snd_flags & SCTP_UNORDERED),
@@ -892,7 +893,7 @@ static int send_wait(net_sock *s, net_assoc *na, const uint8_t *buf, size_t len,
             e = EPIPE;
             break;
         }
-        int r = mpsctp_assoc_send(na->a, buf, len, &ci, net_now());
+        int r = net_pr_send(na, buf, len, &ci, pr, net_now());
         if (r == 0) {
             na->want = 1;
             net_blocked_del(na);
@@ -926,7 +927,8 @@ static int send_wait(net_sock *s, net_assoc *na, const uint8_t *buf, size_t len,
 
 /* Sends one message to association na (or applies EOF/ABORT). Returns bytes or -errno. */
 static ssize_t send_one(net_sock *s, net_assoc *na, const uint8_t *buf, size_t len,
-                        const struct sctp_sndinfo *si, int flags)
+                        const struct sctp_sndinfo *si, const struct sctp_prinfo *pr,
+                        int flags)
 {
     if (si->snd_flags & SCTP_ABORT) {
         if (na->a && !na->closed) {
@@ -949,7 +951,7 @@ static ssize_t send_one(net_sock *s, net_assoc *na, const uint8_t *buf, size_t l
     if (len == 0 && !(si->snd_flags & SCTP_EOF))
         return -EINVAL;
     if (len) {
-        int e2 = send_wait(s, na, buf, len, si, flags);
+        int e2 = send_wait(s, na, buf, len, si, pr, flags);
         if (e2)
             return -e2;
     }
@@ -962,10 +964,12 @@ static ssize_t send_one(net_sock *s, net_assoc *na, const uint8_t *buf, size_t l
     return (ssize_t)len;
 }
 
+/* *pr is set and *has_pr to 1 when the call names a PR-SCTP policy (opt_prsctp.c). */
 static int sndinfo_from(net_sock *s, const void *info, socklen_t infolen, unsigned infotype,
-                        struct sctp_sndinfo *si)
+                        struct sctp_sndinfo *si, struct sctp_prinfo *pr, int *has_pr)
 {
     *si = s->o.snd;
+    *has_pr = 0;
     switch (infotype) {
     case SCTP_SENDV_NOINFO:
         return 0;
@@ -974,6 +978,14 @@ static int sndinfo_from(net_sock *s, const void *info, socklen_t infolen, unsign
             return EINVAL;
         memcpy(si, info, sizeof(*si));
         return 0;
+    case SCTP_SENDV_PRINFO: {
+        if (!info || infolen < (socklen_t)sizeof(struct sctp_prinfo))
+            return EINVAL;
+        struct sctp_prinfo p;
+        memcpy(&p, info, sizeof(p));
+        *has_pr = 1;
+        return net_pr_from_prinfo(&p, pr);
+    }
     case SCTP_SENDV_SPA: {
         if (!info || infolen < (socklen_t)sizeof(struct sctp_sendv_spa))
             return EINVAL;
@@ -982,11 +994,14 @@ static int sndinfo_from(net_sock *s, const void *info, socklen_t infolen, unsign
         if (spa.sendv_flags & ~(unsigned)(SCTP_SEND_SNDINFO_VALID | SCTP_SEND_PRINFO_VALID |
                                           SCTP_SEND_AUTHINFO_VALID))
             return EINVAL;
-        /* PR-SCTP and AUTH are not supported: only the "reliable" policy passes. */
-        if ((spa.sendv_flags & SCTP_SEND_PRINFO_VALID) && spa.sendv_prinfo.pr_policy != 0)
-            return EINVAL;
+        /* AUTH is not supported. */
         if (spa.sendv_flags & SCTP_SEND_AUTHINFO_VALID)
             return EINVAL;
+        if (spa.sendv_flags & SCTP_SEND_PRINFO_VALID) {
+            *has_pr = 1;
+            if (net_pr_from_prinfo(&spa.sendv_prinfo, pr))
+                return EINVAL;
+        }
         if (spa.sendv_flags & SCTP_SEND_SNDINFO_VALID)
             *si = spa.sendv_sndinfo;
         return 0;
@@ -1001,7 +1016,7 @@ static int sndinfo_from(net_sock *s, const void *info, socklen_t infolen, unsign
  * the list can change under us, so take a referenced snapshot of it first. Returns len,
  * or -errno of the last association that failed. */
 static ssize_t send_all(net_sock *s, const uint8_t *buf, size_t len, struct sctp_sndinfo *si,
-                        int flags)
+                        const struct sctp_prinfo *pr, int flags)
 {
     size_t n = 0;
     net_assoc **all = net_sock_assocs_hold(s, &n);
@@ -1011,7 +1026,7 @@ static ssize_t send_all(net_sock *s, const uint8_t *buf, size_t len, struct sctp
     for (size_t i = 0; i < n; i++) {
         net_assoc *na = all[i];
         if (!na->dead && !na->closed && na->sock == s && !s->closing) {
-            ssize_t k = send_one(s, na, buf, len, si, flags);
+            ssize_t k = send_one(s, na, buf, len, si, pr, flags);
             if (k < 0)
                 r = k;
         }
@@ -1022,7 +1037,7 @@ static ssize_t send_all(net_sock *s, const uint8_t *buf, size_t len, struct sctp
 
 static ssize_t do_send(net_sock *s, const struct iovec *iov, int iovcnt,
                        const struct sockaddr *addrs, int addrcnt, struct sctp_sndinfo *si,
-                       int flags, int noinfo)
+                       const struct sctp_prinfo *pr, int flags, int noinfo)
 {
     size_t len = 0;
     if (iovcnt < 0 || (iovcnt && !iov))
@@ -1065,7 +1080,7 @@ static ssize_t do_send(net_sock *s, const struct iovec *iov, int iovcnt,
                 int e = parse_peer(s, addrs, addrcnt, remotes, &port);
                 if (!e)
                     e = start_assoc(s, remotes, addrcnt, port, &na);
-                r = e ? -e : send_one(s, na, buf, len, si, flags);
+                r = e ? -e : send_one(s, na, buf, len, si, pr, flags);
                 if (r >= 0 && !sock_nonblock(s, flags)) {
                     net_assoc_hold(na);
                     while (!na->up && !na->closed && !s->closing)
@@ -1076,10 +1091,10 @@ static ssize_t do_send(net_sock *s, const struct iovec *iov, int iovcnt,
         } else if (s->shut_wr && !(si->snd_flags & SCTP_ABORT)) {
             r = -EPIPE;
         } else {
-            r = send_one(s, s->assoc, buf, len, si, flags);
+            r = send_one(s, s->assoc, buf, len, si, pr, flags);
         }
     } else if (si->snd_flags & SCTP_SENDALL) {
-        r = send_all(s, buf, len, si, flags);
+        r = send_all(s, buf, len, si, pr, flags);
     } else {
         net_assoc *na = NULL;
         if (addrs) {
@@ -1109,7 +1124,7 @@ static ssize_t do_send(net_sock *s, const struct iovec *iov, int iovcnt,
             if (na && noinfo)
                 *si = na->snd;
         }
-        r = na ? send_one(s, na, buf, len, si, flags) : -ENOENT;
+        r = na ? send_one(s, na, buf, len, si, pr, flags) : -ENOENT;
     }
     free(tmp);
     return r;
@@ -1123,10 +1138,12 @@ ssize_t mpsctp_sendv(int sd, const struct iovec *iov, int iovcnt, struct sockadd
     if (!s)
         return -1;
     struct sctp_sndinfo si;
-    int e = sndinfo_from(s, info, infolen, infotype, &si);
+    struct sctp_prinfo pr;
+    int has_pr;
+    int e = sndinfo_from(s, info, infolen, infotype, &si, &pr, &has_pr);
     if (e)
         return sock_fail(s, e);
-    ssize_t r = do_send(s, iov, iovcnt, addrs, addrcnt, &si, flags,
+    ssize_t r = do_send(s, iov, iovcnt, addrs, addrcnt, &si, has_pr ? &pr : NULL, flags,
                         infotype == SCTP_SENDV_NOINFO);
     if (r < 0)
         return sock_fail(s, (int)-r);
@@ -1142,7 +1159,8 @@ ssize_t mpsctp_sendmsg(int sd, const struct msghdr *msg, int flags)
     if (!msg)
         return sock_fail(s, EINVAL);
     struct sctp_sndinfo si = s->o.snd;
-    int noinfo = 1;
+    struct sctp_prinfo pr;
+    int noinfo = 1, has_pr = 0;
     for (struct cmsghdr *c = CMSG_FIRSTHDR(msg); c; c = CMSG_NXTHDR((struct msghdr *)msg, c)) {
         if (c->cmsg_level != IPPROTO_SCTP)
             continue;
@@ -1153,23 +1171,28 @@ ssize_t mpsctp_sendmsg(int sd, const struct msghdr *msg, int flags)
             noinfo = 0;
         } else if (c->cmsg_type == SCTP_SNDRCV) {
             int e = net_lk_sndrcv_in(c, &si); /* the older Linux form */
+            if (!e && !has_pr) {
+                /* its PR bits and time to live, unless an SCTP_PRINFO says otherwise */
+                e = net_pr_sndrcv_in(c, &pr);
+                has_pr = e == 0 && pr.pr_policy != SCTP_PR_SCTP_NONE;
+            }
             if (e)
                 return sock_fail(s, e);
             noinfo = 0;
         } else if (c->cmsg_type == SCTP_PRINFO) {
-            /* PR-SCTP is not supported: only the "reliable" policy passes (as sendv). */
-            struct sctp_prinfo pr;
-            if (c->cmsg_len < CMSG_LEN(sizeof(pr)))
+            struct sctp_prinfo cp;
+            if (c->cmsg_len < CMSG_LEN(sizeof(cp)))
                 return sock_fail(s, EINVAL);
-            memcpy(&pr, CMSG_DATA(c), sizeof(pr));
-            if (pr.pr_policy != SCTP_PR_SCTP_NONE)
+            memcpy(&cp, CMSG_DATA(c), sizeof(cp));
+            if (net_pr_from_prinfo(&cp, &pr))
                 return sock_fail(s, EINVAL);
+            has_pr = 1;
         } else if (c->cmsg_type == SCTP_AUTHINFO) {
             return sock_fail(s, EINVAL);
         }
     }
     ssize_t r = do_send(s, msg->msg_iov, (int)msg->msg_iovlen, msg->msg_name,
-                        msg->msg_name ? 1 : 0, &si, flags, noinfo);
+                        msg->msg_name ? 1 : 0, &si, has_pr ? &pr : NULL, flags, noinfo);
     if (r < 0)
         return sock_fail(s, (int)-r);
     sock_leave(s);

@@ -1095,6 +1095,35 @@ static void dispatch_event(net_ep *e, const mpsctp_event *ev)
         n.ssfe_info.snd_assoc_id = na->id;
         n.ssf_assoc_id = na->id;
         notify(s, na, &n, sizeof(n));
+        /* The older form, for applications subscribed to it (Linux sends both). */
+        struct sctp_send_failed o;
+        memset(&o, 0, sizeof(o));
+        o.ssf_type = SCTP_SEND_FAILED;
+        o.ssf_flags = n.ssf_flags;
+        o.ssf_length = sizeof(o);
+        o.ssf_error = ev->error;
+        o.ssf_info.sinfo_stream = ev->sid;
+        o.ssf_info.sinfo_ppid = ev->ppid;
+        o.ssf_info.sinfo_context = ev->context;
+        o.ssf_info.sinfo_flags = ev->pr_policy;
+        o.ssf_info.sinfo_assoc_id = na->id;
+        o.ssf_assoc_id = na->id;
+        notify(s, na, &o, sizeof(o));
+        break;
+    }
+    case MPSCTP_EV_PARTIAL_DELIVERY: {
+        /* RFC 6458 s6.1.7: a FORWARD TSN ended a message under partial delivery; what
+         * was read of it stays read, the rest will not come. */
+        struct sctp_pdapi_event n;
+        memset(&n, 0, sizeof(n));
+        n.pdapi_type = SCTP_PARTIAL_DELIVERY_EVENT;
+        n.pdapi_length = sizeof(n);
+        n.pdapi_indication = SCTP_PARTIAL_DELIVERY_ABORTED;
+        n.pdapi_assoc_id = na->id;
+        n.pdapi_stream = ev->sid;
+        n.pdapi_seq = ev->ssn;
+        net_pull(na, 1);
+        notify(s, na, &n, sizeof(n));
         break;
     }
     case MPSCTP_EV_SHUTDOWN: {

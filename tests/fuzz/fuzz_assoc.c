@@ -314,7 +314,7 @@ static void relative_tsns(fz_peer *to, uint8_t *p, uint8_t *end)
             break;
         uint8_t *v = p + SCTP_CHUNK_HDR_LEN;
         if (c.vlen >= 4) {
-            if (c.type == SCTP_DATA)
+            if (c.type == SCTP_DATA || c.type == SCTP_FORWARD_TSN)
                 put32(v, get32(v) + data_base);
             else if (c.type == SCTP_SACK || c.type == SCTP_NR_SACK || c.type == SCTP_SHUTDOWN)
                 put32(v, get32(v) + ack_base);

@@ -103,6 +103,25 @@ static void ch_sack(bytes *s, int nr, uint32_t cum, uint32_t rwnd, const uint16_
     CHUNK_DONE(s, w);
 }
 
+/* FORWARD TSN (RFC 3758) with n (sid, ssn) pairs; extra bytes appended to its value
+ * (0: well formed). */
+static void ch_fwdtsn(bytes *s, uint32_t cum, const uint16_t (*pairs)[2], size_t n,
+                      size_t extra)
+{
+    uint8_t b[512];
+    wbuf w;
+    wbuf_init(&w, b, sizeof(b));
+    size_t off = codec_chunk_begin(&w, SCTP_FORWARD_TSN, 0);
+    wbuf_put32(&w, cum);
+    for (size_t i = 0; i < n; i++) {
+        wbuf_put16(&w, pairs[i][0]);
+        wbuf_put16(&w, pairs[i][1]);
+    }
+    wbuf_put(&w, NULL, extra);
+    codec_chunk_end(&w, off);
+    chunk_done(s, &w);
+}
+
 static void ch_u32(bytes *s, uint8_t type, uint8_t flags, uint32_t v)
 {
     wbuf w;
@@ -271,6 +290,15 @@ static void seeds_codec(void)
     ch_data(&s, SCTP_DATA_B | SCTP_DATA_E, 9, 0, 1, 3);
     s.n -= 1;
     save("fuzz_codec", "data_unpadded", &s);
+    /* FORWARD TSN: with pairs, without, with a pair cut short */
+    static const uint16_t fp[3][2] = {{0, 4}, {1, 65535}, {7, 0}};
+    packet(&s, 5000, 5001, 0x1234);
+    ch_fwdtsn(&s, 100, fp, 3, 0);
+    ch_fwdtsn(&s, 101, NULL, 0, 0);
+    save("fuzz_codec", "fwdtsn", &s);
+    packet(&s, 5000, 5001, 0x1234);
+    ch_fwdtsn(&s, 100, fp, 1, 2);
+    save("fuzz_codec", "fwdtsn_odd", &s);
 }
 
 /* ---- fuzz_endpoint: records ------------------------------------------------------------ */
@@ -426,6 +454,38 @@ static void seeds_assoc(void)
         char name[32];
         snprintf(name, sizeof(name), "cmt_m%u", mode);
         save("fuzz_assoc", name, &s);
+    }
+    /* PR-SCTP: fragments and ordered messages with holes, then FORWARD TSNs (relative to
+     * the receiver's cumulative TSN) that skip them, an old one, one with an unknown
+     * stream, one beyond the window and a malformed one */
+    {
+        static const uint16_t fp[2][2] = {{0, 1}, {1, 0}};
+        static const uint16_t fbad[1][2] = {{900, 3}};
+        s.n = 0;
+        b_u8(&s, 0);
+        c.n = 0;
+        ch_data(&c, SCTP_DATA_B, 1, 0, 1, 20);
+        ch_data(&c, SCTP_DATA_B | SCTP_DATA_E, 4, 0, 2, 20);
+        ch_data(&c, SCTP_DATA_B | SCTP_DATA_E, 5, 1, 1, 20);
+        op_inject(&s, 0, 1, &c);
+        c.n = 0;
+        ch_fwdtsn(&c, 3, fp, 2, 0);
+        op_inject(&s, 0, 1, &c);
+        c.n = 0;
+        ch_fwdtsn(&c, 0, fbad, 1, 0);
+        ch_fwdtsn(&c, 2, fbad, 1, 0);
+        op_inject(&s, 0, 1, &c);
+        b_put(&s, (uint8_t[]){2, 6, 0, 2}, 4);
+        c.n = 0;
+        ch_fwdtsn(&c, 0x40000000u, NULL, 0, 0);
+        op_inject(&s, 0, 1, &c);
+        save("fuzz_assoc", "fwdtsn", &s);
+        s.n = 0;
+        b_u8(&s, 0);
+        c.n = 0;
+        ch_fwdtsn(&c, 2, NULL, 0, 3);
+        op_inject(&s, 0, 1, &c);
+        save("fuzz_assoc", "fwdtsn_malformed", &s);
     }
     /* losses and duplicates on the wire, replays */
     s.n = 0;

@@ -7,7 +7,8 @@
 # JSON of both sides.
 #   interop_run.sh GROUP USRSCTP_PEER MPSCTP_PEER WORKDIR [TSHARK [CRC_PROBE]]
 # GROUP: handshake bulk_m2u bulk_u2m sweep shutdown abort heartbeat echo pcap checksum
-#        sched reconf idata
+#        sched reconf idata prsctp (prsctp: root, in a network namespace of its own:
+#        unshare -n)
 # Every group uses its own SCTP and UDP ports, so ctest may run groups in parallel.
 set -u
 . "$(dirname "$0")/../wait_udp.sh"
@@ -26,7 +27,7 @@ T=120 # per-peer time limit, seconds (generous: the sanitized build is slower)
 case $GROUP in
 handshake) BASE=0 ;; bulk_m2u) BASE=1 ;; bulk_u2m) BASE=2 ;; sweep) BASE=3 ;;
 shutdown) BASE=4 ;; abort) BASE=5 ;; heartbeat) BASE=6 ;; echo) BASE=7 ;; pcap) BASE=8 ;;
-checksum) BASE=9 ;; sched) BASE=11 ;; reconf) BASE=12 ;; idata) BASE=13 ;;
+checksum) BASE=9 ;; prsctp) BASE=10 ;; sched) BASE=11 ;; reconf) BASE=12 ;; idata) BASE=13 ;;
 *) echo "unknown group $GROUP"; exit 2 ;;
 esac
 
@@ -49,6 +50,23 @@ run() {
     # UDP ports below the kernel's ephemeral range (32768-60999), which the parallel
     # tests' kernel-chosen ports come from
     sudp=$((28000 + BASE * 40 + 2 * N)); cudp=$((sudp + 1))
+    # LOSS (percent) and LOSS_TO (s or c): an nftables rule drops that share of the UDP
+    # packets to the server's or the client's port (the prsctp group, own namespace) as
+    # they come in: the sender's send call succeeds, the packet is lost.
+    # PRLOG: each peer logs message numbers (--pr-log) into $TMP/ls.N and $TMP/lc.N.
+    if [ -n "${LOSS:-}" ]; then
+        lport=$sudp
+        [ "${LOSS_TO:-s}" = c ] && lport=$cudp
+        nft delete table inet mpsctp_pr 2>/dev/null
+        nft add table inet mpsctp_pr &&
+            nft add chain inet mpsctp_pr in '{ type filter hook input priority 0; }' &&
+            nft add rule inet mpsctp_pr in udp dport "$lport" numgen random mod 100 lt "$LOSS" \
+                counter drop || { echo "  nft failed"; FAILS=$((FAILS + 1)); return; }
+    fi
+    if [ -n "${PRLOG:-}" ]; then
+        sargs="$sargs --pr-log $TMP/ls.$N"; cargs="$cargs --pr-log $TMP/lc.$N"
+        rm -f "$TMP/ls.$N" "$TMP/lc.$N"
+    fi
     t0=$(date +%s.%N)
     # shellcheck disable=SC2086
     "$(peer $simpl)" --server $sport --udp-port $sudp --timeout $T $sargs \
@@ -62,6 +80,10 @@ run() {
     wait $spid
     s=$?
     secs=$(echo "$t0 $(date +%s.%N)" | awk '{printf "%.1f", $2 - $1}')
+    if [ -n "${LOSS:-}" ]; then
+        dropped=$(nft list table inet mpsctp_pr 2>/dev/null | sed -n 's/.*packets \([0-9]*\).*/\1/p')
+        nft delete table inet mpsctp_pr 2>/dev/null
+    fi
     ok=1
     [ "$s" -eq "$src" ] || { echo "  server exit $s, expected $src"; ok=0; }
     [ "$c" -eq "$crc" ] || { echo "  client exit $c, expected $crc"; ok=0; }
@@ -305,6 +327,77 @@ pcap)
     else
         echo "ok   tshark: $PCAP has no malformed packet and no bad checksum"
     fi
+    ;;
+prsctp)
+    # Partial reliability (RFC 3758) with each policy, both directions of data, under
+    # loss: an nftables rule drops LOSS % of the UDP packets to the receiver. The
+    # receiver checks every message it gets (pattern, length, no duplicate, ordered ones
+    # in ascending order) and logs their numbers; the sender logs the messages reported
+    # abandoned (SEND_FAILED). pr_check: something was abandoned, and every message sent
+    # was delivered or abandoned. usrsctp has no priority policy (SCTP_PR_SCTP_BUF
+    # instead): PRIO runs with mpsctp as the sender, as client and as server.
+    if [ "$(id -u)" -ne 0 ] || ! command -v nft > /dev/null; then
+        echo "FAIL prsctp needs root and nft (run it with unshare -n)"; exit 1
+    fi
+    ip link set lo up
+    PRLOG=1
+    LOSS=20
+    # pr_check S: S (s or c) is the sender of case N
+    pr_check() {
+        snd=$1; rcv=c; [ "$snd" = c ] && rcv=s
+        sent=$(sed -n 's/.*"messages":\([0-9]*\),.*/\1/p' "$TMP/$snd.$N")
+        ab=$(sed -n 's/.*"abandoned":\([0-9]*\).*/\1/p' "$TMP/$snd.$N")
+        dl=$(sed -n 's/.*"messages":\([0-9]*\),.*/\1/p' "$TMP/$rcv.$N")
+        touch "$TMP/l$snd.$N" "$TMP/l$rcv.$N"
+        union=$(sort -nu "$TMP/l$snd.$N" "$TMP/l$rcv.$N" | wc -l)
+        top=$(sort -nu "$TMP/l$snd.$N" "$TMP/l$rcv.$N" | tail -n 1)
+        nab=$(sort -nu "$TMP/l$snd.$N" | wc -l)
+        ndl=$(sort -nu "$TMP/l$rcv.$N" | wc -l)
+        both=$((ab + dl - union))
+        echo "  sent $sent, delivered $dl, abandoned $ab (of them delivered before: $both)," \
+             "packets dropped $dropped"
+        if [ -z "$sent" ] || [ -z "$ab" ] || [ "$ab" -eq 0 ] || [ "$union" -ne "$sent" ] ||
+            [ "$top" -ne $((sent - 1)) ] || [ "$nab" -ne "$ab" ] || [ "$ndl" -ne "$dl" ]; then
+            echo "FAIL   pr_check: nothing abandoned, or delivered + abandoned != sent"
+            FAILS=$((FAILS + 1))
+        fi
+    }
+    # 1 MiB in 1000-byte messages at 2 MB/s; RTO 100..500 ms on both sides, so that a
+    # lost FORWARD TSN at the end of a transfer is sent again within a second, and
+    # Association.Max.Retrans 30: with short RTOs a run of T3-rtx expiries under this
+    # loss would otherwise end the association
+    P="--bytes 1M --msg-size 1000 --streams 4 --rate 2M --rto 100,200,500 --amr 30"
+    # mpsctp mostly repairs a loss within milliseconds here: a 2 ms lifetime
+    run "ttl 2 ms, ordered, mpsctp -> usrsctp" "m>u" 0 0 \
+        "$P --pr ttl,2" "$P --pr ttl,2" "s:$V.*$NA" "c:$SC" "c:$(S FORWARD_TSN $SOME)"
+    pr_check c
+    LOSS_TO=c
+    run "ttl 100 ms, ordered, usrsctp -> mpsctp" "m>u" 0 0 \
+        "--reverse $P --pr ttl,100" "--reverse $P --pr ttl,100" "c:$V.*$NA.*$SC" \
+        "c:$(R FORWARD_TSN $SOME)"
+    pr_check s
+    LOSS_TO=s
+    run "rtx 0, unordered, mpsctp -> usrsctp" "m>u" 0 0 \
+        "$P --unordered --pr rtx,0" "$P --unordered --pr rtx,0" "s:$V.*$NA" "c:$SC" \
+        "c:$(S FORWARD_TSN $SOME)"
+    pr_check c
+    # usrsctp as an RTX sender under 20 % loss sometimes aborts the association itself
+    # (its own ABORT, seen in about one run in ten): 10 % loss here
+    LOSS=10
+    run "rtx 0, unordered, usrsctp -> mpsctp" "u>m" 0 0 \
+        "$P --unordered --pr rtx,0" "$P --unordered --pr rtx,0" "s:$V.*$NA.*$SC" \
+        "s:$(R FORWARD_TSN $SOME)"
+    pr_check c
+    LOSS=20
+    # PRIO abandons only when the send buffer is full: unpaced, a 32 KiB buffer
+    P="--bytes 1M --msg-size 1000 --streams 4 --rto 100,200,500 --amr 30 --buf 32768"
+    run "prio (4 levels), ordered, mpsctp client -> usrsctp" "m>u" 0 0 \
+        "$P --pr prio,4" "$P --pr prio,4" "s:$V.*$NA" "c:$SC"
+    pr_check c
+    LOSS_TO=c
+    run "prio (4 levels), ordered, mpsctp server -> usrsctp" "u>m" 0 0 \
+        "--reverse $P --pr prio,4" "--reverse $P --pr prio,4" "c:$V.*$NA" "s:$SC"
+    pr_check s
     ;;
 checksum)
     # Both implementations check CRC32c on loopback: an INIT with a wrong checksum gets

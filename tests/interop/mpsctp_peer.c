@@ -318,6 +318,10 @@ static void rx_notification(rx *x, result *r, const uint8_t *buf, size_t len)
     if (n->sn_header.sn_type == SCTP_STREAM_RESET_EVENT ||
         n->sn_header.sn_type == SCTP_STREAM_CHANGE_EVENT)
         peer_reconf_event(r, n->sn_header.sn_type == SCTP_STREAM_CHANGE_EVENT, buf, len);
+    if (n->sn_header.sn_type == SCTP_SEND_FAILED_EVENT &&
+        len >= sizeof(struct sctp_send_failed_event))
+        peer_abandoned(&o, r, n->sn_send_failed_event.ssfe_info.snd_sid,
+                       n->sn_send_failed_event.ssfe_info.snd_ppid);
     if (n->sn_header.sn_type == SCTP_PEER_ADDR_CHANGE && len >= sizeof(struct sctp_paddr_change)) {
         struct sctp_paddr_change pc;
         char t[64];
@@ -510,8 +514,21 @@ static int send_all(int sd, result *r)
         si.snd_ppid = htonl(m);
         si.snd_flags = o.unordered ? SCTP_UNORDERED : 0;
         interop_fill(buf, len, s, m, 0);
+        /* --pr: the policy; prio VALUE: message g gets priority g mod VALUE */
+        struct sctp_sendv_spa spa;
+        memset(&spa, 0, sizeof(spa));
+        spa.sendv_flags = SCTP_SEND_SNDINFO_VALID | SCTP_SEND_PRINFO_VALID;
+        spa.sendv_sndinfo = si;
+        spa.sendv_prinfo.pr_policy = o.pr == PEER_PR_TTL    ? SCTP_PR_SCTP_TTL
+                                     : o.pr == PEER_PR_RTX  ? SCTP_PR_SCTP_RTX
+                                     : o.pr == PEER_PR_PRIO ? SCTP_PR_SCTP_PRIO
+                                                            : SCTP_PR_SCTP_NONE;
+        spa.sendv_prinfo.pr_value =
+            o.pr == PEER_PR_PRIO ? (uint32_t)(g % (o.pr_value ? o.pr_value : 1)) : o.pr_value;
         do
-            n = mpsctp_sendv(sd, &iov, 1, NULL, 0, &si, sizeof(si), SCTP_SENDV_SNDINFO, 0);
+            n = o.pr ? mpsctp_sendv(sd, &iov, 1, NULL, 0, &spa, sizeof(spa), SCTP_SENDV_SPA, 0)
+                     : mpsctp_sendv(sd, &iov, 1, NULL, 0, &si, sizeof(si), SCTP_SENDV_SNDINFO,
+                                    0);
         while (n < 0 && errno == EINTR);
         if (n != (ssize_t)len) {
             /* The peer's ABORT is reported once as ECONNRESET, by the first call that
@@ -718,8 +735,11 @@ static int set_common(int sd, result *r)
 {
     int v = (int)o.buf, on = 1;
     struct sctp_initmsg im;
+    /* SEND_FAILED only with --pr (abandoned messages): a peer's ABORT fails every
+     * queued message, and those notifications would bury the ECONNRESET behind them */
     static const uint16_t types[] = {SCTP_ASSOC_CHANGE, SCTP_SHUTDOWN_EVENT,
-                                     SCTP_PEER_ADDR_CHANGE};
+                                     SCTP_PEER_ADDR_CHANGE, SCTP_SEND_FAILED_EVENT};
+    size_t ntypes = sizeof(types) / sizeof(types[0]) - (o.pr ? 0 : 1);
 
     if (mpsctp_setsockopt(sd, SOL_SOCKET, SO_SNDBUF, &v, sizeof(v)) != 0 ||
         mpsctp_setsockopt(sd, SOL_SOCKET, SO_RCVBUF, &v, sizeof(v)) != 0 ||
@@ -735,7 +755,7 @@ static int set_common(int sd, result *r)
         snprintf(r->error, sizeof(r->error), "SCTP_INITMSG: errno %d", errno);
         return -1;
     }
-    for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+    for (size_t i = 0; i < ntypes; i++) {
         struct sctp_event ev;
         memset(&ev, 0, sizeof(ev));
         ev.se_assoc_id = SCTP_FUTURE_ASSOC;
@@ -941,6 +961,10 @@ int main(int argc, char **argv)
     double t0;
 
     peer_parse(&o, argc, argv, "mpsctp_peer", PEER_OPTS_MPSCTP);
+    if (o.pr == PEER_PR_BUF && (o.server ? o.reverse : !o.reverse)) {
+        fprintf(stderr, "mpsctp_peer: --pr buf is usrsctp's policy (mpsctp has prio)\n");
+        peer_usage();
+    }
     peer_arm_timeout(&o);
     peer_result_init(&o, &r);
     memset(&ss, 0, sizeof(ss));
@@ -1021,7 +1045,7 @@ int main(int argc, char **argv)
         /* Multihoming: a reader takes the notifications (and their times) during the
          * transfer, until SHUTDOWN COMPLETE or 10 s after the shutdown. */
         note_reader nr = {.sd = sd, .r = &r};
-        int early = o.local_addrs && !o.echo;
+        int early = (o.local_addrs || o.pr) && !o.echo;
         if (early && pthread_create(&th, NULL, note_reader_main, &nr) != 0)
             early = 0;
         rc = o.reconf ? reconf_send(sd, &r) : send_all(sd, &r);
@@ -1065,7 +1089,10 @@ int main(int argc, char **argv)
     }
     r.seconds = peer_now_s() - t0;
     /* Stay up a little: late packets of the peer are seen (and answered) by the stack. */
-    sleep_ms((unsigned)(o.linger_ms >= 0 ? o.linger_ms : we_aborted ? 1000 : 300));
+    sleep_ms((unsigned)(o.linger_ms >= 0 ? o.linger_ms
+                        : we_aborted ? 1000
+                        : o.pr       ? 3000 /* under loss: answer a late SHUTDOWN ACK */
+                                     : 300));
     mpsctp_stack_stats_get(st, &ss);
     mpsctp_stack_free(st);
     if (tr.pcap && mpsctp_pcap_close(tr.pcap) != 0 && !r.error[0])

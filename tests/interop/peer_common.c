@@ -35,6 +35,7 @@ void peer_usage(void)
             "  [--run-at BYTES CMD] [--wait-confirm MS] [--cmt 0..4] [--reconf]\n"
             "  [--idata] [--first-size N]\n"
             "  [--sched fcfs|rr|rrp|prio] [--ssvalue SID:VALUE[,SID:VALUE...]] [--order-stats]\n"
+            "  [--pr ttl|rtx|prio|buf,VALUE] [--pr-log FILE]\n"
             "  (--client takes A,B too)\n"
             "%s"
             "sizes take k/M/G (2^10/2^20/2^30)\n",
@@ -207,6 +208,20 @@ void peer_parse(peer_opts *o, int argc, char **argv, const char *prog, unsigned 
             if (v == 0 || v > PEER_MAX_MSG)
                 peer_usage();
             o->first_size = (uint32_t)v;
+        } else if (!strcmp(a, "--pr")) {
+            const char *v = NEXT();
+            static const char *const names[] = {"", "ttl", "rtx", "prio", "buf"};
+            const char *comma = strchr(v, ',');
+            if (!comma)
+                peer_usage();
+            for (int k = 1; k <= PEER_PR_BUF; k++)
+                if ((size_t)(comma - v) == strlen(names[k]) && !strncmp(v, names[k], strlen(names[k])))
+                    o->pr = k;
+            if (!o->pr)
+                peer_usage();
+            o->pr_value = (uint32_t)peer_parse_size(comma + 1);
+        } else if (!strcmp(a, "--pr-log")) {
+            o->pr_log = NEXT();
         } else if (!strcmp(a, "--idle") || !strcmp(a, "--min-heartbeats") ||
                    !strcmp(a, "--pcap") || !strcmp(a, "--linger")) {
             if (!(extras & PEER_OPTS_MPSCTP))
@@ -304,6 +319,8 @@ void peer_print_result(const peer_opts *o, const char *impl, const peer_result *
         else
             printf(",\"cmt\":null");
     }
+    if (o->pr)
+        printf(",\"abandoned\":%" PRIu64, r->abandoned);
     if (o->local_addrs || o->npeer_addrs > 1 || r->path_events[0])
         printf(",\"path_events\":\"%s\",\"paddrs_start\":\"%s\",\"paddrs_end\":\"%s\","
                "\"t_run\":%.3f,\"max_gap_ms\":%.0f",
@@ -432,6 +449,24 @@ void peer_verify_free(peer_verify *v)
     v->seen = NULL;
 }
 
+/* --pr-log: appends g to the log (opened on first use). */
+static void pr_log_line(const peer_opts *o, uint64_t g)
+{
+    static FILE *f;
+    if (!f && !(f = fopen(o->pr_log, "w")))
+        return;
+    fprintf(f, "%" PRIu64 "\n", g);
+    fflush(f);
+}
+
+void peer_abandoned(const peer_opts *o, peer_result *r, uint32_t sid, uint32_t ppid)
+{
+    uint64_t g = (uint64_t)ntohl(ppid) * o->streams + sid;
+    r->abandoned++;
+    if (o->pr_log)
+        pr_log_line(o, g);
+}
+
 uint64_t peer_check_message(const peer_opts *o, peer_verify *v, peer_result *r,
                             const uint8_t *msg, size_t len, uint32_t sid, uint32_t ppid,
                             int unordered)
@@ -463,7 +498,7 @@ uint64_t peer_check_message(const peer_opts *o, peer_verify *v, peer_result *r,
         return g;
     if (s >= o->streams)
         peer_fail(r, "stream %" PRIu64 " beyond %" PRIu64, s, o->streams);
-    else if (!unordered && m != v->next_m[s])
+    else if (!unordered && (o->pr ? m < v->next_m[s] : m != v->next_m[s]))
         peer_fail(r, "ordered message %" PRIu64 " where %" PRIu64 " was due", m, v->next_m[s]);
     else if (unordered != o->unordered)
         peer_fail(r, "message %" PRIu64 " has the wrong U flag (%" PRIu64 ")", g,
@@ -479,6 +514,8 @@ uint64_t peer_check_message(const peer_opts *o, peer_verify *v, peer_result *r,
             peer_fail(r, "message %" PRIu64 " delivered twice%" PRIu64, g, 0);
         v->seen[g / 8] |= (uint8_t)(1u << (g % 8));
         want = peer_msg_len(o, g);
+        if (o->pr_log)
+            pr_log_line(o, g);
     } else {
         want = interop_size(&o->sizes, g);
         if (len < want)
@@ -494,7 +531,7 @@ uint64_t peer_check_message(const peer_opts *o, peer_verify *v, peer_result *r,
 
 void peer_check_total(const peer_opts *o, peer_result *r)
 {
-    if (o->bytes_given && o->verify && !r->aborted && !r->error[0] &&
+    if (o->bytes_given && o->verify && !r->aborted && !r->error[0] && !o->pr &&
         (r->bytes != o->bytes || r->messages != o->nmsgs))
         peer_fail(r, "received %" PRIu64 " bytes, %" PRIu64 " messages: short", r->bytes,
                   r->messages);

@@ -24,6 +24,8 @@
 #define PEER_MAX_SSVALUES 8
 /* Streams whose order of arrival --order-stats follows (the first ones). */
 #define PEER_ORDER_STREAMS 16
+/* --pr policies (each program maps them to its stack's numbers) */
+enum { PEER_PR_NONE = 0, PEER_PR_TTL, PEER_PR_RTX, PEER_PR_PRIO, PEER_PR_BUF };
 
 /* Options only mpsctp_peer takes (--idle, --min-heartbeats, --pcap, --linger). */
 #define PEER_OPTS_MPSCTP 1u
@@ -79,6 +81,14 @@ typedef struct peer_opts {
                                  gets "idata" (what the association uses) */
     uint32_t first_size;      /* --first-size N: message 0 has N bytes (the rest follow
                                  --msg-size); the JSON line gets "first_msg_index" */
+    /* partial reliability: --pr POLICY,VALUE (ttl, rtx, prio, buf) gives the sender's
+     * messages that policy, and lets the receiver miss messages (abandoned): ordered
+     * ones then only have to come in ascending order; --pr-log FILE: the sender writes
+     * the numbers g of the messages reported abandoned (SEND_FAILED), the receiver those
+     * it received, one per line */
+    int pr;                   /* PEER_PR_* */
+    uint32_t pr_value;
+    const char *pr_log;
     /* derived */
     interop_sizes sizes;
     uint64_t nmsgs;     /* messages of the transfer */
@@ -139,6 +149,8 @@ typedef struct peer_result {
      * many messages were complete before message 0 (-1: it was not) */
     int idata;
     int64_t first_index;
+    /* with --pr, the sender: messages reported abandoned (SEND_FAILED) */
+    uint64_t abandoned;
 } peer_result;
 
 /* A zeroed result; verified 1 with --no-verify absent, else -1. */
@@ -250,6 +262,8 @@ void peer_gather_free(peer_gather *g);
  * piece of that stream starts over; 0 when more is due; -1 with the error recorded in r. */
 int peer_gather_add(peer_gather *g, peer_result *r, int ok, uint32_t sid, const uint8_t *p,
                     size_t n, int eor, uint8_t **msg, size_t *len);
+/* --pr: the sender records message g as abandoned (counted, and logged with --pr-log). */
+void peer_abandoned(const peer_opts *o, peer_result *r, uint32_t sid, uint32_t ppid);
 
 /* After a complete transfer was received (not aborted): with --bytes and verification,
  * fails unless every byte and message arrived. */

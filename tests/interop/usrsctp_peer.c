@@ -204,6 +204,10 @@ static void rx_notification(rx *x, const uint8_t *buf, size_t len)
     const union sctp_notification *n = (const void *)buf;
     if (len < sizeof(n->sn_header))
         return;
+    if (n->sn_header.sn_type == SCTP_SEND_FAILED_EVENT && events_to &&
+        len >= sizeof(struct sctp_send_failed_event))
+        peer_abandoned(&o, events_to, n->sn_send_failed_event.ssfe_info.snd_sid,
+                       n->sn_send_failed_event.ssfe_info.snd_ppid);
     if (n->sn_header.sn_type == SCTP_PEER_ADDR_CHANGE && events_to &&
         len >= sizeof(struct sctp_paddr_change)) {
         char t[64];
@@ -413,7 +417,21 @@ static int send_all(struct socket *sock, result *r, char *why, size_t cap)
         si.snd_ppid = htonl(m);
         si.snd_flags = o.unordered ? SCTP_UNORDERED : 0;
         interop_fill(buf, len, s, m, 0);
-        ssize_t n = usrsctp_sendv(sock, buf, len, NULL, 0, &si, sizeof(si), SCTP_SENDV_SNDINFO, 0);
+        ssize_t n;
+        if (o.pr) {
+            /* --pr: usrsctp's policies (usrsctp.h: TTL 1, BUF 2, RTX 3; no PRIO) */
+            struct sctp_sendv_spa spa;
+            memset(&spa, 0, sizeof(spa));
+            spa.sendv_flags = SCTP_SEND_SNDINFO_VALID | SCTP_SEND_PRINFO_VALID;
+            spa.sendv_sndinfo = si;
+            spa.sendv_prinfo.pr_policy = o.pr == PEER_PR_TTL   ? SCTP_PR_SCTP_TTL
+                                         : o.pr == PEER_PR_RTX ? SCTP_PR_SCTP_RTX
+                                                               : SCTP_PR_SCTP_BUF;
+            spa.sendv_prinfo.pr_value = o.pr_value;
+            n = usrsctp_sendv(sock, buf, len, NULL, 0, &spa, sizeof(spa), SCTP_SENDV_SPA, 0);
+        } else {
+            n = usrsctp_sendv(sock, buf, len, NULL, 0, &si, sizeof(si), SCTP_SENDV_SNDINFO, 0);
+        }
         if (n != (ssize_t)len) {
             snprintf(why, cap, "send of message %" PRIu64 " returned %zd (errno %d)", g, n,
                      n < 0 ? errno : 0);
@@ -601,7 +619,9 @@ static int set_common(struct socket *s, result *r)
     int v = (int)o.buf, on = 1;
     struct sctp_initmsg im;
     struct sctp_event ev;
-    uint16_t types[] = {SCTP_ASSOC_CHANGE, SCTP_PEER_ADDR_CHANGE};
+    /* SEND_FAILED only with --pr (abandoned messages) */
+    uint16_t types[] = {SCTP_ASSOC_CHANGE, SCTP_PEER_ADDR_CHANGE, SCTP_SEND_FAILED_EVENT};
+    size_t ntypes = sizeof(types) / sizeof(types[0]) - (o.pr ? 0 : 1);
 
     usrsctp_setsockopt(s, SOL_SOCKET, SO_SNDBUF, &v, sizeof(v));
     usrsctp_setsockopt(s, SOL_SOCKET, SO_RCVBUF, &v, sizeof(v));
@@ -628,7 +648,7 @@ static int set_common(struct socket *s, result *r)
             usrsctp_setsockopt(s, IPPROTO_SCTP, SCTP_EVENT, &ev, sizeof(ev));
         }
     }
-    for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+    for (size_t i = 0; i < ntypes; i++) {
         memset(&ev, 0, sizeof(ev));
         ev.se_assoc_id = SCTP_FUTURE_ASSOC;
         ev.se_type = types[i];
@@ -801,6 +821,10 @@ int main(int argc, char **argv)
     double t0;
 
     peer_parse(&o, argc, argv, "usrsctp_peer", 0);
+    if (o.pr == PEER_PR_PRIO && (o.server ? o.reverse : !o.reverse)) {
+        fprintf(stderr, "usrsctp_peer: usrsctp has no priority policy (--pr prio)\n");
+        peer_usage();
+    }
     peer_arm_timeout(&o);
     peer_result_init(&o, &r);
 
@@ -850,7 +874,7 @@ int main(int argc, char **argv)
         peer_result_init(&o, &er.r);
         /* Multihoming: notifications are read (and timed) while the transfer runs, by
          * the reader that then waits for SHUTDOWN COMPLETE. */
-        int early_tail = o.local_addrs && !o.echo;
+        int early_tail = (o.local_addrs || o.pr) && !o.echo;
         tail_reader tr;
         memset(&tr, 0, sizeof(tr));
         tr.sock = s;
@@ -911,6 +935,10 @@ int main(int argc, char **argv)
     peer_note_abort(&o, &r);
     ok = peer_ok(&o, &r);
     print_result(&r);
+    /* --pr runs under loss: stay up a while, so that the peer's retransmitted SHUTDOWN ACK
+     * (our SHUTDOWN COMPLETE lost) is answered (RFC 9260 s8.4 rule 5). */
+    if (o.pr)
+        sleep(3);
     for (int i = 0; i < 50 && usrsctp_finish() != 0; i++)
         usleep(100000);
     return ok ? 0 : 1;

@@ -181,9 +181,13 @@ static int addr_side(const pair *p, const mpsctp_addr *a)
 {
     mpsctp_addr f;
     mpsctp_addr_v4(&f, PAIR_IP_FAKE, PAIR_UDP);
-    for (int i = 0; i < 2; i++)
+    for (int i = 0; i < 2; i++) {
         if (a->family == p->s[i].addr.family && memcmp(a->ip, p->s[i].addr.ip, 4) == 0)
             return i;
+        if (p->s[i].has_addr2 && a->family == p->s[i].addr2.family &&
+            memcmp(a->ip, p->s[i].addr2.ip, 4) == 0)
+            return i;
+    }
     if (a->family == f.family && memcmp(a->ip, f.ip, 4) == 0)
         return PAIR_FAKE;
     return PAIR_NOWHERE;
@@ -637,7 +641,7 @@ static int fake_connect(pair *p, pair_fake *f, const mpsctp_addr *from, uint16_t
         else
             codec_param_put(&w, SCTP_P_IPV6, addrs[i].ip, 16);
     }
-    if (nr_sack) {
+    if (nr_sack & (1 | PAIR_EXT_IDATA)) {
         uint8_t types[2];
         size_t nt = 0;
         if (nr_sack & 1)
@@ -646,6 +650,8 @@ static int fake_connect(pair *p, pair_fake *f, const mpsctp_addr *from, uint16_t
             types[nt++] = SCTP_IDATA;
         codec_param_put(&w, SCTP_P_SUPPORTED_EXTENSIONS, types, nt);
     }
+    if (nr_sack & PAIR_FAKE_PR)
+        codec_param_put(&w, SCTP_P_FORWARD_TSN_SUPPORTED, NULL, 0);
     codec_chunk_end(&w, off);
     if (pair_inject(p, PAIR_B, b, w.len, &f->addr) != 0)
         return -1;
@@ -786,4 +792,17 @@ int pair_verify_rx(const pair *p, int side, uint32_t n, char *why, size_t whylen
     }
     free(seen);
     return rc;
+}
+
+void pair_add_addr(pair *p, int side, uint32_t ip)
+{
+    pair_side *s = &p->s[side];
+    mpsctp_addr_v4(&s->addr2, ip, PAIR_UDP);
+    s->has_addr2 = 1;
+    mpsctp_endpoint_add_addr(s->ep, &s->addr2);
+}
+
+void pair_read(pair *p, int side)
+{
+    read_side(p, side);
 }

@@ -86,6 +86,9 @@ typedef struct pair_side {
     pair_msg *msg;
     size_t nmsg, msgcap;
     size_t recv_errors; /* mpsctp_endpoint_recv returned < 0 for delivered packets */
+    /* a second address (pair_add_addr) */
+    mpsctp_addr addr2;
+    int has_addr2;
 } pair_side;
 
 typedef struct pair pair;
@@ -120,6 +123,10 @@ void pair_free(pair *p);
  * restarted host). The old one is freed without sending anything. */
 void pair_restart_endpoint(pair *p, int side);
 
+/* Gives side a second IPv4 address ip (host order), before it connects or is connected
+ * to: its endpoint lists it, and packets to it reach the side (multihoming, CMT). */
+void pair_add_addr(pair *p, int side, uint32_t ip);
+
 /* Connects side `from` to the other side; returns the association (also in s[from].assoc). */
 mpsctp_assoc *pair_connect(pair *p, int from);
 
@@ -135,6 +142,8 @@ int pair_pump_until(pair *p, uint64_t dur, int (*cond)(pair *, void *), void *ar
 int pair_cond_up(pair *p, void *arg);
 /* Sends whatever the endpoints have now and collects events (no time passes). */
 void pair_flush(pair *p);
+/* Reads every association of side now (what the automatic reader does after a step). */
+void pair_read(pair *p, int side);
 /* Collects pending events of both endpoints. */
 void pair_collect(pair *p);
 
@@ -193,6 +202,8 @@ int pair_fake_connect_from(pair *p, pair_fake *f, uint32_t ip, uint16_t os, uint
 /* The same, the INIT also offering NR-SACK when bit 0 of nr_sack is set, and I-DATA when
  * PAIR_EXT_IDATA is. */
 #define PAIR_EXT_IDATA 2
+/* ... and PR-SCTP (Forward-TSN-Supported) when PAIR_FAKE_PR is. */
+#define PAIR_FAKE_PR 4
 int pair_fake_connect_opts(pair *p, pair_fake *f, uint32_t ip, uint16_t os, uint16_t mis,
                            const mpsctp_addr *addrs, size_t naddrs, int nr_sack);
 /* The same from address from (IPv4 or IPv6). */

@@ -1052,6 +1052,7 @@ static void test_chunk_names(void **state)
         {SCTP_RECONFIG, "RE_CONFIG"},
         {SCTP_IDATA, "I_DATA"},
         {SCTP_I_FORWARD_TSN, "I_FORWARD_TSN"},
+        {SCTP_FORWARD_TSN, "FORWARD_TSN"},
     };
     for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
         assert_string_equal(codec_chunk_name(known[i].t), known[i].name);
@@ -1059,7 +1060,8 @@ static void test_chunk_names(void **state)
         const char *n = codec_chunk_name((uint8_t)t);
         assert_non_null(n);
         int is_known = t <= SCTP_SHUTDOWN_COMPLETE || t == SCTP_NR_SACK || t == SCTP_RECONFIG ||
-                       t == SCTP_IDATA || t == SCTP_I_FORWARD_TSN;
+                       t == SCTP_IDATA || t == SCTP_I_FORWARD_TSN ||
+                       t == SCTP_FORWARD_TSN;
         if (!is_known)
             assert_string_equal(n, "UNKNOWN");
         else
