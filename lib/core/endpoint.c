@@ -296,7 +296,7 @@ void ep_put_extensions(const mpsctp_settings *cfg, wbuf *w)
     /* RFC 5061 s4.2.7: Supported Extensions lists the chunk types we understand beyond
      * RFC 9260: NR-SACK (draft-tuexen-tsvwg-sctp-multipath), FORWARD TSN (RFC 3758, listed
      * there too as usrsctp does), RE-CONFIG (RFC 6525), I-DATA (RFC 8260 s2.2). */
-    uint8_t types[2];
+    uint8_t types[4];
     size_t n = 0;
     if (cfg->nr_sack)
         types[n++] = SCTP_NR_SACK;
