@@ -158,6 +158,11 @@ static void negotiate(int ia, int ib)
     P_CHECK(&p, mpsctp_assoc_idata(a) == both && mpsctp_assoc_idata(b) == both,
             "idata %d/%d with offers %d/%d", mpsctp_assoc_idata(a), mpsctp_assoc_idata(b),
             ia, ib);
+    /* PR-SCTP (offered by default on both sides) needs I-FORWARD-TSN under I-DATA, which
+     * is not implemented: it is on only without I-DATA. */
+    P_CHECK(&p, mpsctp_assoc_pr_sctp(a) == !both && mpsctp_assoc_pr_sctp(b) == !both,
+            "PR-SCTP %d/%d with I-DATA %s", mpsctp_assoc_pr_sctp(a), mpsctp_assoc_pr_sctp(b),
+            both ? "on" : "off");
     reader r;
     reader_init(&r);
     for (uint32_t i = 0; i < 6; i++)
