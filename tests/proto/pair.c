@@ -736,9 +736,9 @@ int pair_fake_sack(pair *p, const pair_fake *f, uint32_t cum, uint32_t rwnd,
 
 /* ---- data helpers ------------------------------------------------------------------ */
 
-int pair_send_msg(pair *p, mpsctp_assoc *a, uint32_t idx, uint16_t sid, size_t len)
+int pair_send_msg_ex(pair *p, mpsctp_assoc *a, uint32_t idx, uint16_t sid, size_t len,
+                     uint16_t flags, const mpsctp_prinfo *pr)
 {
-    (void)p;
     uint8_t *b = xrealloc(NULL, len ? len : 1);
     for (size_t i = 0; i < len; i++)
         b[i] = pair_pattern(idx, sid, i);
@@ -747,9 +747,16 @@ int pair_send_msg(pair *p, mpsctp_assoc *a, uint32_t idx, uint16_t sid, size_t l
     si.sid = sid;
     si.ppid = idx;
     si.context = idx;
-    int rc = mpsctp_assoc_send(a, b, len, &si, p->now);
+    si.flags = flags;
+    int rc = pr ? mpsctp_assoc_send_pr(a, b, len, &si, pr, p->now)
+                : mpsctp_assoc_send(a, b, len, &si, p->now);
     free(b);
     return rc;
+}
+
+int pair_send_msg(pair *p, mpsctp_assoc *a, uint32_t idx, uint16_t sid, size_t len)
+{
+    return pair_send_msg_ex(p, a, idx, sid, len, 0, NULL);
 }
 
 int pair_verify_rx(const pair *p, int side, uint32_t n, char *why, size_t whylen)

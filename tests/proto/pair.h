@@ -237,6 +237,9 @@ static inline uint8_t pair_pattern(uint32_t msg, uint16_t sid, size_t i)
 /* Queues message idx (ppid = context = idx) of len bytes on stream sid, filled with
  * pair_pattern. Returns what mpsctp_assoc_send returned. */
 int pair_send_msg(pair *p, mpsctp_assoc *a, uint32_t idx, uint16_t sid, size_t len);
+/* The same with flags (MPSCTP_UNORDERED) and a PR-SCTP policy (pr NULL: reliable). */
+int pair_send_msg_ex(pair *p, mpsctp_assoc *a, uint32_t idx, uint16_t sid, size_t len,
+                     uint16_t flags, const mpsctp_prinfo *pr);
 /* Checks what side has read: exactly n messages with ppids 0..n-1 each once, every byte as
  * pair_send_msg wrote it, and ascending ppids within each stream (ordered delivery).
  * Returns 0, or -1 with a reason in why. */

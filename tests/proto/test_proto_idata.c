@@ -136,15 +136,7 @@ static void setup(pair *p, uint64_t seed, int ia, int ib)
 
 static int send_u(pair *p, mpsctp_assoc *a, uint32_t idx, uint16_t sid, size_t len, int u)
 {
-    uint8_t *b = malloc(len);
-    assert_non_null(b);
-    for (size_t i = 0; i < len; i++)
-        b[i] = pair_pattern(idx, sid, i);
-    mpsctp_sndinfo si = {.sid = sid, .flags = u ? MPSCTP_UNORDERED : 0, .ppid = idx,
-                         .context = idx};
-    int rc = mpsctp_assoc_send(a, b, len, &si, p->now);
-    free(b);
-    return rc;
+    return pair_send_msg_ex(p, a, idx, sid, len, u ? MPSCTP_UNORDERED : 0, NULL);
 }
 
 /* ---- negotiation ------------------------------------------------------------------- */

@@ -24,19 +24,8 @@
 static int send_pr(pair *p, mpsctp_assoc *a, uint32_t idx, uint16_t sid, size_t len,
                    uint16_t pol, uint32_t val, int unordered)
 {
-    uint8_t *b = malloc(len ? len : 1);
-    for (size_t i = 0; i < len; i++)
-        b[i] = pair_pattern(idx, sid, i);
-    mpsctp_sndinfo si;
-    memset(&si, 0, sizeof(si));
-    si.sid = sid;
-    si.ppid = idx;
-    si.context = idx;
-    si.flags = unordered ? MPSCTP_UNORDERED : 0;
     mpsctp_prinfo pr = {pol, val};
-    int rc = mpsctp_assoc_send_pr(a, b, len, &si, &pr, p->now);
-    free(b);
-    return rc;
+    return pair_send_msg_ex(p, a, idx, sid, len, unordered ? MPSCTP_UNORDERED : 0, &pr);
 }
 
 typedef struct outcome {
