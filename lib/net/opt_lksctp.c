@@ -229,7 +229,8 @@ static int get_assoc_number(net_sock *s, const net_opt *o, const net_target *t, 
 /* ---- IPPROTO_SCTP: per association ---------------------------------------------------- */
 
 /* SCTP_DEFAULT_SEND_PARAM is SCTP_DEFAULT_SNDINFO (same store, same rules) plus
- * sinfo_timetolive, which is kept (PR-SCTP is not supported: messages go reliably). */
+ * sinfo_timetolive, which is kept but not applied: the default PR-SCTP policy is
+ * SCTP_DEFAULT_PRINFO's, and PR bits in the flags are refused. */
 static int get_send_param(net_sock *s, const net_opt *o, const net_target *t, void *val,
                           socklen_t *len)
 {
